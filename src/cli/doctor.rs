@@ -1,0 +1,157 @@
+//! `replypad doctor`: checks the config, the secret commands, IMAP and SMTP,
+//! and says for each what is wrong and how to fix it.
+
+use crate::config::{Config, run_secret_command};
+use crate::sync::imap::{Connection, Credentials};
+use anyhow::Result;
+use std::path::Path;
+use std::process::ExitCode;
+
+struct Report {
+    failed: usize,
+}
+
+impl Report {
+    fn ok(&self, what: &str, detail: &str) {
+        println!(
+            "  ok    {what}{}",
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        );
+    }
+    fn fail(&mut self, what: &str, err: &str, fix: &str) {
+        self.failed += 1;
+        println!("  FAIL  {what}: {}", crate::mail::sanitize::text(err));
+        if !fix.is_empty() {
+            println!("        fix: {fix}");
+        }
+    }
+}
+
+pub fn run(config: Option<&Path>, demo: bool) -> Result<ExitCode> {
+    if demo {
+        println!("demo mode: no servers, nothing to check. The demo mailbox is built in.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let path = config
+        .map(Path::to_path_buf)
+        .unwrap_or_else(crate::paths::default_config_file);
+    let mut r = Report { failed: 0 };
+    println!("replypad doctor");
+    let cfg = match Config::load(&path) {
+        Ok(c) => {
+            r.ok("config", &path.display().to_string());
+            c
+        }
+        Err(e) => {
+            r.fail(
+                "config",
+                &e.to_string(),
+                "correct the line named above; config.example.toml documents every key",
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match &cfg.team.key_command {
+        Some(cmd) => match run_secret_command("team.key_command", cmd) {
+            Ok(_) => r.ok("team key", "team.key_command printed a key"),
+            Err(e) => r.fail(
+                "team key",
+                &e.to_string(),
+                "make team.key_command print the team's shared key",
+            ),
+        },
+        None => r.fail(
+            "team key",
+            "team.key_command is not set",
+            "set it to a command that prints the team's shared key",
+        ),
+    }
+    let cache = cfg.cache_file();
+    r.ok("cache", &cache.display().to_string());
+    match &cfg.imap {
+        None => r.fail(
+            "imap",
+            "no [imap] table",
+            "add [imap] with host, user and password_command",
+        ),
+        Some(imap) => {
+            let creds = match (&imap.oauth_token_command, &imap.password_command) {
+                (Some(cmd), _) => {
+                    run_secret_command("imap.oauth_token_command", cmd).map(Credentials::OAuth2)
+                }
+                (None, Some(cmd)) => {
+                    run_secret_command("imap.password_command", cmd).map(Credentials::Password)
+                }
+                (None, None) => Err(anyhow::anyhow!(
+                    "neither imap.password_command nor imap.oauth_token_command is set"
+                )),
+            };
+            match creds {
+                Err(e) => r.fail(
+                    "imap credentials",
+                    &e.to_string(),
+                    "make the command print the password on its first line",
+                ),
+                Ok(creds) => match Connection::connect(imap, &creds) {
+                    Ok(conn) => {
+                        r.ok(
+                            "imap",
+                            &format!(
+                                "{}:{} logged in as {} ({})",
+                                imap.host,
+                                imap.port,
+                                imap.user,
+                                if conn.tls {
+                                    "TLS"
+                                } else {
+                                    "plaintext, loopback"
+                                }
+                            ),
+                        );
+                        for cap in ["IDLE", "CONDSTORE", "QRESYNC", "UIDPLUS", "MOVE"] {
+                            if conn.has_capability(cap) {
+                                r.ok(&format!("imap {cap}"), "");
+                            } else {
+                                println!(
+                                    "  warn  imap {cap}: not offered; replypad falls back to slower ways"
+                                );
+                            }
+                        }
+                        conn.logout();
+                    }
+                    Err(e) => r.fail(
+                        "imap",
+                        &e.to_string(),
+                        "check host, port and tls; a self-signed server needs imap.ca_file",
+                    ),
+                },
+            }
+        }
+    }
+    match &cfg.smtp {
+        None => r.fail(
+            "smtp",
+            "no [smtp] table",
+            "add [smtp] with host, user and password_command",
+        ),
+        Some(smtp) => match crate::sync::smtp::check_reachable(smtp) {
+            Ok(()) => r.ok("smtp", &format!("{}:{} answers", smtp.host, smtp.port)),
+            Err(e) => r.fail(
+                "smtp",
+                &format!("{e:#}"),
+                "check host, port and tls (465 implicit TLS is the default)",
+            ),
+        },
+    }
+    if r.failed == 0 {
+        println!("all checks passed");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} check(s) failed", r.failed);
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,157 @@
+//! The command line (clap). `replypad` opens the TUI; subcommands script the
+//! same operations. Human output is sanitized like the TUI; JSON output
+//! escapes every control, bidi and invisible character.
+
+mod account;
+mod doctor;
+mod output;
+
+use account::Account;
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "replypad", version, about = "A terminal shared inbox for support teams", long_about = None)]
+pub struct Cli {
+    /// Config file (default: $XDG_CONFIG_HOME/replypad/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Use the built-in demo mailbox instead of an account (no network).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open the TUI on the built-in demo mailbox (same as --demo).
+    Demo,
+    /// Fetch new mail and team state from the server once, then exit.
+    Sync {
+        /// Drop the cache and rebuild it from the server.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// List conversations, newest first.
+    Threads {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one conversation.
+    Show {
+        /// Conversation id (or a unique prefix of at least 4 characters).
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check config, secrets, IMAP and SMTP, and say how to fix what is wrong.
+    Doctor,
+    /// Assign a conversation (not built yet).
+    Assign { id: String, agent: String },
+    /// Set a conversation's status (not built yet).
+    Status { id: String, status: String },
+    /// Snooze a conversation (not built yet).
+    Snooze { id: String, when: String },
+    /// Add or remove labels: +billing -urgent (not built yet).
+    Label {
+        id: String,
+        #[arg(allow_hyphen_values = true)]
+        changes: Vec<String>,
+    },
+    /// Add an internal note (not built yet).
+    Note { id: String, text: String },
+    /// Follow a conversation (not built yet).
+    Follow { id: String },
+    /// A conversation's team history (not built yet).
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply to a conversation (not built yet).
+    Reply {
+        id: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        submit_for_review: bool,
+    },
+    /// The draft review queue (not built yet).
+    Review {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Messages waiting to be sent (not built yet).
+    Outbox {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reply templates (not built yet).
+    Templates {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run automation headless: auto-replies, scheduled sends (not built yet).
+    Daemon,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    crate::paths::restrict_umask();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let msg = crate::mail::sanitize::text(&format!("{e:#}")).into_owned();
+            eprintln!("replypad: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn not_built(what: &str) -> Result<ExitCode> {
+    eprintln!("replypad: `{what}` is not built yet in this version; see the project's open issues");
+    Ok(ExitCode::from(2))
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let demo = cli.demo || matches!(cli.command, Some(Command::Demo));
+    let _log =
+        crate::logging::init(&crate::paths::state_dir()).context("cannot start the log file")?;
+    let open = || Account::open(cli.config.as_deref(), demo);
+    match cli.command {
+        None | Some(Command::Demo) => account::run_tui(open()?),
+        Some(Command::Sync { rebuild }) => account::sync(open()?, rebuild),
+        Some(Command::Threads { json }) => output::threads(&open()?.store()?, json),
+        Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
+        Some(Command::Doctor) => doctor::run(cli.config.as_deref(), demo),
+        Some(Command::Assign { .. }) => not_built("assign"),
+        Some(Command::Status { .. }) => not_built("status"),
+        Some(Command::Snooze { .. }) => not_built("snooze"),
+        Some(Command::Label { .. }) => not_built("label"),
+        Some(Command::Note { .. }) => not_built("note"),
+        Some(Command::Follow { .. }) => not_built("follow"),
+        Some(Command::History { .. }) => not_built("history"),
+        Some(Command::Reply { .. }) => not_built("reply"),
+        Some(Command::Review { .. }) => not_built("review"),
+        Some(Command::Outbox { .. }) => not_built("outbox"),
+        Some(Command::Templates { .. }) => not_built("templates"),
+        Some(Command::Daemon) => {
+            if demo {
+                bail!("the daemon needs a real account; it has nothing to do in demo mode");
+            }
+            not_built("daemon")
+        }
+    }
+}

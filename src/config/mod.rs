@@ -1,0 +1,239 @@
+//! Configuration: a TOML file at the XDG config dir (or `--config PATH`).
+//!
+//! Unknown keys and bad values are refused with the key and line named.
+//! Secrets never live in the file: passwords, OAuth tokens and the team key
+//! come from commands (`password_command`, `oauth_token_command`,
+//! `key_command`), run when needed and never logged.
+
+mod secret;
+mod validate;
+
+pub use validate::is_loopback as validate_is_loopback;
+
+pub use secret::{Secret, run_secret_command};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Errors loading a config, each naming the file, and the key and line where known.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path} is not valid:\n{message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "no config at {path}; copy config.example.toml there (or pass --config PATH), or try `replypad demo`"
+    )]
+    Missing { path: PathBuf },
+}
+
+/// TLS mode of a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465). The default.
+    #[default]
+    Implicit,
+    /// Plain connection upgraded with STARTTLS; fails closed.
+    Starttls,
+    /// No TLS at all: only accepted for loopback hosts (tests, local bridges).
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub identity: Identity,
+    pub team: Team,
+    pub imap: Option<Imap>,
+    pub smtp: Option<Smtp>,
+    #[serde(default)]
+    pub cache: Cache,
+    #[serde(default)]
+    pub folders: Folders,
+    /// Label name → colour (a ratatui colour name or `#rrggbb`).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Per-layer key overrides: `[keymap.list] "x" = "quit"`.
+    #[serde(default)]
+    pub keymap: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    pub name: String,
+    pub address: String,
+    /// Prints the team's shared key (authenticates team events).
+    pub key_command: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imap {
+    pub host: String,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: Tls,
+    pub user: String,
+    pub password_command: Option<String>,
+    pub oauth_token_command: Option<String>,
+    /// A PEM certificate (or CA) to trust for this server, e.g. a self-signed one.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: Tls,
+    pub user: Option<String>,
+    pub password_command: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// Where the SQLite cache lives; default the XDG cache dir.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Folders {
+    #[serde(default = "default_inbox")]
+    pub inbox: Vec<String>,
+    /// The Sent folder; default: the one marked `\Sent`, else "Sent".
+    pub sent: Option<String>,
+    /// Prefix of replypad's own folders (`Replypad/Log`, ...).
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+}
+
+impl Default for Folders {
+    fn default() -> Self {
+        Folders {
+            inbox: default_inbox(),
+            sent: None,
+            prefix: default_prefix(),
+        }
+    }
+}
+
+fn default_imap_port() -> u16 {
+    993
+}
+fn default_smtp_port() -> u16 {
+    465
+}
+fn default_inbox() -> Vec<String> {
+    vec!["INBOX".into()]
+}
+fn default_prefix() -> String {
+    "Replypad".into()
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let raw = match std::fs::read_to_string(path) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Config::parse(&raw).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses and validates config text; the error names key and line.
+    pub fn parse(raw: &str) -> Result<Config, String> {
+        validate::no_inline_secrets(raw)?;
+        let cfg: Config = toml::from_str(raw).map_err(|e| e.to_string().trim_end().to_string())?;
+        validate::check(&cfg, raw)?;
+        Ok(cfg)
+    }
+
+    /// The configuration `replypad demo` runs with: no servers at all.
+    pub fn demo() -> Config {
+        Config {
+            identity: Identity {
+                name: "Dana Demo".into(),
+                email: "dana@example.com".into(),
+            },
+            team: Team {
+                name: "Example Support".into(),
+                address: "support@example.com".into(),
+                key_command: None,
+            },
+            imap: None,
+            smtp: None,
+            cache: Cache::default(),
+            folders: Folders::default(),
+            labels: [
+                ("billing", "yellow"),
+                ("bug", "red"),
+                ("feature", "cyan"),
+                ("urgent", "magenta"),
+            ]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+            keymap: BTreeMap::new(),
+        }
+    }
+
+    /// The cache database for this account.
+    pub fn cache_file(&self) -> PathBuf {
+        let dir = self
+            .cache
+            .dir
+            .clone()
+            .unwrap_or_else(crate::paths::default_cache_dir);
+        let account = match &self.imap {
+            Some(i) => format!("{}@{}", i.user, i.host),
+            None => self.team.address.clone(),
+        };
+        let safe: String = account
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        dir.join(format!("{safe}.sqlite3"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

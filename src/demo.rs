@@ -1,0 +1,162 @@
+//! The built-in demo mailbox: `replypad demo` loads assets/demo/ (embedded in
+//! the binary) into a temporary cache and runs with no network at all.
+//! Sending in demo mode writes .eml files to a local outbox folder.
+
+use crate::config::Config;
+use crate::domain::Status;
+use crate::domain::thread::conversation_id;
+use crate::mail::parse_message;
+use crate::store::{MailboxRole, NewMessage, Store};
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/demo_messages.rs"));
+
+#[derive(Deserialize)]
+struct DemoState {
+    conversation: Vec<DemoConversation>,
+}
+
+#[derive(Deserialize)]
+struct DemoConversation {
+    root: String,
+    status: String,
+    assignee: Option<String>,
+    labels: Vec<String>,
+    unread: bool,
+}
+
+/// A running demo: its temporary directory lives as long as this value.
+pub struct DemoSession {
+    _dir: tempfile::TempDir,
+    pub cache_file: PathBuf,
+    /// Where "sent" demo mail goes.
+    pub outbox_dir: PathBuf,
+}
+
+impl DemoSession {
+    /// Creates a temporary cache and loads the demo mailbox into it, with dates
+    /// shifted so the newest message arrived five minutes before `now`.
+    pub fn start(cfg: &Config, now: i64) -> Result<DemoSession> {
+        let dir = tempfile::Builder::new()
+            .prefix("replypad-demo-")
+            .tempdir()
+            .context("cannot create a temporary directory for the demo")?;
+        let cache_file = dir.path().join("demo.sqlite3");
+        let outbox_dir = dir.path().join("outbox");
+        crate::paths::ensure_private_dir(&outbox_dir)?;
+        let mut store = Store::open(&cache_file)?;
+        load(&mut store, cfg, now)?;
+        Ok(DemoSession {
+            _dir: dir,
+            cache_file,
+            outbox_dir,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+/// Loads the demo mailbox into `store` (see [`DemoSession::start`]).
+pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
+    let state: DemoState = toml::from_str(include_str!("../assets/demo/state.toml"))
+        .context("assets/demo/state.toml")?;
+    let state: HashMap<String, DemoConversation> = state
+        .conversation
+        .into_iter()
+        .map(|c| (c.root.clone(), c))
+        .collect();
+    let mut parsed: Vec<_> = DEMO_MESSAGES
+        .iter()
+        .map(|(_, raw)| (parse_message(raw, now), raw.len()))
+        .collect();
+    let newest = parsed.iter().map(|(p, _)| p.date).max().unwrap_or(now);
+    let shift = now - 300 - newest;
+    let team = cfg.team.address.to_ascii_lowercase();
+    // The last customer message of each conversation; stays unread where the state says so.
+    let mut last_customer: HashMap<String, usize> = HashMap::new();
+    for (i, (p, _)) in parsed.iter_mut().enumerate() {
+        p.date += shift;
+        if p.from.email.to_ascii_lowercase() != team {
+            last_customer.insert(p.conversation_key.clone(), i);
+        }
+    }
+    let inbox = store.mailbox_id("INBOX", MailboxRole::Inbox)?;
+    let sent = store.mailbox_id("Sent", MailboxRole::Sent)?;
+    let count = parsed.len();
+    store.transaction(|tx| {
+        let mut touched = BTreeSet::new();
+        for (i, (p, size)) in parsed.iter().enumerate() {
+            let from_team = p.from.email.to_ascii_lowercase() == team;
+            let unread = last_customer.get(&p.conversation_key) == Some(&i)
+                && state.get(&p.conversation_key).is_some_and(|s| s.unread);
+            touched.insert(Store::put_message(
+                tx,
+                &NewMessage {
+                    mailbox_id: if from_team { sent } else { inbox },
+                    uid: i as u32 + 1,
+                    modseq: None,
+                    internal_date: p.date,
+                    size: *size as u64,
+                    seen: !unread,
+                    answered: false,
+                    flagged: false,
+                    from_team,
+                    parsed: p,
+                },
+            )?);
+        }
+        Store::refresh_conversations(tx, &touched)
+    })?;
+    let domain = cfg
+        .team
+        .address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("example.com");
+    for (root, s) in &state {
+        let labels: Vec<&str> = s.labels.iter().map(String::as_str).collect();
+        let assignee = s.assignee.as_ref().map(|a| format!("{a}@{domain}"));
+        store.set_team_state(
+            &conversation_id(root),
+            Status::parse(&s.status).unwrap_or_default(),
+            assignee.as_deref(),
+            &labels,
+        )?;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ListQuery;
+
+    #[test]
+    fn demo_loads_everything() {
+        let mut s = Store::open_in_memory().unwrap();
+        let n = load(&mut s, &Config::demo(), 1_800_000_000).unwrap();
+        assert!(n >= 70);
+        assert!(s.conversation_count().unwrap() >= 40);
+        let all = s.list_conversations(ListQuery::ALL).unwrap();
+        assert!(all.iter().any(|c| c.messages >= 4));
+        assert!(all.iter().any(|c| c.has_attachment));
+        assert!(
+            all.iter()
+                .any(|c| c.assignee.as_deref() == Some("sam@example.com"))
+        );
+        assert!(
+            all.iter().any(|c| c.subject.contains("ログイン")),
+            "ISO-2022-JP decodes"
+        );
+        assert!(
+            all.iter().any(|c| c.subject.contains('\u{1b}')),
+            "the hostile subject is kept raw in the cache"
+        );
+        assert!(all[0].last_date <= 1_800_000_000 && all[0].last_date > 1_800_000_000 - 3600);
+    }
+}

@@ -1,0 +1,17 @@
+//! replypad: a terminal shared inbox for support teams.
+//!
+//! Layers (see ARCHITECTURE.md): `domain` (pure types and rules), `store`
+//! (SQLite cache), `mail` (parse, sanitize, compose), `sync` (IMAP/SMTP IO),
+//! `ui` (ratatui front end), `cli` (commands). Only `ui` and `cli` may touch
+//! the terminal crates; `tests/layers.rs` enforces it.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod logging;
+pub mod mail;
+pub mod paths;
+pub mod store;
+pub mod sync;
+pub mod ui;

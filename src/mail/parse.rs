@@ -1,0 +1,264 @@
+//! Parses raw messages with mail-parser 0.11, isolated so that a panic inside
+//! the parser marks one message "unparseable" and sync goes on.
+
+use crate::domain::thread::{self, ThreadHeaders};
+use crate::domain::{Address, Attachment, BodyState};
+use mail_parser::{MessageParser, MimeHeaders};
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Everything replypad keeps of one message, decoded but not yet sanitized.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedMessage {
+    /// The message's own Message-ID (normalized), or a synthetic one.
+    pub message_id: String,
+    pub conversation_key: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub reply_to: Option<Address>,
+    pub subject: String,
+    pub date: i64,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub body_state: BodyState,
+    pub parse_error: Option<String>,
+}
+
+thread_local! {
+    static PARSING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while this thread is inside an isolated parse. The panic hook uses it
+/// to log a parser panic quietly instead of tearing down the terminal.
+pub fn in_isolated_parse() -> bool {
+    PARSING.with(Cell::get)
+}
+
+/// Width HTML is wrapped at when rendered to text for the cache.
+const HTML_WIDTH: usize = 100;
+
+/// Parse `raw`. Never panics: a parser failure or panic yields a message in
+/// state [`BodyState::Unparseable`] with whatever headers a plain scan finds.
+/// `fallback_date` (the server's INTERNALDATE) is used when Date is missing.
+pub fn parse_message(raw: &[u8], fallback_date: i64) -> ParsedMessage {
+    PARSING.with(|p| p.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| parse_inner(raw, fallback_date)));
+    PARSING.with(|p| p.set(false));
+    match result {
+        Ok(Some(m)) => m,
+        Ok(None) => unparseable(raw, fallback_date, "the message has no parsable header"),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::warn!(reason = %crate::mail::sanitize::line(&why), "mail parser panicked; message kept as unparseable");
+            unparseable(
+                raw,
+                fallback_date,
+                &format!("the mail parser panicked: {why}"),
+            )
+        }
+    }
+}
+
+fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+    a.map(|a| {
+        a.iter()
+            .filter_map(|x| Some(Address::new(x.name(), x.address()?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
+    let msg = MessageParser::default().parse(raw)?;
+    let from = addr_list(msg.from()).into_iter().next().unwrap_or_default();
+    let subject = msg.subject().unwrap_or("").to_string();
+    let date = msg
+        .date()
+        .map(|d| d.to_timestamp())
+        .filter(|&t| t > 0)
+        .unwrap_or(fallback_date);
+    let references: Vec<String> = msg
+        .references()
+        .as_text_list()
+        .map(|l| {
+            l.iter()
+                .filter_map(|r| thread::normalize_message_id(r))
+                .collect()
+        })
+        .or_else(|| {
+            msg.references()
+                .as_text()
+                .and_then(thread::normalize_message_id)
+                .map(|r| vec![r])
+        })
+        .unwrap_or_default();
+    let in_reply_to = msg
+        .in_reply_to()
+        .as_text_list()
+        .and_then(|l| l.first().and_then(|r| thread::normalize_message_id(r)))
+        .or_else(|| {
+            msg.in_reply_to()
+                .as_text()
+                .and_then(thread::normalize_message_id)
+        });
+    let th = ThreadHeaders {
+        message_id: msg.message_id(),
+        in_reply_to: in_reply_to.as_deref(),
+        references: &references,
+        from: &from.email,
+        date,
+        subject: &subject,
+    };
+    let message_id = thread::message_key(&th);
+    let conversation_key = thread::conversation_key(&th);
+
+    let html = msg.body_html(0).map(|h| h.into_owned());
+    let text_is_html = msg.text_part(0).is_some_and(|p| p.is_text_html());
+    let text = match (&html, text_is_html) {
+        (Some(h), true) => html_to_text(h),
+        _ => msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+    };
+    let attachments = msg
+        .attachments()
+        .map(|p| Attachment {
+            filename: p.attachment_name().unwrap_or("attachment").to_string(),
+            content_type: p
+                .content_type()
+                .map(|c| match c.subtype() {
+                    Some(s) => format!("{}/{}", c.ctype(), s),
+                    None => c.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: p.len() as u64,
+        })
+        .collect();
+    Some(ParsedMessage {
+        message_id,
+        conversation_key,
+        in_reply_to,
+        references,
+        from,
+        to: addr_list(msg.to()),
+        cc: addr_list(msg.cc()),
+        reply_to: addr_list(msg.reply_to()).into_iter().next(),
+        subject,
+        date,
+        text,
+        html,
+        attachments,
+        body_state: BodyState::Full,
+        parse_error: None,
+    })
+}
+
+/// HTML rendered to wrapped plain text with link footnotes.
+pub fn html_to_text(html: &str) -> String {
+    html2text::from_read(html.as_bytes(), HTML_WIDTH).unwrap_or_else(|_| html.to_string())
+}
+
+/// A last-resort header scan for a message the parser could not handle, so it
+/// still shows up (and threads by its Message-ID) instead of vanishing.
+fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
+    let head_end = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .unwrap_or(raw.len().min(64 * 1024));
+    let head = String::from_utf8_lossy(&raw[..head_end]);
+    let field = |name: &str| {
+        head.lines()
+            .find(|l| {
+                l.len() > name.len()
+                    && l[..name.len()].eq_ignore_ascii_case(name)
+                    && l[name.len()..].starts_with(':')
+            })
+            .map(|l| l[name.len() + 1..].trim().to_string())
+    };
+    let own_id = field("Message-ID");
+    let subject = field("Subject").unwrap_or_else(|| "(unparseable message)".into());
+    let from_raw = field("From").unwrap_or_default();
+    let email = from_raw
+        .rsplit_once('<')
+        .map(|(_, r)| r.trim_end_matches('>').to_string())
+        .unwrap_or(from_raw.clone());
+    let th = ThreadHeaders {
+        message_id: own_id.as_deref(),
+        in_reply_to: None,
+        references: &[],
+        from: &email,
+        date: fallback_date,
+        subject: &subject,
+    };
+    ParsedMessage {
+        message_id: thread::message_key(&th),
+        conversation_key: thread::conversation_key(&th),
+        in_reply_to: None,
+        references: vec![],
+        from: Address::new(None, &email),
+        to: vec![],
+        cc: vec![],
+        reply_to: None,
+        subject,
+        date: fallback_date,
+        text: format!(
+            "replypad could not parse this message ({why}). Its raw source is kept on the server."
+        ),
+        html: None,
+        attachments: vec![],
+        body_state: BodyState::Unparseable,
+        parse_error: Some(why.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_reply_headers() {
+        let raw = b"From: \"Lima, Ana\" <ana@shop.test>\r\nTo: support@example.com\r\nSubject: Re: Refund\r\n\
+Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <root@x> <a@x>\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\n\r\nHello\r\n";
+        let m = parse_message(raw, 0);
+        assert_eq!(m.message_id, "b@x");
+        assert_eq!(m.conversation_key, "root@x");
+        assert_eq!(m.in_reply_to.as_deref(), Some("a@x"));
+        assert_eq!(m.from.name.as_deref(), Some("Lima, Ana"));
+        assert_eq!(m.date, 1751364000);
+        assert_eq!(m.text.trim(), "Hello");
+        assert_eq!(m.body_state, BodyState::Full);
+    }
+
+    #[test]
+    fn html_only_becomes_text() {
+        let raw = b"From: a@b.test\r\nSubject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello <b>there</b></p><ul><li>one</li></ul>";
+        let m = parse_message(raw, 5);
+        assert!(m.text.contains("Hello"), "{}", m.text);
+        assert!(m.text.contains("one"));
+        assert!(!m.text.contains("<p>"));
+        assert_eq!(m.date, 5);
+    }
+
+    #[test]
+    fn encoded_subject_and_charset() {
+        let raw = "From: =?ISO-8859-1?Q?J=F6rg?= <j@x.test>\r\nSubject: =?UTF-8?B?w5xiZXJ3ZWlzdW5n?=\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe\r\n";
+        let m = parse_message(raw.as_bytes(), 0);
+        assert_eq!(m.subject, "Überweisung");
+        assert_eq!(m.from.name.as_deref(), Some("Jörg"));
+        assert_eq!(m.text.trim(), "Grüße");
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for raw in [&b""[..], b"\0\0\0", b"::::\n\n", b"From:\n\n\xff\xfe"] {
+            let _ = parse_message(raw, 0);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Reading conversations: one page of the thread list, one whole conversation.
+//! The UI only ever asks for what is visible.
+
+use super::Store;
+use crate::domain::{
+    Address, Attachment, BodyState, ConversationSummary, ConversationView, MessageView, Status,
+};
+use anyhow::{Result, bail};
+use rusqlite::{OptionalExtension, Row, params};
+
+/// Which page of the thread list to read (newest first).
+#[derive(Clone, Copy, Debug)]
+pub struct ListQuery {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl ListQuery {
+    pub const ALL: ListQuery = ListQuery {
+        offset: 0,
+        limit: usize::MAX >> 1,
+    };
+}
+
+const SUMMARY_COLUMNS: &str =
+    "c.id, c.subject, c.customer_name, c.customer_email, c.last_date, c.message_count,
+    c.unread_count, c.status, c.assignee,
+    (SELECT json_group_array(label) FROM (SELECT label FROM conversation_labels l
+        WHERE l.conversation_id = c.id ORDER BY label)),
+    c.snippet, c.has_attachment";
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
+    let labels: String = r.get(9)?;
+    let name: Option<String> = r.get(2)?;
+    let email: String = r.get(3)?;
+    Ok(ConversationSummary {
+        id: r.get(0)?,
+        subject: r.get(1)?,
+        from: Address::new(name.as_deref(), &email),
+        last_date: r.get(4)?,
+        messages: r.get(5)?,
+        unread: r.get(6)?,
+        status: Status::parse(&r.get::<_, String>(7)?).unwrap_or_default(),
+        assignee: r.get(8)?,
+        labels: serde_json::from_str(&labels).unwrap_or_default(),
+        snippet: r.get(10)?,
+        has_attachment: r.get(11)?,
+    })
+}
+
+impl Store {
+    /// How many conversations the list has.
+    pub fn conversation_count(&self) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM conversations WHERE message_count > 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// One page of the thread list, newest first.
+    pub fn list_conversations(&self, q: ListQuery) -> Result<Vec<ConversationSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0
+             ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![q.limit as i64, q.offset as i64], summary)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The full id of the conversation `prefix` names (at least 4 characters,
+    /// unique), or an error that says what went wrong.
+    pub fn resolve_conversation(&self, prefix: &str) -> Result<String> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < 4 || !p.chars().all(|c| c.is_ascii_hexdigit()) {
+            bail!(
+                "{prefix:?} is not a conversation id (ids are hex, e.g. 3fa9c2e1d0b7; 4 characters at least)"
+            );
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM conversations WHERE id >= ?1 AND id < ?1 || 'g' LIMIT 2",
+        )?;
+        let ids: Vec<String> = stmt
+            .query_map([&p], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => bail!("no conversation {prefix} in the cache (try `replypad threads`)"),
+            _ => bail!("conversation id {prefix} is ambiguous; give more characters"),
+        }
+    }
+
+    /// A whole conversation with its messages in date order, or `None`.
+    pub fn conversation(&self, id: &str) -> Result<Option<ConversationView>> {
+        let head = self
+            .conn
+            .query_row(
+                &format!("SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?1"),
+                [id],
+                summary,
+            )
+            .optional()?;
+        let Some(head) = head else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT message_id, from_name, from_email, to_addrs, cc_addrs, date, subject, text, attachments,
+                    seen, from_team, body_state
+             FROM messages WHERE conversation_id = ?1 ORDER BY date, id",
+        )?;
+        let messages = stmt
+            .query_map([id], |r| {
+                let name: Option<String> = r.get(1)?;
+                let email: String = r.get(2)?;
+                let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+                Ok(MessageView {
+                    message_id: r.get(0)?,
+                    from: Address::new(name.as_deref(), &email),
+                    to: serde_json::from_str(&json(3)?).unwrap_or_default(),
+                    cc: serde_json::from_str(&json(4)?).unwrap_or_default(),
+                    date: r.get(5)?,
+                    subject: r.get(6)?,
+                    text: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    attachments: serde_json::from_str::<Vec<Attachment>>(&json(8)?)
+                        .unwrap_or_default(),
+                    unread: !r.get::<_, bool>(9)?,
+                    from_team: r.get(10)?,
+                    body_state: BodyState::parse(&r.get::<_, String>(11)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(ConversationView {
+            id: head.id,
+            subject: head.subject,
+            status: head.status,
+            assignee: head.assignee,
+            labels: head.labels,
+            messages,
+        }))
+    }
+
+    /// Sets team state directly (the demo seeds it; later the event fold does).
+    pub fn set_team_state(
+        &mut self,
+        id: &str,
+        status: Status,
+        assignee: Option<&str>,
+        labels: &[&str],
+    ) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute(
+                "UPDATE conversations SET status = ?2, assignee = ?3 WHERE id = ?1",
+                params![id, status.as_str(), assignee],
+            )?;
+            tx.execute(
+                "DELETE FROM conversation_labels WHERE conversation_id = ?1",
+                [id],
+            )?;
+            for l in labels {
+                tx.execute(
+                    "INSERT INTO conversation_labels(conversation_id, label) VALUES (?1, ?2)",
+                    params![id, l],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MailboxRole, NewMessage};
+    use std::collections::BTreeSet;
+
+    fn add(store: &mut Store, uid: u32, raw: &str) -> String {
+        let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+        let parsed = crate::mail::parse_message(raw.as_bytes(), 0);
+        store
+            .transaction(|tx| {
+                let c = Store::put_message(
+                    tx,
+                    &NewMessage {
+                        mailbox_id: mbox,
+                        uid,
+                        modseq: None,
+                        internal_date: 0,
+                        size: raw.len() as u64,
+                        seen: false,
+                        answered: false,
+                        flagged: false,
+                        from_team: false,
+                        parsed: &parsed,
+                    },
+                )?;
+                Store::refresh_conversations(tx, &BTreeSet::from([c.clone()]))?;
+                Ok(c)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn threads_and_pages() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = add(
+            &mut s,
+            1,
+            "From: Ana <ana@x.test>\nSubject: Help\nMessage-ID: <r@x>\nDate: Tue, 1 Jul 2025 10:00:00 +0000\n\nfirst",
+        );
+        let b = add(
+            &mut s,
+            2,
+            "From: Ana <ana@x.test>\nSubject: Re: Help\nMessage-ID: <s@x>\nReferences: <r@x>\nDate: Tue, 1 Jul 2025 11:00:00 +0000\n\nsecond",
+        );
+        let c = add(
+            &mut s,
+            3,
+            "From: Bo <bo@y.test>\nSubject: Other\nMessage-ID: <t@x>\nDate: Tue, 1 Jul 2025 09:00:00 +0000\n\nthird",
+        );
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(s.conversation_count().unwrap(), 2);
+        let page = s
+            .list_conversations(ListQuery {
+                offset: 0,
+                limit: 1,
+            })
+            .unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].id, a);
+        assert_eq!(page[0].messages, 2);
+        assert_eq!(page[0].unread, 2);
+        assert_eq!(page[0].subject, "Help");
+        assert_eq!(page[0].snippet, "second");
+        let view = s.conversation(&a).unwrap().unwrap();
+        assert_eq!(view.messages.len(), 2);
+        assert_eq!(view.messages[0].text.trim(), "first");
+        assert_eq!(s.resolve_conversation(&a[..6]).unwrap(), a);
+        assert!(s.resolve_conversation("zz").is_err());
+        // Re-caching the same UID replaces, never doubles.
+        add(
+            &mut s,
+            2,
+            "From: Ana <ana@x.test>\nSubject: Re: Help\nMessage-ID: <s@x>\nReferences: <r@x>\nDate: Tue, 1 Jul 2025 11:00:00 +0000\n\nsecond",
+        );
+        assert_eq!(s.conversation(&a).unwrap().unwrap().messages.len(), 2);
+        s.set_team_state(&a, Status::Pending, Some("ana"), &["bug", "billing"])
+            .unwrap();
+        let page = s.list_conversations(ListQuery::ALL).unwrap();
+        assert_eq!(page[0].labels, vec!["billing", "bug"]);
+        assert_eq!(page[0].status, Status::Pending);
+    }
+
+    #[test]
+    fn fts_finds_diacritics() {
+        let mut s = Store::open_in_memory().unwrap();
+        add(
+            &mut s,
+            1,
+            "From: a@x.test\nSubject: Rechnung\nMessage-ID: <r@x>\n\nDie Überweisung fehlt",
+        );
+        let n: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'uberweisung'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,212 @@
+//! Writing messages into the cache, and keeping each conversation's summary
+//! columns (counts, dates, snippet) in step.
+
+use super::Store;
+use crate::domain::thread::conversation_id;
+use crate::domain::{Address, BodyState};
+use crate::mail::ParsedMessage;
+use anyhow::Result;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+
+/// What a mailbox is for replypad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailboxRole {
+    Inbox,
+    Sent,
+    Log,
+    Drafts,
+    Templates,
+    Outbox,
+}
+
+impl MailboxRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxRole::Inbox => "inbox",
+            MailboxRole::Sent => "sent",
+            MailboxRole::Log => "log",
+            MailboxRole::Drafts => "drafts",
+            MailboxRole::Templates => "templates",
+            MailboxRole::Outbox => "outbox",
+        }
+    }
+}
+
+/// A message to cache: where it lives on the server, its flags and its parse.
+pub struct NewMessage<'a> {
+    pub mailbox_id: i64,
+    pub uid: u32,
+    pub modseq: Option<u64>,
+    pub internal_date: i64,
+    pub size: u64,
+    pub seen: bool,
+    pub answered: bool,
+    pub flagged: bool,
+    pub from_team: bool,
+    pub parsed: &'a ParsedMessage,
+}
+
+fn addrs_json(a: &[Address]) -> String {
+    serde_json::to_string(a).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    /// The id of mailbox `name`, created with `role` if it is new.
+    pub fn mailbox_id(&mut self, name: &str, role: MailboxRole) -> Result<i64> {
+        let existing: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM mailboxes WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO mailboxes(name, role) VALUES (?1, ?2)",
+            params![name, role.as_str()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Caches `m` (replacing an earlier copy of the same mailbox and UID) and
+    /// returns its conversation id. Call [`Store::refresh_conversations`] on the
+    /// returned ids before the transaction commits.
+    pub fn put_message(tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
+        let p = m.parsed;
+        let conv = conversation_id(&p.conversation_key);
+        tx.execute(
+            "INSERT INTO conversations(id, root_key, subject, first_date, last_date) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT(id) DO NOTHING",
+            params![conv, p.conversation_key, p.subject, p.date],
+        )?;
+        let old: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+                params![m.mailbox_id, m.uid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(old) = old {
+            tx.execute("DELETE FROM messages_fts WHERE rowid = ?1", [old])?;
+            tx.execute("DELETE FROM messages WHERE id = ?1", [old])?;
+        }
+        tx.execute(
+            "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
+                from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
+                seen, answered, flagged, from_team, body_state, text, html, attachments, parse_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                ?21, ?22, ?23, ?24)",
+            params![
+                m.mailbox_id,
+                m.uid,
+                m.modseq.map(|v| v as i64),
+                conv,
+                p.message_id,
+                p.in_reply_to,
+                serde_json::to_string(&p.references)?,
+                p.from.name,
+                p.from.email,
+                addrs_json(&p.to),
+                addrs_json(&p.cc),
+                p.subject,
+                p.date,
+                m.internal_date,
+                m.size as i64,
+                m.seen,
+                m.answered,
+                m.flagged,
+                m.from_team,
+                p.body_state.as_str(),
+                p.text,
+                p.html,
+                serde_json::to_string(&p.attachments)?,
+                p.parse_error,
+            ],
+        )?;
+        let rowid = tx.last_insert_rowid();
+        if p.body_state != BodyState::Headers {
+            let sender = match &p.from.name {
+                Some(n) => format!("{n} {}", p.from.email),
+                None => p.from.email.clone(),
+            };
+            tx.execute(
+                "INSERT INTO messages_fts(rowid, subject, sender, body) VALUES (?1, ?2, ?3, ?4)",
+                params![rowid, p.subject, sender, p.text],
+            )?;
+        }
+        Ok(conv)
+    }
+
+    /// Recomputes the summary columns of the given conversations from their messages.
+    pub fn refresh_conversations(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
+        let mut agg = tx.prepare_cached(
+            "UPDATE conversations SET
+                message_count = (SELECT count(*) FROM messages WHERE conversation_id = ?1),
+                unread_count = (SELECT count(*) FROM messages WHERE conversation_id = ?1 AND seen = 0 AND from_team = 0),
+                first_date = coalesce((SELECT min(date) FROM messages WHERE conversation_id = ?1), first_date),
+                last_date = coalesce((SELECT max(date) FROM messages WHERE conversation_id = ?1), last_date),
+                has_attachment = EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]')
+             WHERE id = ?1",
+        )?;
+        let mut first = tx.prepare_cached(
+            "SELECT subject, from_name, from_email FROM messages WHERE conversation_id = ?1
+             ORDER BY from_team, date, id LIMIT 1",
+        )?;
+        let mut latest =
+            tx.prepare_cached("SELECT text FROM messages WHERE conversation_id = ?1 ORDER BY date DESC, id DESC LIMIT 1")?;
+        let mut set = tx.prepare_cached(
+            "UPDATE conversations SET subject = ?2, customer_name = ?3, customer_email = ?4, snippet = ?5 WHERE id = ?1",
+        )?;
+        for id in ids {
+            agg.execute([id])?;
+            let head: Option<(String, Option<String>, String)> = first
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let text: Option<Option<String>> = latest.query_row([id], |r| r.get(0)).optional()?;
+            if let Some((subject, name, email)) = head {
+                let snippet = snippet(text.flatten().as_deref().unwrap_or(""));
+                set.execute(params![id, subject, name, email, snippet])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first meaningful words of a message: quoted lines and greetings
+/// skipped, white space folded, at most 160 characters.
+pub fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('>') || (l.starts_with("On ") && l.ends_with("wrote:")) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(
+            l.split_whitespace()
+                .flat_map(|w| w.chars().chain(std::iter::once(' '))),
+        );
+        out.truncate(out.trim_end().len());
+        if out.chars().count() >= 160 {
+            break;
+        }
+    }
+    out.chars().take(160).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet;
+
+    #[test]
+    fn snippet_skips_quotes() {
+        assert_eq!(
+            snippet("Hi  there,\n\n> old\nOn Mon, X wrote:\nthanks"),
+            "Hi there, thanks"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! A `PRAGMA user_version` migration runner: migration N moves the schema
+//! from version N-1 to N, inside one transaction with the version bump.
+
+use rusqlite::Connection;
+
+/// The migrations, in order. Append only; never edit a released one.
+const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error(
+        "cache schema version {found} is newer than this replypad understands ({LATEST}); upgrade replypad or delete the cache"
+    )]
+    TooNew { found: u32 },
+    #[error("cannot migrate cache to schema version {version}: {source}")]
+    Failed {
+        version: u32,
+        source: rusqlite::Error,
+    },
+}
+
+/// Brings `conn` to [`LATEST`]; returns how many migrations ran.
+pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
+    let current: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+    if current > LATEST {
+        return Err(MigrationError::TooNew { found: current });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as u32 + 1;
+        let fail = |source| MigrationError::Failed { version, source };
+        let tx = conn.transaction().map_err(fail)?;
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok((LATEST - current) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_newer() {
+        let mut c = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), LATEST as usize);
+        assert_eq!(migrate(&mut c).unwrap(), 0);
+        c.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        assert!(matches!(
+            migrate(&mut c),
+            Err(MigrationError::TooNew { .. })
+        ));
+    }
+}

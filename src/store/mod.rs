@@ -1,0 +1,71 @@
+//! The local SQLite cache (rusqlite, bundled SQLite with FTS5, WAL).
+//!
+//! SQLite is the UI's only source: workers write here and notify; the UI
+//! re-reads the visible page. The cache is disposable: delete the file and a
+//! resync produces the same state.
+
+mod conversations;
+mod messages;
+pub mod migrations;
+
+pub use conversations::ListQuery;
+pub use messages::{MailboxRole, NewMessage};
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// An open cache. One per thread; open another for a worker thread.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path`: directory 0700, file 0600, WAL.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            crate::paths::ensure_private_dir(dir)?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open cache {}", path.display()))?;
+        let store = Store::init(conn, Some(path.to_path_buf()))
+            .with_context(|| format!("cannot prepare cache {}", path.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            crate::paths::make_private(Path::new(&p))?;
+        }
+        Ok(store)
+    }
+
+    /// A throwaway cache in memory (tests).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn, path })
+    }
+
+    /// Where this cache lives (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `f` in one transaction (large batches are much faster this way).
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}

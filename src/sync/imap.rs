@@ -1,0 +1,374 @@
+//! Our IMAP connection: connect (implicit TLS, fail-closed STARTTLS, or
+//! plaintext on loopback only), authenticate with a secret from a command,
+//! and the few commands replypad needs. The `imap` crate stays in here.
+
+use super::stream::{Inner, Stream};
+use crate::config::{self, Secret, Tls};
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error("cannot connect to {host}:{port}: {reason}")]
+    Connect {
+        host: String,
+        port: u16,
+        reason: String,
+    },
+    #[error("TLS with {host} failed: {reason}")]
+    Tls { host: String, reason: String },
+    #[error("{host} refused: {reason}")]
+    Refused { host: String, reason: String },
+    #[error("login to {host} as {user} failed: {reason}")]
+    Auth {
+        host: String,
+        user: String,
+        reason: String,
+    },
+    #[error("IMAP {what} failed: {reason}")]
+    Command { what: String, reason: String },
+}
+
+/// How to log in.
+pub enum Credentials {
+    Password(Secret),
+    OAuth2(Secret),
+}
+
+/// A logged-in IMAP session.
+pub struct Connection {
+    session: imap::Session<Stream>,
+    pub capabilities: Vec<String>,
+    pub tls: bool,
+}
+
+fn clean(s: impl std::fmt::Display) -> String {
+    crate::mail::sanitize::line(&s.to_string())
+        .chars()
+        .take(300)
+        .collect()
+}
+
+fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
+    let err = |reason: String| ImapError::Connect {
+        host: host.into(),
+        port,
+        reason,
+    };
+    let addrs = (host, port).to_socket_addrs().map_err(|e| err(clean(e)))?;
+    let mut last = String::from("no address found");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(s) => {
+                s.set_read_timeout(Some(READ_TIMEOUT)).ok();
+                s.set_write_timeout(Some(READ_TIMEOUT)).ok();
+                return Ok(s);
+            }
+            Err(e) => last = clean(e),
+        }
+    }
+    Err(err(last))
+}
+
+/// A TLS connector that trusts the system roots plus `ca_file`, if set.
+/// Certificate and host name checks are never switched off.
+pub fn tls_connector(
+    host: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<native_tls::TlsConnector, ImapError> {
+    let err = |reason: String| ImapError::Tls {
+        host: host.into(),
+        reason,
+    };
+    let mut b = native_tls::TlsConnector::builder();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| err(format!("cannot read ca_file {}: {e}", path.display())))?;
+        let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+            err(format!(
+                "ca_file {} is not a PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        b.add_root_certificate(cert);
+    }
+    b.build().map_err(|e| err(clean(e)))
+}
+
+/// Reads one line byte by byte (never more than the line, so nothing the
+/// server sends after it is consumed), at most 8 KiB.
+fn read_line(s: &mut TcpStream, host: &str) -> Result<String, ImapError> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while line.len() < 8192 {
+        match s.read(&mut b) {
+            Ok(0) => break,
+            Ok(_) => {
+                line.push(b[0]);
+                if b[0] == b'\n' {
+                    return Ok(String::from_utf8_lossy(&line).into_owned());
+                }
+            }
+            Err(e) => {
+                return Err(ImapError::Connect {
+                    host: host.into(),
+                    port: 0,
+                    reason: clean(e),
+                });
+            }
+        }
+    }
+    Err(ImapError::Refused {
+        host: host.into(),
+        reason: "the server closed the connection or sent an over-long line".into(),
+    })
+}
+
+/// The STARTTLS upgrade, done by hand so it fails closed: PREAUTH refused,
+/// a refusal is an error (never a plaintext fallback), and any byte the
+/// server sent after its OK (injected before the handshake) aborts.
+fn starttls(
+    mut s: TcpStream,
+    host: &str,
+    connector: &native_tls::TlsConnector,
+) -> Result<Stream, ImapError> {
+    let refused = |reason: &str| ImapError::Refused {
+        host: host.into(),
+        reason: reason.into(),
+    };
+    let greeting = read_line(&mut s, host)?;
+    if greeting.starts_with("* PREAUTH") {
+        return Err(refused(
+            "the server greeted with PREAUTH on a STARTTLS connection; refusing (no TLS could be negotiated)",
+        ));
+    }
+    if !greeting.starts_with("* OK") {
+        return Err(refused(&format!(
+            "unexpected greeting {:?}",
+            clean(greeting.trim_end())
+        )));
+    }
+    s.write_all(b"a0 STARTTLS\r\n")
+        .map_err(|e| refused(&clean(e)))?;
+    loop {
+        let line = read_line(&mut s, host)?;
+        if line.starts_with("a0 OK") {
+            break;
+        }
+        if line.starts_with("a0 ") {
+            return Err(refused(&format!(
+                "STARTTLS refused: {}; not continuing without TLS",
+                clean(line.trim_end())
+            )));
+        }
+    }
+    s.set_nonblocking(true).ok();
+    let mut probe = [0u8; 1];
+    let injected = matches!(s.peek(&mut probe), Ok(n) if n > 0);
+    s.set_nonblocking(false).ok();
+    if injected {
+        return Err(refused(
+            "the server sent data after its STARTTLS reply, before TLS began (possible injection); refusing",
+        ));
+    }
+    let tls = connector.connect(host, s).map_err(|e| ImapError::Tls {
+        host: host.into(),
+        reason: clean(e),
+    })?;
+    Ok(Stream::new(Inner::Tls(Box::new(tls))))
+}
+
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a Secret,
+}
+
+impl imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&self, _: &[u8]) -> String {
+        format!(
+            "user={}\x01auth=Bearer {}\x01\x01",
+            self.user,
+            self.token.expose()
+        )
+    }
+}
+
+impl Connection {
+    /// Connects and logs in as `cfg` says.
+    pub fn connect(cfg: &config::Imap, creds: &Credentials) -> Result<Connection, ImapError> {
+        let host = cfg.host.as_str();
+        let s = tcp(host, cfg.port)?;
+        let stream = match cfg.tls {
+            Tls::Implicit => {
+                let c = tls_connector(host, cfg.ca_file.as_deref())?;
+                let tls = c.connect(host, s).map_err(|e| ImapError::Tls {
+                    host: host.into(),
+                    reason: clean(e),
+                })?;
+                Stream::new(Inner::Tls(Box::new(tls)))
+            }
+            Tls::Starttls => starttls(s, host, &tls_connector(host, cfg.ca_file.as_deref())?)?,
+            Tls::None => {
+                if !config::validate_is_loopback(host) {
+                    return Err(ImapError::Refused {
+                        host: host.into(),
+                        reason: "plaintext IMAP is only allowed to loopback hosts".into(),
+                    });
+                }
+                Stream::new(Inner::Plain(s))
+            }
+        };
+        let tls = stream.is_tls();
+        let mut client = imap::Client::new(stream);
+        if cfg.tls != Tls::Starttls {
+            let greeting = client.read_greeting().map_err(|e| ImapError::Refused {
+                host: host.into(),
+                reason: clean(e),
+            })?;
+            if !greeting.starts_with(b"* OK") {
+                let g = String::from_utf8_lossy(&greeting);
+                return Err(ImapError::Refused {
+                    host: host.into(),
+                    reason: format!("unexpected greeting {:?}", clean(g.trim_end())),
+                });
+            }
+        }
+        let auth_err = |e: imap::Error| ImapError::Auth {
+            host: host.into(),
+            user: cfg.user.clone(),
+            reason: clean(e),
+        };
+        let mut session = match creds {
+            Credentials::Password(p) => client
+                .login(&cfg.user, p.expose())
+                .map_err(|(e, _)| auth_err(e))?,
+            Credentials::OAuth2(t) => client
+                .authenticate(
+                    "XOAUTH2",
+                    &XOAuth2 {
+                        user: &cfg.user,
+                        token: t,
+                    },
+                )
+                .map_err(|(e, _)| auth_err(e))?,
+        };
+        let capabilities = session
+            .capabilities()
+            .map_err(|e| ImapError::Command {
+                what: "CAPABILITY".into(),
+                reason: clean(e),
+            })?
+            .iter()
+            .map(|c| format!("{c:?}"))
+            .collect();
+        Ok(Connection {
+            session,
+            capabilities,
+            tls,
+        })
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| c.to_ascii_uppercase().contains(&name.to_ascii_uppercase()))
+    }
+
+    fn cmd<T>(what: &str, r: imap::Result<T>) -> Result<T, ImapError> {
+        r.map_err(|e| ImapError::Command {
+            what: what.into(),
+            reason: clean(e),
+        })
+    }
+
+    /// Creates `mailbox` unless it exists.
+    pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
+        let exists = Self::cmd("LIST", self.session.list(None, Some(mailbox)))?
+            .iter()
+            .next()
+            .is_some();
+        if !exists {
+            Self::cmd(&format!("CREATE {mailbox}"), self.session.create(mailbox))?;
+        }
+        Ok(())
+    }
+
+    /// Appends `raw` to `mailbox`; returns the new UID where the server says (UIDPLUS).
+    pub fn append(
+        &mut self,
+        mailbox: &str,
+        raw: &[u8],
+        seen: bool,
+    ) -> Result<Option<u32>, ImapError> {
+        let mut cmd = self.session.append(mailbox, raw);
+        if seen {
+            cmd.flag(imap::types::Flag::Seen);
+        }
+        let appended = Self::cmd(&format!("APPEND to {mailbox}"), cmd.finish())?;
+        Ok(appended.uids.and_then(|u| {
+            u.first().map(|m| match m {
+                imap_proto::types::UidSetMember::Uid(u) => *u,
+                imap_proto::types::UidSetMember::UidRange(r) => *r.start(),
+            })
+        }))
+    }
+
+    /// Selects `mailbox`; returns (UIDVALIDITY, EXISTS).
+    pub fn select(&mut self, mailbox: &str) -> Result<(u32, u32), ImapError> {
+        let m = Self::cmd(&format!("SELECT {mailbox}"), self.session.select(mailbox))?;
+        Ok((m.uid_validity.unwrap_or(0), m.exists))
+    }
+
+    /// Fetches whole messages by UID set (e.g. "1:*"): (uid, flags seen, internal date, raw).
+    pub fn fetch_full(&mut self, uid_set: &str) -> Result<Vec<FetchedMessage>, ImapError> {
+        let fetches = Self::cmd(
+            "UID FETCH",
+            self.session
+                .uid_fetch(uid_set, "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"),
+        )?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| {
+                Some(FetchedMessage {
+                    uid: f.uid?,
+                    seen: f
+                        .flags()
+                        .iter()
+                        .any(|fl| matches!(fl, imap::types::Flag::Seen)),
+                    answered: f
+                        .flags()
+                        .iter()
+                        .any(|fl| matches!(fl, imap::types::Flag::Answered)),
+                    flagged: f
+                        .flags()
+                        .iter()
+                        .any(|fl| matches!(fl, imap::types::Flag::Flagged)),
+                    internal_date: f.internal_date().map(|d| d.timestamp()).unwrap_or(0),
+                    size: f.size.unwrap_or(0),
+                    raw: f.body()?.to_vec(),
+                })
+            })
+            .collect())
+    }
+
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+}
+
+/// One message as fetched.
+#[derive(Debug, Clone)]
+pub struct FetchedMessage {
+    pub uid: u32,
+    pub seen: bool,
+    pub answered: bool,
+    pub flagged: bool,
+    pub internal_date: i64,
+    pub size: u32,
+    pub raw: Vec<u8>,
+}

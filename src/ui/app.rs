@@ -1,0 +1,332 @@
+//! The application state and its update function. Keys become actions
+//! through the keymap; `update` changes state and never does network IO. The
+//! only reads are of the visible page from SQLite.
+
+use super::action::Action;
+use super::format::Clock;
+use super::keymap::{Key, Keymap, Layer, Lookup};
+use crate::domain::{ConversationSummary, ConversationView};
+use crate::store::{ListQuery, Store};
+use anyhow::Result;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use std::collections::BTreeMap;
+
+/// Who is running replypad against which mailbox (shown in the status bar).
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub account: String,
+    pub me: String,
+    /// In demo mode: where "sent" mail is written.
+    pub demo_outbox: Option<std::path::PathBuf>,
+    /// Label → colour name from the config.
+    pub label_colours: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Reader,
+}
+
+/// The visible page of the thread list. `rows` holds only what fits on screen.
+#[derive(Debug, Default)]
+pub struct ListPane {
+    pub selected: usize,
+    pub offset: usize,
+    pub total: usize,
+    pub height: usize,
+    pub rows: Vec<ConversationSummary>,
+}
+
+impl ListPane {
+    pub fn selected_row(&self) -> Option<&ConversationSummary> {
+        self.rows.get(self.selected.checked_sub(self.offset)?)
+    }
+}
+
+#[derive(Debug)]
+pub struct ReaderPane {
+    pub view: ConversationView,
+    pub scroll: usize,
+    pub height: usize,
+    pub show_quotes: bool,
+    /// Lines in the last render (for scroll limits).
+    pub rendered_lines: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub store: Store,
+    pub keymap: Keymap,
+    pub ctx: Context,
+    pub clock: Clock,
+    pub focus: Focus,
+    pub list: ListPane,
+    pub reader: Option<ReaderPane>,
+    pub help: Option<usize>,
+    pub message: Option<(String, Level)>,
+    pub should_quit: bool,
+    pending: Vec<Key>,
+    size: Rect,
+}
+
+impl App {
+    pub fn new(store: Store, keymap: Keymap, ctx: Context, clock: Clock) -> Result<App> {
+        let message = ctx.demo_outbox.as_ref().map(|p| {
+            (
+                format!(
+                    "demo mode: nothing leaves this machine; sent mail is written to {}",
+                    p.display()
+                ),
+                Level::Info,
+            )
+        });
+        let mut app = App {
+            store,
+            keymap,
+            ctx,
+            clock,
+            focus: Focus::List,
+            list: ListPane {
+                height: 20,
+                ..Default::default()
+            },
+            reader: None,
+            help: None,
+            message,
+            should_quit: false,
+            pending: Vec::new(),
+            size: Rect::new(0, 0, 80, 24),
+        };
+        app.reload()?;
+        Ok(app)
+    }
+
+    /// Wide terminals show list and conversation side by side.
+    pub fn is_wide(&self) -> bool {
+        self.size.width >= 160
+    }
+
+    /// The terminal size changed: recompute pane heights and re-read the page.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        let body = height.saturating_sub(1) as usize; // status bar
+        self.list.height = body.saturating_sub(2).max(1); // borders
+        if let Some(r) = &mut self.reader {
+            r.height = body.saturating_sub(2).max(1);
+        }
+        let r = self.reload();
+        self.report(r);
+    }
+
+    /// Re-reads the visible page (after a resize, a move, or "store changed").
+    pub fn reload(&mut self) -> Result<()> {
+        let l = &mut self.list;
+        l.total = self.store.conversation_count()?;
+        l.selected = l.selected.min(l.total.saturating_sub(1));
+        if l.selected < l.offset {
+            l.offset = l.selected;
+        } else if l.selected >= l.offset + l.height {
+            l.offset = l.selected + 1 - l.height;
+        }
+        l.offset = l.offset.min(l.total.saturating_sub(l.height));
+        l.rows = self.store.list_conversations(ListQuery {
+            offset: l.offset,
+            limit: l.height,
+        })?;
+        if let Some(r) = &mut self.reader
+            && let Some(v) = self.store.conversation(&r.view.id)?
+        {
+            r.view = v;
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, r: Result<()>) {
+        if let Err(e) = r {
+            tracing::error!("{e:#}");
+            self.message = Some((format!("{e:#}"), Level::Error));
+        }
+    }
+
+    fn layer(&self) -> Layer {
+        if self.help.is_some() {
+            Layer::Help
+        } else if self.focus == Focus::Reader && self.reader.is_some() {
+            Layer::Reader
+        } else {
+            Layer::List
+        }
+    }
+
+    /// Feeds one key press through the keymap.
+    pub fn handle_key(&mut self, ev: KeyEvent) {
+        let key = Key::from(ev);
+        self.pending.push(key);
+        match self.keymap.lookup(self.layer(), &self.pending) {
+            Lookup::Action(a) => {
+                self.pending.clear();
+                self.update(a);
+            }
+            Lookup::Pending => {}
+            Lookup::None => {
+                let retry = self.pending.len() > 1;
+                self.pending.clear();
+                if retry {
+                    self.handle_key(ev);
+                }
+            }
+        }
+    }
+
+    /// Applies an action. Pure state change plus page reads; no network.
+    pub fn update(&mut self, action: Action) {
+        let r = self.apply(action);
+        self.report(r);
+    }
+
+    fn apply(&mut self, action: Action) -> Result<()> {
+        match (self.layer(), action) {
+            (_, Action::Quit) => self.should_quit = true,
+            (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
+            (_, Action::Redraw) => {}
+            (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
+            (Layer::Help, Action::ScrollUp) => self.help = self.help.map(|s| s.saturating_sub(1)),
+            (_, Action::FocusNext) => {
+                self.focus = match self.focus {
+                    Focus::List if self.reader.is_some() => Focus::Reader,
+                    _ => Focus::List,
+                }
+            }
+            (Layer::Reader, a) => self.reader_action(a)?,
+            (_, a) => self.list_action(a)?,
+        }
+        Ok(())
+    }
+
+    fn move_to(&mut self, index: usize) -> Result<()> {
+        self.list.selected = index.min(self.list.total.saturating_sub(1));
+        self.reload()
+    }
+
+    fn list_action(&mut self, a: Action) -> Result<()> {
+        let (sel, h) = (self.list.selected, self.list.height);
+        match a {
+            Action::Down => self.move_to(sel + 1)?,
+            Action::Up => self.move_to(sel.saturating_sub(1))?,
+            Action::Top => self.move_to(0)?,
+            Action::Bottom => self.move_to(usize::MAX)?,
+            Action::HalfPageDown => self.move_to(sel + h / 2)?,
+            Action::HalfPageUp => self.move_to(sel.saturating_sub(h / 2))?,
+            Action::PageDown => self.move_to(sel + h)?,
+            Action::PageUp => self.move_to(sel.saturating_sub(h))?,
+            Action::Open => self.open_selected()?,
+            Action::Close => self.focus = Focus::List,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open_selected(&mut self) -> Result<()> {
+        let Some(id) = self.list.selected_row().map(|r| r.id.clone()) else {
+            return Ok(());
+        };
+        let Some(view) = self.store.conversation(&id)? else {
+            return Ok(());
+        };
+        let height = self.list.height;
+        self.reader = Some(ReaderPane {
+            view,
+            scroll: 0,
+            height,
+            show_quotes: false,
+            rendered_lines: 0,
+        });
+        self.focus = Focus::Reader;
+        Ok(())
+    }
+
+    fn reader_action(&mut self, a: Action) -> Result<()> {
+        let Some(r) = &mut self.reader else {
+            return Ok(());
+        };
+        let max = r.rendered_lines.saturating_sub(r.height);
+        match a {
+            Action::ScrollDown | Action::Down => r.scroll = (r.scroll + 1).min(max),
+            Action::ScrollUp | Action::Up => r.scroll = r.scroll.saturating_sub(1),
+            Action::HalfPageDown => r.scroll = (r.scroll + r.height / 2).min(max),
+            Action::HalfPageUp => r.scroll = r.scroll.saturating_sub(r.height / 2),
+            Action::PageDown => r.scroll = (r.scroll + r.height.saturating_sub(1)).min(max),
+            Action::PageUp => r.scroll = r.scroll.saturating_sub(r.height.saturating_sub(1)),
+            Action::Top => r.scroll = 0,
+            Action::Bottom => r.scroll = max,
+            Action::ToggleQuotes => r.show_quotes = !r.show_quotes,
+            Action::Close => {
+                self.focus = Focus::List;
+                if !self.is_wide() {
+                    self.reader = None;
+                }
+            }
+            Action::NextConversation => {
+                self.move_to(self.list.selected + 1)?;
+                self.open_selected()?;
+            }
+            Action::PrevConversation => {
+                self.move_to(self.list.selected.saturating_sub(1))?;
+                self.open_selected()?;
+            }
+            Action::Open => {}
+            _ => self.list_action(a)?,
+        }
+        Ok(())
+    }
+
+    /// Feeds keys written as in the keymap ("j j <Enter>" or "jj<Enter>"):
+    /// for tests and scripted sessions.
+    pub fn feed(&mut self, keys: &str) {
+        let mut rest = keys;
+        while let Some(c) = rest.chars().next() {
+            if c == ' ' {
+                rest = &rest[1..];
+                continue;
+            }
+            let (spec, len) = if c == '<' {
+                match rest.find('>') {
+                    Some(end) => (&rest[..=end], end + 1),
+                    None => (&rest[..1], 1),
+                }
+            } else {
+                (&rest[..c.len_utf8()], c.len_utf8())
+            };
+            rest = &rest[len..];
+            let key = super::keymap::parse_keys(spec)
+                .map(|k| k[0])
+                .unwrap_or(Key {
+                    code: KeyCode::Char(c),
+                    mods: KeyModifiers::NONE,
+                });
+            self.handle_key(KeyEvent::new(key.code, key.mods));
+        }
+    }
+}
+
+impl App {
+    /// A worker notification: re-read the page, or show a status line.
+    pub fn on_notice(&mut self, n: super::run::Notice) {
+        use super::run::Notice;
+        match n {
+            Notice::StoreChanged => {
+                let r = self.reload();
+                self.report(r);
+            }
+            Notice::Status(s) => self.message = Some((s, Level::Info)),
+            Notice::Error(e) => self.message = Some((e, Level::Error)),
+        }
+    }
+}

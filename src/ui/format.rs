@@ -1,0 +1,160 @@
+//! Text helpers for panes: relative ages, sizes, width-aware truncation and
+//! wrapping (terminal cells, not bytes or chars).
+
+use chrono::{DateTime, FixedOffset};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The clock the UI renders with; injected so tests and snapshots are stable.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub now: i64,
+    pub offset: FixedOffset,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        let now = chrono::Local::now();
+        Clock {
+            now: now.timestamp(),
+            offset: *now.offset(),
+        }
+    }
+
+    pub fn fixed(now: i64) -> Clock {
+        Clock {
+            now,
+            offset: FixedOffset::east_opt(0).unwrap(),
+        }
+    }
+
+    /// "now", "5m", "3h", "2d", then "24 Nov", then "Nov 2024".
+    pub fn age(&self, t: i64) -> String {
+        let d = (self.now - t).max(0);
+        match d {
+            0..60 => "now".into(),
+            60..3600 => format!("{}m", d / 60),
+            3600..86_400 => format!("{}h", d / 3600),
+            86_400..604_800 => format!("{}d", d / 86_400),
+            _ => {
+                let (this_year, that) =
+                    (self.local(self.now).format("%Y").to_string(), self.local(t));
+                if that.format("%Y").to_string() == this_year {
+                    that.format("%d %b").to_string()
+                } else {
+                    that.format("%b %Y").to_string()
+                }
+            }
+        }
+    }
+
+    /// A full local date and time for the reader.
+    pub fn datetime(&self, t: i64) -> String {
+        self.local(t).format("%a %d %b %Y %H:%M").to_string()
+    }
+
+    fn local(&self, t: i64) -> DateTime<FixedOffset> {
+        DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .with_timezone(&self.offset)
+    }
+}
+
+/// 1.2 KB, 3.4 MB.
+pub fn human_size(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{:.1} KB", n as f64 / 1024.0),
+        _ => format!("{:.1} MB", n as f64 / 1_048_576.0),
+    }
+}
+
+/// Cuts `s` to at most `width` cells, ending in `…` when cut.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `s` cut or padded with spaces to exactly `width` cells.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut t = truncate(s, width);
+    let w = t.width();
+    t.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    t
+}
+
+/// Wraps one line to `width` cells, breaking at spaces where possible.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    if line.width() <= width {
+        return vec![line.to_string()];
+    }
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    for word in line.split_inclusive(' ') {
+        let ww = word.width();
+        if cur_w + ww > width && !cur.is_empty() {
+            out.push(cur.trim_end().to_string());
+            cur.clear();
+            cur_w = 0;
+        }
+        if ww > width {
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if cur_w + cw > width {
+                    out.push(std::mem::take(&mut cur));
+                    cur_w = 0;
+                }
+                cur.push(c);
+                cur_w += cw;
+            }
+        } else {
+            cur.push_str(word);
+            cur_w += ww;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.trim_end().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        let c = Clock::fixed(1_764_000_000);
+        assert_eq!(c.age(1_764_000_000 - 30), "now");
+        assert_eq!(c.age(1_764_000_000 - 300), "5m");
+        assert_eq!(c.age(1_764_000_000 - 7200), "2h");
+        assert_eq!(c.age(1_764_000_000 - 3 * 86_400), "3d");
+        assert_eq!(c.age(1_764_000_000 - 20 * 86_400), "04 Nov");
+        assert_eq!(c.age(1_700_000_000), "Nov 2023");
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(truncate("日本語テキスト", 7), "日本語…");
+        assert_eq!(fit("ab", 4), "ab  ");
+        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(human_size(2048), "2.0 KB");
+    }
+}

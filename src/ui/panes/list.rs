@@ -1,0 +1,156 @@
+//! The thread list: one line per conversation, only the visible page.
+
+use super::{border, colour, title_style};
+use crate::domain::{ConversationSummary, Status};
+use crate::mail::sanitize;
+use crate::ui::app::{App, Focus};
+use crate::ui::format::{fit, truncate};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let l = &app.list;
+    let title = if l.total == 0 {
+        " Inbox ".to_string()
+    } else {
+        format!(" Inbox · {}/{} ", l.selected + 1, l.total)
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, title_style()))
+        .border_style(border(app.focus == Focus::List || app.help.is_some()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if l.total == 0 {
+        frame.render_widget(
+            Paragraph::new("No conversations yet. `replypad sync` fetches the mailbox."),
+            inner,
+        );
+        return;
+    }
+    let lines: Vec<Line> = l
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, c)| row(app, c, inner.width as usize, l.offset + i == l.selected))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `● Sender Name @domain   Subject — snippet      3  2h  sam  billing`
+fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) -> Line<'a> {
+    let unread = c.unread > 0;
+    let base = if selected {
+        Style::new().bg(Color::Blue).fg(Color::White)
+    } else if c.status == Status::Closed {
+        Style::new().fg(Color::DarkGray)
+    } else {
+        Style::new()
+    };
+    let bold = if unread {
+        base.add_modifier(Modifier::BOLD)
+    } else {
+        base
+    };
+    let name = sanitize::line(c.from.name.as_deref().unwrap_or(&c.from.email)).into_owned();
+    let spoof = c.from.name_spoofs_address();
+    let from_w = if width >= 90 { 30 } else { 22 };
+    let sender = format!(
+        "{}{} @{}",
+        if spoof { "⚠ " } else { "" },
+        name,
+        sanitize::line(&c.from.domain())
+    );
+    let age = app.clock.age(c.last_date);
+    let count = if c.messages > 1 {
+        c.messages.to_string()
+    } else {
+        String::new()
+    };
+    let mut right = format!(" {count:>2} {age:>6}");
+    let team = width >= 80;
+    let assignee = c
+        .assignee
+        .as_deref()
+        .map(|a| a.split('@').next().unwrap_or(a))
+        .unwrap_or("");
+    if team {
+        right.push_str(&format!(
+            " {:<7} {:<7}",
+            truncate(&sanitize::line(assignee), 7),
+            status_word(c.status)
+        ));
+    }
+    let labels: String = if team {
+        c.labels
+            .iter()
+            .map(|l| format!(" {}", sanitize::line(l)))
+            .collect()
+    } else {
+        String::new()
+    };
+    let subject_w = width.saturating_sub(2 + from_w + 1 + right.width() + labels.width());
+    let subject = sanitize::line(&c.subject).into_owned();
+    let mut spans = vec![
+        Span::styled(
+            if unread { "● " } else { "  " },
+            bold.fg(if selected {
+                Color::White
+            } else {
+                Color::Yellow
+            }),
+        ),
+        Span::styled(
+            fit(&sender, from_w),
+            if spoof && !selected {
+                bold.fg(Color::Red)
+            } else {
+                bold
+            },
+        ),
+        Span::styled(" ", base),
+    ];
+    let subj_fit = truncate(&subject, subject_w);
+    let rest = subject_w.saturating_sub(subj_fit.width());
+    spans.push(Span::styled(subj_fit, bold));
+    if rest > 3 && !c.snippet.is_empty() {
+        let snip = fit(&format!(" — {}", sanitize::line(&c.snippet)), rest);
+        spans.push(Span::styled(
+            snip,
+            if selected {
+                base
+            } else {
+                base.fg(Color::DarkGray)
+            },
+        ));
+    } else {
+        spans.push(Span::styled(" ".repeat(rest), base));
+    }
+    spans.push(Span::styled(right, base));
+    for l in &c.labels {
+        if !team {
+            break;
+        }
+        let st = if selected {
+            base
+        } else {
+            base.fg(colour(app.ctx.label_colours.get(l).map_or("gray", |s| s)))
+        };
+        spans.push(Span::styled(format!(" {}", sanitize::line(l)), st));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    if used < width {
+        spans.push(Span::styled(" ".repeat(width - used), base));
+    }
+    Line::from(spans)
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Open => "",
+        other => other.as_str(),
+    }
+}

@@ -1,0 +1,65 @@
+//! Drawing: one module per pane. Panes read `App` state and render; they
+//! never change it except to record what they measured (rendered line count).
+//! Every untrusted string passes `mail::sanitize` before it becomes a Span.
+
+mod help;
+mod list;
+mod reader;
+mod status;
+
+use super::app::{App, Focus};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+
+/// Draws the whole screen.
+pub fn draw(app: &mut App, frame: &mut Frame) {
+    let area = frame.area();
+    let [body, status_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    if app.is_wide() {
+        let list_w = (body.width * 45 / 100).clamp(70, 100);
+        let [l, r] =
+            Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(body);
+        list::draw(app, frame, l);
+        reader::draw(app, frame, r);
+    } else if app.focus == Focus::Reader && app.reader.is_some() {
+        reader::draw(app, frame, body);
+    } else {
+        list::draw(app, frame, body);
+    }
+    status::draw(app, frame, status_area);
+    if app.help.is_some() {
+        help::draw(app, frame, area);
+    }
+}
+
+/// The border style of a pane: bright when focused.
+fn border(focused: bool) -> Style {
+    if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    }
+}
+
+fn title_style() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+/// A colour from a config name (`red`, `lightblue`, `#rrggbb`); gray when unknown.
+pub fn colour(name: &str) -> Color {
+    name.parse::<Color>().unwrap_or(Color::Gray)
+}
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

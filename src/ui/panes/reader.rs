@@ -1,0 +1,209 @@
+//! The conversation pane: every message in order, quoted text folded,
+//! attachments listed. Team replies are set apart from customer mail.
+
+use super::{border, colour, title_style};
+use crate::domain::{BodyState, ConversationView, MessageView};
+use crate::mail::sanitize;
+use crate::ui::app::{App, Focus};
+use crate::ui::format::{Clock, human_size, wrap};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use std::collections::BTreeMap;
+
+pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::Reader && app.help.is_none();
+    let block = Block::bordered().border_style(border(focused));
+    let inner = block.inner(area);
+    let Some(r) = &mut app.reader else {
+        let block = block.title(Span::styled(" Conversation ", title_style()));
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "Enter opens the selected conversation.",
+                Style::new().fg(Color::DarkGray),
+            ))
+            .block(block),
+            area,
+        );
+        return;
+    };
+    let lines = render_lines(
+        &r.view,
+        inner.width as usize,
+        r.show_quotes,
+        &app.clock,
+        &app.ctx.label_colours,
+    );
+    r.rendered_lines = lines.len();
+    r.height = inner.height as usize;
+    r.scroll = r.scroll.min(lines.len().saturating_sub(r.height));
+    let n = r.view.messages.len();
+    let title = format!(
+        " {n} message{} · line {}/{} ",
+        if n == 1 { "" } else { "s" },
+        r.scroll + 1,
+        lines.len().max(1)
+    );
+    let visible: Vec<Line> = lines.into_iter().skip(r.scroll).take(r.height).collect();
+    frame.render_widget(
+        Paragraph::new(visible).block(block.title(Span::styled(title, title_style()))),
+        area,
+    );
+}
+
+/// All lines of a conversation at `width` cells (the pane scrolls over them).
+pub fn render_lines(
+    v: &ConversationView,
+    width: usize,
+    show_quotes: bool,
+    clock: &Clock,
+    label_colours: &BTreeMap<String, String>,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for l in wrap(&sanitize::line(&v.subject), width) {
+        out.push(Line::styled(l, Style::new().add_modifier(Modifier::BOLD)));
+    }
+    let mut meta = vec![Span::styled(
+        v.status.as_str().to_string(),
+        Style::new().fg(Color::Green),
+    )];
+    if let Some(a) = &v.assignee {
+        meta.push(Span::raw(format!(" · assigned to {}", sanitize::line(a))));
+    } else {
+        meta.push(Span::styled(
+            " · unassigned",
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    for l in &v.labels {
+        let c = colour(label_colours.get(l).map_or("gray", |s| s));
+        meta.push(Span::styled(
+            format!(" #{}", sanitize::line(l)),
+            Style::new().fg(c),
+        ));
+    }
+    out.push(Line::from(meta));
+    for m in &v.messages {
+        out.push(Line::styled(
+            "─".repeat(width),
+            Style::new().fg(Color::DarkGray),
+        ));
+        message_lines(m, width, show_quotes, clock, &mut out);
+    }
+    out
+}
+
+fn message_lines(
+    m: &MessageView,
+    width: usize,
+    show_quotes: bool,
+    clock: &Clock,
+    out: &mut Vec<Line<'static>>,
+) {
+    let who = if m.from_team {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::Yellow)
+    };
+    let who = if m.unread {
+        who.add_modifier(Modifier::BOLD)
+    } else {
+        who
+    };
+    let from = sanitize::line(&m.from.to_string()).into_owned();
+    let date = format!("  {} ({})", clock.datetime(m.date), clock.age(m.date));
+    out.push(Line::from(vec![
+        Span::styled(
+            if m.unread { "● " } else { "" },
+            Style::new().fg(Color::Yellow),
+        ),
+        Span::styled(from, who),
+        Span::styled(date, Style::new().fg(Color::DarkGray)),
+    ]));
+    if m.from.name_spoofs_address() {
+        out.push(Line::styled(
+            format!(
+                "  ⚠ the display name shows an address that is not the sender's ({})",
+                sanitize::line(&m.from.email)
+            ),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let to: Vec<String> =
+        m.to.iter()
+            .chain(&m.cc)
+            .map(|a| sanitize::line(&a.to_string()).into_owned())
+            .collect();
+    if !to.is_empty() {
+        for l in wrap(&format!("To: {}", to.join(", ")), width) {
+            out.push(Line::styled(l, Style::new().fg(Color::DarkGray)));
+        }
+    }
+    for a in &m.attachments {
+        out.push(Line::styled(
+            format!(
+                "📎 {} ({}, {})",
+                sanitize::filename(&a.filename),
+                sanitize::line(&a.content_type),
+                human_size(a.size)
+            ),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
+    match m.body_state {
+        BodyState::Headers => {
+            out.push(Line::styled(
+                "(body not downloaded yet)",
+                Style::new().fg(Color::DarkGray),
+            ));
+            return;
+        }
+        BodyState::Unparseable => {
+            out.push(Line::styled(
+                "⚠ unparseable message",
+                Style::new().fg(Color::Red),
+            ));
+        }
+        BodyState::Full => {}
+    }
+    out.push(Line::raw(""));
+    body_lines(&sanitize::text(&m.text), width, show_quotes, out);
+}
+
+/// Body text with quoted blocks (`> ...`, and the "On ... wrote:" line before
+/// them) folded into one line unless `show_quotes`.
+fn body_lines(text: &str, width: usize, show_quotes: bool, out: &mut Vec<Line<'static>>) {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let quote = Style::new().fg(Color::DarkGray);
+    let mut i = 0;
+    while i < lines.len() {
+        let is_quote = |l: &str| l.trim_start().starts_with('>');
+        let attribution = lines[i].trim_end().ends_with("wrote:")
+            && lines.get(i + 1).is_some_and(|l| is_quote(l));
+        if is_quote(lines[i]) || attribution {
+            let start = i;
+            i += 1;
+            while i < lines.len()
+                && (is_quote(lines[i])
+                    || lines[i].trim().is_empty() && lines.get(i + 1).is_some_and(|l| is_quote(l)))
+            {
+                i += 1;
+            }
+            if show_quotes {
+                for l in &lines[start..i] {
+                    out.extend(wrap(l, width).into_iter().map(|w| Line::styled(w, quote)));
+                }
+            } else {
+                out.push(Line::styled(
+                    format!("[… {} quoted lines · z shows them]", i - start),
+                    quote,
+                ));
+            }
+            continue;
+        }
+        out.extend(wrap(lines[i], width).into_iter().map(Line::raw));
+        i += 1;
+    }
+}

@@ -1,0 +1,49 @@
+//! The status bar: account, mode, a message (info or error) and key hints.
+
+use crate::mail::sanitize;
+use crate::ui::app::{App, Level};
+use crate::ui::format::truncate;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
+    let mode = if app.ctx.demo_outbox.is_some() {
+        " DEMO "
+    } else {
+        ""
+    };
+    let left = format!(" replypad {} ", sanitize::line(&app.ctx.account));
+    let right = " ? help  q quit ";
+    let room =
+        (area.width as usize).saturating_sub(left.width() + mode.width() + right.width() + 2);
+    let (msg, msg_style) = match &app.message {
+        Some((m, Level::Error)) => (
+            m.as_str(),
+            bar.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        ),
+        Some((m, Level::Info)) => (m.as_str(), bar),
+        None => ("", bar),
+    };
+    let msg = truncate(&sanitize::line(msg), room);
+    let pad = room.saturating_sub(msg.width());
+    let line = Line::from(vec![
+        Span::styled(left, bar.add_modifier(Modifier::BOLD)),
+        Span::styled(
+            mode,
+            Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" ", bar),
+        Span::styled(msg, msg_style),
+        Span::styled(" ".repeat(pad + 1), bar),
+        Span::styled(right, bar),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(bar), area);
+}

@@ -1,0 +1,98 @@
+//! The event loop: `tokio::select!` over terminal events, a clock tick and
+//! "store changed" notifications from workers. Draws are throttled to about
+//! 60 per second; the terminal is restored on exit and on panic.
+
+use super::app::App;
+use super::panes;
+use anyhow::Result;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, interval, sleep_until};
+
+/// What workers tell the UI. Small: the UI re-reads what it shows from SQLite.
+#[derive(Clone, Debug)]
+pub enum Notice {
+    StoreChanged,
+    Status(String),
+    Error(String),
+}
+
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Runs the TUI until the user quits. `notices` carries worker notifications.
+pub fn run(app: App, notices: mpsc::UnboundedReceiver<Notice>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut terminal = ratatui::init();
+    install_panic_hook();
+    let result = rt.block_on(event_loop(&mut terminal, app, notices));
+    ratatui::restore();
+    result
+}
+
+/// ratatui::init restores the terminal on panic; a panic the mail parser
+/// raises inside its isolation (mail::parse) must not, because the app goes on.
+fn install_panic_hook() {
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if crate::mail::parse::in_isolated_parse() {
+            tracing::warn!("mail parser panic (isolated): {info}");
+            return;
+        }
+        tracing::error!("panic: {info}");
+        restore_and_report(info);
+    }));
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    mut app: App,
+    mut notices: mpsc::UnboundedReceiver<Notice>,
+) -> Result<()> {
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    let mut events = EventStream::new();
+    let mut tick = interval(Duration::from_secs(30));
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| panes::draw(&mut app, f))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    app.handle_key(k);
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    app.resize(w, h);
+                    terminal.clear()?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            _ = tick.tick() => {
+                app.clock = super::format::Clock::system();
+                dirty = true;
+            }
+            Some(n) = notices.recv() => {
+                app.on_notice(n);
+                dirty = true;
+            }
+            _ = sleep_until(last_draw + FRAME), if dirty => {}
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    Ok(())
+}

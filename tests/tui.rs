@@ -1,0 +1,191 @@
+//! The TUI driven through the real App: key sequences and snapshots of each
+//! pane and popup at 80x24 and 160x48 (ratatui TestBackend + insta).
+
+use ratatui::{Terminal, backend::TestBackend};
+use replypad::config::Config;
+use replypad::store::Store;
+use replypad::ui::app::{Context, Focus};
+use replypad::ui::format::Clock;
+use replypad::ui::keymap::Keymap;
+use replypad::ui::{App, panes};
+use std::collections::BTreeMap;
+
+const NOW: i64 = 1_764_000_000;
+
+fn app(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    let cfg = Config::demo();
+    let mut store = Store::open_in_memory().unwrap();
+    replypad::demo::load(&mut store, &cfg, NOW).unwrap();
+    let ctx = Context {
+        account: "support@example.com".into(),
+        me: "dana@example.com".into(),
+        demo_outbox: Some("/tmp/replypad-demo/outbox".into()),
+        label_colours: cfg.labels.clone(),
+    };
+    let mut app = App::new(
+        store,
+        Keymap::load(&BTreeMap::new()).unwrap(),
+        ctx,
+        Clock::fixed(NOW),
+    )
+    .unwrap();
+    app.resize(width, height);
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}
+
+fn render(app: &mut App, term: &mut Terminal<TestBackend>) -> String {
+    term.draw(|f| panes::draw(app, f)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn navigation_moves_the_selection_and_pages() {
+    let (mut app, mut term) = app(80, 24);
+    assert_eq!(app.list.selected, 0);
+    app.feed("jjj");
+    assert_eq!(app.list.selected, 3);
+    app.feed("k");
+    assert_eq!(app.list.selected, 2);
+    app.feed("G");
+    assert_eq!(app.list.selected, app.list.total - 1);
+    assert!(app.list.offset > 0, "the page follows the selection");
+    assert_eq!(
+        app.list.rows.len(),
+        app.list.height,
+        "only the visible page is loaded"
+    );
+    app.feed("gg");
+    assert_eq!((app.list.selected, app.list.offset), (0, 0));
+    app.feed("<C-d>");
+    assert_eq!(app.list.selected, app.list.height / 2);
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains(&format!(
+            "Inbox · {}/{}",
+            app.list.selected + 1,
+            app.list.total
+        )),
+        "{screen}"
+    );
+}
+
+#[test]
+fn enter_opens_and_escape_returns() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("jj<Enter>");
+    assert_eq!(app.focus, Focus::Reader);
+    let subject = app.reader.as_ref().unwrap().view.subject.clone();
+    assert_eq!(subject, "Data export stuck at 99%");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Emily Zhang <emily.zhang@lotusdesign.com>"),
+        "{screen}"
+    );
+    app.feed("G");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("quoted lines · z shows them"),
+        "quotes are folded: {screen}"
+    );
+    app.feed("z");
+    let screen = render(&mut app, &mut term);
+    assert!(!screen.contains("quoted lines · z"), "{screen}");
+    app.feed("<Esc>");
+    assert_eq!(app.focus, Focus::List);
+    assert!(
+        app.reader.is_none(),
+        "narrow terminals go back to the full list"
+    );
+}
+
+#[test]
+fn reader_next_conversation_and_scroll() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("<Enter>");
+    render(&mut app, &mut term);
+    app.feed("J");
+    assert_eq!(app.list.selected, 1);
+    assert_eq!(
+        app.reader.as_ref().unwrap().view.subject,
+        "URGENT: all appointments disappeared"
+    );
+    app.feed("K<C-d>");
+    render(&mut app, &mut term);
+    assert_eq!(app.list.selected, 0);
+}
+
+#[test]
+fn help_lists_bindings_from_the_keymap_and_quit_works() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("?");
+    assert!(app.help.is_some());
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Next conversation"), "{screen}");
+    assert!(screen.contains("j, <Down>"), "{screen}");
+    app.feed("j"); // scrolls help, does not move the list
+    assert_eq!(app.list.selected, 0);
+    app.feed("<Esc>");
+    assert!(app.help.is_none());
+    app.feed("q");
+    assert!(app.should_quit);
+}
+
+#[test]
+fn hostile_subject_is_visible_not_obeyed() {
+    let (mut app, mut term) = app(160, 48);
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Invoice ␛[31mOVE"), "{screen}");
+    app.feed("jjjj<Enter>");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Invoice ␛[31mOVERDUE␛[0m ␀ pay now ⟪bidi⟫fdp.exe"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}') && !screen.contains('\0'));
+    assert!(
+        screen.contains("⚠ support@example.com"),
+        "spoofed display name flagged: {screen}"
+    );
+}
+
+#[test]
+fn resize_keeps_the_selection_visible() {
+    let (mut app, mut term) = app(160, 48);
+    app.feed("G");
+    app.resize(80, 10);
+    let sel = app.list.selected;
+    assert!(sel >= app.list.offset && sel < app.list.offset + app.list.height);
+    *term.backend_mut() = TestBackend::new(80, 10);
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains(&format!("{}/{}", sel + 1, app.list.total)));
+    app.resize(20, 3);
+    *term.backend_mut() = TestBackend::new(20, 3);
+    render(&mut app, &mut term);
+}
+
+macro_rules! snapshot {
+    ($name:ident, $w:expr, $h:expr, $keys:expr) => {
+        #[test]
+        fn $name() {
+            let (mut app, mut term) = app($w, $h);
+            app.feed($keys);
+            term.draw(|f| panes::draw(&mut app, f)).unwrap();
+            insta::assert_snapshot!(term.backend());
+        }
+    };
+}
+
+snapshot!(list_80x24, 80, 24, "");
+snapshot!(list_160x48, 160, 48, "jj");
+snapshot!(reader_80x24, 80, 24, "jj<Enter>");
+snapshot!(reader_160x48, 160, 48, "jj<Enter>");
+snapshot!(help_80x24, 80, 24, "?");
+snapshot!(help_160x48, 160, 48, "?");
