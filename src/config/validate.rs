@@ -99,7 +99,7 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
         ));
     }
     for (label, colour) in &cfg.labels {
-        if colour.parse::<ratatui_free_colour::Colour>().is_err() {
+        if colour.parse::<colour_names::Colour>().is_err() {
             errors.push(format!(
                 "{}: {colour:?} is not a colour (use a name such as \"red\" or \"#rrggbb\")",
                 at(raw, "labels", label)
@@ -115,7 +115,7 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
 
 /// Colour names accepted in `[labels]`, parsed without the terminal crates
 /// (the config layer must not import ratatui).
-mod ratatui_free_colour {
+mod colour_names {
     pub struct Colour;
     impl std::str::FromStr for Colour {
         type Err = ();

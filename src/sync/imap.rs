@@ -286,9 +286,27 @@ impl Connection {
         })
     }
 
+    /// The server's hierarchy delimiter ("/" on Gmail, "." on a default Dovecot).
+    pub fn delimiter(&mut self) -> Result<String, ImapError> {
+        let names = Self::cmd("LIST", self.session.list(None, None))?;
+        Ok(names
+            .iter()
+            .next()
+            .and_then(|n| n.delimiter().map(str::to_string))
+            .unwrap_or_else(|| "/".into()))
+    }
+
+    /// A folder name from its parts, joined with the server's delimiter
+    /// (`["Replypad", "Log"]` is `Replypad/Log` or `Replypad.Log`).
+    pub fn folder(&mut self, parts: &[&str]) -> Result<String, ImapError> {
+        let d = self.delimiter()?;
+        Ok(parts.join(&d))
+    }
+
     /// Creates `mailbox` unless it exists.
     pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        let exists = Self::cmd("LIST", self.session.list(None, Some(mailbox)))?
+        let pattern = quote(mailbox)?;
+        let exists = Self::cmd("LIST", self.session.list(None, Some(&pattern)))?
             .iter()
             .next()
             .is_some();
@@ -359,6 +377,20 @@ impl Connection {
     pub fn logout(mut self) {
         let _ = self.session.logout();
     }
+}
+
+/// An IMAP quoted string (the crate leaves LIST patterns unquoted).
+fn quote(s: &str) -> Result<String, ImapError> {
+    if s.contains(['\r', '\n', '\0']) {
+        return Err(ImapError::Command {
+            what: "LIST".into(),
+            reason: format!("invalid mailbox name {:?}", clean(s)),
+        });
+    }
+    Ok(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
 }
 
 /// One message as fetched.

@@ -108,7 +108,7 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut cur_w = 0;
     for word in line.split_inclusive(' ') {
         let ww = word.width();
-        if cur_w + ww > width && !cur.is_empty() {
+        if cur_w + word.trim_end().width() > width && !cur.is_empty() {
             out.push(cur.trim_end().to_string());
             cur.clear();
             cur_w = 0;

@@ -57,7 +57,7 @@ fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) 
     };
     let name = sanitize::line(c.from.name.as_deref().unwrap_or(&c.from.email)).into_owned();
     let spoof = c.from.name_spoofs_address();
-    let from_w = if width >= 90 { 30 } else { 22 };
+    let from_w = if width >= 118 { 28 } else { 22 };
     let sender = format!(
         "{}{} @{}",
         if spoof { "⚠ " } else { "" },
@@ -84,15 +84,9 @@ fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) 
             status_word(c.status)
         ));
     }
-    let labels: String = if team {
-        c.labels
-            .iter()
-            .map(|l| format!(" {}", sanitize::line(l)))
-            .collect()
-    } else {
-        String::new()
-    };
-    let subject_w = width.saturating_sub(2 + from_w + 1 + right.width() + labels.width());
+    const LABELS_W: usize = 15;
+    let labels_w = if team { LABELS_W } else { 0 };
+    let subject_w = width.saturating_sub(2 + from_w + 1 + right.width() + labels_w);
     let subject = sanitize::line(&c.subject).into_owned();
     let mut spans = vec![
         Span::styled(
@@ -130,16 +124,19 @@ fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) 
         spans.push(Span::styled(" ".repeat(rest), base));
     }
     spans.push(Span::styled(right, base));
-    for l in &c.labels {
-        if !team {
-            break;
-        }
+    let mut used_labels = 0;
+    for l in c.labels.iter().take_while(|_| team) {
+        let text = truncate(&format!(" {}", sanitize::line(l)), labels_w - used_labels);
+        used_labels += text.width();
         let st = if selected {
             base
         } else {
             base.fg(colour(app.ctx.label_colours.get(l).map_or("gray", |s| s)))
         };
-        spans.push(Span::styled(format!(" {}", sanitize::line(l)), st));
+        spans.push(Span::styled(text, st));
+        if used_labels >= labels_w {
+            break;
+        }
     }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     if used < width {

@@ -1,0 +1,156 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys and
+//! read back with capture-pane. Uses an isolated HOME so logs and state stay
+//! in a temp dir.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, cmd: &str) -> Tmux {
+        let tmux = support::require_binary("tmux", &["/usr/bin/tmux"], "tmux");
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!(
+            "replypad-e2e-{}-{}",
+            std::process::id(),
+            home.path().file_name().unwrap().to_string_lossy()
+        );
+        let status = Command::new(&tmux)
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(format!(
+                "env HOME={h} XDG_STATE_HOME={h}/state TERM=xterm-256color {cmd}; echo REPLYPAD-EXITED:$?; sleep 30",
+                h = home.path().display()
+            ))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux {
+            socket,
+            _home: home,
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "0", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits until the screen contains `text`; returns how long it took.
+    fn wait_for(&self, text: &str, timeout: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return start.elapsed();
+            }
+            if start.elapsed() > timeout {
+                panic!("{text:?} did not appear within {timeout:?}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn demo_in_a_real_terminal() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(120, 40, &format!("{bin} demo"));
+    let took = t.wait_for("Jordan Blake", Duration::from_secs(5));
+    eprintln!("first frame with demo subjects after {took:?}");
+    let s = t.screen();
+    assert!(
+        s.contains("THIS IS UNACCEPTABLE - third outage this week"),
+        "{s}"
+    );
+    assert!(s.contains("Inbox · 1/44"), "{s}");
+    assert!(s.contains("DEMO"), "{s}");
+
+    // The hostile subject shows as placeholders; nothing reached the terminal raw.
+    assert!(
+        s.contains("Invoice ␛[31mOVERDUE␛[0m ␀ pay now ⟪bidi⟫"),
+        "{s}"
+    );
+    let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
+    assert!(
+        !raw.contains('\u{202e}') && !raw.contains('\0'),
+        "raw control characters reached the terminal"
+    );
+    assert!(
+        !raw.contains("\u{1b}[31mOVERDUE"),
+        "an escape sequence from mail reached the terminal"
+    );
+
+    t.keys(&["j", "j", "j", "j", "Enter"]);
+    t.wait_for(
+        "Hostile Sender <mallory@attacker.example>",
+        Duration::from_secs(2),
+    );
+    let s = t.screen();
+    assert!(
+        s.contains("Invoice ␛[31mOVERDUE␛[0m ␀ pay now ⟪bidi⟫fdp.exe"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Body escapes too: ␛[2J␛[31mthis would clear the screen"),
+        "{s}"
+    );
+    let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
+    assert!(
+        !raw.contains("\u{1b}[2J") && !raw.contains('\u{202e}'),
+        "raw escapes from the body reached the terminal"
+    );
+    t.keys(&["h", "g", "g", "j", "j"]);
+    t.wait_for("Inbox · 3/44", Duration::from_secs(2));
+    t.keys(&["k"]);
+    t.wait_for("Inbox · 2/44", Duration::from_secs(2));
+    t.keys(&["Enter"]);
+    t.wait_for(
+        "Robert Chen <robert.chen@chen-family-dental.com>",
+        Duration::from_secs(2),
+    );
+    t.keys(&["?"]);
+    t.wait_for("Keys · Esc or ? closes", Duration::from_secs(2));
+    t.wait_for("Next conversation", Duration::from_secs(1));
+    t.keys(&["?", "h"]);
+    t.wait_for("Inbox · 2/44", Duration::from_secs(2));
+    t.keys(&["q"]);
+    t.wait_for("REPLYPAD-EXITED:0", Duration::from_secs(3));
+    assert_eq!(
+        t.tmux(&["display", "-p", "-t", "0", "#{alternate_on}"])
+            .trim(),
+        "0",
+        "alternate screen left"
+    );
+    assert!(
+        !t.screen().contains("Inbox ·"),
+        "the TUI is gone after quit"
+    );
+}

@@ -1,0 +1,103 @@
+//! Test harness: real servers on 127.0.0.1, each in its own temp dir with a
+//! private config, torn down when the value is dropped. Never the system
+//! services. A missing server binary fails the test with install advice.
+
+#![allow(dead_code)]
+
+pub mod dovecot;
+pub mod smtp;
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// The servers die with the test thread that started them, even if the test
+/// process is killed before Drop runs.
+pub fn die_with_parent(cmd: &mut Command) {
+    // SAFETY: prctl is async-signal-safe and only affects the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+}
+
+/// Finds `name` in the usual places, or fails with how to install it.
+pub fn require_binary(name: &str, candidates: &[&str], package: &str) -> std::path::PathBuf {
+    for c in candidates {
+        if Path::new(c).exists() {
+            return c.into();
+        }
+    }
+    if let Ok(p) = which(name) {
+        return p;
+    }
+    panic!(
+        "{name} is not installed, and the integration tests need a real server.\n\
+         Install it with `sudo apt-get install -y {package}` (Debian/Ubuntu), or run\n\
+         `scripts/test.sh`, which installs everything the tests need."
+    );
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .ok_or(())
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost: (cert.pem, key.pem).
+pub fn make_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let openssl = require_binary("openssl", &["/usr/bin/openssl"], "openssl");
+    let out = Command::new(openssl)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
