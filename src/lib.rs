@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod fault;
 pub mod logging;
 pub mod mail;
 pub mod paths;

@@ -34,13 +34,17 @@ fn login_over_tls_append_and_fetch() {
     }
     let uid = c.append("INBOX", MSG, false).unwrap();
     assert_eq!(uid, Some(1));
-    let (_validity, exists) = c.select("INBOX").unwrap();
-    assert_eq!(exists, 1);
-    let fetched = c.fetch_full("1:*").unwrap();
+    let info = c.select("INBOX", None).unwrap();
+    assert_eq!(info.exists, 1);
+    assert!(info.highestmodseq.is_some(), "CONDSTORE select");
+    let fetched = c.fetch_bodies("1:*").unwrap();
     assert_eq!(fetched.len(), 1);
-    assert_eq!(fetched[0].uid, 1);
-    assert!(!fetched[0].seen);
-    let parsed = replypad::mail::parse_message(&fetched[0].raw, fetched[0].internal_date);
+    assert_eq!(fetched[0].flags.uid, 1);
+    assert!(!fetched[0].flags.seen);
+    let parsed = replypad::mail::parse_message(
+        fetched[0].data.as_deref().unwrap(),
+        fetched[0].internal_date,
+    );
     assert_eq!(parsed.subject, "Where is my order?");
     assert_eq!(parsed.message_id, "order-1@shop.test");
     c.logout();
@@ -56,7 +60,7 @@ fn starttls_upgrades_before_login() {
     assert_eq!(log, "Replypad.Log", "a default Dovecot separates with '.'");
     c.ensure_mailbox(&log).unwrap();
     c.ensure_mailbox(&log).unwrap();
-    assert_eq!(c.select(&log).unwrap().1, 0);
+    assert_eq!(c.select(&log, None).unwrap().exists, 0);
     assert!(
         d.log().contains("secured") || d.log().contains("TLS"),
         "{}",

@@ -62,8 +62,18 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
         demo_outbox: acct.demo.as_ref().map(|d| d.outbox_dir.clone()),
         label_colours: acct.cfg.labels.clone(),
     };
-    let app = App::new(store, keymap, ctx, Clock::system())?;
-    let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(store, keymap, ctx, Clock::system())?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    if acct.demo.is_none() {
+        let notify: crate::sync::worker::Notify = std::sync::Arc::new(move |n| {
+            let _ = tx.send(n);
+        });
+        app.worker = Some(crate::sync::worker::Worker::spawn(
+            acct.cfg.clone(),
+            acct.cache_file.clone(),
+            notify,
+        ));
+    }
     ui::run::run(app, rx)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -72,7 +82,68 @@ pub fn sync(acct: Account, rebuild: bool) -> Result<ExitCode> {
     if acct.demo.is_some() {
         bail!("the demo mailbox has no server to sync with");
     }
-    let _ = rebuild;
-    eprintln!("replypad: `sync` is not built yet in this version; see the project's open issues");
-    Ok(ExitCode::from(2))
+    if rebuild && acct.cache_file.exists() {
+        let store = Store::open(&acct.cache_file)?;
+        let pending = store.unpushed_local_work()?;
+        if pending > 0 {
+            bail!(
+                "the cache holds {pending} local change(s) not yet on the server; run `replypad sync` \
+                 until they are pushed before rebuilding"
+            );
+        }
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = acct.cache_file.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(&p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("cannot remove {}", PathBuf::from(&p).display()));
+                }
+                _ => {}
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut store = Store::open(&acct.cache_file)?;
+    let mut conn = crate::sync::connect(&acct.cfg)?;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = move |p: crate::sync::engine::Progress| {
+        if tty {
+            use crate::sync::engine::Progress::*;
+            match p {
+                Headers {
+                    mailbox,
+                    done,
+                    total,
+                    rate,
+                } => {
+                    eprint!(
+                        "\r{}: {done}/{total} headers ({rate:.0}/s)   ",
+                        crate::mail::sanitize::line(&mailbox)
+                    )
+                }
+                Bodies { done, total } => eprint!("\rbodies: {done}/{total}   "),
+            }
+        }
+    };
+    let ctx = crate::sync::engine::SyncContext {
+        team_address: &acct.cfg.team.address,
+        progress: &progress,
+    };
+    let pushed = crate::sync::engine::replay_pending(&mut conn, &mut store)?;
+    let (r, _) = crate::sync::engine::sync_all(&mut conn, &mut store, &acct.cfg, &ctx, true)?;
+    conn.logout();
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    println!(
+        "pushed {pushed}, new {}, changed {}, vanished {}, bodies {} in {:.2}s",
+        r.new,
+        r.changed,
+        r.vanished,
+        r.bodies,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }

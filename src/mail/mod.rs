@@ -4,4 +4,4 @@
 pub mod parse;
 pub mod sanitize;
 
-pub use parse::{ParsedMessage, parse_message};
+pub use parse::{ParsedMessage, parse_headers, parse_message};

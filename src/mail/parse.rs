@@ -77,6 +77,7 @@ fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
 }
 
 fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
+    crate::fault::parser_checkpoint(raw);
     let msg = MessageParser::default().parse(raw)?;
     let from = addr_list(msg.from()).into_iter().next().unwrap_or_default();
     let subject = msg.subject().unwrap_or("").to_string();
@@ -215,6 +216,19 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
         body_state: BodyState::Unparseable,
         parse_error: Some(why.to_string()),
     }
+}
+
+/// Parses only a message's header block (the headers-first sync): the
+/// result is in state [`BodyState::Headers`] with no text yet.
+pub fn parse_headers(raw_headers: &[u8], fallback_date: i64) -> ParsedMessage {
+    let mut p = parse_message(raw_headers, fallback_date);
+    if p.body_state == BodyState::Full {
+        p.body_state = BodyState::Headers;
+        p.text.clear();
+        p.html = None;
+        p.attachments.clear();
+    }
+    p
 }
 
 #[cfg(test)]

@@ -79,7 +79,9 @@ impl Store {
             );
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM conversations WHERE id >= ?1 AND id < ?1 || 'g' LIMIT 2",
+            "SELECT id FROM conversations WHERE id >= ?1 AND id < ?1 || 'g'
+             UNION SELECT canonical FROM conversation_aliases WHERE alias >= ?1 AND alias < ?1 || 'g'
+             LIMIT 2",
         )?;
         let ids: Vec<String> = stmt
             .query_map([&p], |r| r.get(0))?
@@ -89,6 +91,17 @@ impl Store {
             [] => bail!("no conversation {prefix} in the cache (try `replypad threads`)"),
             _ => bail!("conversation id {prefix} is ambiguous; give more characters"),
         }
+    }
+
+    /// Conversations whose messages match an FTS5 query, newest first.
+    pub fn search_ids(&self, fts_query: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT DISTINCT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+             WHERE messages_fts MATCH ?1 ORDER BY m.date DESC",
+        )?;
+        Ok(st
+            .query_map([fts_query], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// A whole conversation with its messages in date order, or `None`.
@@ -105,7 +118,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT message_id, from_name, from_email, to_addrs, cc_addrs, date, subject, text, attachments,
                     seen, from_team, body_state
-             FROM messages WHERE conversation_id = ?1 ORDER BY date, id",
+             FROM messages WHERE conversation_id = ?1
+               AND id IN (SELECT min(id) FROM messages WHERE conversation_id = ?1 GROUP BY message_id)
+             ORDER BY date, id",
         )?;
         let messages = stmt
             .query_map([id], |r| {
@@ -248,6 +263,39 @@ mod tests {
         let page = s.list_conversations(ListQuery::ALL).unwrap();
         assert_eq!(page[0].labels, vec!["billing", "bug"]);
         assert_eq!(page[0].status, Status::Pending);
+    }
+
+    #[test]
+    fn late_links_merge_alike_in_any_order() {
+        let msgs = [
+            "From: a@x.test\nSubject: Help\nMessage-ID: <a@x>\nDate: Tue, 1 Jul 2025 10:00:00 +0000\n\n1",
+            "From: s@ex.test\nSubject: Re: Help\nMessage-ID: <b@x>\nReferences: <a@x>\nDate: Tue, 1 Jul 2025 11:00:00 +0000\n\n2",
+            // A client that kept only the last reference: its key is b@x, not a@x.
+            "From: a@x.test\nSubject: Re: Help\nMessage-ID: <c@x>\nIn-Reply-To: <b@x>\nReferences: <b@x>\nDate: Tue, 1 Jul 2025 12:00:00 +0000\n\n3",
+        ];
+        let mut ids = Vec::new();
+        for order in [[0, 1, 2], [2, 1, 0], [2, 0, 1], [1, 2, 0]] {
+            let mut s = Store::open_in_memory().unwrap();
+            for (uid, i) in order.iter().enumerate() {
+                add(&mut s, uid as u32 + 1, msgs[*i]);
+            }
+            let all = s.list_conversations(ListQuery::ALL).unwrap();
+            assert_eq!(all.len(), 1, "order {order:?}: {all:?}");
+            assert_eq!(all[0].messages, 3);
+            ids.push(all[0].id.clone());
+            if order == [2, 0, 1] {
+                // Both conversations existed before B linked them: both old ids resolve.
+                for key in ["a@x", "b@x"] {
+                    let old = crate::domain::thread::conversation_id(key);
+                    assert_eq!(
+                        s.resolve_conversation(&old).unwrap(),
+                        all[0].id,
+                        "old ids still resolve"
+                    );
+                }
+            }
+        }
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! columns (counts, dates, snippet) in step.
 
 use super::Store;
-use crate::domain::thread::conversation_id;
 use crate::domain::{Address, BodyState};
 use crate::mail::ParsedMessage;
 use anyhow::Result;
@@ -75,12 +74,7 @@ impl Store {
     /// returned ids before the transaction commits.
     pub fn put_message(tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
         let p = m.parsed;
-        let conv = conversation_id(&p.conversation_key);
-        tx.execute(
-            "INSERT INTO conversations(id, root_key, subject, first_date, last_date) VALUES (?1, ?2, ?3, ?4, ?4)
-             ON CONFLICT(id) DO NOTHING",
-            params![conv, p.conversation_key, p.subject, p.date],
-        )?;
+        let conv = super::threading::file_message(tx, p)?;
         let old: Option<i64> = tx
             .query_row(
                 "SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
@@ -126,16 +120,7 @@ impl Store {
             ],
         )?;
         let rowid = tx.last_insert_rowid();
-        if p.body_state != BodyState::Headers {
-            let sender = match &p.from.name {
-                Some(n) => format!("{n} {}", p.from.email),
-                None => p.from.email.clone(),
-            };
-            tx.execute(
-                "INSERT INTO messages_fts(rowid, subject, sender, body) VALUES (?1, ?2, ?3, ?4)",
-                params![rowid, p.subject, sender, p.text],
-            )?;
-        }
+        index(tx, rowid, p)?;
         Ok(conv)
     }
 
@@ -143,8 +128,8 @@ impl Store {
     pub fn refresh_conversations(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
         let mut agg = tx.prepare_cached(
             "UPDATE conversations SET
-                message_count = (SELECT count(*) FROM messages WHERE conversation_id = ?1),
-                unread_count = (SELECT count(*) FROM messages WHERE conversation_id = ?1 AND seen = 0 AND from_team = 0),
+                message_count = (SELECT count(DISTINCT message_id) FROM messages WHERE conversation_id = ?1),
+                unread_count = (SELECT count(DISTINCT message_id) FROM messages WHERE conversation_id = ?1 AND seen = 0 AND from_team = 0),
                 first_date = coalesce((SELECT min(date) FROM messages WHERE conversation_id = ?1), first_date),
                 last_date = coalesce((SELECT max(date) FROM messages WHERE conversation_id = ?1), last_date),
                 has_attachment = EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]')
@@ -172,6 +157,25 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Adds message `rowid` to the full-text index: subject and sender always,
+/// the body once it is cached.
+pub(super) fn index(tx: &Transaction<'_>, rowid: i64, p: &ParsedMessage) -> Result<()> {
+    let sender = match &p.from.name {
+        Some(n) => format!("{n} {}", p.from.email),
+        None => p.from.email.clone(),
+    };
+    let body = if p.body_state == BodyState::Headers {
+        ""
+    } else {
+        p.text.as_str()
+    };
+    tx.prepare_cached(
+        "INSERT INTO messages_fts(rowid, subject, sender, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![rowid, p.subject, sender, body])?;
+    Ok(())
 }
 
 /// The first meaningful words of a message: quoted lines and greetings

@@ -7,9 +7,14 @@
 mod conversations;
 mod messages;
 pub mod migrations;
+mod pending;
+mod sync_state;
+mod threading;
 
 pub use conversations::ListQuery;
 pub use messages::{MailboxRole, NewMessage};
+pub use pending::{FlagOp, PendingOp};
+pub use sync_state::{Flags, MailboxState};
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;

@@ -71,6 +71,10 @@ pub struct App {
     pub reader: Option<ReaderPane>,
     pub help: Option<usize>,
     pub message: Option<(String, Level)>,
+    /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
+    pub sync_state: String,
+    /// The sync worker, when running against a real account.
+    pub worker: Option<crate::sync::worker::Worker>,
     pub should_quit: bool,
     pending: Vec<Key>,
     size: Rect,
@@ -100,6 +104,8 @@ impl App {
             reader: None,
             help: None,
             message,
+            sync_state: String::new(),
+            worker: None,
             should_quit: false,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
@@ -193,7 +199,12 @@ impl App {
 
     fn apply(&mut self, action: Action) -> Result<()> {
         match (self.layer(), action) {
-            (_, Action::Quit) => self.should_quit = true,
+            (_, Action::Quit) => {
+                if let Some(w) = &self.worker {
+                    w.request(crate::sync::worker::Request::Stop);
+                }
+                self.should_quit = true
+            }
             (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
             (_, Action::Redraw) => {}
             (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
@@ -240,6 +251,23 @@ impl App {
         let Some(view) = self.store.conversation(&id)? else {
             return Ok(());
         };
+        if let Some(w) = &self.worker
+            && view
+                .messages
+                .iter()
+                .any(|m| m.body_state == crate::domain::BodyState::Headers)
+        {
+            w.request(crate::sync::worker::Request::Open(id.clone()));
+        }
+        // Opening reads it: local first, pushed by the worker.
+        if view.messages.iter().any(|m| m.unread)
+            && self.store.mark_conversation_read(&id, true)? > 0
+        {
+            if let Some(w) = &self.worker {
+                w.request(crate::sync::worker::Request::Push);
+            }
+            self.reload()?;
+        }
         let height = self.list.height;
         self.reader = Some(ReaderPane {
             view,
@@ -325,7 +353,7 @@ impl App {
                 let r = self.reload();
                 self.report(r);
             }
-            Notice::Status(s) => self.message = Some((s, Level::Info)),
+            Notice::State(s) => self.sync_state = s,
             Notice::Error(e) => self.message = Some((e, Level::Error)),
         }
     }

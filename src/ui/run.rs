@@ -11,13 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval, sleep_until};
 
-/// What workers tell the UI. Small: the UI re-reads what it shows from SQLite.
-#[derive(Clone, Debug)]
-pub enum Notice {
-    StoreChanged,
-    Status(String),
-    Error(String),
-}
+pub use crate::sync::worker::Notice;
 
 const FRAME: Duration = Duration::from_millis(16);
 

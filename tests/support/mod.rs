@@ -101,3 +101,67 @@ pub fn make_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     );
     (cert, key)
 }
+
+/// A replypad config for `d`, its cache in `cache_dir`, speaking `tls`.
+pub fn account(
+    d: &dovecot::Dovecot,
+    cache_dir: &Path,
+    tls: replypad::config::Tls,
+) -> replypad::config::Config {
+    let mut cfg = replypad::config::Config::demo();
+    cfg.imap = Some(d.imap_config(tls));
+    cfg.cache.dir = Some(cache_dir.to_path_buf());
+    cfg
+}
+
+/// A customer message with threading headers.
+pub fn message(id: &str, refs: &[&str], subject: &str, body: &str) -> Vec<u8> {
+    let mut m = format!(
+        "From: Customer {id} <customer-{id}@shop.test>\r\nTo: support@example.com\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}@shop.test>\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\n"
+    );
+    if let Some(last) = refs.last() {
+        m += &format!("In-Reply-To: <{last}@shop.test>\r\nReferences:");
+        for r in refs {
+            m += &format!(" <{r}@shop.test>");
+        }
+        m += "\r\n";
+    }
+    m += &format!("\r\n{body}\r\n");
+    m.into_bytes()
+}
+
+/// A TCP proxy on 127.0.0.1 to `target` that cuts the connection once it has
+/// passed `limit` bytes from the server (a network drop mid-FETCH).
+pub fn cutting_proxy(target: u16, limit: usize) -> u16 {
+    use std::io::{Read, Write};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in l.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = c2.read(&mut buf) {
+                    if n == 0 || s2.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut passed = 0;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = server.read(&mut buf) {
+                let n = n.min(limit.saturating_sub(passed));
+                if n == 0 || client.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                passed += n;
+            }
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    port
+}

@@ -1,6 +1,12 @@
 //! Our IMAP connection: connect (implicit TLS, fail-closed STARTTLS, or
 //! plaintext on loopback only), authenticate with a secret from a command,
-//! and the few commands replypad needs. The `imap` crate stays in here.
+//! and (in `commands`) the few commands replypad needs. The `imap` crate
+//! stays in this module.
+
+mod commands;
+mod parse;
+
+pub use commands::*;
 
 use super::stream::{Inner, Stream};
 use crate::config::{self, Secret, Tls};
@@ -44,6 +50,8 @@ pub struct Connection {
     session: imap::Session<Stream>,
     pub capabilities: Vec<String>,
     pub tls: bool,
+    /// QRESYNC is enabled on this connection.
+    pub qresync: bool,
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
@@ -264,143 +272,25 @@ impl Connection {
                 reason: clean(e),
             })?
             .iter()
-            .map(|c| format!("{c:?}"))
+            .map(|c| match c {
+                imap_proto::types::Capability::Imap4rev1 => "IMAP4rev1".to_string(),
+                imap_proto::types::Capability::Auth(a) => format!("AUTH={a}"),
+                imap_proto::types::Capability::Atom(a) => a.to_string(),
+            })
             .collect();
-        Ok(Connection {
+        let mut conn = Connection {
             session,
             capabilities,
             tls,
-        })
+            qresync: false,
+        };
+        conn.enable_qresync()?;
+        Ok(conn)
     }
 
     pub fn has_capability(&self, name: &str) -> bool {
         self.capabilities
             .iter()
-            .any(|c| c.to_ascii_uppercase().contains(&name.to_ascii_uppercase()))
+            .any(|c| c.eq_ignore_ascii_case(name))
     }
-
-    fn cmd<T>(what: &str, r: imap::Result<T>) -> Result<T, ImapError> {
-        r.map_err(|e| ImapError::Command {
-            what: what.into(),
-            reason: clean(e),
-        })
-    }
-
-    /// The server's hierarchy delimiter ("/" on Gmail, "." on a default Dovecot).
-    pub fn delimiter(&mut self) -> Result<String, ImapError> {
-        let names = Self::cmd("LIST", self.session.list(None, None))?;
-        Ok(names
-            .iter()
-            .next()
-            .and_then(|n| n.delimiter().map(str::to_string))
-            .unwrap_or_else(|| "/".into()))
-    }
-
-    /// A folder name from its parts, joined with the server's delimiter
-    /// (`["Replypad", "Log"]` is `Replypad/Log` or `Replypad.Log`).
-    pub fn folder(&mut self, parts: &[&str]) -> Result<String, ImapError> {
-        let d = self.delimiter()?;
-        Ok(parts.join(&d))
-    }
-
-    /// Creates `mailbox` unless it exists.
-    pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        let pattern = quote(mailbox)?;
-        let exists = Self::cmd("LIST", self.session.list(None, Some(&pattern)))?
-            .iter()
-            .next()
-            .is_some();
-        if !exists {
-            Self::cmd(&format!("CREATE {mailbox}"), self.session.create(mailbox))?;
-        }
-        Ok(())
-    }
-
-    /// Appends `raw` to `mailbox`; returns the new UID where the server says (UIDPLUS).
-    pub fn append(
-        &mut self,
-        mailbox: &str,
-        raw: &[u8],
-        seen: bool,
-    ) -> Result<Option<u32>, ImapError> {
-        let mut cmd = self.session.append(mailbox, raw);
-        if seen {
-            cmd.flag(imap::types::Flag::Seen);
-        }
-        let appended = Self::cmd(&format!("APPEND to {mailbox}"), cmd.finish())?;
-        Ok(appended.uids.and_then(|u| {
-            u.first().map(|m| match m {
-                imap_proto::types::UidSetMember::Uid(u) => *u,
-                imap_proto::types::UidSetMember::UidRange(r) => *r.start(),
-            })
-        }))
-    }
-
-    /// Selects `mailbox`; returns (UIDVALIDITY, EXISTS).
-    pub fn select(&mut self, mailbox: &str) -> Result<(u32, u32), ImapError> {
-        let m = Self::cmd(&format!("SELECT {mailbox}"), self.session.select(mailbox))?;
-        Ok((m.uid_validity.unwrap_or(0), m.exists))
-    }
-
-    /// Fetches whole messages by UID set (e.g. "1:*"): (uid, flags seen, internal date, raw).
-    pub fn fetch_full(&mut self, uid_set: &str) -> Result<Vec<FetchedMessage>, ImapError> {
-        let fetches = Self::cmd(
-            "UID FETCH",
-            self.session
-                .uid_fetch(uid_set, "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"),
-        )?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
-                Some(FetchedMessage {
-                    uid: f.uid?,
-                    seen: f
-                        .flags()
-                        .iter()
-                        .any(|fl| matches!(fl, imap::types::Flag::Seen)),
-                    answered: f
-                        .flags()
-                        .iter()
-                        .any(|fl| matches!(fl, imap::types::Flag::Answered)),
-                    flagged: f
-                        .flags()
-                        .iter()
-                        .any(|fl| matches!(fl, imap::types::Flag::Flagged)),
-                    internal_date: f.internal_date().map(|d| d.timestamp()).unwrap_or(0),
-                    size: f.size.unwrap_or(0),
-                    raw: f.body()?.to_vec(),
-                })
-            })
-            .collect())
-    }
-
-    pub fn logout(mut self) {
-        let _ = self.session.logout();
-    }
-}
-
-/// An IMAP quoted string (the crate leaves LIST patterns unquoted).
-fn quote(s: &str) -> Result<String, ImapError> {
-    if s.contains(['\r', '\n', '\0']) {
-        return Err(ImapError::Command {
-            what: "LIST".into(),
-            reason: format!("invalid mailbox name {:?}", clean(s)),
-        });
-    }
-    Ok(format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"")
-    ))
-}
-
-/// One message as fetched.
-#[derive(Debug, Clone)]
-pub struct FetchedMessage {
-    pub uid: u32,
-    pub seen: bool,
-    pub answered: bool,
-    pub flagged: bool,
-    pub internal_date: i64,
-    pub size: u32,
-    pub raw: Vec<u8>,
 }

@@ -1,0 +1,120 @@
+//! Local-first writes: a user action changes the cache at once and queues a
+//! pending operation; the sync worker replays the queue, in order, whenever
+//! it is online. The queue is a table, so it survives a restart.
+
+use super::Store;
+use anyhow::Result;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A flag change to push: `UID STORE uids ±FLAGS (flags)` in `mailbox`,
+/// valid only while the mailbox keeps `uidvalidity`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagOp {
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub uids: Vec<u32>,
+    pub add: bool,
+    pub flags: String,
+}
+
+/// A queued operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingOp {
+    pub id: i64,
+    pub op: FlagOp,
+    pub attempts: u32,
+}
+
+impl Store {
+    /// Marks every message of a conversation read (or unread) now, and queues
+    /// the same change for the server. Returns how many messages changed.
+    pub fn mark_conversation_read(&mut self, conversation: &str, read: bool) -> Result<usize> {
+        let now = chrono::Utc::now().timestamp();
+        self.transaction(|tx| {
+            let mut st = tx.prepare(
+                "SELECT mb.name, mb.uidvalidity, m.uid FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id
+                 WHERE m.conversation_id = ?1 AND m.seen != ?2 AND mb.uidvalidity IS NOT NULL ORDER BY mb.name, m.uid",
+            )?;
+            let rows: Vec<(String, u32, u32)> =
+                st.query_map(params![conversation, read], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            let mut ops: Vec<FlagOp> = Vec::new();
+            for (mailbox, uidvalidity, uid) in &rows {
+                match ops.last_mut() {
+                    Some(op) if op.mailbox == *mailbox => op.uids.push(*uid),
+                    _ => ops.push(FlagOp {
+                        mailbox: mailbox.clone(),
+                        uidvalidity: *uidvalidity,
+                        uids: vec![*uid],
+                        add: read,
+                        flags: "\\Seen".into(),
+                    }),
+                }
+            }
+            for op in &ops {
+                tx.execute(
+                    "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('flags', ?1, ?2)",
+                    params![serde_json::to_string(op)?, now],
+                )?;
+            }
+            let changed = tx.execute(
+                "UPDATE messages SET seen = ?2 WHERE conversation_id = ?1 AND seen != ?2",
+                params![conversation, read],
+            )?;
+            Store::refresh_conversations(tx, &[conversation.to_string()].into())?;
+            Ok(changed)
+        })
+    }
+
+    /// The queue, oldest first.
+    pub fn pending_ops(&self) -> Result<Vec<PendingOp>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, payload, attempts FROM pending_ops ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, payload, attempts) = row?;
+            match serde_json::from_str(&payload) {
+                Ok(op) => out.push(PendingOp { id, op, attempts }),
+                Err(e) => tracing::error!(
+                    id,
+                    "unreadable pending operation ({e}); keeping it for inspection"
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn complete_op(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM pending_ops WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn fail_op(&mut self, id: i64, error: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE pending_ops SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// UIDs of `mailbox` with flag changes still queued: a resync must not
+    /// overwrite them with the server's older flags.
+    pub fn pending_flag_uids(&self, mailbox: &str) -> Result<HashSet<u32>> {
+        Ok(self
+            .pending_ops()?
+            .into_iter()
+            .filter(|p| p.op.mailbox == mailbox)
+            .flat_map(|p| p.op.uids)
+            .collect())
+    }
+}

@@ -1,0 +1,231 @@
+//! What the sync engine writes besides new messages: per-mailbox sync state
+//! (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ), flag changes, expunges, bodies.
+//! Each writer takes the transaction so the state and the changes it covers
+//! commit together.
+
+use super::Store;
+use crate::domain::BodyState;
+use crate::mail::ParsedMessage;
+use anyhow::Result;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
+
+/// What replypad last knew of a mailbox on the server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailboxState {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highestmodseq: Option<u64>,
+}
+
+/// A flag change to apply: (uid, seen, answered, flagged).
+#[derive(Clone, Copy, Debug)]
+pub struct Flags {
+    pub uid: u32,
+    pub seen: bool,
+    pub answered: bool,
+    pub flagged: bool,
+}
+
+impl Store {
+    pub fn mailbox_state(&self, mailbox_id: i64) -> Result<Option<MailboxState>> {
+        let row: Option<(Option<u32>, Option<u32>, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE id = ?1",
+                [mailbox_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(v, n, m)| {
+            Some(MailboxState {
+                uidvalidity: v?,
+                uidnext: n.unwrap_or(1),
+                highestmodseq: m.map(|m| m as u64),
+            })
+        }))
+    }
+
+    pub fn save_mailbox_state(
+        tx: &Transaction<'_>,
+        mailbox_id: i64,
+        s: MailboxState,
+    ) -> Result<()> {
+        tx.prepare_cached(
+            "UPDATE mailboxes SET uidvalidity = ?2, uidnext = ?3, highestmodseq = ?4, synced_at = strftime('%s','now')
+             WHERE id = ?1",
+        )?
+        .execute(params![mailbox_id, s.uidvalidity, s.uidnext, s.highestmodseq.map(|m| m as i64)])?;
+        Ok(())
+    }
+
+    /// UIDs cached for a mailbox, ascending.
+    pub fn cached_uids(&self, mailbox_id: i64) -> Result<Vec<u32>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT uid FROM messages WHERE mailbox_id = ?1 ORDER BY uid")?;
+        Ok(st
+            .query_map([mailbox_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forgets every cached message of a mailbox (its UIDVALIDITY changed).
+    /// Drafts, outbox and team events are untouched. Returns touched conversations.
+    pub fn reset_mailbox(tx: &Transaction<'_>, mailbox_id: i64) -> Result<BTreeSet<String>> {
+        let touched = conversations_of(
+            tx,
+            "SELECT DISTINCT conversation_id FROM messages WHERE mailbox_id = ?1",
+            mailbox_id,
+        )?;
+        tx.execute("DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?1)", [mailbox_id])?;
+        tx.execute("DELETE FROM messages WHERE mailbox_id = ?1", [mailbox_id])?;
+        tx.execute(
+            "UPDATE mailboxes SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
+            [mailbox_id],
+        )?;
+        Ok(touched)
+    }
+
+    /// Removes expunged UIDs; returns touched conversations.
+    pub fn remove_uids(
+        tx: &Transaction<'_>,
+        mailbox_id: i64,
+        ranges: &[RangeInclusive<u32>],
+    ) -> Result<(usize, BTreeSet<String>)> {
+        let mut touched = BTreeSet::new();
+        let mut removed = 0;
+        let mut sel = tx.prepare_cached(
+            "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3",
+        )?;
+        let mut del_fts = tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?;
+        let mut del = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+        for r in ranges {
+            let rows: Vec<(i64, String)> = sel
+                .query_map(params![mailbox_id, r.start(), r.end()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, conv) in rows {
+                del_fts.execute([id])?;
+                del.execute([id])?;
+                touched.insert(conv);
+                removed += 1;
+            }
+        }
+        Ok((removed, touched))
+    }
+
+    /// Applies server flags; returns how many rows changed and their conversations.
+    pub fn apply_flags(
+        tx: &Transaction<'_>,
+        mailbox_id: i64,
+        flags: &[Flags],
+    ) -> Result<(usize, BTreeSet<String>)> {
+        let mut up = tx.prepare_cached(
+            "UPDATE messages SET seen = ?3, answered = ?4, flagged = ?5
+             WHERE mailbox_id = ?1 AND uid = ?2 AND (seen, answered, flagged) IS NOT (?3, ?4, ?5)
+             RETURNING conversation_id",
+        )?;
+        let mut touched = BTreeSet::new();
+        let mut changed = 0;
+        for f in flags {
+            let conv: Option<String> = up
+                .query_row(
+                    params![mailbox_id, f.uid, f.seen, f.answered, f.flagged],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(c) = conv {
+                touched.insert(c);
+                changed += 1;
+            }
+        }
+        Ok((changed, touched))
+    }
+
+    /// Stores the body of an already cached message and indexes it for search.
+    pub fn set_body(
+        tx: &Transaction<'_>,
+        mailbox_id: i64,
+        uid: u32,
+        p: &ParsedMessage,
+    ) -> Result<Option<String>> {
+        let row: Option<(i64, String)> = tx
+            .prepare_cached(
+                "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+            )?
+            .query_row(params![mailbox_id, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((id, conv)) = row else {
+            return Ok(None);
+        };
+        tx.prepare_cached(
+            "UPDATE messages SET body_state = ?2, text = ?3, html = ?4, attachments = ?5, parse_error = ?6 WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            p.body_state.as_str(),
+            p.text,
+            p.html,
+            serde_json::to_string(&p.attachments)?,
+            p.parse_error
+        ])?;
+        tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
+            .execute([id])?;
+        super::messages::index(tx, id, p)?;
+        Ok(Some(conv))
+    }
+
+    /// Messages whose body is not cached yet, newest first: (mailbox, uid, size).
+    pub fn missing_bodies(&self, max_size: u64, limit: usize) -> Result<Vec<(i64, u32, u64)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT mailbox_id, uid, size FROM messages WHERE body_state = ?1 AND size <= ?2
+             ORDER BY date DESC LIMIT ?3",
+        )?;
+        Ok(st
+            .query_map(
+                params![BodyState::Headers.as_str(), max_size as i64, limit as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
+            )?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Messages of one conversation whose body is not cached: (mailbox, uid).
+    pub fn conversation_missing_bodies(&self, conversation: &str) -> Result<Vec<(i64, u32)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT mailbox_id, uid FROM messages WHERE conversation_id = ?1 AND body_state = ?2",
+        )?;
+        Ok(st
+            .query_map(params![conversation, BodyState::Headers.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Local work not yet on the server: pending operations and unsent mail.
+    pub fn unpushed_local_work(&self) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM pending_ops)
+                  + (SELECT count(*) FROM outbox WHERE state NOT IN ('sent', 'failed'))",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// Mailbox names by id (for the body fetcher).
+    pub fn mailbox_name(&self, id: i64) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT name FROM mailboxes WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
+    }
+}
+
+fn conversations_of(tx: &Transaction<'_>, sql: &str, arg: i64) -> Result<BTreeSet<String>> {
+    let mut st = tx.prepare(sql)?;
+    Ok(st
+        .query_map([arg], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,432 @@
+//! One sync pass over the team mailbox: for each folder, resync what the
+//! cache knows (QRESYNC, else CONDSTORE, else a UID comparison), fetch new
+//! messages headers first, then bodies newest first.
+//!
+//! Fetching and writing overlap: the connection fetches the next chunk while
+//! a writer thread parses and commits the previous one. Per-mailbox state is
+//! committed with the changes it covers, so an interrupted sync resumes
+//! where it stopped, without duplicates.
+
+use super::imap::{Connection, FlagState, uid_set};
+use crate::domain::BodyState;
+use crate::mail::{parse_headers, parse_message};
+use crate::store::{Flags, MailboxRole, MailboxState, NewMessage, Store};
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// Messages per header FETCH.
+const HEADER_CHUNK: usize = 1000;
+/// Bytes (by RFC822.SIZE) per body FETCH.
+const BODY_CHUNK_BYTES: u64 = 4 << 20;
+/// Bodies larger than this are fetched only when opened.
+pub const AUTO_BODY_MAX: u64 = 2 << 20;
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub new: usize,
+    pub changed: usize,
+    pub vanished: usize,
+    pub bodies: usize,
+}
+
+impl Report {
+    fn add(&mut self, o: &Report) {
+        self.new += o.new;
+        self.changed += o.changed;
+        self.vanished += o.vanished;
+        self.bodies += o.bodies;
+    }
+}
+
+/// Progress of a long sync, for the status bar.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    Headers {
+        mailbox: String,
+        done: usize,
+        total: usize,
+        rate: f64,
+    },
+    Bodies {
+        done: usize,
+        total: usize,
+    },
+}
+
+/// Who sent what: messages from the team address (or in Sent) are the team's.
+pub struct SyncContext<'a> {
+    pub team_address: &'a str,
+    pub progress: &'a (dyn Fn(Progress) + Sync),
+}
+
+fn to_flags(f: &FlagState) -> Flags {
+    Flags {
+        uid: f.uid,
+        seen: f.seen,
+        answered: f.answered,
+        flagged: f.flagged,
+    }
+}
+
+/// Resyncs one mailbox and fetches its new headers. Returns the report and
+/// the conversations touched.
+pub fn sync_mailbox(
+    conn: &mut Connection,
+    store: &mut Store,
+    name: &str,
+    role: MailboxRole,
+    ctx: &SyncContext<'_>,
+) -> Result<(Report, BTreeSet<String>)> {
+    let mbox = store.mailbox_id(name, role)?;
+    let mut known = store.mailbox_state(mbox)?;
+    let info = conn.select(
+        name,
+        known.map(|k| (k.uidvalidity, k.highestmodseq.unwrap_or(0))),
+    )?;
+    let mut report = Report::default();
+    let mut touched = BTreeSet::new();
+    if known.is_some_and(|k| k.uidvalidity != info.uidvalidity) {
+        tracing::warn!(
+            mailbox = name,
+            "UIDVALIDITY changed; refetching the mailbox"
+        );
+        touched.extend(store.transaction(|tx| {
+            let t = Store::reset_mailbox(tx, mbox)?;
+            Store::refresh_conversations(tx, &t)?;
+            Ok(t)
+        })?);
+        known = None;
+    }
+    let modseq = info.highestmodseq;
+    // New messages: everything from the last known UIDNEXT on.
+    let start = known.map(|k| k.uidnext).unwrap_or(1);
+    let uids: Vec<u32> = match known {
+        None => conn.uid_search_all()?,
+        Some(k) if info.uidnext > k.uidnext => {
+            let mut v: Vec<u32> = conn
+                .fetch_flags(&format!("{start}:*"), None)?
+                .iter()
+                .map(|f| f.uid)
+                .filter(|u| *u >= start)
+                .collect();
+            v.sort_unstable();
+            v
+        }
+        Some(_) => Vec::new(),
+    };
+    if let Some(k) = known {
+        // Changes to what we have: flags and expunges.
+        let (flags, vanished) = if conn.qresync && k.highestmodseq.is_some() {
+            (info.changed.clone(), info.vanished.clone())
+        } else {
+            let since = k.highestmodseq.filter(|_| conn.has_capability("CONDSTORE"));
+            let flags = if since.is_some() && since == modseq {
+                Vec::new()
+            } else {
+                conn.fetch_flags("1:*", since)?
+            };
+            let cached = store.cached_uids(mbox)?;
+            // EXISTS counts old survivors plus the new ones: any shortfall is an expunge.
+            let vanished = if info.exists as usize != cached.len() + uids.len() {
+                let on_server: BTreeSet<u32> = conn.uid_search_all()?.into_iter().collect();
+                cached
+                    .iter()
+                    .filter(|u| !on_server.contains(u))
+                    .map(|u| *u..=*u)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (flags, vanished)
+        };
+        let queued = store.pending_flag_uids(name)?;
+        let flags: Vec<Flags> = flags
+            .iter()
+            .filter(|f| !queued.contains(&f.uid))
+            .map(to_flags)
+            .collect();
+        let nothing_new = uids.is_empty();
+        let state = MailboxState {
+            uidvalidity: info.uidvalidity,
+            uidnext: info.uidnext,
+            highestmodseq: modseq,
+        };
+        let (changed, gone, t) = store.transaction(|tx| {
+            let (gone, t1) = Store::remove_uids(tx, mbox, &vanished)?;
+            let (changed, t2) = Store::apply_flags(tx, mbox, &flags)?;
+            let t: BTreeSet<String> = t1.into_iter().chain(t2).collect();
+            Store::refresh_conversations(tx, &t)?;
+            // With new mail, the modseq is saved once its headers are in (below).
+            if nothing_new {
+                Store::save_mailbox_state(tx, mbox, state)?;
+            }
+            Ok((changed, gone, t))
+        })?;
+        report.changed += changed;
+        report.vanished += gone;
+        touched.extend(t);
+        if nothing_new {
+            return Ok((report, touched));
+        }
+    }
+    let total = uids.len();
+    let from_team_box = role == MailboxRole::Sent;
+    let team = ctx.team_address.to_ascii_lowercase();
+    let began = Instant::now();
+    let (tx_chunks, rx_chunks) = mpsc::sync_channel::<Vec<super::imap::Fetched>>(2);
+    let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
+        let handle = scope.spawn(|| -> Result<(usize, BTreeSet<String>)> {
+            let mut written = 0;
+            let mut touched = BTreeSet::new();
+            let mut done = 0;
+            for chunk in rx_chunks {
+                let parsed: Vec<_> = chunk
+                    .iter()
+                    .map(|f| parse_headers(f.data.as_deref().unwrap_or(b""), f.internal_date))
+                    .collect();
+                let max_uid = chunk.iter().map(|f| f.flags.uid).max().unwrap_or(0);
+                done += chunk.len();
+                let t = store.transaction(|tx| {
+                    let mut t = BTreeSet::new();
+                    for (f, p) in chunk.iter().zip(&parsed) {
+                        let from_team = from_team_box || p.from.email.eq_ignore_ascii_case(&team);
+                        t.insert(Store::put_message(
+                            tx,
+                            &NewMessage {
+                                mailbox_id: mbox,
+                                uid: f.flags.uid,
+                                modseq: f.flags.modseq,
+                                internal_date: f.internal_date,
+                                size: f.size as u64,
+                                seen: f.flags.seen,
+                                answered: f.flags.answered,
+                                flagged: f.flags.flagged,
+                                from_team,
+                                parsed: p,
+                            },
+                        )?);
+                    }
+                    Store::refresh_conversations(tx, &t)?;
+                    let last = done == total;
+                    let state = MailboxState {
+                        uidvalidity: info.uidvalidity,
+                        uidnext: if last {
+                            info.uidnext.max(max_uid + 1)
+                        } else {
+                            max_uid + 1
+                        },
+                        // The modseq covers everything only once the last chunk is in.
+                        highestmodseq: if last {
+                            modseq
+                        } else {
+                            known.and_then(|k| k.highestmodseq)
+                        },
+                    };
+                    Store::save_mailbox_state(tx, mbox, state)?;
+                    Ok(t)
+                })?;
+                written += chunk.len();
+                touched.extend(t);
+                let secs = began.elapsed().as_secs_f64().max(1e-6);
+                (ctx.progress)(Progress::Headers {
+                    mailbox: name.into(),
+                    done,
+                    total,
+                    rate: done as f64 / secs,
+                });
+            }
+            Ok((written, touched))
+        });
+        for chunk in uids.chunks(HEADER_CHUNK) {
+            let fetched = conn.fetch_headers(&uid_set(chunk));
+            match fetched {
+                Ok(f) => {
+                    if tx_chunks.send(f).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    drop(tx_chunks);
+                    let _ = handle.join();
+                    return Err(e.into());
+                }
+            }
+        }
+        drop(tx_chunks);
+        handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?
+    })?;
+    if total == 0 {
+        // Nothing new (UIDNEXT moved past expunged mail): record the state anyway.
+        store.transaction(|tx| {
+            Store::save_mailbox_state(
+                tx,
+                mbox,
+                MailboxState {
+                    uidvalidity: info.uidvalidity,
+                    uidnext: info.uidnext,
+                    highestmodseq: modseq,
+                },
+            )
+        })?;
+    }
+    report.new += writer.0;
+    touched.extend(writer.1);
+    Ok((report, touched))
+}
+
+/// Pushes queued local changes, oldest first. A change the server refuses
+/// is retried on later passes and dropped (with a log line) after 10 tries;
+/// a connection error stops the replay, to be resumed on reconnect.
+pub fn replay_pending(conn: &mut Connection, store: &mut Store) -> Result<usize> {
+    let mut done = 0;
+    for p in store.pending_ops()? {
+        let info = conn.select(&p.op.mailbox, None)?;
+        if info.uidvalidity != p.op.uidvalidity {
+            tracing::warn!(mailbox = %p.op.mailbox, "UIDVALIDITY changed; dropping a queued flag change");
+            store.complete_op(p.id)?;
+            continue;
+        }
+        match conn.store_flags(&uid_set(&p.op.uids), p.op.add, &p.op.flags) {
+            Ok(()) => {
+                store.complete_op(p.id)?;
+                done += 1;
+            }
+            Err(e @ super::imap::ImapError::Command { .. }) if p.attempts < 10 => {
+                store.fail_op(p.id, &e.to_string())?;
+            }
+            Err(super::imap::ImapError::Command { reason, .. }) => {
+                tracing::error!(id = p.id, %reason, "dropping a queued change after 10 refusals");
+                store.complete_op(p.id)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(done)
+}
+
+/// The folders to sync: the configured inboxes, and the Sent folder (the
+/// configured one, else the one marked \\Sent, else "Sent" if it exists).
+pub fn folders(
+    conn: &mut Connection,
+    cfg: &crate::config::Config,
+) -> Result<Vec<(String, MailboxRole)>> {
+    let mut out: Vec<(String, MailboxRole)> = cfg
+        .folders
+        .inbox
+        .iter()
+        .map(|f| (f.clone(), MailboxRole::Inbox))
+        .collect();
+    let sent = match &cfg.folders.sent {
+        Some(s) => Some(s.clone()),
+        None => match conn.special_use_sent()? {
+            Some(s) => Some(s),
+            None => conn.mailbox_exists("Sent")?.then(|| "Sent".to_string()),
+        },
+    };
+    if let Some(s) = sent.filter(|s| !out.iter().any(|(n, _)| n == s)) {
+        out.push((s, MailboxRole::Sent));
+    }
+    Ok(out)
+}
+
+/// One pass over every folder; bodies too when `bodies` is set.
+pub fn sync_all(
+    conn: &mut Connection,
+    store: &mut Store,
+    cfg: &crate::config::Config,
+    ctx: &SyncContext<'_>,
+    bodies: bool,
+) -> Result<(Report, BTreeSet<String>)> {
+    let mut report = Report::default();
+    let mut touched = BTreeSet::new();
+    for (name, role) in folders(conn, cfg)? {
+        let (r, t) = sync_mailbox(conn, store, &name, role, ctx).with_context(|| {
+            format!("cannot sync folder {}", crate::mail::sanitize::line(&name))
+        })?;
+        report.add(&r);
+        touched.extend(t);
+    }
+    if bodies {
+        report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
+    }
+    Ok((report, touched))
+}
+
+/// Fetches missing bodies, newest first, up to `limit` messages (or all).
+pub fn fetch_bodies(
+    conn: &mut Connection,
+    store: &mut Store,
+    limit: usize,
+    ctx: &SyncContext<'_>,
+) -> Result<usize> {
+    let missing = store.missing_bodies(AUTO_BODY_MAX, limit)?;
+    let total = missing.len();
+    let mut done = 0;
+    let mut by_mailbox: Vec<(i64, Vec<(u32, u64)>)> = Vec::new();
+    for (mbox, uid, size) in missing {
+        match by_mailbox.iter_mut().find(|(m, _)| *m == mbox) {
+            Some((_, v)) => v.push((uid, size)),
+            None => by_mailbox.push((mbox, vec![(uid, size)])),
+        }
+    }
+    for (mbox, uids) in by_mailbox {
+        let name = store.mailbox_name(mbox)?;
+        conn.select(&name, None)?;
+        let mut chunk: Vec<u32> = Vec::new();
+        let mut bytes = 0;
+        let mut chunks = Vec::new();
+        for (uid, size) in uids {
+            chunk.push(uid);
+            bytes += size;
+            if bytes >= BODY_CHUNK_BYTES || chunk.len() >= 500 {
+                chunks.push(std::mem::take(&mut chunk));
+                bytes = 0;
+            }
+        }
+        if !chunk.is_empty() {
+            chunks.push(chunk);
+        }
+        for mut c in chunks {
+            c.sort_unstable();
+            let fetched = conn.fetch_bodies(&uid_set(&c))?;
+            done += store_bodies(store, mbox, &fetched)?;
+            (ctx.progress)(Progress::Bodies { done, total });
+        }
+    }
+    Ok(done)
+}
+
+/// Parses fetched bodies and stores them (one transaction).
+pub fn store_bodies(
+    store: &mut Store,
+    mbox: i64,
+    fetched: &[super::imap::Fetched],
+) -> Result<usize> {
+    let parsed: Vec<_> = fetched
+        .iter()
+        .map(|f| {
+            (
+                f.flags.uid,
+                parse_message(f.data.as_deref().unwrap_or(b""), f.internal_date),
+            )
+        })
+        .collect();
+    store
+        .transaction(|tx| {
+            let mut t = BTreeSet::new();
+            for (uid, p) in &parsed {
+                if p.body_state == BodyState::Unparseable {
+                    tracing::warn!(uid, "message kept as unparseable");
+                }
+                t.extend(Store::set_body(tx, mbox, *uid, p)?);
+            }
+            Store::refresh_conversations(tx, &t)?;
+            Ok(parsed.len())
+        })
+        .context("cannot store fetched bodies")
+}

@@ -1,0 +1,218 @@
+//! The IMAP commands replypad uses, on top of [`Connection`]. Commands the
+//! crate does not type (QRESYNC, CHANGEDSINCE, VANISHED) go through `run` and
+//! are read with imap-proto in `parse`.
+
+use super::parse::{self, Parsed};
+pub use super::parse::{Fetched, FlagState, SelectInfo, uid_set};
+use super::{Connection, ImapError, clean};
+use std::time::Duration;
+
+/// The headers fetched for the thread list before any body.
+pub const HEADER_FIELDS: &str =
+    "FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE";
+
+fn cmd_err(what: &str, reason: impl std::fmt::Display) -> ImapError {
+    ImapError::Command {
+        what: what.into(),
+        reason: clean(reason),
+    }
+}
+
+/// An IMAP quoted string (the crate leaves LIST patterns and raw commands to us).
+pub fn quote(s: &str) -> Result<String, ImapError> {
+    if s.contains(['\r', '\n', '\0']) {
+        return Err(cmd_err("quote", format!("invalid mailbox name {s:?}")));
+    }
+    Ok(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+impl Connection {
+    /// Runs a raw command and parses its reply; errors unless it ends in OK.
+    pub(super) fn raw(&mut self, what: &str, command: &str) -> Result<Parsed, ImapError> {
+        let (buf, _) = self.session.run(command).map_err(|e| cmd_err(what, e))?;
+        parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
+    }
+
+    /// Turns QRESYNC on for this connection where the server offers it.
+    pub(super) fn enable_qresync(&mut self) -> Result<(), ImapError> {
+        if self.has_capability("QRESYNC") {
+            self.raw("ENABLE QRESYNC", "ENABLE QRESYNC")?;
+            self.qresync = true;
+        }
+        Ok(())
+    }
+
+    /// The server's hierarchy delimiter ("/" on Gmail, "." on a default Dovecot).
+    pub fn delimiter(&mut self) -> Result<String, ImapError> {
+        let p = self.raw("LIST", "LIST \"\" \"\"")?;
+        Ok(p.list
+            .into_iter()
+            .find_map(|(_, d, _)| d)
+            .unwrap_or_else(|| "/".into()))
+    }
+
+    /// A folder name from its parts, joined with the server's delimiter.
+    pub fn folder(&mut self, parts: &[&str]) -> Result<String, ImapError> {
+        let d = self.delimiter()?;
+        Ok(parts.join(&d))
+    }
+
+    /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
+    pub fn special_use_sent(&mut self) -> Result<Option<String>, ImapError> {
+        let p = self.raw("LIST", "LIST \"\" \"*\"")?;
+        Ok(p.list
+            .into_iter()
+            .find(|(attrs, _, _)| attrs.iter().any(|a| a.contains("Sent")))
+            .map(|(_, _, n)| n))
+    }
+
+    /// True when `mailbox` exists.
+    pub fn mailbox_exists(&mut self, mailbox: &str) -> Result<bool, ImapError> {
+        let p = self.raw("LIST", &format!("LIST \"\" {}", quote(mailbox)?))?;
+        Ok(!p.list.is_empty())
+    }
+
+    /// Creates `mailbox` unless it exists.
+    pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
+        if !self.mailbox_exists(mailbox)? {
+            self.raw(
+                &format!("CREATE {mailbox}"),
+                &format!("CREATE {}", quote(mailbox)?),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Appends `raw` to `mailbox`; returns the new UID where the server says (UIDPLUS).
+    pub fn append(
+        &mut self,
+        mailbox: &str,
+        raw: &[u8],
+        seen: bool,
+    ) -> Result<Option<u32>, ImapError> {
+        let mut cmd = self.session.append(mailbox, raw);
+        if seen {
+            cmd.flag(imap::types::Flag::Seen);
+        }
+        let appended = cmd
+            .finish()
+            .map_err(|e| cmd_err(&format!("APPEND to {mailbox}"), e))?;
+        Ok(appended.uids.and_then(|u| {
+            u.first().map(|m| match m {
+                imap_proto::types::UidSetMember::Uid(u) => *u,
+                imap_proto::types::UidSetMember::UidRange(r) => *r.start(),
+            })
+        }))
+    }
+
+    /// Selects `mailbox`. With `known` (UIDVALIDITY, HIGHESTMODSEQ) and
+    /// QRESYNC, the reply carries what vanished and what changed since.
+    pub fn select(
+        &mut self,
+        mailbox: &str,
+        known: Option<(u32, u64)>,
+    ) -> Result<SelectInfo, ImapError> {
+        let name = quote(mailbox)?;
+        let command = match known {
+            Some((v, m)) if self.qresync && m > 0 => format!("SELECT {name} (QRESYNC ({v} {m}))"),
+            _ if self.has_capability("CONDSTORE") => format!("SELECT {name} (CONDSTORE)"),
+            _ => format!("SELECT {name}"),
+        };
+        let p = self.raw(&format!("SELECT {mailbox}"), &command)?;
+        Ok(p.select)
+    }
+
+    /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.
+    pub fn fetch_headers(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
+        let modseq = if self.has_capability("CONDSTORE") {
+            " MODSEQ"
+        } else {
+            ""
+        };
+        let c = format!(
+            "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
+        );
+        Ok(self.raw("UID FETCH headers", &c)?.fetches)
+    }
+
+    /// Whole messages (without setting \Seen).
+    pub fn fetch_bodies(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
+        let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+        Ok(self.raw("UID FETCH bodies", &c)?.fetches)
+    }
+
+    /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
+    pub fn fetch_flags(
+        &mut self,
+        uids: &str,
+        changed_since: Option<u64>,
+    ) -> Result<Vec<FlagState>, ImapError> {
+        let c = match changed_since {
+            Some(m) => format!("UID FETCH {uids} (UID FLAGS) (CHANGEDSINCE {m})"),
+            None => format!("UID FETCH {uids} (UID FLAGS)"),
+        };
+        Ok(self
+            .raw("UID FETCH flags", &c)?
+            .fetches
+            .into_iter()
+            .map(|f| f.flags)
+            .collect())
+    }
+
+    /// Every UID in the selected mailbox.
+    pub fn uid_search_all(&mut self) -> Result<Vec<u32>, ImapError> {
+        let mut v = self.raw("UID SEARCH", "UID SEARCH ALL")?.search;
+        v.sort_unstable();
+        Ok(v)
+    }
+
+    /// `UID STORE uids +FLAGS.SILENT (flags)` (or `-FLAGS` when `add` is false).
+    pub fn store_flags(&mut self, uids: &str, add: bool, flags: &str) -> Result<(), ImapError> {
+        let sign = if add { '+' } else { '-' };
+        self.raw(
+            "UID STORE",
+            &format!("UID STORE {uids} {sign}FLAGS.SILENT ({flags})"),
+        )?;
+        Ok(())
+    }
+
+    /// Waits in IDLE (on the selected mailbox) until the server reports a
+    /// change or `timeout` passes. Returns true on a change.
+    pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
+        let mut h = self.session.idle();
+        h.timeout(timeout).keepalive(false);
+        let outcome = h
+            .wait_while(imap::extensions::idle::stop_on_any)
+            .map_err(|e| cmd_err("IDLE", e))?;
+        Ok(matches!(
+            outcome,
+            imap::extensions::idle::WaitOutcome::MailboxChanged
+        ))
+    }
+
+    /// Permanently removes messages flagged \\Deleted in the selected mailbox.
+    pub fn expunge(&mut self) -> Result<(), ImapError> {
+        self.raw("EXPUNGE", "EXPUNGE").map(|_| ())
+    }
+
+    /// Deletes a mailbox.
+    pub fn delete_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
+        self.raw(
+            &format!("DELETE {mailbox}"),
+            &format!("DELETE {}", quote(mailbox)?),
+        )
+        .map(|_| ())
+    }
+
+    /// NOOP: keeps the connection alive and collects pending updates.
+    pub fn noop(&mut self) -> Result<(), ImapError> {
+        self.raw("NOOP", "NOOP").map(|_| ())
+    }
+
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+}

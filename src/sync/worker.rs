@@ -1,0 +1,276 @@
+//! The background sync worker: owns the network side while the TUI runs.
+//!
+//! One thread syncs (headers first, then bodies newest first, a
+//! conversation's bodies at once when it is opened); a second holds an IDLE
+//! connection and wakes the first when the server reports a change. Both
+//! reconnect with exponential backoff and jitter. They talk to the UI only
+//! through small [`Notice`]s; the UI re-reads SQLite.
+
+use super::engine::{self, Progress, Report, SyncContext};
+use crate::config::Config;
+use crate::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// What the worker tells the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The cache changed: re-read what is on screen.
+    StoreChanged,
+    /// A one-line sync state for the status bar.
+    State(String),
+    /// An error, one line (the log has the rest).
+    Error(String),
+}
+
+/// What the UI asks of the worker.
+#[derive(Clone, Debug)]
+pub enum Request {
+    SyncNow,
+    /// Local changes were queued: push them.
+    Push,
+    /// Fetch the bodies of this conversation first.
+    Open(String),
+    Stop,
+}
+
+pub type Notify = Arc<dyn Fn(Notice) + Send + Sync>;
+
+/// Handle to the running worker.
+pub struct Worker {
+    tx: Sender<Request>,
+}
+
+impl Worker {
+    pub fn spawn(cfg: Config, cache: PathBuf, notify: Notify) -> Worker {
+        let (tx, rx) = mpsc::channel();
+        let idle_tx = tx.clone();
+        let (cfg2, notify2) = (cfg.clone(), notify.clone());
+        std::thread::Builder::new()
+            .name("replypad-sync".into())
+            .spawn(move || sync_thread(cfg, cache, rx, notify))
+            .expect("spawn sync thread");
+        std::thread::Builder::new()
+            .name("replypad-idle".into())
+            .spawn(move || idle_thread(cfg2, idle_tx, notify2))
+            .expect("spawn idle thread");
+        Worker { tx }
+    }
+
+    pub fn request(&self, r: Request) {
+        let _ = self.tx.send(r);
+    }
+}
+
+/// Exponential backoff from 1 s to 5 min, with ±25 % jitter.
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            next: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn next_delay(&mut self) -> Duration {
+        let base = self.next;
+        self.next = (self.next * 2).min(Duration::from_secs(300));
+        let jitter = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(Instant::now().elapsed().as_nanos());
+            (h.finish() % 1000) as f64 / 1000.0
+        };
+        base.mul_f64(0.75 + jitter * 0.5)
+    }
+
+    pub fn reset(&mut self) {
+        self.next = Duration::from_secs(1);
+    }
+}
+
+fn progress_text(p: &Progress) -> String {
+    match p {
+        Progress::Headers {
+            mailbox,
+            done,
+            total,
+            rate,
+        } => {
+            format!("syncing {mailbox}: {done}/{total} headers ({rate:.0}/s)")
+        }
+        Progress::Bodies { done, total } => format!("fetching bodies: {done}/{total}"),
+    }
+}
+
+fn summary(r: &Report) -> String {
+    format!(
+        "synced: {} new, {} changed, {} vanished",
+        r.new, r.changed, r.vanished
+    )
+}
+
+fn sync_thread(cfg: Config, cache: PathBuf, rx: mpsc::Receiver<Request>, notify: Notify) {
+    let mut store = match Store::open(&cache) {
+        Ok(s) => s,
+        Err(e) => return notify(Notice::Error(format!("cannot open the cache: {e:#}"))),
+    };
+    let mut backoff = Backoff::default();
+    loop {
+        notify(Notice::State("connecting…".into()));
+        let result = super::connect(&cfg).and_then(|mut conn| {
+            backoff.reset();
+            session(&mut conn, &mut store, &cfg, &rx, &notify)
+        });
+        match result {
+            Ok(()) => return, // asked to stop
+            Err(e) => {
+                tracing::warn!("sync: {e:#}");
+                let delay = backoff.next_delay();
+                notify(Notice::Error(format!("offline: {e:#}")));
+                notify(Notice::State(format!(
+                    "offline; retrying in {}s",
+                    delay.as_secs().max(1)
+                )));
+                match rx.recv_timeout(delay) {
+                    Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Syncs until asked to stop (Ok) or the connection fails (Err).
+fn session(
+    conn: &mut super::imap::Connection,
+    store: &mut Store,
+    cfg: &Config,
+    rx: &mpsc::Receiver<Request>,
+    notify: &Notify,
+) -> anyhow::Result<()> {
+    let progress = |p: Progress| notify(Notice::State(progress_text(&p)));
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &progress,
+    };
+    loop {
+        engine::replay_pending(conn, store)?;
+        let (report, _) = engine::sync_all(conn, store, cfg, &ctx, false)?;
+        notify(Notice::StoreChanged);
+        notify(Notice::State(summary(&report)));
+        // Bodies in the background, a batch at a time, answering requests between batches.
+        loop {
+            match rx.try_recv() {
+                Ok(Request::Stop) | Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
+                Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
+                Ok(Request::SyncNow) => break,
+                Ok(Request::Push) => {
+                    engine::replay_pending(conn, store)?;
+                }
+                Err(mpsc::TryRecvError::Empty) => {
+                    let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
+                    if n > 0 {
+                        notify(Notice::StoreChanged);
+                        continue;
+                    }
+                    notify(Notice::State(summary(&report)));
+                    match rx.recv_timeout(Duration::from_secs(300)) {
+                        Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                        Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
+                        Ok(Request::Push) => {
+                            engine::replay_pending(conn, store)?;
+                        }
+                        Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fetches the missing bodies of one conversation now (it was just opened).
+fn open(
+    conn: &mut super::imap::Connection,
+    store: &mut Store,
+    id: &str,
+    notify: &Notify,
+) -> anyhow::Result<()> {
+    let missing = store.conversation_missing_bodies(id)?;
+    let mut mailboxes: Vec<i64> = missing.iter().map(|(m, _)| *m).collect();
+    mailboxes.dedup();
+    for mbox in mailboxes {
+        let mut uids: Vec<u32> = missing
+            .iter()
+            .filter(|(m, _)| *m == mbox)
+            .map(|(_, u)| *u)
+            .collect();
+        uids.sort_unstable();
+        conn.select(&store.mailbox_name(mbox)?, None)?;
+        let fetched = conn.fetch_bodies(&super::imap::uid_set(&uids))?;
+        engine::store_bodies(store, mbox, &fetched)?;
+    }
+    notify(Notice::StoreChanged);
+    Ok(())
+}
+
+/// Holds IDLE on the first inbox folder and asks for a sync on any change.
+/// IDLE is re-issued well before the 29-minute limit.
+fn idle_thread(cfg: Config, tx: Sender<Request>, notify: Notify) {
+    let folder = cfg
+        .folders
+        .inbox
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "INBOX".into());
+    let mut backoff = Backoff::default();
+    loop {
+        let r = super::connect(&cfg).and_then(|mut conn| {
+            conn.select(&folder, None)?;
+            backoff.reset();
+            loop {
+                if conn.idle_wait(Duration::from_secs(25 * 60))?
+                    && tx.send(Request::SyncNow).is_err()
+                {
+                    return Ok(());
+                }
+            }
+        });
+        if r.is_ok() {
+            return;
+        }
+        if let Err(e) = r {
+            tracing::info!("idle connection: {e:#}");
+        }
+        let d = backoff.next_delay();
+        std::thread::sleep(d);
+        if tx.send(Request::SyncNow).is_err() {
+            let _ = &notify;
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_caps() {
+        let mut b = Backoff::default();
+        let first = b.next_delay();
+        assert!(first >= Duration::from_millis(750) && first <= Duration::from_millis(1250));
+        for _ in 0..20 {
+            b.next_delay();
+        }
+        assert!(b.next_delay() <= Duration::from_secs(375));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(1250));
+    }
+}

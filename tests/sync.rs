@@ -1,0 +1,410 @@
+//! The sync engine against a real Dovecot: first sync, resync after changes
+//! by another client, UIDVALIDITY change, a dropped connection, a message
+//! that panics the parser, and push through IDLE.
+
+mod support;
+
+use replypad::config::{Config, Tls};
+use replypad::store::{ListQuery, Store};
+use replypad::sync::engine::{self, Report, SyncContext};
+use replypad::sync::imap::Connection;
+use std::time::{Duration, Instant};
+use support::dovecot::Dovecot;
+use support::{account, message};
+
+fn quiet(_: engine::Progress) {}
+
+fn sync(cfg: &Config) -> Report {
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let mut conn = replypad::sync::connect(cfg).unwrap();
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    engine::sync_all(&mut conn, &mut store, cfg, &ctx, true)
+        .unwrap()
+        .0
+}
+
+fn other_client(d: &Dovecot) -> Connection {
+    replypad::sync::connect(&account(
+        d,
+        std::path::Path::new("/nonexistent"),
+        Tls::Implicit,
+    ))
+    .unwrap()
+}
+
+fn threads(cfg: &Config) -> Vec<replypad::domain::ConversationSummary> {
+    Store::open(&cfg.cache_file())
+        .unwrap()
+        .list_conversations(ListQuery::ALL)
+        .unwrap()
+}
+
+#[test]
+fn first_sync_then_resync_after_changes_by_another_client() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let mut other = other_client(&d);
+    other
+        .append(
+            "INBOX",
+            &message("a1", &[], "Refund please", "I want my money back."),
+            false,
+        )
+        .unwrap();
+    other
+        .append(
+            "INBOX",
+            &message("a2", &["a1"], "Re: Refund please", "Any news?"),
+            false,
+        )
+        .unwrap();
+    other
+        .append(
+            "INBOX",
+            &message("b1", &[], "Login broken", "Cannot log in."),
+            true,
+        )
+        .unwrap();
+    other.ensure_mailbox("Sent").unwrap();
+    let reply =
+        b"From: Dana at Example Support <support@example.com>\r\nTo: customer-a1@shop.test\r\n\
+Subject: Re: Refund please\r\nMessage-ID: <reply-a@example.com>\r\nIn-Reply-To: <a2@shop.test>\r\n\
+References: <a1@shop.test> <a2@shop.test>\r\nDate: Tue, 1 Jul 2025 12:00:00 +0000\r\n\r\nDone.\r\n";
+    other.append("Sent", reply, true).unwrap();
+
+    let r = sync(&cfg);
+    assert_eq!(
+        (r.new, r.changed, r.vanished, r.bodies),
+        (4, 0, 0, 4),
+        "{r:?}"
+    );
+    let t = threads(&cfg);
+    assert_eq!(t.len(), 2, "{t:?}");
+    let refund = t.iter().find(|c| c.subject == "Refund please").unwrap();
+    assert_eq!(
+        refund.messages, 3,
+        "the team's reply in Sent joins its conversation"
+    );
+    assert_eq!(refund.unread, 2);
+
+    // No change: nothing happens.
+    assert_eq!(sync(&cfg), Report::default());
+
+    // Another client: a new message, a flag change, an expunge.
+    other
+        .append(
+            "INBOX",
+            &message("c1", &[], "New question", "Hello?"),
+            false,
+        )
+        .unwrap();
+    other.select("INBOX", None).unwrap();
+    other.store_flags("1", true, "\\Seen").unwrap();
+    other.store_flags("3", true, "\\Deleted").unwrap();
+    other.noop().unwrap();
+    expunge(&mut other);
+    let r = sync(&cfg);
+    assert_eq!((r.new, r.changed, r.vanished), (1, 1, 1), "{r:?}");
+    let t = threads(&cfg);
+    assert!(
+        t.iter().all(|c| c.subject != "Login broken"),
+        "the expunged message is gone"
+    );
+    assert_eq!(
+        t.iter()
+            .find(|c| c.subject == "Refund please")
+            .unwrap()
+            .unread,
+        1
+    );
+    assert!(t.iter().any(|c| c.subject == "New question"));
+
+    // The full-text index covers bodies.
+    let store = Store::open(&cfg.cache_file()).unwrap();
+    assert_eq!(store.search_ids("money").unwrap().len(), 1);
+}
+
+fn expunge(c: &mut Connection) {
+    c.expunge().unwrap();
+}
+
+#[test]
+fn uidvalidity_change_refetches_the_folder() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = account(&d, cache.path(), Tls::Implicit);
+    cfg.folders.inbox = vec!["Support".into()];
+    let mut other = other_client(&d);
+    other.ensure_mailbox("Support").unwrap();
+    other
+        .append("Support", &message("u1", &[], "One", "1"), false)
+        .unwrap();
+    other
+        .append("Support", &message("u2", &[], "Two", "2"), false)
+        .unwrap();
+    assert_eq!(sync(&cfg).new, 2);
+    let before = other.select("Support", None).unwrap().uidvalidity;
+    other.select("INBOX", None).unwrap();
+    other.delete_mailbox("Support").unwrap();
+    other.ensure_mailbox("Support").unwrap();
+    let after = other.select("Support", None).unwrap().uidvalidity;
+    assert_ne!(
+        before, after,
+        "Dovecot gives a recreated mailbox a new UIDVALIDITY"
+    );
+    other
+        .append("Support", &message("u3", &[], "Three", "3"), false)
+        .unwrap();
+    let r = sync(&cfg);
+    assert_eq!(r.new, 1, "{r:?}");
+    let subjects: Vec<String> = threads(&cfg).into_iter().map(|c| c.subject).collect();
+    assert_eq!(subjects, vec!["Three"]);
+}
+
+#[test]
+fn dropped_connection_mid_fetch_resumes_without_duplicates() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let mut other = other_client(&d);
+    let body = "x".repeat(2000);
+    for i in 0..1500 {
+        other
+            .append(
+                "INBOX",
+                &message(&format!("m{i}"), &[], &format!("Message {i}"), &body),
+                false,
+            )
+            .unwrap();
+    }
+    // Through a proxy that cuts the line after ~600 KB: the header fetch dies mid-way.
+    let mut cut = account(&d, cache.path(), Tls::None);
+    cut.imap.as_mut().unwrap().port = support::cutting_proxy(d.imap_port, 150_000);
+    let mut store = Store::open(&cut.cache_file()).unwrap();
+    let mut conn = replypad::sync::connect(&cut).unwrap();
+    let ctx = SyncContext {
+        team_address: "support@example.com",
+        progress: &quiet,
+    };
+    let err = engine::sync_all(&mut conn, &mut store, &cut, &ctx, true);
+    assert!(err.is_err(), "the proxy cut the connection");
+    let partial = store.conversation_count().unwrap();
+    assert!(partial < 1500, "{partial}");
+    drop(store);
+    // A clean resume on a good connection.
+    let good = account(&d, cache.path(), Tls::None);
+    let r = sync(&good);
+    assert_eq!(r.new + partial, 1500, "{r:?} after {partial}");
+    let t = threads(&good);
+    assert_eq!(t.len(), 1500);
+    assert!(t.iter().all(|c| c.messages == 1), "no duplicates");
+    let store = Store::open(&good.cache_file()).unwrap();
+    assert!(
+        store.missing_bodies(u64::MAX, 10).unwrap().is_empty(),
+        "every body arrived"
+    );
+}
+
+#[test]
+fn a_message_that_panics_the_parser_is_kept_as_unparseable() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let mut other = other_client(&d);
+    other
+        .append("INBOX", &message("ok1", &[], "Fine", "fine"), false)
+        .unwrap();
+    other
+        .append(
+            "INBOX",
+            &message("bad", &[], "Boom PANIC-ME-PLEASE", "x"),
+            false,
+        )
+        .unwrap();
+    other
+        .append("INBOX", &message("ok2", &[], "Also fine", "fine"), false)
+        .unwrap();
+    replypad::fault::set_parser_panic_marker(Some(b"PANIC-ME-PLEASE"));
+    let r = sync(&cfg);
+    replypad::fault::set_parser_panic_marker(None);
+    assert_eq!(r.new, 3);
+    let t = threads(&cfg);
+    assert_eq!(t.len(), 3, "{t:?}");
+    let bad = t
+        .iter()
+        .find(|c| c.subject.contains("PANIC-ME-PLEASE"))
+        .expect("kept, with its subject");
+    let view = Store::open(&cfg.cache_file())
+        .unwrap()
+        .conversation(&bad.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        view.messages[0].body_state,
+        replypad::domain::BodyState::Unparseable
+    );
+}
+
+#[test]
+fn idle_pushes_new_mail_within_seconds() {
+    use replypad::sync::worker::{Notice, Request, Worker};
+    use std::sync::{Arc, Mutex};
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let n2 = notices.clone();
+    let w = Worker::spawn(
+        cfg.clone(),
+        cfg.cache_file(),
+        Arc::new(move |n| n2.lock().unwrap().push(n)),
+    );
+    // Wait for the first sync.
+    let t0 = Instant::now();
+    while !notices
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            notices.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300)); // IDLE is established
+    let mut other = other_client(&d);
+    let sent = Instant::now();
+    other
+        .append("INBOX", &message("push1", &[], "Pushed", "via IDLE"), false)
+        .unwrap();
+    loop {
+        let found = threads(&cfg).iter().any(|c| c.subject == "Pushed");
+        if found {
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "new mail not seen within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("new mail in the cache {:?} after APPEND", sent.elapsed());
+    w.request(Request::Stop);
+}
+
+#[test]
+fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let mut other = other_client(&d);
+    other
+        .append("INBOX", &message("q1", &[], "Queued", "read me"), false)
+        .unwrap();
+    sync(&cfg);
+    let id = threads(&cfg)[0].id.clone();
+    // Read while "offline": only the cache and the queue change.
+    {
+        let mut store = Store::open(&cfg.cache_file()).unwrap();
+        assert_eq!(store.mark_conversation_read(&id, true).unwrap(), 1);
+        assert_eq!(store.pending_ops().unwrap().len(), 1);
+    }
+    // The queue survives a restart (a fresh Store on the same file) and a resync does not undo the change.
+    let store = Store::open(&cfg.cache_file()).unwrap();
+    assert_eq!(store.pending_ops().unwrap().len(), 1);
+    drop(store);
+    other.select("INBOX", None).unwrap();
+    assert!(
+        !other.fetch_flags("1", None).unwrap()[0].seen,
+        "not on the server yet"
+    );
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    assert_eq!(engine::replay_pending(&mut conn, &mut store).unwrap(), 1);
+    assert!(store.pending_ops().unwrap().is_empty());
+    other.noop().unwrap();
+    assert!(
+        other.fetch_flags("1", None).unwrap()[0].seen,
+        "pushed to the server"
+    );
+    assert_eq!(threads(&cfg)[0].unread, 0);
+}
+
+#[test]
+fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
+    let d = Dovecot::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut other = other_client(&d);
+    other
+        .append(
+            "INBOX",
+            &message("cli1", &[], "From the CLI", "hello"),
+            false,
+        )
+        .unwrap();
+    let imap = d.imap_config(Tls::Implicit);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\nname = \"Ana\"\nemail = \"ana@example.com\"\n[team]\nname = \"Support\"\naddress = \"support@example.com\"\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\npassword_command = {:?}\nca_file = {:?}\n[cache]\ndir = {:?}\n",
+            imap.port,
+            imap.user,
+            imap.password_command.unwrap(),
+            imap.ca_file.unwrap(),
+            dir.path().join("cache")
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["threads"]);
+    assert_eq!(code, Some(1), "no cache yet: {out} {err}");
+    assert!(err.contains("run `replypad sync` first"), "{err}");
+    let (code, out, err) = run(&["sync"]);
+    assert_eq!(code, Some(0), "{out} {err}");
+    assert!(
+        out.starts_with("pushed 0, new 1, changed 0, vanished 0, bodies 1 in "),
+        "{out}"
+    );
+    let (code, out, _) = run(&["threads", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["subject"], "From the CLI");
+    let id = v[0]["id"].as_str().unwrap().to_string();
+    let (code, out, _) = run(&["show", &id[..6], "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["messages"][0]["text"].as_str().unwrap().trim(), "hello");
+    let (code, out, _) = run(&["sync"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with("pushed 0, new 0, changed 0, vanished 0, bodies 0"),
+        "{out}"
+    );
+    // Rebuild gives the same threads.
+    let (_, before, _) = run(&["threads", "--json"]);
+    let (code, _, err) = run(&["sync", "--rebuild"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, after, _) = run(&["threads", "--json"]);
+    assert_eq!(before, after);
+}
