@@ -78,7 +78,7 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn sync(acct: Account, rebuild: bool) -> Result<ExitCode> {
+pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
     if acct.demo.is_some() {
         bail!("the demo mailbox has no server to sync with");
     }
@@ -132,7 +132,7 @@ pub fn sync(acct: Account, rebuild: bool) -> Result<ExitCode> {
         progress: &progress,
     };
     let pushed = crate::sync::engine::replay_pending(&mut conn, &mut store)?;
-    let (r, _) = crate::sync::engine::sync_all(&mut conn, &mut store, &acct.cfg, &ctx, true)?;
+    let (r, _) = crate::sync::engine::sync_all(&mut conn, &mut store, &acct.cfg, &ctx, bodies)?;
     conn.logout();
     if tty {
         eprint!("\r\x1b[K");

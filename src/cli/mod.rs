@@ -34,6 +34,9 @@ pub enum Command {
         /// Drop the cache and rebuild it from the server.
         #[arg(long)]
         rebuild: bool,
+        /// Fetch headers only (the thread list); bodies come later or on open.
+        #[arg(long)]
+        headers_only: bool,
     },
     /// List conversations, newest first.
     Threads {
@@ -132,7 +135,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let open = || Account::open(cli.config.as_deref(), demo);
     match cli.command {
         None | Some(Command::Demo) => account::run_tui(open()?),
-        Some(Command::Sync { rebuild }) => account::sync(open()?, rebuild),
+        Some(Command::Sync {
+            rebuild,
+            headers_only,
+        }) => account::sync(open()?, rebuild, !headers_only),
         Some(Command::Threads { json }) => output::threads(&open()?.store()?, json),
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
         Some(Command::Doctor) => doctor::run(cli.config.as_deref(), demo),

@@ -8,6 +8,9 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
+/// Bodies larger than this are fetched only when their conversation is opened.
+pub const AUTO_BODY_MAX: u64 = 2 << 20;
+
 /// What a mailbox is for replypad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailboxRole {
@@ -76,23 +79,23 @@ impl Store {
         let p = m.parsed;
         let conv = super::threading::file_message(tx, p)?;
         let old: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
-                params![m.mailbox_id, m.uid],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2")?
+            .query_row(params![m.mailbox_id, m.uid], |r| r.get(0))
             .optional()?;
         if let Some(old) = old {
-            tx.execute("DELETE FROM messages_fts WHERE rowid = ?1", [old])?;
-            tx.execute("DELETE FROM messages WHERE id = ?1", [old])?;
+            tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
+                .execute([old])?;
+            tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+                .execute([old])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
                 from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
                 seen, answered, flagged, from_team, body_state, text, html, attachments, parse_error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
                 ?21, ?22, ?23, ?24)",
-            params![
+        )?
+        .execute(params![
                 m.mailbox_id,
                 m.uid,
                 m.modseq.map(|v| v as i64),
@@ -117,10 +120,13 @@ impl Store {
                 p.html,
                 serde_json::to_string(&p.attachments)?,
                 p.parse_error,
-            ],
-        )?;
+            ])?;
         let rowid = tx.last_insert_rowid();
-        index(tx, rowid, p)?;
+        // Headers-only messages are indexed when their body arrives (the
+        // header sync stays fast); those too large to fetch by themselves now.
+        if p.body_state != BodyState::Headers || m.size > AUTO_BODY_MAX {
+            index(tx, rowid, p)?;
+        }
         Ok(conv)
     }
 

@@ -12,7 +12,7 @@ mod sync_state;
 mod threading;
 
 pub use conversations::ListQuery;
-pub use messages::{MailboxRole, NewMessage};
+pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage};
 pub use pending::{FlagOp, PendingOp};
 pub use sync_state::{Flags, MailboxState};
 
@@ -53,7 +53,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -16_000)?; // KiB: 16 MB of page cache
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
         Ok(Store { conn, path })
     }

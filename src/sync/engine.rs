@@ -9,7 +9,7 @@
 
 use super::imap::{Connection, FlagState, uid_set};
 use crate::domain::BodyState;
-use crate::mail::{parse_headers, parse_message};
+use crate::mail::{ParsedMessage, parse_headers, parse_message};
 use crate::store::{Flags, MailboxRole, MailboxState, NewMessage, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
@@ -17,11 +17,10 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 /// Messages per header FETCH.
-const HEADER_CHUNK: usize = 1000;
+const HEADER_CHUNK: usize = 2500;
 /// Bytes (by RFC822.SIZE) per body FETCH.
 const BODY_CHUNK_BYTES: u64 = 4 << 20;
-/// Bodies larger than this are fetched only when opened.
-pub const AUTO_BODY_MAX: u64 = 2 << 20;
+pub use crate::store::AUTO_BODY_MAX;
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -176,22 +175,21 @@ pub fn sync_mailbox(
     let from_team_box = role == MailboxRole::Sent;
     let team = ctx.team_address.to_ascii_lowercase();
     let began = Instant::now();
-    let (tx_chunks, rx_chunks) = mpsc::sync_channel::<Vec<super::imap::Fetched>>(2);
+    let (tx_chunks, rx_chunks) =
+        mpsc::sync_channel::<Vec<(super::imap::Fetched, ParsedMessage)>>(2);
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = scope.spawn(|| -> Result<(usize, BTreeSet<String>)> {
             let mut written = 0;
             let mut touched = BTreeSet::new();
             let mut done = 0;
+            let mut busy = std::time::Duration::ZERO;
             for chunk in rx_chunks {
-                let parsed: Vec<_> = chunk
-                    .iter()
-                    .map(|f| parse_headers(f.data.as_deref().unwrap_or(b""), f.internal_date))
-                    .collect();
-                let max_uid = chunk.iter().map(|f| f.flags.uid).max().unwrap_or(0);
+                let t0 = Instant::now();
+                let max_uid = chunk.iter().map(|(f, _)| f.flags.uid).max().unwrap_or(0);
                 done += chunk.len();
                 let t = store.transaction(|tx| {
                     let mut t = BTreeSet::new();
-                    for (f, p) in chunk.iter().zip(&parsed) {
+                    for (f, p) in &chunk {
                         let from_team = from_team_box || p.from.email.eq_ignore_ascii_case(&team);
                         t.insert(Store::put_message(
                             tx,
@@ -229,6 +227,7 @@ pub fn sync_mailbox(
                     Ok(t)
                 })?;
                 written += chunk.len();
+                busy += t0.elapsed();
                 touched.extend(t);
                 let secs = began.elapsed().as_secs_f64().max(1e-6);
                 (ctx.progress)(Progress::Headers {
@@ -238,13 +237,29 @@ pub fn sync_mailbox(
                     rate: done as f64 / secs,
                 });
             }
+            tracing::debug!(mailbox = name, written, writer_busy = ?busy, "header writer done");
             Ok((written, touched))
         });
+        let (mut fetch_time, mut parse_time) =
+            (std::time::Duration::ZERO, std::time::Duration::ZERO);
         for chunk in uids.chunks(HEADER_CHUNK) {
+            let t0 = Instant::now();
             let fetched = conn.fetch_headers(&uid_set(chunk));
+            fetch_time += t0.elapsed();
             match fetched {
                 Ok(f) => {
-                    if tx_chunks.send(f).is_err() {
+                    let t0 = Instant::now();
+                    // Parsing here, on the fetching thread, keeps the writer free for SQLite.
+                    let parsed = f
+                        .into_iter()
+                        .map(|f| {
+                            let p =
+                                parse_headers(f.data.as_deref().unwrap_or(b""), f.internal_date);
+                            (f, p)
+                        })
+                        .collect();
+                    parse_time += t0.elapsed();
+                    if tx_chunks.send(parsed).is_err() {
                         break;
                     }
                 }
@@ -256,6 +271,7 @@ pub fn sync_mailbox(
             }
         }
         drop(tx_chunks);
+        tracing::debug!(mailbox = name, ?fetch_time, ?parse_time, total = ?began.elapsed(), "header fetch done");
         handle
             .join()
             .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?
@@ -391,14 +407,54 @@ pub fn fetch_bodies(
         if !chunk.is_empty() {
             chunks.push(chunk);
         }
-        for mut c in chunks {
-            c.sort_unstable();
-            let fetched = conn.fetch_bodies(&uid_set(&c))?;
-            done += store_bodies(store, mbox, &fetched)?;
-            (ctx.progress)(Progress::Bodies { done, total });
-        }
+        // Fetch and parse here while the previous chunk is written on another thread.
+        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Vec<(u32, ParsedMessage)>>(2);
+        let written = std::thread::scope(|scope| -> Result<usize> {
+            let writer = scope.spawn(|| -> Result<usize> {
+                let mut n = 0;
+                for parsed in rx_parsed {
+                    n += write_bodies(store, mbox, &parsed)?;
+                    (ctx.progress)(Progress::Bodies {
+                        done: done + n,
+                        total,
+                    });
+                }
+                Ok(n)
+            });
+            for mut c in chunks {
+                c.sort_unstable();
+                let fetched = match conn.fetch_bodies(&uid_set(&c)) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        drop(tx_parsed);
+                        let _ = writer.join();
+                        return Err(e.into());
+                    }
+                };
+                if tx_parsed.send(parse_bodies(&fetched)).is_err() {
+                    break;
+                }
+            }
+            drop(tx_parsed);
+            writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?
+        })?;
+        done += written;
     }
     Ok(done)
+}
+
+fn parse_bodies(fetched: &[super::imap::Fetched]) -> Vec<(u32, ParsedMessage)> {
+    fetched
+        .iter()
+        .map(|f| {
+            (
+                f.flags.uid,
+                parse_message(f.data.as_deref().unwrap_or(b""), f.internal_date),
+            )
+        })
+        .collect()
 }
 
 /// Parses fetched bodies and stores them (one transaction).
@@ -407,19 +463,14 @@ pub fn store_bodies(
     mbox: i64,
     fetched: &[super::imap::Fetched],
 ) -> Result<usize> {
-    let parsed: Vec<_> = fetched
-        .iter()
-        .map(|f| {
-            (
-                f.flags.uid,
-                parse_message(f.data.as_deref().unwrap_or(b""), f.internal_date),
-            )
-        })
-        .collect();
+    write_bodies(store, mbox, &parse_bodies(fetched))
+}
+
+fn write_bodies(store: &mut Store, mbox: i64, parsed: &[(u32, ParsedMessage)]) -> Result<usize> {
     store
         .transaction(|tx| {
             let mut t = BTreeSet::new();
-            for (uid, p) in &parsed {
+            for (uid, p) in parsed {
                 if p.body_state == BodyState::Unparseable {
                     tracing::warn!(uid, "message kept as unparseable");
                 }

@@ -1,13 +1,19 @@
 //! The byte stream under an IMAP connection: plain TCP (loopback only) or
 //! TLS. Reads carry a timeout, and one response is capped in size so a
 //! hostile server cannot grow our memory without bound.
+//!
+//! The socket is shared between the `imap` crate's session and a
+//! [`RawHandle`]: bulk FETCHes bypass the crate, whose response reader
+//! re-parses a response from its start after every line (quadratic in the
+//! size of a message), and read the same socket in linear time (`imap::raw`).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Largest response (bytes read between two writes) we accept.
-pub const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
 #[derive(Debug)]
 pub enum Inner {
@@ -15,33 +21,22 @@ pub enum Inner {
     Tls(Box<native_tls::TlsStream<TcpStream>>),
 }
 
-#[derive(Debug)]
-pub struct Stream {
-    inner: Inner,
-    read_since_write: usize,
-}
-
-impl Stream {
-    pub fn new(inner: Inner) -> Stream {
-        Stream {
-            inner,
-            read_since_write: 0,
-        }
-    }
-
+impl Inner {
     fn tcp(&self) -> &TcpStream {
-        match &self.inner {
+        match self {
             Inner::Plain(s) => s,
             Inner::Tls(s) => s.get_ref(),
         }
     }
-
-    pub fn is_tls(&self) -> bool {
-        matches!(self.inner, Inner::Tls(_))
-    }
 }
 
-impl Read for Stream {
+#[derive(Debug)]
+struct Shared {
+    inner: Inner,
+    read_since_write: usize,
+}
+
+impl Shared {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = match &mut self.inner {
             Inner::Plain(s) => s.read(buf)?,
@@ -59,15 +54,14 @@ impl Read for Stream {
         }
         Ok(n)
     }
-}
 
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.read_since_write = 0;
         match &mut self.inner {
-            Inner::Plain(s) => s.write(buf),
-            Inner::Tls(s) => s.write(buf),
+            Inner::Plain(s) => s.write_all(buf)?,
+            Inner::Tls(s) => s.write_all(buf)?,
         }
+        self.flush()
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -78,9 +72,78 @@ impl Write for Stream {
     }
 }
 
+fn lock(s: &Arc<Mutex<Shared>>) -> MutexGuard<'_, Shared> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The stream handed to the `imap` crate.
+#[derive(Debug)]
+pub struct Stream {
+    shared: Arc<Mutex<Shared>>,
+    tls: bool,
+}
+
+/// Direct access to the same socket, for commands read by `imap::raw`.
+#[derive(Clone, Debug)]
+pub struct RawHandle(Arc<Mutex<Shared>>);
+
+impl Stream {
+    pub fn new(inner: Inner) -> Stream {
+        let tls = matches!(inner, Inner::Tls(_));
+        Stream {
+            shared: Arc::new(Mutex::new(Shared {
+                inner,
+                read_since_write: 0,
+            })),
+            tls,
+        }
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    pub fn raw_handle(&self) -> RawHandle {
+        RawHandle(self.shared.clone())
+    }
+}
+
+impl RawHandle {
+    pub fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        lock(&self.0).write_all(buf)
+    }
+
+    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        lock(&self.0).read(buf)
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        lock(&self.shared).read(buf)
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut s = lock(&self.shared);
+        s.read_since_write = 0;
+        match &mut s.inner {
+            Inner::Plain(t) => t.write(buf),
+            Inner::Tls(t) => t.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        lock(&self.shared).flush()
+    }
+}
+
 impl imap::extensions::idle::SetReadTimeout for Stream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> imap::Result<()> {
-        self.tcp()
+        lock(&self.shared)
+            .inner
+            .tcp()
             .set_read_timeout(timeout)
             .map_err(imap::Error::Io)
     }

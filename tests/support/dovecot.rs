@@ -118,6 +118,23 @@ impl Dovecot {
         }
     }
 
+    /// The INBOX maildir of the test user (for loading a generated corpus).
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.path().join("home").join(USER).join("Maildir")
+    }
+
+    /// Hands everything under the mail home to the user Dovecot runs mail as.
+    pub fn fix_ownership(&self) {
+        let (uid, gid) = mail_owner();
+        let status = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{uid}:{gid}"))
+            .arg(self.dir.path().join("home"))
+            .status()
+            .expect("run chown");
+        assert!(status.success());
+    }
+
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }

@@ -17,3 +17,6 @@ CREATE TABLE conversation_aliases (
     alias       TEXT PRIMARY KEY,
     canonical   TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Messages whose body is still to fetch, newest first (the body fetcher's queue).
+CREATE INDEX messages_missing_body ON messages(date DESC) WHERE body_state = 'headers';

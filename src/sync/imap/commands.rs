@@ -36,6 +36,12 @@ impl Connection {
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
     }
 
+    /// A FETCH read in linear time on the shared socket (see `raw`).
+    fn bulk_fetch(&mut self, what: &str, command: &str) -> Result<Vec<Fetched>, ImapError> {
+        self.raw_tag += 1;
+        super::raw::fetch(&self.raw, &format!("rp{}", self.raw_tag), command, what)
+    }
+
     /// Turns QRESYNC on for this connection where the server offers it.
     pub(super) fn enable_qresync(&mut self) -> Result<(), ImapError> {
         if self.has_capability("QRESYNC") {
@@ -135,13 +141,13 @@ impl Connection {
         let c = format!(
             "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
         );
-        Ok(self.raw("UID FETCH headers", &c)?.fetches)
+        self.bulk_fetch("UID FETCH headers", &c)
     }
 
     /// Whole messages (without setting \Seen).
     pub fn fetch_bodies(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
         let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        Ok(self.raw("UID FETCH bodies", &c)?.fetches)
+        self.bulk_fetch("UID FETCH bodies", &c)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).

@@ -5,6 +5,7 @@
 
 mod commands;
 mod parse;
+mod raw;
 
 pub use commands::*;
 
@@ -52,6 +53,9 @@ pub struct Connection {
     pub tls: bool,
     /// QRESYNC is enabled on this connection.
     pub qresync: bool,
+    /// The socket, for bulk FETCHes read by `raw`.
+    raw: crate::sync::stream::RawHandle,
+    raw_tag: u32,
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
@@ -232,6 +236,7 @@ impl Connection {
             }
         };
         let tls = stream.is_tls();
+        let raw = stream.raw_handle();
         let mut client = imap::Client::new(stream);
         if cfg.tls != Tls::Starttls {
             let greeting = client.read_greeting().map_err(|e| ImapError::Refused {
@@ -283,6 +288,8 @@ impl Connection {
             capabilities,
             tls,
             qresync: false,
+            raw,
+            raw_tag: 0,
         };
         conn.enable_qresync()?;
         Ok(conn)

@@ -78,7 +78,7 @@ fn internal_date(s: &str) -> i64 {
         .unwrap_or(0)
 }
 
-fn fetch(attrs: Vec<AttributeValue<'_>>) -> Option<Fetched> {
+pub fn fetch_response(attrs: Vec<AttributeValue<'_>>) -> Option<Fetched> {
     let mut f = Fetched::default();
     let mut uid = None;
     let mut flags = None;
@@ -120,7 +120,7 @@ pub fn parse(buf: &[u8], what: &str) -> Result<Parsed, String> {
         };
         rest = next;
         match resp {
-            Response::Fetch(_, attrs) => out.fetches.extend(fetch(attrs)),
+            Response::Fetch(_, attrs) => out.fetches.extend(fetch_response(attrs)),
             Response::Vanished { uids, .. } => out.select.vanished.extend(uids),
             Response::MailboxData(MailboxDatum::Exists(n)) => out.select.exists = n,
             Response::MailboxData(MailboxDatum::Search(uids)) => out.search.extend(uids),

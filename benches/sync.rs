@@ -1,0 +1,266 @@
+//! Sync benchmark: replypad against a real Dovecot on loopback, loaded with a
+//! generated support mailbox (benches/corpus.py), next to a raw client that
+//! sends the same UID FETCH and discards the bytes.
+//!
+//!   cargo bench --bench sync                 # N = 10,000 and 50,000
+//!   cargo bench --bench sync -- 2000         # other sizes
+//!
+//! Prints a table: each replypad figure, the raw baseline, and their ratio.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use replypad::config::Tls;
+use replypad::store::Store;
+use replypad::sync::engine::{self, SyncContext};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::dovecot::{Dovecot, PASSWORD, USER};
+
+fn corpus(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/corpus.py");
+    let st = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .status()
+        .expect("python3");
+    assert!(st.success(), "corpus.py failed");
+}
+
+/// A minimal IMAP client: LOGIN, SELECT, then one UID FETCH whose bytes it
+/// reads and discards. Returns (seconds, bytes).
+fn raw_fetch(port: u16, items: &str) -> (f64, usize) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut expect = |s: &mut TcpStream, tag: &[u8]| -> usize {
+        let mut total = 0;
+        let mut tail: Vec<u8> = b"\r\n".to_vec();
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "server closed");
+            total += n;
+            tail.extend_from_slice(&buf[..n]);
+            if tail.len() > 4096 {
+                tail.drain(..tail.len() - 4096);
+            }
+            if let Some(pos) = tail.windows(tag.len()).rposition(|w| w == tag)
+                && tail[pos..].ends_with(b"\r\n")
+            {
+                return total;
+            }
+        }
+    };
+    expect(&mut s, b"* OK");
+    s.write_all(format!("a1 LOGIN \"{USER}\" \"{PASSWORD}\"\r\n").as_bytes())
+        .unwrap();
+    expect(&mut s, b"\r\na1 OK");
+    s.write_all(b"a2 SELECT INBOX\r\n").unwrap();
+    expect(&mut s, b"\r\na2 OK");
+    let t = Instant::now();
+    s.write_all(format!("zq9 UID FETCH 1:* {items}\r\n").as_bytes())
+        .unwrap();
+    let bytes = expect(&mut s, b"\r\nzq9 OK");
+    (t.elapsed().as_secs_f64(), bytes)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Runs the real binary; returns (seconds, peak RSS in MB).
+// Reaped with wait4 (for its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
+fn replypad(config: &Path, args: &[&str]) -> (f64, f64) {
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("XDG_STATE_HOME", config.parent().unwrap().join("state"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid out-parameter for wait4 on our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "replypad {args:?} failed"
+    );
+    (t.elapsed().as_secs_f64(), ru.ru_maxrss as f64 / 1024.0)
+}
+
+fn row(n: usize, what: &str, ours: f64, base: Option<f64>, target: &str) {
+    let (b, r) = match base {
+        Some(b) => (format!("{b:>8.3} s"), format!("{:>6.2}x", ours / b)),
+        None => ("       -".into(), "      -".into()),
+    };
+    println!("| {n:>6} | {what:<46} | {ours:>8.3} s | {b} | {r} | {target} |");
+}
+
+fn bench(n: usize) {
+    eprintln!("== N = {n}: generating the mailbox and starting Dovecot");
+    let d = Dovecot::start();
+    let maildir = d.maildir();
+    corpus(&[
+        "--count",
+        &n.to_string(),
+        "--format",
+        "maildir",
+        "--out",
+        maildir.to_str().unwrap(),
+    ]);
+    d.fix_ownership();
+    let work = tempfile::tempdir().unwrap();
+    let cfg = support::account(&d, &work.path().join("cache"), Tls::None);
+    let config = work.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\nname = \"Bench\"\nemail = \"bench@example.com\"\n[team]\nname = \"Support\"\naddress = \"support@example.com\"\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"{USER}\"\npassword_command = \"printf '%s' '{PASSWORD}'\"\n\
+             [cache]\ndir = {:?}\n",
+            d.imap_port,
+            work.path().join("cache")
+        ),
+    )
+    .unwrap();
+    let headers = format!(
+        "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODY.PEEK[HEADER.FIELDS ({})])",
+        replypad::sync::imap::HEADER_FIELDS
+    );
+    let full = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])";
+    eprintln!("   warming Dovecot's index");
+    raw_fetch(d.imap_port, full);
+    let raw_h = median((0..3).map(|_| raw_fetch(d.imap_port, &headers).0).collect());
+    let raw_f = median((0..3).map(|_| raw_fetch(d.imap_port, full).0).collect());
+    let cache = cfg.cache_file();
+    let wipe = || {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", cache.display()));
+        }
+    };
+
+    wipe();
+    let (a, mem_a) = replypad(&config, &["sync", "--headers-only"]);
+    row(
+        n,
+        "(a) first sync, headers: usable thread list",
+        a,
+        Some(raw_h),
+        "<= 1.5x",
+    );
+    wipe();
+    let (b, mem_b) = replypad(&config, &["sync"]);
+    row(
+        n,
+        "(b) first full sync with bodies and FTS",
+        b,
+        Some(raw_f),
+        "<= 3x",
+    );
+
+    // In-process resyncs on a logged-in connection: what the TUI's worker does.
+    let mut store = Store::open(&cache).unwrap();
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let quiet = |_| {};
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    let c = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+                assert_eq!(r.new + r.changed + r.vanished, 0);
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    row(n, "(c) resync, no changes", c, None, "< 0.030 s");
+    let (c_cli, _) = replypad(&config, &["sync"]);
+    row(
+        n,
+        "(c') the same via `replypad sync` (process+login)",
+        c_cli,
+        None,
+        "-",
+    );
+
+    // Another client: 100 new messages and 500 flag changes.
+    let eml = work.path().join("new");
+    corpus(&[
+        "--count",
+        "100",
+        "--offset",
+        &n.to_string(),
+        "--format",
+        "eml",
+        "--out",
+        eml.to_str().unwrap(),
+    ]);
+    let mut other = replypad::sync::connect(&cfg).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(&eml)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in &files {
+        other
+            .append("INBOX", &std::fs::read(f).unwrap(), false)
+            .unwrap();
+    }
+    other.select("INBOX", None).unwrap();
+    let uids: Vec<u32> = (1..=n as u32).step_by((n / 500).max(1)).take(500).collect();
+    other
+        .store_flags(&replypad::sync::imap::uid_set(&uids), true, "\\Flagged")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    let dd = t.elapsed().as_secs_f64();
+    assert_eq!(r.new, 100, "{r:?}");
+    row(
+        n,
+        &format!("(d) resync: {} new, {} flag changes", r.new, r.changed),
+        dd,
+        None,
+        "< 0.100 s",
+    );
+    println!(
+        "| {n:>6} | (e) peak memory: headers sync {mem_a:.0} MB, full sync {mem_b:.0} MB | | | | < 60 MB |"
+    );
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", cache.display())).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "| {n:>6} | raw baseline bytes: headers / full; cache size {:.0} MB | | | | |",
+        size as f64 / 1e6
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a
+    // quick smoke test of the benchmark itself.
+    let sizes = match (sizes.is_empty(), args.iter().any(|a| a == "--bench")) {
+        (false, _) => sizes,
+        (true, true) => vec![10_000, 50_000],
+        (true, false) => vec![300],
+    };
+    println!("| N | measure | replypad | raw baseline | ratio | target |");
+    println!("|---|---|---|---|---|---|");
+    for n in sizes {
+        bench(n);
+    }
+}

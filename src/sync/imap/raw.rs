@@ -1,0 +1,110 @@
+//! A linear-time reader for bulk FETCH responses on the shared socket.
+//!
+//! It splits the byte stream into responses by lines and `{n}` literals
+//! without parsing, hands each complete response to imap-proto once, and
+//! stops at its own tagged completion. Used only between the crate's
+//! commands, when the crate has nothing buffered.
+
+use super::parse::{Fetched, fetch_response};
+use super::{ImapError, clean};
+use crate::sync::stream::{MAX_RESPONSE, RawHandle};
+
+fn err(what: &str, reason: impl std::fmt::Display) -> ImapError {
+    ImapError::Command {
+        what: what.into(),
+        reason: clean(reason),
+    }
+}
+
+/// The literal length announced at the end of `line` (`... {123}\r\n`).
+fn literal_len(line: &[u8]) -> Option<usize> {
+    let l = line
+        .strip_suffix(b"\r\n")
+        .or_else(|| line.strip_suffix(b"\n"))?;
+    let l = l.strip_suffix(b"}")?;
+    let open = l.iter().rposition(|b| *b == b'{')?;
+    let digits = &l[open + 1..];
+    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// Sends `tag command` and returns every FETCH response until the tagged
+/// completion, which must be OK.
+pub fn fetch(
+    h: &RawHandle,
+    tag: &str,
+    command: &str,
+    what: &str,
+) -> Result<Vec<Fetched>, ImapError> {
+    h.write_all(format!("{tag} {command}\r\n").as_bytes())
+        .map_err(|e| err(what, e))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
+    let mut chunk = vec![0u8; 256 * 1024];
+    let (mut start, mut scan) = (0usize, 0usize);
+    let mut out = Vec::new();
+    loop {
+        // Complete as many responses as the buffer holds.
+        while let Some(nl) = buf[scan..].iter().position(|b| *b == b'\n') {
+            let line_end = scan + nl + 1;
+            if let Some(n) = literal_len(&buf[scan..line_end]) {
+                if n > MAX_RESPONSE {
+                    return Err(err(
+                        what,
+                        format!("the server announced a {n}-byte literal; refusing"),
+                    ));
+                }
+                if buf.len() < line_end + n {
+                    break; // wait for the literal
+                }
+                scan = line_end + n;
+                continue;
+            }
+            let resp = &buf[start..line_end];
+            if resp.starts_with(tag.as_bytes()) && resp.get(tag.len()) == Some(&b' ') {
+                let rest = &resp[tag.len() + 1..];
+                if rest.starts_with(b"OK") {
+                    return Ok(out);
+                }
+                return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
+            }
+            match imap_proto::parser::parse_response(resp) {
+                Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
+                    out.extend(fetch_response(attrs))
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    let shown = String::from_utf8_lossy(&resp[..resp.len().min(120)]).into_owned();
+                    tracing::warn!(response = %clean(&shown), "skipping a response replypad cannot read");
+                }
+            }
+            start = line_end;
+            scan = line_end;
+        }
+        if start > (1 << 20) {
+            buf.drain(..start);
+            scan -= start;
+            start = 0;
+        }
+        let n = h.read(&mut chunk).map_err(|e| err(what, e))?;
+        if n == 0 {
+            return Err(err(what, "connection lost"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_len;
+
+    #[test]
+    fn literals() {
+        assert_eq!(literal_len(b"* 1 FETCH (BODY[] {12}\r\n"), Some(12));
+        assert_eq!(literal_len(b"* 1 FETCH (BODY[] {12+}\r\n"), Some(12));
+        assert_eq!(literal_len(b"a1 OK done\r\n"), None);
+        assert_eq!(literal_len(b"x {}\r\n"), None);
+    }
+}
