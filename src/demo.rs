@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::domain::Status;
+use crate::domain::events::{Event, EventKind};
 use crate::domain::thread::conversation_id;
 use crate::mail::parse_message;
 use crate::store::{MailboxRole, NewMessage, Store};
@@ -118,16 +119,48 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
         .rsplit_once('@')
         .map(|(_, d)| d)
         .unwrap_or("example.com");
-    for (root, s) in &state {
-        let labels: Vec<&str> = s.labels.iter().map(String::as_str).collect();
-        let assignee = s.assignee.as_ref().map(|a| format!("{a}@{domain}"));
-        store.set_team_state(
-            &conversation_id(root),
-            Status::parse(&s.status).unwrap_or_default(),
-            assignee.as_deref(),
-            &labels,
-        )?;
+    // Team state as the log would carry it, so later acts fold on top of it.
+    let mut events = Vec::new();
+    let mut roots: Vec<&String> = state.keys().collect();
+    roots.sort();
+    for root in roots {
+        let s = &state[root];
+        let conversation = conversation_id(root);
+        let mut push = |kind| {
+            events.push(Event {
+                id: format!("demo-{}", events.len()),
+                conversation: conversation.clone(),
+                agent: format!("dana@{domain}"),
+                at: now - 3600,
+                kind,
+            })
+        };
+        if let Some(a) = &s.assignee {
+            push(EventKind::Assign {
+                to: Some(format!("{a}@{domain}")),
+                reassign: true,
+            });
+        }
+        let status = Status::parse(&s.status).unwrap_or_default();
+        if status != Status::Open {
+            push(EventKind::Status {
+                status,
+                until: None,
+            });
+        }
+        if !s.labels.is_empty() {
+            push(EventKind::Label {
+                add: s.labels.clone(),
+                remove: vec![],
+            });
+        }
     }
+    let log: Vec<(u32, Result<Event, String>)> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (i as u32 + 1, Ok(e)))
+        .collect();
+    store.transaction(|tx| Store::apply_log(tx, &log))?;
     Ok(count)
 }
 

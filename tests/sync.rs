@@ -326,7 +326,10 @@ fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
     );
     let mut conn = replypad::sync::connect(&cfg).unwrap();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
-    assert_eq!(engine::replay_pending(&mut conn, &mut store).unwrap(), 1);
+    assert_eq!(
+        engine::replay_pending(&mut conn, &mut store, "Replypad.Log").unwrap(),
+        1
+    );
     assert!(store.pending_ops().unwrap().is_empty());
     other.noop().unwrap();
     assert!(
@@ -383,7 +386,7 @@ fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
     let (code, out, err) = run(&["sync"]);
     assert_eq!(code, Some(0), "{out} {err}");
     assert!(
-        out.starts_with("pushed 0, new 1, changed 0, vanished 0, bodies 1 in "),
+        out.starts_with("pushed 0, new 1, changed 0, vanished 0, bodies 1, team 0 in "),
         "{out}"
     );
     let (code, out, _) = run(&["threads", "--json"]);
@@ -398,7 +401,7 @@ fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
     let (code, out, _) = run(&["sync"]);
     assert_eq!(code, Some(0));
     assert!(
-        out.starts_with("pushed 0, new 0, changed 0, vanished 0, bodies 0"),
+        out.starts_with("pushed 0, new 0, changed 0, vanished 0, bodies 0, team 0"),
         "{out}"
     );
     // Rebuild gives the same threads.

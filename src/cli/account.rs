@@ -131,18 +131,20 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
         team_address: &acct.cfg.team.address,
         progress: &progress,
     };
-    let pushed = crate::sync::engine::replay_pending(&mut conn, &mut store)?;
-    let (r, _) = crate::sync::engine::sync_all(&mut conn, &mut store, &acct.cfg, &ctx, bodies)?;
+    let team = crate::sync::engine::TeamLog::resolve(&mut conn, &acct.cfg)?;
+    let (r, _) = crate::sync::engine::pass(&mut conn, &mut store, &acct.cfg, &team, &ctx, bodies)?;
     conn.logout();
     if tty {
         eprint!("\r\x1b[K");
     }
     println!(
-        "pushed {pushed}, new {}, changed {}, vanished {}, bodies {} in {:.2}s",
+        "pushed {}, new {}, changed {}, vanished {}, bodies {}, team {} in {:.2}s",
+        r.pushed,
         r.new,
         r.changed,
         r.vanished,
         r.bodies,
+        r.team,
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! escapes every control, bidi and invisible character.
 
 mod account;
+mod acts;
 mod doctor;
 mod output;
 
@@ -52,23 +53,33 @@ pub enum Command {
     },
     /// Check config, secrets, IMAP and SMTP, and say how to fix what is wrong.
     Doctor,
-    /// Assign a conversation (not built yet).
-    Assign { id: String, agent: String },
-    /// Set a conversation's status (not built yet).
+    /// Assign a conversation: AGENT is `me` (a claim), an address or name, or `none`.
+    Assign {
+        id: String,
+        agent: String,
+        /// Take it even if someone else owns it (a reassign, not a claim).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Set a conversation's status: open, pending or closed.
     Status { id: String, status: String },
-    /// Snooze a conversation (not built yet).
+    /// Snooze until WHEN: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00.
     Snooze { id: String, when: String },
-    /// Add or remove labels: +billing -urgent (not built yet).
+    /// Add or remove labels: +billing -urgent.
     Label {
         id: String,
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, required = true)]
         changes: Vec<String>,
     },
-    /// Add an internal note (not built yet).
+    /// Add an internal note; @name mentions a teammate.
     Note { id: String, text: String },
-    /// Follow a conversation (not built yet).
-    Follow { id: String },
-    /// A conversation's team history (not built yet).
+    /// Follow a conversation (--off to stop).
+    Follow {
+        id: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// A conversation's team history (who assigned, labelled, noted, when).
     History {
         id: String,
         #[arg(long)]
@@ -142,13 +153,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Threads { json }) => output::threads(&open()?.store()?, json),
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
         Some(Command::Doctor) => doctor::run(cli.config.as_deref(), demo),
-        Some(Command::Assign { .. }) => not_built("assign"),
-        Some(Command::Status { .. }) => not_built("status"),
-        Some(Command::Snooze { .. }) => not_built("snooze"),
-        Some(Command::Label { .. }) => not_built("label"),
-        Some(Command::Note { .. }) => not_built("note"),
-        Some(Command::Follow { .. }) => not_built("follow"),
-        Some(Command::History { .. }) => not_built("history"),
+        Some(Command::Assign { id, agent, force }) => acts::assign(open()?, &id, &agent, force),
+        Some(Command::Status { id, status }) => acts::status(open()?, &id, &status),
+        Some(Command::Snooze { id, when }) => acts::snooze(open()?, &id, &when),
+        Some(Command::Label { id, changes }) => acts::label(open()?, &id, &changes),
+        Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
+        Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
+        Some(Command::History { id, json }) => acts::history(open()?, &id, json),
         Some(Command::Reply { .. }) => not_built("reply"),
         Some(Command::Review { .. }) => not_built("review"),
         Some(Command::Outbox { .. }) => not_built("outbox"),

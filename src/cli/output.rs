@@ -177,7 +177,7 @@ fn show_json(v: &ConversationView) -> ShowJson<'_> {
 /// Writes pretty JSON in which C1 controls, bidi controls and invisible
 /// characters are `\u` escapes (serde_json already escapes C0): the data is
 /// kept exactly, but nothing in it can act on a terminal.
-pub fn write_json<W: Write>(w: &mut W, value: &impl Serialize) -> Result<()> {
+pub(crate) fn write_json<W: Write>(w: &mut W, value: &impl Serialize) -> Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(
         &mut *w,
         SafeFormatter(serde_json::ser::PrettyFormatter::new()),

@@ -1,6 +1,8 @@
 //! Pure types and rules: no IO, no terminal. Everything here is unit-tested.
 
+pub mod events;
 pub mod thread;
 pub mod types;
+pub mod when;
 
 pub use types::*;

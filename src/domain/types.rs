@@ -55,7 +55,7 @@ impl fmt::Display for Address {
 }
 
 /// Where a conversation stands in the team's workflow.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]

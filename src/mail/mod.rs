@@ -3,5 +3,6 @@
 
 pub mod parse;
 pub mod sanitize;
+pub mod team_event;
 
 pub use parse::{ParsedMessage, parse_headers, parse_message};

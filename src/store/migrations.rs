@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_threading.sql"),
+    include_str!("sql/0003_events.sql"),
 ];
 
 /// The schema version this build writes.

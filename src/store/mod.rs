@@ -9,12 +9,14 @@ mod messages;
 pub mod migrations;
 mod pending;
 mod sync_state;
+mod team;
 mod threading;
 
 pub use conversations::ListQuery;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage};
-pub use pending::{FlagOp, PendingOp};
+pub use pending::{FlagOp, Op, PendingOp};
 pub use sync_state::{Flags, MailboxState};
+pub use team::HistoryEntry;
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;

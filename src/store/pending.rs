@@ -19,11 +19,23 @@ pub struct FlagOp {
     pub flags: String,
 }
 
+/// What a queued operation does on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    Flags(FlagOp),
+    /// APPEND a signed team event to the log folder.
+    Event {
+        event_id: String,
+        raw: String,
+    },
+}
+
 /// A queued operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingOp {
     pub id: i64,
-    pub op: FlagOp,
+    pub op: Op,
     pub attempts: u32,
 }
 
@@ -55,7 +67,7 @@ impl Store {
             for op in &ops {
                 tx.execute(
                     "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('flags', ?1, ?2)",
-                    params![serde_json::to_string(op)?, now],
+                    params![serde_json::to_string(&Op::Flags(op.clone()))?, now],
                 )?;
             }
             let changed = tx.execute(
@@ -113,8 +125,11 @@ impl Store {
         Ok(self
             .pending_ops()?
             .into_iter()
-            .filter(|p| p.op.mailbox == mailbox)
-            .flat_map(|p| p.op.uids)
+            .filter_map(|p| match p.op {
+                Op::Flags(f) if f.mailbox == mailbox => Some(f.uids),
+                _ => None,
+            })
+            .flatten()
             .collect())
     }
 }

@@ -10,7 +10,7 @@
 use super::imap::{Connection, FlagState, uid_set};
 use crate::domain::BodyState;
 use crate::mail::{ParsedMessage, parse_headers, parse_message};
-use crate::store::{Flags, MailboxRole, MailboxState, NewMessage, Store};
+use crate::store::{Flags, MailboxRole, MailboxState, NewMessage, Op, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -29,6 +29,10 @@ pub struct Report {
     pub changed: usize,
     pub vanished: usize,
     pub bodies: usize,
+    /// Team events folded from the log (by conversation touched).
+    pub team: usize,
+    /// Queued local changes pushed.
+    pub pushed: usize,
 }
 
 impl Report {
@@ -37,6 +41,8 @@ impl Report {
         self.changed += o.changed;
         self.vanished += o.vanished;
         self.bodies += o.bodies;
+        self.team += o.team;
+        self.pushed += o.pushed;
     }
 }
 
@@ -298,16 +304,25 @@ pub fn sync_mailbox(
 /// Pushes queued local changes, oldest first. A change the server refuses
 /// is retried on later passes and dropped (with a log line) after 10 tries;
 /// a connection error stops the replay, to be resumed on reconnect.
-pub fn replay_pending(conn: &mut Connection, store: &mut Store) -> Result<usize> {
+pub fn replay_pending(conn: &mut Connection, store: &mut Store, log_folder: &str) -> Result<usize> {
     let mut done = 0;
     for p in store.pending_ops()? {
-        let info = conn.select(&p.op.mailbox, None)?;
-        if info.uidvalidity != p.op.uidvalidity {
-            tracing::warn!(mailbox = %p.op.mailbox, "UIDVALIDITY changed; dropping a queued flag change");
-            store.complete_op(p.id)?;
-            continue;
-        }
-        match conn.store_flags(&uid_set(&p.op.uids), p.op.add, &p.op.flags) {
+        let result = match &p.op {
+            Op::Flags(f) => {
+                let info = conn.select(&f.mailbox, None)?;
+                if info.uidvalidity != f.uidvalidity {
+                    tracing::warn!(mailbox = %f.mailbox, "UIDVALIDITY changed; dropping a queued flag change");
+                    store.complete_op(p.id)?;
+                    continue;
+                }
+                conn.store_flags(&uid_set(&f.uids), f.add, &f.flags)
+            }
+            Op::Event { raw, .. } => {
+                conn.ensure_mailbox(log_folder)?;
+                conn.append(log_folder, raw.as_bytes(), true).map(|_| ())
+            }
+        };
+        match result {
             Ok(()) => {
                 store.complete_op(p.id)?;
                 done += 1;
@@ -323,6 +338,47 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store) -> Result<usize>
         }
     }
     Ok(done)
+}
+
+/// Where team state lives on this server, and the key that signs it.
+pub struct TeamLog {
+    pub folder: String,
+    /// None: no `team.key_command`; mail syncs, team state does not.
+    pub key: Option<crate::config::Secret>,
+}
+
+impl TeamLog {
+    pub fn resolve(conn: &mut Connection, cfg: &crate::config::Config) -> Result<TeamLog> {
+        let folder = super::team::log_folder(conn, cfg)?;
+        let key = match super::team::team_key(cfg) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                tracing::warn!("team state is off: {e:#}");
+                None
+            }
+        };
+        Ok(TeamLog { folder, key })
+    }
+}
+
+/// A whole pass: push queued changes, sync the mail folders, fold the team log.
+pub fn pass(
+    conn: &mut Connection,
+    store: &mut Store,
+    cfg: &crate::config::Config,
+    team: &TeamLog,
+    ctx: &SyncContext<'_>,
+    bodies: bool,
+) -> Result<(Report, BTreeSet<String>)> {
+    let pushed = replay_pending(conn, store, &team.folder)?;
+    let (mut report, mut touched) = sync_all(conn, store, cfg, ctx, bodies)?;
+    report.pushed = pushed;
+    if let Some(key) = &team.key {
+        let t = super::team::sync_log(conn, store, &team.folder, key)?;
+        report.team = t.len();
+        touched.extend(t);
+    }
+    Ok((report, touched))
 }
 
 /// The folders to sync: the configured inboxes, and the Sent folder (the

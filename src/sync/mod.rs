@@ -6,6 +6,7 @@ pub mod engine;
 pub mod imap;
 pub mod smtp;
 mod stream;
+pub mod team;
 pub mod worker;
 
 pub use stream::Stream;

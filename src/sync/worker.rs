@@ -160,9 +160,9 @@ fn session(
         team_address: &cfg.team.address,
         progress: &progress,
     };
+    let team = engine::TeamLog::resolve(conn, cfg)?;
     loop {
-        engine::replay_pending(conn, store)?;
-        let (report, _) = engine::sync_all(conn, store, cfg, &ctx, false)?;
+        let (report, _) = engine::pass(conn, store, cfg, &team, &ctx, false)?;
         notify(Notice::StoreChanged);
         notify(Notice::State(summary(&report)));
         // Bodies in the background, a batch at a time, answering requests between batches.
@@ -172,7 +172,7 @@ fn session(
                 Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                 Ok(Request::SyncNow) => break,
                 Ok(Request::Push) => {
-                    engine::replay_pending(conn, store)?;
+                    engine::replay_pending(conn, store, &team.folder)?;
                 }
                 Err(mpsc::TryRecvError::Empty) => {
                     let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
@@ -185,7 +185,7 @@ fn session(
                         Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
                         Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                         Ok(Request::Push) => {
-                            engine::replay_pending(conn, store)?;
+                            engine::replay_pending(conn, store, &team.folder)?;
                         }
                         Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
                     }

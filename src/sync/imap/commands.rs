@@ -81,15 +81,23 @@ impl Connection {
         Ok(!p.list.is_empty())
     }
 
-    /// Creates `mailbox` unless it exists.
+    /// Creates `mailbox` unless it exists. Another client creating it at the
+    /// same moment (ALREADYEXISTS) counts as success.
     pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        if !self.mailbox_exists(mailbox)? {
-            self.raw(
-                &format!("CREATE {mailbox}"),
-                &format!("CREATE {}", quote(mailbox)?),
-            )?;
+        if self.mailbox_exists(mailbox)? {
+            return Ok(());
         }
-        Ok(())
+        match self.raw(
+            &format!("CREATE {mailbox}"),
+            &format!("CREATE {}", quote(mailbox)?),
+        ) {
+            Ok(_) => Ok(()),
+            Err(e) if self.mailbox_exists(mailbox)? => {
+                tracing::debug!("CREATE raced with another client: {e}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Appends `raw` to `mailbox`; returns the new UID where the server says (UIDPLUS).

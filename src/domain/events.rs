@@ -1,0 +1,236 @@
+//! Team events: the shared state of a conversation (owner, status, labels,
+//! notes, followers) as an append-only log, folded in the server's UID
+//! order. Pure: folding, signing input, parsing of human inputs.
+
+use super::Status;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// Take ownership. A claim (`reassign: false`) of an owned conversation loses.
+    Assign {
+        to: Option<String>,
+        reassign: bool,
+    },
+    Status {
+        status: Status,
+        until: Option<i64>,
+    },
+    Label {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Note {
+        text: String,
+        mentions: Vec<String>,
+    },
+    Follow {
+        on: bool,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Assign { .. } => "assign",
+            EventKind::Status { .. } => "status",
+            EventKind::Label { .. } => "label",
+            EventKind::Note { .. } => "note",
+            EventKind::Follow { .. } => "follow",
+        }
+    }
+}
+
+/// One event: who did what to which conversation, when (by their clock;
+/// order comes from the server, not from this time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub conversation: String,
+    pub agent: String,
+    pub at: i64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The team state of one conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamState {
+    pub assignee: Option<String>,
+    pub status: Status,
+    pub snoozed_until: Option<i64>,
+    pub labels: BTreeSet<String>,
+    pub followers: BTreeSet<String>,
+}
+
+/// What applying an event did (claims can lose).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    ClaimLost { owner: String },
+}
+
+impl TeamState {
+    /// Applies one event; events must come in log order.
+    pub fn apply(&mut self, e: &Event) -> Outcome {
+        match &e.kind {
+            EventKind::Assign { to, reassign } => match (&self.assignee, reassign) {
+                (Some(owner), false) if Some(owner) != to.as_ref() && to.is_some() => {
+                    return Outcome::ClaimLost {
+                        owner: owner.clone(),
+                    };
+                }
+                _ => self.assignee = to.clone(),
+            },
+            EventKind::Status { status, until } => {
+                self.status = *status;
+                self.snoozed_until = if *status == Status::Snoozed {
+                    *until
+                } else {
+                    None
+                };
+            }
+            EventKind::Label { add, remove } => {
+                for l in remove {
+                    self.labels.remove(l);
+                }
+                self.labels.extend(add.iter().cloned());
+            }
+            EventKind::Note { .. } => {}
+            EventKind::Follow { on } => {
+                if *on {
+                    self.followers.insert(e.agent.clone());
+                } else {
+                    self.followers.remove(&e.agent);
+                }
+            }
+        }
+        Outcome::Applied
+    }
+}
+
+/// `@name` mentions in a note (lowercased, deduplicated, in order).
+pub fn mentions(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split(|c: char| c.is_whitespace() || ",;:!?()".contains(c)) {
+        if let Some(m) = w.strip_prefix('@') {
+            let m = m.trim_end_matches('.').to_ascii_lowercase();
+            if !m.is_empty() && !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// A fresh event id: 128 random bits, hex.
+pub fn new_event_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut s = String::new();
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        s.push_str(&format!("{:016x}", h.finish()));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(agent: &str, kind: EventKind) -> Event {
+        Event {
+            id: new_event_id(),
+            conversation: "c".into(),
+            agent: agent.into(),
+            at: 0,
+            kind,
+        }
+    }
+
+    #[test]
+    fn first_claim_wins_and_reassign_overrides() {
+        let mut s = TeamState::default();
+        let claim = |a: &str| {
+            ev(
+                a,
+                EventKind::Assign {
+                    to: Some(a.into()),
+                    reassign: false,
+                },
+            )
+        };
+        assert_eq!(s.apply(&claim("ana")), Outcome::Applied);
+        assert_eq!(
+            s.apply(&claim("bo")),
+            Outcome::ClaimLost {
+                owner: "ana".into()
+            }
+        );
+        assert_eq!(s.assignee.as_deref(), Some("ana"));
+        s.apply(&ev(
+            "lee",
+            EventKind::Assign {
+                to: Some("bo".into()),
+                reassign: true,
+            },
+        ));
+        assert_eq!(s.assignee.as_deref(), Some("bo"));
+        s.apply(&ev(
+            "bo",
+            EventKind::Assign {
+                to: None,
+                reassign: true,
+            },
+        ));
+        assert_eq!(s.assignee, None);
+    }
+
+    #[test]
+    fn labels_status_followers() {
+        let mut s = TeamState::default();
+        s.apply(&ev(
+            "a",
+            EventKind::Label {
+                add: vec!["billing".into(), "urgent".into()],
+                remove: vec![],
+            },
+        ));
+        s.apply(&ev(
+            "a",
+            EventKind::Label {
+                add: vec![],
+                remove: vec!["urgent".into()],
+            },
+        ));
+        assert_eq!(s.labels.iter().collect::<Vec<_>>(), vec!["billing"]);
+        s.apply(&ev(
+            "a",
+            EventKind::Status {
+                status: Status::Snoozed,
+                until: Some(5),
+            },
+        ));
+        assert_eq!((s.status, s.snoozed_until), (Status::Snoozed, Some(5)));
+        s.apply(&ev("a", EventKind::Follow { on: true }));
+        assert!(s.followers.contains("a"));
+    }
+
+    #[test]
+    fn mention_parsing() {
+        assert_eq!(
+            mentions("ping @Sam and @lee, also @sam."),
+            vec!["sam", "lee"]
+        );
+        assert_ne!(new_event_id(), new_event_id());
+    }
+}

@@ -1,0 +1,182 @@
+//! Team state in the cache: the event log as fetched (plus local events not
+//! yet pushed), and each conversation's state folded from it. The fold is
+//! recomputed per conversation from its events in log order: confirmed
+//! events by UID, then local ones in the order they were made. Every client
+//! folding the same log gets the same state; a rebuilt cache too.
+
+use super::Store;
+use super::pending::Op;
+use crate::domain::events::{Event, Outcome, TeamState};
+use anyhow::Result;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+
+/// One line of a conversation's history.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub uid: Option<u32>,
+    pub pushed: bool,
+    pub event: Event,
+    /// "applied", or "claim lost to …".
+    pub outcome: String,
+}
+
+fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<bool> {
+    let n = tx.prepare_cached(
+        "INSERT INTO events(uid, event_id, conversation, kind, agent, at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(event_id) DO UPDATE SET uid = coalesce(events.uid, excluded.uid)",
+    )?
+    .execute(params![uid, e.id, e.conversation, e.kind.name(), e.agent, e.at, serde_json::to_string(e)?])?;
+    Ok(n > 0)
+}
+
+fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event)>> {
+    let mut st = tx.prepare_cached(
+        "SELECT uid, payload FROM events
+         WHERE conversation = ?1 OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1)
+         ORDER BY uid IS NULL, uid, seq",
+    )?;
+    let rows = st.query_map([conv], |r| {
+        Ok((r.get::<_, Option<u32>>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (uid, payload) = row?;
+        if let Ok(e) = serde_json::from_str(&payload) {
+            out.push((uid, e));
+        }
+    }
+    Ok(out)
+}
+
+/// Re-folds a conversation's team state from its events into the cache.
+pub fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
+    let conv = super::threading::canonical(tx, conv)?;
+    let mut state = TeamState::default();
+    for (_, e) in events_of(tx, &conv)? {
+        state.apply(&e);
+    }
+    tx.prepare_cached("INSERT INTO conversations(id, root_key) VALUES (?1, 'event:' || ?1) ON CONFLICT DO NOTHING")?
+        .execute([&conv])?;
+    tx.prepare_cached(
+        "UPDATE conversations SET status = ?2, assignee = ?3, snoozed_until = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        conv,
+        state.status.as_str(),
+        state.assignee,
+        state.snoozed_until
+    ])?;
+    tx.prepare_cached("DELETE FROM conversation_labels WHERE conversation_id = ?1")?
+        .execute([&conv])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO conversation_labels(conversation_id, label) VALUES (?1, ?2)",
+    )?;
+    for l in &state.labels {
+        ins.execute(params![conv, l])?;
+    }
+    Ok(state)
+}
+
+impl Store {
+    /// Records an event made here: applied locally at once, queued to push.
+    /// `raw` is the signed message for the log folder.
+    pub fn record_local_event(&mut self, e: &Event, raw: &[u8]) -> Result<TeamState> {
+        let now = chrono::Utc::now().timestamp();
+        self.transaction(|tx| {
+            insert_event(tx, None, e)?;
+            let op = Op::Event {
+                event_id: e.id.clone(),
+                raw: String::from_utf8_lossy(raw).into_owned(),
+            };
+            tx.execute(
+                "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('event', ?1, ?2)",
+                params![serde_json::to_string(&op)?, now],
+            )?;
+            refold(tx, &e.conversation)
+        })
+    }
+
+    /// Folds events fetched from the log (in UID order); `Err` entries are
+    /// rejected messages. Returns the conversations whose state changed.
+    pub fn apply_log(
+        tx: &Transaction<'_>,
+        fetched: &[(u32, Result<Event, String>)],
+    ) -> Result<BTreeSet<String>> {
+        let mut touched = BTreeSet::new();
+        let now = chrono::Utc::now().timestamp();
+        for (uid, e) in fetched {
+            match e {
+                Ok(e) => {
+                    insert_event(tx, Some(*uid), e)?;
+                    touched.insert(e.conversation.clone());
+                }
+                Err(reason) => {
+                    tracing::warn!(uid, %reason, "ignoring a message in the team log");
+                    tx.prepare_cached("INSERT OR REPLACE INTO rejected_events(uid, reason, seen_at) VALUES (?1, ?2, ?3)")?
+                        .execute(params![uid, reason, now])?;
+                }
+            }
+        }
+        for c in &touched {
+            refold(tx, c)?;
+        }
+        Ok(touched)
+    }
+
+    /// Forgets the fetched log (its UIDVALIDITY changed); local events stay.
+    pub fn reset_log(tx: &Transaction<'_>) -> Result<()> {
+        tx.execute("UPDATE events SET uid = NULL", [])?;
+        tx.execute(
+            "DELETE FROM events WHERE event_id NOT IN (SELECT json_extract(payload, '$.event_id') FROM pending_ops WHERE kind = 'event')",
+            [],
+        )?;
+        tx.execute("DELETE FROM rejected_events", [])?;
+        Ok(())
+    }
+
+    /// A conversation's history in log order, with claim outcomes.
+    pub fn history(&mut self, conv: &str) -> Result<Vec<HistoryEntry>> {
+        self.transaction(|tx| {
+            let conv = super::threading::canonical(tx, conv)?;
+            let mut state = TeamState::default();
+            let mut out = Vec::new();
+            for (uid, e) in events_of(tx, &conv)? {
+                let outcome = match state.apply(&e) {
+                    Outcome::Applied => "applied".to_string(),
+                    Outcome::ClaimLost { owner } => format!("claim lost to {owner}"),
+                };
+                out.push(HistoryEntry {
+                    uid,
+                    pushed: uid.is_some(),
+                    event: e,
+                    outcome,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Messages in the log that were not valid events: (uid, reason).
+    pub fn rejected_events(&self) -> Result<Vec<(u32, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT uid, reason FROM rejected_events ORDER BY uid")?;
+        Ok(st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The current owner of a conversation, if any.
+    pub fn assignee(&self, conv: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT assignee FROM conversations WHERE id = ?1",
+                [conv],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+}

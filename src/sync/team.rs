@@ -1,0 +1,98 @@
+//! The team log on the server: `<prefix>/Log` (with the server's delimiter).
+//! Events are appended by the pending-operation replay; here the log is
+//! fetched incrementally (UIDs above the last one seen; everything again
+//! after a UIDVALIDITY change), authenticated, and folded into the cache.
+
+use super::imap::{Connection, uid_set};
+use crate::config::{Config, Secret, run_secret_command};
+use crate::mail::team_event;
+use crate::store::{MailboxRole, MailboxState, Store};
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+
+/// The team key, from `team.key_command`.
+pub fn team_key(cfg: &Config) -> Result<Secret> {
+    let cmd = cfg
+        .team
+        .key_command
+        .as_deref()
+        .context("team.key_command is not set; every agent needs the team's shared key to read and write team state")?;
+    run_secret_command("team.key_command", cmd)
+}
+
+/// The log folder's name on this server.
+pub fn log_folder(conn: &mut Connection, cfg: &Config) -> Result<String> {
+    Ok(conn.folder(&[&cfg.folders.prefix, "Log"])?)
+}
+
+/// Fetches new log events and folds them. Returns the conversations touched.
+pub fn sync_log(
+    conn: &mut Connection,
+    store: &mut Store,
+    folder: &str,
+    key: &Secret,
+) -> Result<BTreeSet<String>> {
+    conn.ensure_mailbox(folder).with_context(|| {
+        format!("cannot create the team log folder {folder} (does the server allow CREATE?)")
+    })?;
+    let mbox = store.mailbox_id(folder, MailboxRole::Log)?;
+    let mut known = store.mailbox_state(mbox)?;
+    let info = conn.select(folder, None)?;
+    if known.is_some_and(|k| k.uidvalidity != info.uidvalidity) {
+        tracing::warn!("the team log's UIDVALIDITY changed; refetching it");
+        store.transaction(Store::reset_log)?;
+        known = None;
+    }
+    let start = known.map(|k| k.uidnext).unwrap_or(1);
+    let mut touched = BTreeSet::new();
+    if info.uidnext > start && info.exists > 0 {
+        let mut uids: Vec<u32> = conn
+            .fetch_flags(&format!("{start}:*"), None)?
+            .iter()
+            .map(|f| f.uid)
+            .filter(|u| *u >= start)
+            .collect();
+        uids.sort_unstable();
+        for chunk in uids.chunks(500) {
+            let fetched = conn.fetch_bodies(&uid_set(chunk))?;
+            let mut events: Vec<(u32, Result<crate::domain::events::Event, String>)> = fetched
+                .iter()
+                .map(|f| {
+                    let raw = f.data.as_deref().unwrap_or(b"");
+                    (
+                        f.flags.uid,
+                        team_event::decode(raw, key).map_err(|e| e.to_string()),
+                    )
+                })
+                .collect();
+            events.sort_by_key(|(u, _)| *u);
+            let max = chunk.iter().max().copied().unwrap_or(start);
+            touched.extend(store.transaction(|tx| {
+                let t = Store::apply_log(tx, &events)?;
+                Store::save_mailbox_state(
+                    tx,
+                    mbox,
+                    MailboxState {
+                        uidvalidity: info.uidvalidity,
+                        uidnext: max + 1,
+                        highestmodseq: info.highestmodseq,
+                    },
+                )?;
+                Ok(t)
+            })?);
+        }
+    } else if known.is_none() {
+        store.transaction(|tx| {
+            Store::save_mailbox_state(
+                tx,
+                mbox,
+                MailboxState {
+                    uidvalidity: info.uidvalidity,
+                    uidnext: info.uidnext,
+                    highestmodseq: info.highestmodseq,
+                },
+            )
+        })?;
+    }
+    Ok(touched)
+}

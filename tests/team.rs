@@ -1,0 +1,295 @@
+//! Team state over IMAP with several independent replypad instances (own
+//! caches, one test Dovecot): acts made by one are seen by the others, claims
+//! are exclusive, forged events change nothing.
+
+mod support;
+
+use replypad::config::{Config, Tls};
+use replypad::domain::events::{Event, EventKind, new_event_id};
+use replypad::store::{ListQuery, Store};
+use replypad::sync::engine::{self, SyncContext, TeamLog};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::dovecot::Dovecot;
+use support::{account, message};
+
+const KEY: &str = "s3cret-team-key";
+
+/// One agent's replypad: its own config file and cache.
+struct Agent {
+    config: PathBuf,
+    cfg: Config,
+    dir: tempfile::TempDir,
+}
+
+fn agent(d: &Dovecot, name: &str) -> Agent {
+    let dir = tempfile::tempdir().unwrap();
+    let imap = d.imap_config(Tls::Implicit);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\nname = \"{name}\"\nemail = \"{name}@example.com\"\n[team]\nname = \"Support\"\n\
+             address = \"support@example.com\"\nkey_command = \"printf {KEY}\"\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\npassword_command = {:?}\nca_file = {:?}\n\
+             [cache]\ndir = {:?}\n[labels]\nbilling = \"yellow\"\nurgent = \"red\"\n",
+            imap.port,
+            imap.user,
+            imap.password_command.unwrap(),
+            imap.ca_file.unwrap(),
+            dir.path().join("cache")
+        ),
+    )
+    .unwrap();
+    let cfg = Config::load(&config).unwrap();
+    Agent { config, cfg, dir }
+}
+
+impl Agent {
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out) = self.run(args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+}
+
+fn seed(d: &Dovecot) {
+    let mut c =
+        replypad::sync::connect(&account(d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    c.append(
+        "INBOX",
+        &message("t1", &[], "Refund for order 1234", "Please refund."),
+        false,
+    )
+    .unwrap();
+}
+
+#[test]
+fn acts_of_one_agent_are_seen_by_two_others_after_one_sync() {
+    let d = Dovecot::start();
+    seed(&d);
+    let (ana, bo, cy) = (agent(&d, "ana"), agent(&d, "bo"), agent(&d, "cy"));
+    for a in [&ana, &bo, &cy] {
+        a.ok(&["sync"]);
+    }
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        ana.ok(&["assign", &id, "me"])
+            .contains("assigned to ana@example.com")
+    );
+    assert!(
+        ana.ok(&["label", &id, "+billing", "+urgent"])
+            .contains("labels +billing +urgent")
+    );
+    ana.ok(&["label", &id, "-urgent"]);
+    assert!(
+        ana.ok(&["note", &id, "Refund approved, @bo please send it"])
+            .contains("mentions bo")
+    );
+    ana.ok(&["status", &id, "pending"]);
+    for other in [&bo, &cy] {
+        let out = other.ok(&["sync"]);
+        assert!(out.contains("team 1"), "{out}");
+        let t = other.json(&["threads", "--json"]);
+        assert_eq!(t[0]["assignee"], "ana@example.com");
+        assert_eq!(t[0]["labels"], serde_json::json!(["billing"]));
+        assert_eq!(t[0]["status"], "pending");
+        let h = other.json(&["history", &id, "--json"]);
+        let kinds: Vec<&str> = h
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"]["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["assign", "label", "label", "note", "status"]);
+        assert_eq!(h[3]["event"]["text"], "Refund approved, @bo please send it");
+    }
+    // A claim of an owned conversation loses, and says who owns it.
+    let (code, out) = bo.run(&["assign", &id, "me"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("claim lost to ana@example.com"), "{out}");
+    // An explicit reassign wins.
+    bo.ok(&["assign", &id, "me", "--force"]);
+    cy.ok(&["sync"]);
+    assert_eq!(
+        cy.json(&["threads", "--json"])[0]["assignee"],
+        "bo@example.com"
+    );
+    // A rebuilt cache has the same team state, byte for byte.
+    let before = cy.ok(&["threads", "--json"]);
+    cy.ok(&["sync", "--rebuild"]);
+    assert_eq!(cy.ok(&["threads", "--json"]), before);
+}
+
+#[test]
+fn a_forged_event_changes_nothing() {
+    let d = Dovecot::start();
+    seed(&d);
+    let ana = agent(&d, "ana");
+    ana.ok(&["sync"]);
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Mallory appends a well-formed event signed with the wrong key.
+    let forged = Event {
+        id: new_event_id(),
+        conversation: id.clone(),
+        agent: "mallory@evil.test".into(),
+        at: 0,
+        kind: EventKind::Assign {
+            to: Some("mallory@evil.test".into()),
+            reassign: true,
+        },
+    };
+    let raw = replypad::mail::team_event::encode(
+        &forged,
+        &replypad::config::Secret::new("guess"),
+        "support@example.com",
+    );
+    let mut c =
+        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let log = c.folder(&["Replypad", "Log"]).unwrap();
+    c.append(&log, &raw, true).unwrap();
+    c.append(&log, b"Subject: not an event\r\n\r\nhello\r\n", true)
+        .unwrap();
+    ana.ok(&["sync"]);
+    let t = ana.json(&["threads", "--json"]);
+    assert_eq!(
+        t[0]["assignee"],
+        serde_json::Value::Null,
+        "the forged assignment is ignored"
+    );
+    let store = Store::open(&ana.cfg.cache_file()).unwrap();
+    let rejected = store.rejected_events().unwrap();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert!(rejected[0].1.contains("bad authenticator"), "{rejected:?}");
+}
+
+#[test]
+fn five_agents_race_for_the_same_conversation_twenty_times() {
+    let d = Dovecot::start();
+    let agents: Vec<Agent> = (0..5).map(|i| agent(&d, &format!("agent{i}"))).collect();
+    let mut seeder =
+        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let quiet = |_| {};
+    for round in 0..20 {
+        seeder
+            .append(
+                "INBOX",
+                &message(
+                    &format!("race{round}"),
+                    &[],
+                    &format!("Race {round}"),
+                    "who takes it?",
+                ),
+                false,
+            )
+            .unwrap();
+        // Everyone sees the new conversation, then all claim it at once.
+        let winners: Vec<(String, String)> = std::thread::scope(|s| {
+            let handles: Vec<_> = agents
+                .iter()
+                .map(|a| {
+                    s.spawn(move || {
+                        let mut store = Store::open(&a.cfg.cache_file()).unwrap();
+                        let mut conn = replypad::sync::connect(&a.cfg).unwrap();
+                        let team = TeamLog::resolve(&mut conn, &a.cfg).unwrap();
+                        let ctx = SyncContext {
+                            team_address: "support@example.com",
+                            progress: &quiet,
+                        };
+                        engine::pass(&mut conn, &mut store, &a.cfg, &team, &ctx, false).unwrap();
+                        let conv = store
+                            .list_conversations(ListQuery::ALL)
+                            .unwrap()
+                            .into_iter()
+                            .find(|c| c.subject == format!("Race {round}"))
+                            .unwrap()
+                            .id;
+                        let me = a.cfg.identity.email.clone();
+                        let e = Event {
+                            id: new_event_id(),
+                            conversation: conv.clone(),
+                            agent: me.clone(),
+                            at: 0,
+                            kind: EventKind::Assign {
+                                to: Some(me.clone()),
+                                reassign: false,
+                            },
+                        };
+                        let raw = replypad::mail::team_event::encode(
+                            &e,
+                            team.key.as_ref().unwrap(),
+                            "support@example.com",
+                        );
+                        store.record_local_event(&e, &raw).unwrap();
+                        engine::replay_pending(&mut conn, &mut store, &team.folder).unwrap();
+                        replypad::sync::team::sync_log(
+                            &mut conn,
+                            &mut store,
+                            &team.folder,
+                            team.key.as_ref().unwrap(),
+                        )
+                        .unwrap();
+                        let won = store
+                            .history(&conv)
+                            .unwrap()
+                            .iter()
+                            .any(|h| h.event.id == e.id && h.outcome == "applied");
+                        (conv, if won { me } else { String::new() })
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let conv = &winners[0].0;
+        let won: Vec<&String> = winners
+            .iter()
+            .map(|(_, w)| w)
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(
+            won.len(),
+            1,
+            "round {round}: exactly one claim wins: {won:?}"
+        );
+        // After one more sync every cache agrees on the owner.
+        for a in &agents {
+            a.ok(&["sync", "--headers-only"]);
+            let owner = Store::open(&a.cfg.cache_file())
+                .unwrap()
+                .assignee(conv)
+                .unwrap();
+            assert_eq!(
+                owner.as_ref(),
+                Some(won[0]),
+                "round {round}, {}",
+                a.cfg.identity.email
+            );
+        }
+    }
+}
