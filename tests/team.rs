@@ -293,3 +293,118 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
         }
     }
 }
+
+#[test]
+fn acts_made_offline_go_out_on_reconnect_in_order_once() {
+    let mut d = Dovecot::start();
+    seed(&d);
+    let (ana, bo) = (agent(&d, "ana"), agent(&d, "bo"));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    d.stop();
+    assert!(ana.ok(&["assign", &id, "me"]).contains("queued"));
+    assert!(ana.ok(&["label", &id, "+billing"]).contains("queued"));
+    assert!(ana.ok(&["note", &id, "first"]).contains("queued"));
+    assert!(ana.ok(&["note", &id, "second"]).contains("queued"));
+    // Local first: ana's own cache already shows it.
+    assert_eq!(
+        ana.json(&["threads", "--json"])[0]["assignee"],
+        "ana@example.com"
+    );
+    assert!(
+        ana.run(&["sync"]).0 != 0,
+        "sync fails while the server is down"
+    );
+    d.restart();
+    assert!(ana.ok(&["sync"]).starts_with("pushed 4,"));
+    assert!(
+        ana.ok(&["sync"]).starts_with("pushed 0,"),
+        "nothing is pushed twice"
+    );
+    bo.ok(&["sync"]);
+    let h = bo.json(&["history", &id, "--json"]);
+    let seen: Vec<String> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["event"]["kind"].as_str().unwrap(),
+                e["event"]["text"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        ["assign:", "label:", "note:first", "note:second"],
+        "in order, once each"
+    );
+    assert_eq!(
+        bo.json(&["threads", "--json"])[0]["labels"],
+        serde_json::json!(["billing"])
+    );
+}
+
+#[test]
+fn the_running_worker_sees_a_teammates_note_within_seconds() {
+    use replypad::sync::worker::{Notice, Request, Worker};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let d = Dovecot::start();
+    seed(&d);
+    let (ana, bo) = (agent(&d, "ana"), agent(&d, "bo"));
+    ana.ok(&["sync"]);
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let n2 = notices.clone();
+    let w = Worker::spawn(
+        bo.cfg.clone(),
+        bo.cfg.cache_file(),
+        Arc::new(move |n| n2.lock().unwrap().push(n)),
+    );
+    let t0 = Instant::now();
+    while !notices
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
+    {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500)); // both IDLE connections are up
+    let sent = Instant::now();
+    ana.ok(&["assign", &id, "me"]);
+    ana.ok(&["note", &id, "on it"]);
+    loop {
+        let mut store = Store::open(&bo.cfg.cache_file()).unwrap();
+        let h = store.history(&id).unwrap();
+        if h.iter()
+            .any(|e| matches!(&e.event.kind, EventKind::Note { text, .. } if text == "on it"))
+        {
+            assert_eq!(
+                store.assignee(&id).unwrap().as_deref(),
+                Some("ana@example.com")
+            );
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "the note did not arrive within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!(
+        "teammate's note in the cache {:?} after the CLI returned",
+        sent.elapsed()
+    );
+    w.request(Request::Stop);
+}

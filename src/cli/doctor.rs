@@ -72,6 +72,30 @@ pub fn run(config: Option<&Path>, demo: bool) -> Result<ExitCode> {
     }
     let cache = cfg.cache_file();
     r.ok("cache", &cache.display().to_string());
+    if cache.exists() {
+        match crate::store::Store::open(&cache).and_then(|s| s.rejected_events()) {
+            Ok(rejected) if rejected.is_empty() => {
+                r.ok("team log", "no forged or malformed events")
+            }
+            Ok(rejected) => {
+                let list: Vec<String> = rejected
+                    .iter()
+                    .take(5)
+                    .map(|(uid, why)| format!("UID {uid}: {why}"))
+                    .collect();
+                r.fail(
+                    "team log",
+                    &format!("{} message(s) in the log folder are not valid events and were ignored: {}", rejected.len(), list.join("; ")),
+                    "if they are forged, someone can deliver mail into the log folder; if signed with another key, check every agent's team.key_command",
+                );
+            }
+            Err(e) => r.fail(
+                "cache",
+                &format!("{e:#}"),
+                "delete the cache file; `replypad sync` rebuilds it",
+            ),
+        }
+    }
     match &cfg.imap {
         None => r.fail(
             "imap",

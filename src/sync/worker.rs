@@ -52,10 +52,20 @@ impl Worker {
             .name("replypad-sync".into())
             .spawn(move || sync_thread(cfg, cache, rx, notify))
             .expect("spawn sync thread");
-        std::thread::Builder::new()
-            .name("replypad-idle".into())
-            .spawn(move || idle_thread(cfg2, idle_tx, notify2))
-            .expect("spawn idle thread");
+        // One IDLE connection per watched folder: the first inbox, and the team log.
+        let inbox = cfg2
+            .folders
+            .inbox
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "INBOX".into());
+        for folder in [Watched::Folder(inbox), Watched::TeamLog] {
+            let (cfg, tx, notify) = (cfg2.clone(), idle_tx.clone(), notify2.clone());
+            std::thread::Builder::new()
+                .name("replypad-idle".into())
+                .spawn(move || idle_thread(cfg, folder, tx, notify))
+                .expect("spawn idle thread");
+        }
         Worker { tx }
     }
 
@@ -220,18 +230,27 @@ fn open(
     Ok(())
 }
 
-/// Holds IDLE on the first inbox folder and asks for a sync on any change.
-/// IDLE is re-issued well before the 29-minute limit.
-fn idle_thread(cfg: Config, tx: Sender<Request>, notify: Notify) {
-    let folder = cfg
-        .folders
-        .inbox
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "INBOX".into());
+/// What an IDLE connection watches.
+#[derive(Clone, Debug)]
+enum Watched {
+    Folder(String),
+    TeamLog,
+}
+
+/// Holds IDLE on one folder and asks for a sync on any change. IDLE is
+/// re-issued well before the 29-minute limit.
+fn idle_thread(cfg: Config, watched: Watched, tx: Sender<Request>, notify: Notify) {
     let mut backoff = Backoff::default();
     loop {
         let r = super::connect(&cfg).and_then(|mut conn| {
+            let folder = match &watched {
+                Watched::Folder(f) => f.clone(),
+                Watched::TeamLog => {
+                    let f = super::team::log_folder(&mut conn, &cfg)?;
+                    conn.ensure_mailbox(&f)?;
+                    f
+                }
+            };
             conn.select(&folder, None)?;
             backoff.reset();
             loop {
@@ -242,14 +261,11 @@ fn idle_thread(cfg: Config, tx: Sender<Request>, notify: Notify) {
                 }
             }
         });
-        if r.is_ok() {
-            return;
+        match r {
+            Ok(()) => return,
+            Err(e) => tracing::info!("idle connection ({watched:?}): {e:#}"),
         }
-        if let Err(e) = r {
-            tracing::info!("idle connection: {e:#}");
-        }
-        let d = backoff.next_delay();
-        std::thread::sleep(d);
+        std::thread::sleep(backoff.next_delay());
         if tx.send(Request::SyncNow).is_err() {
             let _ = &notify;
             return;

@@ -118,6 +118,32 @@ impl Dovecot {
         }
     }
 
+    /// Stops the server (the mail stays): clients now see it offline.
+    pub fn stop(&mut self) {
+        self.kill();
+    }
+
+    /// Starts the stopped server again, same ports and mail.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "running already");
+        let bin = require_binary("dovecot", &["/usr/sbin/dovecot"], "dovecot-imapd");
+        let _ = fs::remove_file(self.dir.path().join("run/master.pid"));
+        let mut cmd = Command::new(bin);
+        cmd.arg("-F")
+            .arg("-c")
+            .arg(&self.conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        die_with_parent(&mut cmd);
+        self.child = Some(cmd.spawn().expect("restart dovecot"));
+        assert!(
+            wait_for_port(self.imap_port, Duration::from_secs(10)),
+            "dovecot did not come back"
+        );
+        assert!(wait_for_port(self.imaps_port, Duration::from_secs(10)));
+    }
+
     /// The INBOX maildir of the test user (for loading a generated corpus).
     pub fn maildir(&self) -> PathBuf {
         self.dir.path().join("home").join(USER).join("Maildir")
