@@ -98,7 +98,7 @@ fn acts_of_one_agent_are_seen_by_two_others_after_one_sync() {
         .to_string();
     assert!(
         ana.ok(&["assign", &id, "me"])
-            .contains("assigned to ana@example.com")
+            .contains("claimed by ana@example.com")
     );
     assert!(
         ana.ok(&["label", &id, "+billing", "+urgent"])

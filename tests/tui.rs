@@ -21,6 +21,8 @@ fn app(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
         me: "dana@example.com".into(),
         demo_outbox: Some("/tmp/replypad-demo/outbox".into()),
         label_colours: cfg.labels.clone(),
+        team_key: Some(replypad::config::Secret::new("demo")),
+        team_address: "support@example.com".into(),
     };
     let mut app = App::new(
         store,
@@ -189,3 +191,76 @@ snapshot!(reader_80x24, 80, 24, "jj<Enter>");
 snapshot!(reader_160x48, 160, 48, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
 snapshot!(help_160x48, 160, 48, "?");
+
+#[test]
+fn team_acts_by_key_commit_locally_and_show() {
+    let (mut app, mut term) = app(160, 48);
+    // Robert Chen's conversation (row 2) is unowned: claim it.
+    app.feed("j");
+    let id = app.current_conversation().unwrap();
+    app.feed("a");
+    let row = |app: &App| app.list.rows.iter().find(|r| r.id == id).unwrap().clone();
+    assert_eq!(row(&app).assignee.as_deref(), Some("dana@example.com"));
+    // Labels, status and a note through the prompt.
+    app.feed("#");
+    app.type_text("+billing -urgent");
+    app.feed("<Enter>");
+    assert_eq!(row(&app).labels, vec!["billing"]);
+    app.feed("spending<Enter>");
+    assert_eq!(row(&app).status, replypad::domain::Status::Pending);
+    app.feed("n");
+    app.type_text("Called him back, @sam takes the refund");
+    app.feed("<Enter>");
+    assert!(
+        app.message.as_ref().unwrap().0.contains("note added"),
+        "{:?}",
+        app.message
+    );
+    app.feed("<Enter>");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("NOTE  dana@example.com"), "{screen}");
+    assert!(
+        screen.contains("Called him back, @sam takes the refund"),
+        "{screen}"
+    );
+    // The history timeline on H.
+    app.feed("H");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Team history"), "{screen}");
+    assert!(screen.contains("claimed by dana@example.com"), "{screen}");
+    assert!(screen.contains("labels +billing -urgent"), "{screen}");
+    // A claim of a conversation someone else owns is refused at once.
+    app.feed("<Esc>gg");
+    let owned = app.current_conversation().unwrap();
+    app.feed("a");
+    let owner = app
+        .list
+        .rows
+        .iter()
+        .find(|r| r.id == owned)
+        .unwrap()
+        .assignee
+        .clone();
+    assert_eq!(owner.as_deref(), Some("lee@example.com"));
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("already owned by lee@example.com")
+    );
+    // Esc cancels a prompt without acting.
+    app.feed("n");
+    app.type_text("never mind");
+    app.feed("<Esc>");
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn prompt_snapshot_80x24() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("n");
+    app.type_text("Customer called @sam");
+    term.draw(|f| panes::draw(&mut app, f)).unwrap();
+    insta::assert_snapshot!(term.backend());
+}

@@ -61,6 +61,13 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
         me: acct.cfg.identity.email.clone(),
         demo_outbox: acct.demo.as_ref().map(|d| d.outbox_dir.clone()),
         label_colours: acct.cfg.labels.clone(),
+        team_key: match &acct.demo {
+            Some(_) => Some(crate::config::Secret::new(super::acts::DEMO_KEY)),
+            None => crate::sync::team::team_key(&acct.cfg)
+                .map_err(|e| tracing::warn!("team acts are off: {e:#}"))
+                .ok(),
+        },
+        team_address: acct.cfg.team.address.clone(),
     };
     let mut app = App::new(store, keymap, ctx, Clock::system())?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

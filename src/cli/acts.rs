@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use std::process::ExitCode;
 
 /// The demo signs its (local-only) events with a fixed key.
-const DEMO_KEY: &str = "replypad-demo-team-key";
+pub(super) const DEMO_KEY: &str = "replypad-demo-team-key";
 
 /// An agent as the user typed it: `me`, an address, or a name at the team's domain.
 fn agent(acct: &Account, who: &str) -> String {
@@ -109,37 +109,6 @@ pub fn follow(acct: Account, id: &str, on: bool) -> Result<ExitCode> {
     act(acct, id, EventKind::Follow { on })
 }
 
-fn describe(k: &EventKind) -> String {
-    match k {
-        EventKind::Assign { to: Some(a), .. } => format!("assigned to {a}"),
-        EventKind::Assign { to: None, .. } => "unassigned".into(),
-        EventKind::Status {
-            status: Status::Snoozed,
-            until: Some(t),
-        } => {
-            format!(
-                "snoozed until {}",
-                chrono::DateTime::from_timestamp(*t, 0)
-                    .unwrap_or_default()
-                    .with_timezone(&chrono::Local)
-                    .format("%a %d %b %H:%M")
-            )
-        }
-        EventKind::Status { status, .. } => format!("status {status}"),
-        EventKind::Label { add, remove } => {
-            let mut v: Vec<String> = add.iter().map(|l| format!("+{l}")).collect();
-            v.extend(remove.iter().map(|l| format!("-{l}")));
-            format!("labels {}", v.join(" "))
-        }
-        EventKind::Note { mentions, .. } if !mentions.is_empty() => {
-            format!("note added (mentions {})", mentions.join(", "))
-        }
-        EventKind::Note { .. } => "note added".into(),
-        EventKind::Follow { on: true } => "following".into(),
-        EventKind::Follow { on: false } => "not following".into(),
-    }
-}
-
 fn act(acct: Account, id: &str, kind: EventKind) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let conv = store.resolve_conversation(id)?;
@@ -156,7 +125,7 @@ fn act(acct: Account, id: &str, kind: EventKind) -> Result<ExitCode> {
     };
     let raw = team_event::encode(&event, &key, &acct.cfg.team.address);
     store.record_local_event(&event, &raw)?;
-    let what = sanitize::line(&describe(&event.kind)).into_owned();
+    let what = sanitize::line(&event.kind.describe()).into_owned();
     if acct.demo.is_some() {
         println!("{conv}: {what} (demo: kept in the demo cache only)");
         return Ok(ExitCode::SUCCESS);
@@ -215,7 +184,7 @@ pub fn history(acct: Account, id: &str, json: bool) -> Result<ExitCode> {
             "{}  {}  {}",
             when.format("%Y-%m-%d %H:%M"),
             e.event.agent,
-            describe(&e.event.kind)
+            e.event.kind.describe()
         );
         if let EventKind::Note { text, .. } = &e.event.kind {
             line.push_str(&format!(": {text}"));

@@ -106,6 +106,7 @@ struct ShowJson<'a> {
     assignee: Option<&'a str>,
     labels: &'a [String],
     messages: Vec<MessageJson<'a>>,
+    notes: &'a [crate::domain::Note],
 }
 
 pub fn show(store: &Store, id: &str, json: bool) -> Result<ExitCode> {
@@ -171,6 +172,7 @@ fn show_json(v: &ConversationView) -> ShowJson<'_> {
                 body_state: m.body_state.as_str(),
             })
             .collect(),
+        notes: &v.notes,
     }
 }
 

@@ -33,6 +33,37 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// One line for people: "assigned to ana@…", "labels +billing -urgent".
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::Assign {
+                to: Some(a),
+                reassign: false,
+            } => format!("claimed by {a}"),
+            EventKind::Assign { to: Some(a), .. } => format!("assigned to {a}"),
+            EventKind::Assign { to: None, .. } => "unassigned".into(),
+            EventKind::Status {
+                status: Status::Snoozed,
+                until: Some(t),
+            } => {
+                let when = chrono::DateTime::from_timestamp(*t, 0).unwrap_or_default();
+                format!("snoozed until {}", when.format("%Y-%m-%d %H:%M UTC"))
+            }
+            EventKind::Status { status, .. } => format!("status {status}"),
+            EventKind::Label { add, remove } => {
+                let mut v: Vec<String> = add.iter().map(|l| format!("+{l}")).collect();
+                v.extend(remove.iter().map(|l| format!("-{l}")));
+                format!("labels {}", v.join(" "))
+            }
+            EventKind::Note { mentions, .. } if !mentions.is_empty() => {
+                format!("note added (mentions {})", mentions.join(", "))
+            }
+            EventKind::Note { .. } => "note added".into(),
+            EventKind::Follow { on: true } => "following".into(),
+            EventKind::Follow { on: false } => "not following".into(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::Assign { .. } => "assign",

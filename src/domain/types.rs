@@ -176,6 +176,18 @@ pub struct ConversationView {
     pub assignee: Option<String>,
     pub labels: Vec<String>,
     pub messages: Vec<MessageView>,
+    /// Internal notes, oldest first: (time, agent, text, pushed).
+    pub notes: Vec<Note>,
+}
+
+/// An internal note on a conversation: never sent to the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub at: i64,
+    pub agent: String,
+    pub text: String,
+    /// False while it waits in the local queue.
+    pub pushed: bool,
 }
 
 #[cfg(test)]

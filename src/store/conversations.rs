@@ -143,6 +143,22 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT at, agent, json_extract(payload, '$.text'), uid IS NOT NULL FROM events
+             WHERE kind = 'note' AND (conversation = ?1
+                OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1))
+             ORDER BY uid IS NULL, uid, seq",
+        )?;
+        let notes = st
+            .query_map([id], |r| {
+                Ok(crate::domain::Note {
+                    at: r.get(0)?,
+                    agent: r.get(1)?,
+                    text: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    pushed: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(ConversationView {
             id: head.id,
             subject: head.subject,
@@ -150,6 +166,7 @@ impl Store {
             assignee: head.assignee,
             labels: head.labels,
             messages,
+            notes,
         }))
     }
 

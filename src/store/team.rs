@@ -167,6 +167,18 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Who follows a conversation (folded from its follow events).
+    pub fn followers(&mut self, conv: &str) -> Result<std::collections::BTreeSet<String>> {
+        self.transaction(|tx| {
+            let conv = super::threading::canonical(tx, conv)?;
+            let mut state = TeamState::default();
+            for (_, e) in events_of(tx, &conv)? {
+                state.apply(&e);
+            }
+            Ok(state.followers)
+        })
+    }
+
     /// The current owner of a conversation, if any.
     pub fn assignee(&self, conv: &str) -> Result<Option<String>> {
         Ok(self

@@ -181,9 +181,7 @@ fn session(
                 Ok(Request::Stop) | Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
                 Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                 Ok(Request::SyncNow) => break,
-                Ok(Request::Push) => {
-                    engine::replay_pending(conn, store, &team.folder)?;
-                }
+                Ok(Request::Push) => push(conn, store, &team, notify)?,
                 Err(mpsc::TryRecvError::Empty) => {
                     let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
                     if n > 0 {
@@ -194,15 +192,28 @@ fn session(
                     match rx.recv_timeout(Duration::from_secs(300)) {
                         Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
                         Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
-                        Ok(Request::Push) => {
-                            engine::replay_pending(conn, store, &team.folder)?;
-                        }
+                        Ok(Request::Push) => push(conn, store, &team, notify)?,
                         Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
                     }
                 }
             }
         }
     }
+}
+
+/// Pushes queued changes and reads the log back (claims learn their outcome).
+fn push(
+    conn: &mut super::imap::Connection,
+    store: &mut Store,
+    team: &engine::TeamLog,
+    notify: &Notify,
+) -> anyhow::Result<()> {
+    engine::replay_pending(conn, store, &team.folder)?;
+    if let Some(key) = &team.key {
+        super::team::sync_log(conn, store, &team.folder, key)?;
+    }
+    notify(Notice::StoreChanged);
+    Ok(())
 }
 
 /// Fetches the missing bodies of one conversation now (it was just opened).

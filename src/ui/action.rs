@@ -24,10 +24,18 @@ pub enum Action {
     NextConversation,
     PrevConversation,
     ToggleQuotes,
+    Claim,
+    AssignTo,
+    Labels,
+    SetStatus,
+    Snooze,
+    Note,
+    Follow,
+    History,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 27] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -47,6 +55,14 @@ impl Action {
         Action::NextConversation,
         Action::PrevConversation,
         Action::ToggleQuotes,
+        Action::Claim,
+        Action::AssignTo,
+        Action::Labels,
+        Action::SetStatus,
+        Action::Snooze,
+        Action::Note,
+        Action::Follow,
+        Action::History,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +86,14 @@ impl Action {
             Action::NextConversation => "next_conversation",
             Action::PrevConversation => "prev_conversation",
             Action::ToggleQuotes => "toggle_quotes",
+            Action::Claim => "claim",
+            Action::AssignTo => "assign_to",
+            Action::Labels => "labels",
+            Action::SetStatus => "status",
+            Action::Snooze => "snooze",
+            Action::Note => "note",
+            Action::Follow => "follow",
+            Action::History => "history",
         }
     }
 

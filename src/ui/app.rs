@@ -21,6 +21,9 @@ pub struct Context {
     pub demo_outbox: Option<std::path::PathBuf>,
     /// Label → colour name from the config.
     pub label_colours: BTreeMap<String, String>,
+    /// Signs team events; None when the config has no team.key_command.
+    pub team_key: Option<crate::config::Secret>,
+    pub team_address: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub struct ReaderPane {
     pub scroll: usize,
     pub height: usize,
     pub show_quotes: bool,
+    /// Show the team history (who assigned, labelled, noted) above the messages.
+    pub show_history: bool,
     /// Lines in the last render (for scroll limits).
     pub rendered_lines: usize,
 }
@@ -70,6 +75,10 @@ pub struct App {
     pub list: ListPane,
     pub reader: Option<ReaderPane>,
     pub help: Option<usize>,
+    /// A one-line prompt (note, labels, ...) that has the keyboard.
+    pub prompt: Option<super::prompt::Prompt>,
+    /// A claim waiting for the log to say whether it won: (event id, conversation).
+    pub pending_claim: Option<(String, String)>,
     pub message: Option<(String, Level)>,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
@@ -103,6 +112,8 @@ impl App {
             },
             reader: None,
             help: None,
+            prompt: None,
+            pending_claim: None,
             message,
             sync_state: String::new(),
             worker: None,
@@ -154,7 +165,7 @@ impl App {
         Ok(())
     }
 
-    fn report(&mut self, r: Result<()>) {
+    pub(super) fn report(&mut self, r: Result<()>) {
         if let Err(e) = r {
             tracing::error!("{e:#}");
             self.message = Some((format!("{e:#}"), Level::Error));
@@ -173,6 +184,19 @@ impl App {
 
     /// Feeds one key press through the keymap.
     pub fn handle_key(&mut self, ev: KeyEvent) {
+        if let Some(p) = &mut self.prompt {
+            match p.key(ev) {
+                super::prompt::PromptKey::Editing => {}
+                super::prompt::PromptKey::Cancel => self.prompt = None,
+                super::prompt::PromptKey::Submit(text) => {
+                    let kind = p.kind;
+                    self.prompt = None;
+                    let r = self.submit_prompt(kind, &text);
+                    self.report(r);
+                }
+            }
+            return;
+        }
         let key = Key::from(ev);
         self.pending.push(key);
         match self.keymap.lookup(self.layer(), &self.pending) {
@@ -209,6 +233,14 @@ impl App {
             (_, Action::Redraw) => {}
             (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
             (Layer::Help, Action::ScrollUp) => self.help = self.help.map(|s| s.saturating_sub(1)),
+            (Layer::Help, _) => {}
+            (_, Action::Claim) => self.claim()?,
+            (_, Action::AssignTo) => self.open_prompt(super::prompt::PromptKind::AssignTo),
+            (_, Action::Labels) => self.open_prompt(super::prompt::PromptKind::Labels),
+            (_, Action::SetStatus) => self.open_prompt(super::prompt::PromptKind::Status),
+            (_, Action::Snooze) => self.open_prompt(super::prompt::PromptKind::Snooze),
+            (_, Action::Note) => self.open_prompt(super::prompt::PromptKind::Note),
+            (_, Action::Follow) => self.toggle_follow()?,
             (_, Action::FocusNext) => {
                 self.focus = match self.focus {
                     Focus::List if self.reader.is_some() => Focus::Reader,
@@ -274,6 +306,7 @@ impl App {
             scroll: 0,
             height,
             show_quotes: false,
+            show_history: false,
             rendered_lines: 0,
         });
         self.focus = Focus::Reader;
@@ -295,6 +328,7 @@ impl App {
             Action::Top => r.scroll = 0,
             Action::Bottom => r.scroll = max,
             Action::ToggleQuotes => r.show_quotes = !r.show_quotes,
+            Action::History => r.show_history = !r.show_history,
             Action::Close => {
                 self.focus = Focus::List;
                 if !self.is_wide() {
@@ -313,6 +347,13 @@ impl App {
             _ => self.list_action(a)?,
         }
         Ok(())
+    }
+
+    /// Types `text` literally, one key per character (for prompts in tests).
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
     }
 
     /// Feeds keys written as in the keymap ("j j <Enter>" or "jj<Enter>"):
@@ -350,7 +391,7 @@ impl App {
         use super::run::Notice;
         match n {
             Notice::StoreChanged => {
-                let r = self.reload();
+                let r = self.reload().and_then(|_| self.check_claim());
                 self.report(r);
             }
             Notice::State(s) => self.sync_state = s,

@@ -2,10 +2,12 @@
 //! that may use the terminal crates.
 
 pub mod action;
+mod acts;
 pub mod app;
 pub mod format;
 pub mod keymap;
 pub mod panes;
+pub mod prompt;
 pub mod run;
 
 pub use app::App;

@@ -29,13 +29,23 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let lines = render_lines(
+    let mut lines = Vec::new();
+    if r.show_history {
+        match app.store.history(&r.view.id) {
+            Ok(h) => history_lines(&h, inner.width as usize, &app.clock, &mut lines),
+            Err(e) => lines.push(Line::styled(
+                format!("history unavailable: {e}"),
+                Style::new().fg(Color::Red),
+            )),
+        }
+    }
+    lines.extend(render_lines(
         &r.view,
         inner.width as usize,
         r.show_quotes,
         &app.clock,
         &app.ctx.label_colours,
-    );
+    ));
     r.rendered_lines = lines.len();
     r.height = inner.height as usize;
     r.scroll = r.scroll.min(lines.len().saturating_sub(r.height));
@@ -85,14 +95,80 @@ pub fn render_lines(
         ));
     }
     out.push(Line::from(meta));
+    // Messages and internal notes, interleaved by time.
+    let mut notes = v.notes.iter().peekable();
     for m in &v.messages {
+        while let Some(n) = notes.next_if(|n| n.at <= m.date) {
+            note_lines(n, width, clock, &mut out);
+        }
         out.push(Line::styled(
             "─".repeat(width),
             Style::new().fg(Color::DarkGray),
         ));
         message_lines(m, width, show_quotes, clock, &mut out);
     }
+    for n in notes {
+        note_lines(n, width, clock, &mut out);
+    }
     out
+}
+
+/// An internal note: set apart (yellow bar) so it is never mistaken for mail.
+fn note_lines(n: &crate::domain::Note, width: usize, clock: &Clock, out: &mut Vec<Line<'static>>) {
+    let bar = Style::new().fg(Color::Black).bg(Color::Yellow);
+    let head = format!(
+        " NOTE  {}  {}{} ",
+        sanitize::line(&n.agent),
+        clock.datetime(n.at),
+        if n.pushed { "" } else { "  (not pushed yet)" }
+    );
+    out.push(Line::styled(head, bar.add_modifier(Modifier::BOLD)));
+    for l in sanitize::text(&n.text).lines() {
+        for w in wrap(l, width.saturating_sub(2)) {
+            out.push(Line::from(vec![
+                Span::styled("▌ ", Style::new().fg(Color::Yellow)),
+                Span::raw(w),
+            ]));
+        }
+    }
+}
+
+/// The team history: who assigned, labelled, noted, and when.
+fn history_lines(
+    h: &[crate::store::HistoryEntry],
+    width: usize,
+    clock: &Clock,
+    out: &mut Vec<Line<'static>>,
+) {
+    out.push(Line::styled(
+        "Team history (H hides)",
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+    ));
+    if h.is_empty() {
+        out.push(Line::styled(
+            "  nothing yet",
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    for e in h {
+        let what = match &e.event.kind {
+            crate::domain::events::EventKind::Note { text, .. } => format!("note: {text}"),
+            other => other.describe(),
+        };
+        let mut line = format!(
+            "  {}  {}  {}",
+            clock.datetime(e.event.at),
+            e.event.agent,
+            what
+        );
+        if e.outcome != "applied" {
+            line.push_str(&format!(" [{}]", e.outcome));
+        }
+        for w in wrap(&sanitize::line(&line), width) {
+            out.push(Line::styled(w, Style::new().fg(Color::Cyan)));
+        }
+    }
+    out.push(Line::raw(""));
 }
 
 fn message_lines(

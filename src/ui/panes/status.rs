@@ -12,6 +12,32 @@ use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
+    if let Some(p) = &app.prompt {
+        let label = p.kind.label();
+        let room = (area.width as usize).saturating_sub(label.width() + 2);
+        // Show the end of a long input, where typing happens.
+        let input = sanitize::line(&p.input).into_owned();
+        let skip = input.width().saturating_sub(room);
+        let shown: String = input.chars().skip(skip).collect();
+        let line = Line::from(vec![
+            Span::styled(
+                label,
+                Style::new()
+                    .bg(Color::Yellow)
+                    .fg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("{shown}▏"),
+                Style::new().bg(Color::Black).fg(Color::White),
+            ),
+        ]);
+        frame.render_widget(
+            Paragraph::new(line).style(Style::new().bg(Color::Black)),
+            area,
+        );
+        return;
+    }
     let mode = if app.ctx.demo_outbox.is_some() {
         " DEMO "
     } else {
