@@ -250,34 +250,11 @@ fn a_message_that_panics_the_parser_is_kept_as_unparseable() {
 
 #[test]
 fn idle_pushes_new_mail_within_seconds() {
-    use replypad::sync::worker::{Notice, Request, Worker};
-    use std::sync::{Arc, Mutex};
+    use replypad::sync::worker::Request;
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let cfg = account(&d, cache.path(), Tls::Implicit);
-    let notices = Arc::new(Mutex::new(Vec::new()));
-    let n2 = notices.clone();
-    let w = Worker::spawn(
-        cfg.clone(),
-        cfg.cache_file(),
-        Arc::new(move |n| n2.lock().unwrap().push(n)),
-    );
-    // Wait for the first sync.
-    let t0 = Instant::now();
-    while !notices
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            notices.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300)); // IDLE is established
+    let (w, _notices) = support::started_worker(&cfg);
     let mut other = other_client(&d);
     let sent = Instant::now();
     other

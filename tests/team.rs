@@ -352,8 +352,7 @@ fn acts_made_offline_go_out_on_reconnect_in_order_once() {
 
 #[test]
 fn the_running_worker_sees_a_teammates_note_within_seconds() {
-    use replypad::sync::worker::{Notice, Request, Worker};
-    use std::sync::{Arc, Mutex};
+    use replypad::sync::worker::Request;
     use std::time::{Duration, Instant};
     let d = Dovecot::start();
     seed(&d);
@@ -363,24 +362,7 @@ fn the_running_worker_sees_a_teammates_note_within_seconds() {
         .as_str()
         .unwrap()
         .to_string();
-    let notices = Arc::new(Mutex::new(Vec::new()));
-    let n2 = notices.clone();
-    let w = Worker::spawn(
-        bo.cfg.clone(),
-        bo.cfg.cache_file(),
-        Arc::new(move |n| n2.lock().unwrap().push(n)),
-    );
-    let t0 = Instant::now();
-    while !notices
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
-    {
-        assert!(t0.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(500)); // both IDLE connections are up
+    let (w, _notices) = support::started_worker(&bo.cfg);
     let sent = Instant::now();
     ana.ok(&["assign", &id, "me"]);
     ana.ok(&["note", &id, "on it"]);

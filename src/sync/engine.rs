@@ -110,16 +110,7 @@ pub fn sync_mailbox(
     let start = known.map(|k| k.uidnext).unwrap_or(1);
     let uids: Vec<u32> = match known {
         None => conn.uid_search_all()?,
-        Some(k) if info.uidnext > k.uidnext => {
-            let mut v: Vec<u32> = conn
-                .fetch_flags(&format!("{start}:*"), None)?
-                .iter()
-                .map(|f| f.uid)
-                .filter(|u| *u >= start)
-                .collect();
-            v.sort_unstable();
-            v
-        }
+        Some(k) if info.uidnext > k.uidnext => conn.uids_from(start)?,
         Some(_) => Vec::new(),
     };
     if let Some(k) = known {

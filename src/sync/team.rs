@@ -46,13 +46,7 @@ pub fn sync_log(
     let start = known.map(|k| k.uidnext).unwrap_or(1);
     let mut touched = BTreeSet::new();
     if info.uidnext > start && info.exists > 0 {
-        let mut uids: Vec<u32> = conn
-            .fetch_flags(&format!("{start}:*"), None)?
-            .iter()
-            .map(|f| f.uid)
-            .filter(|u| *u >= start)
-            .collect();
-        uids.sort_unstable();
+        let uids = conn.uids_from(start)?;
         for chunk in uids.chunks(500) {
             let fetched = conn.fetch_bodies(&uid_set(chunk))?;
             let mut events: Vec<(u32, Result<crate::domain::events::Event, String>)> = fetched

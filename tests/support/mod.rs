@@ -165,3 +165,37 @@ pub fn cutting_proxy(target: u16, limit: usize) -> u16 {
     });
     port
 }
+
+/// Starts the real sync worker on `cfg` and waits for its first sync.
+pub fn started_worker(
+    cfg: &replypad::config::Config,
+) -> (
+    replypad::sync::worker::Worker,
+    std::sync::Arc<std::sync::Mutex<Vec<replypad::sync::worker::Notice>>>,
+) {
+    use replypad::sync::worker::{Notice, Worker};
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let n2 = notices.clone();
+    let w = Worker::spawn(
+        cfg.clone(),
+        cfg.cache_file(),
+        std::sync::Arc::new(move |n| n2.lock().unwrap().push(n)),
+    );
+    let t0 = std::time::Instant::now();
+    while !notices
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no first sync: {:?}",
+            notices.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Let the IDLE connections settle.
+    std::thread::sleep(Duration::from_millis(500));
+    (w, notices)
+}

@@ -176,6 +176,19 @@ impl Connection {
             .collect())
     }
 
+    /// UIDs from `start` on in the selected mailbox, ascending. (`start:*`
+    /// always names the last message, even below `start`: filtered out.)
+    pub fn uids_from(&mut self, start: u32) -> Result<Vec<u32>, ImapError> {
+        let mut v: Vec<u32> = self
+            .fetch_flags(&format!("{start}:*"), None)?
+            .iter()
+            .map(|f| f.uid)
+            .filter(|u| *u >= start)
+            .collect();
+        v.sort_unstable();
+        Ok(v)
+    }
+
     /// Every UID in the selected mailbox.
     pub fn uid_search_all(&mut self) -> Result<Vec<u32>, ImapError> {
         let mut v = self.raw("UID SEARCH", "UID SEARCH ALL")?.search;
