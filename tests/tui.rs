@@ -71,7 +71,7 @@ fn navigation_moves_the_selection_and_pages() {
     let screen = render(&mut app, &mut term);
     assert!(
         screen.contains(&format!(
-            "Inbox · {}/{}",
+            "All · {}/{}",
             app.list.selected + 1,
             app.list.total
         )),
@@ -227,7 +227,7 @@ fn team_acts_by_key_commit_locally_and_show() {
     app.feed("H");
     let screen = render(&mut app, &mut term);
     assert!(screen.contains("Team history"), "{screen}");
-    assert!(screen.contains("claimed by dana@example.com"), "{screen}");
+    assert!(screen.contains("claimed by"), "{screen}");
     assert!(screen.contains("labels +billing -urgent"), "{screen}");
     // A claim of a conversation someone else owns is refused at once.
     app.feed("<Esc>gg");
@@ -263,4 +263,53 @@ fn prompt_snapshot_80x24() {
     app.type_text("Customer called @sam");
     term.draw(|f| panes::draw(&mut app, f)).unwrap();
     insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn views_switch_by_key_and_the_sidebar_counts_them() {
+    let (mut app, mut term) = app(160, 48);
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Views") && screen.contains("Unassigned"),
+        "{screen}"
+    );
+    app.feed("gu");
+    assert_eq!(app.view, replypad::domain::views::View::Unassigned);
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .all(|r| r.assignee.is_none() && r.status == replypad::domain::Status::Open)
+    );
+    let unassigned = app.list.total;
+    // Claiming one moves it out of Unassigned and into Mine.
+    app.feed("a");
+    assert_eq!(app.list.total, unassigned - 1);
+    app.feed("gm");
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .all(|r| r.assignee.as_deref() == Some("dana@example.com"))
+    );
+    // A note mentioning me puts it under Mentions; following under Following.
+    app.feed("n");
+    app.type_text("@dana look");
+    app.feed("<Enter>F g@");
+    assert_eq!(app.list.total, 1);
+    app.feed("gf");
+    assert_eq!(app.list.total, 1);
+    app.feed("]");
+    assert_eq!(
+        app.view,
+        replypad::domain::views::View::Label("billing".into())
+    );
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .all(|r| r.labels.contains(&"billing".to_string()))
+    );
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("#billing · 1/"), "{screen}");
 }

@@ -43,6 +43,9 @@ pub enum Command {
     Threads {
         #[arg(long)]
         json: bool,
+        /// all, unassigned, mine, open, pending, snoozed, closed, mentions, following, label:NAME
+        #[arg(long, default_value = "all")]
+        view: String,
     },
     /// Print one conversation.
     Show {
@@ -150,7 +153,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             rebuild,
             headers_only,
         }) => account::sync(open()?, rebuild, !headers_only),
-        Some(Command::Threads { json }) => output::threads(&open()?.store()?, json),
+        Some(Command::Threads { json, view }) => {
+            let acct = open()?;
+            let view = crate::domain::views::View::parse(&view).with_context(|| {
+                format!("unknown view {view:?}: all, unassigned, mine, open, pending, snoozed, closed, mentions, following or label:NAME")
+            })?;
+            output::threads(&acct.store()?, json, &view, &acct.cfg.identity.email)
+        }
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
         Some(Command::Doctor) => doctor::run(cli.config.as_deref(), demo),
         Some(Command::Assign { id, agent, force }) => acts::assign(open()?, &id, &agent, force),

@@ -47,8 +47,13 @@ fn thread_json(c: &ConversationSummary) -> ThreadJson<'_> {
     }
 }
 
-pub fn threads(store: &Store, json: bool) -> Result<ExitCode> {
-    let all = store.list_conversations(ListQuery::ALL)?;
+pub fn threads(
+    store: &Store,
+    json: bool,
+    view: &crate::domain::views::View,
+    me: &str,
+) -> Result<ExitCode> {
+    let all = store.list_view(view, me, ListQuery::ALL)?;
     let mut out = std::io::stdout().lock();
     if json {
         let rows: Vec<_> = all.iter().map(thread_json).collect();

@@ -3,6 +3,7 @@
 pub mod events;
 pub mod thread;
 pub mod types;
+pub mod views;
 pub mod when;
 
 pub use types::*;

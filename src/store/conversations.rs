@@ -2,6 +2,7 @@
 //! The UI only ever asks for what is visible.
 
 use super::Store;
+use crate::domain::views::View;
 use crate::domain::{
     Address, Attachment, BodyState, ConversationSummary, ConversationView, MessageView, Status,
 };
@@ -20,6 +21,44 @@ impl ListQuery {
         offset: 0,
         limit: usize::MAX >> 1,
     };
+}
+
+/// The SQL condition of a view. Parameters: ?3 my address, ?4 my mention
+/// name (local part), ?5 the label.
+fn view_filter(view: &View) -> &'static str {
+    match view {
+        View::All => "1",
+        View::Unassigned => "c.assignee IS NULL AND c.status = 'open'",
+        View::Mine => "c.assignee = ?3 AND c.status != 'closed'",
+        View::Open => "c.status = 'open'",
+        View::Pending => "c.status = 'pending'",
+        View::Snoozed => "c.status = 'snoozed'",
+        View::Closed => "c.status = 'closed'",
+        View::Label(_) => {
+            "EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label = ?5)"
+        }
+        View::Mentions => {
+            "EXISTS (SELECT 1 FROM events e, json_each(e.payload, '$.mentions') m
+                     WHERE e.conversation = c.id AND e.kind = 'note' AND m.value = ?4)"
+        }
+        View::Following => {
+            "coalesce((SELECT json_extract(e.payload, '$.on') FROM events e
+                       WHERE e.conversation = c.id AND e.kind = 'follow' AND e.agent = ?3
+                       ORDER BY e.uid IS NULL DESC, e.uid DESC, e.seq DESC LIMIT 1), 0) = 1"
+        }
+    }
+}
+
+/// Always true; names every parameter so each view binds the same five.
+const ALL_PARAMS: &str = "coalesce(?1, ?2, ?3, ?4, ?5, 1) IS NOT NULL";
+
+fn view_params(view: &View, me: &str) -> (String, String) {
+    let me_local = me.split('@').next().unwrap_or(me).to_ascii_lowercase();
+    let label = match view {
+        View::Label(l) => l.clone(),
+        _ => String::new(),
+    };
+    (me_local, label)
 }
 
 const SUMMARY_COLUMNS: &str =
@@ -51,21 +90,43 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
 impl Store {
     /// How many conversations the list has.
     pub fn conversation_count(&self) -> Result<usize> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM conversations WHERE message_count > 0",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as usize)
+        self.count_view(&View::All, "")
     }
 
     /// One page of the thread list, newest first.
     pub fn list_conversations(&self, q: ListQuery) -> Result<Vec<ConversationSummary>> {
+        self.list_view(&View::All, "", q)
+    }
+
+    /// How many conversations `view` holds for agent `me`.
+    pub fn count_view(&self, view: &View, me: &str) -> Result<usize> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0
-             ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2"
+            "SELECT count(*) FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}",
+            view_filter(view)
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let (me_local, label) = view_params(view, me);
+        Ok(st.query_row(params![0, 0, me, me_local, label], |r| r.get::<_, i64>(0))? as usize)
+    }
+
+    /// One page of `view` for agent `me`, newest first.
+    pub fn list_view(
+        &self,
+        view: &View,
+        me: &str,
+        q: ListQuery,
+    ) -> Result<Vec<ConversationSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}
+             ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2",
+            view_filter(view)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![q.limit as i64, q.offset as i64], summary)?;
+        let (me_local, label) = view_params(view, me);
+        let rows = stmt.query_map(
+            params![q.limit as i64, q.offset as i64, me, me_local, label],
+            summary,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -313,6 +374,33 @@ mod tests {
             }
         }
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+    }
+
+    #[test]
+    fn views_filter_by_team_state() {
+        let mut s = Store::open_in_memory().unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let me = "dana@example.com";
+        let n = |v: &View| s.count_view(v, me).unwrap();
+        assert_eq!(n(&View::All), 44);
+        assert_eq!(
+            n(&View::Open) + n(&View::Pending) + n(&View::Closed) + n(&View::Snoozed),
+            44
+        );
+        assert!(n(&View::Unassigned) > 0 && n(&View::Unassigned) < n(&View::Open));
+        let mine = s.list_view(&View::Mine, me, ListQuery::ALL).unwrap();
+        assert!(!mine.is_empty() && mine.iter().all(|c| c.assignee.as_deref() == Some(me)));
+        let billing = s
+            .list_view(&View::Label("billing".into()), me, ListQuery::ALL)
+            .unwrap();
+        assert!(
+            billing
+                .iter()
+                .all(|c| c.labels.contains(&"billing".to_string()))
+                && !billing.is_empty()
+        );
+        assert_eq!(n(&View::Mentions), 0);
+        assert_eq!(n(&View::Following), 0);
     }
 
     #[test]

@@ -32,10 +32,21 @@ pub enum Action {
     Note,
     Follow,
     History,
+    ViewNext,
+    ViewPrev,
+    ViewAll,
+    ViewUnassigned,
+    ViewMine,
+    ViewOpen,
+    ViewPending,
+    ViewSnoozed,
+    ViewClosed,
+    ViewMentions,
+    ViewFollowing,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 38] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -63,6 +74,17 @@ impl Action {
         Action::Note,
         Action::Follow,
         Action::History,
+        Action::ViewNext,
+        Action::ViewPrev,
+        Action::ViewAll,
+        Action::ViewUnassigned,
+        Action::ViewMine,
+        Action::ViewOpen,
+        Action::ViewPending,
+        Action::ViewSnoozed,
+        Action::ViewClosed,
+        Action::ViewMentions,
+        Action::ViewFollowing,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,11 +116,41 @@ impl Action {
             Action::Note => "note",
             Action::Follow => "follow",
             Action::History => "history",
+            Action::ViewNext => "view_next",
+            Action::ViewPrev => "view_prev",
+            Action::ViewAll => "view_all",
+            Action::ViewUnassigned => "view_unassigned",
+            Action::ViewMine => "view_mine",
+            Action::ViewOpen => "view_open",
+            Action::ViewPending => "view_pending",
+            Action::ViewSnoozed => "view_snoozed",
+            Action::ViewClosed => "view_closed",
+            Action::ViewMentions => "view_mentions",
+            Action::ViewFollowing => "view_following",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == name.trim())
+    }
+}
+
+impl Action {
+    /// The view a "go to view" action names.
+    pub fn view(self) -> Option<crate::domain::views::View> {
+        use crate::domain::views::View;
+        Some(match self {
+            Action::ViewAll => View::All,
+            Action::ViewUnassigned => View::Unassigned,
+            Action::ViewMine => View::Mine,
+            Action::ViewOpen => View::Open,
+            Action::ViewPending => View::Pending,
+            Action::ViewSnoozed => View::Snoozed,
+            Action::ViewClosed => View::Closed,
+            Action::ViewMentions => View::Mentions,
+            Action::ViewFollowing => View::Following,
+            _ => return None,
+        })
     }
 }
 

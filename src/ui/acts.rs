@@ -148,6 +148,7 @@ impl App {
         if let Some(w) = &self.worker {
             w.request(crate::sync::worker::Request::Push);
         }
+        self.refresh_counts()?;
         self.reload()
     }
 

@@ -5,6 +5,7 @@
 use super::action::Action;
 use super::format::Clock;
 use super::keymap::{Key, Keymap, Layer, Lookup};
+use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
 use crate::store::{ListQuery, Store};
 use anyhow::Result;
@@ -75,6 +76,9 @@ pub struct App {
     pub list: ListPane,
     pub reader: Option<ReaderPane>,
     pub help: Option<usize>,
+    /// The view the list shows, and the count of every view for the sidebar.
+    pub view: View,
+    pub view_counts: Vec<usize>,
     /// A one-line prompt (note, labels, ...) that has the keyboard.
     pub prompt: Option<super::prompt::Prompt>,
     /// A claim waiting for the log to say whether it won: (event id, conversation).
@@ -112,6 +116,8 @@ impl App {
             },
             reader: None,
             help: None,
+            view: View::All,
+            view_counts: Vec::new(),
             prompt: None,
             pending_claim: None,
             message,
@@ -121,6 +127,7 @@ impl App {
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };
+        app.refresh_counts()?;
         app.reload()?;
         Ok(app)
     }
@@ -145,7 +152,7 @@ impl App {
     /// Re-reads the visible page (after a resize, a move, or "store changed").
     pub fn reload(&mut self) -> Result<()> {
         let l = &mut self.list;
-        l.total = self.store.conversation_count()?;
+        l.total = self.store.count_view(&self.view, &self.ctx.me)?;
         l.selected = l.selected.min(l.total.saturating_sub(1));
         if l.selected < l.offset {
             l.offset = l.selected;
@@ -153,10 +160,14 @@ impl App {
             l.offset = l.selected + 1 - l.height;
         }
         l.offset = l.offset.min(l.total.saturating_sub(l.height));
-        l.rows = self.store.list_conversations(ListQuery {
-            offset: l.offset,
-            limit: l.height,
-        })?;
+        l.rows = self.store.list_view(
+            &self.view,
+            &self.ctx.me,
+            ListQuery {
+                offset: l.offset,
+                limit: l.height,
+            },
+        )?;
         if let Some(r) = &mut self.reader
             && let Some(v) = self.store.conversation(&r.view.id)?
         {
@@ -271,8 +282,54 @@ impl App {
             Action::PageUp => self.move_to(sel.saturating_sub(h))?,
             Action::Open => self.open_selected()?,
             Action::Close => self.focus = Focus::List,
-            _ => {}
+            Action::ViewNext | Action::ViewPrev => {
+                let views = self.views();
+                let i = views.iter().position(|v| *v == self.view).unwrap_or(0);
+                let n = views.len();
+                let j = if a == Action::ViewNext {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.set_view(views[j].clone())?;
+            }
+            other => {
+                if let Some(v) = other.view() {
+                    self.set_view(v)?;
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// The sidebar's views: the fixed ones, then one per configured label.
+    pub fn views(&self) -> Vec<View> {
+        let mut v: Vec<View> = View::FIXED.to_vec();
+        v.extend(
+            self.ctx
+                .label_colours
+                .keys()
+                .map(|l| View::Label(l.clone())),
+        );
+        v
+    }
+
+    /// Switches the list to `view` (from the top) and refreshes the counts.
+    pub fn set_view(&mut self, view: View) -> Result<()> {
+        self.view = view;
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.refresh_counts()?;
+        self.reload()
+    }
+
+    /// Recounts every view (on a store change or an act, not on every move).
+    pub fn refresh_counts(&mut self) -> Result<()> {
+        let views = self.views();
+        self.view_counts = views
+            .iter()
+            .map(|v| self.store.count_view(v, &self.ctx.me))
+            .collect::<Result<_>>()?;
         Ok(())
     }
 
@@ -391,7 +448,10 @@ impl App {
         use super::run::Notice;
         match n {
             Notice::StoreChanged => {
-                let r = self.reload().and_then(|_| self.check_claim());
+                let r = self
+                    .refresh_counts()
+                    .and_then(|_| self.reload())
+                    .and_then(|_| self.check_claim());
                 self.report(r);
             }
             Notice::State(s) => self.sync_state = s,

@@ -14,10 +14,11 @@ use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let l = &app.list;
+    let name = app.view.title();
     let title = if l.total == 0 {
-        " Inbox ".to_string()
+        format!(" {name} ")
     } else {
-        format!(" Inbox · {}/{} ", l.selected + 1, l.total)
+        format!(" {name} · {}/{} ", l.selected + 1, l.total)
     };
     let block = Block::bordered()
         .title(Span::styled(title, title_style()))
@@ -25,10 +26,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if l.total == 0 {
-        frame.render_widget(
-            Paragraph::new("No conversations yet. `replypad sync` fetches the mailbox."),
-            inner,
-        );
+        let empty = if app.view == crate::domain::views::View::All {
+            "No conversations yet. `replypad sync` fetches the mailbox."
+        } else {
+            "Nothing in this view. [ and ] switch views."
+        };
+        frame.render_widget(Paragraph::new(empty), inner);
         return;
     }
     let lines: Vec<Line> = l

@@ -5,6 +5,7 @@
 mod help;
 mod list;
 mod reader;
+mod sidebar;
 mod status;
 
 use super::app::{App, Focus};
@@ -17,6 +18,16 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     let area = frame.area();
     let [body, status_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    // The sidebar of views, when there is room.
+    let body = if area.width >= 120 {
+        let [side, rest] =
+            Layout::horizontal([Constraint::Length(sidebar::WIDTH), Constraint::Min(20)])
+                .areas(body);
+        sidebar::draw(app, frame, side);
+        rest
+    } else {
+        body
+    };
     if app.is_wide() {
         let list_w = (body.width * 45 / 100).clamp(70, 100);
         let [l, r] =

@@ -1,0 +1,92 @@
+//! Views: the sidebar's saved filters over conversations (Unassigned, Mine,
+//! Open, Pending, Snoozed, Closed, Mentions, Following, each label, All).
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    All,
+    Unassigned,
+    Mine,
+    Open,
+    Pending,
+    Snoozed,
+    Closed,
+    Mentions,
+    Following,
+    Label(String),
+}
+
+impl View {
+    /// The fixed views, in sidebar order (labels follow).
+    pub const FIXED: [View; 9] = [
+        View::All,
+        View::Unassigned,
+        View::Mine,
+        View::Open,
+        View::Pending,
+        View::Snoozed,
+        View::Closed,
+        View::Mentions,
+        View::Following,
+    ];
+
+    pub fn title(&self) -> String {
+        match self {
+            View::All => "All".into(),
+            View::Unassigned => "Unassigned".into(),
+            View::Mine => "Mine".into(),
+            View::Open => "All open".into(),
+            View::Pending => "Pending".into(),
+            View::Snoozed => "Snoozed".into(),
+            View::Closed => "Closed".into(),
+            View::Mentions => "Mentions".into(),
+            View::Following => "Following".into(),
+            View::Label(l) => format!("#{l}"),
+        }
+    }
+
+    /// Parses `unassigned`, `mine`, `open`, `label:billing`, ... (CLI `--view`).
+    pub fn parse(s: &str) -> Option<View> {
+        let s = s.trim().to_ascii_lowercase();
+        if let Some(l) = s.strip_prefix("label:").or_else(|| s.strip_prefix('#')) {
+            return (!l.is_empty()).then(|| View::Label(l.to_string()));
+        }
+        View::FIXED.into_iter().find(|v| v.key() == s)
+    }
+
+    /// The name used on the command line.
+    pub fn key(&self) -> String {
+        match self {
+            View::Label(l) => format!("label:{l}"),
+            other => other
+                .title()
+                .to_ascii_lowercase()
+                .replace("all open", "open"),
+        }
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        for v in View::FIXED {
+            assert_eq!(View::parse(&v.key()), Some(v.clone()), "{v:?}");
+        }
+        assert_eq!(
+            View::parse("label:billing"),
+            Some(View::Label("billing".into()))
+        );
+        assert_eq!(View::parse("#bug"), Some(View::Label("bug".into())));
+        assert_eq!(View::parse("nope"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! The sidebar: every view with its count; the current one highlighted.
+
+use super::{border, colour, title_style};
+use crate::domain::views::View;
+use crate::mail::sanitize;
+use crate::ui::app::App;
+use crate::ui::format::fit;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// Width of the sidebar when shown.
+pub const WIDTH: u16 = 22;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered()
+        .title(Span::styled(" Views ", title_style()))
+        .border_style(border(false));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let lines: Vec<Line> = app
+        .views()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let count = app.view_counts.get(i).copied().unwrap_or(0);
+            let count = count.to_string();
+            let name = sanitize::line(&v.title()).into_owned();
+            let text = format!("{}{count}", fit(&name, w.saturating_sub(count.len() + 1)));
+            let text = format!("{text} ");
+            let mut style = match v {
+                View::Label(l) => {
+                    Style::new().fg(colour(app.ctx.label_colours.get(l).map_or("gray", |s| s)))
+                }
+                _ => Style::new(),
+            };
+            if *v == app.view {
+                style = style
+                    .bg(Color::Blue)
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD);
+            }
+            Line::from(Span::styled(fit(&text, w), style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
