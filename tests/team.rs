@@ -127,6 +127,20 @@ fn acts_of_one_agent_are_seen_by_two_others_after_one_sync() {
         assert_eq!(kinds, ["assign", "label", "label", "note", "status"]);
         assert_eq!(h[3]["event"]["text"], "Refund approved, @bo please send it");
     }
+    // The keyword mirror: other mail clients see labels and status as keywords.
+    let mut plain =
+        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    plain.select("INBOX", None).unwrap();
+    let kw = plain.fetch_flags("1", None).unwrap()[0].keywords.clone();
+    assert!(kw.contains(&"replypad-billing".to_string()), "{kw:?}");
+    assert!(
+        kw.contains(&"replypad-status-pending".to_string()),
+        "{kw:?}"
+    );
+    assert!(
+        !kw.iter().any(|k| k == "replypad-urgent"),
+        "removed labels are removed: {kw:?}"
+    );
     // A claim of an owned conversation loses, and says who owns it.
     let (code, out) = bo.run(&["assign", &id, "me"]);
     assert_eq!(code, 3, "{out}");

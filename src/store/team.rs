@@ -192,3 +192,49 @@ impl Store {
             .flatten())
     }
 }
+
+impl Store {
+    /// The customer messages of a conversation, by inbox folder: (folder, uids).
+    pub fn inbox_uids(&self, conv: &str) -> Result<Vec<(String, Vec<u32>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT mb.name, m.uid FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id
+             WHERE m.conversation_id = ?1 AND mb.role = 'inbox' ORDER BY mb.name, m.uid",
+        )?;
+        let rows = st.query_map([conv], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })?;
+        let mut out: Vec<(String, Vec<u32>)> = Vec::new();
+        for row in rows {
+            let (name, uid) = row?;
+            match out.last_mut() {
+                Some((n, v)) if *n == name => v.push(uid),
+                _ => out.push((name, vec![uid])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A conversation's status and labels as folded.
+    pub fn team_summary(&self, conv: &str) -> Result<(crate::domain::Status, Vec<String>)> {
+        let status: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT status FROM conversations WHERE id = ?1",
+                [conv],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT label FROM conversation_labels WHERE conversation_id = ?1 ORDER BY label",
+        )?;
+        let labels = st
+            .query_map([conv], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((
+            status
+                .and_then(|s| crate::domain::Status::parse(&s))
+                .unwrap_or_default(),
+            labels,
+        ))
+    }
+}

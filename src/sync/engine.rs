@@ -367,6 +367,10 @@ pub fn pass(
     if let Some(key) = &team.key {
         let t = super::team::sync_log(conn, store, &team.folder, key)?;
         report.team = t.len();
+        if let Err(e) = super::team::mirror_keywords(conn, store, &t) {
+            // A mirror, not the truth: never let it stop a sync.
+            tracing::warn!("keyword mirror: {e:#}");
+        }
         touched.extend(t);
     }
     Ok((report, touched))

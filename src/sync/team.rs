@@ -90,3 +90,76 @@ pub fn sync_log(
     }
     Ok(touched)
 }
+
+/// The IMAP keyword that mirrors a label (atom-safe, namespaced).
+pub fn label_keyword(label: &str) -> String {
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("replypad-{safe}")
+}
+
+/// The IMAP keyword that mirrors a status (none for open).
+pub fn status_keyword(status: crate::domain::Status) -> Option<String> {
+    (status != crate::domain::Status::Open).then(|| format!("replypad-status-{status}"))
+}
+
+/// Mirrors labels and status of `convs` as keywords on their customer
+/// messages, where the server allows custom keywords, so other mail clients
+/// see them. The log stays the truth; this is a best-effort copy.
+pub fn mirror_keywords(
+    conn: &mut Connection,
+    store: &Store,
+    convs: &BTreeSet<String>,
+) -> Result<usize> {
+    let mut stored = 0;
+    for conv in convs {
+        let (status, labels) = store.team_summary(conv)?;
+        let mut want: BTreeSet<String> = labels.iter().map(|l| label_keyword(l)).collect();
+        want.extend(status_keyword(status));
+        for (folder, uids) in store.inbox_uids(conv)? {
+            if !conn.select(&folder, None)?.keywords_allowed {
+                continue;
+            }
+            for f in conn.fetch_flags(&uid_set(&uids), None)? {
+                let have: BTreeSet<String> = f
+                    .keywords
+                    .iter()
+                    .filter(|k| k.starts_with("replypad-"))
+                    .cloned()
+                    .collect();
+                let add: Vec<&String> = want.difference(&have).collect();
+                let remove: Vec<&String> = have.difference(&want).collect();
+                let uid = f.uid.to_string();
+                if !add.is_empty() {
+                    conn.store_flags(
+                        &uid,
+                        true,
+                        &add.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+                    )?;
+                    stored += 1;
+                }
+                if !remove.is_empty() {
+                    conn.store_flags(
+                        &uid,
+                        false,
+                        &remove
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )?;
+                    stored += 1;
+                }
+            }
+        }
+    }
+    Ok(stored)
+}
