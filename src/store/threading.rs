@@ -29,15 +29,16 @@ pub fn file_message(tx: &Transaction<'_>, p: &ParsedMessage) -> Result<String> {
     let mut names: Vec<&str> = vec![p.message_id.as_str()];
     names.extend(p.in_reply_to.as_deref());
     names.extend(p.references.iter().map(String::as_str));
-    let names_json = serde_json::to_string(&names)?;
     let mut convs = BTreeSet::from([own.clone()]);
-    // Links always point at live conversations: a merge moves them to the survivor.
-    let mut q = tx.prepare_cached(
-        "SELECT DISTINCT conversation_id FROM message_links
-         WHERE message_id IN (SELECT value FROM json_each(?1))",
-    )?;
-    for c in q.query_map([&names_json], |r| r.get::<_, String>(0))? {
-        convs.insert(c?);
+    // Links always point at live conversations: a merge moves them to the
+    // survivor. (One indexed probe per name: an IN over json_each would
+    // build temporary b-trees on every call.)
+    let mut q =
+        tx.prepare_cached("SELECT conversation_id FROM message_links WHERE message_id = ?1")?;
+    for n in &names {
+        for c in q.query_map([n], |r| r.get::<_, String>(0))? {
+            convs.insert(c?);
+        }
     }
     let target = convs.first().cloned().unwrap_or(own);
     tx.prepare_cached(
@@ -48,17 +49,18 @@ pub fn file_message(tx: &Transaction<'_>, p: &ParsedMessage) -> Result<String> {
     for other in convs.iter().filter(|c| **c != target) {
         merge(tx, other, &target)?;
     }
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO message_links(message_id, conversation_id)
-         SELECT value, ?2 FROM json_each(?1)",
-    )?
-    .execute(params![names_json, target])?;
+    let mut link = tx.prepare_cached(
+        "INSERT OR IGNORE INTO message_links(message_id, conversation_id) VALUES (?1, ?2)",
+    )?;
+    for n in &names {
+        link.execute(params![n, target])?;
+    }
     Ok(target)
 }
 
 /// Moves everything of conversation `from` into `into` and records the alias.
 fn merge(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> {
-    tracing::info!(from, into, "merging conversations linked by a message");
+    tracing::debug!(from, into, "merging conversations linked by a message");
     tx.prepare_cached("UPDATE messages SET conversation_id = ?2 WHERE conversation_id = ?1")?
         .execute(params![from, into])?;
     tx.prepare_cached(

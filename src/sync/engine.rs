@@ -175,68 +175,71 @@ pub fn sync_mailbox(
     let (tx_chunks, rx_chunks) =
         mpsc::sync_channel::<Vec<(super::imap::Fetched, ParsedMessage)>>(2);
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
-        let handle = scope.spawn(|| -> Result<(usize, BTreeSet<String>)> {
-            let mut written = 0;
-            let mut touched = BTreeSet::new();
-            let mut done = 0;
-            let mut busy = std::time::Duration::ZERO;
-            for chunk in rx_chunks {
-                let t0 = Instant::now();
-                let max_uid = chunk.iter().map(|(f, _)| f.flags.uid).max().unwrap_or(0);
-                done += chunk.len();
-                let t = store.transaction(|tx| {
-                    let mut t = BTreeSet::new();
-                    for (f, p) in &chunk {
-                        let from_team = from_team_box || p.from.email.eq_ignore_ascii_case(&team);
-                        t.insert(Store::put_message(
-                            tx,
-                            &NewMessage {
-                                mailbox_id: mbox,
-                                uid: f.flags.uid,
-                                modseq: f.flags.modseq,
-                                internal_date: f.internal_date,
-                                size: f.size as u64,
-                                seen: f.flags.seen,
-                                answered: f.flags.answered,
-                                flagged: f.flags.flagged,
-                                from_team,
-                                parsed: p,
+        let handle = std::thread::Builder::new()
+            .name("rp-writer".into())
+            .spawn_scoped(scope, || -> Result<(usize, BTreeSet<String>)> {
+                let mut written = 0;
+                let mut touched = BTreeSet::new();
+                let mut done = 0;
+                let mut busy = std::time::Duration::ZERO;
+                for chunk in rx_chunks {
+                    let t0 = Instant::now();
+                    let max_uid = chunk.iter().map(|(f, _)| f.flags.uid).max().unwrap_or(0);
+                    done += chunk.len();
+                    let t = store.transaction(|tx| {
+                        let mut t = BTreeSet::new();
+                        for (f, p) in &chunk {
+                            let from_team =
+                                from_team_box || p.from.email.eq_ignore_ascii_case(&team);
+                            t.insert(Store::put_message(
+                                tx,
+                                &NewMessage {
+                                    mailbox_id: mbox,
+                                    uid: f.flags.uid,
+                                    modseq: f.flags.modseq,
+                                    internal_date: f.internal_date,
+                                    size: f.size as u64,
+                                    seen: f.flags.seen,
+                                    answered: f.flags.answered,
+                                    flagged: f.flags.flagged,
+                                    from_team,
+                                    parsed: p,
+                                },
+                            )?);
+                        }
+                        Store::refresh_conversations(tx, &t)?;
+                        let last = done == total;
+                        let state = MailboxState {
+                            uidvalidity: info.uidvalidity,
+                            uidnext: if last {
+                                info.uidnext.max(max_uid + 1)
+                            } else {
+                                max_uid + 1
                             },
-                        )?);
-                    }
-                    Store::refresh_conversations(tx, &t)?;
-                    let last = done == total;
-                    let state = MailboxState {
-                        uidvalidity: info.uidvalidity,
-                        uidnext: if last {
-                            info.uidnext.max(max_uid + 1)
-                        } else {
-                            max_uid + 1
-                        },
-                        // The modseq covers everything only once the last chunk is in.
-                        highestmodseq: if last {
-                            modseq
-                        } else {
-                            known.and_then(|k| k.highestmodseq)
-                        },
-                    };
-                    Store::save_mailbox_state(tx, mbox, state)?;
-                    Ok(t)
-                })?;
-                written += chunk.len();
-                busy += t0.elapsed();
-                touched.extend(t);
-                let secs = began.elapsed().as_secs_f64().max(1e-6);
-                (ctx.progress)(Progress::Headers {
-                    mailbox: name.into(),
-                    done,
-                    total,
-                    rate: done as f64 / secs,
-                });
-            }
-            tracing::debug!(mailbox = name, written, writer_busy = ?busy, "header writer done");
-            Ok((written, touched))
-        });
+                            // The modseq covers everything only once the last chunk is in.
+                            highestmodseq: if last {
+                                modseq
+                            } else {
+                                known.and_then(|k| k.highestmodseq)
+                            },
+                        };
+                        Store::save_mailbox_state(tx, mbox, state)?;
+                        Ok(t)
+                    })?;
+                    written += chunk.len();
+                    busy += t0.elapsed();
+                    touched.extend(t);
+                    let secs = began.elapsed().as_secs_f64().max(1e-6);
+                    (ctx.progress)(Progress::Headers {
+                        mailbox: name.into(),
+                        done,
+                        total,
+                        rate: done as f64 / secs,
+                    });
+                }
+                tracing::debug!(mailbox = name, written, writer_busy = ?busy, "header writer done");
+                Ok((written, touched))
+            })?;
         let (mut fetch_time, mut parse_time) =
             (std::time::Duration::ZERO, std::time::Duration::ZERO);
         for chunk in uids.chunks(HEADER_CHUNK) {
