@@ -404,6 +404,58 @@ mod tests {
     }
 
     #[test]
+    fn a_customer_reply_reopens_a_closed_conversation() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = 1_800_000_000;
+        crate::demo::load(&mut s, &crate::config::Config::demo(), now).unwrap();
+        let closed = s
+            .list_view(&View::Closed, "", ListQuery::ALL)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.subject.starts_with("API rate limit"))
+            .unwrap();
+        let root = s.conversation(&closed.id).unwrap().unwrap().messages[0]
+            .message_id
+            .clone();
+        let raw = format!(
+            "From: Marcus Webb <marcus.webb@gmail.com>\nSubject: Re: API rate limit\nMessage-ID: <again@x>\n\
+             References: <{root}>\n\nIt's happening again."
+        );
+        let parsed = crate::mail::parse_message(raw.as_bytes(), now);
+        let mbox = s.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+        s.transaction(|tx| {
+            let c = Store::put_message(
+                tx,
+                &NewMessage {
+                    mailbox_id: mbox,
+                    uid: 9999,
+                    modseq: None,
+                    internal_date: now,
+                    size: 10,
+                    seen: false,
+                    answered: false,
+                    flagged: false,
+                    from_team: false,
+                    parsed: &parsed,
+                },
+            )?;
+            Store::refresh_conversations(tx, &BTreeSet::from([c]))
+        })
+        .unwrap();
+        let after = s.conversation(&closed.id).unwrap().unwrap();
+        assert_eq!(
+            after.status,
+            Status::Open,
+            "the customer's reply reopened it"
+        );
+        assert_eq!(
+            after.assignee.as_deref(),
+            Some("lee@example.com"),
+            "the owner stays"
+        );
+    }
+
+    #[test]
     fn fts_finds_diacritics() {
         let mut s = Store::open_in_memory().unwrap();
         add(

@@ -150,8 +150,14 @@ impl Store {
         let mut set = tx.prepare_cached(
             "UPDATE conversations SET subject = ?2, customer_name = ?3, customer_email = ?4, snippet = ?5 WHERE id = ?1",
         )?;
+        let mut has_events =
+            tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE conversation = ?1)")?;
         for id in ids {
             agg.execute([id])?;
+            // New customer mail may reopen it: re-fold its team state.
+            if has_events.query_row([id], |r| r.get::<_, bool>(0))? {
+                super::team::refold(tx, id)?;
+            }
             let head: Option<(String, Option<String>, String)> = first
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;

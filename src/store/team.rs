@@ -50,11 +50,26 @@ fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event
 }
 
 /// Re-folds a conversation's team state from its events into the cache.
-pub fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
+pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
     let conv = super::threading::canonical(tx, conv)?;
     let mut state = TeamState::default();
+    let mut status_at = i64::MIN;
     for (_, e) in events_of(tx, &conv)? {
+        if matches!(e.kind, crate::domain::events::EventKind::Status { .. }) {
+            status_at = e.at;
+        }
         state.apply(&e);
+    }
+    // A customer writing after the conversation was closed, snoozed or set
+    // pending reopens it (the server's arrival time of their mail decides).
+    if state.status != crate::domain::Status::Open {
+        let last_customer: Option<i64> = tx
+            .prepare_cached("SELECT max(internal_date) FROM messages WHERE conversation_id = ?1 AND from_team = 0")?
+            .query_row([&conv], |r| r.get(0))?;
+        if last_customer.is_some_and(|t| t > status_at) {
+            state.status = crate::domain::Status::Open;
+            state.snoozed_until = None;
+        }
     }
     tx.prepare_cached("INSERT INTO conversations(id, root_key) VALUES (?1, 'event:' || ?1) ON CONFLICT DO NOTHING")?
         .execute([&conv])?;
