@@ -379,6 +379,7 @@ fn the_running_worker_sees_a_teammates_note_within_seconds() {
     let (w, _notices) = support::started_worker(&bo.cfg);
     let sent = Instant::now();
     ana.ok(&["assign", &id, "me"]);
+    ana.ok(&["label", &id, "+billing"]);
     ana.ok(&["note", &id, "on it"]);
     loop {
         let mut store = Store::open(&bo.cfg.cache_file()).unwrap();
@@ -390,6 +391,8 @@ fn the_running_worker_sees_a_teammates_note_within_seconds() {
                 store.assignee(&id).unwrap().as_deref(),
                 Some("ana@example.com")
             );
+            let (_, labels) = store.team_summary(&id).unwrap();
+            assert_eq!(labels, vec!["billing".to_string()]);
             break;
         }
         assert!(

@@ -1,0 +1,98 @@
+//! The CLI on the built-in demo mailbox: JSON for scripts, sanitized text for people.
+
+use std::process::Command;
+
+fn replypad(args: &[&str]) -> (i32, String, String) {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .args(args)
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_threads_and_show_as_json() {
+    let (code, out, err) = replypad(&["--demo", "threads", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let threads = v.as_array().unwrap();
+    assert_eq!(threads.len(), 44);
+    for key in [
+        "id",
+        "subject",
+        "from",
+        "last_date",
+        "messages",
+        "unread",
+        "status",
+        "assignee",
+        "labels",
+    ] {
+        assert!(
+            threads[0].get(key).is_some(),
+            "missing {key}: {}",
+            threads[0]
+        );
+    }
+    // Terminal-safe JSON: the hostile subject's controls are escapes, the data intact.
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'));
+    assert!(out.contains("\\u001b[31mOVERDUE"), "escaped, not dropped");
+    let id = threads[2]["id"].as_str().unwrap();
+    let (code, out, _) = replypad(&["--demo", "show", id, "--json"]);
+    assert_eq!(code, 0);
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["id"], id);
+    let m = &c["messages"][0];
+    for key in [
+        "message_id",
+        "from",
+        "to",
+        "date",
+        "subject",
+        "text",
+        "attachments",
+    ] {
+        assert!(m.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn human_output_is_sanitized_and_unknown_ids_are_clear() {
+    let (code, out, _) = replypad(&["--demo", "threads"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Invoice ␛[31mOVERDUE␛[0m ␀ pay now ⟪bidi⟫fdp.exe"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'));
+    let (code, _, err) = replypad(&["--demo", "show", "ffffffffffff"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no conversation ffffffffffff"), "{err}");
+    let (code, _, err) = replypad(&["--demo", "reply", "abcd", "--file", "x"]);
+    assert_eq!(code, 2, "not built yet: non-zero");
+    assert!(err.contains("not built yet"), "{err}");
+}
+
+#[test]
+fn a_bad_config_is_refused_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[identity]\nname = \"A\"\nemail = \"a@example.com\"\n[team]\nname = \"S\"\naddress = \"s@example.com\"\n\
+         [imap]\nhost = \"mail.example.com\"\ntls = \"none\"\nuser = \"u\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = replypad(&["--config", cfg.to_str().unwrap(), "threads"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("line 9: imap.tls") && err.contains("loopback"),
+        "{err}"
+    );
+}
