@@ -208,7 +208,7 @@ fn team_acts_by_key_commit_locally_and_show() {
     assert_eq!(row(&app).labels, vec!["billing"]);
     app.feed("spending<Enter>");
     assert_eq!(row(&app).status, replypad::domain::Status::Pending);
-    app.feed("n");
+    app.feed("c");
     app.type_text("Called him back, @sam takes the refund");
     app.feed("<Enter>");
     assert!(
@@ -250,7 +250,7 @@ fn team_acts_by_key_commit_locally_and_show() {
             .contains("already owned by lee@example.com")
     );
     // Esc cancels a prompt without acting.
-    app.feed("n");
+    app.feed("c");
     app.type_text("never mind");
     app.feed("<Esc>");
     assert!(app.prompt.is_none());
@@ -259,7 +259,7 @@ fn team_acts_by_key_commit_locally_and_show() {
 #[test]
 fn prompt_snapshot_80x24() {
     let (mut app, mut term) = app(80, 24);
-    app.feed("n");
+    app.feed("c");
     app.type_text("Customer called @sam");
     term.draw(|f| panes::draw(&mut app, f)).unwrap();
     insta::assert_snapshot!(term.backend());
@@ -293,7 +293,7 @@ fn views_switch_by_key_and_the_sidebar_counts_them() {
             .all(|r| r.assignee.as_deref() == Some("dana@example.com"))
     );
     // A note mentioning me puts it under Mentions; following under Following.
-    app.feed("n");
+    app.feed("c");
     app.type_text("@dana look");
     app.feed("<Enter>F g@");
     assert_eq!(app.list.total, 1);
@@ -312,4 +312,40 @@ fn views_switch_by_key_and_the_sidebar_counts_them() {
     );
     let screen = render(&mut app, &mut term);
     assert!(screen.contains("#billing · 1/"), "{screen}");
+}
+
+#[test]
+fn search_by_key_shows_results_as_a_view() {
+    let (mut app, mut term) = app(120, 40);
+    app.feed("/");
+    app.type_text("label:billing is:unread");
+    app.feed("<Enter>");
+    assert!(matches!(app.view, replypad::domain::views::View::Search(_)));
+    assert!(app.list.total >= 1);
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .all(|r| r.unread > 0 && r.labels.contains(&"billing".to_string()))
+    );
+    app.feed("/");
+    app.type_text("\"storage cluster\"");
+    app.feed("<Enter>");
+    assert_eq!(app.list.total, 1, "a phrase from a body, through FTS5");
+    assert_eq!(
+        app.list.rows[0].subject,
+        "THIS IS UNACCEPTABLE - third outage this week"
+    );
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("/\"storage cluster\" · 1/1"), "{screen}");
+    // n and N step through results; a bad query is an error, the list stays.
+    app.feed("/");
+    app.type_text("status:done");
+    app.feed("<Enter>");
+    assert!(app.message.as_ref().unwrap().0.contains("unknown status"));
+    assert_eq!(app.list.total, 1);
+    app.feed("gi");
+    assert_eq!(app.list.total, 44);
+    app.feed("nnN");
+    assert_eq!(app.list.selected, 1);
 }

@@ -46,6 +46,9 @@ pub enum Command {
         /// all, unassigned, mine, open, pending, snoozed, closed, mentions, following, label:NAME
         #[arg(long, default_value = "all")]
         view: String,
+        /// A search: from: to: subject: label: status: assignee: is:unread has:attachment before: after: "phrase" words
+        #[arg(long, conflicts_with = "view")]
+        search: Option<String>,
     },
     /// Print one conversation.
     Show {
@@ -153,9 +156,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             rebuild,
             headers_only,
         }) => account::sync(open()?, rebuild, !headers_only),
-        Some(Command::Threads { json, view }) => {
+        Some(Command::Threads { json, view, search }) => {
             let acct = open()?;
-            let view = crate::domain::views::View::parse(&view).with_context(|| {
+            let parsed = match search {
+                Some(q) => Some(crate::domain::views::View::Search(q)),
+                None => crate::domain::views::View::parse(&view),
+            };
+            let view = parsed.with_context(|| {
                 format!("unknown view {view:?}: all, unassigned, mine, open, pending, snoozed, closed, mentions, following or label:NAME")
             })?;
             output::threads(&acct.store()?, json, &view, &acct.cfg.identity.email)

@@ -1,6 +1,7 @@
 //! Pure types and rules: no IO, no terminal. Everything here is unit-tested.
 
 pub mod events;
+pub mod search;
 pub mod thread;
 pub mod types;
 pub mod views;

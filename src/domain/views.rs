@@ -15,6 +15,8 @@ pub enum View {
     Mentions,
     Following,
     Label(String),
+    /// Search results (the query language of `domain::search`).
+    Search(String),
 }
 
 impl View {
@@ -43,6 +45,7 @@ impl View {
             View::Mentions => "Mentions".into(),
             View::Following => "Following".into(),
             View::Label(l) => format!("#{l}"),
+            View::Search(q) => format!("/{q}"),
         }
     }
 
@@ -59,6 +62,7 @@ impl View {
     pub fn key(&self) -> String {
         match self {
             View::Label(l) => format!("label:{l}"),
+            View::Search(q) => format!("search:{q}"),
             other => other
                 .title()
                 .to_ascii_lowercase()

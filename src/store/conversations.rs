@@ -27,7 +27,7 @@ impl ListQuery {
 /// name (local part), ?5 the label.
 fn view_filter(view: &View) -> &'static str {
     match view {
-        View::All => "1",
+        View::All | View::Search(_) => "1", // searches go through store::search
         View::Unassigned => "c.assignee IS NULL AND c.status = 'open'",
         View::Mine => "c.assignee = ?3 AND c.status != 'closed'",
         View::Open => "c.status = 'open'",
@@ -61,14 +61,14 @@ fn view_params(view: &View, me: &str) -> (String, String) {
     (me_local, label)
 }
 
-const SUMMARY_COLUMNS: &str =
+pub(super) const SUMMARY_COLUMNS: &str =
     "c.id, c.subject, c.customer_name, c.customer_email, c.last_date, c.message_count,
     c.unread_count, c.status, c.assignee,
     (SELECT json_group_array(label) FROM (SELECT label FROM conversation_labels l
         WHERE l.conversation_id = c.id ORDER BY label)),
     c.snippet, c.has_attachment";
 
-fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
+pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let labels: String = r.get(9)?;
     let name: Option<String> = r.get(2)?;
     let email: String = r.get(3)?;
@@ -100,6 +100,9 @@ impl Store {
 
     /// How many conversations `view` holds for agent `me`.
     pub fn count_view(&self, view: &View, me: &str) -> Result<usize> {
+        if let View::Search(q) = view {
+            return self.search_count(q, me);
+        }
         let sql = format!(
             "SELECT count(*) FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}",
             view_filter(view)
@@ -116,6 +119,9 @@ impl Store {
         me: &str,
         q: ListQuery,
     ) -> Result<Vec<ConversationSummary>> {
+        if let View::Search(query) = view {
+            return self.search(query, me, q);
+        }
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}
              ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2",

@@ -8,6 +8,7 @@ mod conversations;
 mod messages;
 pub mod migrations;
 mod pending;
+mod search;
 mod sync_state;
 mod team;
 mod threading;

@@ -32,6 +32,7 @@ pub enum Action {
     Note,
     Follow,
     History,
+    Search,
     ViewNext,
     ViewPrev,
     ViewAll,
@@ -46,7 +47,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -74,6 +75,7 @@ impl Action {
         Action::Note,
         Action::Follow,
         Action::History,
+        Action::Search,
         Action::ViewNext,
         Action::ViewPrev,
         Action::ViewAll,
@@ -116,6 +118,7 @@ impl Action {
             Action::Note => "note",
             Action::Follow => "follow",
             Action::History => "history",
+            Action::Search => "search",
             Action::ViewNext => "view_next",
             Action::ViewPrev => "view_prev",
             Action::ViewAll => "view_all",

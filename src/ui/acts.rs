@@ -20,7 +20,7 @@ impl App {
     }
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
-        if self.current_conversation().is_some() {
+        if kind == PromptKind::Search || self.current_conversation().is_some() {
             self.prompt = Some(Prompt::new(kind));
         }
     }
@@ -29,6 +29,11 @@ impl App {
     pub(super) fn submit_prompt(&mut self, kind: PromptKind, text: &str) -> Result<()> {
         if text.is_empty() {
             return Ok(());
+        }
+        if kind == PromptKind::Search {
+            // Parse first: a bad query is an error line, the list stays.
+            crate::domain::search::parse(text).map_err(|e| anyhow!("search: {e}"))?;
+            return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }
         let me = self.ctx.me.clone();
         let kind = match kind {
@@ -87,6 +92,7 @@ impl App {
                 text: text.to_string(),
                 mentions: mentions(text),
             },
+            PromptKind::Search => unreachable!("searches are handled above"),
         };
         self.act(kind)
     }

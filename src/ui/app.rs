@@ -252,6 +252,7 @@ impl App {
             (_, Action::Snooze) => self.open_prompt(super::prompt::PromptKind::Snooze),
             (_, Action::Note) => self.open_prompt(super::prompt::PromptKind::Note),
             (_, Action::Follow) => self.toggle_follow()?,
+            (_, Action::Search) => self.open_prompt(super::prompt::PromptKind::Search),
             (_, Action::FocusNext) => {
                 self.focus = match self.focus {
                     Focus::List if self.reader.is_some() => Focus::Reader,

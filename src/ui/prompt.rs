@@ -11,6 +11,7 @@ pub enum PromptKind {
     Status,
     Snooze,
     Note,
+    Search,
 }
 
 impl PromptKind {
@@ -21,6 +22,7 @@ impl PromptKind {
             PromptKind::Status => "Status (open, pending, closed): ",
             PromptKind::Snooze => "Snooze until (3d, tomorrow 9:00, mon): ",
             PromptKind::Note => "Internal note (@name mentions): ",
+            PromptKind::Search => "/",
         }
     }
 }
