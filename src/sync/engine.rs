@@ -278,17 +278,7 @@ pub fn sync_mailbox(
     })?;
     if total == 0 {
         // Nothing new (UIDNEXT moved past expunged mail): record the state anyway.
-        store.transaction(|tx| {
-            Store::save_mailbox_state(
-                tx,
-                mbox,
-                MailboxState {
-                    uidvalidity: info.uidvalidity,
-                    uidnext: info.uidnext,
-                    highestmodseq: modseq,
-                },
-            )
-        })?;
+        save_selected_state(store, mbox, &info)?;
     }
     report.new += writer.0;
     touched.extend(writer.1);
@@ -425,6 +415,20 @@ pub fn sync_all(
         report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
     }
     Ok((report, touched))
+}
+
+/// Records what SELECT said of a mailbox as the cache's sync state.
+pub(super) fn save_selected_state(
+    store: &mut Store,
+    mbox: i64,
+    info: &super::imap::SelectInfo,
+) -> Result<()> {
+    let state = MailboxState {
+        uidvalidity: info.uidvalidity,
+        uidnext: info.uidnext,
+        highestmodseq: info.highestmodseq,
+    };
+    store.transaction(|tx| Store::save_mailbox_state(tx, mbox, state))
 }
 
 /// Fetches missing bodies, newest first, up to `limit` messages (or all).

@@ -76,17 +76,7 @@ pub fn sync_log(
             })?);
         }
     } else if known.is_none() {
-        store.transaction(|tx| {
-            Store::save_mailbox_state(
-                tx,
-                mbox,
-                MailboxState {
-                    uidvalidity: info.uidvalidity,
-                    uidnext: info.uidnext,
-                    highestmodseq: info.highestmodseq,
-                },
-            )
-        })?;
+        super::engine::save_selected_state(store, mbox, &info)?;
     }
     Ok(touched)
 }
