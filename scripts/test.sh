@@ -39,5 +39,7 @@ echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== benchmark smoke run (N = 300)"
+cargo test --locked --bench sync
 echo "== cargo test"
-cargo test --locked --all-targets
+cargo test --locked --lib --bins --tests
