@@ -328,21 +328,7 @@ fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
             false,
         )
         .unwrap();
-    let imap = d.imap_config(Tls::Implicit);
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[identity]\nname = \"Ana\"\nemail = \"ana@example.com\"\n[team]\nname = \"Support\"\naddress = \"support@example.com\"\n\
-             [imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\npassword_command = {:?}\nca_file = {:?}\n[cache]\ndir = {:?}\n",
-            imap.port,
-            imap.user,
-            imap.password_command.unwrap(),
-            imap.ca_file.unwrap(),
-            dir.path().join("cache")
-        ),
-    )
-    .unwrap();
+    let config = support::write_config(&d, dir.path(), "ana", "");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_replypad"))
             .arg("--config")

@@ -24,23 +24,9 @@ struct Agent {
 
 fn agent(d: &Dovecot, name: &str) -> Agent {
     let dir = tempfile::tempdir().unwrap();
-    let imap = d.imap_config(Tls::Implicit);
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[identity]\nname = \"{name}\"\nemail = \"{name}@example.com\"\n[team]\nname = \"Support\"\n\
-             address = \"support@example.com\"\nkey_command = \"printf {KEY}\"\n\
-             [imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\npassword_command = {:?}\nca_file = {:?}\n\
-             [cache]\ndir = {:?}\n[labels]\nbilling = \"yellow\"\nurgent = \"red\"\n",
-            imap.port,
-            imap.user,
-            imap.password_command.unwrap(),
-            imap.ca_file.unwrap(),
-            dir.path().join("cache")
-        ),
-    )
-    .unwrap();
+    let extra =
+        format!("key_command = \"printf {KEY}\"\n[labels]\nbilling = \"yellow\"\nurgent = \"red\"");
+    let config = support::write_config(d, dir.path(), name, &extra);
     let cfg = Config::load(&config).unwrap();
     Agent { config, cfg, dir }
 }

@@ -272,8 +272,13 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn add(store: &mut Store, uid: u32, raw: &str) -> String {
+        add_at(store, uid, raw, 0)
+    }
+
+    /// Caches `raw` as customer mail in INBOX that arrived at `internal_date`.
+    fn add_at(store: &mut Store, uid: u32, raw: &str, internal_date: i64) -> String {
         let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
-        let parsed = crate::mail::parse_message(raw.as_bytes(), 0);
+        let parsed = crate::mail::parse_message(raw.as_bytes(), internal_date);
         store
             .transaction(|tx| {
                 let c = Store::put_message(
@@ -282,7 +287,7 @@ mod tests {
                         mailbox_id: mbox,
                         uid,
                         modseq: None,
-                        internal_date: 0,
+                        internal_date,
                         size: raw.len() as u64,
                         seen: false,
                         answered: false,
@@ -427,27 +432,7 @@ mod tests {
             "From: Marcus Webb <marcus.webb@gmail.com>\nSubject: Re: API rate limit\nMessage-ID: <again@x>\n\
              References: <{root}>\n\nIt's happening again."
         );
-        let parsed = crate::mail::parse_message(raw.as_bytes(), now);
-        let mbox = s.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
-        s.transaction(|tx| {
-            let c = Store::put_message(
-                tx,
-                &NewMessage {
-                    mailbox_id: mbox,
-                    uid: 9999,
-                    modseq: None,
-                    internal_date: now,
-                    size: 10,
-                    seen: false,
-                    answered: false,
-                    flagged: false,
-                    from_team: false,
-                    parsed: &parsed,
-                },
-            )?;
-            Store::refresh_conversations(tx, &BTreeSet::from([c]))
-        })
-        .unwrap();
+        add_at(&mut s, 9999, &raw, now);
         let after = s.conversation(&closed.id).unwrap().unwrap();
         assert_eq!(
             after.status,

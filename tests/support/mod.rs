@@ -199,3 +199,31 @@ pub fn started_worker(
     std::thread::sleep(Duration::from_millis(500));
     (w, notices)
 }
+
+/// Writes a replypad config file for `d` into `dir` (cache in `dir/cache`),
+/// with `identity` as the agent and `extra` TOML appended; returns its path.
+pub fn write_config(
+    d: &dovecot::Dovecot,
+    dir: &Path,
+    identity: &str,
+    extra: &str,
+) -> std::path::PathBuf {
+    let imap = d.imap_config(replypad::config::Tls::Implicit);
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[identity]\nname = \"{identity}\"\nemail = \"{identity}@example.com\"\n\
+             [team]\nname = \"Support\"\naddress = \"support@example.com\"\n{extra}\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\npassword_command = {:?}\nca_file = {:?}\n\
+             [cache]\ndir = {:?}\n",
+            imap.port,
+            imap.user,
+            imap.password_command.unwrap(),
+            imap.ca_file.unwrap(),
+            dir.join("cache")
+        ),
+    )
+    .unwrap();
+    path
+}
