@@ -349,3 +349,33 @@ fn search_by_key_shows_results_as_a_view() {
     app.feed("nnN");
     assert_eq!(app.list.selected, 1);
 }
+
+#[test]
+fn undo_reverts_the_last_triage_act_and_read_toggles() {
+    let (mut app, _term) = app(120, 40);
+    app.feed("j");
+    let id = app.current_conversation().unwrap();
+    let row = |app: &App| app.list.rows.iter().find(|r| r.id == id).unwrap().clone();
+    let before = row(&app);
+    app.feed("#");
+    app.type_text("+billing -urgent");
+    app.feed("<Enter>");
+    assert_eq!(row(&app).labels, vec!["billing"]);
+    app.feed("jj"); // undo applies to the act's conversation, not the cursor's
+    app.feed("u");
+    assert_eq!(row(&app).labels, before.labels, "labels restored");
+    app.feed("u");
+    assert!(app.message.as_ref().unwrap().0.contains("nothing to undo"));
+    app.feed("kk");
+    assert_eq!(app.current_conversation().unwrap(), id);
+    app.feed("a");
+    assert_eq!(row(&app).assignee.as_deref(), Some("dana@example.com"));
+    app.feed("u");
+    assert_eq!(row(&app).assignee, None);
+    // Read / unread.
+    assert!(row(&app).unread > 0);
+    app.feed("U");
+    assert_eq!(row(&app).unread, 0);
+    app.feed("U");
+    assert!(row(&app).unread > 0);
+}

@@ -182,16 +182,21 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Who follows a conversation (folded from its follow events).
-    pub fn followers(&mut self, conv: &str) -> Result<std::collections::BTreeSet<String>> {
+    /// A conversation's team state, folded from its events now.
+    pub fn team_state(&mut self, conv: &str) -> Result<TeamState> {
         self.transaction(|tx| {
             let conv = super::threading::canonical(tx, conv)?;
             let mut state = TeamState::default();
             for (_, e) in events_of(tx, &conv)? {
                 state.apply(&e);
             }
-            Ok(state.followers)
+            Ok(state)
         })
+    }
+
+    /// Who follows a conversation.
+    pub fn followers(&mut self, conv: &str) -> Result<std::collections::BTreeSet<String>> {
+        Ok(self.team_state(conv)?.followers)
     }
 
     /// The current owner of a conversation, if any.

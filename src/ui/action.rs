@@ -33,6 +33,8 @@ pub enum Action {
     Follow,
     History,
     Search,
+    Undo,
+    ToggleRead,
     ViewNext,
     ViewPrev,
     ViewAll,
@@ -47,7 +49,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 41] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -76,6 +78,8 @@ impl Action {
         Action::Follow,
         Action::History,
         Action::Search,
+        Action::Undo,
+        Action::ToggleRead,
         Action::ViewNext,
         Action::ViewPrev,
         Action::ViewAll,
@@ -119,6 +123,8 @@ impl Action {
             Action::Follow => "follow",
             Action::History => "history",
             Action::Search => "search",
+            Action::Undo => "undo",
+            Action::ToggleRead => "toggle_read",
             Action::ViewNext => "view_next",
             Action::ViewPrev => "view_prev",
             Action::ViewAll => "view_all",

@@ -13,6 +13,9 @@ impl App {
     /// The conversation an act applies to: the open one when the reader has
     /// focus, else the selected row.
     pub fn current_conversation(&self) -> Option<String> {
+        if let Some(c) = &self.undo_target {
+            return Some(c.clone());
+        }
         match (&self.reader, self.focus) {
             (Some(r), Focus::Reader) => Some(r.view.id.clone()),
             _ => self.list.selected_row().map(|r| r.id.clone()),
@@ -138,7 +141,9 @@ impl App {
             kind,
         };
         let raw = crate::mail::team_event::encode(&event, key, &self.ctx.team_address);
+        let before = self.store.team_state(&conv)?;
         let state = self.store.record_local_event(&event, &raw)?;
+        self.undo = Some((conv.clone(), before, event.kind.clone()));
         if claim && state.assignee.as_deref() != Some(self.ctx.me.as_str()) {
             let owner = state.assignee.unwrap_or_default();
             self.message = Some((
@@ -154,6 +159,74 @@ impl App {
         if let Some(w) = &self.worker {
             w.request(crate::sync::worker::Request::Push);
         }
+        self.refresh_counts()?;
+        self.reload()
+    }
+
+    /// Undoes the last team act by recording its inverse (the log is
+    /// append-only: undo is a new event, visible to everyone like the act).
+    pub(super) fn undo_last(&mut self) -> Result<()> {
+        let Some((conv, before, kind)) = self.undo.take() else {
+            self.message = Some(("nothing to undo".into(), Level::Info));
+            return Ok(());
+        };
+        let inverse = match kind {
+            EventKind::Assign { .. } => EventKind::Assign {
+                to: before.assignee,
+                reassign: true,
+            },
+            EventKind::Status { .. } => EventKind::Status {
+                status: before.status,
+                until: before.snoozed_until,
+            },
+            EventKind::Label { add, remove } => EventKind::Label {
+                add: remove
+                    .into_iter()
+                    .filter(|l| before.labels.contains(l))
+                    .collect(),
+                remove: add
+                    .into_iter()
+                    .filter(|l| !before.labels.contains(l))
+                    .collect(),
+            },
+            EventKind::Follow { on } => EventKind::Follow { on: !on },
+            EventKind::Note { .. } => {
+                bail!("a note cannot be undone; add another note to correct it")
+            }
+        };
+        // Act on the conversation the undone act was on, wherever the cursor is now.
+        self.undo_target = Some(conv);
+        let r = self.act(inverse);
+        self.undo_target = None;
+        self.undo = None;
+        r
+    }
+
+    /// Marks the current conversation read, or unread if it is read.
+    pub(super) fn toggle_read(&mut self) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("no conversation selected")?;
+        let unread = self
+            .list
+            .rows
+            .iter()
+            .find(|r| r.id == conv)
+            .map(|r| r.unread > 0)
+            .unwrap_or(false);
+        self.store.mark_conversation_read(&conv, unread)?;
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Push);
+        }
+        self.message = Some((
+            if unread {
+                "marked read"
+            } else {
+                "marked unread"
+            }
+            .into(),
+            Level::Info,
+        ));
         self.refresh_counts()?;
         self.reload()
     }

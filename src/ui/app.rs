@@ -83,6 +83,14 @@ pub struct App {
     pub prompt: Option<super::prompt::Prompt>,
     /// A claim waiting for the log to say whether it won: (event id, conversation).
     pub pending_claim: Option<(String, String)>,
+    /// The last team act, to undo: (conversation, state before, what was done).
+    pub undo: Option<(
+        String,
+        crate::domain::events::TeamState,
+        crate::domain::events::EventKind,
+    )>,
+    /// While undoing: the conversation acts apply to.
+    pub(super) undo_target: Option<String>,
     pub message: Option<(String, Level)>,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
@@ -120,6 +128,8 @@ impl App {
             view_counts: Vec::new(),
             prompt: None,
             pending_claim: None,
+            undo: None,
+            undo_target: None,
             message,
             sync_state: String::new(),
             worker: None,
@@ -253,6 +263,8 @@ impl App {
             (_, Action::Note) => self.open_prompt(super::prompt::PromptKind::Note),
             (_, Action::Follow) => self.toggle_follow()?,
             (_, Action::Search) => self.open_prompt(super::prompt::PromptKind::Search),
+            (_, Action::Undo) => self.undo_last()?,
+            (_, Action::ToggleRead) => self.toggle_read()?,
             (_, Action::FocusNext) => {
                 self.focus = match self.focus {
                     Focus::List if self.reader.is_some() => Focus::Reader,
