@@ -379,3 +379,20 @@ fn undo_reverts_the_last_triage_act_and_read_toggles() {
     app.feed("U");
     assert!(row(&app).unread > 0);
 }
+
+#[test]
+fn the_palette_fuzzy_matches_and_runs_actions() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed(":");
+    app.type_text("unassig");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("view_unassigned"), "{screen}");
+    app.feed("<Enter>");
+    assert_eq!(app.view, replypad::domain::views::View::Unassigned);
+    app.feed(":");
+    app.type_text("help");
+    app.feed("<Enter>");
+    assert!(app.help.is_some());
+}
+
+snapshot!(palette_80x24, 80, 24, ":");

@@ -35,6 +35,7 @@ pub enum Action {
     Search,
     Undo,
     ToggleRead,
+    Palette,
     ViewNext,
     ViewPrev,
     ViewAll,
@@ -49,7 +50,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -80,6 +81,7 @@ impl Action {
         Action::Search,
         Action::Undo,
         Action::ToggleRead,
+        Action::Palette,
         Action::ViewNext,
         Action::ViewPrev,
         Action::ViewAll,
@@ -125,6 +127,7 @@ impl Action {
             Action::Search => "search",
             Action::Undo => "undo",
             Action::ToggleRead => "toggle_read",
+            Action::Palette => "palette",
             Action::ViewNext => "view_next",
             Action::ViewPrev => "view_prev",
             Action::ViewAll => "view_all",

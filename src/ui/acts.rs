@@ -23,7 +23,9 @@ impl App {
     }
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
-        if kind == PromptKind::Search || self.current_conversation().is_some() {
+        if matches!(kind, PromptKind::Search | PromptKind::Palette)
+            || self.current_conversation().is_some()
+        {
             self.prompt = Some(Prompt::new(kind));
         }
     }
@@ -31,6 +33,16 @@ impl App {
     /// The user pressed Enter in a prompt.
     pub(super) fn submit_prompt(&mut self, kind: PromptKind, text: &str) -> Result<()> {
         if text.is_empty() {
+            return Ok(());
+        }
+        if kind == PromptKind::Palette {
+            let Some(best) = super::palette::matches(&self.keymap, text)
+                .into_iter()
+                .next()
+            else {
+                bail!("no action matches {text:?}");
+            };
+            self.update(best.action);
             return Ok(());
         }
         if kind == PromptKind::Search {
@@ -95,7 +107,7 @@ impl App {
                 text: text.to_string(),
                 mentions: mentions(text),
             },
-            PromptKind::Search => unreachable!("searches are handled above"),
+            PromptKind::Search | PromptKind::Palette => unreachable!("handled above"),
         };
         self.act(kind)
     }

@@ -264,6 +264,7 @@ impl App {
             (_, Action::Follow) => self.toggle_follow()?,
             (_, Action::Search) => self.open_prompt(super::prompt::PromptKind::Search),
             (_, Action::Undo) => self.undo_last()?,
+            (_, Action::Palette) => self.open_prompt(super::prompt::PromptKind::Palette),
             (_, Action::ToggleRead) => self.toggle_read()?,
             (_, Action::FocusNext) => {
                 self.focus = match self.focus {

@@ -6,6 +6,7 @@ mod acts;
 pub mod app;
 pub mod format;
 pub mod keymap;
+pub mod palette;
 pub mod panes;
 pub mod prompt;
 pub mod run;

@@ -12,6 +12,7 @@ pub enum PromptKind {
     Snooze,
     Note,
     Search,
+    Palette,
 }
 
 impl PromptKind {
@@ -23,6 +24,7 @@ impl PromptKind {
             PromptKind::Snooze => "Snooze until (3d, tomorrow 9:00, mon): ",
             PromptKind::Note => "Internal note (@name mentions): ",
             PromptKind::Search => "/",
+            PromptKind::Palette => ":",
         }
     }
 }

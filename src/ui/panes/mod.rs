@@ -40,6 +40,13 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         list::draw(app, frame, body);
     }
     status::draw(app, frame, status_area);
+    if let Some(p) = app
+        .prompt
+        .as_ref()
+        .filter(|p| p.kind == super::prompt::PromptKind::Palette)
+    {
+        palette(app, &p.input, frame, body);
+    }
     if app.help.is_some() {
         help::draw(app, frame, area);
     }
@@ -73,4 +80,39 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// The palette's matches, best first, in a box above the status bar.
+fn palette(app: &App, input: &str, frame: &mut Frame, body: Rect) {
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, Clear, Paragraph};
+    let matches = super::palette::matches(&app.keymap, input);
+    let h = (matches.len().min(10) as u16 + 2).min(body.height);
+    let area = Rect::new(body.x, body.y + body.height - h, body.width, h);
+    let lines: Vec<Line> = matches
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, e)| {
+            let style = if i == 0 {
+                Style::new().bg(Color::Blue).fg(Color::White)
+            } else {
+                Style::new()
+            };
+            Line::styled(
+                super::format::fit(&e.line, body.width.saturating_sub(2) as usize),
+                style,
+            )
+        })
+        .collect();
+    frame.render_widget(Clear, area);
+    let title = format!(" {} actions · Enter runs the first ", matches.len());
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(title)
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
+        area,
+    );
 }

@@ -1,0 +1,73 @@
+//! The command palette (`:`): every action, fuzzy-matched (nucleo) on its
+//! name, description and keys as the user types; Enter runs the best match.
+
+use super::action::Action;
+use super::keymap::{Keymap, Layer};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher};
+
+/// One palette entry: the action and the line shown for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub action: Action,
+    pub line: String,
+}
+
+/// Every action with its help text and keys, from the keymap.
+pub fn entries(keymap: &Keymap) -> Vec<Entry> {
+    Action::ALL
+        .iter()
+        .map(|&action| {
+            let bindings: Vec<_> = Layer::ALL
+                .iter()
+                .flat_map(|l| keymap.bindings(*l))
+                .filter(|b| b.action == action)
+                .collect();
+            let desc = bindings
+                .first()
+                .map(|b| b.desc.clone())
+                .unwrap_or_else(|| action.name().replace('_', " "));
+            let mut keys: Vec<&str> = Vec::new();
+            for b in &bindings {
+                if !keys.contains(&b.spec.as_str()) {
+                    keys.push(&b.spec);
+                }
+            }
+            Entry {
+                action,
+                line: format!("{}  {desc}  [{}]", action.name(), keys.join(", ")),
+            }
+        })
+        .collect()
+}
+
+/// The entries matching `input`, best first (all of them for an empty input).
+pub fn matches(keymap: &Keymap, input: &str) -> Vec<Entry> {
+    let all = entries(keymap);
+    if input.trim().is_empty() {
+        return all;
+    }
+    let pattern = Pattern::parse(input, CaseMatching::Smart, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let lines: Vec<&str> = all.iter().map(|e| e.line.as_str()).collect();
+    pattern
+        .match_list(lines, &mut matcher)
+        .into_iter()
+        .filter_map(|(line, _)| all.iter().find(|e| e.line == line).cloned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn fuzzy_finds_actions() {
+        let km = Keymap::load(&BTreeMap::new()).unwrap();
+        assert_eq!(matches(&km, "snz")[0].action, Action::Snooze);
+        assert_eq!(matches(&km, "unassigned")[0].action, Action::ViewUnassigned);
+        assert_eq!(matches(&km, "").len(), Action::ALL.len());
+        assert!(matches(&km, "zzzzqqq").is_empty());
+    }
+}
