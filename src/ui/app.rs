@@ -55,8 +55,9 @@ pub struct ReaderPane {
     pub scroll: usize,
     pub height: usize,
     pub show_quotes: bool,
-    /// Show the team history (who assigned, labelled, noted) above the messages.
-    pub show_history: bool,
+    /// The team history (who assigned, labelled, noted) shown above the
+    /// messages, when toggled on; read from SQLite then and on reload, never in draw.
+    pub history: Option<Vec<crate::store::HistoryEntry>>,
     /// Lines in the last render (for scroll limits).
     pub rendered_lines: usize,
 }
@@ -182,6 +183,9 @@ impl App {
             && let Some(v) = self.store.conversation(&r.view.id)?
         {
             r.view = v;
+            if r.history.is_some() {
+                r.history = Some(self.store.history(&r.view.id)?);
+            }
         }
         Ok(())
     }
@@ -377,7 +381,7 @@ impl App {
             scroll: 0,
             height,
             show_quotes: false,
-            show_history: false,
+            history: None,
             rendered_lines: 0,
         });
         self.focus = Focus::Reader;
@@ -399,7 +403,12 @@ impl App {
             Action::Top => r.scroll = 0,
             Action::Bottom => r.scroll = max,
             Action::ToggleQuotes => r.show_quotes = !r.show_quotes,
-            Action::History => r.show_history = !r.show_history,
+            Action::History => {
+                r.history = match r.history {
+                    Some(_) => None,
+                    None => Some(self.store.history(&r.view.id)?),
+                }
+            }
             Action::Close => {
                 self.focus = Focus::List;
                 if !self.is_wide() {

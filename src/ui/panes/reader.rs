@@ -30,14 +30,8 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         return;
     };
     let mut lines = Vec::new();
-    if r.show_history {
-        match app.store.history(&r.view.id) {
-            Ok(h) => history_lines(&h, inner.width as usize, &app.clock, &mut lines),
-            Err(e) => lines.push(Line::styled(
-                format!("history unavailable: {e}"),
-                Style::new().fg(Color::Red),
-            )),
-        }
+    if let Some(h) = &r.history {
+        history_lines(h, inner.width as usize, &app.clock, &mut lines);
     }
     lines.extend(render_lines(
         &r.view,
