@@ -26,3 +26,13 @@ pub(crate) fn parser_checkpoint(raw: &[u8]) {
         panic!("injected parser panic (fault::set_parser_panic_marker)");
     }
 }
+
+/// A crash point for end-to-end tests of the real binary: when the
+/// environment variable `REPLYPAD_FAULT` names `point`, the process aborts
+/// there at once (no destructors, no flushing: what `kill -9` leaves).
+pub fn crash_point(point: &str) {
+    if std::env::var("REPLYPAD_FAULT").is_ok_and(|v| v == point) {
+        eprintln!("replypad: REPLYPAD_FAULT={point}: aborting here");
+        std::process::abort();
+    }
+}

@@ -13,6 +13,7 @@ pub mod fault;
 pub mod logging;
 pub mod mail;
 pub mod paths;
+pub mod replies;
 pub mod store;
 pub mod sync;
 pub mod ui;

@@ -127,7 +127,7 @@ fn smtp_server_with_tls_and_auth() {
     let s = Smtp::start(SmtpOptions {
         tls: true,
         auth: Some(("agent".into(), "pw".into())),
-        reject: None,
+        ..Default::default()
     });
     let pem = std::fs::read(s.cert.as_ref().unwrap()).unwrap();
     let tls = TlsParameters::builder("127.0.0.1".into())

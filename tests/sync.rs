@@ -303,8 +303,9 @@ fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
     );
     let mut conn = replypad::sync::connect(&cfg).unwrap();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let team = engine::TeamLog::resolve(&mut conn, &cfg).unwrap();
     assert_eq!(
-        engine::replay_pending(&mut conn, &mut store, "Replypad.Log").unwrap(),
+        engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
         1
     );
     assert!(store.pending_ops().unwrap().is_empty());

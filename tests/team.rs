@@ -247,7 +247,7 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
                             "support@example.com",
                         );
                         store.record_local_event(&e, &raw).unwrap();
-                        engine::replay_pending(&mut conn, &mut store, &team.folder).unwrap();
+                        engine::replay_pending(&mut conn, &mut store, &team).unwrap();
                         replypad::sync::team::sync_log(
                             &mut conn,
                             &mut store,

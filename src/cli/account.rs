@@ -94,8 +94,9 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
         let pending = store.unpushed_local_work()?;
         if pending > 0 {
             bail!(
-                "the cache holds {pending} local change(s) not yet on the server; run `replypad sync` \
-                 until they are pushed before rebuilding"
+                "the cache holds {pending} local change(s) not yet on the server (queued acts, unsent \
+                 outbox messages or open drafts); push them with `replypad sync` and send or discard \
+                 the drafts before rebuilding"
             );
         }
         drop(store);
@@ -140,6 +141,28 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
     };
     let team = crate::sync::engine::TeamLog::resolve(&mut conn, &acct.cfg)?;
     let (r, _) = crate::sync::engine::pass(&mut conn, &mut store, &acct.cfg, &team, &ctx, bodies)?;
+    // The outbox: resolve interrupted sends, send what is due, file the copies.
+    for line in crate::sync::outbox::recover(
+        &mut store,
+        &acct.cfg,
+        team.key.as_ref(),
+        Some((&mut conn, &team.sent)),
+    )? {
+        println!("{}", crate::mail::sanitize::line(&line));
+    }
+    let sent = crate::sync::outbox::flush(
+        &mut store,
+        &acct.cfg,
+        team.key.as_ref(),
+        crate::sync::outbox::Transport::Smtp,
+        chrono::Utc::now().timestamp(),
+    )?;
+    for p in &sent.problems {
+        println!("{}", crate::mail::sanitize::line(p));
+    }
+    if sent.sent > 0 || store.pending_ops().map(|p| !p.is_empty()).unwrap_or(false) {
+        crate::sync::engine::replay_pending(&mut conn, &mut store, &team)?;
+    }
     conn.logout();
     if tty {
         eprint!("\r\x1b[K");

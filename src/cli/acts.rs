@@ -160,7 +160,7 @@ fn act(acct: Account, id: &str, kind: EventKind) -> Result<ExitCode> {
 fn push(acct: &Account, store: &mut Store) -> Result<()> {
     let mut conn = crate::sync::connect(&acct.cfg)?;
     let team = crate::sync::engine::TeamLog::resolve(&mut conn, &acct.cfg)?;
-    crate::sync::engine::replay_pending(&mut conn, store, &team.folder)?;
+    crate::sync::engine::replay_pending(&mut conn, store, &team)?;
     if let Some(key) = &team.key {
         crate::sync::team::sync_log(&mut conn, store, &team.folder, key)?;
     }

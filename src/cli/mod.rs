@@ -6,6 +6,7 @@ mod account;
 mod acts;
 mod doctor;
 mod output;
+mod replies;
 
 use account::Account;
 use anyhow::{Context, Result, bail};
@@ -91,23 +92,44 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Reply to a conversation (not built yet).
+    /// Reply to a conversation with the text of a file (sent now, or shared for review).
     Reply {
         id: String,
+        /// The reply text; the signature and the quoted message follow it.
         #[arg(long)]
         file: PathBuf,
+        /// Reply to everyone on the message, not only the sender.
+        #[arg(long)]
+        all: bool,
+        /// Attach a file (repeatable).
+        #[arg(long)]
+        attach: Vec<PathBuf>,
+        /// Share for review instead of sending.
         #[arg(long)]
         submit_for_review: bool,
+        /// Ask this teammate to review.
+        #[arg(long, requires = "submit_for_review")]
+        reviewer: Option<String>,
+        /// Only save the draft (send later with `replypad drafts send`).
+        #[arg(long, conflicts_with = "submit_for_review")]
+        draft: bool,
     },
-    /// The draft review queue (not built yet).
+    /// Drafts being written here: list, show, edit, submit, send, discard.
+    Drafts {
+        #[command(subcommand)]
+        cmd: replies::DraftsCmd,
+    },
+    /// The draft review queue: list, show, approve, request-changes, send.
     Review {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        #[command(subcommand)]
+        cmd: replies::ReviewCmd,
     },
-    /// Messages waiting to be sent (not built yet).
+    /// Messages on their way out: sends what is queued (not with --json, which only lists). `retry N`, `forget N`.
     Outbox {
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        cmd: Option<replies::OutboxCmd>,
     },
     /// Reply templates (not built yet).
     Templates {
@@ -176,9 +198,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
         Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
         Some(Command::History { id, json }) => acts::history(open()?, &id, json),
-        Some(Command::Reply { .. }) => not_built("reply"),
-        Some(Command::Review { .. }) => not_built("review"),
-        Some(Command::Outbox { .. }) => not_built("outbox"),
+        Some(Command::Reply {
+            id,
+            file,
+            all,
+            attach,
+            submit_for_review,
+            reviewer,
+            draft,
+        }) => replies::reply(
+            open()?,
+            replies::ReplyArgs {
+                id,
+                file,
+                all,
+                attach,
+                submit: submit_for_review,
+                reviewer,
+                draft_only: draft,
+            },
+        ),
+        Some(Command::Drafts { cmd }) => replies::drafts(open()?, cmd),
+        Some(Command::Review { cmd }) => replies::review(open()?, cmd),
+        Some(Command::Outbox { json, cmd }) => replies::outbox(open()?, json, cmd),
         Some(Command::Templates { .. }) => not_built("templates"),
         Some(Command::Daemon) => {
             if demo {

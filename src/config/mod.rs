@@ -62,6 +62,9 @@ pub struct Config {
     /// Per-layer key overrides: `[keymap.list] "x" = "quit"`.
     #[serde(default)]
     pub keymap: BTreeMap<String, BTreeMap<String, String>>,
+    /// Who must pass review before a reply goes out.
+    #[serde(default)]
+    pub review: crate::domain::review::Policy,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -69,6 +72,9 @@ pub struct Config {
 pub struct Identity {
     pub name: String,
     pub email: String,
+    /// The agent's signature, above the team's.
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -78,6 +84,12 @@ pub struct Team {
     pub address: String,
     /// Prints the team's shared key (authenticates team events).
     pub key_command: Option<String>,
+    /// The From display name of replies; `{agent}` and `{team}` are filled in.
+    #[serde(default = "default_from_format")]
+    pub from_format: String,
+    /// The team's signature, below the agent's.
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -106,6 +118,10 @@ pub struct Smtp {
     pub user: Option<String>,
     pub password_command: Option<String>,
     pub ca_file: Option<PathBuf>,
+    /// The provider files sent mail in Sent itself (Gmail does): replypad
+    /// then does not APPEND its own copy.
+    #[serde(default)]
+    pub provider_saves_sent: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -137,6 +153,9 @@ impl Default for Folders {
     }
 }
 
+fn default_from_format() -> String {
+    "{agent} at {team}".into()
+}
 fn default_imap_port() -> u16 {
     993
 }
@@ -187,11 +206,14 @@ impl Config {
             identity: Identity {
                 name: "Dana Demo".into(),
                 email: "dana@example.com".into(),
+                signature: "Dana".into(),
             },
             team: Team {
                 name: "Example Support".into(),
                 address: "support@example.com".into(),
                 key_command: None,
+                from_format: default_from_format(),
+                signature: "Example Support · help.example.com".into(),
             },
             imap: None,
             smtp: None,
@@ -207,6 +229,7 @@ impl Config {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
             keymap: BTreeMap::new(),
+            review: Default::default(),
         }
     }
 

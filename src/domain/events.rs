@@ -30,6 +30,29 @@ pub enum EventKind {
     Follow {
         on: bool,
     },
+    /// "Someone is replying": presence while a reply is drafted, until
+    /// `until` (or stopped with `on: false`).
+    Replying {
+        on: bool,
+        until: i64,
+    },
+    /// A draft shared for review (each revision is one event).
+    DraftSubmitted {
+        copy: super::review::DraftCopy,
+    },
+    /// A reviewer's verdict on one revision of a draft.
+    Review {
+        draft: String,
+        revision: u32,
+        approved: bool,
+        comment: String,
+    },
+    /// A reply went out (the SMTP server accepted it).
+    Sent {
+        draft: Option<String>,
+        message_id: String,
+        subject: String,
+    },
 }
 
 impl EventKind {
@@ -61,6 +84,31 @@ impl EventKind {
             EventKind::Note { .. } => "note added".into(),
             EventKind::Follow { on: true } => "following".into(),
             EventKind::Follow { on: false } => "not following".into(),
+            EventKind::Replying { on: true, .. } => "replying".into(),
+            EventKind::Replying { on: false, .. } => "stopped replying".into(),
+            EventKind::DraftSubmitted { copy } => match &copy.reviewer {
+                Some(r) => format!(
+                    "draft {} revision {} submitted for review by {r}",
+                    copy.draft, copy.revision
+                ),
+                None => format!(
+                    "draft {} revision {} submitted for review",
+                    copy.draft, copy.revision
+                ),
+            },
+            EventKind::Review {
+                draft,
+                revision,
+                approved: true,
+                ..
+            } => format!("draft {draft} revision {revision} approved"),
+            EventKind::Review {
+                draft,
+                revision,
+                comment,
+                ..
+            } => format!("changes requested on draft {draft} revision {revision}: {comment}"),
+            EventKind::Sent { subject, .. } => format!("replied: {subject}"),
         }
     }
 
@@ -71,7 +119,20 @@ impl EventKind {
             EventKind::Label { .. } => "label",
             EventKind::Note { .. } => "note",
             EventKind::Follow { .. } => "follow",
+            EventKind::Replying { .. } => "replying",
+            EventKind::DraftSubmitted { .. } => "draft_submitted",
+            EventKind::Review { .. } => "review",
+            EventKind::Sent { .. } => "sent",
         }
+    }
+
+    /// Whether the event changes what a conversation row shows (the others
+    /// are read from the log where needed: drafts, reviews, sends).
+    pub fn affects_row(&self) -> bool {
+        !matches!(
+            self,
+            EventKind::DraftSubmitted { .. } | EventKind::Review { .. } | EventKind::Sent { .. }
+        )
     }
 }
 
@@ -95,6 +156,8 @@ pub struct TeamState {
     pub snoozed_until: Option<i64>,
     pub labels: BTreeSet<String>,
     pub followers: BTreeSet<String>,
+    /// Agents drafting a reply now, and until when their presence holds.
+    pub replying: std::collections::BTreeMap<String, i64>,
 }
 
 /// What applying an event did (claims can lose).
@@ -130,7 +193,18 @@ impl TeamState {
                 }
                 self.labels.extend(add.iter().cloned());
             }
-            EventKind::Note { .. } => {}
+            EventKind::Replying { on: true, until } => {
+                self.replying.insert(e.agent.clone(), *until);
+            }
+            EventKind::Replying { on: false, .. } => {
+                self.replying.remove(&e.agent);
+            }
+            EventKind::Sent { .. } => {
+                self.replying.remove(&e.agent);
+            }
+            EventKind::Note { .. }
+            | EventKind::DraftSubmitted { .. }
+            | EventKind::Review { .. } => {}
             EventKind::Follow { on } => {
                 if *on {
                     self.followers.insert(e.agent.clone());

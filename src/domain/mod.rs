@@ -1,6 +1,8 @@
 //! Pure types and rules: no IO, no terminal. Everything here is unit-tested.
 
+pub mod compose;
 pub mod events;
+pub mod review;
 pub mod search;
 pub mod thread;
 pub mod types;

@@ -25,6 +25,14 @@ impl Address {
     }
 
     /// The domain of the real address, lowercased (`""` when there is none).
+    /// "Name <email>", or the bare address.
+    pub fn display(&self) -> String {
+        match &self.name {
+            Some(n) if !n.is_empty() => format!("{n} <{}>", self.email),
+            _ => self.email.clone(),
+        }
+    }
+
     pub fn domain(&self) -> String {
         self.email
             .rsplit_once('@')

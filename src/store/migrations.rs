@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_init.sql"),
     include_str!("sql/0002_threading.sql"),
     include_str!("sql/0003_events.sql"),
+    include_str!("sql/0004_replies.sql"),
 ];
 
 /// The schema version this build writes.

@@ -5,8 +5,10 @@
 //! resync produces the same state.
 
 mod conversations;
+mod drafts;
 mod messages;
 pub mod migrations;
+mod outbox;
 mod pending;
 mod search;
 mod sync_state;
@@ -14,7 +16,9 @@ mod team;
 mod threading;
 
 pub use conversations::ListQuery;
+pub use drafts::ReplyContext;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage};
+pub use outbox::{NewOutgoing, OutboxRow};
 pub use pending::{FlagOp, Op, PendingOp};
 pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;

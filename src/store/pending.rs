@@ -29,6 +29,15 @@ pub enum Op {
         event_id: String,
         raw: String,
     },
+    /// APPEND a sent message to the Sent folder.
+    AppendSent {
+        raw: String,
+    },
+    /// APPEND a draft shared for review to the Drafts folder (a readable
+    /// copy for other mail clients; the signed log event is the truth).
+    AppendDraft {
+        raw: String,
+    },
 }
 
 /// A queued operation.

@@ -207,7 +207,8 @@ impl Store {
     pub fn unpushed_local_work(&self) -> Result<usize> {
         Ok(self.conn.query_row(
             "SELECT (SELECT count(*) FROM pending_ops)
-                  + (SELECT count(*) FROM outbox WHERE state NOT IN ('sent', 'failed'))",
+                  + (SELECT count(*) FROM outbox WHERE state != 'sent')
+                  + (SELECT count(*) FROM drafts WHERE state = 'editing')",
             [],
             |r| r.get::<_, i64>(0),
         )? as usize)

@@ -73,14 +73,18 @@ pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
     }
     tx.prepare_cached("INSERT INTO conversations(id, root_key) VALUES (?1, 'event:' || ?1) ON CONFLICT DO NOTHING")?
         .execute([&conv])?;
+    // Presence: the agent whose "replying" lasts longest.
+    let replying = state.replying.iter().max_by_key(|(_, until)| **until);
     tx.prepare_cached(
-        "UPDATE conversations SET status = ?2, assignee = ?3, snoozed_until = ?4 WHERE id = ?1",
+        "UPDATE conversations SET status = ?2, assignee = ?3, snoozed_until = ?4, replying = ?5, replying_until = ?6 WHERE id = ?1",
     )?
     .execute(params![
         conv,
         state.status.as_str(),
         state.assignee,
-        state.snoozed_until
+        state.snoozed_until,
+        replying.map(|(a, _)| a),
+        replying.map(|(_, u)| u)
     ])?;
     tx.prepare_cached("DELETE FROM conversation_labels WHERE conversation_id = ?1")?
         .execute([&conv])?;
@@ -93,23 +97,30 @@ pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
     Ok(state)
 }
 
+/// Records a local event inside a transaction: applied at once, queued to push.
+pub(super) fn record_event_tx(tx: &Transaction<'_>, e: &Event, raw: &[u8]) -> Result<TeamState> {
+    let now = chrono::Utc::now().timestamp();
+    insert_event(tx, None, e)?;
+    let op = Op::Event {
+        event_id: e.id.clone(),
+        raw: String::from_utf8_lossy(raw).into_owned(),
+    };
+    tx.execute(
+        "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('event', ?1, ?2)",
+        params![serde_json::to_string(&op)?, now],
+    )?;
+    if e.kind.affects_row() {
+        refold(tx, &e.conversation)
+    } else {
+        Ok(TeamState::default())
+    }
+}
+
 impl Store {
     /// Records an event made here: applied locally at once, queued to push.
     /// `raw` is the signed message for the log folder.
     pub fn record_local_event(&mut self, e: &Event, raw: &[u8]) -> Result<TeamState> {
-        let now = chrono::Utc::now().timestamp();
-        self.transaction(|tx| {
-            insert_event(tx, None, e)?;
-            let op = Op::Event {
-                event_id: e.id.clone(),
-                raw: String::from_utf8_lossy(raw).into_owned(),
-            };
-            tx.execute(
-                "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('event', ?1, ?2)",
-                params![serde_json::to_string(&op)?, now],
-            )?;
-            refold(tx, &e.conversation)
-        })
+        self.transaction(|tx| record_event_tx(tx, e, raw))
     }
 
     /// Folds events fetched from the log (in UID order); `Err` entries are
@@ -124,7 +135,9 @@ impl Store {
             match e {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
-                    touched.insert(e.conversation.clone());
+                    if e.kind.affects_row() {
+                        touched.insert(e.conversation.clone());
+                    }
                 }
                 Err(reason) => {
                     tracing::warn!(uid, %reason, "ignoring a message in the team log");

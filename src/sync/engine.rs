@@ -288,7 +288,7 @@ pub fn sync_mailbox(
 /// Pushes queued local changes, oldest first. A change the server refuses
 /// is retried on later passes and dropped (with a log line) after 10 tries;
 /// a connection error stops the replay, to be resumed on reconnect.
-pub fn replay_pending(conn: &mut Connection, store: &mut Store, log_folder: &str) -> Result<usize> {
+pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) -> Result<usize> {
     let mut done = 0;
     for p in store.pending_ops()? {
         let result = match &p.op {
@@ -302,8 +302,16 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, log_folder: &str
                 conn.store_flags(&uid_set(&f.uids), f.add, &f.flags)
             }
             Op::Event { raw, .. } => {
-                conn.ensure_mailbox(log_folder)?;
-                conn.append(log_folder, raw.as_bytes(), true).map(|_| ())
+                conn.ensure_mailbox(&team.folder)?;
+                conn.append(&team.folder, raw.as_bytes(), true).map(|_| ())
+            }
+            Op::AppendSent { raw } => {
+                conn.ensure_mailbox(&team.sent)?;
+                conn.append(&team.sent, raw.as_bytes(), true).map(|_| ())
+            }
+            Op::AppendDraft { raw } => {
+                conn.ensure_mailbox(&team.drafts)?;
+                conn.append(&team.drafts, raw.as_bytes(), true).map(|_| ())
             }
         };
         match result {
@@ -327,6 +335,10 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, log_folder: &str
 /// Where team state lives on this server, and the key that signs it.
 pub struct TeamLog {
     pub folder: String,
+    /// Where sent replies are filed.
+    pub sent: String,
+    /// Where drafts shared for review are filed (`Replypad/Drafts`).
+    pub drafts: String,
     /// None: no `team.key_command`; mail syncs, team state does not.
     pub key: Option<crate::config::Secret>,
 }
@@ -334,6 +346,12 @@ pub struct TeamLog {
 impl TeamLog {
     pub fn resolve(conn: &mut Connection, cfg: &crate::config::Config) -> Result<TeamLog> {
         let folder = super::team::log_folder(conn, cfg)?;
+        let drafts = conn.folder(&[&cfg.folders.prefix, "Drafts"])?;
+        let sent = folders(conn, cfg)?
+            .into_iter()
+            .find(|(_, r)| *r == MailboxRole::Sent)
+            .map(|(n, _)| n)
+            .unwrap_or_else(|| "Sent".into());
         let key = match super::team::team_key(cfg) {
             Ok(k) => Some(k),
             Err(e) => {
@@ -341,7 +359,12 @@ impl TeamLog {
                 None
             }
         };
-        Ok(TeamLog { folder, key })
+        Ok(TeamLog {
+            folder,
+            sent,
+            drafts,
+            key,
+        })
     }
 }
 
@@ -354,7 +377,7 @@ pub fn pass(
     ctx: &SyncContext<'_>,
     bodies: bool,
 ) -> Result<(Report, BTreeSet<String>)> {
-    let pushed = replay_pending(conn, store, &team.folder)?;
+    let pushed = replay_pending(conn, store, team)?;
     let (mut report, mut touched) = sync_all(conn, store, cfg, ctx, bodies)?;
     report.pushed = pushed;
     if let Some(key) = &team.key {

@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod imap;
+pub mod outbox;
 pub mod smtp;
 mod stream;
 pub mod team;

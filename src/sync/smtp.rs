@@ -1,44 +1,140 @@
-//! Sending (issue "Replies"): for now the transport choice, so `doctor` can
-//! check reachability and demo mode writes to a file outbox.
+//! Sending over SMTP with lettre: implicit TLS by default, plaintext only to
+//! loopback (tests, local bridges). STARTTLS is refused for sending:
+//! lettre 0.11.23 keeps plaintext a man-in-the-middle appends after the
+//! server's `220` to STARTTLS and reads it as the first replies over TLS
+//! (response injection), so a rejected message could look accepted.
 
-use crate::config::{self, Tls};
+use crate::config::{self, Secret, Tls};
+use lettre::Transport;
+use lettre::address::Envelope;
 use lettre::transport::smtp::SmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls as LettreTls, TlsParameters};
+
+/// Why a send did not go through, by what the agent or the outbox should do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Try again later: the server is unreachable or answered 4xx.
+    #[error("{0}")]
+    Transient(String),
+    /// The server refused the message (5xx): retrying the same won't help.
+    #[error("{0}")]
+    Permanent(String),
+    /// The configuration needs a fix (credentials, certificate, TLS mode).
+    #[error("{0}")]
+    NeedsFix(String),
+}
+
+/// Why STARTTLS is refused, for errors and `doctor`.
+pub const STARTTLS_REFUSED: &str = "smtp.tls = \"starttls\" is refused for sending: lettre 0.11.23 reads \
+     replies injected before the TLS handshake (response injection), so a rejected message could \
+     look sent. Use implicit TLS (tls = \"implicit\", usually port 465), which RFC 8314 recommends.";
+
+fn clean(e: &dyn std::fmt::Display) -> String {
+    crate::mail::sanitize::line(&e.to_string()).into_owned()
+}
+
+fn tls_params(cfg: &config::Smtp) -> Result<TlsParameters, SendError> {
+    let mut tls = TlsParameters::builder(cfg.host.clone());
+    if let Some(ca) = &cfg.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| {
+            SendError::NeedsFix(format!("cannot read smtp.ca_file {}: {e}", ca.display()))
+        })?;
+        let cert = lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(|e| {
+            SendError::NeedsFix(format!(
+                "smtp.ca_file {} is not a PEM certificate: {}",
+                ca.display(),
+                clean(&e)
+            ))
+        })?;
+        tls = tls.add_root_certificate(cert);
+    }
+    tls.build()
+        .map_err(|e| SendError::NeedsFix(format!("smtp TLS setup: {}", clean(&e))))
+}
+
+fn transport(cfg: &config::Smtp, password: Option<Secret>) -> Result<SmtpTransport, SendError> {
+    let b = match cfg.tls {
+        Tls::Implicit => SmtpTransport::builder_dangerous(&cfg.host)
+            .port(cfg.port)
+            .tls(LettreTls::Wrapper(tls_params(cfg)?)),
+        Tls::Starttls => return Err(SendError::NeedsFix(STARTTLS_REFUSED.into())),
+        Tls::None => SmtpTransport::builder_dangerous(&cfg.host).port(cfg.port),
+    };
+    let b = match (&cfg.user, password) {
+        (Some(u), Some(p)) => b.credentials(Credentials::new(u.clone(), p.expose().to_string())),
+        _ => b,
+    };
+    Ok(b.timeout(Some(std::time::Duration::from_secs(30))).build())
+}
+
+/// The password for SMTP AUTH, from `smtp.password_command`.
+pub fn password(cfg: &config::Smtp) -> Result<Option<Secret>, SendError> {
+    match &cfg.password_command {
+        Some(c) => config::run_secret_command("smtp.password_command", c)
+            .map(Some)
+            .map_err(|e| SendError::NeedsFix(format!("{e:#}"))),
+        None => Ok(None),
+    }
+}
+
+/// Sends `raw` to `rcpt`. The bytes must come from `mail::compose::build`.
+pub fn send(
+    cfg: &config::Smtp,
+    password: Option<Secret>,
+    mail_from: &str,
+    rcpt: &[String],
+    raw: &[u8],
+) -> Result<String, SendError> {
+    if !crate::domain::compose::is_crlf_clean(raw) {
+        return Err(SendError::Permanent(
+            "refusing to send bytes with a bare CR or LF".into(),
+        ));
+    }
+    let from = mail_from
+        .parse()
+        .map_err(|e| SendError::NeedsFix(format!("sender {mail_from:?}: {e}")))?;
+    let to = rcpt
+        .iter()
+        .map(|r| {
+            r.parse()
+                .map_err(|e| SendError::Permanent(format!("recipient {r:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = Envelope::new(Some(from), to)
+        .map_err(|e| SendError::Permanent(format!("envelope: {}", clean(&e))))?;
+    let t = transport(cfg, password)?;
+    match t.send_raw(&envelope, raw) {
+        Ok(resp) => Ok(clean(&resp.message().collect::<Vec<_>>().join(" "))),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let text = clean(e);
+    let code = e.status().map(|c| c.to_string());
+    if e.is_tls() {
+        return SendError::NeedsFix(format!(
+            "TLS with the SMTP server failed (check smtp.host, smtp.ca_file): {text}"
+        ));
+    }
+    if matches!(code.as_deref(), Some("535" | "534" | "530" | "538")) {
+        return SendError::NeedsFix(format!(
+            "the SMTP server refused the login (check smtp.user and smtp.password_command): {text}"
+        ));
+    }
+    if e.is_permanent() {
+        return SendError::Permanent(text);
+    }
+    SendError::Transient(text)
+}
 
 /// Checks that the SMTP server answers (no login, nothing sent).
 pub fn check_reachable(cfg: &config::Smtp) -> anyhow::Result<()> {
-    let clean =
-        |e: &dyn std::fmt::Display| crate::mail::sanitize::line(&e.to_string()).into_owned();
-    let mut tls = TlsParameters::builder(cfg.host.clone());
-    if let Some(ca) = &cfg.ca_file {
-        let pem = std::fs::read(ca)
-            .map_err(|e| anyhow::anyhow!("cannot read smtp.ca_file {}: {e}", ca.display()))?;
-        tls = tls.add_root_certificate(
-            lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(|e| {
-                anyhow::anyhow!(
-                    "smtp.ca_file {} is not a PEM certificate: {}",
-                    ca.display(),
-                    clean(&e)
-                )
-            })?,
-        );
+    if cfg.tls == Tls::Starttls {
+        anyhow::bail!("{STARTTLS_REFUSED}");
     }
-    let tls = tls
-        .build()
-        .map_err(|e| anyhow::anyhow!("smtp TLS setup: {}", clean(&e)))?;
-    let t = match cfg.tls {
-        Tls::Implicit => SmtpTransport::builder_dangerous(&cfg.host)
-            .port(cfg.port)
-            .tls(LettreTls::Wrapper(tls)),
-        // lettre 0.11.23's STARTTLS is open to response injection; only checked
-        // for reachability here, never used to send (see the Replies issue).
-        Tls::Starttls => SmtpTransport::builder_dangerous(&cfg.host)
-            .port(cfg.port)
-            .tls(LettreTls::Required(tls)),
-        Tls::None => SmtpTransport::builder_dangerous(&cfg.host).port(cfg.port),
-    }
-    .timeout(Some(std::time::Duration::from_secs(15)))
-    .build();
+    let t = transport(cfg, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     match t.test_connection() {
         Ok(true) => Ok(()),
         Ok(false) => anyhow::bail!("smtp server {}:{} did not answer NOOP", cfg.host, cfg.port),

@@ -33,6 +33,8 @@ pub enum Request {
     Push,
     /// Fetch the bodies of this conversation first.
     Open(String),
+    /// A message was queued in the outbox: send it.
+    Send,
     Stop,
 }
 
@@ -171,8 +173,12 @@ fn session(
         progress: &progress,
     };
     let team = engine::TeamLog::resolve(conn, cfg)?;
+    for line in super::outbox::recover(store, cfg, team.key.as_ref(), Some((conn, &team.sent)))? {
+        notify(Notice::Error(line));
+    }
     loop {
         let (report, _) = engine::pass(conn, store, cfg, &team, &ctx, false)?;
+        send(conn, store, cfg, &team, notify)?;
         notify(Notice::StoreChanged);
         notify(Notice::State(summary(&report)));
         // Bodies in the background, a batch at a time, answering requests between batches.
@@ -182,6 +188,7 @@ fn session(
                 Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                 Ok(Request::SyncNow) => break,
                 Ok(Request::Push) => push(conn, store, &team, notify)?,
+                Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
                 Err(mpsc::TryRecvError::Empty) => {
                     let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
                     if n > 0 {
@@ -189,10 +196,16 @@ fn session(
                         continue;
                     }
                     notify(Notice::State(summary(&report)));
-                    match rx.recv_timeout(Duration::from_secs(300)) {
+                    // Wake for the next outbox retry, or every 5 minutes.
+                    let wait = store
+                        .next_outbox_due()?
+                        .map(|t| (t - chrono::Utc::now().timestamp()).clamp(1, 300) as u64)
+                        .unwrap_or(300);
+                    match rx.recv_timeout(Duration::from_secs(wait)) {
                         Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
                         Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                         Ok(Request::Push) => push(conn, store, &team, notify)?,
+                        Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
                         Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
                     }
                 }
@@ -208,11 +221,37 @@ fn push(
     team: &engine::TeamLog,
     notify: &Notify,
 ) -> anyhow::Result<()> {
-    engine::replay_pending(conn, store, &team.folder)?;
+    engine::replay_pending(conn, store, team)?;
     if let Some(key) = &team.key {
         super::team::sync_log(conn, store, &team.folder, key)?;
     }
     notify(Notice::StoreChanged);
+    Ok(())
+}
+
+/// Sends what is due in the outbox, then files the copies and events.
+fn send(
+    conn: &mut super::imap::Connection,
+    store: &mut Store,
+    cfg: &Config,
+    team: &engine::TeamLog,
+    notify: &Notify,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let r = super::outbox::flush(
+        store,
+        cfg,
+        team.key.as_ref(),
+        super::outbox::Transport::Smtp,
+        now,
+    )?;
+    for p in r.problems {
+        notify(Notice::Error(p));
+    }
+    if r.sent > 0 {
+        notify(Notice::State(format!("sent {}", r.sent)));
+        push(conn, store, team, notify)?;
+    }
     Ok(())
 }
 

@@ -205,6 +205,7 @@ impl App {
             EventKind::Note { .. } => {
                 bail!("a note cannot be undone; add another note to correct it")
             }
+            other => bail!("{} cannot be undone", other.name()),
         };
         // Act on the conversation the undone act was on, wherever the cursor is now.
         self.undo_target = Some(conv);

@@ -21,6 +21,10 @@ pub struct SmtpOptions {
     pub tls: bool,
     pub auth: Option<(String, String)>,
     pub reject: Option<String>,
+    /// Listen on this port (to bring a server "back" where it was).
+    pub port: Option<u16>,
+    /// Use this certificate and key (to come back with the same one).
+    pub cert: Option<(PathBuf, PathBuf)>,
 }
 
 impl Smtp {
@@ -41,10 +45,12 @@ impl Smtp {
             .tempdir()
             .unwrap();
         let maildir = dir.path().join("mail");
-        let cert = opts.tls.then(|| make_cert(dir.path()));
+        let cert = opts
+            .tls
+            .then(|| opts.cert.clone().unwrap_or_else(|| make_cert(dir.path())));
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtpd.py");
         for _ in 0..5 {
-            let port = free_port();
+            let port = opts.port.unwrap_or_else(free_port);
             let mut cmd = Command::new(&python);
             cmd.arg(script)
                 .arg("--port")

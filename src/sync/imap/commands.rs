@@ -196,6 +196,24 @@ impl Connection {
         Ok(v)
     }
 
+    /// Whether `mailbox` holds a message with this Message-ID (selects it).
+    pub fn search_message_id(
+        &mut self,
+        mailbox: &str,
+        message_id: &str,
+    ) -> Result<bool, ImapError> {
+        if !self.mailbox_exists(mailbox)? {
+            return Ok(false);
+        }
+        self.select(mailbox, None)?;
+        let id = crate::domain::thread::normalize_message_id(message_id).unwrap_or_default();
+        let q = quote(&format!("<{id}>"))?;
+        Ok(!self
+            .raw("UID SEARCH", &format!("UID SEARCH HEADER Message-ID {q}"))?
+            .search
+            .is_empty())
+    }
+
     /// `UID STORE uids +FLAGS.SILENT (flags)` (or `-FLAGS` when `add` is false).
     pub fn store_flags(&mut self, uids: &str, add: bool, flags: &str) -> Result<(), ImapError> {
         let sign = if add { '+' } else { '-' };

@@ -1,0 +1,292 @@
+//! Replies as data: a draft, how a reply is addressed, subjected, quoted and
+//! threaded. Pure; the message itself is built in `mail::compose`.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftKind {
+    Reply,
+    ReplyAll,
+    Forward,
+    New,
+}
+
+/// Where a draft stands locally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftState {
+    Editing,
+    /// Handed to the outbox (see the outbox row for delivery).
+    Queued,
+    Discarded,
+}
+
+/// A reply (or new message) being written. Saved to SQLite on every change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub id: String,
+    pub conversation: Option<String>,
+    pub kind: DraftKind,
+    pub author: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub attachments: Vec<PathBuf>,
+    /// Fixed when the draft starts: a retried send is the same message.
+    pub message_id: String,
+    /// The last revision shared for review (0: never).
+    pub revision: u32,
+    /// Hash of what was last shared, to tell an edit after review.
+    pub shared_hash: Option<String>,
+    /// The conversation as it stood when the draft began (collision guard):
+    /// the highest message row and event sequence then.
+    pub baseline: (i64, i64),
+    pub state: DraftState,
+    pub started_at: i64,
+    pub updated_at: i64,
+}
+
+impl Draft {
+    /// The content a reviewer approves: addressing, subject and body.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.to.join(","),
+            self.cc.join(","),
+            self.subject.clone(),
+            self.body.clone(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// True when the draft differs from what was last shared for review.
+    pub fn edited_since_shared(&self) -> bool {
+        self.shared_hash.as_deref() != Some(self.content_hash().as_str())
+    }
+}
+
+/// `Re: subject` without stacking prefixes (Re: Re: AW: …).
+pub fn reply_subject(subject: &str) -> String {
+    format!("Re: {}", super::thread::base_subject(subject))
+}
+
+/// `Fwd: subject`.
+pub fn forward_subject(subject: &str) -> String {
+    format!("Fwd: {}", super::thread::base_subject(subject))
+}
+
+/// References for a reply: the parent's References, then the parent itself,
+/// trimmed to the root plus the last ten (RFC 5322 3.6.4 allows trimming).
+pub fn reply_references(parent_refs: &[String], parent_id: &str) -> Vec<String> {
+    let mut v: Vec<String> = parent_refs.to_vec();
+    if !parent_id.is_empty() && !v.iter().any(|r| r == parent_id) {
+        v.push(parent_id.to_string());
+    }
+    if v.len() > 11 {
+        let tail = v.split_off(v.len() - 10);
+        v.truncate(1);
+        v.extend(tail);
+    }
+    v
+}
+
+/// The quoted previous message: an attribution line, then `> ` lines.
+pub fn quote(text: &str, who: &str, date: &str) -> String {
+    let mut out = format!("On {date}, {who} wrote:\n");
+    for line in text.trim_end().lines() {
+        if line.is_empty() {
+            out.push_str(">\n");
+        } else if line.starts_with('>') {
+            out.push('>');
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            out.push_str("> ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Every line break as CRLF (bare CR, bare LF and CRLF alike): what reaches
+/// the SMTP layer never has a bare CR or LF (RUSTSEC-2026-0561).
+pub fn normalize_crlf(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 32);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// True when every CR is followed by LF and every LF preceded by CR.
+pub fn is_crlf_clean(b: &[u8]) -> bool {
+    b.iter().enumerate().all(|(i, &c)| match c {
+        b'\r' => b.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && b[i - 1] == b'\r',
+        _ => true,
+    })
+}
+
+/// The From display name: "Agent Name at Example Support" by default.
+pub fn from_name(format: &str, agent: &str, team: &str) -> String {
+    format.replace("{agent}", agent).replace("{team}", team)
+}
+
+/// The body a reply starts with: the agent's text area, signatures, quote.
+pub fn initial_body(signatures: &[&str], quoted: Option<&str>) -> String {
+    let mut body = String::from("\n\n");
+    let sigs: Vec<&str> = signatures
+        .iter()
+        .map(|s| s.trim_end())
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    if !sigs.is_empty() {
+        body.push_str("-- \n");
+        body.push_str(&sigs.join("\n"));
+        body.push('\n');
+    }
+    if let Some(q) = quoted {
+        body.push('\n');
+        body.push_str(q);
+    }
+    body
+}
+
+/// A line diff (longest common subsequence) of two revisions: each line
+/// with ' ', '-' or '+'.
+pub fn diff_lines(old: &str, new: &str) -> Vec<(char, String)> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            out.push((' ', a[i].to_string()));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(('+', b[j].to_string()));
+            j += 1;
+        } else {
+            out.push(('-', a[i].to_string()));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_do_not_stack() {
+        assert_eq!(reply_subject("Re: RE: Refund"), "Re: Refund");
+        assert_eq!(reply_subject("Refund"), "Re: Refund");
+        assert_eq!(forward_subject("Re: Refund"), "Fwd: Refund");
+    }
+
+    #[test]
+    fn references_append_parent_and_trim() {
+        assert_eq!(reply_references(&[], "<a@x>"), vec!["<a@x>"]);
+        let refs: Vec<String> = (0..20).map(|i| format!("<{i}@x>")).collect();
+        let r = reply_references(&refs, "<p@x>");
+        assert_eq!(r.len(), 11);
+        assert_eq!(r[0], "<0@x>");
+        assert_eq!(r.last().unwrap(), "<p@x>");
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(
+            quote("hi\n\n> old\nbye\n", "Ann", "Mon"),
+            "On Mon, Ann wrote:\n> hi\n>\n>> old\n> bye\n"
+        );
+    }
+
+    #[test]
+    fn crlf_normalization() {
+        assert_eq!(normalize_crlf("a\nb\rc\r\nd"), "a\r\nb\r\nc\r\nd");
+        assert!(is_crlf_clean(normalize_crlf("x\n.\ny\r").as_bytes()));
+        assert!(!is_crlf_clean(b"a\n.\r\n"));
+        assert!(!is_crlf_clean(b"a\r.\r\n"));
+    }
+
+    #[test]
+    fn diff_marks_changes() {
+        let d = diff_lines("a\nb\nc", "a\nB\nc\nd");
+        assert_eq!(
+            d,
+            vec![
+                (' ', "a".into()),
+                ('+', "B".into()),
+                ('-', "b".into()),
+                (' ', "c".into()),
+                ('+', "d".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_tracks_edits() {
+        let mut d = Draft {
+            id: "d".into(),
+            conversation: None,
+            kind: DraftKind::New,
+            author: "a".into(),
+            to: vec!["c@x".into()],
+            cc: vec![],
+            subject: "s".into(),
+            body: "b".into(),
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+            message_id: "<m@x>".into(),
+            revision: 0,
+            shared_hash: None,
+            baseline: (0, 0),
+            state: DraftState::Editing,
+            started_at: 0,
+            updated_at: 0,
+        };
+        assert!(d.edited_since_shared());
+        d.shared_hash = Some(d.content_hash());
+        assert!(!d.edited_since_shared());
+        d.body.push('!');
+        assert!(d.edited_since_shared());
+    }
+}

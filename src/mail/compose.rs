@@ -1,0 +1,186 @@
+//! Builds the outgoing message of a draft with lettre's builder. The body
+//! is normalized to CRLF first and the result is checked to hold no bare CR
+//! or LF (RUSTSEC-2026-0561: lettre 0.11.23 dot-stuffs only after CRLF).
+
+use crate::domain::compose::{Draft, is_crlf_clean, normalize_crlf};
+use anyhow::{Context, Result, bail};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
+
+/// A message ready for the outbox.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub raw: Vec<u8>,
+    pub mail_from: String,
+    pub rcpt: Vec<String>,
+}
+
+fn mailbox(s: &str, field: &str) -> Result<Mailbox> {
+    s.trim()
+        .parse::<Mailbox>()
+        .map_err(|e| anyhow::anyhow!("{field}: {:?} is not an address ({e})", s.trim()))
+}
+
+fn bracketed(id: &str) -> String {
+    format!(
+        "<{}>",
+        id.trim().trim_start_matches('<').trim_end_matches('>')
+    )
+}
+
+fn content_type(path: &std::path::Path) -> ContentType {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let t = match ext.as_str() {
+        "txt" | "log" | "md" => "text/plain",
+        "csv" => "text/csv",
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "zip" => "application/zip",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    };
+    ContentType::parse(t).unwrap_or(ContentType::TEXT_PLAIN)
+}
+
+/// The message for `draft`, from the team address under `from_name`, dated `date`.
+pub fn build(
+    draft: &Draft,
+    from_name: &str,
+    team_address: &str,
+    date: std::time::SystemTime,
+) -> Result<Outgoing> {
+    if draft.to.is_empty() {
+        bail!("the draft has no recipient (To is empty)");
+    }
+    let from = Mailbox::new(
+        Some(crate::mail::sanitize::line(from_name).into_owned()),
+        team_address
+            .parse()
+            .with_context(|| format!("team.address {team_address:?} is not an address"))?,
+    );
+    let mut b = Message::builder()
+        .from(from.clone())
+        .subject(crate::mail::sanitize::line(&draft.subject).into_owned())
+        .message_id(Some(bracketed(&draft.message_id)))
+        .date(date)
+        .user_agent(format!("replypad {}", env!("CARGO_PKG_VERSION")));
+    let mut rcpt = Vec::new();
+    for t in &draft.to {
+        let m = mailbox(t, "To")?;
+        rcpt.push(m.email.to_string());
+        b = b.to(m);
+    }
+    for c in &draft.cc {
+        let m = mailbox(c, "Cc")?;
+        rcpt.push(m.email.to_string());
+        b = b.cc(m);
+    }
+    if let Some(p) = &draft.in_reply_to {
+        b = b.in_reply_to(bracketed(p));
+    }
+    if !draft.references.is_empty() {
+        let refs: Vec<String> = draft.references.iter().map(|r| bracketed(r)).collect();
+        b = b.references(refs.join(" "));
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(normalize_crlf(&draft.body));
+    let msg = if draft.attachments.is_empty() {
+        b.singlepart(text)
+    } else {
+        let mut mp = MultiPart::mixed().singlepart(text);
+        for path in &draft.attachments {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read attachment {}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| crate::mail::sanitize::filename(&n.to_string_lossy()))
+                .unwrap_or_else(|| "attachment".into());
+            mp = mp.singlepart(Attachment::new(name).body(bytes, content_type(path)));
+        }
+        b.multipart(mp)
+    }
+    .context("cannot build the message")?;
+    let raw = msg.formatted();
+    if !is_crlf_clean(&raw) {
+        bail!("refusing to send: the built message holds a bare CR or LF");
+    }
+    rcpt.sort();
+    rcpt.dedup();
+    Ok(Outgoing {
+        raw,
+        mail_from: team_address.to_string(),
+        rcpt,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::compose::{DraftKind, DraftState};
+
+    fn draft(body: &str) -> Draft {
+        Draft {
+            id: "d".into(),
+            conversation: Some("c".into()),
+            kind: DraftKind::Reply,
+            author: "ann@example.com".into(),
+            to: vec!["Kim Lee <kim@customer.test>".into()],
+            cc: vec!["boss@customer.test".into()],
+            subject: "Re: Refund\r\nBcc: evil@x".into(),
+            body: body.into(),
+            in_reply_to: Some("orig@customer.test".into()),
+            references: vec!["root@customer.test".into(), "orig@customer.test".into()],
+            attachments: vec![],
+            message_id: "abc@example.com".into(),
+            revision: 0,
+            shared_hash: None,
+            baseline: (0, 0),
+            state: DraftState::Editing,
+            started_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn threading_headers_and_crlf() {
+        let out = build(
+            &draft("Hi Kim,\n.\nbare\rcr\n"),
+            "Ann at Support",
+            "support@example.com",
+            std::time::SystemTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        let s = String::from_utf8(out.raw).unwrap();
+        assert!(s.contains("Message-ID: <abc@example.com>\r\n"), "{s}");
+        assert!(s.contains("In-Reply-To: <orig@customer.test>\r\n"), "{s}");
+        assert!(
+            s.contains("References: <root@customer.test> <orig@customer.test>\r\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("From: \"Ann at Support\" <support@example.com>"),
+            "{s}"
+        );
+        assert!(
+            !s.contains("\r\nBcc:"),
+            "a CRLF in the subject cannot add a header: {s}"
+        );
+        assert!(is_crlf_clean(s.as_bytes()));
+        assert_eq!(out.rcpt, vec!["boss@customer.test", "kim@customer.test"]);
+    }
+
+    #[test]
+    fn bad_address_is_a_clear_error() {
+        let mut d = draft("x");
+        d.to = vec!["not an address".into()];
+        let e = build(&d, "A", "support@example.com", std::time::SystemTime::now()).unwrap_err();
+        assert!(e.to_string().contains("To:"), "{e}");
+    }
+}

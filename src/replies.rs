@@ -1,0 +1,401 @@
+//! Replies as acts, shared by the TUI and the CLI: start a draft from a
+//! conversation, share it for review, give a verdict, check and queue a
+//! send. Everything commits to SQLite first; the worker (or the CLI) pushes
+//! events and works the outbox afterwards. No terminal, no network here.
+
+use crate::config::{Config, Secret};
+use crate::domain::compose::{self, Draft, DraftKind, DraftState};
+use crate::domain::events::{Event, EventKind, new_event_id};
+use crate::domain::review::{DraftCopy, Sender, SharedDraft};
+use crate::mail::team_event;
+use crate::store::{NewOutgoing, Store};
+use anyhow::{Context, Result, bail};
+
+/// The acting agent: config and the team key (None: team state is off).
+pub struct Agent<'a> {
+    pub cfg: &'a Config,
+    pub key: Option<&'a Secret>,
+}
+
+/// Why a send cannot go now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// Team policy requires an approval this draft does not have.
+    NeedsReview(String),
+    /// The conversation changed since the draft began.
+    Collision(Vec<String>),
+    /// The draft itself is not sendable (empty recipient, template fields …).
+    Invalid(String),
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blocked::NeedsReview(s) | Blocked::Invalid(s) => f.write_str(s),
+            Blocked::Collision(v) => {
+                writeln!(f, "the conversation changed since this draft began:")?;
+                for c in v {
+                    writeln!(f, "  - {}", crate::mail::sanitize::line(c))?;
+                }
+                write!(f, "send anyway, or revise the draft")
+            }
+        }
+    }
+}
+
+fn domain_of(addr: &str) -> &str {
+    addr.rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("replypad.invalid")
+}
+
+impl Agent<'_> {
+    fn me(&self) -> &str {
+        &self.cfg.identity.email
+    }
+
+    fn key(&self) -> Result<&Secret> {
+        self.key
+            .context("team state is off (no team.key_command): drafts cannot be shared for review")
+    }
+
+    fn event(&self, conversation: &str, kind: EventKind) -> (Event, Vec<u8>, bool) {
+        let e = Event {
+            id: new_event_id(),
+            conversation: conversation.to_string(),
+            agent: self.me().to_string(),
+            at: chrono::Utc::now().timestamp(),
+            kind,
+        };
+        match self.key {
+            Some(k) => {
+                let raw = team_event::encode(&e, k, &self.cfg.team.address);
+                (e, raw, true)
+            }
+            None => (e, Vec::new(), false),
+        }
+    }
+
+    fn record(&self, store: &mut Store, conversation: &str, kind: EventKind) -> Result<Event> {
+        let (e, raw, signed) = self.event(conversation, kind);
+        if signed {
+            store.record_local_event(&e, &raw)?;
+        }
+        Ok(e)
+    }
+
+    /// A new draft replying to `conversation` (saved before it is returned).
+    pub fn start_reply(
+        &self,
+        store: &mut Store,
+        conversation: &str,
+        kind: DraftKind,
+    ) -> Result<Draft> {
+        let ctx = store
+            .reply_context(conversation)?
+            .context("the conversation has no message to reply to")?;
+        let team = self.cfg.team.address.to_ascii_lowercase();
+        let me = self.me().to_ascii_lowercase();
+        let not_us = |e: &str| {
+            let e = e.to_ascii_lowercase();
+            e != team && e != me
+        };
+        let mut to = vec![ctx.from.display()];
+        let mut cc = Vec::new();
+        if kind == DraftKind::ReplyAll {
+            for a in ctx.to.iter().chain(ctx.cc.iter()) {
+                if not_us(&a.email) && !a.email.eq_ignore_ascii_case(&ctx.from.email) {
+                    cc.push(a.display());
+                }
+            }
+        }
+        let when = chrono::DateTime::from_timestamp(ctx.date, 0)
+            .unwrap_or_default()
+            .format("%a, %d %b %Y %H:%M UTC")
+            .to_string();
+        let quoted = compose::quote(
+            &crate::mail::sanitize::text(&ctx.text),
+            &crate::mail::sanitize::line(&ctx.from.display()),
+            &when,
+        );
+        let (subject, in_reply_to, references, body) = if kind == DraftKind::Forward {
+            to.clear();
+            let fwd = format!(
+                "---------- Forwarded message ----------\nFrom: {}\nDate: {when}\nSubject: {}\n\n{}",
+                ctx.from.display(),
+                ctx.subject,
+                crate::mail::sanitize::text(&ctx.text)
+            );
+            (
+                compose::forward_subject(&ctx.subject),
+                None,
+                vec![],
+                self.body_with(Some(&fwd)),
+            )
+        } else {
+            (
+                compose::reply_subject(&ctx.subject),
+                Some(ctx.message_id.clone()),
+                compose::reply_references(&ctx.references, &ctx.message_id),
+                self.body_with(Some(&quoted)),
+            )
+        };
+        let now = chrono::Utc::now().timestamp();
+        let d = Draft {
+            id: new_event_id()[..12].to_string(),
+            conversation: Some(conversation.to_string()),
+            kind,
+            author: self.me().to_string(),
+            to: to
+                .iter()
+                .map(|s| crate::mail::sanitize::line(s).into_owned())
+                .collect(),
+            cc: cc
+                .iter()
+                .map(|s| crate::mail::sanitize::line(s).into_owned())
+                .collect(),
+            subject: crate::mail::sanitize::line(&subject).into_owned(),
+            body,
+            in_reply_to,
+            references,
+            attachments: vec![],
+            message_id: format!("{}@{}", new_event_id(), domain_of(&self.cfg.team.address)),
+            revision: 0,
+            shared_hash: None,
+            baseline: store.baseline(conversation)?,
+            state: DraftState::Editing,
+            started_at: now,
+            updated_at: now,
+        };
+        store.save_draft(&d)?;
+        Ok(d)
+    }
+
+    fn body_with(&self, quoted: Option<&str>) -> String {
+        compose::initial_body(
+            &[&self.cfg.identity.signature, &self.cfg.team.signature],
+            quoted,
+        )
+    }
+
+    /// "Someone is replying" on or off for this conversation (expires by itself after 15 min).
+    pub fn presence(&self, store: &mut Store, conversation: &str, on: bool) -> Result<()> {
+        let until = chrono::Utc::now().timestamp() + 15 * 60;
+        self.record(store, conversation, EventKind::Replying { on, until })?;
+        Ok(())
+    }
+
+    /// Shares the draft for review as a new revision; returns its number.
+    pub fn submit(
+        &self,
+        store: &mut Store,
+        draft: &mut Draft,
+        reviewer: Option<String>,
+    ) -> Result<u32> {
+        let key = self.key()?;
+        if !draft.edited_since_shared() {
+            bail!(
+                "revision {} is already shared and unchanged",
+                draft.revision
+            );
+        }
+        let shared = store.shared_drafts()?;
+        let last = shared
+            .get(&draft.id)
+            .map(|s| s.latest().revision)
+            .unwrap_or(0);
+        draft.revision = draft.revision.max(last) + 1;
+        let copy = DraftCopy {
+            draft: draft.id.clone(),
+            revision: draft.revision,
+            author: draft.author.clone(),
+            reviewer: reviewer.clone(),
+            to: draft.to.clone(),
+            cc: draft.cc.clone(),
+            subject: draft.subject.clone(),
+            body: draft.body.clone(),
+            message_id: draft.message_id.clone(),
+            in_reply_to: draft.in_reply_to.clone(),
+            references: draft.references.clone(),
+            hash: draft.content_hash(),
+        };
+        let conv = self.draft_conversation(draft);
+        let (e, raw, _) = self.event(&conv, EventKind::DraftSubmitted { copy });
+        let _ = key;
+        store.record_local_event(&e, &raw)?;
+        // A readable copy in Replypad/Drafts for other mail clients.
+        if let Ok(copy) = crate::mail::compose::build(
+            draft,
+            &self.from_name(),
+            &self.cfg.team.address,
+            std::time::SystemTime::now(),
+        ) {
+            store.queue_draft_copy(&copy.raw)?;
+        }
+        draft.shared_hash = Some(draft.content_hash());
+        draft.updated_at = chrono::Utc::now().timestamp();
+        store.save_draft(draft)?;
+        Ok(draft.revision)
+    }
+
+    fn draft_conversation(&self, d: &Draft) -> String {
+        d.conversation
+            .clone()
+            .unwrap_or_else(|| crate::domain::thread::conversation_id(&d.message_id))
+    }
+
+    pub fn from_name(&self) -> String {
+        compose::from_name(
+            &self.cfg.team.from_format,
+            &self.cfg.identity.name,
+            &self.cfg.team.name,
+        )
+    }
+
+    /// A reviewer's verdict on the latest revision of a shared draft.
+    pub fn review(
+        &self,
+        store: &mut Store,
+        draft: &str,
+        approved: bool,
+        comment: &str,
+    ) -> Result<SharedDraft> {
+        self.key()?;
+        let shared = find_shared(store, draft)?;
+        if shared.sent {
+            bail!("draft {} was sent already", shared.draft);
+        }
+        if approved && shared.author.eq_ignore_ascii_case(self.me()) {
+            bail!("you wrote this draft: a teammate has to approve it");
+        }
+        if !approved && comment.trim().is_empty() {
+            bail!("say what should change (a comment is required)");
+        }
+        let kind = EventKind::Review {
+            draft: shared.draft.clone(),
+            revision: shared.latest().revision,
+            approved,
+            comment: comment.trim().to_string(),
+        };
+        self.record(store, &shared.conversation, kind)?;
+        Ok(shared)
+    }
+
+    /// Checks whether `draft` may be sent now (policy, approval, collisions).
+    pub fn check_send(&self, store: &mut Store, draft: &Draft) -> Result<Option<Blocked>> {
+        if draft.to.is_empty() {
+            return Ok(Some(Blocked::Invalid("the draft has no recipient".into())));
+        }
+        let policy = &self.cfg.review;
+        if policy.requires_review(&draft.author) {
+            let shared = store.shared_drafts()?;
+            let approved = shared
+                .get(&draft.id)
+                .is_some_and(|s| s.approves(&draft.content_hash()));
+            if !approved {
+                let why = match shared.get(&draft.id) {
+                    None => {
+                        "review is required (config [review]): submit the draft for review first"
+                            .to_string()
+                    }
+                    Some(s) if draft.edited_since_shared() => format!(
+                        "review is required: the draft changed after revision {} was shared; submit it again",
+                        s.latest().revision
+                    ),
+                    Some(s) => format!(
+                        "review is required: revision {} is {}",
+                        s.latest().revision,
+                        s.state().as_str()
+                    ),
+                };
+                return Ok(Some(Blocked::NeedsReview(why)));
+            }
+            if policy.sender == Sender::Reviewer {
+                return Ok(Some(Blocked::NeedsReview(
+                    "approved drafts are sent by the reviewer (review.sender = \"reviewer\")"
+                        .into(),
+                )));
+            }
+        }
+        if let Some(conv) = &draft.conversation {
+            let changes = store.changes_since(conv, draft.baseline, self.me())?;
+            if !changes.is_empty() {
+                return Ok(Some(Blocked::Collision(changes)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Queues the draft for sending (after `check_send`, or when the agent
+    /// chose to send anyway). Returns the outbox row.
+    pub fn queue_send(&self, store: &mut Store, draft: &Draft) -> Result<i64> {
+        let out = crate::mail::compose::build(
+            draft,
+            &self.from_name(),
+            &self.cfg.team.address,
+            std::time::SystemTime::now(),
+        )?;
+        let id = store.queue_outgoing(&NewOutgoing {
+            draft: Some(draft),
+            conversation: draft.conversation.as_deref(),
+            message_id: &draft.message_id,
+            subject: &draft.subject,
+            raw: &out.raw,
+            mail_from: &out.mail_from,
+            rcpt: &out.rcpt,
+        })?;
+        if let Some(c) = &draft.conversation {
+            let _ = self.presence(store, c, false);
+        }
+        Ok(id)
+    }
+
+    /// The reviewer sends an approved draft (policy `sender = "reviewer"`).
+    pub fn reviewer_send(&self, store: &mut Store, draft: &str) -> Result<i64> {
+        let shared = find_shared(store, draft)?;
+        if shared.state() != crate::domain::review::ReviewState::Approved {
+            bail!(
+                "draft {} is {}, not approved",
+                shared.draft,
+                shared.state().as_str()
+            );
+        }
+        let c = shared.latest();
+        let now = chrono::Utc::now().timestamp();
+        let d = Draft {
+            id: c.draft.clone(),
+            conversation: Some(shared.conversation.clone()),
+            kind: DraftKind::Reply,
+            author: c.author.clone(),
+            to: c.to.clone(),
+            cc: c.cc.clone(),
+            subject: c.subject.clone(),
+            body: c.body.clone(),
+            in_reply_to: c.in_reply_to.clone(),
+            references: c.references.clone(),
+            attachments: vec![],
+            message_id: c.message_id.clone(),
+            revision: c.revision,
+            shared_hash: Some(c.hash.clone()),
+            baseline: (0, 0),
+            state: DraftState::Editing,
+            started_at: now,
+            updated_at: now,
+        };
+        self.queue_send(store, &d)
+    }
+}
+
+/// A shared draft by id or prefix.
+pub fn find_shared(store: &Store, draft: &str) -> Result<SharedDraft> {
+    let all = store.shared_drafts()?;
+    let hits: Vec<&SharedDraft> = all
+        .values()
+        .filter(|s| s.draft.starts_with(draft))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no draft {draft:?} in the review queue (sync first?)"),
+        _ => bail!("draft id {draft:?} is ambiguous"),
+    }
+}

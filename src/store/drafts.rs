@@ -1,0 +1,213 @@
+//! Drafts in the cache (autosaved), what a reply needs from the conversation,
+//! the collision guard's "what changed since", and the review queue.
+
+use super::Store;
+use crate::domain::compose::{Draft, DraftState};
+use crate::domain::events::{Event, EventKind};
+use crate::domain::review::{self, SharedDraft};
+use crate::domain::{Address, Attachment};
+use anyhow::{Result, bail};
+use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeMap;
+
+/// The message a reply answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyContext {
+    pub message_id: String,
+    pub references: Vec<String>,
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub subject: String,
+    pub date: i64,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}
+
+fn state_str(s: DraftState) -> &'static str {
+    match s {
+        DraftState::Editing => "editing",
+        DraftState::Queued => "queued",
+        DraftState::Discarded => "discarded",
+    }
+}
+
+impl Store {
+    /// Saves (inserts or replaces) a draft.
+    pub fn save_draft(&mut self, d: &Draft) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO drafts(id, conversation_id, state, payload, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET conversation_id = excluded.conversation_id,
+                   state = excluded.state, payload = excluded.payload, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                d.id,
+                d.conversation,
+                state_str(d.state),
+                serde_json::to_string(d)?,
+                d.updated_at
+            ])?;
+        Ok(())
+    }
+
+    /// A draft by id or unique id prefix.
+    pub fn draft(&self, prefix: &str) -> Result<Draft> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT payload FROM drafts WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2",
+        )?;
+        let esc = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let rows: Vec<String> = st
+            .query_map([esc], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.as_slice() {
+            [one] => Ok(serde_json::from_str(one)?),
+            [] => bail!("no draft {prefix:?} here (see `replypad drafts`)"),
+            _ => bail!("draft id {prefix:?} is ambiguous; give more characters"),
+        }
+    }
+
+    /// Drafts still being written, newest first.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT payload FROM drafts WHERE state = 'editing' ORDER BY updated_at DESC, id",
+        )?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+
+    /// The draft being written on a conversation, if any (to resume it).
+    pub fn draft_for(&self, conversation: &str) -> Result<Option<Draft>> {
+        let p: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT payload FROM drafts WHERE conversation_id = ?1 AND state = 'editing'
+                 ORDER BY updated_at DESC LIMIT 1",
+                [conversation],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match p {
+            Some(p) => Some(serde_json::from_str(&p)?),
+            None => None,
+        })
+    }
+
+    /// How the conversation stands now: (highest message row, highest event seq).
+    pub fn baseline(&self, conversation: &str) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1),
+                    (SELECT coalesce(max(seq), 0) FROM events)",
+            [conversation],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// What happened on a conversation since `baseline` that an agent about
+    /// to send should see: new mail, other agents' notes, replies, reassignment.
+    pub fn changes_since(
+        &mut self,
+        conversation: &str,
+        baseline: (i64, i64),
+        me: &str,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT from_name, from_email, from_team, subject FROM messages
+             WHERE conversation_id = ?1 AND id > ?2 ORDER BY date, id",
+        )?;
+        let rows = st.query_map(params![conversation, baseline.0], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for r in rows {
+            let (name, email, team, subject) = r?;
+            let who = Address::new(name.as_deref(), &email).display();
+            out.push(if team {
+                format!("a teammate replied: {subject}")
+            } else {
+                format!("new mail from {who}: {subject}")
+            });
+        }
+        let conv = conversation.to_string();
+        let mut st = self.conn.prepare_cached(
+            "SELECT payload FROM events WHERE seq > ?2 AND agent != ?3 AND (conversation = ?1
+                OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1))
+             ORDER BY uid IS NULL, uid, seq",
+        )?;
+        let rows = st.query_map(params![conv, baseline.1, me], |r| r.get::<_, String>(0))?;
+        for r in rows {
+            let Ok(e) = serde_json::from_str::<Event>(&r?) else {
+                continue;
+            };
+            match &e.kind {
+                EventKind::Note { text, .. } => {
+                    out.push(format!("note by {}: {}", e.agent, text.trim()))
+                }
+                EventKind::Assign { .. } | EventKind::Status { .. } | EventKind::Sent { .. } => {
+                    out.push(format!("{} by {}", e.kind.describe(), e.agent))
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The review queue: every draft shared for review, folded from the log.
+    pub fn shared_drafts(&self) -> Result<BTreeMap<String, SharedDraft>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT payload FROM events WHERE kind IN ('draft_submitted', 'review', 'sent')
+             ORDER BY uid IS NULL, uid, seq",
+        )?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut events = Vec::new();
+        for r in rows {
+            if let Ok(e) = serde_json::from_str::<Event>(&r?) {
+                events.push(e);
+            }
+        }
+        Ok(review::fold(&events))
+    }
+
+    /// The message a reply to `conversation` answers: the customer's latest,
+    /// else the latest of any.
+    pub fn reply_context(&self, conversation: &str) -> Result<Option<ReplyContext>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT message_id, refs, from_name, from_email, to_addrs, cc_addrs, subject, date,
+                        coalesce(text, ''), attachments
+                 FROM messages WHERE conversation_id = ?1 ORDER BY from_team, date DESC, id DESC LIMIT 1",
+                [conversation],
+                |r| {
+                    let name: Option<String> = r.get(2)?;
+                    let email: String = r.get(3)?;
+                    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+                    Ok(ReplyContext {
+                        message_id: r.get(0)?,
+                        references: serde_json::from_str(&json(1)?).unwrap_or_default(),
+                        from: Address::new(name.as_deref(), &email),
+                        to: serde_json::from_str(&json(4)?).unwrap_or_default(),
+                        cc: serde_json::from_str(&json(5)?).unwrap_or_default(),
+                        subject: r.get(6)?,
+                        date: r.get(7)?,
+                        text: r.get(8)?,
+                        attachments: serde_json::from_str(&json(9)?).unwrap_or_default(),
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+}

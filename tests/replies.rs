@@ -1,0 +1,438 @@
+//! Replies end to end against the test Dovecot and a real SMTP server
+//! (aiosmtpd): sending and threading, the review queue with two instances,
+//! a crash after the server accepted, an SMTP server down and one that
+//! refuses, a hostile STARTTLS server, and the collision guard.
+
+mod support;
+
+use replypad::config::Tls;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::dovecot::Dovecot;
+use support::smtp::{Smtp, SmtpOptions};
+use support::{account, message};
+
+const KEY: &str = "s3cret-team-key";
+
+struct Agent {
+    config: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+fn smtp_section(port: u16, tls: &str, ca: Option<&Path>) -> String {
+    let mut s = format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n");
+    if let Some(ca) = ca {
+        s += &format!("ca_file = {ca:?}\n");
+    }
+    s
+}
+
+fn agent(d: &Dovecot, name: &str, smtp: &str, review: &str) -> Agent {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("key_command = \"printf {KEY}\"\n{smtp}\n{review}");
+    let config = support::write_config(d, dir.path(), name, &extra);
+    Agent { config, dir }
+}
+
+impl Agent {
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        self.run_env(args, &[])
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out) = self.run(args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+
+    /// The id of the only conversation.
+    fn conversation(&self) -> String {
+        let t = self.json(&["threads", "--json"]);
+        assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+        t[0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// The id of the newest draft.
+    fn draft(&self) -> String {
+        let d = self.json(&["drafts", "list", "--json"]);
+        d[0]["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn seed(d: &Dovecot) {
+    let mut c =
+        replypad::sync::connect(&account(d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    c.append(
+        "INBOX",
+        &message(
+            "t1",
+            &[],
+            "Refund for order 1234",
+            "Please refund order 1234.",
+        ),
+        false,
+    )
+    .unwrap();
+}
+
+fn tls_smtp() -> Smtp {
+    Smtp::start(SmtpOptions {
+        tls: true,
+        ..Default::default()
+    })
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[test]
+fn a_reply_reaches_the_smtp_server_and_threads_into_the_conversation_once() {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let ana = agent(
+        &d,
+        "ana",
+        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
+        "",
+    );
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    let body = ana.file("reply.txt", "Hi,\n\nThe refund is on its way.\n.\nAna");
+    let out = ana.ok(&["reply", &conv, "--file", &body]);
+    assert!(out.contains("sent"), "{out}");
+
+    let got = smtp.received();
+    assert_eq!(got.len(), 1, "exactly one message reached the server");
+    let raw = String::from_utf8(got[0].clone()).unwrap();
+    assert_eq!(header(&raw, "In-Reply-To"), Some("<t1@shop.test>"), "{raw}");
+    assert_eq!(header(&raw, "References"), Some("<t1@shop.test>"), "{raw}");
+    assert_eq!(header(&raw, "Subject"), Some("Re: Refund for order 1234"));
+    assert_eq!(
+        header(&raw, "From"),
+        Some("\"ana at Support\" <support@example.com>")
+    );
+    assert!(
+        header(&raw, "To")
+            .unwrap()
+            .contains("customer-t1@shop.test")
+    );
+    assert!(
+        header(&raw, "X-Test-Rcpt-To")
+            .unwrap()
+            .contains("customer-t1@shop.test")
+    );
+    let mid = header(&raw, "Message-ID").unwrap().to_string();
+    assert!(raw.contains("> Please refund order 1234."), "quoted: {raw}");
+    assert!(
+        raw.contains("\r\n..\r\n") || raw.contains("\r\n.\r\nAna"),
+        "a lone dot survives: {raw}"
+    );
+
+    // On resync the reply is in Sent and in the conversation, once.
+    ana.ok(&["sync"]);
+    let show = ana.json(&["show", &conv, "--json"]);
+    let msgs = show["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2, "{show}");
+    assert_eq!(msgs[1]["from_team"], true);
+    assert_eq!(
+        format!("<{}>", msgs[1]["message_id"].as_str().unwrap()),
+        mid
+    );
+    ana.ok(&["sync"]);
+    assert_eq!(ana.conversation(), conv, "still one conversation");
+    let h = ana.json(&["history", &conv, "--json"]);
+    assert!(h.to_string().contains("\"sent\""), "a sent event: {h}");
+    let outbox = ana.json(&["outbox", "--json"]);
+    assert_eq!(outbox[0]["state"], "sent");
+}
+
+#[test]
+fn review_flow_with_two_instances() {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
+    let policy = "[review]\nrequired = \"everyone\"\n";
+    let (ana, bo) = (agent(&d, "ana", &s, policy), agent(&d, "bo", &s, policy));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let conv = ana.conversation();
+    let v1 = ana.file("v1.txt", "Refund done.");
+    ana.ok(&["reply", &conv, "--file", &v1, "--draft"]);
+    let draft = ana.draft();
+
+    // With review required, sending unapproved is refused.
+    let (code, out) = ana.run(&["drafts", "send", &draft]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("review is required"), "{out}");
+
+    ana.ok(&["drafts", "submit", &draft, "--reviewer", "bo"]);
+    bo.ok(&["sync"]);
+    let queue = bo.json(&["review", "list", "--json"]);
+    assert_eq!(queue[0]["draft"], draft.as_str(), "{queue}");
+    assert_eq!(queue[0]["state"], "waiting");
+    let shown = bo.ok(&["review", "show", &draft]);
+    assert!(
+        shown.contains("Please refund order 1234."),
+        "customer beside draft: {shown}"
+    );
+    let (code, out) = ana.run(&["review", "approve", &draft]);
+    assert_ne!(code, 0, "an author cannot approve their own draft: {out}");
+    bo.ok(&[
+        "review",
+        "request-changes",
+        &draft,
+        "--comment",
+        "Thank them and give the date",
+    ]);
+
+    ana.ok(&["sync"]);
+    let mine = ana.ok(&["drafts", "list"]);
+    assert!(
+        mine.contains("changes requested by bo@example.com: Thank them and give the date"),
+        "{mine}"
+    );
+    let (code, out) = ana.run(&["drafts", "send", &draft]);
+    assert_eq!(code, 3, "still not approved: {out}");
+    let v2 = ana.file(
+        "v2.txt",
+        "Thank you for your patience. The refund reaches you by Friday.\n",
+    );
+    ana.ok(&["drafts", "edit", &draft, "--file", &v2]);
+    ana.ok(&["drafts", "submit", &draft]);
+
+    bo.ok(&["sync"]);
+    let shown = bo.ok(&["review", "show", &draft]);
+    assert!(shown.contains("changes since revision 1"), "{shown}");
+    assert!(shown.contains("+ Thank you for your patience"), "{shown}");
+    bo.ok(&["review", "approve", &draft]);
+    assert!(
+        smtp.received().is_empty(),
+        "nothing sent before the author sends"
+    );
+
+    ana.ok(&["sync"]);
+    let out = ana.ok(&["drafts", "send", &draft]);
+    assert!(out.contains(": sent"), "{out}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 1);
+    let raw = String::from_utf8_lossy(&got[0]);
+    assert!(
+        raw.contains("reaches you by Friday"),
+        "the approved revision: {raw}"
+    );
+    bo.ok(&["sync"]);
+    assert_eq!(bo.json(&["review", "list", "--json"])[0]["state"], "sent");
+}
+
+#[test]
+fn a_crash_after_the_server_accepted_does_not_send_twice() {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let ana = agent(
+        &d,
+        "ana",
+        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
+        "",
+    );
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    let body = ana.file("r.txt", "On its way.");
+    let (code, out) = ana.run_env(
+        &["reply", &conv, "--file", &body],
+        &[("REPLYPAD_FAULT", "after-smtp-accept")],
+    );
+    assert_ne!(code, 0, "the fault hook aborts the process: {out}");
+    assert_eq!(smtp.received().len(), 1, "the server accepted it");
+
+    // Restart: the send is found interrupted, not repeated; the agent is told.
+    let out = ana.ok(&["outbox"]);
+    assert!(out.contains("delivery unknown"), "{out}");
+    ana.ok(&["sync"]);
+    ana.ok(&["outbox"]);
+    assert_eq!(smtp.received().len(), 1, "never sent a second time");
+    let rows = ana.json(&["outbox", "--json"]);
+    assert_eq!(rows[0]["state"], "unknown", "{rows}");
+    // The agent decides: forget it.
+    ana.ok(&["outbox", "forget", "1"]);
+    assert!(
+        ana.json(&["outbox", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn smtp_down_waits_in_the_outbox_and_a_5xx_is_shown_and_kept() {
+    let d = Dovecot::start();
+    seed(&d);
+    let cert_dir = tempfile::tempdir().unwrap();
+    let cert = support::make_cert(cert_dir.path());
+    let ca = cert.0.clone();
+    let smtp = Smtp::start(SmtpOptions {
+        tls: true,
+        cert: Some(cert.clone()),
+        ..Default::default()
+    });
+    let port = smtp.port;
+    drop(smtp); // the server goes down
+    let ana = agent(&d, "ana", &smtp_section(port, "implicit", Some(&ca)), "");
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    let body = ana.file("r.txt", "On its way.");
+    let (code, out) = ana.run(&["reply", &conv, "--file", &body]);
+    assert_eq!(code, 4, "not sent yet: {out}");
+    assert!(out.contains("waits in the outbox"), "{out}");
+    assert_eq!(ana.json(&["outbox", "--json"])[0]["state"], "queued");
+
+    // Back (same port, same certificate): `replypad outbox` sends it.
+    let back = Smtp::start(SmtpOptions {
+        tls: true,
+        port: Some(port),
+        cert: Some(cert.clone()),
+        ..Default::default()
+    });
+    let out = ana.ok(&["outbox"]);
+    assert!(out.contains("sent 1"), "{out}");
+    assert_eq!(back.received().len(), 1);
+    drop(back);
+
+    // A server that refuses with 5xx: the text is shown, the message kept.
+    let refusing = Smtp::start(SmtpOptions {
+        tls: true,
+        port: Some(port),
+        cert: Some(cert),
+        reject: Some("554 5.7.1 Rejected by policy".into()),
+        ..Default::default()
+    });
+    let body = ana.file("r2.txt", "And another thing.");
+    let (code, out) = ana.run(&["reply", &conv, "--file", &body]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("554") && out.contains("Rejected by policy"),
+        "{out}"
+    );
+    let rows = ana.json(&["outbox", "--json"]);
+    assert_eq!(rows[1]["state"], "failed", "{rows}");
+    assert!(refusing.received().is_empty());
+}
+
+/// A hostile server on 127.0.0.1: offers STARTTLS and injects plaintext
+/// replies after its 220 (the response-injection attack).
+fn hostile_starttls_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let datas = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = datas.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { return };
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            let _ = c.write_all(b"220 hostile ESMTP\r\n");
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let cmd = line.trim().to_ascii_uppercase();
+                let reply: &[u8] = if cmd.starts_with("EHLO") {
+                    b"250-hostile\r\n250 STARTTLS\r\n"
+                } else if cmd == "STARTTLS" {
+                    b"220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n"
+                } else if cmd == "DATA" {
+                    seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    b"354 go\r\n"
+                } else {
+                    b"250 ok\r\n"
+                };
+                let _ = c.write_all(reply);
+                line.clear();
+            }
+        }
+    });
+    (port, datas)
+}
+
+#[test]
+fn a_hostile_starttls_server_cannot_make_a_message_look_sent() {
+    let d = Dovecot::start();
+    seed(&d);
+    let (port, datas) = hostile_starttls_server();
+    let ana = agent(&d, "ana", &smtp_section(port, "starttls", None), "");
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    let body = ana.file("r.txt", "Hello");
+    let (code, out) = ana.run(&["reply", &conv, "--file", &body]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("not sent") && out.contains("response injection"),
+        "{out}"
+    );
+    let rows = ana.json(&["outbox", "--json"]);
+    assert_eq!(rows[0]["state"], "failed", "{rows}");
+    assert_eq!(datas.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(!ana.ok(&["history", &conv]).contains("replied"));
+}
+
+#[test]
+fn a_teammates_note_while_drafting_stops_the_send() {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
+    let (ana, bo) = (agent(&d, "ana", &s, ""), agent(&d, "bo", &s, ""));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let conv = ana.conversation();
+    let body = ana.file("r.txt", "Refund done.");
+    ana.ok(&["reply", &conv, "--file", &body, "--draft"]);
+    let draft = ana.draft();
+    bo.ok(&[
+        "note",
+        &conv,
+        "Careful: the customer called, refund already issued by phone",
+    ]);
+    ana.ok(&["sync"]);
+    let (code, out) = ana.run(&["drafts", "send", &draft]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("note by bo@example.com: Careful: the customer called"),
+        "{out}"
+    );
+    assert!(smtp.received().is_empty());
+    let out = ana.ok(&["drafts", "send", &draft, "--anyway"]);
+    assert!(out.contains(": sent"), "{out}");
+    assert_eq!(smtp.received().len(), 1);
+}
