@@ -74,9 +74,12 @@ fn human_output_is_sanitized_and_unknown_ids_are_clear() {
     let (code, _, err) = replypad(&["--demo", "show", "ffffffffffff"]);
     assert_eq!(code, 1);
     assert!(err.contains("no conversation ffffffffffff"), "{err}");
-    let (code, _, err) = replypad(&["--demo", "reply", "abcd", "--file", "x"]);
+    let (code, _, err) = replypad(&["--demo", "templates", "list"]);
     assert_eq!(code, 2, "not built yet: non-zero");
     assert!(err.contains("not built yet"), "{err}");
+    let (code, _, err) = replypad(&["--demo", "reply", "ffffffffffff", "--file", "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no conversation ffffffffffff"), "{err}");
 }
 
 #[test]

@@ -1,51 +1,16 @@
 //! The TUI driven through the real App: key sequences and snapshots of each
 //! pane and popup at 80x24 and 160x48 (ratatui TestBackend + insta).
 
-use ratatui::{Terminal, backend::TestBackend};
-use replypad::config::Config;
-use replypad::store::Store;
-use replypad::ui::app::{Context, Focus};
-use replypad::ui::format::Clock;
-use replypad::ui::keymap::Keymap;
-use replypad::ui::{App, panes};
-use std::collections::BTreeMap;
+#[path = "support/tui.rs"]
+mod tui_support;
 
-const NOW: i64 = 1_764_000_000;
+use ratatui::{Terminal, backend::TestBackend};
+use replypad::ui::app::Focus;
+use replypad::ui::{App, panes};
+use tui_support::render;
 
 fn app(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
-    let cfg = Config::demo();
-    let mut store = Store::open_in_memory().unwrap();
-    replypad::demo::load(&mut store, &cfg, NOW).unwrap();
-    let ctx = Context {
-        account: "support@example.com".into(),
-        me: "dana@example.com".into(),
-        demo_outbox: Some("/tmp/replypad-demo/outbox".into()),
-        label_colours: cfg.labels.clone(),
-        team_key: Some(replypad::config::Secret::new("demo")),
-        team_address: "support@example.com".into(),
-    };
-    let mut app = App::new(
-        store,
-        Keymap::load(&BTreeMap::new()).unwrap(),
-        ctx,
-        Clock::fixed(NOW),
-    )
-    .unwrap();
-    app.resize(width, height);
-    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
-}
-
-fn render(app: &mut App, term: &mut Terminal<TestBackend>) -> String {
-    term.draw(|f| panes::draw(app, f)).unwrap();
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    tui_support::app_with_outbox(width, height, "/tmp/replypad-demo/outbox".into())
 }
 
 #[test]
@@ -300,6 +265,8 @@ fn views_switch_by_key_and_the_sidebar_counts_them() {
     app.feed("gf");
     assert_eq!(app.list.total, 1);
     app.feed("]");
+    assert_eq!(app.view, replypad::domain::views::View::Drafts);
+    app.feed("]]");
     assert_eq!(
         app.view,
         replypad::domain::views::View::Label("billing".into())

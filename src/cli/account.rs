@@ -68,6 +68,7 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
                 .ok(),
         },
         team_address: acct.cfg.team.address.clone(),
+        cfg: acct.cfg.clone(),
     };
     let mut app = App::new(store, keymap, ctx, Clock::system())?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

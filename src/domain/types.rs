@@ -118,6 +118,8 @@ pub struct ConversationSummary {
     pub labels: Vec<String>,
     pub snippet: String,
     pub has_attachment: bool,
+    /// Another agent drafting a reply right now ("replying" presence, unexpired).
+    pub replying: Option<String>,
 }
 
 /// An attachment as listed in the reader (the bytes stay in the cache).

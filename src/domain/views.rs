@@ -14,6 +14,10 @@ pub enum View {
     Closed,
     Mentions,
     Following,
+    /// Conversations with a draft of mine being written.
+    Drafts,
+    /// Conversations with a draft waiting for review.
+    Review,
     Label(String),
     /// Search results (the query language of `domain::search`).
     Search(String),
@@ -21,7 +25,7 @@ pub enum View {
 
 impl View {
     /// The fixed views, in sidebar order (labels follow).
-    pub const FIXED: [View; 9] = [
+    pub const FIXED: [View; 11] = [
         View::All,
         View::Unassigned,
         View::Mine,
@@ -31,6 +35,8 @@ impl View {
         View::Closed,
         View::Mentions,
         View::Following,
+        View::Drafts,
+        View::Review,
     ];
 
     pub fn title(&self) -> String {
@@ -44,6 +50,8 @@ impl View {
             View::Closed => "Closed".into(),
             View::Mentions => "Mentions".into(),
             View::Following => "Following".into(),
+            View::Drafts => "Drafts".into(),
+            View::Review => "Review".into(),
             View::Label(l) => format!("#{l}"),
             View::Search(q) => format!("/{q}"),
         }

@@ -41,6 +41,21 @@ fn view_filter(view: &View) -> &'static str {
             "EXISTS (SELECT 1 FROM events e, json_each(e.payload, '$.mentions') m
                      WHERE e.conversation = c.id AND e.kind = 'note' AND m.value = ?4)"
         }
+        View::Drafts => {
+            "EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id AND d.state = 'editing')"
+        }
+        // The latest revision of a shared draft, with no verdict and not sent.
+        View::Review => {
+            "EXISTS (SELECT 1 FROM events s WHERE s.kind = 'draft_submitted' AND s.conversation = c.id
+               AND NOT EXISTS (SELECT 1 FROM events x WHERE x.kind = 'sent'
+                    AND json_extract(x.payload, '$.draft') = json_extract(s.payload, '$.copy.draft'))
+               AND NOT EXISTS (SELECT 1 FROM events v WHERE v.kind = 'review'
+                    AND json_extract(v.payload, '$.draft') = json_extract(s.payload, '$.copy.draft')
+                    AND json_extract(v.payload, '$.revision') >= json_extract(s.payload, '$.copy.revision'))
+               AND NOT EXISTS (SELECT 1 FROM events n WHERE n.kind = 'draft_submitted'
+                    AND json_extract(n.payload, '$.copy.draft') = json_extract(s.payload, '$.copy.draft')
+                    AND json_extract(n.payload, '$.copy.revision') > json_extract(s.payload, '$.copy.revision')))"
+        }
         View::Following => {
             "coalesce((SELECT json_extract(e.payload, '$.on') FROM events e
                        WHERE e.conversation = c.id AND e.kind = 'follow' AND e.agent = ?3
@@ -66,7 +81,8 @@ pub(super) const SUMMARY_COLUMNS: &str =
     c.unread_count, c.status, c.assignee,
     (SELECT json_group_array(label) FROM (SELECT label FROM conversation_labels l
         WHERE l.conversation_id = c.id ORDER BY label)),
-    c.snippet, c.has_attachment";
+    c.snippet, c.has_attachment,
+    CASE WHEN c.replying_until > CAST(strftime('%s', 'now') AS INTEGER) THEN c.replying END";
 
 pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let labels: String = r.get(9)?;
@@ -84,6 +100,7 @@ pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         labels: serde_json::from_str(&labels).unwrap_or_default(),
         snippet: r.get(10)?,
         has_attachment: r.get(11)?,
+        replying: r.get(12)?,
     })
 }
 

@@ -31,7 +31,7 @@ pub struct FlushReport {
 
 /// Seconds to wait before try `attempts` + 1: 30 s doubling to an hour.
 pub fn retry_delay(attempts: u32) -> i64 {
-    (30i64 << attempts.min(7).saturating_sub(1)).min(3600)
+    (30i64 << attempts.clamp(1, 8).saturating_sub(1)).min(3600)
 }
 
 fn sent_event(cfg: &Config, row: &OutboxRow) -> Event {

@@ -47,10 +47,17 @@ pub enum Action {
     ViewClosed,
     ViewMentions,
     ViewFollowing,
+    ViewDrafts,
+    ViewReview,
+    Reply,
+    ReplyAll,
+    Forward,
+    Approve,
+    RequestChanges,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 49] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -93,6 +100,13 @@ impl Action {
         Action::ViewClosed,
         Action::ViewMentions,
         Action::ViewFollowing,
+        Action::ViewDrafts,
+        Action::ViewReview,
+        Action::Reply,
+        Action::ReplyAll,
+        Action::Forward,
+        Action::Approve,
+        Action::RequestChanges,
     ];
 
     pub fn name(self) -> &'static str {
@@ -139,6 +153,13 @@ impl Action {
             Action::ViewClosed => "view_closed",
             Action::ViewMentions => "view_mentions",
             Action::ViewFollowing => "view_following",
+            Action::ViewDrafts => "view_drafts",
+            Action::ViewReview => "view_review",
+            Action::Reply => "reply",
+            Action::ReplyAll => "reply_all",
+            Action::Forward => "forward",
+            Action::Approve => "approve",
+            Action::RequestChanges => "request_changes",
         }
     }
 
@@ -161,6 +182,8 @@ impl Action {
             Action::ViewClosed => View::Closed,
             Action::ViewMentions => View::Mentions,
             Action::ViewFollowing => View::Following,
+            Action::ViewDrafts => View::Drafts,
+            Action::ViewReview => View::Review,
             _ => return None,
         })
     }

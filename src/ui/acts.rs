@@ -45,6 +45,9 @@ impl App {
             self.update(best.action);
             return Ok(());
         }
+        if kind == PromptKind::ReviewComment {
+            return self.review_current(false, text);
+        }
         if kind == PromptKind::Search {
             // Parse first: a bad query is an error line, the list stays.
             crate::domain::search::parse(text).map_err(|e| anyhow!("search: {e}"))?;
@@ -107,7 +110,9 @@ impl App {
                 text: text.to_string(),
                 mentions: mentions(text),
             },
-            PromptKind::Search | PromptKind::Palette => unreachable!("handled above"),
+            PromptKind::Search | PromptKind::Palette | PromptKind::ReviewComment => {
+                unreachable!("handled above")
+            }
         };
         self.act(kind)
     }

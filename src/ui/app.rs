@@ -25,6 +25,8 @@ pub struct Context {
     /// Signs team events; None when the config has no team.key_command.
     pub team_key: Option<crate::config::Secret>,
     pub team_address: String,
+    /// The account's configuration (identity, signatures, review policy).
+    pub cfg: crate::config::Config,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub struct ReaderPane {
     pub history: Option<Vec<crate::store::HistoryEntry>>,
     /// Lines in the last render (for scroll limits).
     pub rendered_lines: usize,
+    /// A draft shared for review on this conversation (read with the view).
+    pub review: Option<crate::domain::review::SharedDraft>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +102,10 @@ pub struct App {
     /// The sync worker, when running against a real account.
     pub worker: Option<crate::sync::worker::Worker>,
     pub should_quit: bool,
+    /// The reply being written, when the compose pane is open.
+    pub compose: Option<super::compose::Compose>,
+    /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
+    pub external_edit: bool,
     pending: Vec<Key>,
     size: Rect,
 }
@@ -135,6 +143,8 @@ impl App {
             sync_state: String::new(),
             worker: None,
             should_quit: false,
+            compose: None,
+            external_edit: false,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };
@@ -186,6 +196,7 @@ impl App {
             if r.history.is_some() {
                 r.history = Some(self.store.history(&r.view.id)?);
             }
+            r.review = shared_for(&self.store, &r.view.id)?;
         }
         Ok(())
     }
@@ -220,6 +231,11 @@ impl App {
                     self.report(r);
                 }
             }
+            return;
+        }
+        if self.compose.is_some() && self.help.is_none() {
+            let r = self.compose_key(ev);
+            self.report(r);
             return;
         }
         let key = Key::from(ev);
@@ -270,6 +286,17 @@ impl App {
             (_, Action::Undo) => self.undo_last()?,
             (_, Action::Palette) => self.open_prompt(super::prompt::PromptKind::Palette),
             (_, Action::ToggleRead) => self.toggle_read()?,
+            (_, Action::Reply) => self.start_compose(crate::domain::compose::DraftKind::Reply)?,
+            (_, Action::ReplyAll) => {
+                self.start_compose(crate::domain::compose::DraftKind::ReplyAll)?
+            }
+            (_, Action::Forward) => {
+                self.start_compose(crate::domain::compose::DraftKind::Forward)?
+            }
+            (_, Action::Approve) => self.review_current(true, "")?,
+            (_, Action::RequestChanges) => {
+                self.open_prompt(super::prompt::PromptKind::ReviewComment)
+            }
             (_, Action::FocusNext) => {
                 self.focus = match self.focus {
                     Focus::List if self.reader.is_some() => Focus::Reader,
@@ -383,6 +410,7 @@ impl App {
             show_quotes: false,
             history: None,
             rendered_lines: 0,
+            review: shared_for(&self.store, &id)?,
         });
         self.focus = Focus::Reader;
         Ok(())
@@ -463,6 +491,18 @@ impl App {
             self.handle_key(KeyEvent::new(key.code, key.mods));
         }
     }
+}
+
+/// The newest unsent draft shared for review on a conversation.
+pub(super) fn shared_for(
+    store: &Store,
+    conv: &str,
+) -> Result<Option<crate::domain::review::SharedDraft>> {
+    Ok(store
+        .shared_drafts()?
+        .into_values()
+        .filter(|s| s.conversation == conv && !s.sent)
+        .max_by_key(|s| s.latest().revision))
 }
 
 impl App {

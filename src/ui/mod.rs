@@ -4,6 +4,7 @@
 pub mod action;
 mod acts;
 pub mod app;
+pub mod compose;
 pub mod format;
 pub mod keymap;
 pub mod palette;

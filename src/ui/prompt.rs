@@ -13,6 +13,8 @@ pub enum PromptKind {
     Note,
     Search,
     Palette,
+    /// What should change in the draft under review.
+    ReviewComment,
 }
 
 impl PromptKind {
@@ -25,6 +27,7 @@ impl PromptKind {
             PromptKind::Note => "Internal note (@name mentions): ",
             PromptKind::Search => "/",
             PromptKind::Palette => ":",
+            PromptKind::ReviewComment => "Request changes (what should change): ",
         }
     }
 }

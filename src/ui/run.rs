@@ -65,6 +65,10 @@ async fn event_loop(
                     app.handle_key(k);
                     dirty = true;
                 }
+                Some(Ok(Event::Paste(text))) => {
+                    app.paste(&text);
+                    dirty = true;
+                }
                 Some(Ok(Event::Resize(w, h))) => {
                     app.resize(w, h);
                     terminal.clear()?;
@@ -84,9 +88,44 @@ async fn event_loop(
             }
             _ = sleep_until(last_draw + FRAME), if dirty => {}
         }
+        if app.external_edit {
+            app.external_edit = false;
+            // The input reader must not steal the editor's keys: stop it meanwhile.
+            drop(events);
+            let r = external_editor(terminal, &mut app);
+            app.report(r);
+            events = EventStream::new();
+            dirty = true;
+        }
         if app.should_quit {
             break;
         }
     }
     Ok(())
+}
+
+/// Hands the draft to `$VISUAL` / `$EDITOR` (default `vi`) in a private
+/// temp file, with the terminal restored meanwhile, and reads it back.
+fn external_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
+    let file = app.external_edit_file()?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    ratatui::restore();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file.path())
+        .status();
+    *terminal = ratatui::init();
+    terminal.clear()?;
+    match status {
+        Ok(s) if s.success() => {
+            let text = std::fs::read_to_string(file.path())?;
+            app.external_edit_done(&text)
+        }
+        Ok(s) => anyhow::bail!("the editor exited with {s}; the draft is unchanged"),
+        Err(e) => anyhow::bail!("cannot run the editor {editor:?}: {e}"),
+    }
 }

@@ -110,6 +110,23 @@ fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) 
         ),
         Span::styled(" ", base),
     ];
+    // "Someone is replying": another agent is drafting on this one.
+    let mut subject_w = subject_w;
+    if let Some(who) = c.replying.as_deref().filter(|w| *w != app.ctx.me) {
+        let mark = truncate(
+            &format!("✎{} ", sanitize::line(who.split('@').next().unwrap_or(who))),
+            subject_w / 2,
+        );
+        subject_w = subject_w.saturating_sub(mark.width());
+        spans.push(Span::styled(
+            mark,
+            if selected {
+                base
+            } else {
+                base.fg(Color::Magenta)
+            },
+        ));
+    }
     let subj_fit = truncate(&subject, subject_w);
     let rest = subject_w.saturating_sub(subj_fit.width());
     spans.push(Span::styled(subj_fit, bold));

@@ -2,6 +2,7 @@
 //! never change it except to record what they measured (rendered line count).
 //! Every untrusted string passes `mail::sanitize` before it becomes a Span.
 
+mod compose;
 mod help;
 mod list;
 mod reader;
@@ -33,7 +34,13 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         let [l, r] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(body);
         list::draw(app, frame, l);
-        reader::draw(app, frame, r);
+        if app.compose.is_some() {
+            compose::draw(app, frame, r);
+        } else {
+            reader::draw(app, frame, r);
+        }
+    } else if app.compose.is_some() {
+        compose::draw(app, frame, body);
     } else if app.focus == Focus::Reader && app.reader.is_some() {
         reader::draw(app, frame, body);
     } else {

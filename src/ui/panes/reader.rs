@@ -33,6 +33,10 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     if let Some(h) = &r.history {
         history_lines(h, inner.width as usize, &app.clock, &mut lines);
     }
+    // A draft under review comes first: it is what the reviewer is here for.
+    if let Some(d) = &r.review {
+        review_lines(d, inner.width as usize, &app.clock, &mut lines);
+    }
     lines.extend(render_lines(
         &r.view,
         inner.width as usize,
@@ -105,6 +109,76 @@ pub fn render_lines(
         note_lines(n, width, clock, &mut out);
     }
     out
+}
+
+/// A draft shared for review: the latest revision, what changed since the
+/// previous one, and the verdicts. Blue, so it is never mistaken for mail.
+fn review_lines(
+    d: &crate::domain::review::SharedDraft,
+    width: usize,
+    clock: &Clock,
+    out: &mut Vec<Line<'static>>,
+) {
+    let l = d.latest();
+    let bar = Style::new().fg(Color::White).bg(Color::Blue);
+    out.push(Line::styled(
+        format!(
+            " DRAFT FOR REVIEW  rev {} by {}  [{}]  v a approves · v c requests changes ",
+            l.revision,
+            sanitize::line(&d.author),
+            d.state().as_str()
+        ),
+        bar.add_modifier(Modifier::BOLD),
+    ));
+    out.push(Line::raw(format!(
+        "To: {}   Subject: {}",
+        sanitize::line(&l.to.join(", ")),
+        sanitize::line(&l.subject)
+    )));
+    for v in &d.verdicts {
+        let text = format!(
+            "rev {} {} by {}{} · {}",
+            v.revision,
+            if v.approved {
+                "approved"
+            } else {
+                "changes requested"
+            },
+            sanitize::line(&v.by),
+            if v.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", sanitize::line(&v.comment))
+            },
+            clock.datetime(v.at),
+        );
+        let style = Style::new().fg(if v.approved {
+            Color::Green
+        } else {
+            Color::Yellow
+        });
+        for w in wrap(&text, width) {
+            out.push(Line::styled(w, style));
+        }
+    }
+    let prev = d.revisions.len().checked_sub(2).map(|i| &d.revisions[i]);
+    let diff: Vec<(char, String)> = match prev {
+        Some(p) => crate::domain::compose::diff_lines(&p.body, &l.body),
+        None => l.body.lines().map(|x| (' ', x.to_string())).collect(),
+    };
+    for (mark, text) in diff {
+        let style = match mark {
+            '+' => Style::new().fg(Color::Green),
+            '-' => Style::new().fg(Color::Red),
+            _ => Style::new(),
+        };
+        for w in wrap(&sanitize::line(&text), width.saturating_sub(4)) {
+            out.push(Line::from(vec![
+                Span::styled("▌ ", Style::new().fg(Color::Blue)),
+                Span::styled(format!("{mark} {w}"), style),
+            ]));
+        }
+    }
 }
 
 /// An internal note: set apart (yellow bar) so it is never mistaken for mail.

@@ -1,0 +1,317 @@
+//! The compose pane's behaviour: start or resume a reply, type into the
+//! built-in editor (ratatui-textarea), hand the draft to `$EDITOR`, submit
+//! for review, send. The draft is saved to SQLite on every change, so a
+//! killed process loses nothing typed. Acts go through `crate::replies`.
+
+use super::app::{App, Level};
+use crate::domain::compose::{Draft, DraftKind};
+use crate::replies::{Agent, Blocked};
+use anyhow::{Context as _, Result};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+/// A reply being written.
+pub struct Compose {
+    pub draft: Draft,
+    pub editor: TextArea<'static>,
+    /// Why the last send or submit did not go (collision, review), shown in the pane.
+    pub blocked: Option<String>,
+    /// The agent saw a collision; Ctrl-s again sends anyway.
+    pub confirm_anyway: bool,
+}
+
+impl Compose {
+    pub fn new(draft: Draft) -> Compose {
+        let lines: Vec<String> = draft.body.lines().map(str::to_string).collect();
+        let mut editor = TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        });
+        editor.set_cursor_line_style(ratatui::style::Style::default());
+        Compose {
+            draft,
+            editor,
+            blocked: None,
+            confirm_anyway: false,
+        }
+    }
+
+    /// The editor's text into the draft.
+    pub fn sync_body(&mut self) {
+        self.draft.body = self.editor.lines().join("\n");
+        self.draft.updated_at = chrono::Utc::now().timestamp();
+    }
+
+    /// Replaces the text (after `$EDITOR`).
+    pub fn set_body(&mut self, body: &str) {
+        *self = Compose {
+            blocked: None,
+            confirm_anyway: false,
+            ..Compose::new(Draft {
+                body: body.to_string(),
+                ..self.draft.clone()
+            })
+        };
+    }
+}
+
+impl App {
+    /// Starts a reply on the current conversation, or resumes its draft.
+    pub(super) fn start_compose(&mut self, kind: DraftKind) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("no conversation selected")?;
+        let draft = match self.store.draft_for(&conv)? {
+            Some(d) => {
+                self.message = Some(("resumed your draft".into(), Level::Info));
+                d
+            }
+            None => self.with_agent(|a, s| a.start_reply(s, &conv, kind))?,
+        };
+        self.with_agent(|a, s| a.presence(s, &conv, true))?;
+        self.push();
+        self.compose = Some(Compose::new(draft));
+        Ok(())
+    }
+
+    /// Runs an act that needs the agent and the store together.
+    fn with_agent<T>(
+        &mut self,
+        f: impl FnOnce(&Agent<'_>, &mut crate::store::Store) -> Result<T>,
+    ) -> Result<T> {
+        let agent = Agent {
+            cfg: &self.ctx.cfg,
+            key: self.ctx.team_key.as_ref(),
+        };
+        f(&agent, &mut self.store)
+    }
+
+    fn push(&self) {
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Push);
+        }
+    }
+
+    fn save_compose(&mut self) -> Result<()> {
+        if let Some(c) = &mut self.compose {
+            c.sync_body();
+            self.store.save_draft(&c.draft)?;
+        }
+        Ok(())
+    }
+
+    /// A key while the compose pane is open.
+    pub(super) fn compose_key(&mut self, ev: KeyEvent) -> Result<()> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match (ev.code, ctrl) {
+            (KeyCode::Esc, _) => self.close_compose(),
+            (KeyCode::Char('s'), true) => self.compose_send(),
+            (KeyCode::Char('r'), true) => self.compose_submit(),
+            (KeyCode::Char('e'), true) => {
+                self.save_compose()?;
+                self.external_edit = true;
+                Ok(())
+            }
+            _ => {
+                let Some(c) = &mut self.compose else {
+                    return Ok(());
+                };
+                if c.editor.input(ev) {
+                    c.confirm_anyway = false;
+                    self.save_compose()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes into the editor at once.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(c) = &mut self.compose {
+            c.editor.insert_str(crate::mail::sanitize::text(text));
+            let r = self.save_compose();
+            self.report(r);
+        }
+    }
+
+    /// Closes the pane; the draft stays (resume with the reply key).
+    fn close_compose(&mut self) -> Result<()> {
+        self.save_compose()?;
+        if let Some(c) = self.compose.take()
+            && let Some(conv) = c.draft.conversation.clone()
+        {
+            self.with_agent(|a, s| a.presence(s, &conv, false))?;
+            self.push();
+        }
+        self.message = Some(("draft saved; the reply key resumes it".into(), Level::Info));
+        self.reload()
+    }
+
+    fn compose_submit(&mut self) -> Result<()> {
+        self.save_compose()?;
+        let Some(mut c) = self.compose.take() else {
+            return Ok(());
+        };
+        let r = self.with_agent(|a, s| a.submit(s, &mut c.draft, None));
+        match r {
+            Ok(rev) => {
+                self.message = Some((
+                    format!("draft revision {rev} submitted for review"),
+                    Level::Info,
+                ));
+                self.push();
+                let conv = c.draft.conversation.clone();
+                self.compose = None;
+                if let Some(conv) = conv {
+                    self.with_agent(|a, s| a.presence(s, &conv, false))?;
+                }
+                self.reload()
+            }
+            Err(e) => {
+                c.blocked = Some(format!("{e:#}"));
+                self.compose = Some(c);
+                Ok(())
+            }
+        }
+    }
+
+    fn compose_send(&mut self) -> Result<()> {
+        self.save_compose()?;
+        let Some(mut c) = self.compose.take() else {
+            return Ok(());
+        };
+        let check = self.with_agent(|a, s| a.check_send(s, &c.draft))?;
+        match check {
+            Some(Blocked::Collision(_)) if c.confirm_anyway => {}
+            Some(b @ Blocked::Collision(_)) => {
+                c.blocked = Some(format!(
+                    "{b}\nCtrl-s again sends anyway; Esc keeps the draft to revise."
+                ));
+                c.confirm_anyway = true;
+                self.compose = Some(c);
+                return Ok(());
+            }
+            Some(b) => {
+                c.blocked = Some(b.to_string());
+                self.compose = Some(c);
+                return Ok(());
+            }
+            None => {}
+        }
+        let id = self.with_agent(|a, s| a.queue_send(s, &c.draft));
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => {
+                c.blocked = Some(format!("{e:#}"));
+                self.compose = Some(c);
+                return Ok(());
+            }
+        };
+        let text = match (&self.ctx.demo_outbox, &self.worker) {
+            (Some(dir), _) => {
+                let dir = dir.clone();
+                let key = self.ctx.team_key.clone();
+                let cfg = self.ctx.cfg.clone();
+                let r = crate::sync::outbox::flush(
+                    &mut self.store,
+                    &cfg,
+                    key.as_ref(),
+                    crate::sync::outbox::Transport::Files(&dir),
+                    i64::MAX,
+                )?;
+                match r.problems.first() {
+                    Some(p) => p.clone(),
+                    None => format!("sent (demo: written to {})", dir.display()),
+                }
+            }
+            (None, Some(w)) => {
+                w.request(crate::sync::worker::Request::Send);
+                format!("queued as outbox #{id}; sending")
+            }
+            (None, None) => format!("queued as outbox #{id}; it goes with the next sync"),
+        };
+        self.message = Some((text, Level::Info));
+        self.reload()
+    }
+
+    /// The shared draft waiting for review on the current conversation.
+    pub fn waiting_draft(&self) -> Result<Option<crate::domain::review::SharedDraft>> {
+        match self.current_conversation() {
+            Some(conv) => super::app::shared_for(&self.store, &conv),
+            None => Ok(None),
+        }
+    }
+
+    /// Approves (or requests changes on) the draft under review here.
+    pub(super) fn review_current(&mut self, approved: bool, comment: &str) -> Result<()> {
+        let shared = self
+            .waiting_draft()?
+            .context("no draft waiting for review on this conversation")?;
+        let s = self.with_agent(|a, st| a.review(st, &shared.draft, approved, comment))?;
+        self.push();
+        self.message = Some((
+            format!(
+                "draft {} revision {}: {}",
+                s.draft,
+                s.latest().revision,
+                if approved {
+                    "approved"
+                } else {
+                    "changes requested"
+                }
+            ),
+            Level::Info,
+        ));
+        self.refresh_counts()?;
+        self.reload()
+    }
+
+    /// Writes the draft to a private temp file for `$EDITOR` (headers on top).
+    pub fn external_edit_file(&self) -> Result<tempfile::NamedTempFile> {
+        use std::io::Write;
+        let c = self.compose.as_ref().context("no draft open")?;
+        let mut f = tempfile::Builder::new()
+            .prefix("replypad-draft-")
+            .suffix(".eml.txt")
+            .tempfile()?; // created 0600
+        let d = &c.draft;
+        let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
+        write!(
+            f,
+            "To: {}\nCc: {}\nSubject: {}\n\n{}",
+            clean(&d.to.join(", ")),
+            clean(&d.cc.join(", ")),
+            clean(&d.subject),
+            crate::mail::sanitize::text(&d.body)
+        )?;
+        f.flush()?;
+        Ok(f)
+    }
+
+    /// Reads the file back after `$EDITOR` (headers, blank line, body).
+    pub fn external_edit_done(&mut self, text: &str) -> Result<()> {
+        let Some(c) = &mut self.compose else {
+            return Ok(());
+        };
+        let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
+        let list = |v: &str| -> Vec<String> {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        for line in head.lines() {
+            match line.split_once(':') {
+                Some((k, v)) if k.eq_ignore_ascii_case("to") => c.draft.to = list(v),
+                Some((k, v)) if k.eq_ignore_ascii_case("cc") => c.draft.cc = list(v),
+                Some((k, v)) if k.eq_ignore_ascii_case("subject") => {
+                    c.draft.subject = v.trim().to_string()
+                }
+                _ => {}
+            }
+        }
+        c.set_body(body);
+        self.save_compose()
+    }
+}

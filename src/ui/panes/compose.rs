@@ -1,0 +1,107 @@
+//! The compose pane: the draft's addressing, the built-in editor, what
+//! stopped the last send (a collision, review), and the keys.
+
+use super::{border, title_style};
+use crate::mail::sanitize;
+use crate::ui::app::App;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+const KEYS: &str =
+    "Ctrl-s send · Ctrl-r submit for review · Ctrl-e $EDITOR · Esc close (draft kept)";
+
+pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
+    let Some(c) = &mut app.compose else { return };
+    let d = &c.draft;
+    let block = Block::bordered()
+        .border_style(border(true))
+        .title(Span::styled(
+            format!(
+                " {} · draft {}{} ",
+                match d.kind {
+                    crate::domain::compose::DraftKind::Forward => "Forward",
+                    crate::domain::compose::DraftKind::New => "New message",
+                    _ => "Reply",
+                },
+                d.id,
+                if d.revision > 0 {
+                    format!(" · shared rev {}", d.revision)
+                } else {
+                    String::new()
+                }
+            ),
+            title_style(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let label = Style::new().fg(Color::DarkGray);
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled("To:      ", label),
+            Span::raw(sanitize::line(&d.to.join(", ")).into_owned()),
+        ]),
+        Line::from(vec![
+            Span::styled("Subject: ", label),
+            Span::raw(sanitize::line(&d.subject).into_owned()),
+        ]),
+    ];
+    if !d.cc.is_empty() {
+        head.insert(
+            1,
+            Line::from(vec![
+                Span::styled("Cc:      ", label),
+                Span::raw(sanitize::line(&d.cc.join(", ")).into_owned()),
+            ]),
+        );
+    }
+    if !d.attachments.is_empty() {
+        let names: Vec<String> = d
+            .attachments
+            .iter()
+            .map(|p| sanitize::filename(&p.to_string_lossy()))
+            .collect();
+        head.push(Line::from(vec![
+            Span::styled("Attach:  ", label),
+            Span::raw(names.join(", ")),
+        ]));
+    }
+    let blocked_lines: Vec<Line> = c
+        .blocked
+        .as_deref()
+        .map(|b| {
+            b.lines()
+                .map(|l| {
+                    Line::styled(
+                        sanitize::line(l).into_owned(),
+                        Style::new().fg(Color::Yellow),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bh = (blocked_lines.len() as u16).min(inner.height / 3);
+    let [h, e, b, k] = Layout::vertical([
+        Constraint::Length(head.len() as u16 + 1),
+        Constraint::Min(3),
+        Constraint::Length(bh),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(head), h);
+    frame.render_widget(&c.editor, e);
+    if bh > 0 {
+        frame.render_widget(Paragraph::new(blocked_lines).wrap(Wrap { trim: false }), b);
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            crate::ui::format::fit(KEYS, k.width as usize),
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+        )),
+        k,
+    );
+}

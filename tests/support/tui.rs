@@ -1,0 +1,52 @@
+//! The real App on the demo mailbox with a fixed clock, and a TestBackend.
+
+use ratatui::{Terminal, backend::TestBackend};
+use replypad::config::Config;
+use replypad::store::Store;
+use replypad::ui::app::Context;
+use replypad::ui::format::Clock;
+use replypad::ui::keymap::Keymap;
+use replypad::ui::{App, panes};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const NOW: i64 = 1_764_000_000;
+
+/// The App at `width` x `height`; demo sends go to `outbox`.
+pub fn app_with_outbox(width: u16, height: u16, outbox: PathBuf) -> (App, Terminal<TestBackend>) {
+    let cfg = Config::demo();
+    let mut store = Store::open_in_memory().unwrap();
+    replypad::demo::load(&mut store, &cfg, NOW).unwrap();
+    let ctx = Context {
+        account: "support@example.com".into(),
+        me: "dana@example.com".into(),
+        demo_outbox: Some(outbox),
+        label_colours: cfg.labels.clone(),
+        team_key: Some(replypad::config::Secret::new("demo")),
+        team_address: "support@example.com".into(),
+        cfg: cfg.clone(),
+    };
+    let mut app = App::new(
+        store,
+        Keymap::load(&BTreeMap::new()).unwrap(),
+        ctx,
+        Clock::fixed(NOW),
+    )
+    .unwrap();
+    app.resize(width, height);
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}
+
+/// The screen as text, one line per row.
+pub fn render(app: &mut App, term: &mut Terminal<TestBackend>) -> String {
+    term.draw(|f| panes::draw(app, f)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
