@@ -148,3 +148,77 @@ fn demo_in_a_real_terminal() {
         "the TUI is gone after quit"
     );
 }
+
+/// `kill -9` while a reply is being written, then a restart: the draft is
+/// there (it is saved on every key), with what was typed.
+#[test]
+fn a_draft_survives_kill_9_during_compose() {
+    let d = support::dovecot::Dovecot::start();
+    let mut c = replypad::sync::connect(&support::account(
+        &d,
+        std::path::Path::new("/nonexistent"),
+        replypad::config::Tls::Implicit,
+    ))
+    .unwrap();
+    c.append(
+        "INBOX",
+        &support::message("k9", &[], "Where is my parcel", "It has been two weeks."),
+        false,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::write_config(&d, dir.path(), "ana", "key_command = \"printf k\"");
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["sync"]);
+    let t = Tmux::start(100, 30, &format!("{bin} --config {}", config.display()));
+    t.wait_for("Where is my parcel", Duration::from_secs(10));
+    t.keys(&["Enter", "r"]);
+    t.wait_for("Ctrl-s send", Duration::from_secs(3));
+    t.tmux(&[
+        "send-keys",
+        "-t",
+        "0",
+        "-l",
+        "Your parcel left our warehouse",
+    ]);
+    t.wait_for("Your parcel left our warehouse", Duration::from_secs(3));
+    // The replypad process itself (not the shell tmux runs it in).
+    let pids = Command::new("pgrep")
+        .args(["-f", &format!("{bin} --config {}", config.display())])
+        .output()
+        .unwrap();
+    let mut killed = 0;
+    for pid in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "replypad" {
+            assert!(
+                Command::new("kill")
+                    .args(["-9", pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            killed += 1;
+        }
+    }
+    assert_eq!(killed, 1, "the TUI was running");
+    t.wait_for("REPLYPAD-EXITED:137", Duration::from_secs(3));
+
+    let list = run(&["drafts", "list"]);
+    assert!(list.contains("Re: Where is my parcel"), "{list}");
+    let id = list.split_whitespace().next().unwrap();
+    let shown = run(&["drafts", "show", id]);
+    assert!(shown.contains("Your parcel left our warehouse"), "{shown}");
+    assert!(shown.contains("> It has been two weeks."), "{shown}");
+}

@@ -120,13 +120,15 @@ fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
 fn a_reply_reaches_the_smtp_server_and_threads_into_the_conversation_once() {
     let d = Dovecot::start();
     seed(&d);
-    let smtp = tls_smtp();
-    let ana = agent(
-        &d,
-        "ana",
-        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
-        "",
-    );
+    // With SMTP AUTH: the password comes from password_command.
+    let smtp = Smtp::start(SmtpOptions {
+        tls: true,
+        auth: Some(("agent".into(), "pw".into())),
+        ..Default::default()
+    });
+    let section = smtp_section(smtp.port, "implicit", smtp.cert.as_deref())
+        + "user = \"agent\"\npassword_command = \"printf pw\"\n";
+    let ana = agent(&d, "ana", &section, "");
     ana.ok(&["sync"]);
     let conv = ana.conversation();
     let body = ana.file("reply.txt", "Hi,\n\nThe refund is on its way.\n.\nAna");
@@ -435,4 +437,51 @@ fn a_teammates_note_while_drafting_stops_the_send() {
     let out = ana.ok(&["drafts", "send", &draft, "--anyway"]);
     assert!(out.contains(": sent"), "{out}");
     assert_eq!(smtp.received().len(), 1);
+}
+
+#[test]
+fn replying_presence_is_seen_by_a_teammate_and_expires() {
+    use replypad::domain::events::{Event, EventKind, new_event_id};
+    let d = Dovecot::start();
+    seed(&d);
+    let (ana, bo) = (agent(&d, "ana", "", ""), agent(&d, "bo", "", ""));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let conv = ana.conversation();
+    // Ana starts drafting (what the TUI's reply key does) and it is pushed.
+    let cfg = replypad::config::Config::load(&ana.config).unwrap();
+    let key = replypad::config::Secret::new(KEY);
+    {
+        let mut store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
+        let me = replypad::replies::Agent {
+            cfg: &cfg,
+            key: Some(&key),
+        };
+        me.presence(&mut store, &conv, true).unwrap();
+    }
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let t = bo.json(&["threads", "--json"]);
+    assert_eq!(t[0]["replying"], "ana@example.com", "{t}");
+
+    // Presence expires by itself: one whose time is up shows nothing.
+    {
+        let mut store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
+        let e = Event {
+            id: new_event_id(),
+            conversation: conv.clone(),
+            agent: "ana@example.com".into(),
+            at: chrono::Utc::now().timestamp(),
+            kind: EventKind::Replying {
+                on: true,
+                until: chrono::Utc::now().timestamp() - 1,
+            },
+        };
+        let raw = replypad::mail::team_event::encode(&e, &key, "support@example.com");
+        store.record_local_event(&e, &raw).unwrap();
+    }
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let t = bo.json(&["threads", "--json"]);
+    assert!(t[0]["replying"].is_null(), "{t}");
 }

@@ -29,6 +29,8 @@ struct ThreadJson<'a> {
     labels: &'a [String],
     snippet: &'a str,
     has_attachment: bool,
+    /// An agent drafting a reply now ("replying" presence, unexpired).
+    replying: Option<&'a str>,
 }
 
 fn thread_json(c: &ConversationSummary) -> ThreadJson<'_> {
@@ -44,6 +46,7 @@ fn thread_json(c: &ConversationSummary) -> ThreadJson<'_> {
         labels: &c.labels,
         snippet: &c.snippet,
         has_attachment: c.has_attachment,
+        replying: c.replying.as_deref(),
     }
 }
 
