@@ -16,4 +16,5 @@ pub mod paths;
 pub mod replies;
 pub mod store;
 pub mod sync;
+pub mod templates;
 pub mod ui;

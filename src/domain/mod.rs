@@ -2,9 +2,11 @@
 
 pub mod compose;
 pub mod events;
+pub mod names;
 pub mod review;
 pub mod search;
 pub mod thread;
+pub mod tone;
 pub mod types;
 pub mod views;
 pub mod when;
