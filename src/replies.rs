@@ -199,6 +199,9 @@ impl Agent<'_> {
                 draft.revision
             );
         }
+        if let Some(why) = unfilled_message(draft) {
+            bail!("{why}");
+        }
         let shared = store.shared_drafts()?;
         let last = shared
             .get(&draft.id)
@@ -281,10 +284,26 @@ impl Agent<'_> {
         Ok(shared)
     }
 
-    /// Checks whether `draft` may be sent now (policy, approval, collisions).
+    /// Checks whether `draft` may be sent now (unfilled template fields,
+    /// policy, approval, collisions).
     pub fn check_send(&self, store: &mut Store, draft: &Draft) -> Result<Option<Blocked>> {
         if draft.to.is_empty() {
             return Ok(Some(Blocked::Invalid("the draft has no recipient".into())));
+        }
+        if let Some(why) = unfilled_message(draft) {
+            return Ok(Some(Blocked::Invalid(why)));
+        }
+        let rules = self.cfg.tone_rules();
+        if rules.block {
+            let first = self.customer_first_name(store, draft)?;
+            let findings = crate::domain::tone::check(&rules, &draft.body, first.as_deref());
+            if !findings.is_empty() {
+                let list: Vec<String> = findings.iter().map(|f| f.message.clone()).collect();
+                return Ok(Some(Blocked::Invalid(format!(
+                    "the team's tone rules block this draft ([tone] block = true): {}",
+                    list.join("; ")
+                ))));
+            }
         }
         let policy = &self.cfg.review;
         if policy.requires_review(&draft.author) {
@@ -350,6 +369,16 @@ impl Agent<'_> {
         Ok(id)
     }
 
+    /// The first name of the customer a draft answers, if there is one.
+    pub fn customer_first_name(&self, store: &Store, draft: &Draft) -> Result<Option<String>> {
+        let Some(conv) = &draft.conversation else {
+            return Ok(None);
+        };
+        Ok(store
+            .reply_context(conv)?
+            .and_then(|c| crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email)))
+    }
+
     /// The reviewer sends an approved draft (policy `sender = "reviewer"`).
     pub fn reviewer_send(&self, store: &mut Store, draft: &str) -> Result<i64> {
         let shared = find_shared(store, draft)?;
@@ -384,6 +413,63 @@ impl Agent<'_> {
         };
         self.queue_send(store, &d)
     }
+}
+
+impl Agent<'_> {
+    /// Saves a team template (a new version) or deletes it (`text: None`):
+    /// a signed event in the log, and a readable copy in the Templates folder.
+    pub fn save_template(&self, store: &mut Store, name: &str, text: Option<&str>) -> Result<()> {
+        self.key()?;
+        if let Some(t) = text {
+            let parsed = crate::templates::parse(t, crate::templates::Origin::Team)?;
+            if parsed.name != name {
+                bail!("the front matter names {:?}, not {name:?}", parsed.name);
+            }
+            let unknown = crate::templates::render::unknown_placeholders(&parsed.body)?;
+            if !unknown.is_empty() {
+                bail!("unknown placeholders: {}", unknown.join(", "));
+            }
+        }
+        let kind = EventKind::Template {
+            name: name.to_string(),
+            body: text.map(str::to_string),
+        };
+        self.record(store, "_templates", kind)?;
+        let now = chrono::Utc::now().to_rfc2822();
+        let copy = format!(
+            "From: replypad <{team}>\r\nTo: <{team}>\r\nSubject: [replypad template] {name}{gone}\r\nDate: {now}\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+            team = self.cfg.team.address,
+            gone = if text.is_none() { " (deleted)" } else { "" },
+            body = compose::normalize_crlf(text.unwrap_or("")),
+        );
+        store.queue_template_copy(copy.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Says where a draft still holds a template field or template syntax.
+pub fn unfilled_message(draft: &Draft) -> Option<String> {
+    let mut gaps = crate::templates::render::unfilled(&draft.body);
+    gaps.extend(
+        crate::templates::render::unfilled(&draft.subject)
+            .into_iter()
+            .map(|(_, f)| (0, f)),
+    );
+    if gaps.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = gaps
+        .iter()
+        .map(|(line, f)| match line {
+            0 => format!("⟦{f}⟧ in the subject"),
+            n => format!("⟦{f}⟧ on line {n}"),
+        })
+        .collect();
+    Some(format!(
+        "the draft still holds unfilled template fields: {} (fill them in or remove them)",
+        list.join(", ")
+    ))
 }
 
 /// A shared draft by id or prefix.

@@ -485,3 +485,73 @@ fn replying_presence_is_seen_by_a_teammate_and_expires() {
     let t = bo.json(&["threads", "--json"]);
     assert!(t[0]["replying"].is_null(), "{t}");
 }
+
+#[test]
+fn a_team_template_saved_by_one_agent_is_offered_by_the_others_picker() {
+    let d = Dovecot::start();
+    seed(&d);
+    let (ana, bo) = (agent(&d, "ana", "", ""), agent(&d, "bo", "", ""));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let tpl = ana.file(
+        "shipping.md",
+        "---\nname: shipping-delay\ndescription: The parcel is late\ntags: [shipping]\n---\n\
+         Hi {{ customer.first_name | default(\"there\", true) }},\n\nThank you for your patience: \
+         your parcel {{ ask(\"Tracking number\") }} is delayed by a day.\n",
+    );
+    let out = ana.ok(&["templates", "save", "shipping-delay", "--file", &tpl]);
+    assert!(out.contains("saved"), "{out}");
+    let broken = ana.file(
+        "broken.md",
+        "---\nname: broken\n---\n{{ customer.frist_name }}",
+    );
+    let (code, out) = ana.run(&["templates", "save", "broken", "--file", &broken]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("unknown placeholders: customer.frist_name"),
+        "{out}"
+    );
+
+    bo.ok(&["sync"]);
+    let list = bo.ok(&["templates", "list"]);
+    assert!(
+        list.contains("shipping-delay") && list.contains("team"),
+        "{list}"
+    );
+
+    // Bo's picker (the real App on Bo's cache) offers it.
+    let cfg = replypad::config::Config::load(&bo.config).unwrap();
+    let store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
+    let ctx = replypad::ui::app::Context {
+        account: "bo".into(),
+        me: cfg.identity.email.clone(),
+        demo_outbox: None,
+        label_colours: Default::default(),
+        team_key: Some(replypad::config::Secret::new(KEY)),
+        team_address: cfg.team.address.clone(),
+        cfg: cfg.clone(),
+    };
+    let mut app = replypad::ui::App::new(
+        store,
+        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
+        ctx,
+        replypad::ui::format::Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    app.feed("<Enter>T");
+    app.type_text("shipping");
+    let p = app.picker.as_ref().expect("picker open");
+    assert_eq!(p.current().unwrap().name, "shipping-delay");
+    // "Customer t1" is no first name: the fallback is used.
+    assert!(
+        p.preview().unwrap().text.starts_with("Hi there,"),
+        "{:?}",
+        p.preview()
+    );
+
+    // Deleted by one, gone for the other after sync.
+    ana.ok(&["templates", "delete", "shipping-delay"]);
+    bo.ok(&["sync"]);
+    assert!(!bo.ok(&["templates", "list"]).contains("shipping-delay"));
+}

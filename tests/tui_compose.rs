@@ -108,3 +108,85 @@ fn compose_snapshots() {
         insta::assert_snapshot!(format!("compose_{w}x{h}"), screen);
     }
 }
+
+#[test]
+fn template_picker_fills_fields_and_an_unfilled_one_blocks_sending() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(160, 48, outbox.path().to_path_buf());
+    app.feed("<Enter>");
+    let from = app.reader.as_ref().unwrap().view.messages[0].from.clone();
+    let first = replypad::domain::names::first_name(from.name.as_deref(), &from.email).unwrap();
+    app.feed("T");
+    assert!(app.picker.is_some(), "T opens the picker");
+    app.type_text("refund-ap");
+    assert_eq!(
+        app.picker.as_ref().unwrap().current().unwrap().name,
+        "refund-approved"
+    );
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains(&format!("Hi {first},")),
+        "live preview with the real name: {screen}"
+    );
+    assert!(
+        screen.contains("⟦Amount⟧"),
+        "unfilled fields shown: {screen}"
+    );
+    app.feed("<Enter>");
+    app.type_text("49 EUR");
+    app.feed("<Enter>"); // next field: Order number, left for later
+    app.feed("<Esc>");
+    assert!(app.picker.is_none());
+    let c = app
+        .compose
+        .as_ref()
+        .expect("a reply started with the template");
+    assert!(
+        c.draft.body.starts_with(&format!("Hi {first},")),
+        "{}",
+        c.draft.body
+    );
+    assert!(
+        c.draft
+            .body
+            .contains("refund of 49 EUR for order ⟦Order number⟧")
+    );
+
+    // Sending with a field left is refused, and the field is named.
+    app.feed("<C-s>");
+    let c = app.compose.as_ref().expect("still composing");
+    let blocked = c.blocked.as_deref().unwrap();
+    assert!(blocked.contains("⟦Order number⟧ on line 3"), "{blocked}");
+    assert!(std::fs::read_dir(outbox.path()).unwrap().next().is_none());
+
+    // Tab jumps to the field; typing fills it; now it goes.
+    app.feed("<Tab>");
+    app.type_text("1234");
+    app.feed("<C-s>");
+    assert!(app.compose.is_none(), "{:?}", app.message);
+    let f = std::fs::read_dir(outbox.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    // (quoted-printable: join soft line breaks)
+    let raw = std::fs::read_to_string(f.path())
+        .unwrap()
+        .replace("=\r\n", "");
+    assert!(raw.contains("refund of 49 EUR for order 1234"), "{raw}");
+    // Used templates rank first next time.
+    app.feed("<Enter>T");
+    let p = app.picker.as_ref().unwrap();
+    assert_eq!(p.current().unwrap().name, "refund-approved");
+}
+
+#[test]
+fn picker_snapshots() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let (mut app, mut term) = app_with_outbox(w, h, "/tmp/replypad-demo/outbox".into());
+        app.feed("jj<Enter>T");
+        app.type_text("ack");
+        let screen = render(&mut app, &mut term);
+        insta::assert_snapshot!(format!("picker_{w}x{h}"), screen);
+    }
+}

@@ -156,6 +156,17 @@ fn act(acct: Account, id: &str, kind: EventKind) -> Result<ExitCode> {
     }
 }
 
+/// Pushes what is queued, or says it stays queued (offline, demo).
+pub(super) fn push_or_queue(acct: &Account, store: &mut Store) {
+    if acct.demo.is_some() {
+        return;
+    }
+    if let Err(e) = push(acct, store) {
+        println!("queued: the server is not reachable; it goes out with the next sync");
+        tracing::info!("push deferred: {e:#}");
+    }
+}
+
 /// Pushes queued changes and folds the log (no mail sync).
 fn push(acct: &Account, store: &mut Store) -> Result<()> {
     let mut conn = crate::sync::connect(&acct.cfg)?;

@@ -7,6 +7,7 @@ mod acts;
 mod doctor;
 mod output;
 mod replies;
+mod templates;
 
 use account::Account;
 use anyhow::{Context, Result, bail};
@@ -131,10 +132,10 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<replies::OutboxCmd>,
     },
-    /// Reply templates (not built yet).
+    /// Reply templates: list, show, render, lint, save, delete.
     Templates {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        #[command(subcommand)]
+        cmd: templates::TemplatesCmd,
     },
     /// Run automation headless: auto-replies, scheduled sends (not built yet).
     Daemon,
@@ -221,7 +222,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Drafts { cmd }) => replies::drafts(open()?, cmd),
         Some(Command::Review { cmd }) => replies::review(open()?, cmd),
         Some(Command::Outbox { json, cmd }) => replies::outbox(open()?, json, cmd),
-        Some(Command::Templates { .. }) => not_built("templates"),
+        Some(Command::Templates { cmd }) => templates::run(open()?, cmd),
         Some(Command::Daemon) => {
             if demo {
                 bail!("the daemon needs a real account; it has nothing to do in demo mode");

@@ -379,6 +379,12 @@ pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
                     }
                 }
             }
+            let first = store.reply_context(&s.conversation)?.and_then(|c| {
+                crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email)
+            });
+            for f in crate::domain::tone::check(&acct.cfg.tone_rules(), &l.body, first.as_deref()) {
+                println!("tone: {}", sanitize::line(&f.message));
+            }
             for v in &s.verdicts {
                 println!(
                     "verdict on revision {} by {}: {}{}",

@@ -65,6 +65,9 @@ pub struct Config {
     /// Who must pass review before a reply goes out.
     #[serde(default)]
     pub review: crate::domain::review::Policy,
+    /// More tone rules (added to assets/tone.toml), and whether findings block.
+    #[serde(default)]
+    pub tone: crate::domain::tone::Rules,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -230,7 +233,16 @@ impl Config {
             .collect(),
             keymap: BTreeMap::new(),
             review: Default::default(),
+            tone: Default::default(),
         }
+    }
+
+    /// The tone rules in force: the bundled ones plus the config's.
+    pub fn tone_rules(&self) -> crate::domain::tone::Rules {
+        let mut r = crate::domain::tone::bundled();
+        r.avoid.extend(self.tone.avoid.iter().cloned());
+        r.block = self.tone.block;
+        r
     }
 
     /// The cache database for this account.

@@ -47,6 +47,11 @@ pub enum EventKind {
         approved: bool,
         comment: String,
     },
+    /// A team template saved (a new version) or deleted (`body: None`).
+    Template {
+        name: String,
+        body: Option<String>,
+    },
     /// A reply went out (the SMTP server accepted it).
     Sent {
         draft: Option<String>,
@@ -109,6 +114,11 @@ impl EventKind {
                 ..
             } => format!("changes requested on draft {draft} revision {revision}: {comment}"),
             EventKind::Sent { subject, .. } => format!("replied: {subject}"),
+            EventKind::Template {
+                name,
+                body: Some(_),
+            } => format!("team template {name} saved"),
+            EventKind::Template { name, body: None } => format!("team template {name} deleted"),
         }
     }
 
@@ -123,6 +133,7 @@ impl EventKind {
             EventKind::DraftSubmitted { .. } => "draft_submitted",
             EventKind::Review { .. } => "review",
             EventKind::Sent { .. } => "sent",
+            EventKind::Template { .. } => "template",
         }
     }
 
@@ -131,7 +142,10 @@ impl EventKind {
     pub fn affects_row(&self) -> bool {
         !matches!(
             self,
-            EventKind::DraftSubmitted { .. } | EventKind::Review { .. } | EventKind::Sent { .. }
+            EventKind::DraftSubmitted { .. }
+                | EventKind::Review { .. }
+                | EventKind::Sent { .. }
+                | EventKind::Template { .. }
         )
     }
 }
@@ -203,6 +217,7 @@ impl TeamState {
                 self.replying.remove(&e.agent);
             }
             EventKind::Note { .. }
+            | EventKind::Template { .. }
             | EventKind::DraftSubmitted { .. }
             | EventKind::Review { .. } => {}
             EventKind::Follow { on } => {

@@ -68,11 +68,12 @@ pub fn first_name(display: Option<&str>, email: &str) -> Option<String> {
         if let Some(w) = words.first() {
             let w = clean(w);
             let lw = w.to_lowercase();
-            if !w.is_empty()
+            // An initial ("J", "J.") is no first name.
+            let initial = w.chars().count() == 1 || (w.len() == 2 && w.ends_with('.'));
+            let usable = !w.is_empty()
                 && !NOT_PEOPLE.contains(&lw.as_str())
-                && w.chars().any(char::is_alphabetic)
-                && !(w.chars().count() == 1 || (w.len() == 2 && w.ends_with('.')))
-            {
+                && w.chars().any(char::is_alphabetic);
+            if usable && !initial {
                 return Some(capitalize(&w));
             }
         }

@@ -26,7 +26,12 @@ pub struct Rules {
 
 /// The bundled rules.
 pub fn bundled() -> Rules {
-    toml::from_str(include_str!("../../assets/tone.toml")).expect("assets/tone.toml parses")
+    static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+    RULES
+        .get_or_init(|| {
+            toml::from_str(include_str!("../../assets/tone.toml")).expect("assets/tone.toml parses")
+        })
+        .clone()
 }
 
 /// One piece of advice, with where (1-based line, 0 for the whole draft).

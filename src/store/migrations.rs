@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_threading.sql"),
     include_str!("sql/0003_events.sql"),
     include_str!("sql/0004_replies.sql"),
+    include_str!("sql/0005_templates.sql"),
 ];
 
 /// The schema version this build writes.

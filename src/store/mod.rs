@@ -13,6 +13,7 @@ mod pending;
 mod search;
 mod sync_state;
 mod team;
+mod templates;
 mod threading;
 
 pub use conversations::ListQuery;

@@ -227,6 +227,18 @@ impl Store {
         Ok(())
     }
 
+    /// Queues a team template's readable copy for the Templates folder.
+    pub fn queue_template_copy(&mut self, raw: &[u8]) -> Result<()> {
+        let op = Op::AppendTemplate {
+            raw: String::from_utf8_lossy(raw).into_owned(),
+        };
+        self.conn.execute(
+            "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('append', ?1, ?2)",
+            params![serde_json::to_string(&op)?, chrono::Utc::now().timestamp()],
+        )?;
+        Ok(())
+    }
+
     /// Drops a failed or unknown message from the outbox (the agent decided).
     pub fn forget_outgoing(&mut self, id: i64) -> Result<bool> {
         Ok(self.conn.execute(

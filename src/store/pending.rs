@@ -38,6 +38,10 @@ pub enum Op {
     AppendDraft {
         raw: String,
     },
+    /// APPEND a team template's readable copy to the Templates folder.
+    AppendTemplate {
+        raw: String,
+    },
 }
 
 /// A queued operation.

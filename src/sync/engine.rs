@@ -313,6 +313,11 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) 
                 conn.ensure_mailbox(&team.drafts)?;
                 conn.append(&team.drafts, raw.as_bytes(), true).map(|_| ())
             }
+            Op::AppendTemplate { raw } => {
+                conn.ensure_mailbox(&team.templates)?;
+                conn.append(&team.templates, raw.as_bytes(), true)
+                    .map(|_| ())
+            }
         };
         match result {
             Ok(()) => {
@@ -339,6 +344,8 @@ pub struct TeamLog {
     pub sent: String,
     /// Where drafts shared for review are filed (`Replypad/Drafts`).
     pub drafts: String,
+    /// Where team templates are mirrored (`Replypad/Templates`).
+    pub templates: String,
     /// None: no `team.key_command`; mail syncs, team state does not.
     pub key: Option<crate::config::Secret>,
 }
@@ -347,6 +354,7 @@ impl TeamLog {
     pub fn resolve(conn: &mut Connection, cfg: &crate::config::Config) -> Result<TeamLog> {
         let folder = super::team::log_folder(conn, cfg)?;
         let drafts = conn.folder(&[&cfg.folders.prefix, "Drafts"])?;
+        let templates = conn.folder(&[&cfg.folders.prefix, "Templates"])?;
         let sent = folders(conn, cfg)?
             .into_iter()
             .find(|(_, r)| *r == MailboxRole::Sent)
@@ -363,6 +371,7 @@ impl TeamLog {
             folder,
             sent,
             drafts,
+            templates,
             key,
         })
     }

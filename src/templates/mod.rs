@@ -150,6 +150,61 @@ pub fn merge(levels: Vec<Vec<Template>>) -> Vec<Template> {
     by_name.into_values().collect()
 }
 
+/// The personal templates directory: `<config dir>/templates`.
+pub fn personal_dir() -> std::path::PathBuf {
+    crate::paths::default_config_file()
+        .parent()
+        .map(|p| p.join("templates"))
+        .unwrap_or_else(|| "templates".into())
+}
+
+/// Every template an agent can use (bundled, team, personal merged), and
+/// the problems found loading them (a broken one is skipped, not fatal).
+pub fn all(store: &crate::store::Store, personal: &Path) -> Result<(Vec<Template>, Vec<String>)> {
+    let mut errors = Vec::new();
+    let mut team = Vec::new();
+    for (name, text) in store.team_templates()? {
+        match parse(&text, Origin::Team) {
+            Ok(t) => team.push(t),
+            Err(e) => errors.push(format!("team template {name}: {e:#}")),
+        }
+    }
+    let (mine, errs) = self::personal(personal);
+    errors.extend(errs);
+    Ok((merge(vec![bundled(), team, mine]), errors))
+}
+
+/// The values of a conversation for rendering.
+pub fn values_for(
+    store: &crate::store::Store,
+    cfg: &crate::config::Config,
+    conversation: &str,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<render::Values> {
+    let view = store.conversation(conversation)?;
+    let ctx = store.reply_context(conversation)?;
+    let created = view
+        .as_ref()
+        .and_then(|v| v.messages.first().map(|m| m.date))
+        .unwrap_or_default();
+    Ok(render::Values {
+        customer_name: ctx.as_ref().and_then(|c| c.from.name.clone()),
+        customer_email: ctx
+            .as_ref()
+            .map(|c| c.from.email.clone())
+            .unwrap_or_default(),
+        first_name: None,
+        agent_name: cfg.identity.name.clone(),
+        agent_email: cfg.identity.email.clone(),
+        team_name: cfg.team.name.clone(),
+        subject: view.as_ref().map(|v| v.subject.clone()).unwrap_or_default(),
+        conversation_id: conversation.to_string(),
+        created,
+        last_message: ctx.map(|c| c.text).unwrap_or_default(),
+        now,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,6 +244,10 @@ pub fn unknown_placeholders(body: &str) -> Result<Vec<String>> {
 pub fn unfilled(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        // Quoted mail is the customer's text, not a template's.
+        if line.starts_with('>') {
+            continue;
+        }
         let mut rest = line;
         while let Some(a) = rest.find('⟦') {
             let after = &rest[a + '⟦'.len_utf8()..];

@@ -54,10 +54,11 @@ pub enum Action {
     Forward,
     Approve,
     RequestChanges,
+    TemplateReply,
 }
 
 impl Action {
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 50] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -107,6 +108,7 @@ impl Action {
         Action::Forward,
         Action::Approve,
         Action::RequestChanges,
+        Action::TemplateReply,
     ];
 
     pub fn name(self) -> &'static str {
@@ -160,6 +162,7 @@ impl Action {
             Action::Forward => "forward",
             Action::Approve => "approve",
             Action::RequestChanges => "request_changes",
+            Action::TemplateReply => "template_reply",
         }
     }
 

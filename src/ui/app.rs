@@ -106,6 +106,8 @@ pub struct App {
     pub compose: Option<super::compose::Compose>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
+    /// The template picker, when open (it has the keyboard).
+    pub picker: Option<super::picker::Picker>,
     pending: Vec<Key>,
     size: Rect,
 }
@@ -145,6 +147,7 @@ impl App {
             should_quit: false,
             compose: None,
             external_edit: false,
+            picker: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };
@@ -233,6 +236,11 @@ impl App {
             }
             return;
         }
+        if self.picker.is_some() {
+            let r = self.picker_key(ev);
+            self.report(r);
+            return;
+        }
         if self.compose.is_some() && self.help.is_none() {
             let r = self.compose_key(ev);
             self.report(r);
@@ -294,6 +302,7 @@ impl App {
                 self.start_compose(crate::domain::compose::DraftKind::Forward)?
             }
             (_, Action::Approve) => self.review_current(true, "")?,
+            (_, Action::TemplateReply) => self.open_picker()?,
             (_, Action::RequestChanges) => {
                 self.open_prompt(super::prompt::PromptKind::ReviewComment)
             }

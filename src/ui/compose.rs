@@ -18,6 +18,10 @@ pub struct Compose {
     pub blocked: Option<String>,
     /// The agent saw a collision; Ctrl-s again sends anyway.
     pub confirm_anyway: bool,
+    /// Tone advice on the current text (updated on every change).
+    pub tone: Vec<crate::domain::tone::Finding>,
+    /// The customer's first name, for the tone check.
+    pub first_name: Option<String>,
 }
 
 impl Compose {
@@ -34,7 +38,36 @@ impl Compose {
             editor,
             blocked: None,
             confirm_anyway: false,
+            tone: Vec::new(),
+            first_name: None,
         }
+    }
+
+    /// Moves to the next `⟦field⟧` after the cursor (wrapping) and removes
+    /// the mark, so typing fills it. False when there is none.
+    pub fn next_field(&mut self) -> bool {
+        let ratatui_textarea::DataCursor(row, col) = self.editor.cursor();
+        let lines = self.editor.lines().to_vec();
+        let n = lines.len();
+        for k in 0..=n {
+            let r = (row + k) % n.max(1);
+            let line = &lines[r];
+            let from = if k == 0 { col } else { 0 };
+            let chars: Vec<char> = line.chars().collect();
+            if let Some(start) = (from..chars.len()).find(|&i| chars[i] == '⟦') {
+                let end = (start..chars.len())
+                    .find(|&i| chars[i] == '⟧')
+                    .unwrap_or(chars.len() - 1);
+                self.editor.move_cursor(ratatui_textarea::CursorMove::Jump(
+                    r.min(u16::MAX as usize) as u16,
+                    start.min(u16::MAX as usize) as u16,
+                ));
+                self.editor.delete_str(end + 1 - start);
+                self.sync_body();
+                return true;
+            }
+        }
+        false
     }
 
     /// The editor's text into the draft.
@@ -46,8 +79,8 @@ impl Compose {
     /// Replaces the text (after `$EDITOR`).
     pub fn set_body(&mut self, body: &str) {
         *self = Compose {
-            blocked: None,
-            confirm_anyway: false,
+            tone: std::mem::take(&mut self.tone),
+            first_name: self.first_name.take(),
             ..Compose::new(Draft {
                 body: body.to_string(),
                 ..self.draft.clone()
@@ -71,8 +104,11 @@ impl App {
         };
         self.with_agent(|a, s| a.presence(s, &conv, true))?;
         self.push();
-        self.compose = Some(Compose::new(draft));
-        Ok(())
+        let first = self.with_agent(|a, s| a.customer_first_name(s, &draft))?;
+        let mut c = Compose::new(draft);
+        c.first_name = first;
+        self.compose = Some(c);
+        self.save_compose()
     }
 
     /// Runs an act that needs the agent and the store together.
@@ -93,9 +129,18 @@ impl App {
         }
     }
 
+    pub(super) fn save_compose_now(&mut self) -> Result<()> {
+        self.save_compose()
+    }
+
     fn save_compose(&mut self) -> Result<()> {
         if let Some(c) = &mut self.compose {
             c.sync_body();
+            c.tone = crate::domain::tone::check(
+                &self.ctx.cfg.tone_rules(),
+                &c.draft.body,
+                c.first_name.as_deref(),
+            );
             self.store.save_draft(&c.draft)?;
         }
         Ok(())
@@ -111,6 +156,18 @@ impl App {
             (KeyCode::Char('e'), true) => {
                 self.save_compose()?;
                 self.external_edit = true;
+                Ok(())
+            }
+            (KeyCode::Char('t'), true) => {
+                self.save_compose()?;
+                self.open_picker()
+            }
+            (KeyCode::Tab, _) => {
+                if let Some(c) = &mut self.compose
+                    && !c.next_field()
+                {
+                    self.message = Some(("no unfilled field left".into(), Level::Info));
+                }
                 Ok(())
             }
             _ => {

@@ -9,6 +9,7 @@ pub mod format;
 pub mod keymap;
 pub mod palette;
 pub mod panes;
+pub mod picker;
 pub mod prompt;
 pub mod run;
 

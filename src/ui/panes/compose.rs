@@ -82,6 +82,18 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
                 .collect()
         })
         .unwrap_or_default();
+    let mut blocked_lines = blocked_lines;
+    for f in &c.tone {
+        let at = if f.line > 0 {
+            format!("line {}: ", f.line)
+        } else {
+            String::new()
+        };
+        blocked_lines.push(Line::styled(
+            format!("tone · {at}{}", f.message),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
     let bh = (blocked_lines.len() as u16).min(inner.height / 3);
     let [h, e, b, k] = Layout::vertical([
         Constraint::Length(head.len() as u16 + 1),

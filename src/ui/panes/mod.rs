@@ -5,6 +5,7 @@
 mod compose;
 mod help;
 mod list;
+mod picker;
 mod reader;
 mod sidebar;
 mod status;
@@ -53,6 +54,9 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         .filter(|p| p.kind == super::prompt::PromptKind::Palette)
     {
         palette(app, &p.input, frame, body);
+    }
+    if app.picker.is_some() {
+        picker::draw(app, frame, body);
     }
     if app.help.is_some() {
         help::draw(app, frame, area);

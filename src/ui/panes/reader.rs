@@ -35,7 +35,16 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     }
     // A draft under review comes first: it is what the reviewer is here for.
     if let Some(d) = &r.review {
-        review_lines(d, inner.width as usize, &app.clock, &mut lines);
+        let first =
+            r.view.messages.iter().find(|m| !m.from_team).and_then(|m| {
+                crate::domain::names::first_name(m.from.name.as_deref(), &m.from.email)
+            });
+        let tone = crate::domain::tone::check(
+            &app.ctx.cfg.tone_rules(),
+            &d.latest().body,
+            first.as_deref(),
+        );
+        review_lines(d, &tone, inner.width as usize, &app.clock, &mut lines);
     }
     lines.extend(render_lines(
         &r.view,
@@ -115,6 +124,7 @@ pub fn render_lines(
 /// previous one, and the verdicts. Blue, so it is never mistaken for mail.
 fn review_lines(
     d: &crate::domain::review::SharedDraft,
+    tone: &[crate::domain::tone::Finding],
     width: usize,
     clock: &Clock,
     out: &mut Vec<Line<'static>>,
@@ -159,6 +169,16 @@ fn review_lines(
         });
         for w in wrap(&text, width) {
             out.push(Line::styled(w, style));
+        }
+    }
+    for f in tone {
+        let at = if f.line > 0 {
+            format!("line {}: ", f.line)
+        } else {
+            String::new()
+        };
+        for w in wrap(&format!("tone · {at}{}", f.message), width) {
+            out.push(Line::styled(w, Style::new().fg(Color::Cyan)));
         }
     }
     let prev = d.revisions.len().checked_sub(2).map(|i| &d.revisions[i]);

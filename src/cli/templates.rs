@@ -1,0 +1,197 @@
+//! `replypad templates list|show|render|lint|save|delete`.
+
+use super::account::Account;
+use super::output::write_json;
+use crate::config::Secret;
+use crate::mail::sanitize;
+use crate::templates::{self, Template};
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCmd {
+    /// Every template (bundled, team, personal; the closer level wins).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a template's source.
+    Show { name: String },
+    /// Render a template with a conversation's values.
+    Render {
+        name: String,
+        #[arg(long)]
+        conversation: String,
+        /// An answer to an ask("Field"): --set "Order number=1234" (repeatable).
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
+    /// Check templates (all, or these files): syntax, unknown placeholders
+    /// (errors: exit 1), tone (warnings).
+    Lint { files: Vec<PathBuf> },
+    /// Save a team template from a file (shared with everyone after sync).
+    Save {
+        name: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Delete a team template.
+    Delete { name: String },
+}
+
+fn key(acct: &Account) -> Option<Secret> {
+    match &acct.demo {
+        Some(_) => Some(Secret::new(super::acts::DEMO_KEY)),
+        None => crate::sync::team::team_key(&acct.cfg).ok(),
+    }
+}
+
+fn find<'a>(all: &'a [Template], name: &str) -> Result<&'a Template> {
+    all.iter()
+        .find(|t| t.name == name)
+        .with_context(|| format!("no template {name:?} (see `replypad templates list`)"))
+}
+
+pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
+    match cmd {
+        TemplatesCmd::Lint { files } if !files.is_empty() => {
+            let mut list = Vec::new();
+            for f in &files {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                match templates::parse(&text, templates::Origin::Personal) {
+                    Ok(t) => list.push(t),
+                    Err(e) => {
+                        println!("{}: error: {e:#}", f.display());
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            }
+            return lint(&list);
+        }
+        _ => {}
+    }
+    let mut store = acct.store()?;
+    let (all, errors) = templates::all(&store, &templates::personal_dir())?;
+    for e in &errors {
+        eprintln!("replypad: warning: {}", sanitize::line(e));
+    }
+    match cmd {
+        TemplatesCmd::List { json } => {
+            if json {
+                write_json(&mut std::io::stdout().lock(), &all)?;
+            } else {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                for t in &all {
+                    writeln!(
+                        out,
+                        "{:<24} {:<8} {}  [{}]",
+                        t.name,
+                        format!("{:?}", t.origin).to_lowercase(),
+                        sanitize::line(&t.description),
+                        sanitize::line(&t.tags.join(", "))
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCmd::Show { name } => {
+            let t = find(&all, &name)?;
+            println!("{}", sanitize::text(&t.body));
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCmd::Render {
+            name,
+            conversation,
+            set,
+        } => {
+            let t = find(&all, &name)?;
+            let conv = store.resolve_conversation(&conversation)?;
+            let values = templates::values_for(
+                &store,
+                &acct.cfg,
+                &conv,
+                chrono::Local::now().fixed_offset(),
+            )?;
+            let mut answers = BTreeMap::new();
+            for s in set {
+                let (k, v) = s
+                    .split_once('=')
+                    .with_context(|| format!("--set {s:?}: write FIELD=VALUE"))?;
+                answers.insert(k.trim().to_string(), v.to_string());
+            }
+            let r = templates::render::render(&t.body, &values, &answers)?;
+            println!("{}", sanitize::text(&r.text));
+            for f in &r.fields {
+                eprintln!(
+                    "replypad: unfilled field: {} (--set \"{}=…\")",
+                    sanitize::line(f),
+                    sanitize::line(f)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCmd::Lint { .. } => lint(&all),
+        TemplatesCmd::Save { name, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let k = key(&acct);
+            let agent = crate::replies::Agent {
+                cfg: &acct.cfg,
+                key: k.as_ref(),
+            };
+            agent.save_template(&mut store, &name, Some(&text))?;
+            let problems = templates::lint::lint(
+                &[templates::parse(&text, templates::Origin::Team)?],
+                &crate::domain::tone::bundled(),
+            );
+            for p in problems {
+                println!("{}: {}", p.template, sanitize::line(&p.message));
+            }
+            println!("team template {name} saved");
+            super::acts::push_or_queue(&acct, &mut store);
+            Ok(ExitCode::SUCCESS)
+        }
+        TemplatesCmd::Delete { name } => {
+            if !store.team_templates()?.contains_key(&name) {
+                bail!("no team template {name:?} (bundled and personal ones are files)");
+            }
+            let k = key(&acct);
+            let agent = crate::replies::Agent {
+                cfg: &acct.cfg,
+                key: k.as_ref(),
+            };
+            agent.save_template(&mut store, &name, None)?;
+            println!("team template {name} deleted");
+            super::acts::push_or_queue(&acct, &mut store);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn lint(list: &[Template]) -> Result<ExitCode> {
+    let problems = templates::lint::lint(list, &crate::domain::tone::bundled());
+    let errors = problems.iter().filter(|p| p.error).count();
+    for p in &problems {
+        println!(
+            "{}: {}: {}",
+            p.template,
+            if p.error { "error" } else { "warning" },
+            sanitize::line(&p.message)
+        );
+    }
+    println!(
+        "{} template(s), {errors} error(s), {} warning(s)",
+        list.len(),
+        problems.len() - errors
+    );
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,125 @@
+//! The template picker popup: the search (or the field being filled), the
+//! matching templates, and a live preview with the conversation's real
+//! values, unfilled fields highlighted.
+
+use super::{centered, title_style};
+use crate::mail::sanitize;
+use crate::ui::app::App;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(p) = &app.picker else { return };
+    let popup = centered(
+        area,
+        area.width.saturating_sub(4).min(120),
+        area.height.saturating_sub(2).min(32),
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(Span::styled(
+            format!(" Templates · {} ", p.matches.len()),
+            title_style(),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    let prompt = match &p.asking {
+        Some(a) if a.current < a.fields.len() => Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} ({}/{}): ",
+                    sanitize::line(&a.fields[a.current]),
+                    a.current + 1,
+                    a.fields.len()
+                ),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(sanitize::line(&a.input).into_owned()),
+            Span::styled(
+                "▏  Enter next · Tab skip · Esc insert as is",
+                Style::new().fg(Color::DarkGray),
+            ),
+        ]),
+        _ => Line::from(vec![
+            Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw(sanitize::line(&p.input).into_owned()),
+            Span::styled(
+                "▏  ↑↓ choose · Enter use · Esc close",
+                Style::new().fg(Color::DarkGray),
+            ),
+        ]),
+    };
+    frame.render_widget(Paragraph::new(prompt), top);
+    let list_w = (rest.width / 3).clamp(20, 40);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(rest);
+    let rows: Vec<Line> = p
+        .matches
+        .iter()
+        .enumerate()
+        .skip(
+            p.selected
+                .saturating_sub(left.height.saturating_sub(1) as usize),
+        )
+        .take(left.height as usize)
+        .map(|(i, &t)| {
+            let t = &p.all[t];
+            let style = if i == p.selected {
+                Style::new().bg(Color::Blue).fg(Color::White)
+            } else {
+                Style::new()
+            };
+            Line::styled(
+                crate::ui::format::fit(&sanitize::line(&t.name), left.width as usize),
+                style,
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows), left);
+    let mut preview: Vec<Line> = Vec::new();
+    if let Some(t) = p.current() {
+        preview.push(Line::styled(
+            sanitize::line(&t.description).into_owned(),
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+        ));
+    }
+    if let Some(r) = p.preview() {
+        for l in sanitize::text(&r.text).lines() {
+            preview.push(highlight_fields(l));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(preview)
+            .wrap(Wrap { trim: false })
+            .block(Block::new().borders(ratatui::widgets::Borders::LEFT)),
+        right,
+    );
+}
+
+/// A line with every `⟦field⟧` in reverse yellow.
+fn highlight_fields(line: &str) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut rest = line;
+    while let Some(a) = rest.find('⟦') {
+        spans.push(Span::raw(rest[..a].to_string()));
+        let after = &rest[a..];
+        let end = after
+            .find('⟧')
+            .map(|e| e + '⟧'.len_utf8())
+            .unwrap_or(after.len());
+        spans.push(Span::styled(
+            after[..end].to_string(),
+            Style::new().fg(Color::Black).bg(Color::Yellow),
+        ));
+        rest = &after[end..];
+    }
+    spans.push(Span::raw(rest.to_string()));
+    Line::from(spans)
+}

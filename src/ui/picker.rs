@@ -1,0 +1,255 @@
+//! The template picker: fuzzy search (nucleo) over name, tags and text,
+//! recently and often used first, a live preview with the open
+//! conversation's values, then the `ask()` fields one by one (Tab skips),
+//! and Enter inserts into the draft (or starts a reply with it).
+
+use super::app::{App, Level};
+use crate::templates::render::{self, Rendered, Values};
+use crate::templates::{self, Template};
+use anyhow::{Context as _, Result};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher};
+use std::collections::BTreeMap;
+
+/// The open picker.
+pub struct Picker {
+    pub input: String,
+    pub all: Vec<Template>,
+    /// Indices into `all`, best first.
+    pub matches: Vec<usize>,
+    pub selected: usize,
+    pub values: Values,
+    usage: BTreeMap<String, (u32, i64)>,
+    /// Filling the chosen template's fields: (template, fields, current, typed).
+    pub asking: Option<Asking>,
+    pub answers: BTreeMap<String, String>,
+}
+
+pub struct Asking {
+    pub template: usize,
+    pub fields: Vec<String>,
+    pub current: usize,
+    pub input: String,
+}
+
+impl Picker {
+    fn rematch(&mut self) {
+        let bonus = |t: &Template| -> u32 {
+            self.usage
+                .get(&t.name)
+                .map(|(uses, _)| 40 + 10 * (*uses).min(10))
+                .unwrap_or(0)
+        };
+        let mut scored: Vec<(u32, i64, usize)> = if self.input.trim().is_empty() {
+            self.all
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (bonus(t), self.usage.get(&t.name).map_or(0, |u| u.1), i))
+                .collect()
+        } else {
+            let pattern = Pattern::parse(&self.input, CaseMatching::Smart, Normalization::Smart);
+            let mut m = Matcher::new(Config::DEFAULT);
+            let hay: Vec<String> = self
+                .all
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {} {} {}",
+                        t.name,
+                        t.tags.join(" "),
+                        t.description,
+                        t.body
+                    )
+                })
+                .collect();
+            pattern
+                .match_list(hay.iter().map(String::as_str), &mut m)
+                .into_iter()
+                .filter_map(|(h, score)| {
+                    let i = hay.iter().position(|x| x == h)?;
+                    // Name hits count double: "refund" finds refund-* first.
+                    let name_hit = self.all[i].name.contains(&self.input.to_lowercase());
+                    let s = score + bonus(&self.all[i]) + if name_hit { 200 } else { 0 };
+                    Some((s, 0, i))
+                })
+                .collect()
+        };
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        self.matches = scored.into_iter().map(|(_, _, i)| i).collect();
+        self.selected = 0;
+    }
+
+    pub fn current(&self) -> Option<&Template> {
+        let i = match &self.asking {
+            Some(a) => a.template,
+            None => *self.matches.get(self.selected)?,
+        };
+        self.all.get(i)
+    }
+
+    /// The selected template rendered with the real values (and answers so far).
+    pub fn preview(&self) -> Option<Rendered> {
+        let t = self.current()?;
+        let mut answers = self.answers.clone();
+        if let Some(a) = &self.asking
+            && !a.input.is_empty()
+        {
+            answers.insert(a.fields[a.current].clone(), a.input.clone());
+        }
+        render::render(&t.body, &self.values, &answers).ok()
+    }
+}
+
+impl App {
+    /// Opens the picker for the current conversation.
+    pub(super) fn open_picker(&mut self) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("open a conversation to use a template")?;
+        let (all, errors) = templates::all(&self.store, &templates::personal_dir())?;
+        if let Some(e) = errors.first() {
+            self.message = Some((e.clone(), Level::Error));
+        }
+        let now = chrono::DateTime::from_timestamp(self.clock.now, 0)
+            .unwrap_or_default()
+            .with_timezone(&self.clock.offset);
+        let values = templates::values_for(&self.store, &self.ctx.cfg, &conv, now)?;
+        let mut p = Picker {
+            input: String::new(),
+            all,
+            matches: Vec::new(),
+            selected: 0,
+            values,
+            usage: self.store.template_usage()?,
+            asking: None,
+            answers: BTreeMap::new(),
+        };
+        p.rematch();
+        self.picker = Some(p);
+        Ok(())
+    }
+
+    pub(super) fn picker_key(&mut self, ev: KeyEvent) -> Result<()> {
+        let Some(p) = &mut self.picker else {
+            return Ok(());
+        };
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(a) = &mut p.asking {
+            match ev.code {
+                KeyCode::Esc => return self.insert_picked(),
+                KeyCode::Enter | KeyCode::Tab => {
+                    let field = a.fields[a.current].clone();
+                    if !a.input.trim().is_empty() {
+                        p.answers.insert(field, a.input.trim().to_string());
+                    }
+                    a.input.clear();
+                    a.current += 1;
+                    if a.current >= a.fields.len() {
+                        return self.insert_picked();
+                    }
+                }
+                KeyCode::Backspace => {
+                    a.input.pop();
+                }
+                KeyCode::Char(c) if !ctrl => a.input.push(c),
+                _ => {}
+            }
+            return Ok(());
+        }
+        match ev.code {
+            KeyCode::Esc => self.picker = None,
+            KeyCode::Enter => {
+                let Some(&i) = p.matches.get(p.selected) else {
+                    return Ok(());
+                };
+                let fields = render::render(&p.all[i].body, &p.values, &p.answers)?.fields;
+                if fields.is_empty() {
+                    p.asking = Some(Asking {
+                        template: i,
+                        fields: vec![],
+                        current: 0,
+                        input: String::new(),
+                    });
+                    return self.insert_picked();
+                }
+                p.asking = Some(Asking {
+                    template: i,
+                    fields,
+                    current: 0,
+                    input: String::new(),
+                });
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
+            }
+            KeyCode::Char('n') if ctrl => {
+                p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
+            }
+            KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
+            KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
+            KeyCode::Backspace => {
+                p.input.pop();
+                p.rematch();
+            }
+            KeyCode::Char(c) if !ctrl => {
+                p.input.push(c);
+                p.rematch();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Renders the chosen template and puts it into the draft: at the
+    /// cursor of an open draft, else at the top of a new (or resumed) reply.
+    fn insert_picked(&mut self) -> Result<()> {
+        let Some(p) = self.picker.take() else {
+            return Ok(());
+        };
+        let Some(t) = p.current().cloned() else {
+            return Ok(());
+        };
+        let r = render::render(&t.body, &p.values, &p.answers)?;
+        self.store.template_used(&t.name)?;
+        if self.compose.is_none() {
+            self.start_compose(crate::domain::compose::DraftKind::Reply)?;
+        }
+        if let Some(c) = &mut self.compose {
+            let ratatui_textarea::DataCursor(row, col) = c.editor.cursor();
+            c.editor.insert_str(&r.text);
+            if let Some(off) = r.cursor {
+                let before = &r.text[..off];
+                let lines = before.matches('\n').count();
+                let tail = before.rsplit('\n').next().unwrap_or("").chars().count();
+                let (tr, tc) = if lines == 0 {
+                    (row, col + tail)
+                } else {
+                    (row + lines, tail)
+                };
+                c.editor.move_cursor(ratatui_textarea::CursorMove::Jump(
+                    tr.min(u16::MAX as usize) as u16,
+                    tc.min(u16::MAX as usize) as u16,
+                ));
+            }
+            if let Some(s) = &t.subject
+                && c.draft.subject.is_empty()
+            {
+                c.draft.subject = s.clone();
+            }
+        }
+        let left = r.fields.len();
+        self.message = Some((
+            if left > 0 {
+                format!(
+                    "template {}: {left} field(s) to fill; Tab jumps to the next ⟦…⟧",
+                    t.name
+                )
+            } else {
+                format!("template {} inserted", t.name)
+            },
+            Level::Info,
+        ));
+        self.save_compose_now()
+    }
+}
