@@ -74,9 +74,19 @@ fn human_output_is_sanitized_and_unknown_ids_are_clear() {
     let (code, _, err) = replypad(&["--demo", "show", "ffffffffffff"]);
     assert_eq!(code, 1);
     assert!(err.contains("no conversation ffffffffffff"), "{err}");
-    let (code, _, err) = replypad(&["--demo", "templates", "list"]);
-    assert_eq!(code, 2, "not built yet: non-zero");
-    assert!(err.contains("not built yet"), "{err}");
+    let (code, out, err) = replypad(&["--demo", "templates", "lint"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("12 template(s), 0 error(s)"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.md");
+    std::fs::write(
+        &broken,
+        "---\nname: broken\n---\nHi {{ customer.frist_name }} {% if %}",
+    )
+    .unwrap();
+    let (code, out, _) = replypad(&["--demo", "templates", "lint", broken.to_str().unwrap()]);
+    assert_eq!(code, 1, "a broken template fails lint: {out}");
+    assert!(out.contains("broken: error"), "{out}");
     let (code, _, err) = replypad(&["--demo", "reply", "ffffffffffff", "--file", "x"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no conversation ffffffffffff"), "{err}");
