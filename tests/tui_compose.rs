@@ -1,4 +1,5 @@
-//! Replies in the TUI, driven through the real App: compose by keys, the
+//! Replies, templates and bulk selection in the TUI, driven through the
+//! real App: compose by keys, the
 //! draft saved on every key, resume, send into the demo's file outbox, the
 //! review verdict keys, and snapshots of the compose pane.
 
@@ -189,4 +190,41 @@ fn picker_snapshots() {
         let screen = render(&mut app, &mut term);
         insta::assert_snapshot!(format!("picker_{w}x{h}"), screen);
     }
+}
+
+#[test]
+fn visual_selection_bulk_acts_and_undo_of_the_batch() {
+    let (mut app, mut term) = app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
+    let labels = |app: &replypad::ui::App, i: usize| app.list.rows[i].labels.clone();
+    let before: Vec<Vec<String>> = (0..6).map(|i| labels(&app, i)).collect();
+    // v marks single rows (and moves down); V marks a range.
+    app.feed("v j v"); // rows 0 and 2
+    assert_eq!(app.selected.len(), 2);
+    app.feed("V jj"); // range 3..=5, still visual
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("VISUAL"), "{screen}");
+    assert_eq!(screen.matches('✓').count(), 5, "{screen}");
+    app.feed("#");
+    app.type_text("+feature");
+    app.feed("<Enter>");
+    for i in [0, 2, 3, 4, 5] {
+        assert!(labels(&app, i).contains(&"feature".to_string()), "row {i}");
+    }
+    assert_eq!(labels(&app, 1), before[1], "row 1 was not selected");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("on 5 conversations")
+    );
+    assert!(app.selected.is_empty(), "the selection is used up");
+    // One undo reverts the whole batch.
+    app.feed("u");
+    for i in 0..6 {
+        assert_eq!(labels(&app, i), before[i], "row {i}");
+    }
+    // Esc clears a selection.
+    app.feed("v v <Esc>");
+    assert!(app.selected.is_empty());
 }

@@ -55,10 +55,13 @@ pub enum Action {
     Approve,
     RequestChanges,
     TemplateReply,
+    ToggleSelect,
+    VisualSelect,
+    ClearSelection,
 }
 
 impl Action {
-    pub const ALL: [Action; 50] = [
+    pub const ALL: [Action; 53] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -109,6 +112,9 @@ impl Action {
         Action::Approve,
         Action::RequestChanges,
         Action::TemplateReply,
+        Action::ToggleSelect,
+        Action::VisualSelect,
+        Action::ClearSelection,
     ];
 
     pub fn name(self) -> &'static str {
@@ -163,6 +169,9 @@ impl Action {
             Action::Approve => "approve",
             Action::RequestChanges => "request_changes",
             Action::TemplateReply => "template_reply",
+            Action::ToggleSelect => "toggle_select",
+            Action::VisualSelect => "visual_select",
+            Action::ClearSelection => "clear_selection",
         }
     }
 

@@ -13,9 +13,6 @@ impl App {
     /// The conversation an act applies to: the open one when the reader has
     /// focus, else the selected row.
     pub fn current_conversation(&self) -> Option<String> {
-        if let Some(c) = &self.undo_target {
-            return Some(c.clone());
-        }
         match (&self.reader, self.focus) {
             (Some(r), Focus::Reader) => Some(r.view.id.clone()),
             _ => self.list.selected_row().map(|r| r.id.clone()),
@@ -133,11 +130,56 @@ impl App {
         self.act(EventKind::Follow { on: !following })
     }
 
-    /// Records an event for the current conversation and asks the worker to push it.
+    /// Records an event for the current conversation, or for every selected
+    /// one (bulk), and asks the worker to push.
     pub(super) fn act(&mut self, kind: EventKind) -> Result<()> {
-        let conv = self
-            .current_conversation()
-            .context("no conversation selected")?;
+        let targets = self.targets()?;
+        anyhow::ensure!(!targets.is_empty(), "no conversation selected");
+        let mut undo = Vec::new();
+        let mut lost = Vec::new();
+        for conv in &targets {
+            let (before, lost_to) = self.act_on(conv, kind.clone())?;
+            undo.push((conv.clone(), before, kind.clone()));
+            if let Some(owner) = lost_to {
+                lost.push(owner);
+            }
+        }
+        self.undo = Some(undo);
+        self.message = Some(match (targets.len(), lost.first()) {
+            (1, Some(owner)) => (
+                format!("already owned by {owner}; A reassigns"),
+                Level::Error,
+            ),
+            (1, None) => (format!("{} ({})", kind.describe(), targets[0]), Level::Info),
+            (n, _) => (
+                format!(
+                    "{} on {n} conversations{}",
+                    kind.describe(),
+                    if lost.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} already owned)", lost.len())
+                    }
+                ),
+                Level::Info,
+            ),
+        });
+        // The selection is used up by the act.
+        self.selected.clear();
+        self.visual_anchor = None;
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Push);
+        }
+        self.refresh_counts()?;
+        self.reload()
+    }
+
+    /// One act on one conversation: (state before, the owner if a claim lost).
+    fn act_on(
+        &mut self,
+        conv: &str,
+        kind: EventKind,
+    ) -> Result<(crate::domain::events::TeamState, Option<String>)> {
         let key = self
             .ctx
             .team_key
@@ -152,72 +194,71 @@ impl App {
         );
         let event = Event {
             id: new_event_id(),
-            conversation: conv.clone(),
+            conversation: conv.to_string(),
             agent: self.ctx.me.clone(),
             at: self.clock.now,
             kind,
         };
         let raw = crate::mail::team_event::encode(&event, key, &self.ctx.team_address);
-        let before = self.store.team_state(&conv)?;
+        let before = self.store.team_state(conv)?;
         let state = self.store.record_local_event(&event, &raw)?;
-        self.undo = Some((conv.clone(), before, event.kind.clone()));
-        if claim && state.assignee.as_deref() != Some(self.ctx.me.as_str()) {
-            let owner = state.assignee.unwrap_or_default();
-            self.message = Some((
-                format!("already owned by {owner}; A reassigns"),
-                Level::Error,
-            ));
-        } else {
-            self.message = Some((format!("{} ({conv})", event.kind.describe()), Level::Info));
-        }
         if claim {
-            self.pending_claim = Some((event.id.clone(), conv));
+            self.pending_claim = Some((event.id.clone(), conv.to_string()));
         }
+        let lost = (claim && state.assignee.as_deref() != Some(self.ctx.me.as_str()))
+            .then(|| state.assignee.unwrap_or_default());
+        Ok((before, lost))
+    }
+
+    /// Undoes the last team act (on every conversation it touched) by
+    /// recording inverses (the log is append-only: undo is a new event,
+    /// visible to everyone like the act).
+    pub(super) fn undo_last(&mut self) -> Result<()> {
+        let Some(entries) = self.undo.take() else {
+            self.message = Some(("nothing to undo".into(), Level::Info));
+            return Ok(());
+        };
+        let n = entries.len();
+        for (conv, before, kind) in entries {
+            let inverse = match kind {
+                EventKind::Assign { .. } => EventKind::Assign {
+                    to: before.assignee,
+                    reassign: true,
+                },
+                EventKind::Status { .. } => EventKind::Status {
+                    status: before.status,
+                    until: before.snoozed_until,
+                },
+                EventKind::Label { add, remove } => EventKind::Label {
+                    add: remove
+                        .into_iter()
+                        .filter(|l| before.labels.contains(l))
+                        .collect(),
+                    remove: add
+                        .into_iter()
+                        .filter(|l| !before.labels.contains(l))
+                        .collect(),
+                },
+                EventKind::Follow { on } => EventKind::Follow { on: !on },
+                EventKind::Note { .. } => {
+                    bail!("a note cannot be undone; add another note to correct it")
+                }
+                other => bail!("{} cannot be undone", other.name()),
+            };
+            self.act_on(&conv, inverse)?;
+        }
+        self.message = Some((
+            format!(
+                "undone on {n} conversation{}",
+                if n == 1 { "" } else { "s" }
+            ),
+            Level::Info,
+        ));
         if let Some(w) = &self.worker {
             w.request(crate::sync::worker::Request::Push);
         }
         self.refresh_counts()?;
         self.reload()
-    }
-
-    /// Undoes the last team act by recording its inverse (the log is
-    /// append-only: undo is a new event, visible to everyone like the act).
-    pub(super) fn undo_last(&mut self) -> Result<()> {
-        let Some((conv, before, kind)) = self.undo.take() else {
-            self.message = Some(("nothing to undo".into(), Level::Info));
-            return Ok(());
-        };
-        let inverse = match kind {
-            EventKind::Assign { .. } => EventKind::Assign {
-                to: before.assignee,
-                reassign: true,
-            },
-            EventKind::Status { .. } => EventKind::Status {
-                status: before.status,
-                until: before.snoozed_until,
-            },
-            EventKind::Label { add, remove } => EventKind::Label {
-                add: remove
-                    .into_iter()
-                    .filter(|l| before.labels.contains(l))
-                    .collect(),
-                remove: add
-                    .into_iter()
-                    .filter(|l| !before.labels.contains(l))
-                    .collect(),
-            },
-            EventKind::Follow { on } => EventKind::Follow { on: !on },
-            EventKind::Note { .. } => {
-                bail!("a note cannot be undone; add another note to correct it")
-            }
-            other => bail!("{} cannot be undone", other.name()),
-        };
-        // Act on the conversation the undone act was on, wherever the cursor is now.
-        self.undo_target = Some(conv);
-        let r = self.act(inverse);
-        self.undo_target = None;
-        self.undo = None;
-        r
     }
 
     /// Marks the current conversation read, or unread if it is read.

@@ -89,13 +89,17 @@ pub struct App {
     /// A claim waiting for the log to say whether it won: (event id, conversation).
     pub pending_claim: Option<(String, String)>,
     /// The last team act, to undo: (conversation, state before, what was done).
-    pub undo: Option<(
-        String,
-        crate::domain::events::TeamState,
-        crate::domain::events::EventKind,
-    )>,
-    /// While undoing: the conversation acts apply to.
-    pub(super) undo_target: Option<String>,
+    pub undo: Option<
+        Vec<(
+            String,
+            crate::domain::events::TeamState,
+            crate::domain::events::EventKind,
+        )>,
+    >,
+    /// Conversations marked for a bulk act (v), by id.
+    pub selected: std::collections::BTreeSet<String>,
+    /// Visual mode (V): the list index where the range started.
+    pub visual_anchor: Option<usize>,
     pub message: Option<(String, Level)>,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
@@ -140,7 +144,8 @@ impl App {
             prompt: None,
             pending_claim: None,
             undo: None,
-            undo_target: None,
+            selected: Default::default(),
+            visual_anchor: None,
             message,
             sync_state: String::new(),
             worker: None,
@@ -303,6 +308,9 @@ impl App {
             }
             (_, Action::Approve) => self.review_current(true, "")?,
             (_, Action::TemplateReply) => self.open_picker()?,
+            (Layer::List, Action::ToggleSelect) => self.toggle_select()?,
+            (Layer::List, Action::VisualSelect) => self.visual_select()?,
+            (Layer::List, Action::ClearSelection) => self.clear_selection(),
             (_, Action::RequestChanges) => {
                 self.open_prompt(super::prompt::PromptKind::ReviewComment)
             }

@@ -12,5 +12,6 @@ pub mod panes;
 pub mod picker;
 pub mod prompt;
 pub mod run;
+mod select;
 
 pub use app::App;

@@ -38,16 +38,33 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .rows
         .iter()
         .enumerate()
-        .map(|(i, c)| row(app, c, inner.width as usize, l.offset + i == l.selected))
+        .map(|(i, c)| {
+            let marked = app.is_selected(l.offset + i, &c.id);
+            row(
+                app,
+                c,
+                inner.width as usize,
+                l.offset + i == l.selected,
+                marked,
+            )
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// `● Sender Name @domain   Subject — snippet      3  2h  sam  billing`
-fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) -> Line<'a> {
+fn row<'a>(
+    app: &App,
+    c: &'a ConversationSummary,
+    width: usize,
+    selected: bool,
+    marked: bool,
+) -> Line<'a> {
     let unread = c.unread > 0;
     let base = if selected {
         Style::new().bg(Color::Blue).fg(Color::White)
+    } else if marked {
+        Style::new().bg(Color::DarkGray).fg(Color::White)
     } else if c.status == Status::Closed {
         Style::new().fg(Color::DarkGray)
     } else {
@@ -93,7 +110,11 @@ fn row<'a>(app: &App, c: &'a ConversationSummary, width: usize, selected: bool) 
     let subject = sanitize::line(&c.subject).into_owned();
     let mut spans = vec![
         Span::styled(
-            if unread { "● " } else { "  " },
+            match (marked, unread) {
+                (true, _) => "✓ ",
+                (false, true) => "● ",
+                (false, false) => "  ",
+            },
             bold.fg(if selected {
                 Color::White
             } else {
