@@ -39,7 +39,8 @@ echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
-echo "== benchmark smoke run (N = 300)"
+echo "== benchmark smoke runs (sync N = 300, TUI N = 2,000)"
 cargo test --locked --bench sync
+cargo test --locked --bench tui
 echo "== cargo test"
 cargo test --locked --lib --bins --tests

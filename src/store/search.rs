@@ -5,6 +5,7 @@ use super::{ListQuery, Store};
 use crate::domain::ConversationSummary;
 use crate::domain::search::{Term, fts_expression, parse};
 use anyhow::{Result, anyhow};
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
 /// The WHERE condition and its parameters for `query`, for agent `me`.
@@ -91,6 +92,35 @@ impl Store {
     }
 
     /// One page of the conversations matching `query`, newest first.
+    /// Every conversation matching `query`, newest first (ids only): run
+    /// once per search; the list pages over it with `summaries`.
+    pub fn search_all_ids(&self, query: &str, me: &str) -> Result<Vec<String>> {
+        let (cond, params) = condition(query, me)?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT c.id FROM conversations c WHERE {cond} ORDER BY c.last_date DESC, c.id"
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(params), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The summaries of `ids`, in that order (one page of a search).
+    pub fn summaries(&self, ids: &[String]) -> Result<Vec<ConversationSummary>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM conversations c WHERE c.id = ?1",
+            super::conversations::SUMMARY_COLUMNS
+        ))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(s) = st
+                .query_row([id], super::conversations::summary)
+                .optional()?
+            {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn search(&self, query: &str, me: &str, q: ListQuery) -> Result<Vec<ConversationSummary>> {
         let (cond, mut params) = condition(query, me)?;
         params.push(Value::Integer(q.limit as i64));

@@ -108,6 +108,8 @@ pub struct App {
     pub should_quit: bool,
     /// The reply being written, when the compose pane is open.
     pub compose: Option<super::compose::Compose>,
+    /// The current search's matching ids (query, ids), newest first.
+    search_cache: Option<(String, Vec<String>)>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
     /// The template picker, when open (it has the keyboard).
@@ -151,6 +153,7 @@ impl App {
             worker: None,
             should_quit: false,
             compose: None,
+            search_cache: None,
             external_edit: false,
             picker: None,
             pending: Vec::new(),
@@ -178,25 +181,15 @@ impl App {
         self.report(r);
     }
 
-    /// Re-reads the visible page (after a resize, a move, or "store changed").
+    /// Re-reads the visible page (after a resize, an act, or "store changed"):
+    /// the count, the page, and the open conversation.
     pub fn reload(&mut self) -> Result<()> {
-        let l = &mut self.list;
-        l.total = self.store.count_view(&self.view, &self.ctx.me)?;
-        l.selected = l.selected.min(l.total.saturating_sub(1));
-        if l.selected < l.offset {
-            l.offset = l.selected;
-        } else if l.selected >= l.offset + l.height {
-            l.offset = l.selected + 1 - l.height;
-        }
-        l.offset = l.offset.min(l.total.saturating_sub(l.height));
-        l.rows = self.store.list_view(
-            &self.view,
-            &self.ctx.me,
-            ListQuery {
-                offset: l.offset,
-                limit: l.height,
-            },
-        )?;
+        self.search_cache = None;
+        self.list.total = match &self.view {
+            View::Search(q) => self.search_ids(&q.clone())?.len(),
+            v => self.store.count_view(v, &self.ctx.me)?,
+        };
+        self.reload_page()?;
         if let Some(r) = &mut self.reader
             && let Some(v) = self.store.conversation(&r.view.id)?
         {
@@ -206,6 +199,40 @@ impl App {
             }
             r.review = shared_for(&self.store, &r.view.id)?;
         }
+        Ok(())
+    }
+
+    /// The ids a search matches, read once per search and kept until the
+    /// store changes (the list pages over them).
+    fn search_ids(&mut self, q: &str) -> Result<&[String]> {
+        if self.search_cache.as_ref().is_none_or(|(cq, _)| cq != q) {
+            let ids = self.store.search_all_ids(q, &self.ctx.me)?;
+            self.search_cache = Some((q.to_string(), ids));
+        }
+        Ok(&self.search_cache.as_ref().expect("just set").1)
+    }
+
+    /// Re-reads only the visible rows (after a move: the total is unchanged).
+    fn reload_page(&mut self) -> Result<()> {
+        let l = &mut self.list;
+        l.selected = l.selected.min(l.total.saturating_sub(1));
+        if l.selected < l.offset {
+            l.offset = l.selected;
+        } else if l.selected >= l.offset + l.height {
+            l.offset = l.selected + 1 - l.height;
+        }
+        l.offset = l.offset.min(l.total.saturating_sub(l.height));
+        let (offset, limit) = (l.offset, l.height);
+        self.list.rows = match self.view.clone() {
+            View::Search(q) => {
+                let ids = self.search_ids(&q)?;
+                let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
+                self.store.summaries(&page)?
+            }
+            v => self
+                .store
+                .list_view(&v, &self.ctx.me, ListQuery { offset, limit })?,
+        };
         Ok(())
     }
 
@@ -328,7 +355,7 @@ impl App {
 
     fn move_to(&mut self, index: usize) -> Result<()> {
         self.list.selected = index.min(self.list.total.saturating_sub(1));
-        self.reload()
+        self.reload_page()
     }
 
     fn list_action(&mut self, a: Action) -> Result<()> {

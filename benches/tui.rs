@@ -1,0 +1,266 @@
+//! TUI benchmark: the real App on a TestBackend over a generated cache of
+//! N messages in N·0.3 conversations (100,000 / 30,000 by default).
+//!
+//!   cargo bench --bench tui               # 100,000 messages
+//!   cargo bench --bench tui -- 20000      # another size
+//!
+//! Measures: start (open the cache, build the App, first frame), keypress to
+//! frame for move (j), open (Enter) and close, search (query to frame), and
+//! the process's peak memory. The cache is written first (not timed).
+
+use ratatui::{Terminal, backend::TestBackend};
+use replypad::config::Config;
+use replypad::store::{MailboxRole, NewMessage, Store};
+use replypad::ui::app::Context;
+use replypad::ui::format::Clock;
+use replypad::ui::keymap::Keymap;
+use replypad::ui::{App, panes};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const WORDS: &[&str] = &[
+    "refund",
+    "invoice",
+    "login",
+    "password",
+    "export",
+    "sync",
+    "outage",
+    "billing",
+    "plan",
+    "upgrade",
+    "error",
+    "timeout",
+    "attachment",
+    "calendar",
+    "mobile",
+    "android",
+    "iphone",
+    "browser",
+    "slow",
+    "crash",
+    "report",
+    "team",
+    "seat",
+    "discount",
+    "annual",
+    "monthly",
+    "api",
+    "token",
+    "webhook",
+    "integration",
+    "csv",
+    "backup",
+    "restore",
+    "delete",
+    "account",
+];
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+        v[(self.next() % v.len() as u64) as usize]
+    }
+    fn words(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| self.pick(WORDS))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn fill(path: &Path, n: usize) {
+    let mut store = Store::open(path).unwrap();
+    let inbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+    let convs = (n * 3 / 10).max(1);
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let base = 1_700_000_000i64;
+    let mut uid = 0u32;
+    let started = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
+        let parsed: Vec<_> = chunk
+            .iter()
+            .map(|&i| {
+                let c = i % convs;
+                let depth = i / convs;
+                let refs = if depth == 0 {
+                    String::new()
+                } else {
+                    format!("In-Reply-To: <c{c}-0@shop.test>\r\nReferences: <c{c}-0@shop.test>\r\n")
+                };
+                let subject = format!("{} {} {}", rng.words(3), "order", c);
+                let raw = format!(
+                    "From: Customer {c} <customer{c}@{}.test>\r\nTo: support@example.com\r\n\
+                     Subject: {}{subject}\r\nMessage-ID: <c{c}-{depth}@shop.test>\r\n{refs}\
+                     Date: Tue, 1 Jul 2025 10:00:00 +0000\r\n\r\nHello,\r\n{}\r\n{}\r\nThanks\r\n",
+                    rng.pick(WORDS),
+                    if depth > 0 { "Re: " } else { "" },
+                    rng.words(12),
+                    rng.words(12),
+                );
+                let mut p = replypad::mail::parse_message(raw.as_bytes(), 0);
+                p.date = base + i as i64 * 60;
+                (p, raw.len())
+            })
+            .collect();
+        store
+            .transaction(|tx| {
+                let mut touched = BTreeSet::new();
+                for (p, size) in &parsed {
+                    uid += 1;
+                    touched.insert(Store::put_message(
+                        tx,
+                        &NewMessage {
+                            mailbox_id: inbox,
+                            uid,
+                            modseq: None,
+                            internal_date: p.date,
+                            size: *size as u64,
+                            seen: uid % 7 != 0,
+                            answered: false,
+                            flagged: false,
+                            from_team: false,
+                            parsed: p,
+                        },
+                    )?);
+                }
+                Store::refresh_conversations(tx, &touched)
+            })
+            .unwrap();
+    }
+    eprintln!(
+        "generated {n} messages in {} conversations in {:.1}s",
+        store.conversation_count().unwrap(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn app(path: &Path) -> App {
+    let cfg = Config::demo();
+    let ctx = Context {
+        account: "bench".into(),
+        me: "dana@example.com".into(),
+        demo_outbox: None,
+        label_colours: cfg.labels.clone(),
+        team_key: Some(replypad::config::Secret::new("bench")),
+        team_address: "support@example.com".into(),
+        cfg,
+    };
+    App::new(
+        Store::open(path).unwrap(),
+        Keymap::load(&Default::default()).unwrap(),
+        ctx,
+        Clock::system(),
+    )
+    .unwrap()
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (
+        ms(v[v.len() / 2]),
+        ms(v[(v.len() * 99 / 100).min(v.len() - 1)]),
+    )
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn bench(n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite3");
+    fill(&path, n);
+    let rss_after_fill = peak_rss_mb();
+
+    let t = Instant::now();
+    let mut app = app(&path);
+    app.resize(160, 48);
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    term.draw(|f| panes::draw(&mut app, f)).unwrap();
+    let start = t.elapsed();
+
+    let mut timed = |app: &mut App, keys: &str| {
+        let t = Instant::now();
+        app.feed(keys);
+        term.draw(|f| panes::draw(app, f)).unwrap();
+        t.elapsed()
+    };
+    let moves: Vec<Duration> = (0..300).map(|_| timed(&mut app, "j")).collect();
+    let mut opens = Vec::new();
+    let mut closes = Vec::new();
+    for _ in 0..200 {
+        opens.push(timed(&mut app, "<Enter>"));
+        closes.push(timed(&mut app, "h"));
+        timed(&mut app, "j");
+    }
+    let mut searches = Vec::new();
+    for q in [
+        "refund",
+        "invoice timeout",
+        "\"export sync\"",
+        "subject:upgrade is:unread",
+        "from:billing.test crash",
+    ] {
+        app.feed("/");
+        app.type_text(q);
+        let t = Instant::now();
+        app.feed("<Enter>");
+        term.draw(|f| panes::draw(&mut app, f)).unwrap();
+        searches.push((q, t.elapsed(), app.list.total));
+        app.feed("gi");
+    }
+    let (mm, mp) = stats(moves);
+    let (om, op) = stats(opens);
+    let (cm, cp) = stats(closes);
+    let rss = peak_rss_mb();
+    println!(
+        "| {n} | start to first frame | {:.1} ms | < 100 ms |",
+        start.as_secs_f64() * 1000.0
+    );
+    println!("| {n} | move (j), median / p99 of 300 | {mm:.2} / {mp:.2} ms | p99 < 16 ms |");
+    println!("| {n} | open (Enter), median / p99 of 200 | {om:.2} / {op:.2} ms | p99 < 16 ms |");
+    println!("| {n} | close (h), median / p99 of 200 | {cm:.2} / {cp:.2} ms | p99 < 16 ms |");
+    for (q, d, hits) in searches {
+        println!(
+            "| {n} | search `{q}` ({hits} conversations) | {:.1} ms | < 50 ms |",
+            d.as_secs_f64() * 1000.0
+        );
+    }
+    println!(
+        "| {n} | peak RSS (process; {rss_after_fill:.0} MB after writing the cache) | {rss:.0} MB | < 60 MB |"
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // `cargo bench` passes --bench; `cargo test --bench tui` runs a smoke test.
+    let sizes = match (sizes.is_empty(), args.iter().any(|a| a == "--bench")) {
+        (false, _) => sizes,
+        (true, true) => vec![100_000],
+        (true, false) => vec![2_000],
+    };
+    println!("| N | measure | replypad | target |");
+    println!("|---|---|---|---|");
+    for n in sizes {
+        bench(n);
+    }
+}
