@@ -124,7 +124,7 @@ fn fill(path: &Path, n: usize) {
                             modseq: None,
                             internal_date: p.date,
                             size: *size as u64,
-                            seen: uid % 7 != 0,
+                            seen: !uid.is_multiple_of(7),
                             answered: false,
                             flagged: false,
                             from_team: false,
