@@ -221,8 +221,8 @@ fn visual_selection_bulk_acts_and_undo_of_the_batch() {
     assert!(app.selected.is_empty(), "the selection is used up");
     // One undo reverts the whole batch.
     app.feed("u");
-    for i in 0..6 {
-        assert_eq!(labels(&app, i), before[i], "row {i}");
+    for (i, b) in before.iter().enumerate() {
+        assert_eq!(&labels(&app, i), b, "row {i}");
     }
     // Esc clears a selection.
     app.feed("v v <Esc>");
