@@ -29,6 +29,11 @@ struct DemoConversation {
     unread: bool,
 }
 
+/// The raw demo messages (for attachments).
+pub fn raw_messages() -> impl Iterator<Item = &'static [u8]> {
+    DEMO_MESSAGES.iter().map(|(_, raw)| *raw)
+}
+
 /// A running demo: its temporary directory lives as long as this value.
 pub struct DemoSession {
     _dir: tempfile::TempDir,

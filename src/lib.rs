@@ -5,6 +5,7 @@
 //! `ui` (ratatui front end), `cli` (commands). Only `ui` and `cli` may touch
 //! the terminal crates; `tests/layers.rs` enforces it.
 
+pub mod attachments;
 pub mod cli;
 pub mod config;
 pub mod demo;

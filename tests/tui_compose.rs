@@ -228,3 +228,22 @@ fn visual_selection_bulk_acts_and_undo_of_the_batch() {
     app.feed("v v <Esc>");
     assert!(app.selected.is_empty());
 }
+
+#[test]
+fn saving_an_attachment_by_key() {
+    let (mut app, _term) = app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
+    app.feed("/");
+    app.type_text("has:attachment import");
+    app.feed("<Enter><Enter>");
+    let dir = tempfile::tempdir().unwrap();
+    app.feed("w");
+    app.type_text(&format!("1 {}", dir.path().display()));
+    app.feed("<Enter>");
+    let msg = &app.message.as_ref().unwrap().0;
+    assert!(msg.contains("saved to"), "{msg}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    app.feed("w");
+    app.type_text("9");
+    app.feed("<Enter>");
+    assert!(app.message.as_ref().unwrap().0.contains("no attachment #9"));
+}

@@ -210,3 +210,33 @@ pub fn history(acct: Account, id: &str, json: bool) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `replypad save ID N [--dir D] [--open]`: attachment #N of a conversation.
+pub fn save_attachment(
+    acct: Account,
+    id: &str,
+    n: usize,
+    dir: Option<&std::path::Path>,
+    open: bool,
+) -> Result<ExitCode> {
+    let store = acct.store()?;
+    let conv = store.resolve_conversation(id)?;
+    let mut conn = None;
+    let path = crate::attachments::save(&store, &conv, n, dir, open, &mut |mid| {
+        if acct.demo.is_some() {
+            return crate::attachments::demo_raw(mid)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| anyhow::anyhow!("the message is not in the demo mailbox"));
+        }
+        if conn.is_none() {
+            conn = Some(crate::sync::connect(&acct.cfg)?);
+        }
+        crate::sync::engine::fetch_raw(conn.as_mut().expect("just set"), &store, mid)
+    })?;
+    println!(
+        "attachment #{n} {} {}",
+        if open { "opened from" } else { "saved to" },
+        sanitize::line(&path.display().to_string())
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -87,6 +87,17 @@ pub enum Command {
         #[arg(long)]
         off: bool,
     },
+    /// Save attachment #N of a conversation (numbered as `show` lists them).
+    Save {
+        id: String,
+        n: usize,
+        /// Directory to save into (default: Downloads). Never overwrites.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Open it with the system opener afterwards.
+        #[arg(long)]
+        open: bool,
+    },
     /// A conversation's team history (who assigned, labelled, noted, when).
     History {
         id: String,
@@ -199,6 +210,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
         Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
         Some(Command::History { id, json }) => acts::history(open()?, &id, json),
+        Some(Command::Save {
+            id,
+            n,
+            dir,
+            open: o,
+        }) => acts::save_attachment(open()?, &id, n, dir.as_deref(), o),
         Some(Command::Reply {
             id,
             file,

@@ -135,6 +135,7 @@ pub fn show(store: &Store, id: &str, json: bool) -> Result<ExitCode> {
         sanitize::line(v.assignee.as_deref().unwrap_or("-")),
         sanitize::line(&v.labels.join(", "))
     )?;
+    let mut no = 0;
     for m in &v.messages {
         writeln!(
             out,
@@ -143,9 +144,10 @@ pub fn show(store: &Store, id: &str, json: bool) -> Result<ExitCode> {
             iso(m.date)
         )?;
         for a in &m.attachments {
+            no += 1;
             writeln!(
                 out,
-                "attachment: {} ({}, {} bytes)",
+                "attachment #{no}: {} ({}, {} bytes)",
                 sanitize::filename(&a.filename),
                 sanitize::line(&a.content_type),
                 a.size

@@ -67,6 +67,22 @@ pub fn parse_message(raw: &[u8], fallback_date: i64) -> ParsedMessage {
     }
 }
 
+/// Attachment `index` (0-based, in the parser's order, as listed) of a raw
+/// message: (file name as sent, decoded bytes). Isolated like parsing.
+pub fn attachment(raw: &[u8], index: usize) -> Option<(String, Vec<u8>)> {
+    PARSING.with(|p| p.set(true));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let msg = MessageParser::default().parse(raw)?;
+        let part = msg.attachments().nth(index)?;
+        Some((
+            part.attachment_name().unwrap_or("attachment").to_string(),
+            part.contents().to_vec(),
+        ))
+    }));
+    PARSING.with(|p| p.set(false));
+    r.ok().flatten()
+}
+
 fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     a.map(|a| {
         a.iter()

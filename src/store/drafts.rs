@@ -164,6 +164,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Where a message lives on the server: (mailbox name, UID).
+    pub fn message_location(&self, message_id: &str) -> Result<Option<(String, u32)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT mb.name, m.uid FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id
+                 WHERE m.message_id = ?1 ORDER BY m.id LIMIT 1",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// The review queue: every draft shared for review, folded from the log.
     pub fn shared_drafts(&self) -> Result<BTreeMap<String, SharedDraft>> {
         let mut st = self.conn.prepare_cached(

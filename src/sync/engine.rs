@@ -337,6 +337,18 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) 
     Ok(done)
 }
 
+/// The whole raw message with this Message-ID, from the server.
+pub fn fetch_raw(conn: &mut Connection, store: &Store, message_id: &str) -> Result<Vec<u8>> {
+    let (mailbox, uid) = store
+        .message_location(message_id)?
+        .context("the message is not in the cache")?;
+    conn.select(&mailbox, None)?;
+    conn.fetch_bodies(&uid.to_string())?
+        .into_iter()
+        .find_map(|f| f.data)
+        .with_context(|| format!("the server has no message UID {uid} in {mailbox} any more"))
+}
+
 /// Where team state lives on this server, and the key that signs it.
 pub struct TeamLog {
     pub folder: String,

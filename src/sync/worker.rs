@@ -35,6 +35,13 @@ pub enum Request {
     Open(String),
     /// A message was queued in the outbox: send it.
     Send,
+    /// Save attachment `n` of a conversation (into `dir`, or open it).
+    Attachment {
+        conversation: String,
+        n: usize,
+        dir: Option<PathBuf>,
+        open: bool,
+    },
     Stop,
 }
 
@@ -189,6 +196,12 @@ fn session(
                 Ok(Request::SyncNow) => break,
                 Ok(Request::Push) => push(conn, store, &team, notify)?,
                 Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
+                Ok(Request::Attachment {
+                    conversation,
+                    n,
+                    dir,
+                    open,
+                }) => attachment(conn, store, &conversation, n, dir, open, notify),
                 Err(mpsc::TryRecvError::Empty) => {
                     let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
                     if n > 0 {
@@ -206,6 +219,12 @@ fn session(
                         Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
                         Ok(Request::Push) => push(conn, store, &team, notify)?,
                         Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
+                        Ok(Request::Attachment {
+                            conversation,
+                            n,
+                            dir,
+                            open,
+                        }) => attachment(conn, store, &conversation, n, dir, open, notify),
                         Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
                     }
                 }
@@ -227,6 +246,29 @@ fn push(
     }
     notify(Notice::StoreChanged);
     Ok(())
+}
+
+/// Saves (or opens) an attachment; says where, or why not.
+fn attachment(
+    conn: &mut super::imap::Connection,
+    store: &mut Store,
+    conversation: &str,
+    n: usize,
+    dir: Option<PathBuf>,
+    open: bool,
+    notify: &Notify,
+) {
+    let r = crate::attachments::save(store, conversation, n, dir.as_deref(), open, &mut |id| {
+        engine::fetch_raw(conn, store, id)
+    });
+    match r {
+        Ok(p) => notify(Notice::State(format!(
+            "attachment #{n} {} {}",
+            if open { "opened from" } else { "saved to" },
+            crate::mail::sanitize::line(&p.display().to_string())
+        ))),
+        Err(e) => notify(Notice::Error(format!("attachment #{n}: {e:#}"))),
+    }
 }
 
 /// Sends what is due in the outbox, then files the copies and events.

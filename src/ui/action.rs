@@ -58,10 +58,12 @@ pub enum Action {
     ToggleSelect,
     VisualSelect,
     ClearSelection,
+    SaveAttachment,
+    OpenAttachment,
 }
 
 impl Action {
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 55] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -115,6 +117,8 @@ impl Action {
         Action::ToggleSelect,
         Action::VisualSelect,
         Action::ClearSelection,
+        Action::SaveAttachment,
+        Action::OpenAttachment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -172,6 +176,8 @@ impl Action {
             Action::ToggleSelect => "toggle_select",
             Action::VisualSelect => "visual_select",
             Action::ClearSelection => "clear_selection",
+            Action::SaveAttachment => "save_attachment",
+            Action::OpenAttachment => "open_attachment",
         }
     }
 

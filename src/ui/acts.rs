@@ -45,6 +45,18 @@ impl App {
         if kind == PromptKind::ReviewComment {
             return self.review_current(false, text);
         }
+        if matches!(
+            kind,
+            PromptKind::SaveAttachment | PromptKind::OpenAttachment
+        ) {
+            let (n, dir) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+            let n: usize = n
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| anyhow!("{n:?}: give the attachment's number, as listed (📎 [N])"))?;
+            let dir = (!dir.trim().is_empty()).then(|| expand_home(dir.trim()));
+            return self.save_attachment(n, dir, kind == PromptKind::OpenAttachment);
+        }
         if kind == PromptKind::Search {
             // Parse first: a bad query is an error line, the list stays.
             crate::domain::search::parse(text).map_err(|e| anyhow!("search: {e}"))?;
@@ -107,7 +119,11 @@ impl App {
                 text: text.to_string(),
                 mentions: mentions(text),
             },
-            PromptKind::Search | PromptKind::Palette | PromptKind::ReviewComment => {
+            PromptKind::Search
+            | PromptKind::Palette
+            | PromptKind::ReviewComment
+            | PromptKind::SaveAttachment
+            | PromptKind::OpenAttachment => {
                 unreachable!("handled above")
             }
         };
@@ -261,6 +277,44 @@ impl App {
         self.reload()
     }
 
+    /// Saves (or opens) attachment `n` of the open conversation: the worker
+    /// fetches the message; the demo reads its embedded mail at once.
+    pub(super) fn save_attachment(
+        &mut self,
+        n: usize,
+        dir: Option<std::path::PathBuf>,
+        open: bool,
+    ) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("open a conversation first")?;
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Attachment {
+                conversation: conv,
+                n,
+                dir,
+                open,
+            });
+            self.message = Some((format!("fetching attachment #{n}…"), Level::Info));
+            return Ok(());
+        }
+        let path =
+            crate::attachments::save(&self.store, &conv, n, dir.as_deref(), open, &mut |id| {
+                crate::attachments::demo_raw(id)
+                    .map(<[u8]>::to_vec)
+                    .context("the message is not in the demo mailbox")
+            })?;
+        self.message = Some((
+            format!(
+                "attachment #{n} {} {}",
+                if open { "opened from" } else { "saved to" },
+                crate::mail::sanitize::line(&path.display().to_string())
+            ),
+            Level::Info,
+        ));
+        Ok(())
+    }
+
     /// Marks the current conversation read, or unread if it is read.
     pub(super) fn toggle_read(&mut self) -> Result<()> {
         let conv = self
@@ -303,5 +357,13 @@ impl App {
             self.pending_claim = None;
         }
         Ok(())
+    }
+}
+
+/// `~/x` → the home directory's x.
+fn expand_home(p: &str) -> std::path::PathBuf {
+    match (p.strip_prefix("~/"), directories::UserDirs::new()) {
+        (Some(rest), Some(u)) => u.home_dir().join(rest),
+        _ => std::path::PathBuf::from(p),
     }
 }

@@ -335,6 +335,12 @@ impl App {
             }
             (_, Action::Approve) => self.review_current(true, "")?,
             (_, Action::TemplateReply) => self.open_picker()?,
+            (_, Action::SaveAttachment) => {
+                self.open_prompt(super::prompt::PromptKind::SaveAttachment)
+            }
+            (_, Action::OpenAttachment) => {
+                self.open_prompt(super::prompt::PromptKind::OpenAttachment)
+            }
             (Layer::List, Action::ToggleSelect) => self.toggle_select()?,
             (Layer::List, Action::VisualSelect) => self.visual_select()?,
             (Layer::List, Action::ClearSelection) => self.clear_selection(),

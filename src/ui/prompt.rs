@@ -15,6 +15,10 @@ pub enum PromptKind {
     Palette,
     /// What should change in the draft under review.
     ReviewComment,
+    /// "N" or "N directory": save attachment #N.
+    SaveAttachment,
+    /// "N": open attachment #N with the system opener.
+    OpenAttachment,
 }
 
 impl PromptKind {
@@ -28,6 +32,10 @@ impl PromptKind {
             PromptKind::Search => "/",
             PromptKind::Palette => ":",
             PromptKind::ReviewComment => "Request changes (what should change): ",
+            PromptKind::SaveAttachment => {
+                "Save attachment # (and a directory; default Downloads): "
+            }
+            PromptKind::OpenAttachment => "Open attachment #: ",
         }
     }
 }

@@ -102,6 +102,8 @@ pub fn render_lines(
         ));
     }
     out.push(Line::from(meta));
+    // Attachments are numbered across the conversation (w saves, o opens #N).
+    let mut attachment_no = 0;
     // Messages and internal notes, interleaved by time.
     let mut notes = v.notes.iter().peekable();
     for m in &v.messages {
@@ -112,7 +114,7 @@ pub fn render_lines(
             "─".repeat(width),
             Style::new().fg(Color::DarkGray),
         ));
-        message_lines(m, width, show_quotes, clock, &mut out);
+        message_lines(m, width, show_quotes, clock, &mut attachment_no, &mut out);
     }
     for n in notes {
         note_lines(n, width, clock, &mut out);
@@ -264,6 +266,7 @@ fn message_lines(
     width: usize,
     show_quotes: bool,
     clock: &Clock,
+    attachment_no: &mut usize,
     out: &mut Vec<Line<'static>>,
 ) {
     let who = if m.from_team {
@@ -306,9 +309,11 @@ fn message_lines(
         }
     }
     for a in &m.attachments {
+        *attachment_no += 1;
         out.push(Line::styled(
             format!(
-                "📎 {} ({}, {})",
+                "📎 [{}] {} ({}, {})",
+                attachment_no,
                 sanitize::filename(&a.filename),
                 sanitize::line(&a.content_type),
                 human_size(a.size)
