@@ -130,6 +130,22 @@ fn demo_in_a_real_terminal() {
         "Robert Chen <robert.chen@chen-family-dental.com>",
         Duration::from_secs(2),
     );
+    // Triage by keys: claim, label, status; the screen shows each at once.
+    t.keys(&["a"]);
+    t.wait_for("claimed by dana@example.com", Duration::from_secs(2));
+    t.keys(&["#"]);
+    t.tmux(&["send-keys", "-t", "0", "-l", "+urgent"]);
+    t.keys(&["Enter"]);
+    t.wait_for("labels +urgent", Duration::from_secs(2));
+    t.keys(&["s"]);
+    t.tmux(&["send-keys", "-t", "0", "-l", "pending"]);
+    t.keys(&["Enter"]);
+    t.wait_for("status pending", Duration::from_secs(2));
+    let s = t.screen();
+    assert!(
+        s.contains("#urgent") && s.contains("assigned to dana@example.com"),
+        "{s}"
+    );
     t.keys(&["?"]);
     t.wait_for("Keys · Esc or ? closes", Duration::from_secs(2));
     t.wait_for("Next conversation", Duration::from_secs(1));
