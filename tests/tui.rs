@@ -363,3 +363,5 @@ fn the_palette_fuzzy_matches_and_runs_actions() {
 }
 
 snapshot!(palette_80x24, 80, 24, ":");
+snapshot!(palette_160x48, 160, 48, ":");
+snapshot!(prompt_160x48, 160, 48, "jj<Enter>c");

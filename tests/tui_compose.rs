@@ -247,3 +247,18 @@ fn saving_an_attachment_by_key() {
     app.feed("<Enter>");
     assert!(app.message.as_ref().unwrap().0.contains("no attachment #9"));
 }
+
+#[test]
+fn review_snapshots() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let (mut app, mut term) = app_with_outbox(w, h, "/tmp/replypad-demo/outbox".into());
+        app.feed("jj<Enter>r");
+        app.type_text("Hi Emily, thank you. The attachments are in the second zip.");
+        let id = app.compose.as_ref().unwrap().draft.id.clone();
+        app.feed("<C-r>");
+        app.feed("<Esc>gr<Enter>");
+        let screen = render(&mut app, &mut term).replace(&id, "DRAFTID00000");
+        assert!(screen.contains("DRAFT FOR REVIEW"), "{screen}");
+        insta::assert_snapshot!(format!("review_{w}x{h}"), screen);
+    }
+}

@@ -23,16 +23,26 @@ impl ListQuery {
     };
 }
 
+/// A conversation's status as of now: a snooze whose time has come reads
+/// as open, with no daemon and no event needed (every client agrees, since
+/// it depends only on the folded `snoozed_until` and the clock).
+macro_rules! status_sql {
+    () => {
+        "(CASE WHEN c.status = 'snoozed' AND coalesce(c.snoozed_until, 0) <= CAST(strftime('%s', 'now') AS INTEGER) THEN 'open' ELSE c.status END)"
+    };
+}
+pub(super) use status_sql;
+
 /// The SQL condition of a view. Parameters: ?3 my address, ?4 my mention
 /// name (local part), ?5 the label.
 fn view_filter(view: &View) -> &'static str {
     match view {
         View::All | View::Search(_) => "1", // searches go through store::search
-        View::Unassigned => "c.assignee IS NULL AND c.status = 'open'",
+        View::Unassigned => concat!("c.assignee IS NULL AND ", status_sql!(), " = 'open'"),
         View::Mine => "c.assignee = ?3 AND c.status != 'closed'",
-        View::Open => "c.status = 'open'",
+        View::Open => concat!(status_sql!(), " = 'open'"),
         View::Pending => "c.status = 'pending'",
-        View::Snoozed => "c.status = 'snoozed'",
+        View::Snoozed => concat!(status_sql!(), " = 'snoozed'"),
         View::Closed => "c.status = 'closed'",
         View::Label(_) => {
             "EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label = ?5)"
@@ -76,13 +86,16 @@ fn view_params(view: &View, me: &str) -> (String, String) {
     (me_local, label)
 }
 
-pub(super) const SUMMARY_COLUMNS: &str =
+pub(super) const SUMMARY_COLUMNS: &str = concat!(
     "c.id, c.subject, c.customer_name, c.customer_email, c.last_date, c.message_count,
-    c.unread_count, c.status, c.assignee,
+    c.unread_count, ",
+    status_sql!(),
+    ", c.assignee,
     (SELECT json_group_array(label) FROM (SELECT label FROM conversation_labels l
         WHERE l.conversation_id = c.id ORDER BY label)),
     c.snippet, c.has_attachment,
-    CASE WHEN c.replying_until > CAST(strftime('%s', 'now') AS INTEGER) THEN c.replying END";
+    CASE WHEN c.replying_until > CAST(strftime('%s', 'now') AS INTEGER) THEN c.replying END"
+);
 
 pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let labels: String = r.get(9)?;
@@ -429,6 +442,45 @@ mod tests {
         );
         assert_eq!(n(&View::Mentions), 0);
         assert_eq!(n(&View::Following), 0);
+    }
+
+    #[test]
+    fn a_snooze_wakes_up_by_itself_when_its_time_comes() {
+        use crate::domain::events::{Event, EventKind, new_event_id};
+        let mut s = Store::open_in_memory().unwrap();
+        // Mail from before the snooze (a later customer reply would reopen it).
+        let day_ago = chrono::Utc::now().timestamp() - 86_400;
+        crate::demo::load(&mut s, &crate::config::Config::demo(), day_ago).unwrap();
+        let me = "dana@example.com";
+        let id = s.list_view(&View::Open, me, ListQuery::ALL).unwrap()[0]
+            .id
+            .clone();
+        let now = chrono::Utc::now().timestamp();
+        let snooze = |s: &mut Store, until: i64| {
+            let e = Event {
+                id: new_event_id(),
+                conversation: id.clone(),
+                agent: me.into(),
+                at: now,
+                kind: EventKind::Status {
+                    status: Status::Snoozed,
+                    until: Some(until),
+                },
+            };
+            s.record_local_event(&e, b"x").unwrap();
+        };
+        let in_view = |s: &Store, v: &View| {
+            s.list_view(v, me, ListQuery::ALL)
+                .unwrap()
+                .iter()
+                .any(|c| c.id == id)
+        };
+        snooze(&mut s, now + 3600);
+        assert!(in_view(&s, &View::Snoozed) && !in_view(&s, &View::Open));
+        snooze(&mut s, now - 1);
+        assert!(in_view(&s, &View::Open) && !in_view(&s, &View::Snoozed));
+        assert_eq!(s.conversation(&id).unwrap().unwrap().status, Status::Open);
+        assert!(s.search_all_ids("status:open", me).unwrap().contains(&id));
     }
 
     #[test]

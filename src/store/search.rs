@@ -42,7 +42,7 @@ fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
                 params.push(Value::Text(l.clone()));
             }
             Term::Status(s) => {
-                sql.push("c.status = ?".into());
+                sql.push(concat!(super::conversations::status_sql!(), " = ?").into());
                 params.push(Value::Text(s.as_str().into()));
             }
             Term::Assignee(None) => sql.push("c.assignee IS NULL".into()),
