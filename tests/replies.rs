@@ -555,3 +555,61 @@ fn a_team_template_saved_by_one_agent_is_offered_by_the_others_picker() {
     bo.ok(&["sync"]);
     assert!(!bo.ok(&["templates", "list"]).contains("shipping-delay"));
 }
+
+#[test]
+fn a_reviewer_edits_and_approves_and_the_author_sends_the_edit_and_a_new_message_goes_out() {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
+    let policy = "[review]\nrequired = \"listed\"\nagents = [\"ana@example.com\"]\n";
+    let (ana, bo) = (agent(&d, "ana", &s, policy), agent(&d, "bo", &s, policy));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let conv = ana.conversation();
+    let v1 = ana.file("v1.txt", "refund ok");
+    ana.ok(&["reply", &conv, "--file", &v1, "--submit-for-review"]);
+    let draft = ana.draft();
+    bo.ok(&["sync"]);
+    let edit = bo.file(
+        "edit.txt",
+        "Hi,\n\nThank you for waiting: your refund for order 1234 is on its way.\n",
+    );
+    let out = bo.ok(&["review", "edit", &draft, "--file", &edit]);
+    assert!(out.contains("revision 2"), "{out}");
+    bo.ok(&["review", "approve", &draft]);
+    ana.ok(&["sync"]);
+    let out = ana.ok(&["drafts", "send", &draft]);
+    assert!(out.contains("took over revision 2"), "{out}");
+    assert!(out.contains(": sent"), "{out}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 1);
+    assert!(String::from_utf8_lossy(&got[0]).contains("your refund for order 1234"));
+
+    // Bo is not on the review list: a new message goes straight out.
+    let body = bo.file("new.txt", "Hi Kim,\n\nWelcome aboard.");
+    let out = bo.ok(&[
+        "new",
+        "--to",
+        "Kim <kim@shop.test>",
+        "--subject",
+        "Welcome to Example",
+        "--file",
+        &body,
+    ]);
+    assert!(out.contains(": sent"), "{out}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 2);
+    let raw = String::from_utf8_lossy(&got[1]).into_owned();
+    assert!(header(&raw, "In-Reply-To").is_none(), "{raw}");
+    assert_eq!(header(&raw, "Subject"), Some("Welcome to Example"));
+    bo.ok(&["sync"]);
+    let t = bo.json(&["threads", "--json"]);
+    assert!(
+        t.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["subject"] == "Welcome to Example"),
+        "the new message is a conversation after sync: {t}"
+    );
+}

@@ -262,3 +262,66 @@ fn review_snapshots() {
         insta::assert_snapshot!(format!("review_{w}x{h}"), screen);
     }
 }
+
+#[test]
+fn new_message_with_an_attachment_and_a_reviewers_edit() {
+    let outbox = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(
+        files.path().join("price-list-2026.csv"),
+        "plan,price\nteam,49\n",
+    )
+    .unwrap();
+    let (mut app, _term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
+    app.feed("m");
+    app.type_text("Kim <kim@shop.test>");
+    app.feed("<Enter>");
+    app.type_text("Our new prices");
+    app.feed("<Enter>");
+    let c = app
+        .compose
+        .as_ref()
+        .expect("compose opens for the new message");
+    assert_eq!(c.draft.to, vec!["Kim <kim@shop.test>"]);
+    assert_eq!(c.draft.subject, "Our new prices");
+    app.type_text("Hi Kim, thank you for asking; the list is attached.");
+    // Ctrl-a, Tab completes the path, Enter attaches.
+    app.feed("<C-a>");
+    app.type_text(&format!("{}/price", files.path().display()));
+    app.feed("<Tab><Enter>");
+    let c = app.compose.as_ref().unwrap();
+    assert_eq!(c.draft.attachments.len(), 1, "{:?}", app.message);
+    assert!(c.draft.attachments[0].ends_with("price-list-2026.csv"));
+    app.feed("<C-s>");
+    assert!(
+        app.compose.is_none(),
+        "{:?}",
+        app.compose.as_ref().map(|c| c.blocked.clone())
+    );
+    let f = std::fs::read_dir(outbox.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let raw = std::fs::read_to_string(f.path()).unwrap();
+    assert!(raw.contains("filename=\"price-list-2026.csv\""), "{raw}");
+    assert!(!raw.contains("In-Reply-To"), "{raw}");
+
+    // A reviewer's edit: v e opens the draft under review, Ctrl-r shares a new revision.
+    app.feed("<Enter>r");
+    app.type_text("Refund done.");
+    app.feed("<C-r>");
+    app.feed("ve");
+    let c = app.compose.as_ref().expect("the reviewer edits");
+    assert!(c.draft.body.starts_with("Refund done."));
+    app.type_text("Thank you for waiting. ");
+    app.feed("<C-r>");
+    let shared = app.waiting_draft().unwrap().unwrap();
+    assert_eq!(shared.latest().revision, 2);
+    assert!(
+        shared
+            .latest()
+            .body
+            .starts_with("Thank you for waiting. Refund done.")
+    );
+}

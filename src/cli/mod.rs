@@ -126,6 +126,23 @@ pub enum Command {
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
     },
+    /// A new message (starts a conversation), sent now or shared for review.
+    New {
+        #[arg(long, required = true)]
+        to: Vec<String>,
+        #[arg(long)]
+        cc: Vec<String>,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        attach: Vec<PathBuf>,
+        #[arg(long)]
+        submit_for_review: bool,
+        #[arg(long, conflicts_with = "submit_for_review")]
+        draft: bool,
+    },
     /// Drafts being written here: list, show, edit, submit, send, discard.
     Drafts {
         #[command(subcommand)]
@@ -233,6 +250,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 attach,
                 submit: submit_for_review,
                 reviewer,
+                draft_only: draft,
+            },
+        ),
+        Some(Command::New {
+            to,
+            cc,
+            subject,
+            file,
+            attach,
+            submit_for_review,
+            draft,
+        }) => replies::new_message(
+            open()?,
+            replies::NewArgs {
+                to,
+                cc,
+                subject,
+                file,
+                attach,
+                submit: submit_for_review,
                 draft_only: draft,
             },
         ),

@@ -73,6 +73,12 @@ pub enum ReviewCmd {
     },
     /// Send an approved draft yourself (review.sender = "reviewer").
     Send { id: String },
+    /// Edit the draft as the reviewer: the file's text becomes a new revision.
+    Edit {
+        id: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -231,6 +237,46 @@ fn send_draft(
     })
 }
 
+pub struct NewArgs {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub file: PathBuf,
+    pub attach: Vec<PathBuf>,
+    pub submit: bool,
+    pub draft_only: bool,
+}
+
+/// `replypad new`: a message that starts a conversation.
+pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
+    let mut store = acct.store()?;
+    let text = read_text(&a.file)?;
+    let key = key(&acct);
+    let agent = Agent {
+        cfg: &acct.cfg,
+        key: key.as_ref(),
+    };
+    let mut d = agent.start_new(&mut store, &a.to, &a.subject)?;
+    d.cc = a.cc;
+    d.body = format!("{}{}", text.trim_end(), d.body);
+    for p in &a.attach {
+        std::fs::metadata(p).with_context(|| format!("cannot attach {}", p.display()))?;
+        d.attachments.push(p.clone());
+    }
+    store.save_draft(&d)?;
+    println!("draft {} (new message)", d.id);
+    if a.submit {
+        let rev = agent.submit(&mut store, &mut d, None)?;
+        println!("draft {} revision {rev} submitted for review", d.id);
+        finish(&acct, &mut store, false)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.draft_only {
+        return Ok(ExitCode::SUCCESS);
+    }
+    send_draft(&acct, &mut store, &agent, &d, false)
+}
+
 pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let key = key(&acct);
@@ -296,7 +342,13 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DraftsCmd::Send { id, anyway } => {
-            let d = store.draft(&id)?;
+            let mut d = store.draft(&id)?;
+            if agent.adopt_latest(&mut store, &mut d)? {
+                println!(
+                    "draft {}: took over revision {} (edited by a reviewer)",
+                    d.id, d.revision
+                );
+            }
             if d.state != DraftState::Editing {
                 bail!(
                     "draft {} is not being edited (it was queued or discarded)",
@@ -409,6 +461,19 @@ pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
         }
         ReviewCmd::RequestChanges { id, comment } => {
             verdict(&acct, &mut store, &agent, &id, false, &comment)
+        }
+        ReviewCmd::Edit { id, file } => {
+            let mut d = agent.take_over(&mut store, &id)?;
+            d.body = read_text(&file)?;
+            d.updated_at = chrono::Utc::now().timestamp();
+            store.save_draft(&d)?;
+            let rev = agent.submit(&mut store, &mut d, None)?;
+            println!(
+                "draft {} revision {rev} (your edit) shared for review",
+                d.id
+            );
+            finish(&acct, &mut store, false)?;
+            Ok(ExitCode::SUCCESS)
         }
         ReviewCmd::Send { id } => {
             if acct.cfg.review.sender != crate::domain::review::Sender::Reviewer {

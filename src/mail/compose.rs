@@ -102,7 +102,14 @@ pub fn build(
                 .file_name()
                 .map(|n| crate::mail::sanitize::filename(&n.to_string_lossy()))
                 .unwrap_or_else(|| "attachment".into());
-            mp = mp.singlepart(Attachment::new(name).body(bytes, content_type(path)));
+            // Base64 always: an attachment's bytes keep their own line ends
+            // (a CSV with bare LF) and must not reach SMTP as raw lines.
+            let body = lettre::message::Body::new_with_encoding(
+                bytes,
+                lettre::message::header::ContentTransferEncoding::Base64,
+            )
+            .map_err(|_| anyhow::anyhow!("cannot encode attachment {}", path.display()))?;
+            mp = mp.singlepart(Attachment::new(name).body(body, content_type(path)));
         }
         b.multipart(mp)
     }

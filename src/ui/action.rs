@@ -60,10 +60,13 @@ pub enum Action {
     ClearSelection,
     SaveAttachment,
     OpenAttachment,
+    NewMessage,
+    ReviewEdit,
+    ReviewSend,
 }
 
 impl Action {
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 58] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -119,6 +122,9 @@ impl Action {
         Action::ClearSelection,
         Action::SaveAttachment,
         Action::OpenAttachment,
+        Action::NewMessage,
+        Action::ReviewEdit,
+        Action::ReviewSend,
     ];
 
     pub fn name(self) -> &'static str {
@@ -178,6 +184,9 @@ impl Action {
             Action::ClearSelection => "clear_selection",
             Action::SaveAttachment => "save_attachment",
             Action::OpenAttachment => "open_attachment",
+            Action::NewMessage => "new_message",
+            Action::ReviewEdit => "review_edit",
+            Action::ReviewSend => "review_send",
         }
     }
 

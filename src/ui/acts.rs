@@ -20,8 +20,10 @@ impl App {
     }
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
-        if matches!(kind, PromptKind::Search | PromptKind::Palette)
-            || self.current_conversation().is_some()
+        if matches!(
+            kind,
+            PromptKind::Search | PromptKind::Palette | PromptKind::NewTo | PromptKind::AttachPath
+        ) || self.current_conversation().is_some()
         {
             self.prompt = Some(Prompt::new(kind));
         }
@@ -44,6 +46,19 @@ impl App {
         }
         if kind == PromptKind::ReviewComment {
             return self.review_current(false, text);
+        }
+        match kind {
+            PromptKind::AttachPath => return self.attach_file(text),
+            PromptKind::NewTo => {
+                self.new_to = Some(text.to_string());
+                self.prompt = Some(Prompt::new(PromptKind::NewSubject));
+                return Ok(());
+            }
+            PromptKind::NewSubject => {
+                let to = self.new_to.take().unwrap_or_default();
+                return self.start_new_message(&to, text);
+            }
+            _ => {}
         }
         if matches!(
             kind,
@@ -123,7 +138,10 @@ impl App {
             | PromptKind::Palette
             | PromptKind::ReviewComment
             | PromptKind::SaveAttachment
-            | PromptKind::OpenAttachment => {
+            | PromptKind::OpenAttachment
+            | PromptKind::AttachPath
+            | PromptKind::NewTo
+            | PromptKind::NewSubject => {
                 unreachable!("handled above")
             }
         };

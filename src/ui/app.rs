@@ -112,6 +112,8 @@ pub struct App {
     search_cache: Option<(String, Vec<String>)>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
+    /// A new message's recipient, between its two prompts.
+    pub(super) new_to: Option<String>,
     /// The template picker, when open (it has the keyboard).
     pub picker: Option<super::picker::Picker>,
     pending: Vec<Key>,
@@ -156,6 +158,7 @@ impl App {
             search_cache: None,
             external_edit: false,
             picker: None,
+            new_to: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };
@@ -335,6 +338,9 @@ impl App {
             }
             (_, Action::Approve) => self.review_current(true, "")?,
             (_, Action::TemplateReply) => self.open_picker()?,
+            (_, Action::NewMessage) => self.open_prompt(super::prompt::PromptKind::NewTo),
+            (_, Action::ReviewEdit) => self.edit_under_review()?,
+            (_, Action::ReviewSend) => self.send_under_review()?,
             (_, Action::SaveAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::SaveAttachment)
             }

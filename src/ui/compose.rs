@@ -96,19 +96,24 @@ impl App {
             .current_conversation()
             .context("no conversation selected")?;
         let draft = match self.store.draft_for(&conv)? {
-            Some(d) => {
-                self.message = Some(("resumed your draft".into(), Level::Info));
+            Some(mut d) => {
+                let adopted = self.with_agent(|a, s| a.adopt_latest(s, &mut d))?;
+                self.message = Some((
+                    if adopted {
+                        format!(
+                            "resumed your draft, with revision {} a reviewer made",
+                            d.revision
+                        )
+                    } else {
+                        "resumed your draft".into()
+                    },
+                    Level::Info,
+                ));
                 d
             }
             None => self.with_agent(|a, s| a.start_reply(s, &conv, kind))?,
         };
-        self.with_agent(|a, s| a.presence(s, &conv, true))?;
-        self.push();
-        let first = self.with_agent(|a, s| a.customer_first_name(s, &draft))?;
-        let mut c = Compose::new(draft);
-        c.first_name = first;
-        self.compose = Some(c);
-        self.save_compose()
+        self.open_compose(draft)
     }
 
     /// Runs an act that needs the agent and the store together.
@@ -146,6 +151,73 @@ impl App {
         Ok(())
     }
 
+    /// Opens the compose pane on `draft` (presence on when it has a conversation).
+    fn open_compose(&mut self, draft: Draft) -> Result<()> {
+        if let Some(conv) = draft.conversation.clone() {
+            self.with_agent(|a, s| a.presence(s, &conv, true))?;
+            self.push();
+        }
+        let first = self.with_agent(|a, s| a.customer_first_name(s, &draft))?;
+        let mut c = Compose::new(draft);
+        c.first_name = first;
+        self.compose = Some(c);
+        self.save_compose()
+    }
+
+    /// A new message to `to` about `subject` (from the m key's prompts).
+    pub(super) fn start_new_message(&mut self, to: &str, subject: &str) -> Result<()> {
+        let to: Vec<String> = to.split(',').map(|s| s.trim().to_string()).collect();
+        let d = self.with_agent(|a, s| a.start_new(s, &to, subject))?;
+        self.open_compose(d)
+    }
+
+    /// The reviewer edits the draft under review here (v e).
+    pub(super) fn edit_under_review(&mut self) -> Result<()> {
+        let shared = self
+            .waiting_draft()?
+            .context("no draft under review on this conversation")?;
+        let d = self.with_agent(|a, s| a.take_over(s, &shared.draft))?;
+        self.message = Some((
+            "editing as reviewer: Ctrl-r shares your edit as a new revision".into(),
+            Level::Info,
+        ));
+        self.open_compose(d)
+    }
+
+    /// The reviewer sends the approved draft here (v s; review.sender = "reviewer").
+    pub(super) fn send_under_review(&mut self) -> Result<()> {
+        anyhow::ensure!(
+            self.ctx.cfg.review.sender == crate::domain::review::Sender::Reviewer,
+            "the author sends approved drafts here (config review.sender = \"author\")"
+        );
+        let shared = self
+            .waiting_draft()?
+            .context("no draft under review on this conversation")?;
+        let id = self.with_agent(|a, s| a.reviewer_send(s, &shared.draft))?;
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Send);
+        }
+        self.message = Some((format!("queued as outbox #{id}; sending"), Level::Info));
+        self.reload()
+    }
+
+    /// Adds a file to the open draft (from the Ctrl-a prompt).
+    pub(super) fn attach_file(&mut self, path: &str) -> Result<()> {
+        let p = std::path::PathBuf::from(path);
+        let meta = std::fs::metadata(&p).with_context(|| format!("cannot attach {path}"))?;
+        anyhow::ensure!(meta.is_file(), "{path} is not a file");
+        let c = self.compose.as_mut().context("no draft open")?;
+        c.draft.attachments.push(p);
+        self.message = Some((
+            format!(
+                "attached {} (Ctrl-x removes the last)",
+                crate::mail::sanitize::line(path)
+            ),
+            Level::Info,
+        ));
+        self.save_compose()
+    }
+
     /// A key while the compose pane is open.
     pub(super) fn compose_key(&mut self, ev: KeyEvent) -> Result<()> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
@@ -157,6 +229,26 @@ impl App {
                 self.save_compose()?;
                 self.external_edit = true;
                 Ok(())
+            }
+            (KeyCode::Char('a'), true) => {
+                self.prompt = Some(super::prompt::Prompt::new(
+                    super::prompt::PromptKind::AttachPath,
+                ));
+                Ok(())
+            }
+            (KeyCode::Char('x'), true) => {
+                if let Some(c) = &mut self.compose
+                    && let Some(p) = c.draft.attachments.pop()
+                {
+                    self.message = Some((
+                        format!(
+                            "removed attachment {}",
+                            crate::mail::sanitize::line(&p.display().to_string())
+                        ),
+                        Level::Info,
+                    ));
+                }
+                self.save_compose()
             }
             (KeyCode::Char('t'), true) => {
                 self.save_compose()?;

@@ -19,6 +19,11 @@ pub enum PromptKind {
     SaveAttachment,
     /// "N": open attachment #N with the system opener.
     OpenAttachment,
+    /// A file to attach to the draft (Tab completes the path).
+    AttachPath,
+    /// A new message: the recipient, then the subject.
+    NewTo,
+    NewSubject,
 }
 
 impl PromptKind {
@@ -36,6 +41,9 @@ impl PromptKind {
                 "Save attachment # (and a directory; default Downloads): "
             }
             PromptKind::OpenAttachment => "Open attachment #: ",
+            PromptKind::AttachPath => "Attach file (Tab completes): ",
+            PromptKind::NewTo => "New message to: ",
+            PromptKind::NewSubject => "Subject: ",
         }
     }
 }
@@ -67,6 +75,10 @@ impl Prompt {
             KeyCode::Esc => PromptKey::Cancel,
             KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => PromptKey::Cancel,
             KeyCode::Enter => PromptKey::Submit(self.input.trim().to_string()),
+            KeyCode::Tab if self.kind == PromptKind::AttachPath => {
+                self.input = complete_path(&self.input);
+                PromptKey::Editing
+            }
             KeyCode::Backspace => {
                 self.input.pop();
                 PromptKey::Editing
@@ -81,5 +93,64 @@ impl Prompt {
             }
             _ => PromptKey::Editing,
         }
+    }
+}
+
+/// Completes a path as far as it is unambiguous (the longest common prefix
+/// of the matching entries; a lone directory gets its `/`).
+pub fn complete_path(input: &str) -> String {
+    let expanded = match (input.strip_prefix("~/"), directories::UserDirs::new()) {
+        (Some(rest), Some(u)) => format!("{}/{rest}", u.home_dir().display()),
+        _ => input.to_string(),
+    };
+    let (dir, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("./", expanded.as_str()),
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return input.to_string();
+    };
+    let mut names: Vec<(String, bool)> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            (n.starts_with(prefix) && (!n.starts_with('.') || prefix.starts_with('.')))
+                .then(|| (n, e.path().is_dir()))
+        })
+        .collect();
+    names.sort();
+    let Some(first) = names.first() else {
+        return input.to_string();
+    };
+    let mut common = first.0.clone();
+    for (n, _) in &names[1..] {
+        while !n.starts_with(&common) {
+            common.pop();
+        }
+    }
+    let base = if expanded.contains('/') { dir } else { "" };
+    let mut out = format!("{base}{common}");
+    if names.len() == 1 && first.1 {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_completion() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("invoice-2026.pdf"), b"x").unwrap();
+        std::fs::write(d.path().join("invoice-2025.pdf"), b"x").unwrap();
+        std::fs::create_dir(d.path().join("logs")).unwrap();
+        let p = |s: &str| format!("{}/{s}", d.path().display());
+        assert_eq!(super::complete_path(&p("inv")), p("invoice-202"));
+        assert_eq!(
+            super::complete_path(&p("invoice-2026")),
+            p("invoice-2026.pdf")
+        );
+        assert_eq!(super::complete_path(&p("lo")), p("logs/"));
+        assert_eq!(super::complete_path(&p("zzz")), p("zzz"));
     }
 }

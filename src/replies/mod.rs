@@ -11,6 +11,9 @@ use crate::mail::team_event;
 use crate::store::{NewOutgoing, Store};
 use anyhow::{Context, Result, bail};
 
+mod shared;
+mod templates;
+
 /// The acting agent: config and the team key (None: team state is off).
 pub struct Agent<'a> {
     pub cfg: &'a Config,
@@ -167,6 +170,40 @@ impl Agent<'_> {
             started_at: now,
             updated_at: now,
         };
+        store.save_draft(&d)?;
+        Ok(d)
+    }
+
+    /// A new message (not a reply), saved before it is returned.
+    pub fn start_new(&self, store: &mut Store, to: &[String], subject: &str) -> Result<Draft> {
+        let now = chrono::Utc::now().timestamp();
+        let d = Draft {
+            id: new_event_id()[..12].to_string(),
+            conversation: None,
+            kind: DraftKind::New,
+            author: self.me().to_string(),
+            to: to
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            cc: vec![],
+            subject: crate::mail::sanitize::line(subject.trim()).into_owned(),
+            body: self.body_with(None),
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+            message_id: format!("{}@{}", new_event_id(), domain_of(&self.cfg.team.address)),
+            revision: 0,
+            shared_hash: None,
+            baseline: (0, 0),
+            state: DraftState::Editing,
+            started_at: now,
+            updated_at: now,
+        };
+        if d.subject.is_empty() {
+            bail!("a new message needs a subject");
+        }
         store.save_draft(&d)?;
         Ok(d)
     }
@@ -377,74 +414,6 @@ impl Agent<'_> {
         Ok(store
             .reply_context(conv)?
             .and_then(|c| crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email)))
-    }
-
-    /// The reviewer sends an approved draft (policy `sender = "reviewer"`).
-    pub fn reviewer_send(&self, store: &mut Store, draft: &str) -> Result<i64> {
-        let shared = find_shared(store, draft)?;
-        if shared.state() != crate::domain::review::ReviewState::Approved {
-            bail!(
-                "draft {} is {}, not approved",
-                shared.draft,
-                shared.state().as_str()
-            );
-        }
-        let c = shared.latest();
-        let now = chrono::Utc::now().timestamp();
-        let d = Draft {
-            id: c.draft.clone(),
-            conversation: Some(shared.conversation.clone()),
-            kind: DraftKind::Reply,
-            author: c.author.clone(),
-            to: c.to.clone(),
-            cc: c.cc.clone(),
-            subject: c.subject.clone(),
-            body: c.body.clone(),
-            in_reply_to: c.in_reply_to.clone(),
-            references: c.references.clone(),
-            attachments: vec![],
-            message_id: c.message_id.clone(),
-            revision: c.revision,
-            shared_hash: Some(c.hash.clone()),
-            baseline: (0, 0),
-            state: DraftState::Editing,
-            started_at: now,
-            updated_at: now,
-        };
-        self.queue_send(store, &d)
-    }
-}
-
-impl Agent<'_> {
-    /// Saves a team template (a new version) or deletes it (`text: None`):
-    /// a signed event in the log, and a readable copy in the Templates folder.
-    pub fn save_template(&self, store: &mut Store, name: &str, text: Option<&str>) -> Result<()> {
-        self.key()?;
-        if let Some(t) = text {
-            let parsed = crate::templates::parse(t, crate::templates::Origin::Team)?;
-            if parsed.name != name {
-                bail!("the front matter names {:?}, not {name:?}", parsed.name);
-            }
-            let unknown = crate::templates::render::unknown_placeholders(&parsed.body)?;
-            if !unknown.is_empty() {
-                bail!("unknown placeholders: {}", unknown.join(", "));
-            }
-        }
-        let kind = EventKind::Template {
-            name: name.to_string(),
-            body: text.map(str::to_string),
-        };
-        self.record(store, "_templates", kind)?;
-        let now = chrono::Utc::now().to_rfc2822();
-        let copy = format!(
-            "From: replypad <{team}>\r\nTo: <{team}>\r\nSubject: [replypad template] {name}{gone}\r\nDate: {now}\r\n\
-             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
-            team = self.cfg.team.address,
-            gone = if text.is_none() { " (deleted)" } else { "" },
-            body = compose::normalize_crlf(text.unwrap_or("")),
-        );
-        store.queue_template_copy(copy.as_bytes())?;
-        Ok(())
     }
 }
 

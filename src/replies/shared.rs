@@ -1,0 +1,90 @@
+//! Acts on drafts shared for review that someone else wrote: the reviewer
+//! edits (a new revision), the reviewer sends (policy `sender =
+//! "reviewer"`), and the author adopts a newer revision made by a reviewer.
+
+use super::{Agent, find_shared};
+use crate::domain::compose::{Draft, DraftKind, DraftState};
+use crate::domain::review::ReviewState;
+use crate::store::Store;
+use anyhow::{Result, bail};
+
+/// A draft made from the latest shared revision.
+fn from_shared(shared: &crate::domain::review::SharedDraft) -> Draft {
+    let c = shared.latest();
+    let now = chrono::Utc::now().timestamp();
+    Draft {
+        id: c.draft.clone(),
+        conversation: Some(shared.conversation.clone()),
+        kind: DraftKind::Reply,
+        author: c.author.clone(),
+        to: c.to.clone(),
+        cc: c.cc.clone(),
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        in_reply_to: c.in_reply_to.clone(),
+        references: c.references.clone(),
+        attachments: vec![],
+        message_id: c.message_id.clone(),
+        revision: c.revision,
+        shared_hash: Some(c.hash.clone()),
+        baseline: (0, 0),
+        state: DraftState::Editing,
+        started_at: now,
+        updated_at: now,
+    }
+}
+
+impl Agent<'_> {
+    /// The reviewer sends an approved draft (policy `sender = "reviewer"`).
+    pub fn reviewer_send(&self, store: &mut Store, draft: &str) -> Result<i64> {
+        let shared = find_shared(store, draft)?;
+        if shared.state() != ReviewState::Approved {
+            bail!(
+                "draft {} is {}, not approved",
+                shared.draft,
+                shared.state().as_str()
+            );
+        }
+        let mut d = from_shared(&shared);
+        d.baseline = store.baseline(&shared.conversation)?;
+        self.queue_send(store, &d)
+    }
+
+    /// The reviewer takes the latest revision to edit it (saved here as a
+    /// local draft with the author's id; submitting makes a new revision).
+    pub fn take_over(&self, store: &mut Store, draft: &str) -> Result<Draft> {
+        let shared = find_shared(store, draft)?;
+        if shared.sent {
+            bail!("draft {} was sent already", shared.draft);
+        }
+        let mut d = from_shared(&shared);
+        d.baseline = store.baseline(&shared.conversation)?;
+        store.save_draft(&d)?;
+        Ok(d)
+    }
+
+    /// When a teammate shared a newer revision of this draft (a reviewer's
+    /// edit) and it was not changed here since it was shared, takes it over.
+    /// Returns whether it did.
+    pub fn adopt_latest(&self, store: &mut Store, draft: &mut Draft) -> Result<bool> {
+        if draft.edited_since_shared() {
+            return Ok(false);
+        }
+        let Some(shared) = store.shared_drafts()?.remove(&draft.id) else {
+            return Ok(false);
+        };
+        let latest = shared.latest();
+        if latest.revision <= draft.revision || latest.hash == draft.content_hash() {
+            return Ok(false);
+        }
+        draft.to = latest.to.clone();
+        draft.cc = latest.cc.clone();
+        draft.subject = latest.subject.clone();
+        draft.body = latest.body.clone();
+        draft.revision = latest.revision;
+        draft.shared_hash = Some(latest.hash.clone());
+        draft.updated_at = chrono::Utc::now().timestamp();
+        store.save_draft(draft)?;
+        Ok(true)
+    }
+}
