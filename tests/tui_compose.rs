@@ -325,3 +325,58 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
             .starts_with("Thank you for waiting. Refund done.")
     );
 }
+
+#[test]
+fn team_templates_are_created_edited_and_deleted_from_the_picker() {
+    let (mut app, _term) = app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
+    app.feed("<Enter>T<C-n>");
+    assert!(
+        app.external_edit && app.template_edit.is_some(),
+        "Ctrl-n opens $EDITOR"
+    );
+    // What the run loop does after $EDITOR: read the file back.
+    app.external_edit = false;
+    app.external_edit_done(
+        "---\nname: vat-invoice\ndescription: Invoice with VAT\ntags: [billing]\n---\n\
+         Hi {{ customer.first_name | default(\"there\", true) }},\n\nThank you: the invoice with VAT is attached.\n",
+    )
+    .unwrap();
+    assert!(
+        app.store
+            .team_templates()
+            .unwrap()
+            .contains_key("vat-invoice")
+    );
+    // Edit: the selected template comes back changed.
+    app.feed("T");
+    app.type_text("vat-invoice");
+    app.feed("<C-e>");
+    let text = app.template_edit.as_ref().unwrap().text.clone();
+    assert!(text.contains("name: vat-invoice"), "{text}");
+    app.external_edit = false;
+    app.external_edit_done(&text.replace("is attached", "is attached, in EUR"))
+        .unwrap();
+    assert!(app.store.team_templates().unwrap()["vat-invoice"].contains("in EUR"));
+    // Delete (team templates only).
+    app.feed("T");
+    app.type_text("vat-invoice");
+    app.feed("<C-d>");
+    assert!(
+        !app.store
+            .team_templates()
+            .unwrap()
+            .contains_key("vat-invoice")
+    );
+    app.feed("T");
+    app.type_text("acknowledgement");
+    app.feed("<C-d>");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("only team templates"),
+        "{:?}",
+        app.message
+    );
+}

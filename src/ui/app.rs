@@ -112,6 +112,8 @@ pub struct App {
     search_cache: Option<(String, Vec<String>)>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
+    /// A team template being written in `$EDITOR`.
+    pub template_edit: Option<super::picker::TemplateEdit>,
     /// A new message's recipient, between its two prompts.
     pub(super) new_to: Option<String>,
     /// The template picker, when open (it has the keyboard).
@@ -159,6 +161,7 @@ impl App {
             external_edit: false,
             picker: None,
             new_to: None,
+            template_edit: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };

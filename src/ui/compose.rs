@@ -419,6 +419,15 @@ impl App {
     /// Writes the draft to a private temp file for `$EDITOR` (headers on top).
     pub fn external_edit_file(&self) -> Result<tempfile::NamedTempFile> {
         use std::io::Write;
+        if let Some(t) = &self.template_edit {
+            let mut f = tempfile::Builder::new()
+                .prefix("replypad-template-")
+                .suffix(".md")
+                .tempfile()?; // created 0600
+            f.write_all(crate::mail::sanitize::text(&t.text).as_bytes())?;
+            f.flush()?;
+            return Ok(f);
+        }
         let c = self.compose.as_ref().context("no draft open")?;
         let mut f = tempfile::Builder::new()
             .prefix("replypad-draft-")
@@ -440,6 +449,9 @@ impl App {
 
     /// Reads the file back after `$EDITOR` (headers, blank line, body).
     pub fn external_edit_done(&mut self, text: &str) -> Result<()> {
+        if let Some(t) = self.template_edit.take() {
+            return self.save_team_template(t, text);
+        }
         let Some(c) = &mut self.compose else {
             return Ok(());
         };

@@ -26,6 +26,16 @@ pub struct Picker {
     pub answers: BTreeMap<String, String>,
 }
 
+/// A team template being written in `$EDITOR` (from the picker).
+pub struct TemplateEdit {
+    /// The template's text when the editor opened.
+    pub text: String,
+}
+
+const SKELETON: &str = "---\nname: my-template\ndescription: What it is for\ntags: [tag]\n---\n\
+Hi {{ customer.first_name | default(\"there\", true) }},\n\nThank you for …\n\n{{ cursor }}\n\n\
+Best,\n{{ agent.first_name }}\n";
+
 pub struct Asking {
     pub template: usize,
     pub fields: Vec<String>,
@@ -158,6 +168,54 @@ impl App {
             return Ok(());
         }
         match ev.code {
+            // Team templates: edit the selected one (saved as the team's), new, delete.
+            KeyCode::Char('e') if ctrl => {
+                let Some(t) = p.current() else {
+                    return Ok(());
+                };
+                let text = format!(
+                    "---\nname: {}\ndescription: {}\ntags: [{}]\n{}---\n{}",
+                    t.name,
+                    t.description,
+                    t.tags.join(", "),
+                    t.subject
+                        .as_ref()
+                        .map(|s| format!("subject: {s}\n"))
+                        .unwrap_or_default(),
+                    t.body
+                );
+                self.template_edit = Some(TemplateEdit { text });
+                self.picker = None;
+                self.external_edit = true;
+            }
+            KeyCode::Char('n') if ctrl && p.input.is_empty() => {
+                self.template_edit = Some(TemplateEdit {
+                    text: SKELETON.into(),
+                });
+                self.picker = None;
+                self.external_edit = true;
+            }
+            KeyCode::Char('d') if ctrl => {
+                let Some(t) = p.current().cloned() else {
+                    return Ok(());
+                };
+                anyhow::ensure!(
+                    t.origin == templates::Origin::Team,
+                    "only team templates are deleted here ({} is {:?}: a file)",
+                    t.name,
+                    t.origin
+                );
+                let agent = crate::replies::Agent {
+                    cfg: &self.ctx.cfg,
+                    key: self.ctx.team_key.as_ref(),
+                };
+                agent.save_template(&mut self.store, &t.name, None)?;
+                if let Some(w) = &self.worker {
+                    w.request(crate::sync::worker::Request::Push);
+                }
+                self.picker = None;
+                self.message = Some((format!("team template {} deleted", t.name), Level::Info));
+            }
             KeyCode::Esc => self.picker = None,
             KeyCode::Enter => {
                 let Some(&i) = p.matches.get(p.selected) else {
@@ -198,6 +256,31 @@ impl App {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Saves what came back from `$EDITOR` as a team template (unchanged: nothing).
+    pub(super) fn save_team_template(&mut self, edit: TemplateEdit, text: &str) -> Result<()> {
+        if text.trim() == edit.text.trim() {
+            self.message = Some(("template unchanged".into(), Level::Info));
+            return Ok(());
+        }
+        let parsed = templates::parse(text, templates::Origin::Team)?;
+        let agent = crate::replies::Agent {
+            cfg: &self.ctx.cfg,
+            key: self.ctx.team_key.as_ref(),
+        };
+        agent.save_template(&mut self.store, &parsed.name, Some(text))?;
+        if let Some(w) = &self.worker {
+            w.request(crate::sync::worker::Request::Push);
+        }
+        self.message = Some((
+            format!(
+                "team template {} saved; everyone has it after a sync",
+                parsed.name
+            ),
+            Level::Info,
+        ));
         Ok(())
     }
 

@@ -49,7 +49,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(sanitize::line(&p.input).into_owned()),
             Span::styled(
-                "▏  ↑↓ choose · Enter use · Esc close",
+                "▏  ↑↓ choose · Enter use · Ctrl-e edit · Ctrl-n new · Ctrl-d delete · Esc close",
                 Style::new().fg(Color::DarkGray),
             ),
         ]),
