@@ -6,18 +6,13 @@
 mod support;
 
 use replypad::config::Tls;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+use support::cli::Instance as Agent;
 use support::dovecot::Dovecot;
 use support::smtp::{Smtp, SmtpOptions};
 use support::{account, message};
 
 const KEY: &str = "s3cret-team-key";
-
-struct Agent {
-    config: PathBuf,
-    dir: tempfile::TempDir,
-}
 
 fn smtp_section(port: u16, tls: &str, ca: Option<&Path>) -> String {
     let mut s = format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n");
@@ -28,58 +23,28 @@ fn smtp_section(port: u16, tls: &str, ca: Option<&Path>) -> String {
 }
 
 fn agent(d: &Dovecot, name: &str, smtp: &str, review: &str) -> Agent {
-    let dir = tempfile::tempdir().unwrap();
-    let extra = format!("key_command = \"printf {KEY}\"\n{smtp}\n{review}");
-    let config = support::write_config(d, dir.path(), name, &extra);
-    Agent { config, dir }
+    Agent::new(
+        d,
+        name,
+        &format!("key_command = \"printf {KEY}\"\n{smtp}\n{review}"),
+    )
 }
 
-impl Agent {
-    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap_or(-1), text)
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String) {
-        self.run_env(args, &[])
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out) = self.run(args);
-        assert_eq!(code, 0, "{args:?}: {out}");
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-
+/// The ids the tests look up.
+trait Ids {
     /// The id of the only conversation.
+    fn conversation(&self) -> String;
+    /// The id of the newest draft.
+    fn draft(&self) -> String;
+}
+
+impl Ids for Agent {
     fn conversation(&self) -> String {
         let t = self.json(&["threads", "--json"]);
         assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
         t[0]["id"].as_str().unwrap().to_string()
     }
 
-    /// The id of the newest draft.
     fn draft(&self) -> String {
         let d = self.json(&["drafts", "list", "--json"]);
         d[0]["id"].as_str().unwrap().to_string()

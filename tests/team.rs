@@ -4,59 +4,22 @@
 
 mod support;
 
-use replypad::config::{Config, Tls};
+use replypad::config::Tls;
 use replypad::domain::events::{Event, EventKind, new_event_id};
 use replypad::store::{ListQuery, Store};
 use replypad::sync::engine::{self, SyncContext, TeamLog};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use support::dovecot::Dovecot;
 use support::{account, message};
 
 const KEY: &str = "s3cret-team-key";
 
-/// One agent's replypad: its own config file and cache.
-struct Agent {
-    config: PathBuf,
-    cfg: Config,
-    dir: tempfile::TempDir,
-}
+use support::cli::Instance as Agent;
 
 fn agent(d: &Dovecot, name: &str) -> Agent {
-    let dir = tempfile::tempdir().unwrap();
     let extra =
         format!("key_command = \"printf {KEY}\"\n[labels]\nbilling = \"yellow\"\nurgent = \"red\"");
-    let config = support::write_config(d, dir.path(), name, &extra);
-    let cfg = Config::load(&config).unwrap();
-    Agent { config, cfg, dir }
-}
-
-impl Agent {
-    fn run(&self, args: &[&str]) -> (i32, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap_or(-1), text)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out) = self.run(args);
-        assert_eq!(code, 0, "{args:?}: {out}");
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
+    Agent::new(d, name, &extra)
 }
 
 fn seed(d: &Dovecot) {

@@ -270,7 +270,9 @@ impl Agent<'_> {
             &self.cfg.team.address,
             std::time::SystemTime::now(),
         ) {
-            store.queue_draft_copy(&copy.raw)?;
+            store.queue_copy(&crate::store::Op::AppendDraft {
+                raw: String::from_utf8_lossy(&copy.raw).into_owned(),
+            })?;
         }
         draft.shared_hash = Some(draft.content_hash());
         draft.updated_at = chrono::Utc::now().timestamp();

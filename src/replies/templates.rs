@@ -34,7 +34,7 @@ impl Agent<'_> {
             gone = if text.is_none() { " (deleted)" } else { "" },
             body = compose::normalize_crlf(text.unwrap_or("")),
         );
-        store.queue_template_copy(copy.as_bytes())?;
+        store.queue_copy(&crate::store::Op::AppendTemplate { raw: copy })?;
         Ok(())
     }
 }

@@ -215,26 +215,12 @@ impl Store {
         )?)
     }
 
-    /// Queues a draft's readable copy for the Drafts folder.
-    pub fn queue_draft_copy(&mut self, raw: &[u8]) -> Result<()> {
-        let op = Op::AppendDraft {
-            raw: String::from_utf8_lossy(raw).into_owned(),
-        };
+    /// Queues a readable copy for one of replypad's folders (a shared
+    /// draft for Drafts, a team template for Templates).
+    pub fn queue_copy(&mut self, op: &Op) -> Result<()> {
         self.conn.execute(
             "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('append', ?1, ?2)",
-            params![serde_json::to_string(&op)?, chrono::Utc::now().timestamp()],
-        )?;
-        Ok(())
-    }
-
-    /// Queues a team template's readable copy for the Templates folder.
-    pub fn queue_template_copy(&mut self, raw: &[u8]) -> Result<()> {
-        let op = Op::AppendTemplate {
-            raw: String::from_utf8_lossy(raw).into_owned(),
-        };
-        self.conn.execute(
-            "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('append', ?1, ?2)",
-            params![serde_json::to_string(&op)?, chrono::Utc::now().timestamp()],
+            params![serde_json::to_string(op)?, chrono::Utc::now().timestamp()],
         )?;
         Ok(())
     }

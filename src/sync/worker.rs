@@ -189,19 +189,33 @@ fn session(
         notify(Notice::StoreChanged);
         notify(Notice::State(summary(&report)));
         // Bodies in the background, a batch at a time, answering requests between batches.
-        loop {
-            match rx.try_recv() {
-                Ok(Request::Stop) | Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
-                Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
-                Ok(Request::SyncNow) => break,
-                Ok(Request::Push) => push(conn, store, &team, notify)?,
-                Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
-                Ok(Request::Attachment {
+        let answer = |conn: &mut super::imap::Connection,
+                      store: &mut Store,
+                      r: Request|
+         -> anyhow::Result<Flow> {
+            match r {
+                Request::Stop => return Ok(Flow::Stop),
+                Request::SyncNow => return Ok(Flow::Resync),
+                Request::Open(id) => open(conn, store, &id, notify)?,
+                Request::Push => push(conn, store, &team, notify)?,
+                Request::Send => send(conn, store, cfg, &team, notify)?,
+                Request::Attachment {
                     conversation,
                     n,
                     dir,
                     open,
-                }) => attachment(conn, store, &conversation, n, dir, open, notify),
+                } => attachment(conn, store, &conversation, n, dir, open, notify),
+            }
+            Ok(Flow::Continue)
+        };
+        loop {
+            match rx.try_recv() {
+                Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
+                Ok(r) => match answer(conn, store, r)? {
+                    Flow::Stop => return Ok(()),
+                    Flow::Resync => break,
+                    Flow::Continue => {}
+                },
                 Err(mpsc::TryRecvError::Empty) => {
                     let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
                     if n > 0 {
@@ -215,22 +229,25 @@ fn session(
                         .map(|t| (t - chrono::Utc::now().timestamp()).clamp(1, 300) as u64)
                         .unwrap_or(300);
                     match rx.recv_timeout(Duration::from_secs(wait)) {
-                        Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
-                        Ok(Request::Open(id)) => open(conn, store, &id, notify)?,
-                        Ok(Request::Push) => push(conn, store, &team, notify)?,
-                        Ok(Request::Send) => send(conn, store, cfg, &team, notify)?,
-                        Ok(Request::Attachment {
-                            conversation,
-                            n,
-                            dir,
-                            open,
-                        }) => attachment(conn, store, &conversation, n, dir, open, notify),
-                        Ok(Request::SyncNow) | Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Ok(r) => match answer(conn, store, r)? {
+                            Flow::Stop => return Ok(()),
+                            Flow::Resync => break,
+                            Flow::Continue => {}
+                        },
                     }
                 }
             }
         }
     }
+}
+
+/// What the session loop does after answering a request.
+enum Flow {
+    Continue,
+    Resync,
+    Stop,
 }
 
 /// Pushes queued changes and reads the log back (claims learn their outcome).
