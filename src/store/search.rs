@@ -23,10 +23,24 @@ fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
     };
     for t in &terms {
         match t {
+            // The sender through the full-text index (its `sender` column:
+            // display name and address, split into words): `from:billing.test`
+            // is the phrase "billing test", the last word a prefix.
             Term::From(x) => {
-                sql.push("EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.from_email LIKE ? ESCAPE '\\' OR m.from_name LIKE ? ESCAPE '\\'))".into());
-                params.push(like(x));
-                params.push(like(x));
+                let words: Vec<&str> = x
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if words.is_empty() {
+                    sql.push("0".into());
+                    continue;
+                }
+                sql.push(
+                    "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+                              WHERE messages_fts MATCH ?)"
+                        .into(),
+                );
+                params.push(Value::Text(format!("sender : \"{}\"*", words.join(" "))));
             }
             Term::To(x) => {
                 sql.push("EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.to_addrs LIKE ? ESCAPE '\\' OR m.cc_addrs LIKE ? ESCAPE '\\'))".into());

@@ -418,12 +418,13 @@ impl App {
         v
     }
 
-    /// Switches the list to `view` (from the top) and refreshes the counts.
+    /// Switches the list to `view` (from the top).
     pub fn set_view(&mut self, view: View) -> Result<()> {
+        // Switching views changes no count: the sidebar's stay as they are
+        // (they are recounted on acts and store changes).
         self.view = view;
         self.list.selected = 0;
         self.list.offset = 0;
-        self.refresh_counts()?;
         self.reload()
     }
 

@@ -198,6 +198,7 @@ impl App {
             w.request(crate::sync::worker::Request::Send);
         }
         self.message = Some((format!("queued as outbox #{id}; sending"), Level::Info));
+        self.refresh_counts()?;
         self.reload()
     }
 
@@ -294,6 +295,7 @@ impl App {
             self.push();
         }
         self.message = Some(("draft saved; the reply key resumes it".into(), Level::Info));
+        self.refresh_counts()?;
         self.reload()
     }
 
@@ -315,6 +317,7 @@ impl App {
                 if let Some(conv) = conv {
                     self.with_agent(|a, s| a.presence(s, &conv, false))?;
                 }
+                self.refresh_counts()?;
                 self.reload()
             }
             Err(e) => {
@@ -381,6 +384,7 @@ impl App {
             (None, None) => format!("queued as outbox #{id}; it goes with the next sync"),
         };
         self.message = Some((text, Level::Info));
+        self.refresh_counts()?;
         self.reload()
     }
 
