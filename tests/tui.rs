@@ -267,6 +267,17 @@ fn views_switch_by_key_and_the_sidebar_counts_them() {
     app.feed("]");
     assert_eq!(app.view, replypad::domain::views::View::Drafts);
     app.feed("]]");
+    // A saved search from the config is a view too, counted like the others.
+    let replypad::domain::views::View::Saved { name, query } = app.view.clone() else {
+        panic!("{:?}", app.view)
+    };
+    assert_eq!(name, "Unread billing");
+    assert_eq!(
+        app.list.total,
+        app.store.search_count(&query, "dana@example.com").unwrap()
+    );
+    assert!(app.list.total > 0);
+    app.feed("]");
     assert_eq!(
         app.view,
         replypad::domain::views::View::Label("billing".into())

@@ -65,6 +65,9 @@ pub struct Config {
     /// Who must pass review before a reply goes out.
     #[serde(default)]
     pub review: crate::domain::review::Policy,
+    /// Saved searches shown as views in the sidebar: name → query.
+    #[serde(default)]
+    pub views: BTreeMap<String, String>,
     /// More tone rules (added to assets/tone.toml), and whether findings block.
     #[serde(default)]
     pub tone: crate::domain::tone::Rules,
@@ -200,6 +203,10 @@ impl Config {
         validate::no_inline_secrets(raw)?;
         let cfg: Config = toml::from_str(raw).map_err(|e| e.to_string().trim_end().to_string())?;
         validate::check(&cfg, raw)?;
+        for (name, query) in &cfg.views {
+            crate::domain::search::parse(query)
+                .map_err(|e| format!("views.{name:?}: the search {query:?} is not valid: {e}"))?;
+        }
         Ok(cfg)
     }
 
@@ -234,6 +241,10 @@ impl Config {
             keymap: BTreeMap::new(),
             review: Default::default(),
             tone: Default::default(),
+            views: [("Unread billing", "label:billing is:unread")]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
         }
     }
 

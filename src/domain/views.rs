@@ -21,9 +21,22 @@ pub enum View {
     Label(String),
     /// Search results (the query language of `domain::search`).
     Search(String),
+    /// A saved search from the config (`[views]`): its name and query.
+    Saved {
+        name: String,
+        query: String,
+    },
 }
 
 impl View {
+    /// The search a view runs, if it is one (typed or saved).
+    pub fn query(&self) -> Option<&str> {
+        match self {
+            View::Search(q) | View::Saved { query: q, .. } => Some(q),
+            _ => None,
+        }
+    }
+
     /// The fixed views, in sidebar order (labels follow).
     pub const FIXED: [View; 11] = [
         View::All,
@@ -54,6 +67,7 @@ impl View {
             View::Review => "Review".into(),
             View::Label(l) => format!("#{l}"),
             View::Search(q) => format!("/{q}"),
+            View::Saved { name, .. } => name.clone(),
         }
     }
 
@@ -71,6 +85,7 @@ impl View {
         match self {
             View::Label(l) => format!("label:{l}"),
             View::Search(q) => format!("search:{q}"),
+            View::Saved { query, .. } => format!("search:{query}"),
             other => other
                 .title()
                 .to_ascii_lowercase()

@@ -37,7 +37,7 @@ pub(super) use status_sql;
 /// name (local part), ?5 the label.
 fn view_filter(view: &View) -> &'static str {
     match view {
-        View::All | View::Search(_) => "1", // searches go through store::search
+        View::All | View::Search(_) | View::Saved { .. } => "1", // searches go through store::search
         View::Unassigned => concat!("c.assignee IS NULL AND ", status_sql!(), " = 'open'"),
         View::Mine => "c.assignee = ?3 AND c.status != 'closed'",
         View::Open => concat!(status_sql!(), " = 'open'"),
@@ -130,7 +130,7 @@ impl Store {
 
     /// How many conversations `view` holds for agent `me`.
     pub fn count_view(&self, view: &View, me: &str) -> Result<usize> {
-        if let View::Search(q) = view {
+        if let Some(q) = view.query() {
             return self.search_count(q, me);
         }
         let sql = format!(
@@ -149,7 +149,7 @@ impl Store {
         me: &str,
         q: ListQuery,
     ) -> Result<Vec<ConversationSummary>> {
-        if let View::Search(query) = view {
+        if let Some(query) = view.query() {
             return self.search(query, me, q);
         }
         let sql = format!(

@@ -192,7 +192,10 @@ impl App {
     pub fn reload(&mut self) -> Result<()> {
         self.search_cache = None;
         self.list.total = match &self.view {
-            View::Search(q) => self.search_ids(&q.clone())?.len(),
+            v if v.query().is_some() => {
+                let q = v.query().unwrap_or_default().to_string();
+                self.search_ids(&q)?.len()
+            }
             v => self.store.count_view(v, &self.ctx.me)?,
         };
         self.reload_page()?;
@@ -230,7 +233,8 @@ impl App {
         l.offset = l.offset.min(l.total.saturating_sub(l.height));
         let (offset, limit) = (l.offset, l.height);
         self.list.rows = match self.view.clone() {
-            View::Search(q) => {
+            v if v.query().is_some() => {
+                let q = v.query().unwrap_or_default().to_string();
                 let ids = self.search_ids(&q)?;
                 let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
                 self.store.summaries(&page)?
@@ -409,6 +413,10 @@ impl App {
     /// The sidebar's views: the fixed ones, then one per configured label.
     pub fn views(&self) -> Vec<View> {
         let mut v: Vec<View> = View::FIXED.to_vec();
+        v.extend(self.ctx.cfg.views.iter().map(|(name, query)| View::Saved {
+            name: name.clone(),
+            query: query.clone(),
+        }));
         v.extend(
             self.ctx
                 .label_colours
