@@ -578,3 +578,55 @@ fn a_reviewer_edits_and_approves_and_the_author_sends_the_edit_and_a_new_message
         "the new message is a conversation after sync: {t}"
     );
 }
+
+#[test]
+fn the_background_worker_sends_a_queued_reply_and_files_it_in_sent() {
+    use replypad::domain::compose::DraftKind;
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let ana = agent(
+        &d,
+        "ana",
+        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
+        "",
+    );
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    let (w, notices) = support::started_worker(&ana.cfg);
+    // What the TUI's Ctrl-s does: queue, then ask the worker to send.
+    {
+        let mut store = replypad::store::Store::open(&ana.cfg.cache_file()).unwrap();
+        let key = replypad::config::Secret::new(KEY);
+        let me = replypad::replies::Agent {
+            cfg: &ana.cfg,
+            key: Some(&key),
+        };
+        let mut draft = me.start_reply(&mut store, &conv, DraftKind::Reply).unwrap();
+        draft.body = format!("Sent by the worker.{}", draft.body);
+        me.queue_send(&mut store, &draft).unwrap();
+    }
+    w.request(replypad::sync::worker::Request::Send);
+    let t0 = std::time::Instant::now();
+    loop {
+        let store = replypad::store::Store::open(&ana.cfg.cache_file()).unwrap();
+        let filed = store
+            .conversation(&conv)
+            .unwrap()
+            .unwrap()
+            .messages
+            .iter()
+            .any(|m| m.from_team);
+        if smtp.received().len() == 1 && filed {
+            break;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(15),
+            "not sent and filed: {:?}",
+            notices.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    w.request(replypad::sync::worker::Request::Stop);
+    assert_eq!(ana.json(&["outbox", "--json"])[0]["state"], "sent");
+}

@@ -50,16 +50,28 @@ pub type Notify = Arc<dyn Fn(Notice) + Send + Sync>;
 /// Handle to the running worker.
 pub struct Worker {
     tx: Sender<Request>,
+    /// Wakes the send thread (SMTP runs apart, so a slow or unreachable
+    /// SMTP server never holds up sync).
+    send_tx: Sender<()>,
 }
 
 impl Worker {
     pub fn spawn(cfg: Config, cache: PathBuf, notify: Notify) -> Worker {
         let (tx, rx) = mpsc::channel();
+        let (send_tx, send_rx) = mpsc::channel();
         let idle_tx = tx.clone();
         let (cfg2, notify2) = (cfg.clone(), notify.clone());
+        {
+            let (cfg, cache, tx, notify) = (cfg.clone(), cache.clone(), tx.clone(), notify.clone());
+            std::thread::Builder::new()
+                .name("replypad-send".into())
+                .spawn(move || send_thread(cfg, cache, send_rx, tx, notify))
+                .expect("spawn send thread");
+        }
+        let nudge = send_tx.clone();
         std::thread::Builder::new()
             .name("replypad-sync".into())
-            .spawn(move || sync_thread(cfg, cache, rx, notify))
+            .spawn(move || sync_thread(cfg, cache, rx, nudge, notify))
             .expect("spawn sync thread");
         // One IDLE connection per watched folder: the first inbox, and the team log.
         let inbox = cfg2
@@ -75,11 +87,18 @@ impl Worker {
                 .spawn(move || idle_thread(cfg, folder, tx, notify))
                 .expect("spawn idle thread");
         }
-        Worker { tx }
+        Worker { tx, send_tx }
     }
 
     pub fn request(&self, r: Request) {
-        let _ = self.tx.send(r);
+        match r {
+            Request::Send => {
+                let _ = self.send_tx.send(());
+            }
+            r => {
+                let _ = self.tx.send(r);
+            }
+        }
     }
 }
 
@@ -135,7 +154,61 @@ fn summary(r: &Report) -> String {
     )
 }
 
-fn sync_thread(cfg: Config, cache: PathBuf, rx: mpsc::Receiver<Request>, notify: Notify) {
+/// Works the outbox: on a nudge, and when the next retry is due.
+fn send_thread(
+    cfg: Config,
+    cache: PathBuf,
+    rx: mpsc::Receiver<()>,
+    sync: Sender<Request>,
+    notify: Notify,
+) {
+    let mut store = match Store::open(&cache) {
+        Ok(s) => s,
+        Err(e) => return notify(Notice::Error(format!("cannot open the cache: {e:#}"))),
+    };
+    let key = super::team::team_key(&cfg).ok();
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        match super::outbox::flush(
+            &mut store,
+            &cfg,
+            key.as_ref(),
+            super::outbox::Transport::Smtp,
+            now,
+        ) {
+            Ok(r) => {
+                for p in r.problems {
+                    notify(Notice::Error(p));
+                }
+                if r.sent > 0 {
+                    notify(Notice::State(format!("sent {}", r.sent)));
+                    notify(Notice::StoreChanged);
+                    // The sync thread files the copy in Sent and pushes the event.
+                    let _ = sync.send(Request::Push);
+                }
+            }
+            Err(e) => notify(Notice::Error(format!("outbox: {e:#}"))),
+        }
+        let wait = store
+            .next_outbox_due()
+            .ok()
+            .flatten()
+            .map(|t| (t - chrono::Utc::now().timestamp()).clamp(1, 300) as u64)
+            .unwrap_or(300);
+        match rx.recv_timeout(Duration::from_secs(wait)) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+fn sync_thread(
+    cfg: Config,
+    cache: PathBuf,
+    rx: mpsc::Receiver<Request>,
+    nudge: Sender<()>,
+    notify: Notify,
+) {
     let mut store = match Store::open(&cache) {
         Ok(s) => s,
         Err(e) => return notify(Notice::Error(format!("cannot open the cache: {e:#}"))),
@@ -145,7 +218,7 @@ fn sync_thread(cfg: Config, cache: PathBuf, rx: mpsc::Receiver<Request>, notify:
         notify(Notice::State("connecting…".into()));
         let result = super::connect(&cfg).and_then(|mut conn| {
             backoff.reset();
-            session(&mut conn, &mut store, &cfg, &rx, &notify)
+            session(&mut conn, &mut store, &cfg, &rx, &nudge, &notify)
         });
         match result {
             Ok(()) => return, // asked to stop
@@ -172,6 +245,7 @@ fn session(
     store: &mut Store,
     cfg: &Config,
     rx: &mpsc::Receiver<Request>,
+    nudge: &Sender<()>,
     notify: &Notify,
 ) -> anyhow::Result<()> {
     let progress = |p: Progress| notify(Notice::State(progress_text(&p)));
@@ -185,7 +259,8 @@ fn session(
     }
     loop {
         let (report, _) = engine::pass(conn, store, cfg, &team, &ctx, false)?;
-        send(conn, store, cfg, &team, notify)?;
+        // Online again: the send thread tries what waits in the outbox.
+        let _ = nudge.send(());
         notify(Notice::StoreChanged);
         notify(Notice::State(summary(&report)));
         // Bodies in the background, a batch at a time, answering requests between batches.
@@ -198,7 +273,9 @@ fn session(
                 Request::SyncNow => return Ok(Flow::Resync),
                 Request::Open(id) => open(conn, store, &id, notify)?,
                 Request::Push => push(conn, store, &team, notify)?,
-                Request::Send => send(conn, store, cfg, &team, notify)?,
+                Request::Send => {
+                    let _ = nudge.send(());
+                }
                 Request::Attachment {
                     conversation,
                     n,
@@ -286,32 +363,6 @@ fn attachment(
         ))),
         Err(e) => notify(Notice::Error(format!("attachment #{n}: {e:#}"))),
     }
-}
-
-/// Sends what is due in the outbox, then files the copies and events.
-fn send(
-    conn: &mut super::imap::Connection,
-    store: &mut Store,
-    cfg: &Config,
-    team: &engine::TeamLog,
-    notify: &Notify,
-) -> anyhow::Result<()> {
-    let now = chrono::Utc::now().timestamp();
-    let r = super::outbox::flush(
-        store,
-        cfg,
-        team.key.as_ref(),
-        super::outbox::Transport::Smtp,
-        now,
-    )?;
-    for p in r.problems {
-        notify(Notice::Error(p));
-    }
-    if r.sent > 0 {
-        notify(Notice::State(format!("sent {}", r.sent)));
-        push(conn, store, team, notify)?;
-    }
-    Ok(())
 }
 
 /// Fetches the missing bodies of one conversation now (it was just opened).
