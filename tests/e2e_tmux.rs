@@ -238,3 +238,36 @@ fn a_draft_survives_kill_9_during_compose() {
     assert!(shown.contains("Your parcel left our warehouse"), "{shown}");
     assert!(shown.contains("> It has been two weeks."), "{shown}");
 }
+
+/// Ctrl-e in compose hands the draft to `$EDITOR` (a script here) and reads
+/// it back; the terminal comes back to the TUI.
+#[test]
+fn compose_in_the_external_editor() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let dir = tempfile::tempdir().unwrap();
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        // Headers (To, Cc, Subject), a blank line, then the body: the
+        // script writes its line at the top of the body.
+        "#!/bin/sh\nperm=$(stat -c %a \"$1\")\n{ head -n 4 \"$1\"; printf 'Written in the editor (mode %s)\\n' \"$perm\"; \
+         tail -n +5 \"$1\"; } > \"$1.new\" && cat \"$1.new\" > \"$1\" && rm \"$1.new\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t = Tmux::start(120, 40, &format!("EDITOR={} {bin} demo", editor.display()));
+    t.wait_for("Jordan Blake", Duration::from_secs(5));
+    t.keys(&["Enter", "r"]);
+    t.wait_for("Ctrl-s send", Duration::from_secs(3));
+    t.keys(&["C-e"]);
+    t.wait_for("Written in the editor (mode 600)", Duration::from_secs(5));
+    let s = t.screen();
+    assert!(s.contains("Ctrl-s send"), "back in the compose pane: {s}");
+    // A resize repaints the whole screen (without asking the terminal where
+    // the cursor is, which the input reader could swallow).
+    t.tmux(&["resize-window", "-t", "0", "-x", "90", "-y", "28"]);
+    t.wait_for("Written in the editor", Duration::from_secs(3));
+    t.keys(&["Escape"]);
+    t.wait_for("draft saved", Duration::from_secs(3));
+}

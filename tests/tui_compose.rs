@@ -133,6 +133,21 @@ fn template_picker_fills_fields_and_an_unfilled_one_blocks_sending() {
         screen.contains("⟦Amount⟧"),
         "unfilled fields shown: {screen}"
     );
+    // The heuristic's name can be corrected: Ctrl-f.
+    app.feed("<C-f>");
+    for _ in 0..40 {
+        app.feed("<Backspace>");
+    }
+    app.type_text("Jo");
+    app.feed("<Enter>");
+    let preview = app.picker.as_ref().unwrap().preview().unwrap().text;
+    assert!(preview.starts_with("Hi Jo,"), "{preview}");
+    app.feed("<C-f>");
+    for _ in 0..40 {
+        app.feed("<Backspace>");
+    }
+    app.type_text(&first);
+    app.feed("<Enter>");
     app.feed("<Enter>");
     app.type_text("49 EUR");
     app.feed("<Enter>"); // next field: Order number, left for later

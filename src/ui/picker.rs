@@ -23,6 +23,8 @@ pub struct Picker {
     usage: BTreeMap<String, (u32, i64)>,
     /// Filling the chosen template's fields: (template, fields, current, typed).
     pub asking: Option<Asking>,
+    /// Correcting the customer's first name (Ctrl-f): what is typed so far.
+    pub naming: Option<String>,
     pub answers: BTreeMap<String, String>,
 }
 
@@ -133,6 +135,7 @@ impl App {
             values,
             usage: self.store.template_usage()?,
             asking: None,
+            naming: None,
             answers: BTreeMap::new(),
         };
         p.rematch();
@@ -145,6 +148,22 @@ impl App {
             return Ok(());
         };
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(name) = &mut p.naming {
+            match ev.code {
+                KeyCode::Esc => p.naming = None,
+                KeyCode::Enter => {
+                    let n = name.trim().to_string();
+                    p.values.first_name = (!n.is_empty()).then_some(n);
+                    p.naming = None;
+                }
+                KeyCode::Backspace => {
+                    name.pop();
+                }
+                KeyCode::Char(c) if !ctrl => name.push(c),
+                _ => {}
+            }
+            return Ok(());
+        }
         if let Some(a) = &mut p.asking {
             match ev.code {
                 KeyCode::Esc => return self.insert_picked(),
@@ -187,6 +206,21 @@ impl App {
                 self.template_edit = Some(TemplateEdit { text });
                 self.picker = None;
                 self.external_edit = true;
+            }
+            // The first-name heuristic can be wrong: the agent corrects it.
+            KeyCode::Char('f') if ctrl => {
+                let now = p
+                    .values
+                    .first_name
+                    .clone()
+                    .or_else(|| {
+                        crate::domain::names::first_name(
+                            p.values.customer_name.as_deref(),
+                            &p.values.customer_email,
+                        )
+                    })
+                    .unwrap_or_default();
+                p.naming = Some(now);
             }
             KeyCode::Char('n') if ctrl && p.input.is_empty() => {
                 self.template_edit = Some(TemplateEdit {

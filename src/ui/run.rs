@@ -71,7 +71,7 @@ async fn event_loop(
                 }
                 Some(Ok(Event::Resize(w, h))) => {
                     app.resize(w, h);
-                    terminal.clear()?;
+                    repaint(terminal)?;
                     dirty = true;
                 }
                 Some(Ok(_)) => {}
@@ -92,9 +92,10 @@ async fn event_loop(
             app.external_edit = false;
             // The input reader must not steal the editor's keys: stop it meanwhile.
             drop(events);
-            let r = external_editor(terminal, &mut app);
+            let r = external_editor(&mut app);
             app.report(r);
             events = EventStream::new();
+            repaint(terminal)?;
             dirty = true;
         }
         if app.should_quit {
@@ -104,22 +105,36 @@ async fn event_loop(
     Ok(())
 }
 
+/// Clears the screen and makes the next draw repaint every cell.
+/// (`Terminal::clear` asks the terminal for the cursor position, and that
+/// answer can be taken by the input reader: it then fails after a timeout.
+/// `resize` to the current size clears without asking.)
+fn repaint(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok(())
+}
+
 /// Hands the draft to `$VISUAL` / `$EDITOR` (default `vi`) in a private
 /// temp file, with the terminal restored meanwhile, and reads it back.
-fn external_editor(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
+fn external_editor(app: &mut App) -> Result<()> {
     let file = app.external_edit_file()?;
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    ratatui::restore();
+    // Leave the TUI's terminal modes without rebuilding the Terminal (a new
+    // one would query the cursor position, which races with the input reader).
+    use crossterm::{execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")
         .arg(file.path())
         .status();
-    *terminal = ratatui::init();
-    terminal.clear()?;
+    terminal::enable_raw_mode()?;
+    execute!(std::io::stdout(), terminal::EnterAlternateScreen)?;
     match status {
         Ok(s) if s.success() => {
             let text = std::fs::read_to_string(file.path())?;

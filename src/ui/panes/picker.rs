@@ -29,6 +29,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, popup);
     let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
     let prompt = match &p.asking {
+        _ if p.naming.is_some() => Line::from(vec![
+            Span::styled(
+                "Customer's first name: ",
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(sanitize::line(p.naming.as_deref().unwrap_or("")).into_owned()),
+            Span::styled(
+                "▏  Enter sets · Esc keeps",
+                Style::new().fg(Color::DarkGray),
+            ),
+        ]),
         Some(a) if a.current < a.fields.len() => Line::from(vec![
             Span::styled(
                 format!(
@@ -49,7 +60,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(sanitize::line(&p.input).into_owned()),
             Span::styled(
-                "▏  ↑↓ choose · Enter use · Ctrl-e edit · Ctrl-n new · Ctrl-d delete · Esc close",
+                "▏  ↑↓ choose · Enter use · Ctrl-f first name · Ctrl-e edit · Ctrl-n new · Ctrl-d delete",
                 Style::new().fg(Color::DarkGray),
             ),
         ]),
