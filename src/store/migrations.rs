@@ -29,23 +29,36 @@ pub enum MigrationError {
 }
 
 /// Brings `conn` to [`LATEST`]; returns how many migrations ran.
+///
+/// Each step runs in an IMMEDIATE transaction that reads the version again
+/// inside it, so two processes (or the worker's threads) opening a new
+/// cache at once migrate it once: the second waits, then finds it done.
 pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
-    let current: u32 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+    let version_of = |c: &Connection| -> rusqlite::Result<u32> {
+        c.query_row("PRAGMA user_version", [], |r| r.get(0))
+    };
+    let current =
+        version_of(conn).map_err(|source| MigrationError::Failed { version: 0, source })?;
     if current > LATEST {
         return Err(MigrationError::TooNew { found: current });
     }
+    let mut ran = 0;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as u32 + 1;
         let fail = |source| MigrationError::Failed { version, source };
-        let tx = conn.transaction().map_err(fail)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        if version_of(&tx).map_err(fail)? >= version {
+            continue; // another connection did this step meanwhile
+        }
         tx.execute_batch(sql).map_err(fail)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
+        ran += 1;
     }
-    Ok((LATEST - current) as usize)
+    Ok(ran)
 }
 
 #[cfg(test)]
@@ -62,5 +75,22 @@ mod tests {
             migrate(&mut c),
             Err(MigrationError::TooNew { .. })
         ));
+    }
+
+    #[test]
+    fn two_connections_opening_a_new_cache_at_once_migrate_it_once() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.sqlite3");
+            let threads: Vec<_> = (0..3)
+                .map(|_| {
+                    let p = path.clone();
+                    std::thread::spawn(move || crate::store::Store::open(&p).map(|_| ()))
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap().expect("every opener succeeds");
+            }
+        }
     }
 }

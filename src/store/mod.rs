@@ -40,10 +40,25 @@ impl Store {
         if let Some(dir) = path.parent() {
             crate::paths::ensure_private_dir(dir)?;
         }
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open cache {}", path.display()))?;
-        let store = Store::init(conn, Some(path.to_path_buf()))
-            .with_context(|| format!("cannot prepare cache {}", path.display()))?;
+        // Another opener (the worker's other thread, a CLI command) may be
+        // creating or migrating the same new cache: SQLite then answers
+        // "locked" at once for some steps, without waiting; try again.
+        let mut attempt = 0;
+        let store = loop {
+            let conn = Connection::open(path)
+                .with_context(|| format!("cannot open cache {}", path.display()))?;
+            match Store::init(conn, Some(path.to_path_buf())) {
+                Ok(s) => break s,
+                Err(e) if attempt < 50 && is_busy(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20 * attempt.min(10)));
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot prepare cache {}", path.display()));
+                }
+            }
+        };
         for suffix in ["", "-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
@@ -58,12 +73,14 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Store> {
+        // First, so that switching to WAL and migrating wait for another
+        // opener instead of failing at once.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -16_000)?; // KiB: 16 MB of page cache
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
         Ok(Store { conn, path })
@@ -84,4 +101,24 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Whether an error is SQLite's "busy" or "locked".
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().is_some_and(|r| {
+            matches!(
+                r.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        }) || c
+            .downcast_ref::<migrations::MigrationError>()
+            .is_some_and(|m| match m {
+                migrations::MigrationError::Failed { source, .. } => matches!(
+                    source.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ),
+                _ => false,
+            })
+    })
 }
