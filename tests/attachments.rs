@@ -6,7 +6,6 @@ mod support;
 use replypad::config::Tls;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use support::dovecot::Dovecot;
 
 #[test]
@@ -27,25 +26,12 @@ fn an_attachment_is_fetched_saved_private_and_never_overwrites() {
          Content-Disposition: attachment; filename=\"../../.bashrc\x1b[31m.csv\"\r\n\r\n{payload}--b1--\r\n"
     );
     c.append("INBOX", raw.as_bytes(), false).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = support::write_config(&d, dir.path(), "ana", "");
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{args:?}: {text}");
-        text
-    };
+    let ana = support::cli::Instance::new(&d, "ana", "");
+    let run = |args: &[&str]| ana.ok(args);
     run(&["sync"]);
     let t: serde_json::Value = serde_json::from_str(&run(&["threads", "--json"])).unwrap();
     let id = t[0]["id"].as_str().unwrap().to_string();
-    let out_dir = dir.path().join("saved");
+    let out_dir = ana.dir.path().join("saved");
     let a = run(&["save", &id, "1", "--dir", out_dir.to_str().unwrap()]);
     let b = run(&["save", &id, "1", "--dir", out_dir.to_str().unwrap()]);
     assert!(a.contains("saved to") && b.contains("(1)"), "{a}{b}");
@@ -69,20 +55,8 @@ fn an_attachment_is_fetched_saved_private_and_never_overwrites() {
             0o600
         );
     }
-    let (code, err) = {
-        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-            .arg("--config")
-            .arg(&config)
-            .args(["save", &id, "7"])
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    assert_eq!(code, Some(1));
+    let (code, err) = ana.run(&["save", &id, "7"]);
+    assert_eq!(code, 1);
     assert!(
         err.contains("no attachment #7 here (the conversation has 1)"),
         "{err}"

@@ -182,20 +182,10 @@ fn a_draft_survives_kill_9_during_compose() {
         false,
     )
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = support::write_config(&d, dir.path(), "ana", "key_command = \"printf k\"");
+    let ana = support::cli::Instance::new(&d, "ana", "key_command = \"printf k\"");
+    let config = &ana.config;
     let bin = env!("CARGO_BIN_EXE_replypad");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| ana.ok(args);
     run(&["sync"]);
     let t = Tmux::start(100, 30, &format!("{bin} --config {}", config.display()));
     t.wait_for("Where is my parcel", Duration::from_secs(10));

@@ -67,6 +67,20 @@ fn seed(d: &Dovecot) {
     .unwrap();
 }
 
+/// A Dovecot with one customer message, a TLS SMTP server, and two agents
+/// (ana, bo) with `review` policy config, both synced; and the conversation.
+fn two_agents(review: &str) -> (Dovecot, Smtp, Agent, Agent, String) {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
+    let (ana, bo) = (agent(&d, "ana", &s, review), agent(&d, "bo", &s, review));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let conv = ana.conversation();
+    (d, smtp, ana, bo, conv)
+}
+
 fn tls_smtp() -> Smtp {
     Smtp::start(SmtpOptions {
         tls: true,
@@ -147,15 +161,7 @@ fn a_reply_reaches_the_smtp_server_and_threads_into_the_conversation_once() {
 
 #[test]
 fn review_flow_with_two_instances() {
-    let d = Dovecot::start();
-    seed(&d);
-    let smtp = tls_smtp();
-    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
-    let policy = "[review]\nrequired = \"everyone\"\n";
-    let (ana, bo) = (agent(&d, "ana", &s, policy), agent(&d, "bo", &s, policy));
-    ana.ok(&["sync"]);
-    bo.ok(&["sync"]);
-    let conv = ana.conversation();
+    let (_d, smtp, ana, bo, conv) = two_agents("[review]\nrequired = \"everyone\"\n");
     let v1 = ana.file("v1.txt", "Refund done.");
     ana.ok(&["reply", &conv, "--file", &v1, "--draft"]);
     let draft = ana.draft();
@@ -375,14 +381,7 @@ fn a_hostile_starttls_server_cannot_make_a_message_look_sent() {
 
 #[test]
 fn a_teammates_note_while_drafting_stops_the_send() {
-    let d = Dovecot::start();
-    seed(&d);
-    let smtp = tls_smtp();
-    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
-    let (ana, bo) = (agent(&d, "ana", &s, ""), agent(&d, "bo", &s, ""));
-    ana.ok(&["sync"]);
-    bo.ok(&["sync"]);
-    let conv = ana.conversation();
+    let (_d, smtp, ana, bo, conv) = two_agents("");
     let body = ana.file("r.txt", "Refund done.");
     ana.ok(&["reply", &conv, "--file", &body, "--draft"]);
     let draft = ana.draft();
@@ -523,15 +522,8 @@ fn a_team_template_saved_by_one_agent_is_offered_by_the_others_picker() {
 
 #[test]
 fn a_reviewer_edits_and_approves_and_the_author_sends_the_edit_and_a_new_message_goes_out() {
-    let d = Dovecot::start();
-    seed(&d);
-    let smtp = tls_smtp();
-    let s = smtp_section(smtp.port, "implicit", smtp.cert.as_deref());
-    let policy = "[review]\nrequired = \"listed\"\nagents = [\"ana@example.com\"]\n";
-    let (ana, bo) = (agent(&d, "ana", &s, policy), agent(&d, "bo", &s, policy));
-    ana.ok(&["sync"]);
-    bo.ok(&["sync"]);
-    let conv = ana.conversation();
+    let (_d, smtp, ana, bo, conv) =
+        two_agents("[review]\nrequired = \"listed\"\nagents = [\"ana@example.com\"]\n");
     let v1 = ana.file("v1.txt", "refund ok");
     ana.ok(&["reply", &conv, "--file", &v1, "--submit-for-review"]);
     let draft = ana.draft();

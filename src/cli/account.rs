@@ -36,6 +36,22 @@ impl Account {
         })
     }
 
+    /// The key that signs team events: the account's (`team.key_command`),
+    /// or the demo's fixed one. An error says why team state is off.
+    pub fn team_key(&self) -> Result<crate::config::Secret> {
+        match &self.demo {
+            Some(_) => Ok(crate::config::Secret::new(super::acts::DEMO_KEY)),
+            None => crate::sync::team::team_key(&self.cfg),
+        }
+    }
+
+    /// The team key where team state is optional (logged when off).
+    pub fn team_key_if_any(&self) -> Option<crate::config::Secret> {
+        self.team_key()
+            .map_err(|e| tracing::warn!("team state is off: {e:#}"))
+            .ok()
+    }
+
     /// The cache; for an account it must exist already (made by `sync`).
     pub fn store(&self) -> Result<Store> {
         if self.demo.is_none() && !self.cache_file.exists() {
@@ -61,12 +77,7 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
         me: acct.cfg.identity.email.clone(),
         demo_outbox: acct.demo.as_ref().map(|d| d.outbox_dir.clone()),
         label_colours: acct.cfg.labels.clone(),
-        team_key: match &acct.demo {
-            Some(_) => Some(crate::config::Secret::new(super::acts::DEMO_KEY)),
-            None => crate::sync::team::team_key(&acct.cfg)
-                .map_err(|e| tracing::warn!("team acts are off: {e:#}"))
-                .ok(),
-        },
+        team_key: acct.team_key_if_any(),
         team_address: acct.cfg.team.address.clone(),
         cfg: acct.cfg.clone(),
     };

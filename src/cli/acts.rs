@@ -3,7 +3,6 @@
 //! then tries to push it and read back the log, and says what happened.
 
 use super::account::Account;
-use crate::config::Secret;
 use crate::domain::Status;
 use crate::domain::events::{Event, EventKind, mentions, new_event_id};
 use crate::mail::{sanitize, team_event};
@@ -112,10 +111,7 @@ pub fn follow(acct: Account, id: &str, on: bool) -> Result<ExitCode> {
 fn act(acct: Account, id: &str, kind: EventKind) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let conv = store.resolve_conversation(id)?;
-    let key = match &acct.demo {
-        Some(_) => Secret::new(DEMO_KEY),
-        None => crate::sync::team::team_key(&acct.cfg)?,
-    };
+    let key = acct.team_key()?;
     let event = Event {
         id: new_event_id(),
         conversation: conv.clone(),

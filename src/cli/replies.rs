@@ -4,7 +4,6 @@
 
 use super::account::Account;
 use super::output::write_json;
-use crate::config::Secret;
 use crate::domain::compose::{Draft, DraftKind, DraftState, diff_lines};
 use crate::mail::sanitize;
 use crate::replies::{Agent, Blocked, find_shared};
@@ -89,19 +88,10 @@ pub enum OutboxCmd {
     Forget { id: i64 },
 }
 
-fn key(acct: &Account) -> Option<Secret> {
-    match &acct.demo {
-        Some(_) => Some(Secret::new(super::acts::DEMO_KEY)),
-        None => crate::sync::team::team_key(&acct.cfg)
-            .map_err(|e| tracing::warn!("team state is off: {e:#}"))
-            .ok(),
-    }
-}
-
 /// Pushes what is queued, works the outbox (everything queued when `all`),
 /// and reads the team log back. Offline: says so; nothing is lost.
 fn finish(acct: &Account, store: &mut Store, all: bool) -> Result<()> {
-    let key = key(acct);
+    let key = acct.team_key_if_any();
     let now = if all {
         i64::MAX
     } else {
@@ -180,7 +170,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let conv = store.resolve_conversation(&a.id)?;
     let text = read_text(&a.file)?;
-    let key = key(&acct);
+    let key = acct.team_key_if_any();
     let agent = Agent {
         cfg: &acct.cfg,
         key: key.as_ref(),
@@ -251,7 +241,7 @@ pub struct NewArgs {
 pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let text = read_text(&a.file)?;
-    let key = key(&acct);
+    let key = acct.team_key_if_any();
     let agent = Agent {
         cfg: &acct.cfg,
         key: key.as_ref(),
@@ -279,7 +269,7 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
 
 pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
     let mut store = acct.store()?;
-    let key = key(&acct);
+    let key = acct.team_key_if_any();
     let agent = Agent {
         cfg: &acct.cfg,
         key: key.as_ref(),
@@ -369,7 +359,7 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
 
 pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
     let mut store = acct.store()?;
-    let key = key(&acct);
+    let key = acct.team_key_if_any();
     let agent = Agent {
         cfg: &acct.cfg,
         key: key.as_ref(),
@@ -497,16 +487,7 @@ fn verdict(
     comment: &str,
 ) -> Result<ExitCode> {
     let s = agent.review(store, id, approved, comment)?;
-    println!(
-        "draft {} revision {}: {}",
-        s.draft,
-        s.latest().revision,
-        if approved {
-            "approved"
-        } else {
-            "changes requested"
-        }
-    );
+    println!("{}", s.verdict_line(approved));
     finish(acct, store, false)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,6 @@
 
 use super::account::Account;
 use super::output::write_json;
-use crate::config::Secret;
 use crate::mail::sanitize;
 use crate::templates::{self, Template};
 use anyhow::{Context, Result, bail};
@@ -40,13 +39,6 @@ pub enum TemplatesCmd {
     },
     /// Delete a team template.
     Delete { name: String },
-}
-
-fn key(acct: &Account) -> Option<Secret> {
-    match &acct.demo {
-        Some(_) => Some(Secret::new(super::acts::DEMO_KEY)),
-        None => crate::sync::team::team_key(&acct.cfg).ok(),
-    }
 }
 
 fn find<'a>(all: &'a [Template], name: &str) -> Result<&'a Template> {
@@ -139,7 +131,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
         TemplatesCmd::Save { name, file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let k = key(&acct);
+            let k = acct.team_key_if_any();
             let agent = crate::replies::Agent {
                 cfg: &acct.cfg,
                 key: k.as_ref(),
@@ -160,7 +152,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
             if !store.team_templates()?.contains_key(&name) {
                 bail!("no team template {name:?} (bundled and personal ones are files)");
             }
-            let k = key(&acct);
+            let k = acct.team_key_if_any();
             let agent = crate::replies::Agent {
                 cfg: &acct.cfg,
                 key: k.as_ref(),

@@ -52,6 +52,30 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// An empty draft being written, with a fresh id; callers fill in the rest.
+    pub fn new(kind: DraftKind, author: &str, message_id: String, now: i64) -> Draft {
+        Draft {
+            id: super::events::new_event_id()[..12].to_string(),
+            conversation: None,
+            kind,
+            author: author.to_string(),
+            to: vec![],
+            cc: vec![],
+            subject: String::new(),
+            body: String::new(),
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+            message_id,
+            revision: 0,
+            shared_hash: None,
+            baseline: (0, 0),
+            state: DraftState::Editing,
+            started_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The content a reviewer approves: addressing, subject and body.
     pub fn content_hash(&self) -> String {
         use sha2::{Digest, Sha256};
@@ -264,24 +288,10 @@ mod tests {
     #[test]
     fn hash_tracks_edits() {
         let mut d = Draft {
-            id: "d".into(),
-            conversation: None,
-            kind: DraftKind::New,
-            author: "a".into(),
             to: vec!["c@x".into()],
-            cc: vec![],
             subject: "s".into(),
             body: "b".into(),
-            in_reply_to: None,
-            references: vec![],
-            attachments: vec![],
-            message_id: "<m@x>".into(),
-            revision: 0,
-            shared_hash: None,
-            baseline: (0, 0),
-            state: DraftState::Editing,
-            started_at: 0,
-            updated_at: 0,
+            ..Draft::new(DraftKind::New, "a", "<m@x>".into(), 0)
         };
         assert!(d.edited_since_shared());
         d.shared_hash = Some(d.content_hash());

@@ -88,6 +88,20 @@ impl SharedDraft {
         }
     }
 
+    /// "draft ID revision N: approved" (or "changes requested"), for people.
+    pub fn verdict_line(&self, approved: bool) -> String {
+        format!(
+            "draft {} revision {}: {}",
+            self.draft,
+            self.latest().revision,
+            if approved {
+                "approved"
+            } else {
+                "changes requested"
+            }
+        )
+    }
+
     /// Whether revision content `hash` is approved by someone other than its author.
     pub fn approves(&self, hash: &str) -> bool {
         self.revisions.iter().any(|r| {

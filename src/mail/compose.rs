@@ -130,28 +130,24 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::compose::{DraftKind, DraftState};
+    use crate::domain::compose::DraftKind;
 
     fn draft(body: &str) -> Draft {
         Draft {
             id: "d".into(),
             conversation: Some("c".into()),
-            kind: DraftKind::Reply,
-            author: "ann@example.com".into(),
             to: vec!["Kim Lee <kim@customer.test>".into()],
             cc: vec!["boss@customer.test".into()],
             subject: "Re: Refund\r\nBcc: evil@x".into(),
             body: body.into(),
             in_reply_to: Some("orig@customer.test".into()),
             references: vec!["root@customer.test".into(), "orig@customer.test".into()],
-            attachments: vec![],
-            message_id: "abc@example.com".into(),
-            revision: 0,
-            shared_hash: None,
-            baseline: (0, 0),
-            state: DraftState::Editing,
-            started_at: 0,
-            updated_at: 0,
+            ..Draft::new(
+                DraftKind::Reply,
+                "ann@example.com",
+                "abc@example.com".into(),
+                0,
+            )
         }
     }
 

@@ -4,7 +4,7 @@
 //! events and works the outbox afterwards. No terminal, no network here.
 
 use crate::config::{Config, Secret};
-use crate::domain::compose::{self, Draft, DraftKind, DraftState};
+use crate::domain::compose::{self, Draft, DraftKind};
 use crate::domain::events::{Event, EventKind, new_event_id};
 use crate::domain::review::{DraftCopy, Sender, SharedDraft};
 use crate::mail::team_event;
@@ -143,12 +143,8 @@ impl Agent<'_> {
                 self.body_with(Some(&quoted)),
             )
         };
-        let now = chrono::Utc::now().timestamp();
         let d = Draft {
-            id: new_event_id()[..12].to_string(),
             conversation: Some(conversation.to_string()),
-            kind,
-            author: self.me().to_string(),
             to: to
                 .iter()
                 .map(|s| crate::mail::sanitize::line(s).into_owned())
@@ -161,14 +157,8 @@ impl Agent<'_> {
             body,
             in_reply_to,
             references,
-            attachments: vec![],
-            message_id: format!("{}@{}", new_event_id(), domain_of(&self.cfg.team.address)),
-            revision: 0,
-            shared_hash: None,
             baseline: store.baseline(conversation)?,
-            state: DraftState::Editing,
-            started_at: now,
-            updated_at: now,
+            ..self.blank(kind)
         };
         store.save_draft(&d)?;
         Ok(d)
@@ -176,36 +166,31 @@ impl Agent<'_> {
 
     /// A new message (not a reply), saved before it is returned.
     pub fn start_new(&self, store: &mut Store, to: &[String], subject: &str) -> Result<Draft> {
-        let now = chrono::Utc::now().timestamp();
         let d = Draft {
-            id: new_event_id()[..12].to_string(),
-            conversation: None,
-            kind: DraftKind::New,
-            author: self.me().to_string(),
             to: to
                 .iter()
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            cc: vec![],
             subject: crate::mail::sanitize::line(subject.trim()).into_owned(),
             body: self.body_with(None),
-            in_reply_to: None,
-            references: vec![],
-            attachments: vec![],
-            message_id: format!("{}@{}", new_event_id(), domain_of(&self.cfg.team.address)),
-            revision: 0,
-            shared_hash: None,
-            baseline: (0, 0),
-            state: DraftState::Editing,
-            started_at: now,
-            updated_at: now,
+            ..self.blank(DraftKind::New)
         };
         if d.subject.is_empty() {
             bail!("a new message needs a subject");
         }
         store.save_draft(&d)?;
         Ok(d)
+    }
+
+    /// An empty draft by this agent, its Message-ID at the team's domain.
+    fn blank(&self, kind: DraftKind) -> Draft {
+        Draft::new(
+            kind,
+            self.me(),
+            format!("{}@{}", new_event_id(), domain_of(&self.cfg.team.address)),
+            chrono::Utc::now().timestamp(),
+        )
     }
 
     fn body_with(&self, quoted: Option<&str>) -> String {

@@ -3,7 +3,7 @@
 //! "reviewer"`), and the author adopts a newer revision made by a reviewer.
 
 use super::{Agent, find_shared};
-use crate::domain::compose::{Draft, DraftKind, DraftState};
+use crate::domain::compose::{Draft, DraftKind};
 use crate::domain::review::ReviewState;
 use crate::store::Store;
 use anyhow::{Result, bail};
@@ -11,26 +11,23 @@ use anyhow::{Result, bail};
 /// A draft made from the latest shared revision.
 fn from_shared(shared: &crate::domain::review::SharedDraft) -> Draft {
     let c = shared.latest();
-    let now = chrono::Utc::now().timestamp();
     Draft {
         id: c.draft.clone(),
         conversation: Some(shared.conversation.clone()),
-        kind: DraftKind::Reply,
-        author: c.author.clone(),
         to: c.to.clone(),
         cc: c.cc.clone(),
         subject: c.subject.clone(),
         body: c.body.clone(),
         in_reply_to: c.in_reply_to.clone(),
         references: c.references.clone(),
-        attachments: vec![],
-        message_id: c.message_id.clone(),
         revision: c.revision,
         shared_hash: Some(c.hash.clone()),
-        baseline: (0, 0),
-        state: DraftState::Editing,
-        started_at: now,
-        updated_at: now,
+        ..Draft::new(
+            DraftKind::Reply,
+            &c.author,
+            c.message_id.clone(),
+            chrono::Utc::now().timestamp(),
+        )
     }
 }
 

@@ -62,8 +62,12 @@ pub struct ReaderPane {
     pub history: Option<Vec<crate::store::HistoryEntry>>,
     /// Lines in the last render (for scroll limits).
     pub rendered_lines: usize,
-    /// A draft shared for review on this conversation (read with the view).
-    pub review: Option<crate::domain::review::SharedDraft>,
+    /// A draft shared for review on this conversation and its tone advice
+    /// (read with the view, not in draw).
+    pub review: Option<(
+        crate::domain::review::SharedDraft,
+        Vec<crate::domain::tone::Finding>,
+    )>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -206,7 +210,7 @@ impl App {
             if r.history.is_some() {
                 r.history = Some(self.store.history(&r.view.id)?);
             }
-            r.review = shared_for(&self.store, &r.view.id)?;
+            r.review = under_review(&self.store, &self.ctx.cfg, &r.view)?;
         }
         Ok(())
     }
@@ -471,6 +475,7 @@ impl App {
             self.reload()?;
         }
         let height = self.list.height;
+        let review = under_review(&self.store, &self.ctx.cfg, &view)?;
         self.reader = Some(ReaderPane {
             view,
             scroll: 0,
@@ -478,7 +483,7 @@ impl App {
             show_quotes: false,
             history: None,
             rendered_lines: 0,
-            review: shared_for(&self.store, &id)?,
+            review,
         });
         self.focus = Focus::Reader;
         Ok(())
@@ -559,6 +564,29 @@ impl App {
             self.handle_key(KeyEvent::new(key.code, key.mods));
         }
     }
+}
+
+/// The draft under review on a conversation, with the tone check of its text.
+fn under_review(
+    store: &Store,
+    cfg: &crate::config::Config,
+    view: &ConversationView,
+) -> Result<
+    Option<(
+        crate::domain::review::SharedDraft,
+        Vec<crate::domain::tone::Finding>,
+    )>,
+> {
+    let Some(d) = shared_for(store, &view.id)? else {
+        return Ok(None);
+    };
+    let first = view
+        .messages
+        .iter()
+        .find(|m| !m.from_team)
+        .and_then(|m| crate::domain::names::first_name(m.from.name.as_deref(), &m.from.email));
+    let tone = crate::domain::tone::check(&cfg.tone_rules(), &d.latest().body, first.as_deref());
+    Ok(Some((d, tone)))
 }
 
 /// The newest unsent draft shared for review on a conversation.

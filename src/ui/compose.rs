@@ -403,19 +403,7 @@ impl App {
             .context("no draft waiting for review on this conversation")?;
         let s = self.with_agent(|a, st| a.review(st, &shared.draft, approved, comment))?;
         self.push();
-        self.message = Some((
-            format!(
-                "draft {} revision {}: {}",
-                s.draft,
-                s.latest().revision,
-                if approved {
-                    "approved"
-                } else {
-                    "changes requested"
-                }
-            ),
-            Level::Info,
-        ));
+        self.message = Some((s.verdict_line(approved), Level::Info));
         self.refresh_counts()?;
         self.reload()
     }

@@ -34,17 +34,8 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         history_lines(h, inner.width as usize, &app.clock, &mut lines);
     }
     // A draft under review comes first: it is what the reviewer is here for.
-    if let Some(d) = &r.review {
-        let first =
-            r.view.messages.iter().find(|m| !m.from_team).and_then(|m| {
-                crate::domain::names::first_name(m.from.name.as_deref(), &m.from.email)
-            });
-        let tone = crate::domain::tone::check(
-            &app.ctx.cfg.tone_rules(),
-            &d.latest().body,
-            first.as_deref(),
-        );
-        review_lines(d, &tone, inner.width as usize, &app.clock, &mut lines);
+    if let Some((d, tone)) = &r.review {
+        review_lines(d, tone, inner.width as usize, &app.clock, &mut lines);
     }
     lines.extend(render_lines(
         &r.view,
