@@ -52,6 +52,17 @@ impl Account {
             .ok()
     }
 
+    /// The acting agent of this account, signing with `key`.
+    pub fn agent<'a>(
+        &'a self,
+        key: &'a Option<crate::config::Secret>,
+    ) -> crate::replies::Agent<'a> {
+        crate::replies::Agent {
+            cfg: &self.cfg,
+            key: key.as_ref(),
+        }
+    }
+
     /// The cache; for an account it must exist already (made by `sync`).
     pub fn store(&self) -> Result<Store> {
         if self.demo.is_none() && !self.cache_file.exists() {

@@ -171,10 +171,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
     let conv = store.resolve_conversation(&a.id)?;
     let text = read_text(&a.file)?;
     let key = acct.team_key_if_any();
-    let agent = Agent {
-        cfg: &acct.cfg,
-        key: key.as_ref(),
-    };
+    let agent = acct.agent(&key);
     let kind = if a.all {
         DraftKind::ReplyAll
     } else {
@@ -242,10 +239,7 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let text = read_text(&a.file)?;
     let key = acct.team_key_if_any();
-    let agent = Agent {
-        cfg: &acct.cfg,
-        key: key.as_ref(),
-    };
+    let agent = acct.agent(&key);
     let mut d = agent.start_new(&mut store, &a.to, &a.subject)?;
     d.cc = a.cc;
     d.body = format!("{}{}", text.trim_end(), d.body);
@@ -270,10 +264,7 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
 pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let key = acct.team_key_if_any();
-    let agent = Agent {
-        cfg: &acct.cfg,
-        key: key.as_ref(),
-    };
+    let agent = acct.agent(&key);
     match cmd {
         DraftsCmd::List { json } => {
             let shared = store.shared_drafts()?;
@@ -360,10 +351,7 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
 pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
     let mut store = acct.store()?;
     let key = acct.team_key_if_any();
-    let agent = Agent {
-        cfg: &acct.cfg,
-        key: key.as_ref(),
-    };
+    let agent = acct.agent(&key);
     match cmd {
         ReviewCmd::List { json } => {
             let mut rows = Vec::new();

@@ -132,10 +132,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let k = acct.team_key_if_any();
-            let agent = crate::replies::Agent {
-                cfg: &acct.cfg,
-                key: k.as_ref(),
-            };
+            let agent = acct.agent(&k);
             agent.save_template(&mut store, &name, Some(&text))?;
             let problems = templates::lint::lint(
                 &[templates::parse(&text, templates::Origin::Team)?],
@@ -153,10 +150,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
                 bail!("no team template {name:?} (bundled and personal ones are files)");
             }
             let k = acct.team_key_if_any();
-            let agent = crate::replies::Agent {
-                cfg: &acct.cfg,
-                key: k.as_ref(),
-            };
+            let agent = acct.agent(&k);
             agent.save_template(&mut store, &name, None)?;
             println!("team template {name} deleted");
             super::acts::push_or_queue(&acct, &mut store);
