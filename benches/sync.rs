@@ -4,6 +4,7 @@
 //!
 //!   cargo bench --bench sync                 # N = 10,000 and 50,000
 //!   cargo bench --bench sync -- 2000         # other sizes
+//!   cargo bench --bench sync -- 50000 --hold # set up, then wait (for perf)
 //!
 //! Prints a table: each replypad figure, the raw baseline, and their ratio.
 
@@ -141,6 +142,15 @@ fn bench(n: usize) {
     let raw_h = median((0..3).map(|_| raw_fetch(d.imap_port, &headers).0).collect());
     let raw_f = median((0..3).map(|_| raw_fetch(d.imap_port, full).0).collect());
     let cache = cfg.cache_file();
+    if std::env::args().any(|a| a == "--hold") {
+        // For profiling: leave the server up and say how to reach it.
+        println!(
+            "holding: replypad --config {} sync; stop with Ctrl-C",
+            config.display()
+        );
+        println!("raw headers {raw_h:.3} s, raw full {raw_f:.3} s");
+        std::thread::sleep(Duration::from_secs(24 * 3600));
+    }
     let wipe = || {
         for s in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{s}", cache.display()));

@@ -74,60 +74,10 @@ impl Store {
 
     /// Caches `m` (replacing an earlier copy of the same mailbox and UID) and
     /// returns its conversation id. Call [`Store::refresh_conversations`] on the
-    /// returned ids before the transaction commits.
+    /// returned ids before the transaction commits. (For many messages, a
+    /// [`super::Filer`] is much faster.)
     pub fn put_message(tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
-        let p = m.parsed;
-        let conv = super::threading::file_message(tx, p)?;
-        let old: Option<i64> = tx
-            .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1 AND uid = ?2")?
-            .query_row(params![m.mailbox_id, m.uid], |r| r.get(0))
-            .optional()?;
-        if let Some(old) = old {
-            tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
-                .execute([old])?;
-            tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
-                .execute([old])?;
-        }
-        tx.prepare_cached(
-            "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
-                from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
-                seen, answered, flagged, from_team, body_state, text, html, attachments, parse_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                ?21, ?22, ?23, ?24)",
-        )?
-        .execute(params![
-                m.mailbox_id,
-                m.uid,
-                m.modseq.map(|v| v as i64),
-                conv,
-                p.message_id,
-                p.in_reply_to,
-                serde_json::to_string(&p.references)?,
-                p.from.name,
-                p.from.email,
-                addrs_json(&p.to),
-                addrs_json(&p.cc),
-                p.subject,
-                p.date,
-                m.internal_date,
-                m.size as i64,
-                m.seen,
-                m.answered,
-                m.flagged,
-                m.from_team,
-                p.body_state.as_str(),
-                p.text,
-                p.html,
-                serde_json::to_string(&p.attachments)?,
-                p.parse_error,
-            ])?;
-        let rowid = tx.last_insert_rowid();
-        // Headers-only messages are indexed when their body arrives (the
-        // header sync stays fast); those too large to fetch by themselves now.
-        if p.body_state != BodyState::Headers || m.size > AUTO_BODY_MAX {
-            index(tx, rowid, p)?;
-        }
-        Ok(conv)
+        super::Filer::unsummarized().put(tx, m)
     }
 
     /// Recomputes the summary columns of the given conversations from their messages.
@@ -169,6 +119,76 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Inserts message `m` under conversation `conv`, replacing an earlier copy
+/// of the same mailbox and UID. Returns the new row id and, when a copy was
+/// replaced, the conversation it was in.
+pub(super) fn insert_message(
+    tx: &Transaction<'_>,
+    m: &NewMessage<'_>,
+    conv: &str,
+) -> Result<(i64, Option<String>)> {
+    let p = m.parsed;
+    let mut replaced = None;
+    loop {
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
+                    from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
+                    seen, answered, flagged, from_team, body_state, text, html, attachments, parse_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                    ?21, ?22, ?23, ?24)
+                 ON CONFLICT (mailbox_id, uid) DO NOTHING",
+            )?
+            .execute(params![
+                m.mailbox_id,
+                m.uid,
+                m.modseq.map(|v| v as i64),
+                conv,
+                p.message_id,
+                p.in_reply_to,
+                serde_json::to_string(&p.references)?,
+                p.from.name,
+                p.from.email,
+                addrs_json(&p.to),
+                addrs_json(&p.cc),
+                p.subject,
+                p.date,
+                m.internal_date,
+                m.size as i64,
+                m.seen,
+                m.answered,
+                m.flagged,
+                m.from_team,
+                p.body_state.as_str(),
+                p.text,
+                p.html,
+                serde_json::to_string(&p.attachments)?,
+                p.parse_error,
+            ])?;
+        if inserted == 1 {
+            break;
+        }
+        let (old, old_conv): (i64, String) = tx
+            .prepare_cached(
+                "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+            )?
+            .query_row(params![m.mailbox_id, m.uid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
+            .execute([old])?;
+        tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+            .execute([old])?;
+        anyhow::ensure!(replaced.is_none(), "cannot replace cached message");
+        replaced = Some(old_conv);
+    }
+    let rowid = tx.last_insert_rowid();
+    // Headers-only messages are indexed when their body arrives (the
+    // header sync stays fast); those too large to fetch by themselves now.
+    if p.body_state != BodyState::Headers || m.size > AUTO_BODY_MAX {
+        index(tx, rowid, p)?;
+    }
+    Ok((rowid, replaced))
 }
 
 /// Adds message `rowid` to the full-text index: subject and sender always,

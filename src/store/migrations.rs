@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_events.sql"),
     include_str!("sql/0004_replies.sql"),
     include_str!("sql/0005_templates.sql"),
+    include_str!("sql/0006_sync_speed.sql"),
 ];
 
 /// The schema version this build writes.

@@ -6,11 +6,13 @@
 
 mod conversations;
 mod drafts;
+mod filer;
 mod messages;
 pub mod migrations;
 mod outbox;
 mod pending;
 mod search;
+mod summary;
 mod sync_state;
 mod team;
 mod templates;
@@ -18,6 +20,7 @@ mod threading;
 
 pub use conversations::ListQuery;
 pub use drafts::ReplyContext;
+pub use filer::Filer;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage};
 pub use outbox::{NewOutgoing, OutboxRow};
 pub use pending::{FlagOp, Op, PendingOp};
@@ -89,6 +92,19 @@ impl Store {
     /// Where this cache lives (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Before and after a bulk write (a first sync): while on, SQLite does
+    /// not checkpoint its write-ahead log after every commit (each
+    /// checkpoint syncs the disk); turning it off checkpoints once.
+    pub fn bulk_writes(&mut self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", if on { 0 } else { 1000 })?;
+        if !on {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Runs `f` in one transaction (large batches are much faster this way).

@@ -4,7 +4,6 @@
 //! commit together.
 
 use super::Store;
-use crate::domain::BodyState;
 use crate::mail::ParsedMessage;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -27,6 +26,12 @@ pub struct Flags {
     pub answered: bool,
     pub flagged: bool,
 }
+
+/// The body fetcher's queue. A literal 'headers', not a parameter: only
+/// then can SQLite use the partial index messages_missing_body instead of
+/// scanning every cached message.
+const MISSING_BODIES: &str = "SELECT mailbox_id, uid, size FROM messages
+    WHERE body_state = 'headers' AND size <= ?1 ORDER BY date DESC LIMIT ?2";
 
 impl Store {
     pub fn mailbox_state(&self, mailbox_id: i64) -> Result<Option<MailboxState>> {
@@ -179,27 +184,21 @@ impl Store {
 
     /// Messages whose body is not cached yet, newest first: (mailbox, uid, size).
     pub fn missing_bodies(&self, max_size: u64, limit: usize) -> Result<Vec<(i64, u32, u64)>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT mailbox_id, uid, size FROM messages WHERE body_state = ?1 AND size <= ?2
-             ORDER BY date DESC LIMIT ?3",
-        )?;
+        let mut st = self.conn.prepare_cached(MISSING_BODIES)?;
         Ok(st
-            .query_map(
-                params![BodyState::Headers.as_str(), max_size as i64, limit as i64],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
-            )?
+            .query_map(params![max_size as i64, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })?
             .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Messages of one conversation whose body is not cached: (mailbox, uid).
     pub fn conversation_missing_bodies(&self, conversation: &str) -> Result<Vec<(i64, u32)>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT mailbox_id, uid FROM messages WHERE conversation_id = ?1 AND body_state = ?2",
+            "SELECT mailbox_id, uid FROM messages WHERE conversation_id = ?1 AND body_state = 'headers'",
         )?;
         Ok(st
-            .query_map(params![conversation, BodyState::Headers.as_str()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
+            .query_map([conversation], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?)
     }
 
@@ -229,4 +228,30 @@ fn conversations_of(tx: &Transaction<'_>, sql: &str, arg: i64) -> Result<BTreeSe
     Ok(st
         .query_map([arg], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::BodyState;
+
+    /// The body queue is read on every pass: it must use its partial index,
+    /// not scan every cached message (30 ms and more at 50,000).
+    #[test]
+    fn the_body_queue_uses_its_index() {
+        assert_eq!(BodyState::Headers.as_str(), "headers");
+        let s = Store::open_in_memory().unwrap();
+        let plan: Vec<String> = s
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {MISSING_BODIES}"))
+            .unwrap()
+            .query_map([1, 5], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("messages_missing_body")),
+            "{plan:?}"
+        );
+    }
 }

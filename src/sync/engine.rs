@@ -10,14 +10,14 @@
 use super::imap::{Connection, FlagState, uid_set};
 use crate::domain::BodyState;
 use crate::mail::{ParsedMessage, parse_headers, parse_message};
-use crate::store::{Flags, MailboxRole, MailboxState, NewMessage, Op, Store};
+use crate::store::{Flags, MailboxRole, MailboxState, Op, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Instant;
 
 /// Messages per header FETCH.
-const HEADER_CHUNK: usize = 2500;
+const HEADER_CHUNK: usize = 1000;
 /// Bytes (by RFC822.SIZE) per body FETCH.
 const BODY_CHUNK_BYTES: u64 = 4 << 20;
 pub use crate::store::AUTO_BODY_MAX;
@@ -174,71 +174,23 @@ pub fn sync_mailbox(
     let began = Instant::now();
     let (tx_chunks, rx_chunks) =
         mpsc::sync_channel::<Vec<(super::imap::Fetched, ParsedMessage)>>(2);
+    let target = super::headers::Target {
+        mailbox_id: mbox,
+        name,
+        total,
+        uidvalidity: info.uidvalidity,
+        uidnext: info.uidnext,
+        modseq,
+        known_modseq: known.and_then(|k| k.highestmodseq),
+        from_team_box,
+        team: &team,
+        began,
+    };
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = std::thread::Builder::new()
             .name("rp-writer".into())
-            .spawn_scoped(scope, || -> Result<(usize, BTreeSet<String>)> {
-                let mut written = 0;
-                let mut touched = BTreeSet::new();
-                let mut done = 0;
-                let mut busy = std::time::Duration::ZERO;
-                for chunk in rx_chunks {
-                    let t0 = Instant::now();
-                    let max_uid = chunk.iter().map(|(f, _)| f.flags.uid).max().unwrap_or(0);
-                    done += chunk.len();
-                    let t = store.transaction(|tx| {
-                        let mut t = BTreeSet::new();
-                        for (f, p) in &chunk {
-                            let from_team =
-                                from_team_box || p.from.email.eq_ignore_ascii_case(&team);
-                            t.insert(Store::put_message(
-                                tx,
-                                &NewMessage {
-                                    mailbox_id: mbox,
-                                    uid: f.flags.uid,
-                                    modseq: f.flags.modseq,
-                                    internal_date: f.internal_date,
-                                    size: f.size as u64,
-                                    seen: f.flags.seen,
-                                    answered: f.flags.answered,
-                                    flagged: f.flags.flagged,
-                                    from_team,
-                                    parsed: p,
-                                },
-                            )?);
-                        }
-                        Store::refresh_conversations(tx, &t)?;
-                        let last = done == total;
-                        let state = MailboxState {
-                            uidvalidity: info.uidvalidity,
-                            uidnext: if last {
-                                info.uidnext.max(max_uid + 1)
-                            } else {
-                                max_uid + 1
-                            },
-                            // The modseq covers everything only once the last chunk is in.
-                            highestmodseq: if last {
-                                modseq
-                            } else {
-                                known.and_then(|k| k.highestmodseq)
-                            },
-                        };
-                        Store::save_mailbox_state(tx, mbox, state)?;
-                        Ok(t)
-                    })?;
-                    written += chunk.len();
-                    busy += t0.elapsed();
-                    touched.extend(t);
-                    let secs = began.elapsed().as_secs_f64().max(1e-6);
-                    (ctx.progress)(Progress::Headers {
-                        mailbox: name.into(),
-                        done,
-                        total,
-                        rate: done as f64 / secs,
-                    });
-                }
-                tracing::debug!(mailbox = name, written, writer_busy = ?busy, "header writer done");
-                Ok((written, touched))
+            .spawn_scoped(scope, || {
+                super::headers::write(store, rx_chunks, &target, ctx)
             })?;
         let (mut fetch_time, mut parse_time) =
             (std::time::Duration::ZERO, std::time::Duration::ZERO);
@@ -252,9 +204,11 @@ pub fn sync_mailbox(
                     // Parsing here, on the fetching thread, keeps the writer free for SQLite.
                     let parsed = f
                         .into_iter()
-                        .map(|f| {
-                            let p =
-                                parse_headers(f.data.as_deref().unwrap_or(b""), f.internal_date);
+                        .map(|mut f| {
+                            // The raw header is not needed once parsed: drop it before the
+                            // chunk waits for the writer.
+                            let raw = f.data.take().unwrap_or_default();
+                            let p = parse_headers(&raw, f.internal_date);
                             (f, p)
                         })
                         .collect();

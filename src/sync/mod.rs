@@ -3,6 +3,7 @@
 //! Never imports the terminal crates.
 
 pub mod engine;
+mod headers;
 pub mod imap;
 pub mod outbox;
 pub mod smtp;

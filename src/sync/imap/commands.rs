@@ -2,7 +2,7 @@
 //! crate does not type (QRESYNC, CHANGEDSINCE, VANISHED) go through `run` and
 //! are read with imap-proto in `parse`.
 
-use super::parse::{self, Parsed};
+use super::parse::{self, ListEntry, Parsed};
 pub use super::parse::{Fetched, FlagState, SelectInfo, uid_set};
 use super::{Connection, ImapError, clean};
 use std::time::Duration;
@@ -17,6 +17,9 @@ fn cmd_err(what: &str, reason: impl std::fmt::Display) -> ImapError {
         reason: clean(reason),
     }
 }
+
+/// How long a folder list is trusted before it is asked for again.
+pub const FOLDERS_FRESH: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// An IMAP quoted string (the crate leaves LIST patterns and raw commands to us).
 pub fn quote(s: &str) -> Result<String, ImapError> {
@@ -53,11 +56,17 @@ impl Connection {
 
     /// The server's hierarchy delimiter ("/" on Gmail, "." on a default Dovecot).
     pub fn delimiter(&mut self) -> Result<String, ImapError> {
+        if let Some(d) = &self.delimiter {
+            return Ok(d.clone());
+        }
         let p = self.raw("LIST", "LIST \"\" \"\"")?;
-        Ok(p.list
+        let d = p
+            .list
             .into_iter()
             .find_map(|(_, d, _)| d)
-            .unwrap_or_else(|| "/".into()))
+            .unwrap_or_else(|| "/".into());
+        self.delimiter = Some(d.clone());
+        Ok(d)
     }
 
     /// A folder name from its parts, joined with the server's delimiter.
@@ -66,19 +75,35 @@ impl Connection {
         Ok(parts.join(&d))
     }
 
-    /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
-    pub fn special_use_sent(&mut self) -> Result<Option<String>, ImapError> {
-        let p = self.raw("LIST", "LIST \"\" \"*\"")?;
-        Ok(p.list
-            .into_iter()
-            .find(|(attrs, _, _)| attrs.iter().any(|a| a.contains("Sent")))
-            .map(|(_, _, n)| n))
+    /// Every folder on the server, as listed at most [`FOLDERS_FRESH`] ago.
+    fn folders(&mut self) -> Result<&[ListEntry], ImapError> {
+        if self
+            .folders
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > FOLDERS_FRESH)
+        {
+            let p = self.raw("LIST", "LIST \"\" \"*\"")?;
+            self.folders = Some((std::time::Instant::now(), p.list));
+        }
+        Ok(self
+            .folders
+            .as_ref()
+            .map(|(_, l)| l.as_slice())
+            .unwrap_or(&[]))
     }
 
-    /// True when `mailbox` exists.
+    /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
+    pub fn special_use_sent(&mut self) -> Result<Option<String>, ImapError> {
+        Ok(self
+            .folders()?
+            .iter()
+            .find(|(attrs, _, _)| attrs.iter().any(|a| a.contains("Sent")))
+            .map(|(_, _, n)| n.clone()))
+    }
+
+    /// True when `mailbox` exists (as listed at most [`FOLDERS_FRESH`] ago).
     pub fn mailbox_exists(&mut self, mailbox: &str) -> Result<bool, ImapError> {
-        let p = self.raw("LIST", &format!("LIST \"\" {}", quote(mailbox)?))?;
-        Ok(!p.list.is_empty())
+        Ok(self.folders()?.iter().any(|(_, _, n)| n == mailbox))
     }
 
     /// Creates `mailbox` unless it exists. Another client creating it at the
@@ -87,10 +112,13 @@ impl Connection {
         if self.mailbox_exists(mailbox)? {
             return Ok(());
         }
-        match self.raw(
+        let created = self.raw(
             &format!("CREATE {mailbox}"),
             &format!("CREATE {}", quote(mailbox)?),
-        ) {
+        );
+        // Whatever happened, the list is stale now.
+        self.folders = None;
+        match created {
             Ok(_) => Ok(()),
             Err(e) if self.mailbox_exists(mailbox)? => {
                 tracing::debug!("CREATE raced with another client: {e}");

@@ -29,6 +29,9 @@ pub struct Fetched {
     pub data: Option<Vec<u8>>,
 }
 
+/// One LIST answer: attributes, hierarchy delimiter, name.
+pub type ListEntry = (Vec<String>, Option<String>, String);
+
 /// What a SELECT (with CONDSTORE or QRESYNC) told us.
 #[derive(Clone, Debug, Default)]
 pub struct SelectInfo {
@@ -50,7 +53,7 @@ pub struct Parsed {
     pub fetches: Vec<Fetched>,
     pub select: SelectInfo,
     pub search: Vec<u32>,
-    pub list: Vec<(Vec<String>, Option<String>, String)>,
+    pub list: Vec<ListEntry>,
 }
 
 pub fn flag_state(uid: u32, flags: &[std::borrow::Cow<'_, str>], modseq: Option<u64>) -> FlagState {
