@@ -121,6 +121,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Refreshes what a newly cached body can change in its conversation's
+    /// summary: the snippet and the attachment mark (counts, dates and the
+    /// customer come from headers, already cached).
+    pub fn refresh_after_bodies(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
+        let mut latest = tx.prepare_cached(
+            "SELECT text FROM messages WHERE conversation_id = ?1 ORDER BY date DESC, id DESC LIMIT 1",
+        )?;
+        let mut set = tx.prepare_cached(
+            "UPDATE conversations SET snippet = ?2,
+                has_attachment = EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]')
+             WHERE id = ?1",
+        )?;
+        for id in ids {
+            let text: Option<Option<String>> = latest.query_row([id], |r| r.get(0)).optional()?;
+            if let Some(text) = text {
+                set.execute(params![id, snippet(text.as_deref().unwrap_or(""))])?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Inserts message `m` under conversation `conv`, replacing an earlier copy
 /// of the same mailbox and UID. Returns the new row id and, when a copy was
 /// replaced, the conversation it was in.

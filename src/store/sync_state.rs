@@ -121,30 +121,50 @@ impl Store {
         Ok((removed, touched))
     }
 
-    /// Applies server flags; returns how many rows changed and their conversations.
+    /// Applies server flags and refreshes what they change in the summaries
+    /// (only \Seen does: the unread count). Returns how many messages
+    /// changed and their conversations.
     pub fn apply_flags(
         tx: &Transaction<'_>,
         mailbox_id: i64,
         flags: &[Flags],
     ) -> Result<(usize, BTreeSet<String>)> {
-        let mut up = tx.prepare_cached(
-            "UPDATE messages SET seen = ?3, answered = ?4, flagged = ?5
-             WHERE mailbox_id = ?1 AND uid = ?2 AND (seen, answered, flagged) IS NOT (?3, ?4, ?5)
+        let mut seen = tx.prepare_cached(
+            "UPDATE messages SET seen = ?3 WHERE mailbox_id = ?1 AND uid = ?2 AND seen != ?3
+             RETURNING conversation_id",
+        )?;
+        let mut other = tx.prepare_cached(
+            "UPDATE messages SET answered = ?3, flagged = ?4
+             WHERE mailbox_id = ?1 AND uid = ?2 AND (answered, flagged) IS NOT (?3, ?4)
              RETURNING conversation_id",
         )?;
         let mut touched = BTreeSet::new();
+        let mut unread = BTreeSet::new();
         let mut changed = 0;
         for f in flags {
-            let conv: Option<String> = up
-                .query_row(
-                    params![mailbox_id, f.uid, f.seen, f.answered, f.flagged],
-                    |r| r.get(0),
-                )
+            let a: Option<String> = seen
+                .query_row(params![mailbox_id, f.uid, f.seen], |r| r.get(0))
                 .optional()?;
-            if let Some(c) = conv {
+            let b: Option<String> = other
+                .query_row(params![mailbox_id, f.uid, f.answered, f.flagged], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(c) = &a {
+                unread.insert(c.clone());
+            }
+            if let Some(c) = a.or(b) {
                 touched.insert(c);
                 changed += 1;
             }
+        }
+        let mut count = tx.prepare_cached(
+            "UPDATE conversations SET unread_count = (SELECT count(DISTINCT message_id) FROM messages
+                WHERE conversation_id = ?1 AND seen = 0 AND from_team = 0)
+             WHERE id = ?1",
+        )?;
+        for c in &unread {
+            count.execute([c])?;
         }
         Ok((changed, touched))
     }
@@ -156,13 +176,16 @@ impl Store {
         uid: u32,
         p: &ParsedMessage,
     ) -> Result<Option<String>> {
-        let row: Option<(i64, String)> = tx
+        let row: Option<(i64, String, bool)> = tx
             .prepare_cached(
-                "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
+                "SELECT id, conversation_id, body_state != 'headers' OR size > ?3
+                 FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
             )?
-            .query_row(params![mailbox_id, uid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![mailbox_id, uid, super::AUTO_BODY_MAX as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let Some((id, conv)) = row else {
+        let Some((id, conv, indexed)) = row else {
             return Ok(None);
         };
         tx.prepare_cached(
@@ -176,8 +199,11 @@ impl Store {
             serde_json::to_string(&p.attachments)?,
             p.parse_error
         ])?;
-        tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
-            .execute([id])?;
+        // Deleting a row the index never had would still cost a tombstone.
+        if indexed {
+            tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
+                .execute([id])?;
+        }
         super::messages::index(tx, id, p)?;
         Ok(Some(conv))
     }
@@ -253,5 +279,72 @@ mod tests {
             plan.iter().any(|p| p.contains("messages_missing_body")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn flags_refresh_only_the_unread_count() {
+        use crate::store::{MailboxRole, NewMessage};
+        let mut s = Store::open_in_memory().unwrap();
+        let mbox = s.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+        let raws = [
+            "From: a@shop.test\r\nSubject: x\r\nMessage-ID: <1@x>\r\n\r\nhi\r\n",
+            "From: a@shop.test\r\nSubject: x\r\nMessage-ID: <2@x>\r\nIn-Reply-To: <1@x>\r\n\r\nhi\r\n",
+        ];
+        let parsed: Vec<_> = raws
+            .iter()
+            .map(|r| crate::mail::parse_message(r.as_bytes(), 0))
+            .collect();
+        let conv = s
+            .transaction(|tx| {
+                let mut t = BTreeSet::new();
+                for (i, p) in parsed.iter().enumerate() {
+                    t.insert(Store::put_message(
+                        tx,
+                        &NewMessage {
+                            mailbox_id: mbox,
+                            uid: i as u32 + 1,
+                            modseq: None,
+                            internal_date: 0,
+                            size: 10,
+                            seen: false,
+                            answered: false,
+                            flagged: false,
+                            from_team: false,
+                            parsed: p,
+                        },
+                    )?);
+                }
+                Store::refresh_conversations(tx, &t)?;
+                Ok(t.into_iter().next().unwrap())
+            })
+            .unwrap();
+        let unread = |s: &Store| -> i64 {
+            s.conn
+                .query_row(
+                    "SELECT unread_count FROM conversations WHERE id = ?1",
+                    [&conv],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(unread(&s), 2);
+        let flag = |uid, seen, flagged| Flags {
+            uid,
+            seen,
+            answered: false,
+            flagged,
+        };
+        let (changed, touched) = s
+            .transaction(|tx| {
+                Store::apply_flags(tx, mbox, &[flag(1, false, true), flag(2, true, false)])
+            })
+            .unwrap();
+        assert_eq!((changed, touched.len()), (2, 1));
+        assert_eq!(unread(&s), 1);
+        // Unchanged flags change nothing.
+        let (changed, _) = s
+            .transaction(|tx| Store::apply_flags(tx, mbox, &[flag(1, false, true)]))
+            .unwrap();
+        assert_eq!(changed, 0);
     }
 }

@@ -20,6 +20,8 @@ use std::time::Instant;
 const HEADER_CHUNK: usize = 1000;
 /// Bytes (by RFC822.SIZE) per body FETCH.
 const BODY_CHUNK_BYTES: u64 = 4 << 20;
+/// Bodies per transaction at most (more while the fetcher is ahead).
+const BODY_TX_MESSAGES: usize = 2000;
 pub use crate::store::AUTO_BODY_MAX;
 
 /// What one pass did.
@@ -152,9 +154,9 @@ pub fn sync_mailbox(
         };
         let (changed, gone, t) = store.transaction(|tx| {
             let (gone, t1) = Store::remove_uids(tx, mbox, &vanished)?;
+            Store::refresh_conversations(tx, &t1)?;
             let (changed, t2) = Store::apply_flags(tx, mbox, &flags)?;
             let t: BTreeSet<String> = t1.into_iter().chain(t2).collect();
-            Store::refresh_conversations(tx, &t)?;
             // With new mail, the modseq is saved once its headers are in (below).
             if nothing_new {
                 Store::save_mailbox_state(tx, mbox, state)?;
@@ -296,7 +298,7 @@ pub fn fetch_raw(conn: &mut Connection, store: &Store, message_id: &str) -> Resu
     let (mailbox, uid) = store
         .message_location(message_id)?
         .context("the message is not in the cache")?;
-    conn.select(&mailbox, None)?;
+    conn.ensure_selected(&mailbox)?;
     conn.fetch_bodies(&uid.to_string())?
         .into_iter()
         .find_map(|f| f.data)
@@ -448,7 +450,7 @@ pub fn fetch_bodies(
     }
     for (mbox, uids) in by_mailbox {
         let name = store.mailbox_name(mbox)?;
-        conn.select(&name, None)?;
+        conn.ensure_selected(&name)?;
         let mut chunk: Vec<u32> = Vec::new();
         let mut bytes = 0;
         let mut chunks = Vec::new();
@@ -465,16 +467,39 @@ pub fn fetch_bodies(
         }
         // Fetch and parse here while the previous chunk is written on another thread.
         let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Vec<(u32, ParsedMessage)>>(2);
+        let writing = &mut *store;
         let written = std::thread::scope(|scope| -> Result<usize> {
-            let writer = scope.spawn(|| -> Result<usize> {
+            let writer = scope.spawn(move || -> Result<usize> {
+                let store = writing;
                 let mut n = 0;
-                for parsed in rx_parsed {
-                    n += write_bodies(store, mbox, &parsed)?;
-                    (ctx.progress)(Progress::Bodies {
-                        done: done + n,
-                        total,
-                    });
+                let bulk = total >= super::headers::BULK_MESSAGES;
+                if bulk {
+                    store.bulk_writes(true)?;
                 }
+                let written = (|| -> Result<()> {
+                    // Several chunks to a transaction while the fetcher is ahead.
+                    while let Ok(mut parsed) = rx_parsed.recv() {
+                        while parsed.len() < BODY_TX_MESSAGES {
+                            match rx_parsed.try_recv() {
+                                Ok(more) => parsed.extend(more),
+                                Err(_) => break,
+                            }
+                        }
+                        n += write_bodies(store, mbox, &parsed)?;
+                        (ctx.progress)(Progress::Bodies {
+                            done: done + n,
+                            total,
+                        });
+                    }
+                    Ok(())
+                })();
+                let restored = if bulk {
+                    store.bulk_writes(false)
+                } else {
+                    Ok(())
+                };
+                written?;
+                restored?;
                 Ok(n)
             });
             for mut c in chunks {
@@ -532,7 +557,7 @@ fn write_bodies(store: &mut Store, mbox: i64, parsed: &[(u32, ParsedMessage)]) -
                 }
                 t.extend(Store::set_body(tx, mbox, *uid, p)?);
             }
-            Store::refresh_conversations(tx, &t)?;
+            Store::refresh_after_bodies(tx, &t)?;
             Ok(parsed.len())
         })
         .context("cannot store fetched bodies")

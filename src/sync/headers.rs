@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Messages per transaction at most.
 const TX_MESSAGES: usize = 5000;
+/// From this many messages on, a sync writes in bulk mode ([`Store::bulk_writes`]).
+pub const BULK_MESSAGES: usize = 1000;
 
 pub type Chunk = Vec<(Fetched, ParsedMessage)>;
 
@@ -46,7 +48,12 @@ pub fn write(
     let mut touched = BTreeSet::new();
     let mut busy = Duration::ZERO;
     let mut filer = Filer::new();
-    store.bulk_writes(true)?;
+    // A first sync: no checkpoint until the end. (A few new messages: the
+    // usual checkpoints, no forced one at the end.)
+    let bulk = t.total >= BULK_MESSAGES;
+    if bulk {
+        store.bulk_writes(true)?;
+    }
     let result = (|| -> Result<()> {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
@@ -93,7 +100,11 @@ pub fn write(
         }
         Ok(())
     })();
-    let restored = store.bulk_writes(false);
+    let restored = if bulk {
+        store.bulk_writes(false)
+    } else {
+        Ok(())
+    };
     result?;
     restored?;
     tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, "header writer done");

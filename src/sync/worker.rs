@@ -382,7 +382,7 @@ fn open(
             .map(|(_, u)| *u)
             .collect();
         uids.sort_unstable();
-        conn.select(&store.mailbox_name(mbox)?, None)?;
+        conn.ensure_selected(&store.mailbox_name(mbox)?)?;
         let fetched = conn.fetch_bodies(&super::imap::uid_set(&uids))?;
         engine::store_bodies(store, mbox, &fetched)?;
     }

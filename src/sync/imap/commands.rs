@@ -163,8 +163,21 @@ impl Connection {
             _ if self.has_capability("CONDSTORE") => format!("SELECT {name} (CONDSTORE)"),
             _ => format!("SELECT {name}"),
         };
+        // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
+        self.selected = None;
         let p = self.raw(&format!("SELECT {mailbox}"), &command)?;
+        self.selected = Some(mailbox.to_string());
         Ok(p.select)
+    }
+
+    /// Selects `mailbox` unless it is selected already: for FETCHes by UID,
+    /// which need no fresh SELECT answer (and a SELECT can cost the server a
+    /// rescan of the mailbox).
+    pub fn ensure_selected(&mut self, mailbox: &str) -> Result<(), ImapError> {
+        if self.selected.as_deref() != Some(mailbox) {
+            self.select(mailbox, None)?;
+        }
+        Ok(())
     }
 
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.

@@ -61,6 +61,8 @@ pub struct Connection {
     /// whole INBOX directory (30 ms and more at 50,000 messages).
     folders: Option<(std::time::Instant, Vec<parse::ListEntry>)>,
     delimiter: Option<String>,
+    /// The mailbox the last successful SELECT opened.
+    selected: Option<String>,
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
@@ -297,6 +299,7 @@ impl Connection {
             raw_tag: 0,
             folders: None,
             delimiter: None,
+            selected: None,
         };
         conn.enable_qresync()?;
         Ok(conn)
