@@ -192,7 +192,13 @@ impl Filer {
             };
         }
         for &other in &convs[1..] {
-            super::threading::merge(tx, &self.ids[other], &self.ids[target])?;
+            if matches!(self.slots[other], Slot::Unknown) && !self.probe {
+                // Never created (the cache had nothing when this filer began
+                // and it made no row for it): only the alias is to record.
+                super::threading::alias(tx, &self.ids[other], &self.ids[target])?;
+            } else {
+                super::threading::merge(tx, &self.ids[other], &self.ids[target])?;
+            }
             let gone = std::mem::replace(&mut self.slots[other], Slot::Merged(target));
             match (&mut self.slots[target], gone) {
                 (Slot::Fresh(s), Slot::Fresh(o)) => s.absorb(o),
@@ -341,19 +347,19 @@ mod tests {
             .unwrap();
         let mut st = s
             .conn
-            .prepare("SELECT uid, conversation_id FROM messages ORDER BY uid")
+            .prepare(
+                "SELECT uid || '>' || conversation_id FROM messages
+                 UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
+                 UNION ALL SELECT message_id || '~' || conversation_id FROM message_links",
+            )
             .unwrap();
-        rows.extend(
-            st.query_map([], |r| {
-                Ok(format!(
-                    "{}>{}",
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, String>(1)?
-                ))
-            })
+        let mut more: Vec<String> = st
+            .query_map([], |r| r.get(0))
             .unwrap()
-            .map(|r| r.unwrap()),
-        );
+            .map(|r| r.unwrap())
+            .collect();
+        more.sort();
+        rows.extend(more);
         rows
     }
 

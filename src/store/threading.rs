@@ -43,13 +43,19 @@ pub(super) fn merge(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> 
     tx.prepare_cached("UPDATE conversations SET assignee = coalesce(assignee, (SELECT assignee FROM conversations WHERE id = ?1))
          WHERE id = ?2")?.execute(params![from, into],
     )?;
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO conversation_aliases(alias, canonical) VALUES (?1, ?2)",
-    )?
-    .execute(params![from, into])?;
+    alias(tx, from, into)?;
     tx.prepare_cached("UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1")?
         .execute(params![from, into])?;
     tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
         .execute([from])?;
+    Ok(())
+}
+
+/// Records that conversation id `from` now lives under `into`.
+pub(super) fn alias(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO conversation_aliases(alias, canonical) VALUES (?1, ?2)",
+    )?
+    .execute(params![from, into])?;
     Ok(())
 }
