@@ -137,7 +137,13 @@ fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
     let message_id = thread::message_key(&th);
     let conversation_key = thread::conversation_key(&th);
 
-    let html = msg.body_html(0).map(|h| h.into_owned());
+    // Only a real HTML part: for plain-text mail `body_html` would build
+    // HTML out of the text (CPU and cache space for nothing).
+    let html = msg
+        .html_part(0)
+        .filter(|p| p.is_text_html())
+        .and_then(|p| p.text_contents())
+        .map(str::to_string);
     let text_is_html = msg.text_part(0).is_some_and(|p| p.is_text_html());
     let text = match (&html, text_is_html) {
         (Some(h), true) => html_to_text(h),
@@ -263,6 +269,24 @@ Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <root@x> <a@x>\r\nDate: T
         assert_eq!(m.date, 1751364000);
         assert_eq!(m.text.trim(), "Hello");
         assert_eq!(m.body_state, BodyState::Full);
+    }
+
+    #[test]
+    fn html_is_kept_only_when_the_mail_has_it() {
+        let plain = parse_message(b"From: a@b.test\r\nSubject: x\r\n\r\nJust text\r\n", 0);
+        assert_eq!(plain.html, None);
+        let alt = parse_message(
+            b"From: a@b.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHi\r\n\
+--b\r\nContent-Type: text/html\r\n\r\n<p>Hi</p>\r\n--b--\r\n",
+            0,
+        );
+        assert_eq!(alt.text.trim(), "Hi");
+        assert!(
+            alt.html.as_deref().is_some_and(|h| h.contains("<p>Hi</p>")),
+            "{:?}",
+            alt.html
+        );
     }
 
     #[test]
