@@ -312,10 +312,11 @@ fn bench(n: usize) {
     let t = Instant::now();
     let fetched = engine::fetch_bodies(&mut conn, &mut store, usize::MAX >> 1, &ctx).unwrap();
     let db = t.elapsed().as_secs_f64();
-    assert_eq!(fetched, 100);
+    // Those over 2 MB wait until their conversation is opened.
+    assert!((90..=100).contains(&fetched), "{fetched} bodies");
     row(
         n,
-        "(d') then the 100 new bodies (background)",
+        &format!("(d') then {fetched} new bodies (background)"),
         db,
         None,
         "-",
