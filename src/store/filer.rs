@@ -363,6 +363,22 @@ mod tests {
         rows
     }
 
+    /// Message `uid` of the test mailbox: every fourth one read.
+    fn message(mbox: i64, uid: u32, p: &ParsedMessage, team: bool) -> NewMessage<'_> {
+        NewMessage {
+            mailbox_id: mbox,
+            uid,
+            modseq: None,
+            internal_date: 0,
+            size: 100,
+            seen: uid % 4 == 0,
+            answered: false,
+            flagged: false,
+            from_team: team,
+            parsed: p,
+        }
+    }
+
     fn file(store: &mut Store, mail: &[(u32, ParsedMessage, bool)], chunk: usize, fast: bool) {
         let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
         let mut filer = Filer::new();
@@ -372,18 +388,7 @@ mod tests {
                     filer.begin(tx)?;
                     let mut t = BTreeSet::new();
                     for (uid, p, team) in c {
-                        let m = NewMessage {
-                            mailbox_id: mbox,
-                            uid: *uid,
-                            modseq: None,
-                            internal_date: 0,
-                            size: 100,
-                            seen: uid % 4 == 0,
-                            answered: false,
-                            flagged: false,
-                            from_team: *team,
-                            parsed: p,
-                        };
+                        let m = message(mbox, *uid, p, *team);
                         if fast {
                             filer.put(tx, &m)?;
                         } else {
@@ -441,18 +446,7 @@ mod tests {
             };
             store
                 .transaction(|tx| {
-                    let m = NewMessage {
-                        mailbox_id: mbox,
-                        uid: *uid,
-                        modseq: None,
-                        internal_date: 0,
-                        size: 100,
-                        seen: uid % 4 == 0,
-                        answered: false,
-                        flagged: false,
-                        from_team: *team,
-                        parsed: p,
-                    };
+                    let m = message(mbox, *uid, p, *team);
                     match f {
                         Some(f) => {
                             f.begin(tx)?;
