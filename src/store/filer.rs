@@ -371,7 +371,7 @@ mod tests {
             modseq: None,
             internal_date: 0,
             size: 100,
-            seen: uid % 4 == 0,
+            seen: uid.is_multiple_of(4),
             answered: false,
             flagged: false,
             from_team: team,
