@@ -165,6 +165,55 @@ fn uidvalidity_change_refetches_the_folder() {
     assert_eq!(subjects, vec!["Three"]);
 }
 
+/// A mailbox recreated on the server reuses UIDs 1, 2, ... for other
+/// messages: bodies must not be fetched by the cache's old UIDs before a
+/// sync has noticed the new UIDVALIDITY.
+#[test]
+fn bodies_are_never_fetched_by_uids_of_an_old_uidvalidity() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = account(&d, cache.path(), Tls::Implicit);
+    cfg.folders.inbox = vec!["Support".into()];
+    let mut other = other_client(&d);
+    other.ensure_mailbox("Support").unwrap();
+    for (id, subject) in [("v1", "One"), ("v2", "Two")] {
+        other
+            .append("Support", &message(id, &[], subject, "old body"), false)
+            .unwrap();
+    }
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
+    assert_eq!((r.new, r.bodies), (2, 0));
+    drop(conn);
+    other.select("INBOX", None).unwrap();
+    other.delete_mailbox("Support").unwrap();
+    other.ensure_mailbox("Support").unwrap();
+    for (id, subject) in [("w1", "Imposter one"), ("w2", "Imposter two")] {
+        other
+            .append("Support", &message(id, &[], subject, "NEW BODY"), false)
+            .unwrap();
+    }
+    // A new connection (the worker after a reconnect) fetches bodies first.
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let fetched = engine::fetch_bodies(&mut conn, &mut store, 100, &ctx).unwrap();
+    assert_eq!(fetched, 0, "no body may be fetched by a stale UID");
+    // The next pass drops the old messages, and bodies come for the new ones.
+    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    assert_eq!((r.new, r.bodies), (2, 2), "{r:?}");
+    drop(store);
+    let subjects: Vec<String> = threads(&cfg).into_iter().map(|c| c.subject).collect();
+    assert!(
+        subjects.iter().all(|s| s.starts_with("Imposter")),
+        "{subjects:?}"
+    );
+    assert!(threads(&cfg).iter().all(|c| c.snippet.contains("NEW BODY")));
+}
+
 #[test]
 fn dropped_connection_mid_fetch_resumes_without_duplicates() {
     let d = Dovecot::start();

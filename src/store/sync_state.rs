@@ -240,6 +240,15 @@ impl Store {
     }
 
     /// Mailbox names by id (for the body fetcher).
+    /// The id of cached mailbox `name`.
+    pub fn mailbox_id_of(&self, name: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM mailboxes WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?)
+    }
+
     pub fn mailbox_name(&self, id: i64) -> Result<String> {
         Ok(self
             .conn

@@ -298,11 +298,32 @@ pub fn fetch_raw(conn: &mut Connection, store: &Store, message_id: &str) -> Resu
     let (mailbox, uid) = store
         .message_location(message_id)?
         .context("the message is not in the cache")?;
-    conn.ensure_selected(&mailbox)?;
+    let mbox = store.mailbox_id_of(&mailbox)?;
+    if !select_cached(conn, store, mbox, &mailbox)? {
+        anyhow::bail!("{mailbox} changed on the server; sync, then try again");
+    }
     conn.fetch_bodies(&uid.to_string())?
         .into_iter()
         .find_map(|f| f.data)
         .with_context(|| format!("the server has no message UID {uid} in {mailbox} any more"))
+}
+
+/// Selects the cached mailbox `mbox` (unless it is selected already) and
+/// says whether the cache's UIDs still name the same messages there. If the
+/// UIDVALIDITY changed, nothing is fetched by cached UID: the next sync pass
+/// drops and refetches the mailbox.
+pub fn select_cached(conn: &mut Connection, store: &Store, mbox: i64, name: &str) -> Result<bool> {
+    let validity = conn.ensure_selected(name)?;
+    let same = store
+        .mailbox_state(mbox)?
+        .is_some_and(|k| k.uidvalidity == validity);
+    if !same {
+        tracing::warn!(
+            mailbox = %crate::mail::sanitize::line(name),
+            "UIDVALIDITY changed; bodies wait for the next sync"
+        );
+    }
+    Ok(same)
 }
 
 /// Where team state lives on this server, and the key that signs it.
@@ -450,7 +471,9 @@ pub fn fetch_bodies(
     }
     for (mbox, uids) in by_mailbox {
         let name = store.mailbox_name(mbox)?;
-        conn.ensure_selected(&name)?;
+        if !select_cached(conn, store, mbox, &name)? {
+            continue;
+        }
         let mut chunk: Vec<u32> = Vec::new();
         let mut bytes = 0;
         let mut chunks = Vec::new();

@@ -382,7 +382,9 @@ fn open(
             .map(|(_, u)| *u)
             .collect();
         uids.sort_unstable();
-        conn.ensure_selected(&store.mailbox_name(mbox)?)?;
+        if !engine::select_cached(conn, store, mbox, &store.mailbox_name(mbox)?)? {
+            continue;
+        }
         let fetched = conn.fetch_bodies(&super::imap::uid_set(&uids))?;
         engine::store_bodies(store, mbox, &fetched)?;
     }

@@ -166,18 +166,19 @@ impl Connection {
         // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
         self.selected = None;
         let p = self.raw(&format!("SELECT {mailbox}"), &command)?;
-        self.selected = Some(mailbox.to_string());
+        self.selected = Some((mailbox.to_string(), p.select.uidvalidity));
         Ok(p.select)
     }
 
     /// Selects `mailbox` unless it is selected already: for FETCHes by UID,
     /// which need no fresh SELECT answer (and a SELECT can cost the server a
-    /// rescan of the mailbox).
-    pub fn ensure_selected(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        if self.selected.as_deref() != Some(mailbox) {
-            self.select(mailbox, None)?;
+    /// rescan of the mailbox). Returns its UIDVALIDITY, to compare with the
+    /// cache's before trusting cached UIDs.
+    pub fn ensure_selected(&mut self, mailbox: &str) -> Result<u32, ImapError> {
+        match &self.selected {
+            Some((m, v)) if m == mailbox => Ok(*v),
+            _ => Ok(self.select(mailbox, None)?.uidvalidity),
         }
-        Ok(())
     }
 
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.

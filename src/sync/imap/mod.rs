@@ -61,8 +61,8 @@ pub struct Connection {
     /// whole INBOX directory (30 ms and more at 50,000 messages).
     folders: Option<(std::time::Instant, Vec<parse::ListEntry>)>,
     delimiter: Option<String>,
-    /// The mailbox the last successful SELECT opened.
-    selected: Option<String>,
+    /// The mailbox the last successful SELECT opened, and its UIDVALIDITY.
+    selected: Option<(String, u32)>,
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
