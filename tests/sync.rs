@@ -132,14 +132,28 @@ fn expunge(c: &mut Connection) {
     c.expunge().unwrap();
 }
 
+/// An account that syncs the folder "Support", and another client that
+/// has created it.
+fn support_folder(d: &Dovecot, cache: &std::path::Path) -> (Config, Connection) {
+    let mut cfg = account(d, cache, Tls::Implicit);
+    cfg.folders.inbox = vec!["Support".into()];
+    let mut other = other_client(d);
+    other.ensure_mailbox("Support").unwrap();
+    (cfg, other)
+}
+
+/// Deletes and recreates "Support": the server gives it a new UIDVALIDITY.
+fn recreate_support(other: &mut Connection) {
+    other.select("INBOX", None).unwrap();
+    other.delete_mailbox("Support").unwrap();
+    other.ensure_mailbox("Support").unwrap();
+}
+
 #[test]
 fn uidvalidity_change_refetches_the_folder() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
-    let mut cfg = account(&d, cache.path(), Tls::Implicit);
-    cfg.folders.inbox = vec!["Support".into()];
-    let mut other = other_client(&d);
-    other.ensure_mailbox("Support").unwrap();
+    let (cfg, mut other) = support_folder(&d, cache.path());
     other
         .append("Support", &message("u1", &[], "One", "1"), false)
         .unwrap();
@@ -148,9 +162,7 @@ fn uidvalidity_change_refetches_the_folder() {
         .unwrap();
     assert_eq!(sync(&cfg).new, 2);
     let before = other.select("Support", None).unwrap().uidvalidity;
-    other.select("INBOX", None).unwrap();
-    other.delete_mailbox("Support").unwrap();
-    other.ensure_mailbox("Support").unwrap();
+    recreate_support(&mut other);
     let after = other.select("Support", None).unwrap().uidvalidity;
     assert_ne!(
         before, after,
@@ -172,10 +184,7 @@ fn uidvalidity_change_refetches_the_folder() {
 fn bodies_are_never_fetched_by_uids_of_an_old_uidvalidity() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
-    let mut cfg = account(&d, cache.path(), Tls::Implicit);
-    cfg.folders.inbox = vec!["Support".into()];
-    let mut other = other_client(&d);
-    other.ensure_mailbox("Support").unwrap();
+    let (cfg, mut other) = support_folder(&d, cache.path());
     for (id, subject) in [("v1", "One"), ("v2", "Two")] {
         other
             .append("Support", &message(id, &[], subject, "old body"), false)
@@ -190,9 +199,7 @@ fn bodies_are_never_fetched_by_uids_of_an_old_uidvalidity() {
     let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
     assert_eq!((r.new, r.bodies), (2, 0));
     drop(conn);
-    other.select("INBOX", None).unwrap();
-    other.delete_mailbox("Support").unwrap();
-    other.ensure_mailbox("Support").unwrap();
+    recreate_support(&mut other);
     for (id, subject) in [("w1", "Imposter one"), ("w2", "Imposter two")] {
         other
             .append("Support", &message(id, &[], subject, "NEW BODY"), false)

@@ -287,11 +287,15 @@ impl Connection {
 
     /// Deletes a mailbox.
     pub fn delete_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        self.raw(
+        let deleted = self.raw(
             &format!("DELETE {mailbox}"),
             &format!("DELETE {}", quote(mailbox)?),
-        )
-        .map(|_| ())
+        );
+        self.folders = None;
+        if self.selected.as_ref().is_some_and(|(m, _)| m == mailbox) {
+            self.selected = None;
+        }
+        deleted.map(|_| ())
     }
 
     /// NOOP: keeps the connection alive and collects pending updates.
