@@ -81,6 +81,23 @@ fn two_agents(review: &str) -> (Dovecot, Smtp, Agent, Agent, String) {
     (d, smtp, ana, bo, conv)
 }
 
+/// A Dovecot with one customer message, a TLS SMTP server, and ana,
+/// synced; and the conversation.
+fn one_agent() -> (Dovecot, Smtp, Agent, String) {
+    let d = Dovecot::start();
+    seed(&d);
+    let smtp = tls_smtp();
+    let ana = agent(
+        &d,
+        "ana",
+        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
+        "",
+    );
+    ana.ok(&["sync"]);
+    let conv = ana.conversation();
+    (d, smtp, ana, conv)
+}
+
 fn tls_smtp() -> Smtp {
     Smtp::start(SmtpOptions {
         tls: true,
@@ -232,17 +249,7 @@ fn review_flow_with_two_instances() {
 
 #[test]
 fn a_crash_after_the_server_accepted_does_not_send_twice() {
-    let d = Dovecot::start();
-    seed(&d);
-    let smtp = tls_smtp();
-    let ana = agent(
-        &d,
-        "ana",
-        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
-        "",
-    );
-    ana.ok(&["sync"]);
-    let conv = ana.conversation();
+    let (_d, smtp, ana, conv) = one_agent();
     let body = ana.file("r.txt", "On its way.");
     let (code, out) = ana.run_env(
         &["reply", &conv, "--file", &body],
@@ -574,17 +581,7 @@ fn a_reviewer_edits_and_approves_and_the_author_sends_the_edit_and_a_new_message
 #[test]
 fn the_background_worker_sends_a_queued_reply_and_files_it_in_sent() {
     use replypad::domain::compose::DraftKind;
-    let d = Dovecot::start();
-    seed(&d);
-    let smtp = tls_smtp();
-    let ana = agent(
-        &d,
-        "ana",
-        &smtp_section(smtp.port, "implicit", smtp.cert.as_deref()),
-        "",
-    );
-    ana.ok(&["sync"]);
-    let conv = ana.conversation();
+    let (_d, smtp, ana, conv) = one_agent();
     let (w, notices) = support::started_worker(&ana.cfg);
     // What the TUI's Ctrl-s does: queue, then ask the worker to send.
     {

@@ -177,24 +177,54 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
     } else {
         DraftKind::Reply
     };
-    let mut d = agent.start_reply(&mut store, &conv, kind)?;
-    d.body = format!("{}{}", text.trim_end(), d.body);
-    for p in &a.attach {
+    let d = agent.start_reply(&mut store, &conv, kind)?;
+    let next = Next {
+        text: &text,
+        attach: &a.attach,
+        submit: a.submit.then_some(a.reviewer),
+        draft_only: a.draft_only,
+        saved: &format!("on {conv}"),
+    };
+    fill_and_go(&acct, &mut store, &agent, d, next)
+}
+
+/// What becomes of a draft `reply` or `new` started.
+struct Next<'a> {
+    /// The agent's text, put above the quote and signature.
+    text: &'a str,
+    attach: &'a [PathBuf],
+    /// Submit for review (to this reviewer, if any) instead of sending.
+    submit: Option<Option<String>>,
+    draft_only: bool,
+    /// How the saved draft is described ("on <conversation>").
+    saved: &'a str,
+}
+
+/// Fills and saves the draft, then submits it, keeps it, or sends it.
+fn fill_and_go(
+    acct: &Account,
+    store: &mut Store,
+    agent: &Agent<'_>,
+    mut d: Draft,
+    next: Next<'_>,
+) -> Result<ExitCode> {
+    d.body = format!("{}{}", next.text.trim_end(), d.body);
+    for p in next.attach {
         std::fs::metadata(p).with_context(|| format!("cannot attach {}", p.display()))?;
         d.attachments.push(p.clone());
     }
     store.save_draft(&d)?;
-    println!("draft {} on {conv}", d.id);
-    if a.submit {
-        let rev = agent.submit(&mut store, &mut d, a.reviewer)?;
+    println!("draft {} {}", d.id, next.saved);
+    if let Some(reviewer) = next.submit {
+        let rev = agent.submit(store, &mut d, reviewer)?;
         println!("draft {} revision {rev} submitted for review", d.id);
-        finish(&acct, &mut store, false)?;
+        finish(acct, store, false)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.draft_only {
+    if next.draft_only {
         return Ok(ExitCode::SUCCESS);
     }
-    send_draft(&acct, &mut store, &agent, &d, false)
+    send_draft(acct, store, agent, &d, false)
 }
 
 fn send_draft(
@@ -242,23 +272,14 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
     let agent = acct.agent(&key);
     let mut d = agent.start_new(&mut store, &a.to, &a.subject)?;
     d.cc = a.cc;
-    d.body = format!("{}{}", text.trim_end(), d.body);
-    for p in &a.attach {
-        std::fs::metadata(p).with_context(|| format!("cannot attach {}", p.display()))?;
-        d.attachments.push(p.clone());
-    }
-    store.save_draft(&d)?;
-    println!("draft {} (new message)", d.id);
-    if a.submit {
-        let rev = agent.submit(&mut store, &mut d, None)?;
-        println!("draft {} revision {rev} submitted for review", d.id);
-        finish(&acct, &mut store, false)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if a.draft_only {
-        return Ok(ExitCode::SUCCESS);
-    }
-    send_draft(&acct, &mut store, &agent, &d, false)
+    let next = Next {
+        text: &text,
+        attach: &a.attach,
+        submit: a.submit.then_some(None),
+        draft_only: a.draft_only,
+        saved: "(new message)",
+    };
+    fill_and_go(&acct, &mut store, &agent, d, next)
 }
 
 pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
