@@ -98,11 +98,24 @@ impl Store {
         self.path.as_deref()
     }
 
-    /// Before and after a bulk write (a first sync): while on, SQLite
-    /// checkpoints its write-ahead log every 64 MB instead of every 4 MB
-    /// (each checkpoint syncs the disk); turning it off checkpoints once.
-    /// The log is cut back to 64 MB after a checkpoint.
-    pub fn bulk_writes(&mut self, on: bool) -> Result<()> {
+    /// Runs `f`, as a bulk write (a first sync) when `bulk` is set: SQLite
+    /// then checkpoints its write-ahead log every 64 MB instead of every
+    /// 4 MB (each checkpoint syncs the disk) and uses a smaller page cache.
+    /// Afterwards, also when `f` fails, the usual settings come back and
+    /// the log is checkpointed once (and cut back to 64 MB).
+    pub fn bulk<T>(&mut self, bulk: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if !bulk {
+            return f(self);
+        }
+        self.bulk_settings(true)?;
+        let out = f(self);
+        let restored = self.bulk_settings(false);
+        let out = out?;
+        restored?;
+        Ok(out)
+    }
+
+    fn bulk_settings(&mut self, on: bool) -> Result<()> {
         self.conn.pragma_update(
             None,
             "wal_autocheckpoint",

@@ -495,11 +495,7 @@ pub fn fetch_bodies(
             let writer = scope.spawn(move || -> Result<usize> {
                 let store = writing;
                 let mut n = 0;
-                let bulk = total >= super::headers::BULK_MESSAGES;
-                if bulk {
-                    store.bulk_writes(true)?;
-                }
-                let written = (|| -> Result<()> {
+                store.bulk(total >= super::headers::BULK_MESSAGES, |store| {
                     // Several chunks to a transaction while the fetcher is ahead.
                     while let Ok(mut parsed) = rx_parsed.recv() {
                         while parsed.len() < BODY_TX_MESSAGES {
@@ -515,14 +511,7 @@ pub fn fetch_bodies(
                         });
                     }
                     Ok(())
-                })();
-                let restored = if bulk {
-                    store.bulk_writes(false)
-                } else {
-                    Ok(())
-                };
-                written?;
-                restored?;
+                })?;
                 Ok(n)
             });
             for mut c in chunks {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// Messages per transaction at most.
 const TX_MESSAGES: usize = 5000;
-/// From this many messages on, a sync writes in bulk mode ([`Store::bulk_writes`]).
+/// From this many messages on, a sync writes in bulk mode ([`Store::bulk`]).
 pub const BULK_MESSAGES: usize = 1000;
 
 pub type Chunk = Vec<(Fetched, ParsedMessage)>;
@@ -48,13 +48,8 @@ pub fn write(
     let mut touched = BTreeSet::new();
     let mut busy = Duration::ZERO;
     let mut filer = Filer::new();
-    // A first sync: no checkpoint until the end. (A few new messages: the
-    // usual checkpoints, no forced one at the end.)
-    let bulk = t.total >= BULK_MESSAGES;
-    if bulk {
-        store.bulk_writes(true)?;
-    }
-    let result = (|| -> Result<()> {
+    // A first sync writes in bulk; a few new messages do not.
+    store.bulk(t.total >= BULK_MESSAGES, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
             let mut max_uid = 0;
@@ -99,14 +94,7 @@ pub fn write(
             });
         }
         Ok(())
-    })();
-    let restored = if bulk {
-        store.bulk_writes(false)
-    } else {
-        Ok(())
-    };
-    result?;
-    restored?;
+    })?;
     tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, "header writer done");
     Ok((written, touched))
 }
