@@ -58,6 +58,19 @@ pub struct Filer {
     /// Own Message-IDs filed this session (a second copy is left to SQL).
     own: HashSet<Name>,
     dirty: BTreeSet<usize>,
+    /// Whether this batch defers its writes to its end (see [`Filer::put_all`]).
+    defer: bool,
+    /// Conversations created in this batch, not yet in the cache: their
+    /// root key, subject and date.
+    unwritten: HashMap<usize, (String, String, i64)>,
+    /// The batch's messages (by index) and the conversation each was filed under.
+    messages: Vec<(usize, usize)>,
+    /// Links to write: a Message-ID and the conversation it names.
+    new_links: Vec<(String, usize)>,
+    /// Conversations merged away before they were written.
+    aliases: Vec<usize>,
+    /// The conversation the last message written went to.
+    last: usize,
 }
 
 impl Filer {
@@ -158,9 +171,29 @@ impl Filer {
     /// Files `m` under a conversation (creating or merging as needed),
     /// caches it, and returns the conversation id.
     pub fn put(&mut self, tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
+        self.put_all(tx, std::slice::from_ref(m))?;
+        Ok(self.ids[self.find(self.last)].clone())
+    }
+
+    /// Files a batch of messages. On a first sync (a summarising filer
+    /// that began on an empty cache) nothing is written until the whole
+    /// batch is threaded: a conversation created and merged away inside
+    /// the batch then costs no SQL but its alias, and every row goes in
+    /// under its final conversation.
+    pub fn put_all(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<()> {
         if !self.started {
             self.begin(tx)?;
         }
+        self.defer = self.summarize && !self.probe;
+        for (i, m) in ms.iter().enumerate() {
+            self.thread(tx, m, i)?;
+        }
+        self.write_pending(tx, ms)
+    }
+
+    /// Threads message `i` of the batch: finds (creating or merging) its
+    /// conversation and records its links.
+    fn thread(&mut self, tx: &Transaction<'_>, m: &NewMessage<'_>, i: usize) -> Result<()> {
         let p = m.parsed;
         let mut names: Vec<&str> = vec![p.message_id.as_str()];
         names.extend(p.in_reply_to.as_deref());
@@ -174,29 +207,41 @@ impl Filer {
         convs.dedup();
         let target = convs[0];
         if matches!(self.slots[target], Slot::Unknown) {
-            let created = tx
-                .prepare_cached(
-                    "INSERT INTO conversations(id, root_key, subject, first_date, last_date)
-                     VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![
-                    self.ids[target],
-                    p.conversation_key,
-                    p.subject,
-                    p.date
-                ])?;
-            self.slots[target] = if created == 1 && self.summarize {
-                Slot::Fresh(Summary::default())
+            if self.defer {
+                // The cache was empty and this session never made it: new.
+                let row = (p.conversation_key.clone(), p.subject.clone(), p.date);
+                self.unwritten.insert(target, row);
+                self.slots[target] = Slot::Fresh(Summary::default());
             } else {
-                Slot::Cached
-            };
+                let created = insert_conversation(
+                    tx,
+                    &self.ids[target],
+                    &p.conversation_key,
+                    &p.subject,
+                    p.date,
+                )?;
+                self.slots[target] = if created && self.summarize {
+                    Slot::Fresh(Summary::default())
+                } else {
+                    Slot::Cached
+                };
+            }
         }
         for &other in &convs[1..] {
-            if matches!(self.slots[other], Slot::Unknown) && !self.probe {
-                // Never created (the cache had nothing when this filer began
-                // and it made no row for it): only the alias is to record.
-                super::threading::alias(tx, &self.ids[other], &self.ids[target])?;
+            let never_written = self.unwritten.remove(&other).is_some()
+                || (matches!(self.slots[other], Slot::Unknown) && !self.probe);
+            if never_written {
+                // No row of it in the cache: only the alias is to record.
+                if self.defer {
+                    self.aliases.push(other);
+                } else {
+                    super::threading::alias(tx, &self.ids[other], &self.ids[target])?;
+                }
             } else {
+                // Rows move into the survivor: it must be in the cache first.
+                if let Some((key, subject, date)) = self.unwritten.remove(&target) {
+                    insert_conversation(tx, &self.ids[target], &key, &subject, date)?;
+                }
                 super::threading::merge(tx, &self.ids[other], &self.ids[target])?;
             }
             let gone = std::mem::replace(&mut self.slots[other], Slot::Merged(target));
@@ -205,31 +250,59 @@ impl Filer {
                 (t, _) => *t = Slot::Cached,
             }
         }
-        let mut link = tx.prepare_cached(
-            "INSERT OR IGNORE INTO message_links(message_id, conversation_id) VALUES (?1, ?2)",
-        )?;
         for n in &names {
             let k = name(n);
             let known = self.links.get(&k).copied().flatten();
             if known.map(|c| self.find(c)) != Some(target) {
-                link.execute(params![n, self.ids[target]])?;
+                self.new_links.push((n.to_string(), target));
                 self.links.insert(k, Some(target));
             }
         }
-        let (rowid, replaced) = insert_message(tx, m, &self.ids[target])?;
-        let first_copy = self.own.insert(name(&p.message_id));
-        match &mut self.slots[target] {
-            Slot::Fresh(s) if first_copy && replaced.is_none() => s.add(m, rowid),
-            s => *s = Slot::Cached,
+        self.messages.push((i, target));
+        Ok(())
+    }
+
+    /// Writes what [`Filer::thread`] decided for the batch: the new
+    /// conversations that survived it, the messages, their links and the
+    /// aliases of what merged.
+    fn write_pending(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<()> {
+        for (slot, (key, subject, date)) in std::mem::take(&mut self.unwritten) {
+            if matches!(self.slots[slot], Slot::Merged(_)) {
+                continue;
+            }
+            if !insert_conversation(tx, &self.ids[slot], &key, &subject, date)? {
+                self.slots[slot] = Slot::Cached;
+            }
         }
-        if let Some(old) = replaced {
-            let i = self.slot(&old, Slot::Cached);
-            let i = self.find(i);
-            self.slots[i] = Slot::Cached;
-            self.dirty.insert(i);
+        for (i, slot) in std::mem::take(&mut self.messages) {
+            let target = self.find(slot);
+            self.last = target;
+            let m = &ms[i];
+            let (rowid, replaced) = insert_message(tx, m, &self.ids[target])?;
+            let first_copy = self.own.insert(name(&m.parsed.message_id));
+            match &mut self.slots[target] {
+                Slot::Fresh(s) if first_copy && replaced.is_none() => s.add(m, rowid),
+                s => *s = Slot::Cached,
+            }
+            if let Some(old) = replaced {
+                let i = self.slot(&old, Slot::Cached);
+                let i = self.find(i);
+                self.slots[i] = Slot::Cached;
+                self.dirty.insert(i);
+            }
+            self.dirty.insert(target);
         }
-        self.dirty.insert(target);
-        Ok(self.ids[target].clone())
+        let mut link = tx.prepare_cached(
+            "INSERT OR IGNORE INTO message_links(message_id, conversation_id) VALUES (?1, ?2)",
+        )?;
+        for (n, slot) in std::mem::take(&mut self.new_links) {
+            link.execute(params![n, self.ids[self.find(slot)]])?;
+        }
+        for other in std::mem::take(&mut self.aliases) {
+            let into = self.find(other);
+            super::threading::alias(tx, &self.ids[other], &self.ids[into])?;
+        }
+        Ok(())
     }
 
     /// Writes the summaries of the conversations touched since the last
@@ -258,6 +331,23 @@ impl Filer {
     }
 }
 
+/// Creates conversation `id`; false if it was there already.
+fn insert_conversation(
+    tx: &Transaction<'_>,
+    id: &str,
+    key: &str,
+    subject: &str,
+    date: i64,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO conversations(id, root_key, subject, first_date, last_date)
+             VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![id, key, subject, date])?;
+    Ok(n == 1)
+}
+
 fn has_events(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     Ok(tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE conversation = ?1)")?
@@ -267,202 +357,5 @@ fn has_events(tx: &Transaction<'_>, id: &str) -> Result<bool> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mail::{ParsedMessage, parse_message};
-    use crate::store::MailboxRole;
-
-    /// A thread-shaped mailbox delivered out of order: replies before their
-    /// parents, truncated References, a team reply, a second copy.
-    fn mailbox() -> Vec<(u32, ParsedMessage, bool)> {
-        let mut out = Vec::new();
-        let mut uid = 0;
-        for t in 0..40u32 {
-            for i in (0..(t % 5 + 1)).rev() {
-                let refs: Vec<String> = (0..i).map(|j| format!("<m{t}.{j}@x>")).collect();
-                // Every third reply lost its References: only In-Reply-To links it.
-                let refs = if i % 3 == 2 {
-                    refs[refs.len() - 1..].to_vec()
-                } else {
-                    refs
-                };
-                let from = if i % 2 == 1 {
-                    "support@example.com"
-                } else {
-                    "c@shop.test"
-                };
-                let raw = format!(
-                    "From: {from}\r\nSubject: t{t}\r\nMessage-ID: <m{t}.{i}@x>\r\n{}{}Date: {}\r\n\r\nbody {t} {i}\r\n",
-                    refs.last()
-                        .map(|r| format!("In-Reply-To: {r}\r\n"))
-                        .unwrap_or_default(),
-                    if refs.is_empty() {
-                        String::new()
-                    } else {
-                        format!("References: {}\r\n", refs.join(" "))
-                    },
-                    format_args!(
-                        "Tue, 14 Nov 2023 {:02}:{:02}:00 +0000",
-                        (t * 5 + i) / 60,
-                        (t * 5 + i) % 60
-                    ),
-                );
-                uid += 1;
-                out.push((
-                    uid,
-                    parse_message(raw.as_bytes(), 0),
-                    from.starts_with("support"),
-                ));
-            }
-        }
-        let dup = out[3].1.clone();
-        out.push((uid + 1, dup, false));
-        out
-    }
-
-    fn dump(s: &Store) -> Vec<String> {
-        let mut st = s
-            .conn
-            .prepare(
-                "SELECT id, subject, customer_email, first_date, last_date, message_count,
-                        unread_count, snippet FROM conversations ORDER BY id",
-            )
-            .unwrap();
-        let mut rows: Vec<String> = st
-            .query_map([], |r| {
-                Ok(format!(
-                    "{}|{}|{}|{}|{}|{}|{}|{}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?
-                ))
-            })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        let mut st = s
-            .conn
-            .prepare(
-                "SELECT uid || '>' || conversation_id FROM messages
-                 UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
-                 UNION ALL SELECT message_id || '~' || conversation_id FROM message_links",
-            )
-            .unwrap();
-        let mut more: Vec<String> = st
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
-        more.sort();
-        rows.extend(more);
-        rows
-    }
-
-    /// Message `uid` of the test mailbox: every fourth one read.
-    fn message(mbox: i64, uid: u32, p: &ParsedMessage, team: bool) -> NewMessage<'_> {
-        NewMessage {
-            mailbox_id: mbox,
-            uid,
-            modseq: None,
-            internal_date: 0,
-            size: 100,
-            seen: uid.is_multiple_of(4),
-            answered: false,
-            flagged: false,
-            from_team: team,
-            parsed: p,
-        }
-    }
-
-    fn file(store: &mut Store, mail: &[(u32, ParsedMessage, bool)], chunk: usize, fast: bool) {
-        let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
-        let mut filer = Filer::new();
-        for c in mail.chunks(chunk) {
-            store
-                .transaction(|tx| {
-                    filer.begin(tx)?;
-                    let mut t = BTreeSet::new();
-                    for (uid, p, team) in c {
-                        let m = message(mbox, *uid, p, *team);
-                        if fast {
-                            filer.put(tx, &m)?;
-                        } else {
-                            t.insert(Store::put_message(tx, &m)?);
-                        }
-                    }
-                    filer.flush(tx)?;
-                    Store::refresh_conversations(tx, &t)
-                })
-                .unwrap();
-        }
-    }
-
-    #[test]
-    fn summaries_in_memory_match_the_sql_refresh() {
-        let mail = mailbox();
-        let mut slow = Store::open_in_memory().unwrap();
-        file(&mut slow, &mail, 1000, false);
-        let want = dump(&slow);
-        assert!(want.iter().any(|r| r.contains("|t3|")));
-        let merges: i64 = slow
-            .conn
-            .query_row("SELECT count(*) FROM conversation_aliases", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert!(merges > 5, "the mailbox merges conversations ({merges})");
-        for chunk in [1, 7, 1000] {
-            let mut fast = Store::open_in_memory().unwrap();
-            file(&mut fast, &mail, chunk, true);
-            assert_eq!(dump(&fast), want, "chunk {chunk}");
-        }
-        // Again into a cache that already holds half of it (the memory starts empty).
-        let mut fast = Store::open_in_memory().unwrap();
-        file(&mut fast, &mail[..mail.len() / 2], 5, true);
-        file(&mut fast, &mail[mail.len() / 2..], 5, true);
-        assert_eq!(dump(&fast), want);
-    }
-
-    #[test]
-    fn another_writer_between_chunks_is_noticed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.sqlite3");
-        let mail = mailbox();
-        let mut a = Store::open(&path).unwrap();
-        let mut b = Store::open(&path).unwrap();
-        let mbox = a.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
-        let mut filer = Filer::new();
-        for (i, (uid, p, team)) in mail.iter().enumerate() {
-            // Every other message is filed by another connection.
-            let (store, f) = if i % 2 == 0 {
-                (&mut a, Some(&mut filer))
-            } else {
-                (&mut b, None)
-            };
-            store
-                .transaction(|tx| {
-                    let m = message(mbox, *uid, p, *team);
-                    match f {
-                        Some(f) => {
-                            f.begin(tx)?;
-                            f.put(tx, &m)?;
-                            f.flush(tx).map(|_| ())
-                        }
-                        None => {
-                            let c = Store::put_message(tx, &m)?;
-                            Store::refresh_conversations(tx, &BTreeSet::from([c]))
-                        }
-                    }
-                })
-                .unwrap();
-        }
-        let mut want = Store::open_in_memory().unwrap();
-        file(&mut want, &mail, 1000, false);
-        assert_eq!(dump(&a), dump(&want));
-    }
-}
+#[path = "filer_tests.rs"]
+mod tests;

@@ -56,17 +56,23 @@ pub fn write(
             let mut in_tx = 0;
             let tt = store.transaction(|tx| {
                 filer.begin(tx)?;
-                let mut chunk = Some(first);
-                while let Some(c) = chunk.take() {
-                    for (f, p) in &c {
-                        max_uid = max_uid.max(f.flags.uid);
-                        filer.put(tx, &message(t, f, p))?;
-                    }
+                let mut chunks = vec![first];
+                in_tx += chunks[0].len();
+                while in_tx < TX_MESSAGES
+                    && let Ok(c) = rx.try_recv()
+                {
                     in_tx += c.len();
-                    if in_tx < TX_MESSAGES {
-                        chunk = rx.try_recv().ok();
-                    }
+                    chunks.push(c);
                 }
+                let batch: Vec<NewMessage<'_>> = chunks
+                    .iter()
+                    .flatten()
+                    .map(|(f, p)| {
+                        max_uid = max_uid.max(f.flags.uid);
+                        message(t, f, p)
+                    })
+                    .collect();
+                filer.put_all(tx, &batch)?;
                 let touched = filer.flush(tx)?;
                 let last = written + in_tx == t.total;
                 let state = MailboxState {

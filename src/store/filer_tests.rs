@@ -1,0 +1,202 @@
+//! Tests of the filer against the one-message SQL path.
+
+use super::*;
+use crate::mail::{ParsedMessage, parse_message};
+use crate::store::MailboxRole;
+
+/// A thread-shaped mailbox delivered out of order: replies before their
+/// parents, truncated References, a team reply, a second copy.
+fn mailbox() -> Vec<(u32, ParsedMessage, bool)> {
+    let mut out = Vec::new();
+    let mut uid = 0;
+    for t in 0..40u32 {
+        for i in (0..(t % 5 + 1)).rev() {
+            let refs: Vec<String> = (0..i).map(|j| format!("<m{t}.{j}@x>")).collect();
+            // Every third reply lost its References: only In-Reply-To links it.
+            let refs = if i % 3 == 2 {
+                refs[refs.len() - 1..].to_vec()
+            } else {
+                refs
+            };
+            let from = if i % 2 == 1 {
+                "support@example.com"
+            } else {
+                "c@shop.test"
+            };
+            let raw = format!(
+                "From: {from}\r\nSubject: t{t}\r\nMessage-ID: <m{t}.{i}@x>\r\n{}{}Date: {}\r\n\r\nbody {t} {i}\r\n",
+                refs.last()
+                    .map(|r| format!("In-Reply-To: {r}\r\n"))
+                    .unwrap_or_default(),
+                if refs.is_empty() {
+                    String::new()
+                } else {
+                    format!("References: {}\r\n", refs.join(" "))
+                },
+                format_args!(
+                    "Tue, 14 Nov 2023 {:02}:{:02}:00 +0000",
+                    (t * 5 + i) / 60,
+                    (t * 5 + i) % 60
+                ),
+            );
+            uid += 1;
+            out.push((
+                uid,
+                parse_message(raw.as_bytes(), 0),
+                from.starts_with("support"),
+            ));
+        }
+    }
+    let dup = out[3].1.clone();
+    out.push((uid + 1, dup, false));
+    out
+}
+
+fn dump(s: &Store) -> Vec<String> {
+    let mut st = s
+        .conn
+        .prepare(
+            "SELECT id, subject, customer_email, first_date, last_date, message_count,
+                    unread_count, snippet FROM conversations ORDER BY id",
+        )
+        .unwrap();
+    let mut rows: Vec<String> = st
+        .query_map([], |r| {
+            Ok(format!(
+                "{}|{}|{}|{}|{}|{}|{}|{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut st = s
+        .conn
+        .prepare(
+            "SELECT uid || '>' || conversation_id FROM messages
+             UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
+             UNION ALL SELECT message_id || '~' || conversation_id FROM message_links",
+        )
+        .unwrap();
+    let mut more: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    more.sort();
+    rows.extend(more);
+    rows
+}
+
+/// Message `uid` of the test mailbox: every fourth one read.
+fn message(mbox: i64, uid: u32, p: &ParsedMessage, team: bool) -> NewMessage<'_> {
+    NewMessage {
+        mailbox_id: mbox,
+        uid,
+        modseq: None,
+        internal_date: 0,
+        size: 100,
+        seen: uid.is_multiple_of(4),
+        answered: false,
+        flagged: false,
+        from_team: team,
+        parsed: p,
+    }
+}
+
+fn file(store: &mut Store, mail: &[(u32, ParsedMessage, bool)], chunk: usize, fast: bool) {
+    let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+    let mut filer = Filer::new();
+    for c in mail.chunks(chunk) {
+        store
+            .transaction(|tx| {
+                filer.begin(tx)?;
+                let mut t = BTreeSet::new();
+                let batch: Vec<NewMessage<'_>> = c
+                    .iter()
+                    .map(|(uid, p, team)| message(mbox, *uid, p, *team))
+                    .collect();
+                if fast {
+                    filer.put_all(tx, &batch)?;
+                } else {
+                    for m in &batch {
+                        t.insert(Store::put_message(tx, m)?);
+                    }
+                }
+                filer.flush(tx)?;
+                Store::refresh_conversations(tx, &t)
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn summaries_in_memory_match_the_sql_refresh() {
+    let mail = mailbox();
+    let mut slow = Store::open_in_memory().unwrap();
+    file(&mut slow, &mail, 1000, false);
+    let want = dump(&slow);
+    assert!(want.iter().any(|r| r.contains("|t3|")));
+    let merges: i64 = slow
+        .conn
+        .query_row("SELECT count(*) FROM conversation_aliases", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(merges > 5, "the mailbox merges conversations ({merges})");
+    for chunk in [1, 7, 1000] {
+        let mut fast = Store::open_in_memory().unwrap();
+        file(&mut fast, &mail, chunk, true);
+        assert_eq!(dump(&fast), want, "chunk {chunk}");
+    }
+    // Again into a cache that already holds half of it (the memory starts empty).
+    let mut fast = Store::open_in_memory().unwrap();
+    file(&mut fast, &mail[..mail.len() / 2], 5, true);
+    file(&mut fast, &mail[mail.len() / 2..], 5, true);
+    assert_eq!(dump(&fast), want);
+}
+
+#[test]
+fn another_writer_between_chunks_is_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite3");
+    let mail = mailbox();
+    let mut a = Store::open(&path).unwrap();
+    let mut b = Store::open(&path).unwrap();
+    let mbox = a.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+    let mut filer = Filer::new();
+    for (i, (uid, p, team)) in mail.iter().enumerate() {
+        // Every other message is filed by another connection.
+        let (store, f) = if i % 2 == 0 {
+            (&mut a, Some(&mut filer))
+        } else {
+            (&mut b, None)
+        };
+        store
+            .transaction(|tx| {
+                let m = message(mbox, *uid, p, *team);
+                match f {
+                    Some(f) => {
+                        f.begin(tx)?;
+                        f.put(tx, &m)?;
+                        f.flush(tx).map(|_| ())
+                    }
+                    None => {
+                        let c = Store::put_message(tx, &m)?;
+                        Store::refresh_conversations(tx, &BTreeSet::from([c]))
+                    }
+                }
+            })
+            .unwrap();
+    }
+    let mut want = Store::open_in_memory().unwrap();
+    file(&mut want, &mail, 1000, false);
+    assert_eq!(dump(&a), dump(&want));
+}
