@@ -61,17 +61,17 @@ fn synthetic_key(h: &ThreadHeaders<'_>) -> String {
 /// The short id agents type and see: the same on every client, because it is
 /// derived from the conversation key alone.
 pub fn conversation_id(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))[..12].to_string()
+    hex(&Sha256::digest(key.as_bytes())[..6])
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// The subject without reply and forward prefixes (`Re:`, `Fwd:`, `AW:`, `SV:`, `[ticket]` stays).

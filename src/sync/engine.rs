@@ -194,6 +194,7 @@ pub fn sync_mailbox(
             .spawn_scoped(scope, || {
                 super::headers::write(store, rx_chunks, &target, ctx)
             })?;
+        let cpu0 = super::thread_cpu();
         let (mut fetch_time, mut parse_time) =
             (std::time::Duration::ZERO, std::time::Duration::ZERO);
         for chunk in uids.chunks(HEADER_CHUNK) {
@@ -227,7 +228,7 @@ pub fn sync_mailbox(
             }
         }
         drop(tx_chunks);
-        tracing::debug!(mailbox = name, ?fetch_time, ?parse_time, total = ?began.elapsed(), "header fetch done");
+        tracing::debug!(mailbox = name, ?fetch_time, ?parse_time, fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "header fetch done");
         handle
             .join()
             .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?

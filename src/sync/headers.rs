@@ -101,7 +101,7 @@ pub fn write(
         }
         Ok(())
     })?;
-    tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, "header writer done");
+    tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, writer_cpu = ?super::thread_cpu(), "header writer done");
     Ok((written, touched))
 }
 

@@ -35,3 +35,18 @@ pub fn connect(cfg: &Config) -> Result<imap::Connection> {
     };
     Ok(imap::Connection::connect(imap, &creds)?)
 }
+
+/// CPU time the calling thread has used (for the sync's debug log: unlike
+/// wall time, it does not count waiting for the server or for the disk).
+pub(crate) fn thread_cpu() -> std::time::Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec to the pointer given.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    if !ok {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
