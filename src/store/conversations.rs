@@ -418,6 +418,31 @@ mod tests {
     }
 
     #[test]
+    fn an_expunged_message_still_links_its_late_replies() {
+        let msgs = [
+            "From: a@x.test\nSubject: Help\nMessage-ID: <a@x>\nDate: Tue, 1 Jul 2025 10:00:00 +0000\n\n1",
+            "From: s@ex.test\nSubject: Re: Help\nMessage-ID: <b@x>\nReferences: <a@x>\nDate: Tue, 1 Jul 2025 11:00:00 +0000\n\n2",
+            // Names only B, which is gone by the time it arrives.
+            "From: a@x.test\nSubject: Re: Help\nMessage-ID: <c@x>\nIn-Reply-To: <b@x>\nReferences: <b@x>\nDate: Tue, 1 Jul 2025 12:00:00 +0000\n\n3",
+        ];
+        let mut s = Store::open_in_memory().unwrap();
+        let a = add(&mut s, 1, msgs[0]);
+        assert_eq!(add(&mut s, 2, msgs[1]), a);
+        let mbox = s.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+        s.transaction(|tx| Store::remove_uids(tx, mbox, &[2..=2]))
+            .unwrap();
+        let c = add(&mut s, 3, msgs[2]);
+        // One conversation (under the smaller id of the two it joined).
+        assert_eq!(
+            s.resolve_conversation(&a).unwrap(),
+            c,
+            "B's Message-ID outlives its row"
+        );
+        let all = s.list_conversations(ListQuery::ALL).unwrap();
+        assert_eq!((all.len(), all[0].messages), (1, 2));
+    }
+
+    #[test]
     fn views_filter_by_team_state() {
         let mut s = Store::open_in_memory().unwrap();
         crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();

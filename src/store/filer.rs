@@ -16,6 +16,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
+/// The conversations a Message-ID was filed under: that of the cached
+/// messages with it, and the links of names no cached message has.
+const LINKED: &str = "SELECT conversation_id FROM messages WHERE message_id = ?1
+     UNION SELECT conversation_id FROM message_links WHERE message_id = ?1";
+
 /// A Message-ID, hashed to 128 bits (no collision in any real mailbox).
 type Name = u128;
 
@@ -160,7 +165,7 @@ impl Filer {
             return Ok(Vec::new());
         }
         let rows: Vec<String> = tx
-            .prepare_cached("SELECT conversation_id FROM message_links WHERE message_id = ?1")?
+            .prepare_cached(LINKED)?
             .query_map([n], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let found: Vec<usize> = rows.iter().map(|c| self.slot(c, Slot::Cached)).collect();
@@ -296,7 +301,10 @@ impl Filer {
             "INSERT OR IGNORE INTO message_links(message_id, conversation_id) VALUES (?1, ?2)",
         )?;
         for (n, slot) in std::mem::take(&mut self.new_links) {
-            link.execute(params![n, self.ids[self.find(slot)]])?;
+            // A cached message's own Message-ID is linked by its row.
+            if !self.own.contains(&name(&n)) {
+                link.execute(params![n, self.ids[self.find(slot)]])?;
+            }
         }
         for other in std::mem::take(&mut self.aliases) {
             let into = self.find(other);

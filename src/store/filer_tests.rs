@@ -82,7 +82,8 @@ fn dump(s: &Store) -> Vec<String> {
         .prepare(
             "SELECT uid || '>' || conversation_id FROM messages
              UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
-             UNION ALL SELECT message_id || '~' || conversation_id FROM message_links",
+             UNION ALL SELECT * FROM (SELECT message_id || '~' || conversation_id FROM message_links
+                UNION SELECT message_id || '~' || conversation_id FROM messages)",
         )
         .unwrap();
     let mut more: Vec<String> = st

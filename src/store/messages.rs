@@ -198,6 +198,7 @@ pub(super) fn insert_message(
                 "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
             )?
             .query_row(params![m.mailbox_id, m.uid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        super::threading::keep_names(tx, "id = ?1", [old])?;
         tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
             .execute([old])?;
         tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?

@@ -83,6 +83,7 @@ impl Store {
             "SELECT DISTINCT conversation_id FROM messages WHERE mailbox_id = ?1",
             mailbox_id,
         )?;
+        super::threading::keep_names(tx, "mailbox_id = ?1", [mailbox_id])?;
         tx.execute("DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?1)", [mailbox_id])?;
         tx.execute("DELETE FROM messages WHERE mailbox_id = ?1", [mailbox_id])?;
         tx.execute(
@@ -112,6 +113,7 @@ impl Store {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             for (id, conv) in rows {
+                super::threading::keep_names(tx, "id = ?1", [id])?;
                 del_fts.execute([id])?;
                 del.execute([id])?;
                 touched.insert(conv);

@@ -2,7 +2,10 @@
 //! two conversations (a late message with a truncated References chain).
 //!
 //! Every message names Message-IDs: its own, In-Reply-To and References.
-//! `message_links` remembers which conversation each name was filed under.
+//! A cached message's row says which conversation its own Message-ID was
+//! filed under; `message_links` says it for the other names (a parent not
+//! in the cache, or one since expunged: [`keep_names`] moves a row's name
+//! there before the row goes), so the cache never forgets a name.
 //! A new message joins the conversation of any name it shares; if it shares
 //! names with several, they merge. The survivor is the smallest conversation
 //! id among them and the message's own, so the final grouping and ids are the
@@ -57,5 +60,20 @@ pub(super) fn alias(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> 
         "INSERT OR REPLACE INTO conversation_aliases(alias, canonical) VALUES (?1, ?2)",
     )?
     .execute(params![from, into])?;
+    Ok(())
+}
+
+/// Keeps the Message-IDs of the messages `filter` selects (a condition on
+/// `messages`, with the given parameters) as links, before they are deleted.
+pub(super) fn keep_names(
+    tx: &Transaction<'_>,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO message_links(message_id, conversation_id)
+         SELECT message_id, conversation_id FROM messages WHERE {filter}"
+    ))?
+    .execute(params)?;
     Ok(())
 }
