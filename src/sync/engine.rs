@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Instant;
 
-/// Messages per header FETCH.
+/// Header responses handed to the writer at a time.
 const HEADER_CHUNK: usize = 1000;
 /// Bytes (by RFC822.SIZE) per body FETCH.
 const BODY_CHUNK_BYTES: u64 = 4 << 20;
@@ -174,8 +174,7 @@ pub fn sync_mailbox(
     let from_team_box = role == MailboxRole::Sent;
     let team = ctx.team_address.to_ascii_lowercase();
     let began = Instant::now();
-    let (tx_chunks, rx_chunks) =
-        mpsc::sync_channel::<Vec<(super::imap::Fetched, ParsedMessage)>>(2);
+    let (tx_batches, rx_batches) = mpsc::sync_channel::<super::headers::Batch>(2);
     let target = super::headers::Target {
         mailbox_id: mbox,
         name,
@@ -192,43 +191,58 @@ pub fn sync_mailbox(
         let handle = std::thread::Builder::new()
             .name("rp-writer".into())
             .spawn_scoped(scope, || {
-                super::headers::write(store, rx_chunks, &target, ctx)
+                super::headers::write(store, rx_batches, &target, ctx)
             })?;
         let cpu0 = super::thread_cpu();
-        let (mut fetch_time, mut parse_time) =
-            (std::time::Duration::ZERO, std::time::Duration::ZERO);
-        for chunk in uids.chunks(HEADER_CHUNK) {
-            let t0 = Instant::now();
-            let fetched = conn.fetch_headers(&uid_set(chunk));
-            fetch_time += t0.elapsed();
-            match fetched {
-                Ok(f) => {
+        let mut parse_time = std::time::Duration::ZERO;
+        let mut mark = super::headers::Watermark::new(start);
+        let commands = super::headers::commands(&uids);
+        for (i, command) in commands.iter().enumerate() {
+            mark.start(command);
+            let last_command = i + 1 == commands.len();
+            // One FETCH per command, handed on a batch at a time as it
+            // streams in: the server keeps sending while we parse.
+            let fetched =
+                conn.fetch_headers_each(&uid_set(command), HEADER_CHUNK, &mut |f, done| {
                     let t0 = Instant::now();
                     // Parsing here, on the fetching thread, keeps the writer free for SQLite.
-                    let parsed = f
+                    let messages: super::headers::Chunk = f
                         .into_iter()
                         .map(|mut f| {
                             // The raw header is not needed once parsed: drop it before the
-                            // chunk waits for the writer.
+                            // batch waits for the writer.
                             let raw = f.data.take().unwrap_or_default();
+                            mark.saw(f.flags.uid);
                             let p = parse_headers(&raw, f.internal_date);
                             (f, p)
                         })
                         .collect();
+                    let next_uid = if done { mark.finish() } else { mark.next_uid() };
                     parse_time += t0.elapsed();
-                    if tx_chunks.send(parsed).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    drop(tx_chunks);
-                    let _ = handle.join();
-                    return Err(e.into());
-                }
+                    let batch = super::headers::Batch {
+                        messages,
+                        next_uid,
+                        last: done && last_command,
+                    };
+                    tx_batches
+                        .send(batch)
+                        .map_err(|_| super::imap::ImapError::Command {
+                            what: "UID FETCH headers".into(),
+                            reason: "the cache writer stopped".into(),
+                        })
+                });
+            if let Err(e) = fetched {
+                drop(tx_batches);
+                // The writer's own error, if it stopped, says more.
+                let written = handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?;
+                written?;
+                return Err(e.into());
             }
         }
-        drop(tx_chunks);
-        tracing::debug!(mailbox = name, ?fetch_time, ?parse_time, fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "header fetch done");
+        drop(tx_batches);
+        tracing::debug!(mailbox = name, ?parse_time, fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "header fetch done");
         handle
             .join()
             .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?

@@ -1,14 +1,15 @@
 //! The cache writer of a header sync: takes parsed chunks from the
 //! fetching thread and files them, several chunks to a transaction while
 //! the fetcher is ahead (each commit costs: fewer, larger ones are faster),
-//! one chunk at a time when it is not (so the thread list fills as it comes).
+//! one batch at a time when it is not (so the thread list fills as it comes).
 
 use super::engine::{Progress, SyncContext};
 use super::imap::Fetched;
+use super::imap::uid_set;
 use crate::mail::ParsedMessage;
 use crate::store::{Filer, MailboxState, NewMessage, Store};
 use anyhow::Result;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,92 @@ const TX_MESSAGES: usize = 5000;
 pub const BULK_MESSAGES: usize = 1000;
 
 pub type Chunk = Vec<(Fetched, ParsedMessage)>;
+
+/// Parsed headers on their way to the writer.
+pub struct Batch {
+    pub messages: Chunk,
+    /// Every requested UID below this is in this batch or an earlier one
+    /// (the UIDNEXT a commit of it may record).
+    pub next_uid: u32,
+    /// The last batch of the sync.
+    pub last: bool,
+}
+
+/// UIDs per FETCH command at most.
+const COMMAND_UIDS: usize = 10_000;
+/// Characters of a command's UID set at most (RFC 7162 asks clients to keep
+/// command lines under 8192 octets).
+const COMMAND_SET_CHARS: usize = 6_000;
+
+/// `uids` (ascending) cut into FETCH commands of bounded length.
+pub fn commands(uids: &[u32]) -> Vec<&[u32]> {
+    let mut out = Vec::new();
+    let mut rest = uids;
+    while !rest.is_empty() {
+        let mut n = rest.len().min(COMMAND_UIDS);
+        while n > 1 && uid_set(&rest[..n]).len() > COMMAND_SET_CHARS {
+            n /= 2;
+        }
+        out.push(&rest[..n]);
+        rest = &rest[n..];
+    }
+    out
+}
+
+/// Which requested UIDs have arrived, for the UIDNEXT a commit may record:
+/// a server may answer a FETCH in any order, and a UID above one still to
+/// come must not be recorded as done.
+pub struct Watermark {
+    want: Vec<u32>,
+    arrived: usize,
+    ahead: HashSet<u32>,
+    next: u32,
+}
+
+impl Watermark {
+    /// Everything below `next` is cached already.
+    pub fn new(next: u32) -> Watermark {
+        Watermark {
+            want: Vec::new(),
+            arrived: 0,
+            ahead: HashSet::new(),
+            next,
+        }
+    }
+
+    /// A FETCH of `uids` (ascending) begins.
+    pub fn start(&mut self, uids: &[u32]) {
+        self.want = uids.to_vec();
+        self.arrived = 0;
+        self.ahead.clear();
+    }
+
+    pub fn saw(&mut self, uid: u32) {
+        if self.want.get(self.arrived) != Some(&uid) {
+            self.ahead.insert(uid);
+            return;
+        }
+        self.arrived += 1;
+        while let Some(u) = self.want.get(self.arrived)
+            && self.ahead.remove(u)
+        {
+            self.arrived += 1;
+        }
+        self.next = self.next.max(self.want[self.arrived - 1] + 1);
+    }
+
+    pub fn next_uid(&self) -> u32 {
+        self.next
+    }
+
+    /// The FETCH completed: what did not come is gone from the server.
+    pub fn finish(&mut self) -> u32 {
+        if let Some(l) = self.want.last() {
+            self.next = self.next.max(l + 1);
+        }
+        self.next
+    }
+}
 
 /// The mailbox being written and what SELECT said of it.
 pub struct Target<'a> {
@@ -36,11 +123,11 @@ pub struct Target<'a> {
     pub began: Instant,
 }
 
-/// Writes every chunk `rx` delivers; returns how many messages were
+/// Writes every batch `rx` delivers; returns how many messages were
 /// written and the conversations they touched.
 pub fn write(
     store: &mut Store,
-    rx: Receiver<Chunk>,
+    rx: Receiver<Batch>,
     t: &Target<'_>,
     ctx: &SyncContext<'_>,
 ) -> Result<(usize, BTreeSet<String>)> {
@@ -52,35 +139,32 @@ pub fn write(
     store.bulk(t.total >= BULK_MESSAGES, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
-            let mut max_uid = 0;
             let mut in_tx = 0;
             let tt = store.transaction(|tx| {
                 filer.begin(tx)?;
-                let mut chunks = vec![first];
-                in_tx += chunks[0].len();
+                let mut batches = vec![first];
+                in_tx += batches[0].messages.len();
                 while in_tx < TX_MESSAGES
-                    && let Ok(c) = rx.try_recv()
+                    && let Ok(b) = rx.try_recv()
                 {
-                    in_tx += c.len();
-                    chunks.push(c);
+                    in_tx += b.messages.len();
+                    batches.push(b);
                 }
-                let batch: Vec<NewMessage<'_>> = chunks
+                let messages: Vec<NewMessage<'_>> = batches
                     .iter()
-                    .flatten()
-                    .map(|(f, p)| {
-                        max_uid = max_uid.max(f.flags.uid);
-                        message(t, f, p)
-                    })
+                    .flat_map(|b| &b.messages)
+                    .map(|(f, p)| message(t, f, p))
                     .collect();
-                filer.put_all(tx, &batch)?;
+                filer.put_all(tx, &messages)?;
                 let touched = filer.flush(tx)?;
-                let last = written + in_tx == t.total;
+                let newest = batches.last().expect("one batch at least");
+                let (last, next_uid) = (newest.last, newest.next_uid);
                 let state = MailboxState {
                     uidvalidity: t.uidvalidity,
                     uidnext: if last {
-                        t.uidnext.max(max_uid + 1)
+                        t.uidnext.max(next_uid)
                     } else {
-                        max_uid + 1
+                        next_uid
                     },
                     // The modseq covers everything only once the last chunk is in.
                     highestmodseq: if last { t.modseq } else { t.known_modseq },
@@ -117,5 +201,40 @@ fn message<'a>(t: &Target<'_>, f: &Fetched, p: &'a ParsedMessage) -> NewMessage<
         flagged: f.flags.flagged,
         from_team: t.from_team_box || p.from.email.eq_ignore_ascii_case(t.team),
         parsed: p,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watermark_never_passes_a_uid_still_to_come() {
+        let mut m = Watermark::new(3);
+        m.start(&[3, 4, 7, 9]);
+        m.saw(4);
+        assert_eq!(m.next_uid(), 3, "4 came before 3");
+        m.saw(3);
+        assert_eq!(m.next_uid(), 5);
+        m.saw(9);
+        assert_eq!(m.next_uid(), 5, "7 is still to come");
+        // 7 was expunged meanwhile: the completed FETCH covers it.
+        assert_eq!(m.finish(), 10);
+        m.start(&[12]);
+        assert_eq!(m.next_uid(), 10);
+    }
+
+    #[test]
+    fn commands_stay_short_on_a_fragmented_mailbox() {
+        let dense: Vec<u32> = (1..=25_000).collect();
+        let c = commands(&dense);
+        assert_eq!(
+            c.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [10_000, 10_000, 5_000]
+        );
+        let sparse: Vec<u32> = (1..=20_000).map(|u| u * 2).collect();
+        let c = commands(&sparse);
+        assert!(c.iter().all(|c| uid_set(c).len() <= COMMAND_SET_CHARS));
+        assert_eq!(c.concat(), sparse);
     }
 }

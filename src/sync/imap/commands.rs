@@ -183,6 +183,22 @@ impl Connection {
 
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.
     pub fn fetch_headers(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
+        let mut out = Vec::new();
+        self.fetch_headers_each(uids, usize::MAX, &mut |b, _| {
+            out.extend(b);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Headers of `uids`, handed to `on` `batch` at a time as they arrive
+    /// (see [`super::raw::fetch_each`]).
+    pub fn fetch_headers_each(
+        &mut self,
+        uids: &str,
+        batch: usize,
+        on: &mut super::raw::OnBatch<'_>,
+    ) -> Result<(), ImapError> {
         let modseq = if self.has_capability("CONDSTORE") {
             " MODSEQ"
         } else {
@@ -191,7 +207,9 @@ impl Connection {
         let c = format!(
             "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
         );
-        self.bulk_fetch("UID FETCH headers", &c)
+        self.raw_tag += 1;
+        let tag = format!("rp{}", self.raw_tag);
+        super::raw::fetch_each(&self.raw, &tag, &c, "UID FETCH headers", batch, on)
     }
 
     /// Whole messages (without setting \Seen).

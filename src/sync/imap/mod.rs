@@ -6,6 +6,7 @@
 mod commands;
 mod parse;
 mod raw;
+pub use raw::OnBatch;
 
 pub use commands::*;
 

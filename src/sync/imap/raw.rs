@@ -39,12 +39,45 @@ pub fn fetch(
     command: &str,
     what: &str,
 ) -> Result<Vec<Fetched>, ImapError> {
+    let mut out = Vec::new();
+    fetch_each(h, tag, command, what, usize::MAX, &mut |b, _| {
+        out.extend(b);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// What [`fetch_each`] hands its caller: the next FETCH responses, and
+/// whether the command has completed (OK) with them.
+pub type OnBatch<'a> = dyn FnMut(Vec<Fetched>, bool) -> Result<(), ImapError> + 'a;
+
+/// Sends `tag command` and hands the FETCH responses to `on` as they
+/// arrive, `batch` at a time (the server goes on sending meanwhile); the
+/// last call, after the tagged OK, says so. If `on` fails, the rest of the
+/// command's responses are read and dropped (the connection stays usable)
+/// and its error is returned.
+pub fn fetch_each(
+    h: &RawHandle,
+    tag: &str,
+    command: &str,
+    what: &str,
+    batch: usize,
+    on: &mut OnBatch<'_>,
+) -> Result<(), ImapError> {
     h.write_all(format!("{tag} {command}\r\n").as_bytes())
         .map_err(|e| err(what, e))?;
     let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
     let mut chunk = vec![0u8; 256 * 1024];
     let (mut start, mut scan) = (0usize, 0usize);
     let mut out = Vec::new();
+    let mut failed: Option<ImapError> = None;
+    let mut hand = |out: Vec<Fetched>, done: bool, failed: &mut Option<ImapError>| {
+        if failed.is_none()
+            && let Err(e) = on(out, done)
+        {
+            *failed = Some(e);
+        }
+    };
     loop {
         // Complete as many responses as the buffer holds.
         while let Some(nl) = buf[scan..].iter().position(|b| *b == b'\n') {
@@ -65,14 +98,20 @@ pub fn fetch(
             let resp = &buf[start..line_end];
             if resp.starts_with(tag.as_bytes()) && resp.get(tag.len()) == Some(&b' ') {
                 let rest = &resp[tag.len() + 1..];
-                if rest.starts_with(b"OK") {
-                    return Ok(out);
+                if !rest.starts_with(b"OK") {
+                    return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
                 }
-                return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
+                hand(std::mem::take(&mut out), true, &mut failed);
+                return failed.map_or(Ok(()), Err);
             }
             match imap_proto::parser::parse_response(resp) {
                 Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
-                    out.extend(fetch_response(attrs))
+                    if failed.is_none() {
+                        out.extend(fetch_response(attrs));
+                        if out.len() >= batch {
+                            hand(std::mem::take(&mut out), false, &mut failed);
+                        }
+                    }
                 }
                 Ok(_) => {}
                 Err(_) => {
