@@ -18,10 +18,10 @@ use std::time::Instant;
 
 /// Header responses handed to the writer at a time.
 const HEADER_CHUNK: usize = 1000;
-/// Bytes (by RFC822.SIZE) per body FETCH.
-const BODY_CHUNK_BYTES: u64 = 4 << 20;
+/// Body bytes handed to the writer at a time at most.
+const BODY_CHUNK_BYTES: usize = 4 << 20;
 /// Bodies per transaction at most (more while the fetcher is ahead).
-const BODY_TX_MESSAGES: usize = 2000;
+const BODY_TX_MESSAGES: usize = 1000;
 pub use crate::store::AUTO_BODY_MAX;
 
 /// What one pass did.
@@ -202,35 +202,38 @@ pub fn sync_mailbox(
             let last_command = i + 1 == commands.len();
             // One FETCH per command, handed on a batch at a time as it
             // streams in: the server keeps sending while we parse.
-            let fetched =
-                conn.fetch_headers_each(&uid_set(command), HEADER_CHUNK, &mut |f, done| {
-                    let t0 = Instant::now();
-                    // Parsing here, on the fetching thread, keeps the writer free for SQLite.
-                    let messages: super::headers::Chunk = f
-                        .into_iter()
-                        .map(|mut f| {
-                            // The raw header is not needed once parsed: drop it before the
-                            // batch waits for the writer.
-                            let raw = f.data.take().unwrap_or_default();
-                            mark.saw(f.flags.uid);
-                            let p = parse_headers(&raw, f.internal_date);
-                            (f, p)
-                        })
-                        .collect();
-                    let next_uid = if done { mark.finish() } else { mark.next_uid() };
-                    parse_time += t0.elapsed();
-                    let batch = super::headers::Batch {
-                        messages,
-                        next_uid,
-                        last: done && last_command,
-                    };
-                    tx_batches
-                        .send(batch)
-                        .map_err(|_| super::imap::ImapError::Command {
-                            what: "UID FETCH headers".into(),
-                            reason: "the cache writer stopped".into(),
-                        })
-                });
+            let batching = super::imap::Batching {
+                count: HEADER_CHUNK,
+                bytes: usize::MAX,
+            };
+            let fetched = conn.fetch_headers_each(&uid_set(command), batching, &mut |f, done| {
+                let t0 = Instant::now();
+                // Parsing here, on the fetching thread, keeps the writer free for SQLite.
+                let messages: super::headers::Chunk = f
+                    .into_iter()
+                    .map(|mut f| {
+                        // The raw header is not needed once parsed: drop it before the
+                        // batch waits for the writer.
+                        let raw = f.data.take().unwrap_or_default();
+                        mark.saw(f.flags.uid);
+                        let p = parse_headers(&raw, f.internal_date);
+                        (f, p)
+                    })
+                    .collect();
+                let next_uid = if done { mark.finish() } else { mark.next_uid() };
+                parse_time += t0.elapsed();
+                let batch = super::headers::Batch {
+                    messages,
+                    next_uid,
+                    last: done && last_command,
+                };
+                tx_batches
+                    .send(batch)
+                    .map_err(|_| super::imap::ImapError::Command {
+                        what: "UID FETCH headers".into(),
+                        reason: "the cache writer stopped".into(),
+                    })
+            });
             if let Err(e) = fetched {
                 drop(tx_batches);
                 // The writer's own error, if it stopped, says more.
@@ -489,22 +492,19 @@ pub fn fetch_bodies(
         if !select_cached(conn, store, mbox, &name)? {
             continue;
         }
-        let mut chunk: Vec<u32> = Vec::new();
-        let mut bytes = 0;
-        let mut chunks = Vec::new();
-        for (uid, size) in uids {
-            chunk.push(uid);
-            bytes += size;
-            if bytes >= BODY_CHUNK_BYTES || chunk.len() >= 500 {
-                chunks.push(std::mem::take(&mut chunk));
-                bytes = 0;
-            }
-        }
-        if !chunk.is_empty() {
-            chunks.push(chunk);
+        // Newest first: a small first group, so the newest mail is readable
+        // soon, then larger ones (each fetched in ascending UID order).
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        let mut rest = &uids[..];
+        while !rest.is_empty() {
+            let n = rest.len().min(if groups.is_empty() { 500 } else { 5000 });
+            let mut g: Vec<u32> = rest[..n].iter().map(|(u, _)| *u).collect();
+            g.sort_unstable();
+            groups.push(g);
+            rest = &rest[n..];
         }
         // Fetch and parse here while the previous chunk is written on another thread.
-        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Vec<(u32, ParsedMessage)>>(2);
+        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Vec<(u32, ParsedMessage)>>(1);
         let writing = &mut *store;
         let written = std::thread::scope(|scope| -> Result<usize> {
             let writer = scope.spawn(move || -> Result<usize> {
@@ -527,23 +527,35 @@ pub fn fetch_bodies(
                     }
                     Ok(())
                 })?;
+                tracing::debug!(written = n, writer_cpu = ?super::thread_cpu(), "body writer done");
                 Ok(n)
             });
-            for mut c in chunks {
-                c.sort_unstable();
-                let fetched = match conn.fetch_bodies(&uid_set(&c)) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        drop(tx_parsed);
-                        let _ = writer.join();
-                        return Err(e.into());
-                    }
-                };
-                if tx_parsed.send(parse_bodies(&fetched)).is_err() {
-                    break;
+            let (cpu0, began) = (super::thread_cpu(), Instant::now());
+            let batching = super::imap::Batching {
+                count: 200,
+                bytes: BODY_CHUNK_BYTES,
+            };
+            for command in groups.iter().flat_map(|g| super::headers::commands(g)) {
+                // Parsed as they stream in: the server keeps sending meanwhile.
+                let fetched = conn.fetch_bodies_each(&uid_set(command), batching, &mut |f, _| {
+                    tx_parsed
+                        .send(parse_bodies(&f))
+                        .map_err(|_| super::imap::ImapError::Command {
+                            what: "UID FETCH bodies".into(),
+                            reason: "the cache writer stopped".into(),
+                        })
+                });
+                if let Err(e) = fetched {
+                    drop(tx_parsed);
+                    // The writer's own error, if it stopped, says more.
+                    writer
+                        .join()
+                        .map_err(|_| anyhow::anyhow!("the cache writer panicked"))??;
+                    return Err(e.into());
                 }
             }
             drop(tx_parsed);
+            tracing::debug!(fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "body fetch done");
             writer
                 .join()
                 .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?

@@ -113,8 +113,12 @@ impl RawHandle {
         lock(&self.0).write_all(buf)
     }
 
+    /// Reads without the cap on bytes since the last write: for a reader
+    /// that caps each response itself (a streamed FETCH is many responses).
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        lock(&self.0).read(buf)
+        let mut s = lock(&self.0);
+        s.read_since_write = 0;
+        s.read(buf)
     }
 }
 

@@ -184,7 +184,7 @@ impl Connection {
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.
     pub fn fetch_headers(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
         let mut out = Vec::new();
-        self.fetch_headers_each(uids, usize::MAX, &mut |b, _| {
+        self.fetch_headers_each(uids, super::Batching::ALL, &mut |b, _| {
             out.extend(b);
             Ok(())
         })?;
@@ -196,7 +196,7 @@ impl Connection {
     pub fn fetch_headers_each(
         &mut self,
         uids: &str,
-        batch: usize,
+        batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
         let modseq = if self.has_capability("CONDSTORE") {
@@ -216,6 +216,20 @@ impl Connection {
     pub fn fetch_bodies(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
         let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
         self.bulk_fetch("UID FETCH bodies", &c)
+    }
+
+    /// Whole messages, handed to `on` a batch at a time as they arrive
+    /// (see [`super::raw::fetch_each`]).
+    pub fn fetch_bodies_each(
+        &mut self,
+        uids: &str,
+        batch: super::Batching,
+        on: &mut super::raw::OnBatch<'_>,
+    ) -> Result<(), ImapError> {
+        let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
+        self.raw_tag += 1;
+        let tag = format!("rp{}", self.raw_tag);
+        super::raw::fetch_each(&self.raw, &tag, &c, "UID FETCH bodies", batch, on)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).

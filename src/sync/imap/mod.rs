@@ -6,7 +6,7 @@
 mod commands;
 mod parse;
 mod raw;
-pub use raw::OnBatch;
+pub use raw::{Batching, OnBatch};
 
 pub use commands::*;
 

@@ -40,7 +40,7 @@ pub fn fetch(
     what: &str,
 ) -> Result<Vec<Fetched>, ImapError> {
     let mut out = Vec::new();
-    fetch_each(h, tag, command, what, usize::MAX, &mut |b, _| {
+    fetch_each(h, tag, command, what, Batching::ALL, &mut |b, _| {
         out.extend(b);
         Ok(())
     })?;
@@ -51,8 +51,24 @@ pub fn fetch(
 /// whether the command has completed (OK) with them.
 pub type OnBatch<'a> = dyn FnMut(Vec<Fetched>, bool) -> Result<(), ImapError> + 'a;
 
+/// How many FETCH responses [`fetch_each`] hands on at a time: `count`,
+/// or fewer once their data reaches `bytes`.
+#[derive(Clone, Copy)]
+pub struct Batching {
+    pub count: usize,
+    pub bytes: usize,
+}
+
+impl Batching {
+    /// Everything at once, at the end.
+    pub const ALL: Batching = Batching {
+        count: usize::MAX,
+        bytes: usize::MAX,
+    };
+}
+
 /// Sends `tag command` and hands the FETCH responses to `on` as they
-/// arrive, `batch` at a time (the server goes on sending meanwhile); the
+/// arrive, a [`Batching`] at a time (the server goes on sending meanwhile); the
 /// last call, after the tagged OK, says so. If `on` fails, the rest of the
 /// command's responses are read and dropped (the connection stays usable)
 /// and its error is returned.
@@ -61,7 +77,7 @@ pub fn fetch_each(
     tag: &str,
     command: &str,
     what: &str,
-    batch: usize,
+    batch: Batching,
     on: &mut OnBatch<'_>,
 ) -> Result<(), ImapError> {
     h.write_all(format!("{tag} {command}\r\n").as_bytes())
@@ -70,6 +86,7 @@ pub fn fetch_each(
     let mut chunk = vec![0u8; 256 * 1024];
     let (mut start, mut scan) = (0usize, 0usize);
     let mut out = Vec::new();
+    let mut out_bytes = 0;
     let mut failed: Option<ImapError> = None;
     let mut hand = |out: Vec<Fetched>, done: bool, failed: &mut Option<ImapError>| {
         if failed.is_none()
@@ -107,9 +124,13 @@ pub fn fetch_each(
             match imap_proto::parser::parse_response(resp) {
                 Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
                     if failed.is_none() {
-                        out.extend(fetch_response(attrs));
-                        if out.len() >= batch {
+                        if let Some(f) = fetch_response(attrs) {
+                            out_bytes += f.data.as_ref().map_or(0, Vec::len);
+                            out.push(f);
+                        }
+                        if out.len() >= batch.count || out_bytes >= batch.bytes {
                             hand(std::mem::take(&mut out), false, &mut failed);
+                            out_bytes = 0;
                         }
                     }
                 }
@@ -126,6 +147,13 @@ pub fn fetch_each(
             buf.drain(..start);
             scan -= start;
             start = 0;
+        }
+        // One response (its literal capped above) is all we hold.
+        if buf.len() - start > MAX_RESPONSE + (1 << 20) {
+            return Err(err(
+                what,
+                format!("a response exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
+            ));
         }
         let n = h.read(&mut chunk).map_err(|e| err(what, e))?;
         if n == 0 {
