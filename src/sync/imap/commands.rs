@@ -45,6 +45,19 @@ impl Connection {
         super::raw::fetch(&self.raw, &format!("rp{}", self.raw_tag), command, what)
     }
 
+    /// A FETCH streamed to `on` in batches (see `raw::fetch_each`).
+    fn stream_fetch(
+        &mut self,
+        what: &str,
+        command: &str,
+        batch: super::Batching,
+        on: &mut super::raw::OnBatch<'_>,
+    ) -> Result<(), ImapError> {
+        self.raw_tag += 1;
+        let tag = format!("rp{}", self.raw_tag);
+        super::raw::fetch_each(&self.raw, &tag, command, what, batch, on)
+    }
+
     /// Turns QRESYNC on for this connection where the server offers it.
     pub(super) fn enable_qresync(&mut self) -> Result<(), ImapError> {
         if self.has_capability("QRESYNC") {
@@ -207,9 +220,7 @@ impl Connection {
         let c = format!(
             "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
         );
-        self.raw_tag += 1;
-        let tag = format!("rp{}", self.raw_tag);
-        super::raw::fetch_each(&self.raw, &tag, &c, "UID FETCH headers", batch, on)
+        self.stream_fetch("UID FETCH headers", &c, batch, on)
     }
 
     /// Whole messages (without setting \Seen).
@@ -227,9 +238,7 @@ impl Connection {
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
         let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        self.raw_tag += 1;
-        let tag = format!("rp{}", self.raw_tag);
-        super::raw::fetch_each(&self.raw, &tag, &c, "UID FETCH bodies", batch, on)
+        self.stream_fetch("UID FETCH bodies", &c, batch, on)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
