@@ -63,8 +63,6 @@ pub struct Filer {
     /// Own Message-IDs filed this session (a second copy is left to SQL).
     own: HashSet<Name>,
     dirty: BTreeSet<usize>,
-    /// Whether this batch defers its writes to its end (see [`Filer::put_all`]).
-    defer: bool,
     /// Conversations created in this batch, not yet in the cache: their
     /// root key, subject and date.
     unwritten: HashMap<usize, (String, String, i64)>,
@@ -74,8 +72,6 @@ pub struct Filer {
     new_links: Vec<(String, usize)>,
     /// Conversations merged away before they were written.
     aliases: Vec<usize>,
-    /// The conversation the last message written went to.
-    last: usize,
 }
 
 impl Filer {
@@ -176,8 +172,8 @@ impl Filer {
     /// Files `m` under a conversation (creating or merging as needed),
     /// caches it, and returns the conversation id.
     pub fn put(&mut self, tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
-        self.put_all(tx, std::slice::from_ref(m))?;
-        Ok(self.ids[self.find(self.last)].clone())
+        let filed = self.file(tx, std::slice::from_ref(m))?;
+        Ok(self.ids[self.find(filed[0])].clone())
     }
 
     /// Files a batch of messages. On a first sync (a summarising filer
@@ -186,14 +182,24 @@ impl Filer {
     /// the batch then costs no SQL but its alias, and every row goes in
     /// under its final conversation.
     pub fn put_all(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<()> {
+        self.file(tx, ms).map(|_| ())
+    }
+
+    /// Files a batch; returns the conversation each message went to.
+    fn file(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<Vec<usize>> {
         if !self.started {
             self.begin(tx)?;
         }
-        self.defer = self.summarize && !self.probe;
         for (i, m) in ms.iter().enumerate() {
             self.thread(tx, m, i)?;
         }
         self.write_pending(tx, ms)
+    }
+
+    /// Whether writes wait for the end of the batch: on a first sync, when
+    /// no conversation this session did not make can be in the cache.
+    fn defer(&self) -> bool {
+        self.summarize && !self.probe
     }
 
     /// Threads message `i` of the batch: finds (creating or merging) its
@@ -212,7 +218,7 @@ impl Filer {
         convs.dedup();
         let target = convs[0];
         if matches!(self.slots[target], Slot::Unknown) {
-            if self.defer {
+            if self.defer() {
                 // The cache was empty and this session never made it: new.
                 let row = (p.conversation_key.clone(), p.subject.clone(), p.date);
                 self.unwritten.insert(target, row);
@@ -237,7 +243,7 @@ impl Filer {
                 || (matches!(self.slots[other], Slot::Unknown) && !self.probe);
             if never_written {
                 // No row of it in the cache: only the alias is to record.
-                if self.defer {
+                if self.defer() {
                     self.aliases.push(other);
                 } else {
                     super::threading::alias(tx, &self.ids[other], &self.ids[target])?;
@@ -270,7 +276,7 @@ impl Filer {
     /// Writes what [`Filer::thread`] decided for the batch: the new
     /// conversations that survived it, the messages, their links and the
     /// aliases of what merged.
-    fn write_pending(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<()> {
+    fn write_pending(&mut self, tx: &Transaction<'_>, ms: &[NewMessage<'_>]) -> Result<Vec<usize>> {
         for (slot, (key, subject, date)) in std::mem::take(&mut self.unwritten) {
             if matches!(self.slots[slot], Slot::Merged(_)) {
                 continue;
@@ -279,9 +285,10 @@ impl Filer {
                 self.slots[slot] = Slot::Cached;
             }
         }
+        let mut filed = Vec::with_capacity(ms.len());
         for (i, slot) in std::mem::take(&mut self.messages) {
             let target = self.find(slot);
-            self.last = target;
+            filed.push(target);
             let m = &ms[i];
             let (rowid, replaced) = insert_message(tx, m, &self.ids[target])?;
             let first_copy = self.own.insert(name(&m.parsed.message_id));
@@ -310,7 +317,7 @@ impl Filer {
             let into = self.find(other);
             super::threading::alias(tx, &self.ids[other], &self.ids[into])?;
         }
-        Ok(())
+        Ok(filed)
     }
 
     /// Writes the summaries of the conversations touched since the last

@@ -229,26 +229,16 @@ pub fn sync_mailbox(
                 };
                 tx_batches
                     .send(batch)
-                    .map_err(|_| super::imap::ImapError::Command {
-                        what: "UID FETCH headers".into(),
-                        reason: "the cache writer stopped".into(),
-                    })
+                    .map_err(|_| writer_stopped("UID FETCH headers"))
             });
-            if let Err(e) = fetched {
+            if fetched.is_err() {
                 drop(tx_batches);
-                // The writer's own error, if it stopped, says more.
-                let written = handle
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?;
-                written?;
-                return Err(e.into());
+                return join_writer(handle, fetched);
             }
         }
         drop(tx_batches);
         tracing::debug!(mailbox = name, ?parse_time, fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "header fetch done");
-        handle
-            .join()
-            .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?
+        join_writer(handle, Ok(()))
     })?;
     if total == 0 {
         // Nothing new (UIDNEXT moved past expunged mail): record the state anyway.
@@ -540,29 +530,42 @@ pub fn fetch_bodies(
                 let fetched = conn.fetch_bodies_each(&uid_set(command), batching, &mut |f, _| {
                     tx_parsed
                         .send(parse_bodies(&f))
-                        .map_err(|_| super::imap::ImapError::Command {
-                            what: "UID FETCH bodies".into(),
-                            reason: "the cache writer stopped".into(),
-                        })
+                        .map_err(|_| writer_stopped("UID FETCH bodies"))
                 });
-                if let Err(e) = fetched {
+                if fetched.is_err() {
                     drop(tx_parsed);
-                    // The writer's own error, if it stopped, says more.
-                    writer
-                        .join()
-                        .map_err(|_| anyhow::anyhow!("the cache writer panicked"))??;
-                    return Err(e.into());
+                    return join_writer(writer, fetched);
                 }
             }
             drop(tx_parsed);
             tracing::debug!(fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "body fetch done");
-            writer
-                .join()
-                .map_err(|_| anyhow::anyhow!("the cache writer panicked"))?
+            join_writer(writer, Ok(()))
         })?;
         done += written;
     }
     Ok(done)
+}
+
+/// What a streamed fetch reports when the cache writer it feeds has stopped.
+fn writer_stopped(what: &str) -> super::imap::ImapError {
+    super::imap::ImapError::Command {
+        what: what.into(),
+        reason: "the cache writer stopped".into(),
+    }
+}
+
+/// Waits for a cache writer (its senders dropped) and returns what it
+/// wrote. After a failed fetch, the writer's own error, if it stopped,
+/// says more than the fetch's.
+fn join_writer<T>(
+    writer: std::thread::ScopedJoinHandle<'_, Result<T>>,
+    fetched: Result<(), super::imap::ImapError>,
+) -> Result<T> {
+    let written = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the cache writer panicked"))??;
+    fetched?;
+    Ok(written)
 }
 
 fn parse_bodies(fetched: &[super::imap::Fetched]) -> Vec<(u32, ParsedMessage)> {

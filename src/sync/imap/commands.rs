@@ -41,8 +41,12 @@ impl Connection {
 
     /// A FETCH read in linear time on the shared socket (see `raw`).
     fn bulk_fetch(&mut self, what: &str, command: &str) -> Result<Vec<Fetched>, ImapError> {
-        self.raw_tag += 1;
-        super::raw::fetch(&self.raw, &format!("rp{}", self.raw_tag), command, what)
+        let mut out = Vec::new();
+        self.stream_fetch(what, command, super::Batching::ALL, &mut |b, _| {
+            out.extend(b);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// A FETCH streamed to `on` in batches (see `raw::fetch_each`).
@@ -196,15 +200,11 @@ impl Connection {
 
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.
     pub fn fetch_headers(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
-        let mut out = Vec::new();
-        self.fetch_headers_each(uids, super::Batching::ALL, &mut |b, _| {
-            out.extend(b);
-            Ok(())
-        })?;
-        Ok(out)
+        let c = self.headers_command(uids);
+        self.bulk_fetch("UID FETCH headers", &c)
     }
 
-    /// Headers of `uids`, handed to `on` `batch` at a time as they arrive
+    /// Headers of `uids`, handed to `on` a batch at a time as they arrive
     /// (see [`super::raw::fetch_each`]).
     pub fn fetch_headers_each(
         &mut self,
@@ -212,21 +212,24 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
+        let c = self.headers_command(uids);
+        self.stream_fetch("UID FETCH headers", &c, batch, on)
+    }
+
+    fn headers_command(&self, uids: &str) -> String {
         let modseq = if self.has_capability("CONDSTORE") {
             " MODSEQ"
         } else {
             ""
         };
-        let c = format!(
+        format!(
             "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
-        );
-        self.stream_fetch("UID FETCH headers", &c, batch, on)
+        )
     }
 
     /// Whole messages (without setting \Seen).
     pub fn fetch_bodies(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
-        let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        self.bulk_fetch("UID FETCH bodies", &c)
+        self.bulk_fetch("UID FETCH bodies", &bodies_command(uids))
     }
 
     /// Whole messages, handed to `on` a batch at a time as they arrive
@@ -237,8 +240,7 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        let c = format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])");
-        self.stream_fetch("UID FETCH bodies", &c, batch, on)
+        self.stream_fetch("UID FETCH bodies", &bodies_command(uids), batch, on)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
@@ -347,4 +349,8 @@ impl Connection {
     pub fn logout(mut self) {
         let _ = self.session.logout();
     }
+}
+
+fn bodies_command(uids: &str) -> String {
+    format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")
 }

@@ -31,28 +31,14 @@ fn literal_len(line: &[u8]) -> Option<usize> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// Sends `tag command` and returns every FETCH response until the tagged
-/// completion, which must be OK.
-pub fn fetch(
-    h: &RawHandle,
-    tag: &str,
-    command: &str,
-    what: &str,
-) -> Result<Vec<Fetched>, ImapError> {
-    let mut out = Vec::new();
-    fetch_each(h, tag, command, what, Batching::ALL, &mut |b, _| {
-        out.extend(b);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
 /// What [`fetch_each`] hands its caller: the next FETCH responses, and
 /// whether the command has completed (OK) with them.
 pub type OnBatch<'a> = dyn FnMut(Vec<Fetched>, bool) -> Result<(), ImapError> + 'a;
 
 /// How many FETCH responses [`fetch_each`] hands on at a time: `count`,
-/// or fewer once their data reaches `bytes`.
+/// or fewer once they reach `bytes`. What it holds between two hand-offs
+/// is capped (64 MiB for [`Batching::ALL`]), so a server cannot grow our
+/// memory without bound.
 #[derive(Clone, Copy)]
 pub struct Batching {
     pub count: usize,
@@ -86,7 +72,8 @@ pub fn fetch_each(
     let mut chunk = vec![0u8; 256 * 1024];
     let (mut start, mut scan) = (0usize, 0usize);
     let mut out = Vec::new();
-    let mut out_bytes = 0;
+    // Bytes of the responses in `out`: what we hold until the next hand-off.
+    let mut held = 0;
     let mut failed: Option<ImapError> = None;
     let mut hand = |out: Vec<Fetched>, done: bool, failed: &mut Option<ImapError>| {
         if failed.is_none()
@@ -124,13 +111,16 @@ pub fn fetch_each(
             match imap_proto::parser::parse_response(resp) {
                 Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
                     if failed.is_none() {
-                        if let Some(f) = fetch_response(attrs) {
-                            out_bytes += f.data.as_ref().map_or(0, Vec::len);
-                            out.push(f);
-                        }
-                        if out.len() >= batch.count || out_bytes >= batch.bytes {
+                        held += resp.len();
+                        out.extend(fetch_response(attrs));
+                        if out.len() >= batch.count || held >= batch.bytes {
                             hand(std::mem::take(&mut out), false, &mut failed);
-                            out_bytes = 0;
+                            held = 0;
+                        } else if held > MAX_RESPONSE {
+                            return Err(err(
+                                what,
+                                format!("responses exceed {} MiB; refusing", MAX_RESPONSE >> 20),
+                            ));
                         }
                     }
                 }
