@@ -240,6 +240,29 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
     }
 }
 
+/// Parses a message's body from its MIME header fields (`mime_headers`,
+/// a header block with its blank line) and its body (`text`): the text,
+/// the attachments and the state are those [`parse_message`] gives for
+/// the whole message; the header-derived fields (sender, subject, ids) are
+/// left empty, as the caller has them cached already.
+pub fn parse_body(mime_headers: &[u8], text: &[u8]) -> ParsedMessage {
+    // A header block of its own, even when the message has no MIME fields
+    // (the server then sends just the blank line).
+    let end = mime_headers
+        .iter()
+        .rposition(|b| !matches!(b, b'\r' | b'\n'))
+        .map_or(0, |i| i + 1);
+    let mut raw = Vec::with_capacity(end + text.len() + 28);
+    raw.extend_from_slice(b"X-Replypad-Part: body\r\n");
+    if end > 0 {
+        raw.extend_from_slice(&mime_headers[..end]);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"\r\n");
+    raw.extend_from_slice(text);
+    parse_message(&raw, 0)
+}
+
 /// Parses only a message's header block (the headers-first sync): the
 /// result is in state [`BodyState::Headers`] with no text yet.
 pub fn parse_headers(raw_headers: &[u8], fallback_date: i64) -> ParsedMessage {

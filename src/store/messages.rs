@@ -159,9 +159,9 @@ pub(super) fn insert_message(
             .prepare_cached(
                 "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
                     from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
-                    seen, answered, flagged, from_team, body_state, text, html, attachments, parse_error)
+                    seen, answered, flagged, from_team, body_state, text, attachments, parse_error)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24)
+                    ?21, ?22, ?23)
                  ON CONFLICT (mailbox_id, uid) DO NOTHING",
             )?
             .execute(params![
@@ -186,7 +186,6 @@ pub(super) fn insert_message(
                 m.from_team,
                 p.body_state.as_str(),
                 p.text,
-                p.html,
                 serde_json::to_string(&p.attachments)?,
                 p.parse_error,
             ])?;
@@ -218,19 +217,39 @@ pub(super) fn insert_message(
 /// Adds message `rowid` to the full-text index: subject and sender always,
 /// the body once it is cached.
 pub(super) fn index(tx: &Transaction<'_>, rowid: i64, p: &ParsedMessage) -> Result<()> {
-    let sender = match &p.from.name {
-        Some(n) => format!("{n} {}", p.from.email),
-        None => p.from.email.clone(),
-    };
     let body = if p.body_state == BodyState::Headers {
         ""
     } else {
         p.text.as_str()
     };
+    index_text(
+        tx,
+        rowid,
+        &p.subject,
+        p.from.name.as_deref(),
+        &p.from.email,
+        body,
+    )
+}
+
+/// [`index`] from the parts: the subject, the sender's name and address,
+/// the body text.
+pub(super) fn index_text(
+    tx: &Transaction<'_>,
+    rowid: i64,
+    subject: &str,
+    from_name: Option<&str>,
+    from_email: &str,
+    body: &str,
+) -> Result<()> {
+    let sender = match from_name {
+        Some(n) => format!("{n} {from_email}"),
+        None => from_email.to_string(),
+    };
     tx.prepare_cached(
         "INSERT INTO messages_fts(rowid, subject, sender, body) VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![rowid, p.subject, sender, body])?;
+    .execute(params![rowid, subject, sender, body])?;
     Ok(())
 }
 

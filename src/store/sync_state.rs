@@ -4,6 +4,7 @@
 //! commit together.
 
 use super::Store;
+use crate::domain::BodyState;
 use crate::mail::ParsedMessage;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -178,26 +179,39 @@ impl Store {
         uid: u32,
         p: &ParsedMessage,
     ) -> Result<Option<String>> {
-        let row: Option<(i64, String, bool)> = tx
+        // The subject and sender are indexed as cached (a body fetch may
+        // bring only the MIME header fields along).
+        type Row = (i64, String, bool, String, Option<String>, String);
+        let row: Option<Row> = tx
             .prepare_cached(
-                "SELECT id, conversation_id, body_state != 'headers' OR size > ?3
+                "SELECT id, conversation_id, body_state != 'headers' OR size > ?3,
+                        subject, from_name, from_email
                  FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
             )?
             .query_row(params![mailbox_id, uid, super::AUTO_BODY_MAX as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()?;
-        let Some((id, conv, indexed)) = row else {
+        let Some((id, conv, indexed, subject, from_name, from_email)) = row else {
             return Ok(None);
         };
+        // The HTML part is not cached: the reader shows text (HTML rendered
+        // to text when a message has no text part); the original stays on
+        // the server.
         tx.prepare_cached(
-            "UPDATE messages SET body_state = ?2, text = ?3, html = ?4, attachments = ?5, parse_error = ?6 WHERE id = ?1",
+            "UPDATE messages SET body_state = ?2, text = ?3, attachments = ?4, parse_error = ?5 WHERE id = ?1",
         )?
         .execute(params![
             id,
             p.body_state.as_str(),
             p.text,
-            p.html,
             serde_json::to_string(&p.attachments)?,
             p.parse_error
         ])?;
@@ -206,7 +220,12 @@ impl Store {
             tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
                 .execute([id])?;
         }
-        super::messages::index(tx, id, p)?;
+        let body = if p.body_state == BodyState::Headers {
+            ""
+        } else {
+            p.text.as_str()
+        };
+        super::messages::index_text(tx, id, &subject, from_name.as_deref(), &from_email, body)?;
         Ok(Some(conv))
     }
 

@@ -572,10 +572,13 @@ fn parse_bodies(fetched: &[super::imap::Fetched]) -> Vec<(u32, ParsedMessage)> {
     fetched
         .iter()
         .map(|f| {
-            (
-                f.flags.uid,
-                parse_message(f.data.as_deref().unwrap_or(b""), f.internal_date),
-            )
+            let data = f.data.as_deref().unwrap_or(b"");
+            let parsed = match &f.text {
+                // MIME header fields and body (the background fetch).
+                Some(text) => crate::mail::parse::parse_body(data, text),
+                None => parse_message(data, f.internal_date),
+            };
+            (f.flags.uid, parsed)
         })
         .collect()
 }

@@ -232,15 +232,21 @@ impl Connection {
         self.bulk_fetch("UID FETCH bodies", &bodies_command(uids))
     }
 
-    /// Whole messages, handed to `on` a batch at a time as they arrive
-    /// (see [`super::raw::fetch_each`]).
+    /// The bodies of messages whose headers are cached: each message's
+    /// MIME header fields ([`MIME_FIELDS`]) in `data` and its body
+    /// (`BODY[TEXT]`) in `text`, handed to `on` a batch at a time as they
+    /// arrive (see [`super::raw::fetch_each`]). The rest of the header
+    /// (Received chains, signatures) is neither sent nor parsed again.
     pub fn fetch_bodies_each(
         &mut self,
         uids: &str,
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        self.stream_fetch("UID FETCH bodies", &bodies_command(uids), batch, on)
+        let c = format!(
+            "UID FETCH {uids} (UID BODY.PEEK[HEADER.FIELDS ({MIME_FIELDS})] BODY.PEEK[TEXT])"
+        );
+        self.stream_fetch("UID FETCH bodies", &c, batch, on)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
@@ -350,6 +356,10 @@ impl Connection {
         let _ = self.session.logout();
     }
 }
+
+/// The header fields that say how a message's body is built.
+pub const MIME_FIELDS: &str =
+    "MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING CONTENT-DISPOSITION";
 
 fn bodies_command(uids: &str) -> String {
     format!("UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")

@@ -2,7 +2,9 @@
 //! the commands the crate does not type: QRESYNC SELECT, CHANGEDSINCE,
 //! VANISHED, MODSEQ.
 
-use imap_proto::types::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
+use imap_proto::types::{
+    AttributeValue, MailboxDatum, MessageSection, Response, ResponseCode, SectionPath, Status,
+};
 use std::ops::RangeInclusive;
 
 /// Flags of one message as the server reported them.
@@ -27,6 +29,8 @@ pub struct Fetched {
     pub size: u32,
     /// `BODY[HEADER.FIELDS ...]` or `BODY[]`, whichever was fetched.
     pub data: Option<Vec<u8>>,
+    /// `BODY[TEXT]` (the body without the message header), when fetched.
+    pub text: Option<Vec<u8>>,
 }
 
 /// One LIST answer: attributes, hierarchy delimiter, name.
@@ -93,6 +97,11 @@ pub fn fetch_response(attrs: Vec<AttributeValue<'_>>) -> Option<Fetched> {
             AttributeValue::ModSeq(m) => modseq = Some(m),
             AttributeValue::InternalDate(d) => f.internal_date = internal_date(&d),
             AttributeValue::Rfc822Size(n) => f.size = n,
+            AttributeValue::BodySection {
+                section: Some(SectionPath::Full(MessageSection::Text)),
+                data: Some(d),
+                ..
+            } => f.text = Some(d.into_owned()),
             AttributeValue::BodySection { data: Some(d), .. } | AttributeValue::Rfc822(Some(d)) => {
                 f.data = Some(d.into_owned())
             }

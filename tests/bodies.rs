@@ -1,0 +1,114 @@
+//! The background body fetch against a real Dovecot: it asks only for each
+//! message's MIME header fields and body text, and what it caches must be
+//! what parsing the whole message gives.
+
+mod support;
+
+use replypad::config::Tls;
+use replypad::mail::parse::parse_message;
+use replypad::store::Store;
+use replypad::sync::engine::{self, SyncContext};
+use std::process::Command;
+use support::account;
+use support::dovecot::Dovecot;
+
+fn quiet(_: engine::Progress) {}
+
+#[test]
+fn background_bodies_match_a_whole_message_parse() {
+    let d = Dovecot::start();
+    let work = tempfile::tempdir().unwrap();
+    // A varied mailbox: plain and multipart/alternative mail in several
+    // charsets and transfer encodings, attachments, malformed messages.
+    let eml = work.path().join("eml");
+    let st = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/corpus.py"))
+        .args(["--count", "400", "--format", "eml", "--out"])
+        .arg(&eml)
+        .status()
+        .expect("python3 (apt install python3)");
+    assert!(st.success(), "corpus.py failed");
+    let mut files: Vec<_> = std::fs::read_dir(&eml)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let cfg = account(&d, &work.path().join("cache"), Tls::Implicit);
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let mut raws = Vec::new();
+    for f in &files {
+        let raw = std::fs::read(f).unwrap();
+        conn.append("INBOX", &raw, false).unwrap();
+        raws.push(raw);
+    }
+
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    let (report, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    assert_eq!(report.new, raws.len());
+
+    // The whole messages as the server sends them (line ends and all).
+    conn.select("INBOX", None).unwrap();
+    let whole: std::collections::HashMap<u32, Vec<u8>> = conn
+        .fetch_bodies("1:*")
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.flags.uid, f.data.unwrap()))
+        .collect();
+    assert_eq!(whole.len(), raws.len());
+
+    let db = rusqlite::Connection::open(cfg.cache_file()).unwrap();
+    let mut q = db
+        .prepare("SELECT body_state, text, attachments FROM messages WHERE uid = ?1")
+        .unwrap();
+    let (mut with_attachments, mut unparseable) = (0, 0);
+    for (i, raw) in raws.iter().enumerate() {
+        let (state, text, attachments): (String, Option<String>, String) = q
+            .query_row([i as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        if raw.len() as u64 > replypad::store::AUTO_BODY_MAX {
+            assert_eq!(state, "headers", "message {i} is over the automatic cap");
+            continue;
+        }
+        let whole = parse_message(&whole[&(i as u32 + 1)], 0);
+        let file = files[i].display();
+        assert_eq!(state, whole.body_state.as_str(), "{file}");
+        if whole.body_state.as_str() == "unparseable" {
+            unparseable += 1;
+            continue;
+        }
+        assert_eq!(text.as_deref(), Some(whole.text.as_str()), "{file}");
+        assert_eq!(
+            attachments,
+            serde_json::to_string(&whole.attachments).unwrap(),
+            "{file}"
+        );
+        with_attachments += usize::from(!whole.attachments.is_empty());
+    }
+    // The corpus has both kinds; otherwise the comparison proves little.
+    assert!(with_attachments > 5, "{with_attachments} with attachments");
+    eprintln!("{with_attachments} with attachments, {unparseable} unparseable");
+
+    // Search finds a message by its cached subject and sender, as before.
+    let subject: String = db
+        .query_row("SELECT subject FROM messages WHERE uid = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let word = subject
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() > 4)
+        .unwrap()
+        .to_string();
+    let hits: i64 = db
+        .query_row(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+            [format!("subject:{word}")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(hits >= 1, "no hit for {word}");
+}
