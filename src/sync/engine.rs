@@ -8,8 +8,7 @@
 //! where it stopped, without duplicates.
 
 use super::imap::{Connection, FlagState, uid_set};
-use crate::domain::BodyState;
-use crate::mail::{ParsedMessage, parse_headers, parse_message};
+use crate::mail::parse_headers;
 use crate::store::{Flags, MailboxRole, MailboxState, Op, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
@@ -18,10 +17,7 @@ use std::time::Instant;
 
 /// Header responses handed to the writer at a time.
 const HEADER_CHUNK: usize = 1000;
-/// Body bytes handed to the writer at a time at most.
-const BODY_CHUNK_BYTES: usize = 4 << 20;
-/// Bodies per transaction at most (more while the fetcher is ahead).
-const BODY_TX_MESSAGES: usize = 1000;
+pub use super::bodies::{PARTIAL_MIN, fetch_bodies, store_bodies};
 pub use crate::store::AUTO_BODY_MAX;
 
 /// What one pass did.
@@ -460,94 +456,8 @@ pub(super) fn save_selected_state(
     store.transaction(|tx| Store::save_mailbox_state(tx, mbox, state))
 }
 
-/// Fetches missing bodies, newest first, up to `limit` messages (or all).
-pub fn fetch_bodies(
-    conn: &mut Connection,
-    store: &mut Store,
-    limit: usize,
-    ctx: &SyncContext<'_>,
-) -> Result<usize> {
-    let missing = store.missing_bodies(AUTO_BODY_MAX, limit)?;
-    let total = missing.len();
-    let mut done = 0;
-    let mut by_mailbox: Vec<(i64, Vec<(u32, u64)>)> = Vec::new();
-    for (mbox, uid, size) in missing {
-        match by_mailbox.iter_mut().find(|(m, _)| *m == mbox) {
-            Some((_, v)) => v.push((uid, size)),
-            None => by_mailbox.push((mbox, vec![(uid, size)])),
-        }
-    }
-    for (mbox, uids) in by_mailbox {
-        let name = store.mailbox_name(mbox)?;
-        if !select_cached(conn, store, mbox, &name)? {
-            continue;
-        }
-        // Newest first: a small first group, so the newest mail is readable
-        // soon, then larger ones (each fetched in ascending UID order).
-        let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut rest = &uids[..];
-        while !rest.is_empty() {
-            let n = rest.len().min(if groups.is_empty() { 500 } else { 5000 });
-            let mut g: Vec<u32> = rest[..n].iter().map(|(u, _)| *u).collect();
-            g.sort_unstable();
-            groups.push(g);
-            rest = &rest[n..];
-        }
-        // Fetch and parse here while the previous chunk is written on another thread.
-        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Vec<(u32, ParsedMessage)>>(1);
-        let writing = &mut *store;
-        let written = std::thread::scope(|scope| -> Result<usize> {
-            let writer = scope.spawn(move || -> Result<usize> {
-                let store = writing;
-                let mut n = 0;
-                store.bulk(total >= super::headers::BULK_MESSAGES, |store| {
-                    // Several chunks to a transaction while the fetcher is ahead.
-                    while let Ok(mut parsed) = rx_parsed.recv() {
-                        while parsed.len() < BODY_TX_MESSAGES {
-                            match rx_parsed.try_recv() {
-                                Ok(more) => parsed.extend(more),
-                                Err(_) => break,
-                            }
-                        }
-                        n += write_bodies(store, mbox, &parsed)?;
-                        (ctx.progress)(Progress::Bodies {
-                            done: done + n,
-                            total,
-                        });
-                    }
-                    Ok(())
-                })?;
-                tracing::debug!(written = n, writer_cpu = ?super::thread_cpu(), "body writer done");
-                Ok(n)
-            });
-            let (cpu0, began) = (super::thread_cpu(), Instant::now());
-            let batching = super::imap::Batching {
-                count: 200,
-                bytes: BODY_CHUNK_BYTES,
-            };
-            for command in groups.iter().flat_map(|g| super::headers::commands(g)) {
-                // Parsed as they stream in: the server keeps sending meanwhile.
-                let fetched = conn.fetch_bodies_each(&uid_set(command), batching, &mut |f, _| {
-                    tx_parsed
-                        .send(parse_bodies(&f))
-                        .map_err(|_| writer_stopped("UID FETCH bodies"))
-                });
-                if fetched.is_err() {
-                    drop(tx_parsed);
-                    return join_writer(writer, fetched);
-                }
-            }
-            drop(tx_parsed);
-            tracing::debug!(fetch_cpu = ?(super::thread_cpu() - cpu0), total = ?began.elapsed(), "body fetch done");
-            join_writer(writer, Ok(()))
-        })?;
-        done += written;
-    }
-    Ok(done)
-}
-
 /// What a streamed fetch reports when the cache writer it feeds has stopped.
-fn writer_stopped(what: &str) -> super::imap::ImapError {
+pub(super) fn writer_stopped(what: &str) -> super::imap::ImapError {
     super::imap::ImapError::Command {
         what: what.into(),
         reason: "the cache writer stopped".into(),
@@ -557,7 +467,7 @@ fn writer_stopped(what: &str) -> super::imap::ImapError {
 /// Waits for a cache writer (its senders dropped) and returns what it
 /// wrote. After a failed fetch, the writer's own error, if it stopped,
 /// says more than the fetch's.
-fn join_writer<T>(
+pub(super) fn join_writer<T>(
     writer: std::thread::ScopedJoinHandle<'_, Result<T>>,
     fetched: Result<(), super::imap::ImapError>,
 ) -> Result<T> {
@@ -566,44 +476,4 @@ fn join_writer<T>(
         .map_err(|_| anyhow::anyhow!("the cache writer panicked"))??;
     fetched?;
     Ok(written)
-}
-
-fn parse_bodies(fetched: &[super::imap::Fetched]) -> Vec<(u32, ParsedMessage)> {
-    fetched
-        .iter()
-        .map(|f| {
-            let data = f.data.as_deref().unwrap_or(b"");
-            let parsed = match &f.text {
-                // MIME header fields and body (the background fetch).
-                Some(text) => crate::mail::parse::parse_body(data, text),
-                None => parse_message(data, f.internal_date),
-            };
-            (f.flags.uid, parsed)
-        })
-        .collect()
-}
-
-/// Parses fetched bodies and stores them (one transaction).
-pub fn store_bodies(
-    store: &mut Store,
-    mbox: i64,
-    fetched: &[super::imap::Fetched],
-) -> Result<usize> {
-    write_bodies(store, mbox, &parse_bodies(fetched))
-}
-
-fn write_bodies(store: &mut Store, mbox: i64, parsed: &[(u32, ParsedMessage)]) -> Result<usize> {
-    store
-        .transaction(|tx| {
-            let mut t = BTreeSet::new();
-            for (uid, p) in parsed {
-                if p.body_state == BodyState::Unparseable {
-                    tracing::warn!(uid, "message kept as unparseable");
-                }
-                t.extend(Store::set_body(tx, mbox, *uid, p)?);
-            }
-            Store::refresh_after_bodies(tx, &t)?;
-            Ok(parsed.len())
-        })
-        .context("cannot store fetched bodies")
 }

@@ -2,6 +2,7 @@
 //! crate can be swapped), and later the sync worker, team log and SMTP.
 //! Never imports the terminal crates.
 
+mod bodies;
 pub mod engine;
 mod headers;
 pub mod imap;

@@ -249,6 +249,26 @@ impl Connection {
         self.stream_fetch("UID FETCH bodies", &c, batch, on)
     }
 
+    /// The BODYSTRUCTURE of `uids`, as a plan for fetching each without
+    /// its attachments (`Fetched::plan`; None: fetch it whole).
+    pub fn fetch_structures(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
+        let c = format!("UID FETCH {uids} (UID BODYSTRUCTURE)");
+        self.bulk_fetch("UID FETCH structure", &c)
+    }
+
+    /// The MIME header fields of `uids` (in `data`) and the sections
+    /// `items` names (a plan's `items()`, in `sections`), streamed to `on`.
+    pub fn fetch_parts_each(
+        &mut self,
+        uids: &str,
+        items: &str,
+        batch: super::Batching,
+        on: &mut super::raw::OnBatch<'_>,
+    ) -> Result<(), ImapError> {
+        let c = format!("UID FETCH {uids} (UID BODY.PEEK[HEADER.FIELDS ({MIME_FIELDS})] {items})");
+        self.stream_fetch("UID FETCH parts", &c, batch, on)
+    }
+
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
     pub fn fetch_flags(
         &mut self,

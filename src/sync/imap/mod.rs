@@ -6,6 +6,7 @@
 mod commands;
 mod parse;
 mod raw;
+pub mod structure;
 pub use raw::{Batching, OnBatch};
 
 pub use commands::*;

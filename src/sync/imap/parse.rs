@@ -31,6 +31,22 @@ pub struct Fetched {
     pub data: Option<Vec<u8>>,
     /// `BODY[TEXT]` (the body without the message header), when fetched.
     pub text: Option<Vec<u8>>,
+    /// Parts by section (`BODY[1.2]`, `BODY[1.2.MIME]`), keyed "1.2" and
+    /// "1.2.MIME".
+    pub sections: Vec<(String, Vec<u8>)>,
+    /// From BODYSTRUCTURE: how to fetch the message without its
+    /// attachments, if that is worth it (see [`super::structure`]).
+    pub plan: Option<super::structure::Plan>,
+}
+
+impl Fetched {
+    /// The bytes of section `key` ("1.2", "1.2.MIME"), if fetched.
+    pub fn section(&self, key: &str) -> Option<&[u8]> {
+        self.sections
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    }
 }
 
 /// One LIST answer: attributes, hierarchy delimiter, name.
@@ -102,6 +118,24 @@ pub fn fetch_response(attrs: Vec<AttributeValue<'_>>) -> Option<Fetched> {
                 data: Some(d),
                 ..
             } => f.text = Some(d.into_owned()),
+            AttributeValue::BodySection {
+                section: Some(SectionPath::Part(path, sub)),
+                data: Some(d),
+                ..
+            } => {
+                let mut key = path
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(".");
+                match sub {
+                    None => {}
+                    Some(MessageSection::Mime) => key.push_str(".MIME"),
+                    Some(_) => continue,
+                }
+                f.sections.push((key, d.into_owned()));
+            }
+            AttributeValue::BodyStructure(bs) => f.plan = super::structure::Plan::new(&bs),
             AttributeValue::BodySection { data: Some(d), .. } | AttributeValue::Rfc822(Some(d)) => {
                 f.data = Some(d.into_owned())
             }
