@@ -14,7 +14,8 @@ use crate::domain::thread::conversation_id;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 /// The conversations a Message-ID was filed under: that of the cached
 /// messages with it, and the links of names no cached message has.
@@ -24,15 +25,18 @@ const LINKED: &str = "SELECT conversation_id FROM messages WHERE message_id = ?1
 /// A Message-ID, hashed to 128 bits (no collision in any real mailbox).
 type Name = u128;
 
+/// Seeded at random per process, so a sender cannot craft Message-IDs
+/// that collide.
 fn name(s: &str) -> Name {
-    let half = |salt: u8| {
-        let mut h = std::hash::DefaultHasher::new();
-        salt.hash(&mut h);
-        s.hash(&mut h);
-        h.finish() as u128
-    };
-    half(0) << 64 | half(1)
+    static SEEDS: OnceLock<[foldhash::quality::RandomState; 2]> = OnceLock::new();
+    let [a, b] = SEEDS.get_or_init(Default::default);
+    (a.hash_one(s) as u128) << 64 | b.hash_one(s) as u128
 }
+
+/// Hash maps keyed by ids and names from the mailbox: foldhash (these
+/// lookups are a good part of a first sync's filing), seeded per process.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// What this session knows of one conversation id.
 enum Slot {
@@ -57,15 +61,15 @@ pub struct Filer {
     events: bool,
     ids: Vec<String>,
     slots: Vec<Slot>,
-    index: HashMap<String, usize>,
+    index: Map<String, usize>,
     /// Message-ID → the conversation it was filed under (None: in no conversation).
-    links: HashMap<Name, Option<usize>>,
+    links: Map<Name, Option<usize>>,
     /// Own Message-IDs filed this session (a second copy is left to SQL).
-    own: HashSet<Name>,
+    own: Set<Name>,
     dirty: BTreeSet<usize>,
     /// Conversations created in this batch, not yet in the cache: their
     /// root key, subject and date.
-    unwritten: HashMap<usize, (String, String, i64)>,
+    unwritten: Map<usize, (String, String, i64)>,
     /// The batch's messages (by index) and the conversation each was filed under.
     messages: Vec<(usize, usize)>,
     /// Links to write: a Message-ID and the conversation it names.

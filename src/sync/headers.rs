@@ -10,7 +10,7 @@ use crate::mail::ParsedMessage;
 use crate::store::{Filer, MailboxState, NewMessage, Store};
 use anyhow::Result;
 use std::collections::{BTreeSet, HashSet};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 /// Messages per transaction at most.
@@ -135,21 +135,26 @@ pub fn write(
     let mut touched = BTreeSet::new();
     let mut busy = Duration::ZERO;
     let mut filer = Filer::new();
+    // Freeing a written batch (many small strings) is left to another
+    // thread: this one is the sync's bottleneck.
+    let (to_free, freeing) = mpsc::channel::<Vec<Batch>>();
+    let freer = std::thread::Builder::new()
+        .name("rp-free".into())
+        .spawn(move || freeing.into_iter().for_each(drop))?;
     // A first sync writes in bulk; a few new messages do not.
     store.bulk(t.total >= BULK_MESSAGES, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
-            let mut in_tx = 0;
+            let mut batches = vec![first];
+            let mut in_tx = batches[0].messages.len();
+            while in_tx < TX_MESSAGES
+                && let Ok(b) = rx.try_recv()
+            {
+                in_tx += b.messages.len();
+                batches.push(b);
+            }
             let tt = store.transaction(|tx| {
                 filer.begin(tx)?;
-                let mut batches = vec![first];
-                in_tx += batches[0].messages.len();
-                while in_tx < TX_MESSAGES
-                    && let Ok(b) = rx.try_recv()
-                {
-                    in_tx += b.messages.len();
-                    batches.push(b);
-                }
                 let messages: Vec<NewMessage<'_>> = batches
                     .iter()
                     .flat_map(|b| &b.messages)
@@ -172,6 +177,7 @@ pub fn write(
                 Store::save_mailbox_state(tx, t.mailbox_id, state)?;
                 Ok(touched)
             })?;
+            let _ = to_free.send(batches);
             written += in_tx;
             busy += t0.elapsed();
             touched.extend(tt);
@@ -185,6 +191,8 @@ pub fn write(
         }
         Ok(())
     })?;
+    drop(to_free);
+    let _ = freer.join();
     tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, writer_cpu = ?super::thread_cpu(), "header writer done");
     Ok((written, touched))
 }
