@@ -28,7 +28,7 @@ pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// WAL pages between checkpoints during a bulk write (4 KiB pages: 64 MB).
@@ -90,9 +90,7 @@ impl Store {
         conn.pragma_update(None, "journal_size_limit", 64 << 20)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn)?;
-        let store = Store { conn, path };
-        store.fts_merging(true)?;
-        Ok(store)
+        Ok(Store { conn, path })
     }
 
     /// Where this cache lives (`None` in memory).
@@ -127,38 +125,9 @@ impl Store {
         // a first sync of a large mailbox well under 60 MB.
         self.conn
             .pragma_update(None, "cache_size", if on { -8_000 } else { -16_000 })?;
-        // The full-text index merges its segments as it grows. During a
-        // bulk write it does not (about a seventh of the writer's time at
-        // 50,000 bodies); afterwards it merges as usual, a little per write.
-        self.fts_merging(!on)?;
         if !on {
             self.conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        }
-        Ok(())
-    }
-
-    /// Turns the full-text index's automatic merging on (SQLite's
-    /// defaults) or off. Both settings persist in the index, so `init`
-    /// turns merging back on after a bulk write that did not finish.
-    fn fts_merging(&self, on: bool) -> Result<()> {
-        let (automerge, crisismerge) = if on { (4, 16) } else { (0, 1_000) };
-        let now: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT v FROM messages_fts_config WHERE k = 'automerge'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if now.unwrap_or(4) == automerge {
-            return Ok(());
-        }
-        for (k, v) in [("automerge", automerge), ("crisismerge", crisismerge)] {
-            self.conn.execute(
-                "INSERT INTO messages_fts(messages_fts, rank) VALUES (?1, ?2)",
-                rusqlite::params![k, v],
-            )?;
         }
         Ok(())
     }
@@ -193,40 +162,4 @@ fn is_busy(e: &anyhow::Error) -> bool {
                 _ => false,
             })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn automerge(s: &Store) -> i64 {
-        s.conn
-            .query_row(
-                "SELECT v FROM messages_fts_config WHERE k = 'automerge'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .unwrap()
-            .unwrap_or(4)
-    }
-
-    #[test]
-    fn a_bulk_write_pauses_index_merging_and_an_unfinished_one_does_not_keep_it_off() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.sqlite3");
-        let mut s = Store::open(&path).unwrap();
-        assert_eq!(automerge(&s), 4);
-        s.bulk(true, |s| {
-            assert_eq!(automerge(s), 0);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(automerge(&s), 4);
-        // A bulk write that never finished (the process died in it).
-        s.bulk_settings(true).unwrap();
-        assert_eq!(automerge(&s), 0);
-        drop(s);
-        assert_eq!(automerge(&Store::open(&path).unwrap()), 4);
-    }
 }
