@@ -9,6 +9,9 @@
 
 use imap_proto::types::{BodyStructure, ContentEncoding};
 
+/// Parts a planned message may have (each adds a FETCH item or two).
+const MAX_PARTS: usize = 64;
+
 /// A MIME part as far as the plan needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
@@ -39,7 +42,10 @@ impl Plan {
         let Node::Multipart { .. } = root else {
             return None;
         };
-        (!root_binaries(&root).is_empty()).then_some(Plan { root })
+        let mut parts = 0;
+        walk(&root, "", &mut |_, _| parts += 1);
+        // Items for hundreds of parts would make the command line too long.
+        (parts <= MAX_PARTS && !root_binaries(&root).is_empty()).then_some(Plan { root })
     }
 
     /// The FETCH items after the MIME header fields: `BODY.PEEK[n.MIME]`
@@ -232,6 +238,12 @@ mod tests {
         // No boundary reported (no extension data).
         let bare = r#"(("text" "plain" NIL NIL NIL "7bit" 5 1)("image" "png" NIL NIL NIL "base64" 78) "mixed")"#;
         assert_eq!(Plan::new(&structure(bare)), None);
+        // Too many parts for one command line.
+        let many = format!(
+            r#"({} "mixed" ("boundary" "b"))"#,
+            r#"("image" "png" NIL NIL NIL "base64" 78)"#.repeat(65)
+        );
+        assert_eq!(Plan::new(&structure(&many)), None);
         // An attached message.
         let forwarded = r#"(("text" "plain" NIL NIL NIL "7bit" 5 1)("message" "rfc822" NIL NIL NIL "7bit" 50 (NIL "s" NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" NIL NIL NIL "7bit" 5 1) 3)("image" "png" NIL NIL NIL "base64" 78) "mixed" ("boundary" "b"))"#;
         assert_eq!(Plan::new(&structure(forwarded)), None);
