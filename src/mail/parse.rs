@@ -244,7 +244,7 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
 /// a header block with its blank line) and its body (`text`): the text,
 /// the attachments and the state are those [`parse_message`] gives for
 /// the whole message; the header-derived fields (sender, subject, ids) are
-/// left empty, as the caller has them cached already.
+/// not the message's, as the caller has those cached already.
 pub fn parse_body(mime_headers: &[u8], text: &[u8]) -> ParsedMessage {
     // A header block of its own, even when the message has no MIME fields
     // (the server then sends just the blank line).
