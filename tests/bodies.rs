@@ -113,6 +113,31 @@ fn background_bodies_match_a_whole_message_parse() {
         "{with_attachments} with attachments ({large_with_attachments} large), {unparseable} unparseable"
     );
 
+    // Each conversation's attachment mark and snippet are what its
+    // messages say, computed from scratch.
+    let mut convs = db
+        .prepare("SELECT id, has_attachment, snippet FROM conversations")
+        .unwrap();
+    let convs: Vec<(String, bool, String)> = convs
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(convs.iter().any(|c| c.1), "no conversation marked");
+    for (id, marked, snippet) in &convs {
+        let (any, latest): (bool, Option<String>) = db
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]'),
+                        (SELECT text FROM messages WHERE conversation_id = ?1 ORDER BY date DESC, id DESC LIMIT 1)",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(*marked, any, "attachment mark of {id}");
+        let expected = replypad::store::snippet(latest.as_deref().unwrap_or(""));
+        assert_eq!(*snippet, expected, "snippet of {id}");
+    }
+
     // Search finds a message by its cached subject and sender, as before.
     let subject: String = db
         .query_row("SELECT subject FROM messages WHERE uid = 1", [], |r| {

@@ -6,7 +6,7 @@ use crate::domain::{Address, BodyState};
 use crate::mail::ParsedMessage;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Bodies larger than this are fetched only when their conversation is opened.
 pub const AUTO_BODY_MAX: u64 = 2 << 20;
@@ -122,22 +122,27 @@ impl Store {
 }
 
 impl Store {
-    /// Refreshes what a newly cached body can change in its conversation's
-    /// summary: the snippet and the attachment mark (counts, dates and the
-    /// customer come from headers, already cached).
-    pub fn refresh_after_bodies(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
+    /// Refreshes what newly cached bodies can change in their
+    /// conversations' summaries: the snippet and the attachment mark
+    /// (counts, dates and the customer come from headers, already cached).
+    /// `ids` maps each conversation to whether one of the new bodies in it
+    /// has attachments: a body only adds attachments to what the headers
+    /// said, so the mark is set from that without reading every message.
+    pub fn refresh_after_bodies(tx: &Transaction<'_>, ids: &BTreeMap<String, bool>) -> Result<()> {
         let mut latest = tx.prepare_cached(
             "SELECT text FROM messages WHERE conversation_id = ?1 ORDER BY date DESC, id DESC LIMIT 1",
         )?;
         let mut set = tx.prepare_cached(
-            "UPDATE conversations SET snippet = ?2,
-                has_attachment = EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]')
-             WHERE id = ?1",
+            "UPDATE conversations SET snippet = ?2, has_attachment = has_attachment OR ?3 WHERE id = ?1",
         )?;
-        for id in ids {
+        for (id, attachments) in ids {
             let text: Option<Option<String>> = latest.query_row([id], |r| r.get(0)).optional()?;
             if let Some(text) = text {
-                set.execute(params![id, snippet(text.as_deref().unwrap_or(""))])?;
+                set.execute(params![
+                    id,
+                    snippet(text.as_deref().unwrap_or("")),
+                    attachments
+                ])?;
             }
         }
         Ok(())

@@ -21,7 +21,7 @@ mod threading;
 pub use conversations::ListQuery;
 pub use drafts::ReplyContext;
 pub use filer::Filer;
-pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage};
+pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage, snippet};
 pub use outbox::{NewOutgoing, OutboxRow};
 pub use pending::{FlagOp, Op, PendingOp};
 pub use sync_state::{Flags, MailboxState};

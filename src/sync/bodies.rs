@@ -16,7 +16,7 @@ use crate::mail::parse::parse_body;
 use crate::mail::{ParsedMessage, parse_message};
 use crate::store::{AUTO_BODY_MAX, Store};
 use anyhow::{Context, Result};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -244,12 +244,14 @@ pub fn store_bodies(store: &mut Store, mbox: i64, fetched: &[Fetched]) -> Result
 fn write_bodies(store: &mut Store, mbox: i64, parsed: &[(u32, ParsedMessage)]) -> Result<usize> {
     store
         .transaction(|tx| {
-            let mut t = BTreeSet::new();
+            let mut t = BTreeMap::new();
             for (uid, p) in parsed {
                 if p.body_state == BodyState::Unparseable {
                     tracing::warn!(uid, "message kept as unparseable");
                 }
-                t.extend(Store::set_body(tx, mbox, *uid, p)?);
+                if let Some(conv) = Store::set_body(tx, mbox, *uid, p)? {
+                    *t.entry(conv).or_insert(false) |= !p.attachments.is_empty();
+                }
             }
             Store::refresh_after_bodies(tx, &t)?;
             Ok(parsed.len())
