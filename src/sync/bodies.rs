@@ -20,8 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc;
 use std::time::Instant;
 
-/// Body bytes handed to the writer at a time at most.
-const BODY_CHUNK_BYTES: usize = 4 << 20;
+/// Bodies handed to the writer at a time: 200, or 4 MB, whichever first.
+const BATCHING: Batching = Batching {
+    count: 200,
+    bytes: 4 << 20,
+};
 /// Bodies per transaction at most (more while the fetcher is ahead).
 const BODY_TX_MESSAGES: usize = 1000;
 /// Messages larger than this are fetched without their attachments.
@@ -133,12 +136,8 @@ fn fetch_small(
     uids: &[u32],
     send: &mut Send<'_>,
 ) -> Result<(), super::imap::ImapError> {
-    let batching = Batching {
-        count: 200,
-        bytes: BODY_CHUNK_BYTES,
-    };
     for command in super::headers::commands(uids) {
-        conn.fetch_bodies_each(&uid_set(command), batching, &mut |f, _| {
+        conn.fetch_bodies_each(&uid_set(command), BATCHING, &mut |f, _| {
             send(parse_bodies(&f))
         })?;
     }
@@ -176,13 +175,9 @@ fn fetch_large(
             }
         }
     }
-    let batching = Batching {
-        count: 200,
-        bytes: BODY_CHUNK_BYTES,
-    };
     for (items, group) in &by_items {
         for command in super::headers::commands(group) {
-            conn.fetch_parts_each(&uid_set(command), items, batching, &mut |f, _| {
+            conn.fetch_parts_each(&uid_set(command), items, BATCHING, &mut |f, _| {
                 let mut parsed = Vec::with_capacity(f.len());
                 for f in &f {
                     match plans

@@ -243,10 +243,7 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        let c = format!(
-            "UID FETCH {uids} (UID BODY.PEEK[HEADER.FIELDS ({MIME_FIELDS})] BODY.PEEK[TEXT])"
-        );
-        self.stream_fetch("UID FETCH bodies", &c, batch, on)
+        self.fetch_parts_each(uids, "BODY.PEEK[TEXT]", batch, on)
     }
 
     /// The BODYSTRUCTURE of `uids`, as a plan for fetching each without
@@ -257,7 +254,8 @@ impl Connection {
     }
 
     /// The MIME header fields of `uids` (in `data`) and the sections
-    /// `items` names (a plan's `items()`, in `sections`), streamed to `on`.
+    /// `items` names (`BODY.PEEK[TEXT]` in `text`, a plan's `items()` in
+    /// `sections`), streamed to `on`.
     pub fn fetch_parts_each(
         &mut self,
         uids: &str,
@@ -266,7 +264,7 @@ impl Connection {
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
         let c = format!("UID FETCH {uids} (UID BODY.PEEK[HEADER.FIELDS ({MIME_FIELDS})] {items})");
-        self.stream_fetch("UID FETCH parts", &c, batch, on)
+        self.stream_fetch("UID FETCH bodies", &c, batch, on)
     }
 
     /// Flags of `uids`, only those changed since `modseq` when given (CONDSTORE).
