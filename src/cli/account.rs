@@ -137,7 +137,7 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
     }
     let started = std::time::Instant::now();
     let mut store = Store::open(&acct.cache_file)?;
-    let mut conn = crate::sync::connect(&acct.cfg)?;
+    let mut conn = crate::sync::connect_syncing(&acct.cfg)?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = move |p: crate::sync::engine::Progress| {
         if tty {

@@ -19,6 +19,22 @@ use anyhow::{Context, Result};
 
 /// Connects and logs in to the account's IMAP server, running the secret command.
 pub fn connect(cfg: &Config) -> Result<imap::Connection> {
+    let (imap, creds) = login_data(cfg)?;
+    Ok(imap::Connection::connect(imap, &creds)?)
+}
+
+/// [`connect`], for a session that syncs again and again (the worker's,
+/// `replypad sync`): its folder listings go over a side connection
+/// ([`imap::Connection::list_aside`]).
+pub fn connect_syncing(cfg: &Config) -> Result<imap::Connection> {
+    let (imap, creds) = login_data(cfg)?;
+    let mut conn = imap::Connection::connect(imap, &creds)?;
+    conn.list_aside(imap, &creds);
+    Ok(conn)
+}
+
+/// The `[imap]` table and the credentials its secret command gives.
+fn login_data(cfg: &Config) -> Result<(&crate::config::Imap, imap::Credentials)> {
     let imap = cfg
         .imap
         .as_ref()
@@ -34,7 +50,7 @@ pub fn connect(cfg: &Config) -> Result<imap::Connection> {
             anyhow::bail!("set imap.password_command (or imap.oauth_token_command) in the config")
         }
     };
-    Ok(imap::Connection::connect(imap, &creds)?)
+    Ok((imap, creds))
 }
 
 /// CPU time the calling thread has used (for the sync's debug log: unlike

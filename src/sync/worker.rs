@@ -216,7 +216,7 @@ fn sync_thread(
     let mut backoff = Backoff::default();
     loop {
         notify(Notice::State("connecting…".into()));
-        let result = super::connect(&cfg).and_then(|mut conn| {
+        let result = super::connect_syncing(&cfg).and_then(|mut conn| {
             backoff.reset();
             session(&mut conn, &mut store, &cfg, &rx, &nudge, &notify)
         });

@@ -99,14 +99,34 @@ impl Connection {
             .as_ref()
             .is_none_or(|(at, _)| at.elapsed() > FOLDERS_FRESH)
         {
-            let p = self.raw("LIST", "LIST \"\" \"*\"")?;
-            self.folders = Some((std::time::Instant::now(), p.list));
+            let list = self.list_all()?;
+            self.folders = Some((std::time::Instant::now(), list));
         }
         Ok(self
             .folders
             .as_ref()
             .map(|(_, l)| l.as_slice())
             .unwrap_or(&[]))
+    }
+
+    /// Every folder on the server: asked on a side connection when
+    /// [`Connection::list_aside`] set one up (here if it cannot be opened).
+    fn list_all(&mut self) -> Result<Vec<ListEntry>, ImapError> {
+        const LIST: &str = "LIST \"\" \"*\"";
+        if let Some(a) = &self.aside {
+            let (cfg, creds) = a.as_ref();
+            let listed = Connection::connect(cfg, creds).and_then(|mut side| {
+                let p = side.raw("LIST", LIST);
+                side.logout();
+                p
+            });
+            match listed {
+                Ok(p) => return Ok(p.list),
+                Err(e) => tracing::info!("listing folders here: no side connection ({e})"),
+            }
+        }
+        self.listed = true;
+        Ok(self.raw("LIST", LIST)?.list)
     }
 
     /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
