@@ -432,11 +432,12 @@ fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
     assert_eq!(before, after);
 }
 
-/// On a Maildir Dovecot, once a session has listed folders every SELECT in
-/// it re-reads the folder's whole uidlist (28 ms at 50,000 messages): a
-/// syncing session finds its folders over a side connection instead.
+/// On a Maildir Dovecot, once a session has listed folders or opened a
+/// second folder, every SELECT in it re-reads the folder's whole uidlist
+/// (28 ms at 50,000 messages): a syncing connection lists folders over a
+/// side connection and keeps the inbox on a session of its own.
 #[test]
-fn a_syncing_session_lists_folders_on_a_side_connection() {
+fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let cfg = account(&d, cache.path(), Tls::Implicit);
@@ -458,18 +459,41 @@ fn a_syncing_session_lists_folders_on_a_side_connection() {
         progress: &quiet,
     };
     let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
-    for _ in 0..2 {
-        engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
-    }
+    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    assert_eq!((r.new, r.bodies), (2, 2), "{r:?}");
     let t = threads(&cfg);
     assert_eq!(t.len(), 1, "{t:?}");
     assert_eq!(t[0].messages, 2, "the Sent folder was found and synced");
-    assert!(
-        !conn.has_listed(),
-        "the syncing session itself never listed"
-    );
-    // A plain session lists on its own connection.
+
+    // Changes in both folders, and an append through the syncing connection
+    // itself (as a sent reply's copy is filed): every session sees its own.
+    other.select("INBOX", None).unwrap();
+    other.store_flags("1", true, "\\Seen").unwrap();
+    other
+        .append(
+            "INBOX",
+            &message("q2", &["q1"], "Re: Question", "More."),
+            false,
+        )
+        .unwrap();
+    conn.append(
+        "Sent",
+        &message("r2", &["q2"], "Re: Question", "Done."),
+        true,
+    )
+    .unwrap();
+    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    assert_eq!((r.new, r.changed, r.bodies), (2, 1, 2), "{r:?}");
+    let t = threads(&cfg);
+    assert_eq!((t[0].messages, t[0].unread), (4, 1), "{t:?}");
+
+    let mut sessions = conn.sessions();
+    sessions.sort();
+    assert_eq!(sessions, [vec!["INBOX".to_string()], vec!["Sent".into()]]);
+    assert!(!conn.has_listed(), "no session of it ever listed");
+    // A plain connection lists, and opens every folder, on its one session.
     let mut plain = replypad::sync::connect(&cfg).unwrap();
-    engine::folders(&mut plain, &cfg).unwrap();
+    engine::sync_all(&mut plain, &mut store, &cfg, &ctx, true).unwrap();
     assert!(plain.has_listed());
+    assert_eq!(plain.sessions().len(), 1);
 }

@@ -25,11 +25,15 @@ pub fn connect(cfg: &Config) -> Result<imap::Connection> {
 
 /// [`connect`], for a session that syncs again and again (the worker's,
 /// `replypad sync`): its folder listings go over a side connection
-/// ([`imap::Connection::list_aside`]).
+/// ([`imap::Connection::list_aside`]) and the team inbox gets a session of
+/// its own ([`imap::Connection::pin`]).
 pub fn connect_syncing(cfg: &Config) -> Result<imap::Connection> {
     let (imap, creds) = login_data(cfg)?;
     let mut conn = imap::Connection::connect(imap, &creds)?;
     conn.list_aside(imap, &creds);
+    if let Some(inbox) = cfg.folders.inbox.first() {
+        conn.pin(inbox);
+    }
     Ok(conn)
 }
 

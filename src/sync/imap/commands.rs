@@ -35,7 +35,11 @@ pub fn quote(s: &str) -> Result<String, ImapError> {
 impl Connection {
     /// Runs a raw command and parses its reply; errors unless it ends in OK.
     pub(super) fn raw(&mut self, what: &str, command: &str) -> Result<Parsed, ImapError> {
-        let (buf, _) = self.session.run(command).map_err(|e| cmd_err(what, e))?;
+        let (buf, _) = self
+            .core
+            .session
+            .run(command)
+            .map_err(|e| cmd_err(what, e))?;
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
     }
 
@@ -57,9 +61,9 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        self.raw_tag += 1;
-        let tag = format!("rp{}", self.raw_tag);
-        super::raw::fetch_each(&self.raw, &tag, command, what, batch, on)
+        self.core.raw_tag += 1;
+        let tag = format!("rp{}", self.core.raw_tag);
+        super::raw::fetch_each(&self.core.raw, &tag, command, what, batch, on)
     }
 
     /// Turns QRESYNC on for this connection where the server offers it.
@@ -76,7 +80,7 @@ impl Connection {
         if let Some(d) = &self.delimiter {
             return Ok(d.clone());
         }
-        let p = self.raw("LIST", "LIST \"\" \"\"")?;
+        let p = self.on_session_for(None, |c| c.raw("LIST", "LIST \"\" \"\""))?;
         let d = p
             .list
             .into_iter()
@@ -126,7 +130,7 @@ impl Connection {
             }
         }
         self.listed = true;
-        Ok(self.raw("LIST", LIST)?.list)
+        Ok(self.on_session_for(None, |c| c.raw("LIST", LIST))?.list)
     }
 
     /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
@@ -149,10 +153,10 @@ impl Connection {
         if self.mailbox_exists(mailbox)? {
             return Ok(());
         }
-        let created = self.raw(
-            &format!("CREATE {mailbox}"),
-            &format!("CREATE {}", quote(mailbox)?),
-        );
+        let command = format!("CREATE {}", quote(mailbox)?);
+        let created = self.on_session_for(Some(mailbox), |c| {
+            c.raw(&format!("CREATE {mailbox}"), &command)
+        });
         // Whatever happened, the list is stale now.
         self.folders = None;
         match created {
@@ -172,13 +176,14 @@ impl Connection {
         raw: &[u8],
         seen: bool,
     ) -> Result<Option<u32>, ImapError> {
-        let mut cmd = self.session.append(mailbox, raw);
-        if seen {
-            cmd.flag(imap::types::Flag::Seen);
-        }
-        let appended = cmd
-            .finish()
-            .map_err(|e| cmd_err(&format!("APPEND to {mailbox}"), e))?;
+        let appended = self.on_session_for(Some(mailbox), |c| {
+            let mut cmd = c.core.session.append(mailbox, raw);
+            if seen {
+                cmd.flag(imap::types::Flag::Seen);
+            }
+            cmd.finish()
+                .map_err(|e| cmd_err(&format!("APPEND to {mailbox}"), e))
+        })?;
         Ok(appended.uids.and_then(|u| {
             u.first().map(|m| match m {
                 imap_proto::types::UidSetMember::Uid(u) => *u,
@@ -200,10 +205,14 @@ impl Connection {
             _ if self.has_capability("CONDSTORE") => format!("SELECT {name} (CONDSTORE)"),
             _ => format!("SELECT {name}"),
         };
+        self.use_session_for(mailbox);
         // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
-        self.selected = None;
+        self.core.selected = None;
         let p = self.raw(&format!("SELECT {mailbox}"), &command)?;
-        self.selected = Some((mailbox.to_string(), p.select.uidvalidity));
+        self.core.selected = Some((mailbox.to_string(), p.select.uidvalidity));
+        if !self.core.opened.iter().any(|m| m == mailbox) {
+            self.core.opened.push(mailbox.to_string());
+        }
         Ok(p.select)
     }
 
@@ -212,7 +221,8 @@ impl Connection {
     /// rescan of the mailbox). Returns its UIDVALIDITY, to compare with the
     /// cache's before trusting cached UIDs.
     pub fn ensure_selected(&mut self, mailbox: &str) -> Result<u32, ImapError> {
-        match &self.selected {
+        self.use_session_for(mailbox);
+        match &self.core.selected {
             Some((m, v)) if m == mailbox => Ok(*v),
             _ => Ok(self.select(mailbox, None)?.uidvalidity),
         }
@@ -356,7 +366,7 @@ impl Connection {
     /// Waits in IDLE (on the selected mailbox) until the server reports a
     /// change or `timeout` passes. Returns true on a change.
     pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
-        let mut h = self.session.idle();
+        let mut h = self.core.session.idle();
         h.timeout(timeout).keepalive(false);
         let outcome = h
             .wait_while(imap::extensions::idle::stop_on_any)
@@ -374,24 +384,21 @@ impl Connection {
 
     /// Deletes a mailbox.
     pub fn delete_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
-        let deleted = self.raw(
-            &format!("DELETE {mailbox}"),
-            &format!("DELETE {}", quote(mailbox)?),
-        );
+        let command = format!("DELETE {}", quote(mailbox)?);
+        let deleted = self.on_session_for(Some(mailbox), |c| {
+            let deleted = c.raw(&format!("DELETE {mailbox}"), &command);
+            if c.core.selected.as_ref().is_some_and(|(m, _)| m == mailbox) {
+                c.core.selected = None;
+            }
+            deleted
+        });
         self.folders = None;
-        if self.selected.as_ref().is_some_and(|(m, _)| m == mailbox) {
-            self.selected = None;
-        }
         deleted.map(|_| ())
     }
 
     /// NOOP: keeps the connection alive and collects pending updates.
     pub fn noop(&mut self) -> Result<(), ImapError> {
         self.raw("NOOP", "NOOP").map(|_| ())
-    }
-
-    pub fn logout(mut self) {
-        let _ = self.session.logout();
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod commands;
 mod parse;
+mod pin;
 mod raw;
 pub mod structure;
 pub use raw::{Batching, OnBatch};
@@ -49,26 +50,36 @@ pub enum Credentials {
     OAuth2(Secret),
 }
 
-/// A logged-in IMAP session.
-pub struct Connection {
+/// One logged-in IMAP session: the socket and what it has selected.
+struct Core {
     session: imap::Session<Stream>,
+    /// The socket, for bulk FETCHes read by `raw`.
+    raw: crate::sync::stream::RawHandle,
+    raw_tag: u32,
+    /// The mailbox the last successful SELECT opened, and its UIDVALIDITY.
+    selected: Option<(String, u32)>,
+    /// Every mailbox this session has selected.
+    opened: Vec<String>,
+}
+
+/// A logged-in IMAP connection: one session, or two when a folder is
+/// pinned to its own ([`Connection::pin`]).
+pub struct Connection {
+    /// The session commands go to.
+    core: Core,
     pub capabilities: Vec<String>,
     pub tls: bool,
     /// QRESYNC is enabled on this connection.
     pub qresync: bool,
-    /// The socket, for bulk FETCHes read by `raw`.
-    raw: crate::sync::stream::RawHandle,
-    raw_tag: u32,
     /// The server's folders (LIST "" "*"), kept for a while.
     folders: Option<(std::time::Instant, Vec<parse::ListEntry>)>,
-    /// Where this connection's LISTs go when set: a short-lived second
-    /// connection (see [`Connection::list_aside`]).
+    /// How to log in again: for LISTs on a short-lived second connection
+    /// ([`Connection::list_aside`]) and for the pinned folder's session.
     aside: Option<Box<(config::Imap, Credentials)>>,
-    /// This session has sent a LIST with a pattern.
+    /// This connection has sent a LIST with a pattern.
     listed: bool,
     delimiter: Option<String>,
-    /// The mailbox the last successful SELECT opened, and its UIDVALIDITY.
-    selected: Option<(String, u32)>,
+    pin: pin::Pin,
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
@@ -297,30 +308,34 @@ impl Connection {
             })
             .collect();
         let mut conn = Connection {
-            session,
+            core: Core {
+                session,
+                raw,
+                raw_tag: 0,
+                selected: None,
+                opened: Vec::new(),
+            },
             capabilities,
             tls,
             qresync: false,
-            raw,
-            raw_tag: 0,
             folders: None,
             aside: None,
             listed: false,
             delimiter: None,
-            selected: None,
+            pin: pin::Pin::default(),
         };
         conn.enable_qresync()?;
         Ok(conn)
     }
 
-    /// Sends this session's folder listings over a short-lived second
-    /// connection, so that this one never LISTs. On a Maildir Dovecot, once
-    /// a session has listed folders (or asked STATUS of another folder),
-    /// every SELECT in it re-reads the folder's whole `dovecot-uidlist`:
-    /// 28 ms per SELECT at 50,000 messages, against under 1 ms in a session
-    /// that never listed. A session that resyncs on every change (the
-    /// worker's, `replypad sync`) pays that on each pass; a second login
-    /// every [`commands::FOLDERS_FRESH`] costs less.
+    /// Sends this connection's folder listings over a short-lived second
+    /// connection, so that its sessions never LIST. On a Maildir Dovecot,
+    /// once a session has listed folders (or opened a second folder: see
+    /// `pin.rs`), every SELECT in it re-reads the folder's whole
+    /// `dovecot-uidlist`: 28 ms per SELECT at 50,000 messages, against
+    /// under 1 ms otherwise. A connection that resyncs on every change (the
+    /// worker's, `replypad sync`) would pay that on each pass; a second
+    /// login every [`commands::FOLDERS_FRESH`] costs less.
     pub fn list_aside(&mut self, cfg: &config::Imap, creds: &Credentials) {
         self.aside = Some(Box::new((cfg.clone(), creds.clone())));
     }
