@@ -497,3 +497,39 @@ fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
     assert!(plain.has_listed());
     assert_eq!(plain.sessions().len(), 1);
 }
+
+/// A server that allows one connection per user and address: a syncing
+/// connection lists and syncs every folder on its one session.
+#[test]
+fn a_syncing_connection_makes_do_with_one_session() {
+    let d = Dovecot::start_with("protocol imap {\n  mail_max_userip_connections = 1\n}\n");
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    {
+        let mut other = other_client(&d);
+        other
+            .append("INBOX", &message("q1", &[], "Question", "Hi."), false)
+            .unwrap();
+        other.ensure_mailbox("Sent").unwrap();
+        other
+            .append(
+                "Sent",
+                &message("r1", &["q1"], "Re: Question", "Hello."),
+                true,
+            )
+            .unwrap();
+        other.logout();
+    }
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
+    for _ in 0..2 {
+        engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    }
+    assert_eq!(threads(&cfg)[0].messages, 2);
+    assert_eq!(conn.sessions(), [vec!["INBOX".to_string(), "Sent".into()]]);
+    assert!(conn.has_listed(), "no side connection: it listed itself");
+}

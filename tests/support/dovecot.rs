@@ -40,6 +40,11 @@ fn mail_owner() -> (u32, u32) {
 impl Dovecot {
     /// Starts a fresh server; panics with install advice if Dovecot is missing.
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// [`Dovecot::start`] with `extra` appended to the config.
+    pub fn start_with(extra: &str) -> Dovecot {
         let bin = require_binary("dovecot", &["/usr/sbin/dovecot"], "dovecot-imapd");
         let dir = tempfile::Builder::new()
             .prefix("replypad-dovecot-")
@@ -64,7 +69,7 @@ impl Dovecot {
             let conf = root.join("dovecot.conf");
             fs::write(
                 &conf,
-                config_text(&root, imap_port, imaps_port, uid, gid, &cert, &key),
+                config_text(&root, imap_port, imaps_port, uid, gid, &cert, &key) + extra,
             )
             .unwrap();
             let _ = fs::remove_file(root.join("run/master.pid"));
