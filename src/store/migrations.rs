@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_replies.sql"),
     include_str!("sql/0005_templates.sql"),
     include_str!("sql/0006_sync_speed.sql"),
+    include_str!("sql/0007_fts_merge.sql"),
 ];
 
 /// The schema version this build writes.
@@ -76,6 +77,20 @@ mod tests {
             migrate(&mut c),
             Err(MigrationError::TooNew { .. })
         ));
+    }
+
+    #[test]
+    fn the_search_index_merges_by_eight() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        let n: i64 = c
+            .query_row(
+                "SELECT v FROM messages_fts_config WHERE k = 'automerge'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 8);
     }
 
     #[test]
