@@ -7,7 +7,7 @@
 //! the structure. The attachments themselves stay on the server until an
 //! agent saves one.
 
-use imap_proto::types::{BodyStructure, ContentEncoding};
+use imap_proto::types::{BodyContentSinglePart, BodyStructure, ContentEncoding};
 
 /// Parts a planned message may have (each adds a FETCH item or two).
 const MAX_PARTS: usize = 64;
@@ -150,21 +150,41 @@ fn node(bs: &BodyStructure<'_>) -> Option<Node> {
             let parts = bodies.iter().map(node).collect::<Option<Vec<_>>>()?;
             (!parts.is_empty()).then_some(Node::Multipart { boundary, parts })
         }
-        BodyStructure::Text { .. } => Some(Node::Text),
+        // A text part sent as an attachment (a log file, a CSV) is no body
+        // text: left out like any other attachment.
+        BodyStructure::Text { common, other, .. } => Some(
+            if common
+                .disposition
+                .as_ref()
+                .is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"))
+            {
+                Node::Binary {
+                    size: decoded_size(other),
+                }
+            } else {
+                Node::Text
+            },
+        ),
         // Attached messages are parsed as messages: fetched whole.
         BodyStructure::Message { .. } => None,
         BodyStructure::Basic { common, other, .. } => {
             if common.ty.ty.eq_ignore_ascii_case("message") {
                 return None;
             }
-            let octets = u64::from(other.octets);
-            let size = match other.transfer_encoding {
-                // 76 characters and CRLF per line carry 57 bytes.
-                ContentEncoding::Base64 => octets * 57 / 78,
-                _ => octets,
-            };
-            Some(Node::Binary { size })
+            Some(Node::Binary {
+                size: decoded_size(other),
+            })
         }
+    }
+}
+
+/// A leaf's decoded size, estimated from its encoded one.
+fn decoded_size(other: &BodyContentSinglePart<'_>) -> u64 {
+    let octets = u64::from(other.octets);
+    match other.transfer_encoding {
+        // 76 characters and CRLF per line carry 57 bytes.
+        ContentEncoding::Base64 => octets * 57 / 78,
+        _ => octets,
     }
 }
 
@@ -225,6 +245,23 @@ mod tests {
         // A section the server did not send: no rebuilt body.
         let missing = |s: &str| sections(s).filter(|_| s != "1.2");
         assert_eq!(plan.body(&missing), None);
+    }
+
+    #[test]
+    fn a_text_part_sent_as_an_attachment_is_left_out() {
+        let log = r#"(("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)("text" "plain" ("name" "console.log") NIL NIL "base64" 7800 100 NIL ("attachment" ("filename" "console.log")) NIL NIL) "mixed" ("boundary" "mix") NIL NIL NIL)"#;
+        let plan = Plan::new(&structure(log)).unwrap();
+        assert_eq!(
+            plan.items(),
+            "BODY.PEEK[1.MIME] BODY.PEEK[1] BODY.PEEK[2.MIME]"
+        );
+        assert_eq!(plan.left_out(), vec![5700]);
+        // Inline text parts stay body text.
+        let inline = log.replace(r#"("attachment" ("filename" "console.log"))"#, "NIL");
+        assert!(
+            Plan::new(&structure(&inline)).is_none(),
+            "nothing to leave out"
+        );
     }
 
     #[test]
