@@ -25,6 +25,9 @@ pub enum Node {
     Binary {
         size: u64,
     },
+    /// The HTML alternative of a plain text part: left out (the reader
+    /// shows the plain text; HTML is not cached).
+    Alternative,
 }
 
 /// What to fetch for one message, and how to put it together again.
@@ -36,7 +39,8 @@ pub struct Plan {
 impl Plan {
     /// A plan for a message with this structure, or None when it should
     /// be fetched whole: a single part, an attached message, a multipart
-    /// whose boundary the server did not report, nothing to leave out.
+    /// whose boundary the server did not report, nothing to leave out
+    /// (neither an attachment nor an HTML alternative).
     pub fn new(bs: &BodyStructure<'_>) -> Option<Plan> {
         let root = node(bs)?;
         let Node::Multipart { .. } = root else {
@@ -45,7 +49,11 @@ impl Plan {
         let mut parts = 0;
         walk(&root, "", &mut |_, _| parts += 1);
         // Items for hundreds of parts would make the command line too long.
-        (parts <= MAX_PARTS && !root_binaries(&root).is_empty()).then_some(Plan { root })
+        let mut left_out = false;
+        walk(&root, "", &mut |_, n| {
+            left_out |= matches!(n, Node::Binary { .. } | Node::Alternative)
+        });
+        (parts <= MAX_PARTS && left_out).then_some(Plan { root })
     }
 
     /// The FETCH items after the MIME header fields: `BODY.PEEK[n.MIME]`
@@ -122,7 +130,7 @@ fn emit<'a>(
         out.extend_from_slice(section(&format!("{at}.MIME"))?);
         match p {
             Node::Text => out.extend_from_slice(section(&at)?),
-            Node::Binary { .. } => {}
+            Node::Binary { .. } | Node::Alternative => {}
             Node::Multipart { .. } => emit(p, &at, section, out)?,
         }
         out.extend_from_slice(b"\r\n");
@@ -147,7 +155,21 @@ fn node(bs: &BodyStructure<'_>) -> Option<Node> {
             if boundary.is_empty() || boundary.bytes().any(|b| b.is_ascii_control()) {
                 return None;
             }
-            let parts = bodies.iter().map(node).collect::<Option<Vec<_>>>()?;
+            let mut parts = bodies.iter().map(node).collect::<Option<Vec<_>>>()?;
+            // The reader shows the plain text of an alternative: its HTML
+            // twin is left out.
+            if common.ty.subtype.eq_ignore_ascii_case("alternative")
+                && bodies
+                    .iter()
+                    .zip(&parts)
+                    .any(|(b, n)| is_text(b, "plain") && *n == Node::Text)
+            {
+                for (b, n) in bodies.iter().zip(parts.iter_mut()) {
+                    if is_text(b, "html") && *n == Node::Text {
+                        *n = Node::Alternative;
+                    }
+                }
+            }
             (!parts.is_empty()).then_some(Node::Multipart { boundary, parts })
         }
         // A text part sent as an attachment (a log file, a CSV) is no body
@@ -176,6 +198,11 @@ fn node(bs: &BodyStructure<'_>) -> Option<Node> {
             })
         }
     }
+}
+
+/// Whether `bs` is a text/`subtype` part.
+fn is_text(bs: &BodyStructure<'_>, subtype: &str) -> bool {
+    matches!(bs, BodyStructure::Text { common, .. } if common.ty.subtype.eq_ignore_ascii_case(subtype))
 }
 
 /// A leaf's decoded size, estimated from its encoded one.
@@ -215,9 +242,33 @@ mod tests {
         let plan = Plan::new(&structure(MIXED)).unwrap();
         assert_eq!(
             plan.items(),
-            "BODY.PEEK[1.MIME] BODY.PEEK[1.1.MIME] BODY.PEEK[1.1] BODY.PEEK[1.2.MIME] BODY.PEEK[1.2] BODY.PEEK[2.MIME]"
+            "BODY.PEEK[1.MIME] BODY.PEEK[1.1.MIME] BODY.PEEK[1.1] BODY.PEEK[1.2.MIME] BODY.PEEK[2.MIME]"
         );
-        assert_eq!(plan.left_out(), vec![570]);
+        assert_eq!(plan.left_out(), vec![570], "the attachment, not the HTML");
+    }
+
+    #[test]
+    fn the_html_twin_of_plain_text_is_left_out() {
+        let alt = r#"(("text" "plain" NIL NIL NIL "7bit" 5 1)("text" "html" NIL NIL NIL "7bit" 5 1) "alternative" ("boundary" "b"))"#;
+        let plan = Plan::new(&structure(alt)).unwrap();
+        assert_eq!(
+            plan.items(),
+            "BODY.PEEK[1.MIME] BODY.PEEK[1] BODY.PEEK[2.MIME]"
+        );
+        assert_eq!(plan.left_out(), Vec::<u64>::new());
+        // HTML with no plain twin is the text: nothing to leave out.
+        let html_only = alt.replace(
+            r#"("text" "plain" NIL NIL NIL "7bit" 5 1)"#,
+            r#"("image" "gif" NIL NIL NIL "base64" 78)"#,
+        );
+        let plan = Plan::new(&structure(&html_only)).unwrap();
+        assert_eq!(
+            plan.items(),
+            "BODY.PEEK[1.MIME] BODY.PEEK[2.MIME] BODY.PEEK[2]"
+        );
+        // Only within an alternative.
+        let mixed = alt.replace("alternative", "mixed");
+        assert_eq!(Plan::new(&structure(&mixed)), None);
     }
 
     #[test]
@@ -229,7 +280,6 @@ mod tests {
                 "1.1.MIME" => b"Content-Type: text/plain\r\n\r\n",
                 "1.1" => b"Hello",
                 "1.2.MIME" => b"Content-Type: text/html\r\n\r\n",
-                "1.2" => b"<p>Hello</p>",
                 "2.MIME" => b"Content-Type: application/pdf\r\n\r\n",
                 _ => return None,
             })
@@ -239,11 +289,11 @@ mod tests {
             body,
             "--mix\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n\
              --alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n\
-             --alt\r\nContent-Type: text/html\r\n\r\n<p>Hello</p>\r\n--alt--\r\n\r\n\
+             --alt\r\nContent-Type: text/html\r\n\r\n\r\n--alt--\r\n\r\n\
              --mix\r\nContent-Type: application/pdf\r\n\r\n\r\n--mix--\r\n"
         );
         // A section the server did not send: no rebuilt body.
-        let missing = |s: &str| sections(s).filter(|_| s != "1.2");
+        let missing = |s: &str| sections(s).filter(|_| s != "1.1");
         assert_eq!(plan.body(&missing), None);
     }
 
@@ -267,7 +317,7 @@ mod tests {
     #[test]
     fn whole_fetch_when_nothing_to_leave_out_or_no_boundary() {
         // Text parts only.
-        let text_only = r#"(("text" "plain" NIL NIL NIL "7bit" 5 1)("text" "html" NIL NIL NIL "7bit" 5 1) "alternative" ("boundary" "b"))"#;
+        let text_only = r#"(("text" "plain" NIL NIL NIL "7bit" 5 1)("text" "html" NIL NIL NIL "7bit" 5 1) "mixed" ("boundary" "b"))"#;
         assert_eq!(Plan::new(&structure(text_only)), None);
         // A single part.
         let single = r#"("application" "pdf" NIL NIL NIL "base64" 780)"#;
