@@ -20,10 +20,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc;
 use std::time::Instant;
 
-/// Bodies handed to the writer at a time: 200, or 4 MB, whichever first.
+/// Bodies handed to the writer at a time: 200, or 2 MB, whichever first.
 const BATCHING: Batching = Batching {
     count: 200,
-    bytes: 4 << 20,
+    bytes: 2 << 20,
 };
 /// Bodies per transaction at most (more while the fetcher is ahead).
 const BODY_TX_MESSAGES: usize = 1000;
@@ -73,8 +73,12 @@ pub fn fetch_bodies(
             groups.push((small, large));
             rest = &rest[n..];
         }
-        // Fetch and parse here while the previous chunk is written on another thread.
-        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Parsed>(1);
+        // Fetch and parse here while the previous chunk is written on another
+        // thread. Up to 4 chunks wait, so a transaction can gather up to
+        // BODY_TX_MESSAGES: each commit leaves a full-text index segment to
+        // merge, and fewer, larger ones cost the writer less (at 50,000:
+        // 2.5-2.7 s of writer CPU against 2.9-3.0 s with one chunk waiting).
+        let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Parsed>(4);
         let writing = &mut *store;
         let written = std::thread::scope(|scope| -> Result<usize> {
             let writer = scope.spawn(move || -> Result<usize> {
