@@ -432,16 +432,8 @@ fn cli_sync_prints_a_summary_and_threads_reads_the_cache() {
     assert_eq!(before, after);
 }
 
-/// On a Maildir Dovecot, once a session has listed folders or opened a
-/// second folder, every SELECT in it re-reads the folder's whole uidlist
-/// (28 ms at 50,000 messages): a syncing connection lists folders over a
-/// side connection and keeps the inbox on a session of its own.
-#[test]
-fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
-    let d = Dovecot::start();
-    let cache = tempfile::tempdir().unwrap();
-    let cfg = account(&d, cache.path(), Tls::Implicit);
-    let mut other = other_client(&d);
+/// A question in INBOX and the team's reply in Sent.
+fn question_and_reply(other: &mut Connection) {
     other
         .append("INBOX", &message("q1", &[], "Question", "Hi."), false)
         .unwrap();
@@ -453,6 +445,19 @@ fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
             true,
         )
         .unwrap();
+}
+
+/// On a Maildir Dovecot, once a session has listed folders or opened a
+/// second folder, every SELECT in it re-reads the folder's whole uidlist
+/// (28 ms at 50,000 messages): a syncing connection lists folders over a
+/// side connection and keeps the inbox on a session of its own.
+#[test]
+fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let mut other = other_client(&d);
+    question_and_reply(&mut other);
     let mut store = Store::open(&cfg.cache_file()).unwrap();
     let ctx = SyncContext {
         team_address: &cfg.team.address,
@@ -505,21 +510,10 @@ fn a_syncing_connection_makes_do_with_one_session() {
     let d = Dovecot::start_with("protocol imap {\n  mail_max_userip_connections = 1\n}\n");
     let cache = tempfile::tempdir().unwrap();
     let cfg = account(&d, cache.path(), Tls::Implicit);
-    {
-        let mut other = other_client(&d);
-        other
-            .append("INBOX", &message("q1", &[], "Question", "Hi."), false)
-            .unwrap();
-        other.ensure_mailbox("Sent").unwrap();
-        other
-            .append(
-                "Sent",
-                &message("r1", &["q1"], "Re: Question", "Hello."),
-                true,
-            )
-            .unwrap();
-        other.logout();
-    }
+    let mut other = other_client(&d);
+    question_and_reply(&mut other);
+    // The server's one connection is the syncing one's.
+    other.logout();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
     let ctx = SyncContext {
         team_address: &cfg.team.address,
