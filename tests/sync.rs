@@ -14,13 +14,17 @@ use support::{account, message};
 
 fn quiet(_: engine::Progress) {}
 
+fn context(cfg: &Config) -> SyncContext<'_> {
+    SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    }
+}
+
 fn sync(cfg: &Config) -> Report {
     let mut store = Store::open(&cfg.cache_file()).unwrap();
     let mut conn = replypad::sync::connect(cfg).unwrap();
-    let ctx = SyncContext {
-        team_address: &cfg.team.address,
-        progress: &quiet,
-    };
+    let ctx = context(cfg);
     engine::sync_all(&mut conn, &mut store, cfg, &ctx, true)
         .unwrap()
         .0
@@ -191,10 +195,7 @@ fn bodies_are_never_fetched_by_uids_of_an_old_uidvalidity() {
             .unwrap();
     }
     let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = SyncContext {
-        team_address: &cfg.team.address,
-        progress: &quiet,
-    };
+    let ctx = context(&cfg);
     let mut conn = replypad::sync::connect(&cfg).unwrap();
     let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
     assert_eq!((r.new, r.bodies), (2, 0));
@@ -459,10 +460,7 @@ fn a_syncing_connection_keeps_the_inbox_on_its_own_session() {
     let mut other = other_client(&d);
     question_and_reply(&mut other);
     let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = SyncContext {
-        team_address: &cfg.team.address,
-        progress: &quiet,
-    };
+    let ctx = context(&cfg);
     let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
     let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
     assert_eq!((r.new, r.bodies), (2, 2), "{r:?}");
@@ -515,10 +513,7 @@ fn a_syncing_connection_makes_do_with_one_session() {
     // The server's one connection is the syncing one's.
     other.logout();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = SyncContext {
-        team_address: &cfg.team.address,
-        progress: &quiet,
-    };
+    let ctx = context(&cfg);
     let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
     for _ in 0..2 {
         engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();

@@ -117,9 +117,8 @@ impl Connection {
     /// [`Connection::list_aside`] set one up (here if it cannot be opened).
     fn list_all(&mut self) -> Result<Vec<ListEntry>, ImapError> {
         const LIST: &str = "LIST \"\" \"*\"";
-        if let Some(a) = &self.aside {
-            let (cfg, creds) = a.as_ref();
-            let listed = Connection::connect(cfg, creds).and_then(|mut side| {
+        if let Some(side) = self.another() {
+            let listed = side.and_then(|mut side| {
                 let p = side.raw("LIST", LIST);
                 side.logout();
                 p

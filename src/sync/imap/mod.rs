@@ -340,6 +340,13 @@ impl Connection {
         self.aside = Some(Box::new((cfg.clone(), creds.clone())));
     }
 
+    /// A second connection with the login data of [`Connection::list_aside`]
+    /// (None without it).
+    fn another(&self) -> Option<Result<Connection, ImapError>> {
+        let (cfg, creds) = self.aside.as_deref()?;
+        Some(Connection::connect(cfg, creds))
+    }
+
     /// Whether this session has sent a LIST with a pattern.
     pub fn has_listed(&self) -> bool {
         self.listed

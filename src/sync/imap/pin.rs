@@ -73,8 +73,7 @@ impl Connection {
     }
 
     fn open_core(&self) -> Option<Core> {
-        let (cfg, creds) = self.aside.as_deref()?;
-        match Connection::connect(cfg, creds) {
+        match self.another()? {
             Ok(c) => Some(c.core),
             Err(e) => {
                 tracing::info!("the pinned folder shares the session: {e}");
