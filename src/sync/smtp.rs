@@ -110,10 +110,24 @@ pub fn send(
     }
 }
 
+/// The first I/O error in `e`'s chain of causes, if any.
+fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cur = err.source();
+    }
+    None
+}
+
 fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     let text = clean(e);
     let code = e.status().map(|c| c.to_string());
-    if e.is_tls() {
+    // A handshake cut by the network (reset, timeout, a signal's EINTR) is
+    // worth retrying; only a failed certificate or protocol check needs a fix.
+    if e.is_tls() && io_cause(e).is_none() {
         return SendError::NeedsFix(format!(
             "TLS with the SMTP server failed (check smtp.host, smtp.ca_file): {text}"
         ));
@@ -144,5 +158,26 @@ pub fn check_reachable(cfg: &config::Smtp) -> anyhow::Result<()> {
             cfg.port,
             clean(&e)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::io_cause;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("handshake failed")]
+    struct Wrapper(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("certificate verify failed")]
+    struct NoIo;
+
+    #[test]
+    fn an_io_error_under_a_tls_error_is_found() {
+        let e = Wrapper(std::io::Error::from(std::io::ErrorKind::Interrupted));
+        let kind = io_cause(&e).map(|io| io.kind());
+        assert_eq!(kind, Some(std::io::ErrorKind::Interrupted));
+        assert!(io_cause(&NoIo).is_none());
     }
 }

@@ -15,17 +15,51 @@ use std::time::Duration;
 /// Largest response (bytes read between two writes) we accept.
 pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
+/// A TCP socket whose reads and writes are retried when a signal
+/// interrupts them. A socket with a receive timeout (ours all have one)
+/// fails with EINTR even under SA_RESTART, and OpenSSL treats EINTR during a
+/// handshake as fatal, so without this any signal delivered to the process
+/// (a child exiting, a terminal resize) can fail a connection.
+#[derive(Debug)]
+pub struct Socket(pub TcpStream);
+
+/// Runs `f` again for as long as it is interrupted by a signal.
+pub fn retry_interrupted<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        retry_interrupted(|| self.0.read(buf))
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        retry_interrupted(|| self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        retry_interrupted(|| self.0.flush())
+    }
+}
+
 #[derive(Debug)]
 pub enum Inner {
-    Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
+    Plain(Socket),
+    Tls(Box<native_tls::TlsStream<Socket>>),
 }
 
 impl Inner {
     fn tcp(&self) -> &TcpStream {
         match self {
-            Inner::Plain(s) => s,
-            Inner::Tls(s) => s.get_ref(),
+            Inner::Plain(s) => &s.0,
+            Inner::Tls(s) => &s.get_ref().0,
         }
     }
 }

@@ -12,7 +12,7 @@ pub use raw::{Batching, OnBatch};
 
 pub use commands::*;
 
-use super::stream::{Inner, Stream};
+use super::stream::{Inner, Socket, Stream};
 use crate::config::{self, Secret, Tls};
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -137,7 +137,7 @@ pub fn tls_connector(
 
 /// Reads one line byte by byte (never more than the line, so nothing the
 /// server sends after it is consumed), at most 8 KiB.
-fn read_line(s: &mut TcpStream, host: &str) -> Result<String, ImapError> {
+fn read_line(s: &mut Socket, host: &str) -> Result<String, ImapError> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
     while line.len() < 8192 {
@@ -168,7 +168,7 @@ fn read_line(s: &mut TcpStream, host: &str) -> Result<String, ImapError> {
 /// a refusal is an error (never a plaintext fallback), and any byte the
 /// server sent after its OK (injected before the handshake) aborts.
 fn starttls(
-    mut s: TcpStream,
+    mut s: Socket,
     host: &str,
     connector: &native_tls::TlsConnector,
 ) -> Result<Stream, ImapError> {
@@ -202,10 +202,10 @@ fn starttls(
             )));
         }
     }
-    s.set_nonblocking(true).ok();
+    s.0.set_nonblocking(true).ok();
     let mut probe = [0u8; 1];
-    let injected = matches!(s.peek(&mut probe), Ok(n) if n > 0);
-    s.set_nonblocking(false).ok();
+    let injected = matches!(s.0.peek(&mut probe), Ok(n) if n > 0);
+    s.0.set_nonblocking(false).ok();
     if injected {
         return Err(refused(
             "the server sent data after its STARTTLS reply, before TLS began (possible injection); refusing",
@@ -238,7 +238,7 @@ impl Connection {
     /// Connects and logs in as `cfg` says.
     pub fn connect(cfg: &config::Imap, creds: &Credentials) -> Result<Connection, ImapError> {
         let host = cfg.host.as_str();
-        let s = tcp(host, cfg.port)?;
+        let s = Socket(tcp(host, cfg.port)?);
         let stream = match cfg.tls {
             Tls::Implicit => {
                 let c = tls_connector(host, cfg.ca_file.as_deref())?;
