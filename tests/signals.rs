@@ -30,9 +30,8 @@ fn install_handler() {
     }
 }
 
-#[test]
-fn signals_during_connect_and_sync_do_not_fail_them() {
-    install_handler();
+/// A Dovecot with 40 messages of some length in its inbox.
+fn loaded_dovecot() -> Dovecot {
     let d = Dovecot::start();
     let seed_cfg = account(&d, std::path::Path::new("/nonexistent"), Tls::Implicit);
     let mut seeder = replypad::sync::connect(&seed_cfg).unwrap();
@@ -47,29 +46,39 @@ fn signals_during_connect_and_sync_do_not_fail_them() {
             .unwrap();
     }
     seeder.logout();
+    d
+}
 
+/// Connects (implicit TLS, STARTTLS, twice each) and syncs all 40
+/// messages into a new cache every time.
+fn connect_and_sync_four_times(d: &Dovecot) -> anyhow::Result<()> {
+    for tls in [Tls::Implicit, Tls::Starttls, Tls::Implicit, Tls::Starttls] {
+        let cache = tempfile::tempdir()?;
+        let cfg = account(d, cache.path(), tls);
+        let mut store = Store::open(&cfg.cache_file())?;
+        let mut conn = replypad::sync::connect(&cfg)?;
+        let ctx = SyncContext {
+            team_address: &cfg.team.address,
+            progress: &|_| {},
+        };
+        let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true)?;
+        anyhow::ensure!(r.new == 40 && r.bodies == 40, "{r:?}");
+        conn.logout();
+    }
+    Ok(())
+}
+
+#[test]
+fn signals_during_connect_and_sync_do_not_fail_them() {
+    install_handler();
+    let d = loaded_dovecot();
     let done = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|s| {
         let worker = s.spawn(|| {
             // SAFETY: pthread_self has no preconditions.
             tx.send(unsafe { libc::pthread_self() }).unwrap();
-            let result = (|| -> anyhow::Result<()> {
-                for tls in [Tls::Implicit, Tls::Starttls, Tls::Implicit, Tls::Starttls] {
-                    let cache = tempfile::tempdir()?;
-                    let cfg = account(&d, cache.path(), tls);
-                    let mut store = Store::open(&cfg.cache_file())?;
-                    let mut conn = replypad::sync::connect(&cfg)?;
-                    let ctx = SyncContext {
-                        team_address: &cfg.team.address,
-                        progress: &|_| {},
-                    };
-                    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true)?;
-                    anyhow::ensure!(r.new == 40 && r.bodies == 40, "{r:?}");
-                    conn.logout();
-                }
-                Ok(())
-            })();
+            let result = connect_and_sync_four_times(&d);
             done.store(true, Ordering::SeqCst);
             result
         });
@@ -88,4 +97,31 @@ fn signals_during_connect_and_sync_do_not_fail_them() {
             panic!("interrupted by a signal ({sent} sent): {e:#}");
         }
     });
+}
+
+/// With no handler at all, a socket read with a timeout still fails with
+/// EINTR when the process is stopped and continued (signal(7)), as a
+/// frozen and thawed container is: a shell stops and continues this test
+/// process as fast as it can while it syncs. The shell ends each round
+/// with SIGCONT and stops only between rounds, so the process is never
+/// left stopped.
+#[test]
+fn stopping_and_continuing_the_process_does_not_fail_a_sync() {
+    let d = loaded_dovecot();
+    let flag = tempfile::NamedTempFile::new().unwrap();
+    let mut pauser = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "while [ -e '{flag}' ]; do kill -STOP {pid}; kill -CONT {pid}; done",
+            flag = flag.path().display(),
+            pid = std::process::id()
+        ))
+        .spawn()
+        .expect("sh");
+    let result = connect_and_sync_four_times(&d);
+    drop(flag);
+    pauser.wait().unwrap();
+    if let Err(e) = result {
+        panic!("interrupted by a stop and continue: {e:#}");
+    }
 }

@@ -16,10 +16,13 @@ use std::time::Duration;
 pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
 /// A TCP socket whose reads and writes are retried when a signal
-/// interrupts them. A socket with a receive timeout (ours all have one)
-/// fails with EINTR even under SA_RESTART, and OpenSSL treats EINTR during a
-/// handshake as fatal, so without this any signal delivered to the process
-/// (a child exiting, a terminal resize) can fail a connection.
+/// interrupts them. A read on a socket with a receive timeout (ours all
+/// have one) fails with EINTR whenever a signal handler runs, even under
+/// SA_RESTART, and also, with no handler at all, when the process is
+/// stopped and continued (SIGSTOP/SIGCONT, a frozen container): see
+/// signal(7). OpenSSL treats EINTR during a handshake as fatal, so without
+/// this a terminal resize (crossterm's SIGWINCH handler) or a paused job
+/// could fail a connection.
 #[derive(Debug)]
 pub struct Socket(pub TcpStream);
 
