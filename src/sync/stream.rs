@@ -27,7 +27,7 @@ pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 pub struct Socket(pub TcpStream);
 
 /// Runs `f` again for as long as it is interrupted by a signal.
-pub fn retry_interrupted<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+fn retry_interrupted<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     loop {
         match f() {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
