@@ -5,5 +5,6 @@ pub mod compose;
 pub mod parse;
 pub mod sanitize;
 pub mod team_event;
+pub mod twins;
 
 pub use parse::{ParsedMessage, parse_headers, parse_message};

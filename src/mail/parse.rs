@@ -244,8 +244,13 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
 /// a header block with its blank line) and its body (`text`): the text,
 /// the attachments and the state are those [`parse_message`] gives for
 /// the whole message; the header-derived fields (sender, subject, ids) are
-/// not the message's, as the caller has those cached already.
+/// not the message's, as the caller has those cached already. The HTML
+/// twin of a plain-text part is cut before parsing (`twins`), so `html`
+/// is None where the plain part is what shows.
 pub fn parse_body(mime_headers: &[u8], text: &[u8]) -> ParsedMessage {
+    // The HTML twin of a plain part is neither shown nor kept: not decoded.
+    let trimmed = super::twins::without_html_twins(mime_headers, text);
+    let text = trimmed.as_deref().unwrap_or(text);
     // A header block of its own, even when the message has no MIME fields
     // (the server then sends just the blank line).
     let end = mime_headers
