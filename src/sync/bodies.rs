@@ -81,7 +81,7 @@ pub fn fetch_bodies(
         let (tx_parsed, rx_parsed) = mpsc::sync_channel::<Parsed>(4);
         let writing = &mut *store;
         let written = std::thread::scope(|scope| -> Result<usize> {
-            let writer = scope.spawn(move || -> Result<usize> {
+            let writer = std::thread::Builder::new().name("rp-bodies".into()).spawn_scoped(scope, move || -> Result<usize> {
                 let store = writing;
                 let mut n = 0;
                 store.bulk(total >= super::headers::BULK_MESSAGES, |store| {
@@ -107,7 +107,7 @@ pub fn fetch_bodies(
                 })?;
                 tracing::debug!(written = n, writer_cpu = ?super::thread_cpu(), "body writer done");
                 Ok(n)
-            });
+            })?;
             let (cpu0, began) = (super::thread_cpu(), Instant::now());
             let mut send = |p: Parsed| {
                 tx_parsed
