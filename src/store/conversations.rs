@@ -558,4 +558,39 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
     }
+    #[test]
+    fn quoted_lines_are_indexed_only_when_the_quoted_message_is_not_cached() {
+        let mut s = Store::open_in_memory().unwrap();
+        let hits = |s: &Store, word: &str| -> i64 {
+            s.conn
+                .query_row(
+                    "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                    [word],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        add(
+            &mut s,
+            1,
+            "From: a@x.test\nSubject: Invoice\nMessage-ID: <p@x>\n\nWhere is invoice 4711?",
+        );
+        add(
+            &mut s,
+            2,
+            "From: support@example.com\nSubject: Re: Invoice\nMessage-ID: <r@x>\nIn-Reply-To: <p@x>\n\n\
+             Attached.\n\n> Where is invoice 4711?\n",
+        );
+        add(
+            &mut s,
+            3,
+            "From: b@x.test\nSubject: Re: Newsletter\nMessage-ID: <n@x>\nIn-Reply-To: <gone@x>\n\n\
+             Unsubscribe me.\n> Our spring catalogue\n",
+        );
+        assert_eq!(hits(&s, "4711"), 1, "the quote is indexed with its message");
+        assert_eq!(hits(&s, "attached"), 1);
+        assert_eq!(hits(&s, "catalogue"), 1, "quoting mail the cache lacks");
+        let conv = s.search_ids("4711").unwrap();
+        assert_eq!(conv.len(), 1, "the conversation is found all the same");
+    }
 }

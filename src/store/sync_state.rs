@@ -181,11 +181,19 @@ impl Store {
     ) -> Result<Option<String>> {
         // The subject and sender are indexed as cached (a body fetch may
         // bring only the MIME header fields along).
-        type Row = (i64, String, bool, String, Option<String>, String);
+        type Row = (
+            i64,
+            String,
+            bool,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+        );
         let row: Option<Row> = tx
             .prepare_cached(
                 "SELECT id, conversation_id, body_state != 'headers' OR size > ?3,
-                        subject, from_name, from_email
+                        subject, from_name, from_email, in_reply_to
                  FROM messages WHERE mailbox_id = ?1 AND uid = ?2",
             )?
             .query_row(params![mailbox_id, uid, super::AUTO_BODY_MAX as i64], |r| {
@@ -196,10 +204,11 @@ impl Store {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             })
             .optional()?;
-        let Some((id, conv, indexed, subject, from_name, from_email)) = row else {
+        let Some((id, conv, indexed, subject, from_name, from_email, in_reply_to)) = row else {
             return Ok(None);
         };
         // The HTML part is not cached: the reader shows text (HTML rendered
@@ -225,7 +234,8 @@ impl Store {
         } else {
             p.text.as_str()
         };
-        super::messages::index_text(tx, id, &subject, from_name.as_deref(), &from_email, body)?;
+        let body = super::messages::searchable(tx, id, in_reply_to.as_deref(), body)?;
+        super::messages::index_text(tx, id, &subject, from_name.as_deref(), &from_email, &body)?;
         Ok(Some(conv))
     }
 
