@@ -558,6 +558,7 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
     }
+
     #[test]
     fn quoted_lines_are_indexed_only_when_the_quoted_message_is_not_cached() {
         let mut s = Store::open_in_memory().unwrap();
