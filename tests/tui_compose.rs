@@ -342,6 +342,47 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
 }
 
 #[test]
+fn an_unfinished_new_message_is_resumed_by_m_and_discarded_by_ctrl_d_twice() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
+    app.feed("m");
+    app.type_text("Kim <kim@shop.test>");
+    app.feed("<Enter>");
+    app.type_text("Our new prices");
+    app.feed("<Enter>");
+    app.type_text("Hi Kim,");
+    let id = app.compose.as_ref().unwrap().draft.id.clone();
+    app.feed("<Esc>");
+    assert!(app.compose.is_none());
+    let said = app.message.clone().unwrap().0;
+    assert!(said.contains("m resumes it"), "{said}");
+
+    // A new message has no list row: m leads back to it.
+    app.feed("m");
+    let c = app
+        .compose
+        .as_ref()
+        .expect("m resumes the unfinished new message");
+    assert_eq!(c.draft.id, id);
+    assert!(c.draft.body.starts_with("Hi Kim,"), "{:?}", c.draft.body);
+
+    // One Ctrl-d only asks; another key in between keeps the draft.
+    app.feed("<C-d>");
+    assert!(app.compose.is_some(), "one Ctrl-d only asks");
+    app.type_text(" Best,");
+    app.feed("<C-d>");
+    assert!(app.compose.is_some(), "a key in between disarms");
+    app.feed("<C-d>");
+    assert!(app.compose.is_none(), "{:?}", app.message);
+    assert!(app.store.drafts().unwrap().iter().all(|d| d.id != id));
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0);
+
+    // Nothing left to resume: m starts a new message again.
+    app.feed("m");
+    assert!(app.compose.is_none() && app.prompt.is_some());
+}
+
+#[test]
 fn team_templates_are_created_edited_and_deleted_from_the_picker() {
     let (mut app, _term) = app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
     app.feed("<Enter>T<C-n>");

@@ -349,7 +349,7 @@ impl App {
             }
             (_, Action::Approve) => self.review_current(true, "")?,
             (_, Action::TemplateReply) => self.open_picker()?,
-            (_, Action::NewMessage) => self.open_prompt(super::prompt::PromptKind::NewTo),
+            (_, Action::NewMessage) => self.new_message()?,
             (_, Action::ReviewEdit) => self.edit_under_review()?,
             (_, Action::ReviewSend) => self.send_under_review()?,
             (_, Action::SaveAttachment) => {

@@ -18,6 +18,8 @@ pub struct Compose {
     pub blocked: Option<String>,
     /// The agent saw a collision; Ctrl-s again sends anyway.
     pub confirm_anyway: bool,
+    /// Ctrl-d was pressed once; a second press right after discards.
+    pub confirm_discard: bool,
     /// Tone advice on the current text (updated on every change).
     pub tone: Vec<crate::domain::tone::Finding>,
     /// The customer's first name, for the tone check.
@@ -38,6 +40,7 @@ impl Compose {
             editor,
             blocked: None,
             confirm_anyway: false,
+            confirm_discard: false,
             tone: Vec::new(),
             first_name: None,
         }
@@ -151,8 +154,15 @@ impl App {
         Ok(())
     }
 
+    /// Presence off on `conv` (the compose pane on it closed), pushed.
+    pub(super) fn leave_conversation(&mut self, conv: &str) -> Result<()> {
+        self.with_agent(|a, s| a.presence(s, conv, false))?;
+        self.push();
+        Ok(())
+    }
+
     /// Opens the compose pane on `draft` (presence on when it has a conversation).
-    fn open_compose(&mut self, draft: Draft) -> Result<()> {
+    pub(super) fn open_compose(&mut self, draft: Draft) -> Result<()> {
         if let Some(conv) = draft.conversation.clone() {
             self.with_agent(|a, s| a.presence(s, &conv, true))?;
             self.push();
@@ -222,8 +232,13 @@ impl App {
     /// A key while the compose pane is open.
     pub(super) fn compose_key(&mut self, ev: KeyEvent) -> Result<()> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let armed = self
+            .compose
+            .as_mut()
+            .is_some_and(|c| std::mem::take(&mut c.confirm_discard));
         match (ev.code, ctrl) {
             (KeyCode::Esc, _) => self.close_compose(),
+            (KeyCode::Char('d'), true) => self.discard_compose(armed),
             (KeyCode::Char('s'), true) => self.compose_send(),
             (KeyCode::Char('r'), true) => self.compose_submit(),
             (KeyCode::Char('e'), true) => {
@@ -288,13 +303,14 @@ impl App {
     /// Closes the pane; the draft stays (resume with the reply key).
     fn close_compose(&mut self) -> Result<()> {
         self.save_compose()?;
-        if let Some(c) = self.compose.take()
-            && let Some(conv) = c.draft.conversation.clone()
-        {
-            self.with_agent(|a, s| a.presence(s, &conv, false))?;
-            self.push();
+        let mut resume = "the reply key";
+        if let Some(c) = self.compose.take() {
+            match &c.draft.conversation {
+                Some(conv) => self.leave_conversation(conv)?,
+                None => resume = "m",
+            }
         }
-        self.message = Some(("draft saved; the reply key resumes it".into(), Level::Info));
+        self.message = Some((format!("draft saved; {resume} resumes it"), Level::Info));
         self.refresh_counts()?;
         self.reload()
     }

@@ -5,6 +5,7 @@ pub mod action;
 mod acts;
 pub mod app;
 pub mod compose;
+mod drafts;
 pub mod format;
 pub mod keymap;
 pub mod palette;

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 const KEYS: &str = "Ctrl-s send · Ctrl-r review · Ctrl-t template · Tab next field · \
-                    Ctrl-a attach · Ctrl-x unattach · Ctrl-e $EDITOR · Esc close";
+                    Ctrl-a attach · Ctrl-x unattach · Ctrl-e $EDITOR · Ctrl-d discard · Esc close";
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let Some(c) = &mut app.compose else { return };
