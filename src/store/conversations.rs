@@ -593,5 +593,11 @@ mod tests {
         assert_eq!(hits(&s, "catalogue"), 1, "quoting mail the cache lacks");
         let conv = s.search_ids("4711").unwrap();
         assert_eq!(conv.len(), 1, "the conversation is found all the same");
+        // The quoted message leaves the server: its reply carries the words now.
+        let mbox = s.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+        s.transaction(|tx| Store::remove_uids(tx, mbox, &[1..=1]))
+            .unwrap();
+        assert_eq!(hits(&s, "4711"), 1, "indexed with the reply now");
+        assert_eq!(s.search_ids("4711").unwrap(), conv);
     }
 }

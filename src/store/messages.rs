@@ -272,6 +272,43 @@ pub(super) fn searchable<'a>(
     Ok(out.into())
 }
 
+/// After messages left the cache (conversation, Message-ID): replies to
+/// one with no copy left are indexed again, quoted lines and all, as a
+/// first sync without it would index them.
+pub(super) fn reindex_replies(tx: &Transaction<'_>, gone: &[(String, String)]) -> Result<()> {
+    let mut still = tx.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM messages WHERE message_id = ?1 AND size <= ?2)",
+    )?;
+    // Replies thread with what they answer: look in its conversation only.
+    let mut replies = tx.prepare_cached(
+        "SELECT id, subject, from_name, from_email, text FROM messages
+         WHERE conversation_id = ?1 AND in_reply_to = ?2 AND body_state != 'headers'",
+    )?;
+    for (conv, message_id) in gone {
+        if still.query_row(params![message_id, AUTO_BODY_MAX as i64], |r| {
+            r.get::<_, bool>(0)
+        })? {
+            continue;
+        }
+        type Row = (i64, String, Option<String>, String, Option<String>);
+        let rows: Vec<Row> = replies
+            .query_map([conv, message_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, subject, name, email, text) in rows {
+            let text = text.unwrap_or_default();
+            if !text.lines().any(quoted) {
+                continue;
+            }
+            tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
+                .execute([id])?;
+            index_text(tx, id, &subject, name.as_deref(), &email, &text)?;
+        }
+    }
+    Ok(())
+}
+
 fn quoted(line: &str) -> bool {
     line.trim_start().starts_with('>')
 }

@@ -85,8 +85,14 @@ impl Store {
             mailbox_id,
         )?;
         super::threading::keep_names(tx, "mailbox_id = ?1", [mailbox_id])?;
+        let gone: Vec<(String, String)> = tx
+            .prepare("SELECT conversation_id, message_id FROM messages WHERE mailbox_id = ?1")?
+            .query_map([mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         tx.execute("DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?1)", [mailbox_id])?;
         tx.execute("DELETE FROM messages WHERE mailbox_id = ?1", [mailbox_id])?;
+        // Replies kept in other folders (Sent) lose what they quote.
+        super::messages::reindex_replies(tx, &gone)?;
         tx.execute(
             "UPDATE mailboxes SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
             [mailbox_id],
@@ -103,24 +109,28 @@ impl Store {
         let mut touched = BTreeSet::new();
         let mut removed = 0;
         let mut sel = tx.prepare_cached(
-            "SELECT id, conversation_id FROM messages WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3",
+            "SELECT id, conversation_id, message_id FROM messages
+             WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3",
         )?;
         let mut del_fts = tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?;
         let mut del = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+        let mut gone = Vec::new();
         for r in ranges {
-            let rows: Vec<(i64, String)> = sel
+            let rows: Vec<(i64, String, String)> = sel
                 .query_map(params![mailbox_id, r.start(), r.end()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            for (id, conv) in rows {
+            for (id, conv, message_id) in rows {
                 super::threading::keep_names(tx, "id = ?1", [id])?;
                 del_fts.execute([id])?;
                 del.execute([id])?;
+                gone.push((conv.clone(), message_id));
                 touched.insert(conv);
                 removed += 1;
             }
         }
+        super::messages::reindex_replies(tx, &gone)?;
         Ok((removed, touched))
     }
 
