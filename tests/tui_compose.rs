@@ -383,6 +383,73 @@ fn an_unfinished_new_message_is_resumed_by_m_and_discarded_by_ctrl_d_twice() {
 }
 
 #[test]
+fn recipients_and_subject_are_edited_in_prompts_from_compose() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(100, 30, outbox.path().to_path_buf());
+    app.feed("<Enter>r");
+    let subject = app.compose.as_ref().unwrap().draft.subject.clone();
+    app.feed("<C-o>");
+    let p = app.prompt.as_ref().expect("Ctrl-o asks for To");
+    assert_eq!(p.input, app.compose.as_ref().unwrap().draft.to.join(", "));
+    app.feed("<C-u>");
+    app.type_text("Ana <ana@shop.test>");
+    app.feed("<Enter>");
+    app.type_text(r#""Lima, Ana" <lima@shop.test>, boss@shop.test"#);
+    app.feed("<Enter>");
+    let p = app.prompt.as_ref().expect("then Subject");
+    assert_eq!(p.input, subject, "the subject as it is, to keep or mend");
+    app.type_text(" (order 4711)");
+    app.feed("<Enter>");
+    assert!(app.prompt.is_none());
+    let d = &app.compose.as_ref().unwrap().draft;
+    assert_eq!(d.to, vec!["Ana <ana@shop.test>"]);
+    assert_eq!(
+        d.cc,
+        vec![r#""Lima, Ana" <lima@shop.test>"#, "boss@shop.test"]
+    );
+    assert_eq!(d.subject, format!("{subject} (order 4711)"));
+    let saved = app.store.draft(&d.id).unwrap();
+    assert_eq!(
+        (saved.to, saved.cc.len()),
+        (d.to.clone(), 2),
+        "saved at once"
+    );
+
+    // A wrong address: the prompt stays open with it, nothing changes.
+    app.feed("<C-o><C-u>");
+    app.type_text("not an address");
+    app.feed("<Enter>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "not an address");
+    let screen = render(&mut app, &mut term);
+    let row = screen.lines().last().unwrap();
+    assert!(
+        row.contains(r#"✗ To: "not an address" is not an address"#) && row.contains("To (commas"),
+        "the prompt row says why: {row}"
+    );
+    app.feed("<Esc>");
+    assert!(app.prompt.is_none() && app.compose.is_some());
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.to,
+        vec!["Ana <ana@shop.test>"]
+    );
+
+    app.feed("<C-s>");
+    assert!(app.compose.is_none(), "{:?}", app.message);
+    let f = std::fs::read_dir(outbox.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let raw = std::fs::read_to_string(f.path()).unwrap();
+    assert!(raw.contains("To: Ana <ana@shop.test>"), "{raw}");
+    assert!(
+        raw.contains("boss@shop.test") && raw.contains("lima@shop.test"),
+        "{raw}"
+    );
+    assert!(raw.contains("(order 4711)"), "{raw}");
+}
+
+#[test]
 fn team_templates_are_created_edited_and_deleted_from_the_picker() {
     let (mut app, _term) = app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
     app.feed("<Enter>T<C-n>");

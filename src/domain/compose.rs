@@ -102,6 +102,34 @@ impl Draft {
     }
 }
 
+/// A typed address list split at its commas, except those inside a
+/// quoted display name or angle brackets (`"Lima, Ana" <ana@x>, b@y`);
+/// each trimmed, empty ones dropped.
+pub fn split_addresses(v: &str) -> Vec<String> {
+    let (mut out, mut cur) = (Vec::new(), String::new());
+    let (mut quoted, mut angle, mut escaped) = (false, false, false);
+    for ch in v.chars() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// `Re: subject` without stacking prefixes (Re: Re: AW: …).
 pub fn reply_subject(subject: &str) -> String {
     format!("Re: {}", super::thread::base_subject(subject))
@@ -235,6 +263,19 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<(char, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn addresses_split_at_commas_outside_names() {
+        assert_eq!(
+            split_addresses(r#" "Lima, Ana" <ana@x.test>, b@y.test,, <c,d@z.test> "#),
+            vec![r#""Lima, Ana" <ana@x.test>"#, "b@y.test", "<c,d@z.test>"]
+        );
+        assert_eq!(
+            split_addresses(r#""a \"q, r\"" <a@x>, b@y"#),
+            vec![r#""a \"q, r\"" <a@x>"#, "b@y"]
+        );
+        assert!(split_addresses(" , ").is_empty());
+    }
+
     use super::*;
 
     #[test]

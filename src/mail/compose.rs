@@ -15,6 +15,11 @@ pub struct Outgoing {
     pub rcpt: Vec<String>,
 }
 
+/// Checks that `s` is one address as the `field` header will carry it.
+pub fn check_address(s: &str, field: &str) -> Result<()> {
+    mailbox(s, field).map(|_| ())
+}
+
 fn mailbox(s: &str, field: &str) -> Result<Mailbox> {
     s.trim()
         .parse::<Mailbox>()

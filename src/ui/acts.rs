@@ -31,6 +31,13 @@ impl App {
 
     /// The user pressed Enter in a prompt.
     pub(super) fn submit_prompt(&mut self, kind: PromptKind, text: &str) -> Result<()> {
+        if matches!(
+            kind,
+            PromptKind::ComposeTo | PromptKind::ComposeCc | PromptKind::ComposeSubject
+        ) {
+            // An empty Cc is an answer too.
+            return self.compose_field(kind, text);
+        }
         if text.is_empty() {
             return Ok(());
         }
@@ -141,7 +148,10 @@ impl App {
             | PromptKind::OpenAttachment
             | PromptKind::AttachPath
             | PromptKind::NewTo
-            | PromptKind::NewSubject => {
+            | PromptKind::NewSubject
+            | PromptKind::ComposeTo
+            | PromptKind::ComposeCc
+            | PromptKind::ComposeSubject => {
                 unreachable!("handled above")
             }
         };

@@ -239,6 +239,7 @@ impl App {
         match (ev.code, ctrl) {
             (KeyCode::Esc, _) => self.close_compose(),
             (KeyCode::Char('d'), true) => self.discard_compose(armed),
+            (KeyCode::Char('o'), true) => self.edit_compose_fields(),
             (KeyCode::Char('s'), true) => self.compose_send(),
             (KeyCode::Char('r'), true) => self.compose_submit(),
             (KeyCode::Char('e'), true) => {
@@ -464,12 +465,7 @@ impl App {
             return Ok(());
         };
         let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
-        let list = |v: &str| -> Vec<String> {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
+        let list = crate::domain::compose::split_addresses;
         for line in head.lines() {
             match line.split_once(':') {
                 Some((k, v)) if k.eq_ignore_ascii_case("to") => c.draft.to = list(v),

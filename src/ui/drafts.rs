@@ -1,10 +1,12 @@
-//! Finding drafts again from the TUI: the new-message key resumes your
-//! unfinished new message (as the reply key resumes a reply), and Ctrl-d
-//! pressed twice in compose discards the draft open there.
+//! Drafts in the TUI beyond typing: the new-message key resumes your
+//! unfinished new message (as the reply key resumes a reply), Ctrl-o in
+//! compose edits the recipients and subject in prompts, and Ctrl-d pressed
+//! twice discards the draft open there.
 
 use super::app::{App, Level};
-use crate::domain::compose::{DraftKind, DraftState};
-use anyhow::Result;
+use super::prompt::{Prompt, PromptKind};
+use crate::domain::compose::{DraftKind, DraftState, split_addresses};
+use anyhow::{Result, bail};
 
 impl App {
     /// The m key: your newest unfinished new message if there is one (a new
@@ -74,5 +76,75 @@ impl App {
         self.message = Some(("draft discarded".into(), Level::Info));
         self.refresh_counts()?;
         self.reload()
+    }
+
+    /// Ctrl-o in compose: To, then Cc, then Subject, each in a prompt that
+    /// starts with the current value (Enter keeps it, Esc stops there).
+    pub(super) fn edit_compose_fields(&mut self) -> Result<()> {
+        self.save_compose_now()?;
+        if let Some(c) = &self.compose {
+            let to = c.draft.to.join(", ");
+            self.prompt = Some(Prompt::with_input(PromptKind::ComposeTo, to));
+        }
+        Ok(())
+    }
+
+    /// One answer of [`App::edit_compose_fields`]: checked, saved, then the
+    /// next field's prompt. A wrong answer leaves its prompt open to mend.
+    pub(super) fn compose_field(&mut self, kind: PromptKind, text: &str) -> Result<()> {
+        let Some(c) = &mut self.compose else {
+            return Ok(());
+        };
+        let clean = crate::mail::sanitize::line(text).into_owned();
+        let checked = match kind {
+            PromptKind::ComposeTo | PromptKind::ComposeCc => {
+                let field = if kind == PromptKind::ComposeTo {
+                    "To"
+                } else {
+                    "Cc"
+                };
+                let list = split_addresses(&clean);
+                list.iter()
+                    .try_for_each(|a| crate::mail::compose::check_address(a, field))
+                    .and_then(|()| {
+                        if kind == PromptKind::ComposeTo && list.is_empty() {
+                            bail!("To: the message needs a recipient");
+                        }
+                        Ok(list)
+                    })
+                    .map(|list| {
+                        if kind == PromptKind::ComposeTo {
+                            c.draft.to = list;
+                            Prompt::with_input(PromptKind::ComposeCc, c.draft.cc.join(", "))
+                        } else {
+                            c.draft.cc = list;
+                            Prompt::with_input(PromptKind::ComposeSubject, c.draft.subject.clone())
+                        }
+                    })
+                    .map(Some)
+            }
+            _ => {
+                let subject = clean.trim();
+                if subject.is_empty() {
+                    Err(anyhow::anyhow!("Subject: the message needs a subject"))
+                } else {
+                    c.draft.subject = subject.to_string();
+                    Ok(None)
+                }
+            }
+        };
+        match checked {
+            Ok(next) => {
+                self.prompt = next;
+                self.save_compose_now()
+            }
+            Err(e) => {
+                // Shown in the prompt, which stays open to mend the answer.
+                let mut p = Prompt::with_input(kind, text.to_string());
+                p.error = Some(format!("{e:#}"));
+                self.prompt = Some(p);
+                Ok(())
+            }
+        }
     }
 }

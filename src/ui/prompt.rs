@@ -24,6 +24,10 @@ pub enum PromptKind {
     /// A new message: the recipient, then the subject.
     NewTo,
     NewSubject,
+    /// The open draft's recipients and subject, one after another (Ctrl-o).
+    ComposeTo,
+    ComposeCc,
+    ComposeSubject,
 }
 
 impl PromptKind {
@@ -43,7 +47,9 @@ impl PromptKind {
             PromptKind::OpenAttachment => "Open attachment #: ",
             PromptKind::AttachPath => "Attach file (Tab completes): ",
             PromptKind::NewTo => "New message to: ",
-            PromptKind::NewSubject => "Subject: ",
+            PromptKind::NewSubject | PromptKind::ComposeSubject => "Subject: ",
+            PromptKind::ComposeTo => "To (commas between; Enter keeps, Esc stops): ",
+            PromptKind::ComposeCc => "Cc: ",
         }
     }
 }
@@ -52,6 +58,9 @@ impl PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub input: String,
+    /// Why the last answer was refused, shown before the label until the
+    /// input changes (the status row holds the prompt, not messages).
+    pub error: Option<String>,
 }
 
 /// What a key did to the prompt.
@@ -64,13 +73,22 @@ pub enum PromptKey {
 
 impl Prompt {
     pub fn new(kind: PromptKind) -> Prompt {
+        Prompt::with_input(kind, String::new())
+    }
+
+    /// A prompt that starts with `input` typed (to edit a value).
+    pub fn with_input(kind: PromptKind, input: String) -> Prompt {
         Prompt {
             kind,
-            input: String::new(),
+            input,
+            error: None,
         }
     }
 
     pub fn key(&mut self, ev: KeyEvent) -> PromptKey {
+        if ev.code != KeyCode::Enter {
+            self.error = None;
+        }
         match ev.code {
             KeyCode::Esc => PromptKey::Cancel,
             KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => PromptKey::Cancel,

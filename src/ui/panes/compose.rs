@@ -10,7 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-const KEYS: &str = "Ctrl-s send · Ctrl-r review · Ctrl-t template · Tab next field · \
+const KEYS: &str = "Ctrl-s send · Ctrl-r review · Ctrl-t template · Ctrl-o To/Cc/Subject · Tab next field · \
                     Ctrl-a attach · Ctrl-x unattach · Ctrl-e $EDITOR · Ctrl-d discard · Esc close";
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {

@@ -14,12 +14,25 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
     if let Some(p) = &app.prompt {
         let label = p.kind.label();
-        let room = (area.width as usize).saturating_sub(label.width() + 2);
+        // A refused answer says why first (the error is ours, its parts sanitized).
+        let error = p
+            .error
+            .as_deref()
+            .map(|e| format!("✗ {} ", sanitize::line(e)))
+            .unwrap_or_default();
+        let room = (area.width as usize).saturating_sub(label.width() + error.width() + 2);
         // Show the end of a long input, where typing happens.
         let input = sanitize::line(&p.input).into_owned();
         let skip = input.width().saturating_sub(room);
         let shown: String = input.chars().skip(skip).collect();
         let line = Line::from(vec![
+            Span::styled(
+                error,
+                Style::new()
+                    .bg(Color::Red)
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
+            ),
             Span::styled(
                 label,
                 Style::new()
