@@ -5,7 +5,7 @@
 
 use super::app::{App, Level};
 use super::prompt::{Prompt, PromptKind};
-use crate::domain::compose::{DraftKind, DraftState, split_addresses};
+use crate::domain::compose::{Draft, DraftKind, DraftState, split_addresses};
 use anyhow::{Result, bail};
 
 impl App {
@@ -95,45 +95,7 @@ impl App {
         let Some(c) = &mut self.compose else {
             return Ok(());
         };
-        let clean = crate::mail::sanitize::line(text).into_owned();
-        let checked = match kind {
-            PromptKind::ComposeTo | PromptKind::ComposeCc => {
-                let field = if kind == PromptKind::ComposeTo {
-                    "To"
-                } else {
-                    "Cc"
-                };
-                let list = split_addresses(&clean);
-                list.iter()
-                    .try_for_each(|a| crate::mail::compose::check_address(a, field))
-                    .and_then(|()| {
-                        if kind == PromptKind::ComposeTo && list.is_empty() {
-                            bail!("To: the message needs a recipient");
-                        }
-                        Ok(list)
-                    })
-                    .map(|list| {
-                        if kind == PromptKind::ComposeTo {
-                            c.draft.to = list;
-                            Prompt::with_input(PromptKind::ComposeCc, c.draft.cc.join(", "))
-                        } else {
-                            c.draft.cc = list;
-                            Prompt::with_input(PromptKind::ComposeSubject, c.draft.subject.clone())
-                        }
-                    })
-                    .map(Some)
-            }
-            _ => {
-                let subject = clean.trim();
-                if subject.is_empty() {
-                    Err(anyhow::anyhow!("Subject: the message needs a subject"))
-                } else {
-                    c.draft.subject = subject.to_string();
-                    Ok(None)
-                }
-            }
-        };
-        match checked {
+        match answer(&mut c.draft, kind, text) {
             Ok(next) => {
                 self.prompt = next;
                 self.save_compose_now()
@@ -147,4 +109,42 @@ impl App {
             }
         }
     }
+}
+
+/// Puts a field's answer into `d` (unchanged if it is refused); returns
+/// the next field's prompt, if any.
+fn answer(d: &mut Draft, kind: PromptKind, text: &str) -> Result<Option<Prompt>> {
+    let clean = crate::mail::sanitize::line(text);
+    let addresses = |field: &str| -> Result<Vec<String>> {
+        let list = split_addresses(&clean);
+        for a in &list {
+            crate::mail::compose::check_address(a, field)?;
+        }
+        Ok(list)
+    };
+    Ok(match kind {
+        PromptKind::ComposeTo => {
+            let to = addresses("To")?;
+            if to.is_empty() {
+                bail!("To: the message needs a recipient");
+            }
+            d.to = to;
+            Some(Prompt::with_input(PromptKind::ComposeCc, d.cc.join(", ")))
+        }
+        PromptKind::ComposeCc => {
+            d.cc = addresses("Cc")?;
+            Some(Prompt::with_input(
+                PromptKind::ComposeSubject,
+                d.subject.clone(),
+            ))
+        }
+        _ => {
+            let subject = clean.trim();
+            if subject.is_empty() {
+                bail!("Subject: the message needs a subject");
+            }
+            d.subject = subject.to_string();
+            None
+        }
+    })
 }
