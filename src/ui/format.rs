@@ -97,6 +97,44 @@ pub fn fit(s: &str, width: usize) -> String {
     t
 }
 
+/// Key hints (`items`) joined with ` · ` on at most `lines` lines of
+/// `width` cells, never splitting an item; what does not fit ends the last
+/// line with `…`.
+pub fn hints(items: &[&str], width: usize, lines: usize) -> Vec<String> {
+    let join = |v: &[&str]| v.join(" · ");
+    let mut out: Vec<String> = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for item in items {
+        cur.push(item);
+        if join(&cur).width() <= width {
+            continue;
+        }
+        cur.pop();
+        if out.len() + 1 < lines.max(1) && !cur.is_empty() {
+            out.push(join(&cur));
+            cur = vec![item];
+            if join(&cur).width() <= width {
+                continue;
+            }
+            cur.pop();
+        }
+        // The last line: whole items and a mark that more keys exist.
+        while !cur.is_empty() && join(&cur).width() + 2 > width {
+            cur.pop();
+        }
+        out.push(if cur.is_empty() {
+            truncate(item, width)
+        } else {
+            format!("{} …", join(&cur))
+        });
+        return out;
+    }
+    if !cur.is_empty() {
+        out.push(join(&cur));
+    }
+    out
+}
+
 /// Wraps one line to `width` cells, breaking at spaces where possible.
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -136,6 +174,21 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hints_wrap_by_item_and_cut_the_last_line() {
+        let items = ["Ctrl-s send", "Esc close", "Ctrl-r review", "Tab next"];
+        assert_eq!(
+            hints(&items, 80, 2),
+            vec!["Ctrl-s send · Esc close · Ctrl-r review · Tab next"]
+        );
+        assert_eq!(
+            hints(&items, 26, 2),
+            vec!["Ctrl-s send · Esc close", "Ctrl-r review · Tab next"]
+        );
+        assert_eq!(hints(&items, 26, 1), vec!["Ctrl-s send · Esc close …"]);
+        assert_eq!(hints(&items, 8, 1), vec!["Ctrl-s …"]);
+    }
+
     use super::*;
 
     #[test]

@@ -10,8 +10,19 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-const KEYS: &str = "Ctrl-s send · Ctrl-r review · Ctrl-t template · Ctrl-o To/Cc/Subject · Tab next field · \
-                    Ctrl-a attach · Ctrl-x unattach · Ctrl-e $EDITOR · Ctrl-d discard · Esc close";
+/// The compose keys, most needed first (what does not fit is cut last).
+const KEYS: &[&str] = &[
+    "Ctrl-s send",
+    "Esc close",
+    "Ctrl-r review",
+    "Ctrl-t template",
+    "Ctrl-o To/Cc/Subject",
+    "Ctrl-e $EDITOR",
+    "Ctrl-a attach",
+    "Ctrl-x unattach",
+    "Tab next field",
+    "Ctrl-d discard",
+];
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let Some(c) = &mut app.compose else { return };
@@ -95,11 +106,21 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
     }
     let bh = (blocked_lines.len() as u16).min(inner.height / 3);
+    // Up to three lines of key hints where the pane has the room.
+    let keys = crate::ui::format::hints(
+        KEYS,
+        inner.width as usize,
+        match inner.height {
+            20.. => 3,
+            14..=19 => 2,
+            _ => 1,
+        },
+    );
     let [h, e, b, k] = Layout::vertical([
         Constraint::Length(head.len() as u16 + 1),
         Constraint::Min(3),
         Constraint::Length(bh),
-        Constraint::Length(1),
+        Constraint::Length(keys.len() as u16),
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(head), h);
@@ -107,13 +128,9 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     if bh > 0 {
         frame.render_widget(Paragraph::new(blocked_lines).wrap(Wrap { trim: false }), b);
     }
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            crate::ui::format::fit(KEYS, k.width as usize),
-            Style::new()
-                .fg(Color::DarkGray)
-                .add_modifier(Modifier::ITALIC),
-        )),
-        k,
-    );
+    let style = Style::new()
+        .fg(Color::DarkGray)
+        .add_modifier(Modifier::ITALIC);
+    let keys: Vec<Line> = keys.into_iter().map(|l| Line::styled(l, style)).collect();
+    frame.render_widget(Paragraph::new(keys), k);
 }
