@@ -9,6 +9,12 @@ mod tui_support;
 use replypad::domain::compose::DraftState;
 use tui_support::{app_with_outbox, render};
 
+/// The first message the demo's file outbox holds, as written.
+fn first_sent(outbox: &std::path::Path) -> String {
+    let f = std::fs::read_dir(outbox).unwrap().next().unwrap().unwrap();
+    std::fs::read_to_string(f.path()).unwrap()
+}
+
 #[test]
 fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
     let outbox = tempfile::tempdir().unwrap();
@@ -180,15 +186,8 @@ fn template_picker_fills_fields_and_an_unfilled_one_blocks_sending() {
     app.type_text("1234");
     app.feed("<C-s>");
     assert!(app.compose.is_none(), "{:?}", app.message);
-    let f = std::fs::read_dir(outbox.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
     // (quoted-printable: join soft line breaks)
-    let raw = std::fs::read_to_string(f.path())
-        .unwrap()
-        .replace("=\r\n", "");
+    let raw = first_sent(outbox.path()).replace("=\r\n", "");
     assert!(raw.contains("refund of 49 EUR for order 1234"), "{raw}");
     // Used templates rank first next time.
     app.feed("<Enter>T");
@@ -313,12 +312,7 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
         "{:?}",
         app.compose.as_ref().map(|c| c.blocked.clone())
     );
-    let f = std::fs::read_dir(outbox.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    let raw = std::fs::read_to_string(f.path()).unwrap();
+    let raw = first_sent(outbox.path());
     assert!(raw.contains("filename=\"price-list-2026.csv\""), "{raw}");
     assert!(!raw.contains("In-Reply-To"), "{raw}");
 
@@ -435,12 +429,7 @@ fn recipients_and_subject_are_edited_in_prompts_from_compose() {
 
     app.feed("<C-s>");
     assert!(app.compose.is_none(), "{:?}", app.message);
-    let f = std::fs::read_dir(outbox.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    let raw = std::fs::read_to_string(f.path()).unwrap();
+    let raw = first_sent(outbox.path());
     assert!(raw.contains("To: Ana <ana@shop.test>"), "{raw}");
     assert!(
         raw.contains("boss@shop.test") && raw.contains("lima@shop.test"),
