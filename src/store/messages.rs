@@ -82,13 +82,15 @@ impl Store {
 
     /// Recomputes the summary columns of the given conversations from their messages.
     pub fn refresh_conversations(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
+        // One pass over the conversation's messages for every count.
         let mut agg = tx.prepare_cached(
-            "UPDATE conversations SET
-                message_count = (SELECT count(DISTINCT message_id) FROM messages WHERE conversation_id = ?1),
-                unread_count = (SELECT count(DISTINCT message_id) FROM messages WHERE conversation_id = ?1 AND seen = 0 AND from_team = 0),
-                first_date = coalesce((SELECT min(date) FROM messages WHERE conversation_id = ?1), first_date),
-                last_date = coalesce((SELECT max(date) FROM messages WHERE conversation_id = ?1), last_date),
-                has_attachment = EXISTS(SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachments != '[]')
+            "UPDATE conversations SET (message_count, unread_count, first_date, last_date, has_attachment) =
+                (SELECT count(DISTINCT message_id),
+                        count(DISTINCT CASE WHEN seen = 0 AND from_team = 0 THEN message_id END),
+                        coalesce(min(date), conversations.first_date),
+                        coalesce(max(date), conversations.last_date),
+                        coalesce(max(attachments != '[]'), 0)
+                 FROM messages WHERE conversation_id = ?1)
              WHERE id = ?1",
         )?;
         let mut first = tx.prepare_cached(

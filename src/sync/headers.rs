@@ -14,7 +14,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 /// Messages per transaction at most.
-const TX_MESSAGES: usize = 5000;
+const TX_MESSAGES: usize = 10_000;
+/// How long a transaction stays open for more batches at most.
+const TX_TIME: Duration = Duration::from_millis(250);
 /// From this many messages on, a sync writes in bulk mode ([`Store::bulk`]).
 pub const BULK_MESSAGES: usize = 1000;
 
@@ -137,7 +139,7 @@ pub fn write(
     let mut filer = Filer::new();
     // Freeing a written batch (many small strings) is left to another
     // thread: this one is the sync's bottleneck.
-    let (to_free, freeing) = mpsc::channel::<Vec<Batch>>();
+    let (to_free, freeing) = mpsc::channel::<Batch>();
     let freer = std::thread::Builder::new()
         .name("rp-free".into())
         .spawn(move || freeing.into_iter().for_each(drop))?;
@@ -145,25 +147,31 @@ pub fn write(
     store.bulk(t.total >= BULK_MESSAGES, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
-            let mut batches = vec![first];
-            let mut in_tx = batches[0].messages.len();
-            while in_tx < TX_MESSAGES
-                && let Ok(b) = rx.try_recv()
-            {
-                in_tx += b.messages.len();
-                batches.push(b);
-            }
+            let (mut in_tx, mut waited) = (0, Duration::ZERO);
             let tt = store.transaction(|tx| {
                 filer.begin(tx)?;
-                let messages: Vec<NewMessage<'_>> = batches
-                    .iter()
-                    .flat_map(|b| &b.messages)
-                    .map(|(f, p)| message(t, f, p))
-                    .collect();
-                filer.put_all(tx, &messages)?;
+                let mut next = Some(first);
+                let mut state = None;
+                // Batches join the open transaction while it is young and
+                // small: each commit rewrites every index page the
+                // transaction touched, so fewer commits write far less.
+                while let Some(b) = next.take() {
+                    let messages: Vec<NewMessage<'_>> =
+                        b.messages.iter().map(|(f, p)| message(t, f, p)).collect();
+                    filer.put_all(tx, &messages)?;
+                    drop(messages);
+                    in_tx += b.messages.len();
+                    state = Some((b.last, b.next_uid));
+                    let _ = to_free.send(b);
+                    let left = TX_TIME.saturating_sub(t0.elapsed());
+                    if in_tx < TX_MESSAGES && !left.is_zero() {
+                        let w = Instant::now();
+                        next = rx.recv_timeout(left).ok();
+                        waited += w.elapsed();
+                    }
+                }
                 let touched = filer.flush(tx)?;
-                let newest = batches.last().expect("one batch at least");
-                let (last, next_uid) = (newest.last, newest.next_uid);
+                let (last, next_uid) = state.expect("one batch at least");
                 let state = MailboxState {
                     uidvalidity: t.uidvalidity,
                     uidnext: if last {
@@ -177,9 +185,8 @@ pub fn write(
                 Store::save_mailbox_state(tx, t.mailbox_id, state)?;
                 Ok(touched)
             })?;
-            let _ = to_free.send(batches);
             written += in_tx;
-            busy += t0.elapsed();
+            busy += t0.elapsed() - waited;
             touched.extend(tt);
             let secs = t.began.elapsed().as_secs_f64().max(1e-6);
             (ctx.progress)(Progress::Headers {

@@ -4,6 +4,7 @@
 //! stays in this module.
 
 mod commands;
+mod fast;
 mod parse;
 mod pin;
 mod raw;

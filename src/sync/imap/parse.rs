@@ -95,7 +95,7 @@ pub fn flag_state(uid: u32, flags: &[std::borrow::Cow<'_, str>], modseq: Option<
     s
 }
 
-fn internal_date(s: &str) -> i64 {
+pub(super) fn internal_date(s: &str) -> i64 {
     chrono::DateTime::parse_from_str(s.trim(), "%d-%b-%Y %H:%M:%S %z")
         .map(|d| d.timestamp())
         .unwrap_or(0)

@@ -1,7 +1,8 @@
 //! A linear-time reader for bulk FETCH responses on the shared socket.
 //!
 //! It splits the byte stream into responses by lines and `{n}` literals
-//! without parsing, hands each complete response to imap-proto once, and
+//! without parsing, reads each complete response once (the common header
+//! shape in `fast.rs`, anything else with imap-proto), and
 //! stops at its own tagged completion. Used only between the crate's
 //! commands, when the crate has nothing buffered.
 
@@ -108,26 +109,36 @@ pub fn fetch_each(
                 hand(std::mem::take(&mut out), true, &mut failed);
                 return failed.map_or(Ok(()), Err);
             }
-            match imap_proto::parser::parse_response(resp) {
-                Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
-                    if failed.is_none() {
-                        held += resp.len();
-                        out.extend(fetch_response(attrs));
-                        if out.len() >= batch.count || held >= batch.bytes {
-                            hand(std::mem::take(&mut out), false, &mut failed);
-                            held = 0;
-                        } else if held > MAX_RESPONSE {
-                            return Err(err(
-                                what,
-                                format!("responses exceed {} MiB; refusing", MAX_RESPONSE >> 20),
-                            ));
-                        }
+            // The common header-sync shape is read directly; anything
+            // else goes to imap-proto.
+            let fetched = match super::fast::fetch(resp) {
+                Some(f) => Some(Some(f)),
+                None => match imap_proto::parser::parse_response(resp) {
+                    Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
+                        Some(fetch_response(attrs))
                     }
-                }
-                Ok(_) => {}
-                Err(_) => {
-                    let shown = String::from_utf8_lossy(&resp[..resp.len().min(120)]).into_owned();
-                    tracing::warn!(response = %clean(&shown), "skipping a response replypad cannot read");
+                    Ok(_) => None,
+                    Err(_) => {
+                        let shown =
+                            String::from_utf8_lossy(&resp[..resp.len().min(120)]).into_owned();
+                        tracing::warn!(response = %clean(&shown), "skipping a response replypad cannot read");
+                        None
+                    }
+                },
+            };
+            if let Some(f) = fetched
+                && failed.is_none()
+            {
+                held += resp.len();
+                out.extend(f);
+                if out.len() >= batch.count || held >= batch.bytes {
+                    hand(std::mem::take(&mut out), false, &mut failed);
+                    held = 0;
+                } else if held > MAX_RESPONSE {
+                    return Err(err(
+                        what,
+                        format!("responses exceed {} MiB; refusing", MAX_RESPONSE >> 20),
+                    ));
                 }
             }
             start = line_end;
