@@ -1,7 +1,8 @@
 //! The cache writer of a header sync: takes parsed chunks from the
-//! fetching thread and files them, several chunks to a transaction while
-//! the fetcher is ahead (each commit costs: fewer, larger ones are faster),
-//! one batch at a time when it is not (so the thread list fills as it comes).
+//! fetching thread and files them, each as it comes, in a transaction that
+//! stays open for the chunks of up to [`TX_TIME`] or [`TX_MESSAGES`] (each
+//! commit rewrites the index pages it touched: fewer commits write less),
+//! so the thread list fills a transaction at a time.
 
 use super::engine::{Progress, SyncContext};
 use super::imap::Fetched;
