@@ -63,7 +63,28 @@ impl Connection {
     ) -> Result<(), ImapError> {
         self.core.raw_tag += 1;
         let tag = format!("rp{}", self.core.raw_tag);
-        super::raw::fetch_each(&self.core.raw, &tag, command, what, batch, on)
+        // Every bulk fetch asks for body sections or BODYSTRUCTURE: a
+        // response without them is another client's flag change the
+        // server reports meanwhile (Dovecot does), not an answer. Taken
+        // for one, it would file an empty message over a cached one.
+        super::raw::fetch_each(
+            &self.core.raw,
+            &tag,
+            command,
+            what,
+            batch,
+            &mut |b, done| {
+                let before = b.len();
+                let answers: Vec<Fetched> = b.into_iter().filter(|f| f.content).collect();
+                if answers.len() < before {
+                    tracing::debug!(
+                        skipped = before - answers.len(),
+                        "flag updates amid a fetch left for the next resync"
+                    );
+                }
+                on(answers, done)
+            },
+        )
     }
 
     /// Turns QRESYNC on for this connection where the server offers it.

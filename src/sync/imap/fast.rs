@@ -50,6 +50,7 @@ pub fn fetch(resp: &[u8]) -> Option<Fetched> {
                 let n = usize::try_from(r.number()?).ok()?;
                 r.tag(b"}\r\n")?;
                 f.data = Some(r.take(n)?.to_vec());
+                f.content = true;
             }
             _ => return None,
         }

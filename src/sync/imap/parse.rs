@@ -37,6 +37,10 @@ pub struct Fetched {
     /// From BODYSTRUCTURE: how to fetch the message without its
     /// attachments, if that is worth it (see [`super::structure`]).
     pub plan: Option<super::structure::Plan>,
+    /// The response has a body section, RFC822 or BODYSTRUCTURE item (NIL
+    /// or not). A FETCH without one, amid a bulk fetch of such items, is
+    /// the server telling of a flag change (another client's): no answer.
+    pub content: bool,
 }
 
 impl Fetched {
@@ -107,6 +111,14 @@ pub fn fetch_response(attrs: Vec<AttributeValue<'_>>) -> Option<Fetched> {
     let mut flags = None;
     let mut modseq = None;
     for a in attrs {
+        if matches!(
+            a,
+            AttributeValue::BodySection { .. }
+                | AttributeValue::Rfc822(_)
+                | AttributeValue::BodyStructure(_)
+        ) {
+            f.content = true;
+        }
         match a {
             AttributeValue::Uid(u) => uid = Some(u),
             AttributeValue::Flags(fl) => flags = Some(fl),
