@@ -162,10 +162,11 @@ pub fn write(
                     filer.put_all(tx, &messages)?;
                     drop(messages);
                     in_tx += b.messages.len();
-                    state = Some((b.last, b.next_uid));
+                    let last = b.last;
+                    state = Some((last, b.next_uid));
                     let _ = to_free.send(b);
                     let left = TX_TIME.saturating_sub(t0.elapsed());
-                    if in_tx < TX_MESSAGES && !left.is_zero() {
+                    if !last && in_tx < TX_MESSAGES && !left.is_zero() {
                         let w = Instant::now();
                         next = rx.recv_timeout(left).ok();
                         waited += w.elapsed();
