@@ -104,17 +104,21 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
+    /// The bytes from here on that `keep` accepts, if one at least.
+    fn span(&mut self, keep: impl Fn(u8) -> bool) -> Option<&'a [u8]> {
+        let n = self.s[self.at..].iter().take_while(|b| keep(**b)).count();
+        (n > 0).then(|| {
+            self.at += n;
+            &self.s[self.at - n..self.at]
+        })
+    }
+
     /// A decimal number of 1 to 19 digits (no sign, no leading zero but "0").
     fn number(&mut self) -> Option<u64> {
-        let digits = self.s[self.at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let d = &self.s[self.at..self.at + digits];
-        if digits == 0 || digits > 19 || (digits > 1 && d[0] == b'0') {
+        let d = self.span(|b| b.is_ascii_digit())?;
+        if d.len() > 19 || (d.len() > 1 && d[0] == b'0') {
             return None;
         }
-        self.at += digits;
         Some(d.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
     }
 
@@ -125,14 +129,7 @@ impl<'a> Reader<'a> {
 
     /// An item name: upper-case letters, digits and dots.
     fn name(&mut self) -> Option<&'a [u8]> {
-        let n = self.s[self.at..]
-            .iter()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'.')
-            .count();
-        (n > 0).then(|| {
-            self.at += n;
-            &self.s[self.at - n..self.at]
-        })
+        self.span(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.')
     }
 
     /// ` (flag flag ...)`: system flags (`\Seen`) and keywords, atoms only.
@@ -145,14 +142,7 @@ impl<'a> Reader<'a> {
         loop {
             let start = self.at;
             self.tag(b"\\");
-            let n = self.s[self.at..]
-                .iter()
-                .take_while(|b| atom_char(**b))
-                .count();
-            if n == 0 {
-                return None;
-            }
-            self.at += n;
+            self.span(atom_char)?;
             // Atom characters are ASCII.
             out.push(std::str::from_utf8(&self.s[start..self.at]).ok()?);
             match self.byte()? {
@@ -166,14 +156,7 @@ impl<'a> Reader<'a> {
     /// The header field names a `HEADER.FIELDS` section echoes: atoms.
     fn field_names(&mut self) -> Option<()> {
         loop {
-            let n = self.s[self.at..]
-                .iter()
-                .take_while(|b| atom_char(**b))
-                .count();
-            if n == 0 {
-                return None;
-            }
-            self.at += n;
+            self.span(atom_char)?;
             if self.tag(b" ").is_none() {
                 return Some(());
             }
