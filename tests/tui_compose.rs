@@ -15,6 +15,15 @@ fn first_sent(outbox: &std::path::Path) -> String {
     std::fs::read_to_string(f.path()).unwrap()
 }
 
+/// `m`, then the recipient and subject prompts answered: compose opens.
+fn new_message_to_kim(app: &mut replypad::ui::App) {
+    app.feed("m");
+    app.type_text("Kim <kim@shop.test>");
+    app.feed("<Enter>");
+    app.type_text("Our new prices");
+    app.feed("<Enter>");
+}
+
 #[test]
 fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
     let outbox = tempfile::tempdir().unwrap();
@@ -287,11 +296,7 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
     )
     .unwrap();
     let (mut app, _term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
-    app.feed("m");
-    app.type_text("Kim <kim@shop.test>");
-    app.feed("<Enter>");
-    app.type_text("Our new prices");
-    app.feed("<Enter>");
+    new_message_to_kim(&mut app);
     let c = app
         .compose
         .as_ref()
@@ -339,11 +344,7 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
 fn an_unfinished_new_message_is_resumed_by_m_and_discarded_by_ctrl_d_twice() {
     let outbox = tempfile::tempdir().unwrap();
     let (mut app, _term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
-    app.feed("m");
-    app.type_text("Kim <kim@shop.test>");
-    app.feed("<Enter>");
-    app.type_text("Our new prices");
-    app.feed("<Enter>");
+    new_message_to_kim(&mut app);
     app.type_text("Hi Kim,");
     let id = app.compose.as_ref().unwrap().draft.id.clone();
     app.feed("<Esc>");
