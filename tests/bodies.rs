@@ -11,8 +11,7 @@ use replypad::sync::engine::{self, SyncContext};
 use std::process::Command;
 use support::account;
 use support::dovecot::Dovecot;
-
-fn quiet(_: engine::Progress) {}
+use support::sync::quiet;
 
 #[test]
 fn background_bodies_match_a_whole_message_parse() {

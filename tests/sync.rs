@@ -5,21 +5,13 @@
 mod support;
 
 use replypad::config::{Config, Tls};
-use replypad::store::{ListQuery, Store};
+use replypad::store::Store;
 use replypad::sync::engine::{self, Report, SyncContext};
 use replypad::sync::imap::Connection;
 use std::time::{Duration, Instant};
 use support::dovecot::Dovecot;
+use support::sync::{context, other_client, quiet, threads};
 use support::{account, message};
-
-fn quiet(_: engine::Progress) {}
-
-fn context(cfg: &Config) -> SyncContext<'_> {
-    SyncContext {
-        team_address: &cfg.team.address,
-        progress: &quiet,
-    }
-}
 
 fn sync(cfg: &Config) -> Report {
     let mut store = Store::open(&cfg.cache_file()).unwrap();
@@ -28,22 +20,6 @@ fn sync(cfg: &Config) -> Report {
     engine::sync_all(&mut conn, &mut store, cfg, &ctx, true)
         .unwrap()
         .0
-}
-
-fn other_client(d: &Dovecot) -> Connection {
-    replypad::sync::connect(&account(
-        d,
-        std::path::Path::new("/nonexistent"),
-        Tls::Implicit,
-    ))
-    .unwrap()
-}
-
-fn threads(cfg: &Config) -> Vec<replypad::domain::ConversationSummary> {
-    Store::open(&cfg.cache_file())
-        .unwrap()
-        .list_conversations(ListQuery::ALL)
-        .unwrap()
 }
 
 #[test]
@@ -521,63 +497,4 @@ fn a_syncing_connection_makes_do_with_one_session() {
     assert_eq!(threads(&cfg)[0].messages, 2);
     assert_eq!(conn.sessions(), [vec!["INBOX".to_string(), "Sent".into()]]);
     assert!(conn.has_listed(), "no side connection: it listed itself");
-}
-
-/// Dovecot tells a session of another client's flag changes amid the
-/// responses to its FETCH (`* 1 FETCH (UID 1 MODSEQ (3) FLAGS (\Seen))`).
-/// Such a response answers no header or body fetch: taken for one, it
-/// filed an empty message over the cached one.
-#[test]
-fn flag_changes_reported_amid_a_fetch_leave_cached_messages_alone() {
-    let d = Dovecot::start();
-    let cache = tempfile::tempdir().unwrap();
-    let cfg = account(&d, cache.path(), Tls::Implicit);
-    let mut other = other_client(&d);
-    other
-        .append("INBOX", &message("q1", &[], "Question", "Hi there."), false)
-        .unwrap();
-    let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = context(&cfg);
-    let mut conn = replypad::sync::connect(&cfg).unwrap();
-    engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
-    // A reply, headers only: its body is fetched below.
-    other
-        .append(
-            "INBOX",
-            &message("q2", &["q1"], "Re: Question", "More."),
-            false,
-        )
-        .unwrap();
-    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
-    assert_eq!(r.new, 1, "{r:?}");
-    other.select("INBOX", None).unwrap();
-
-    // Another agent reads the question while this session fetches headers.
-    other.store_flags("1", true, "\\Seen").unwrap();
-    let mut answered = Vec::new();
-    conn.fetch_headers_each("2", replypad::sync::imap::Batching::ALL, &mut |b, _| {
-        answered.extend(b.iter().map(|f| f.flags.uid));
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(answered, [2], "the flag update is no answer");
-
-    // And flags it while this session fetches the reply's body.
-    other.store_flags("1", true, "\\Flagged").unwrap();
-    assert_eq!(
-        engine::fetch_bodies(&mut conn, &mut store, 10, &ctx).unwrap(),
-        1
-    );
-    let t = threads(&cfg);
-    let view = store.conversation(&t[0].id).unwrap().unwrap();
-    let texts: Vec<(&str, &str)> = view
-        .messages
-        .iter()
-        .map(|m| (m.subject.as_str(), m.text.trim()))
-        .collect();
-    assert_eq!(
-        texts,
-        [("Question", "Hi there."), ("Re: Question", "More.")],
-        "the cached question is intact"
-    );
 }

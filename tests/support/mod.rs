@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod dovecot;
 pub mod smtp;
+pub mod sync;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
