@@ -189,21 +189,40 @@ pub fn html_to_text(html: &str) -> String {
 
 /// A last-resort header scan for a message the parser could not handle, so it
 /// still shows up (and threads by its Message-ID) instead of vanishing.
-fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
+/// The header block of `raw` (up to the first empty line, at most 64 KiB),
+/// read by a plain scan that cannot fail: for what the parser cannot read.
+fn plain_head(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     let head_end = raw
         .windows(2)
-        .position(|w| w == b"\n\n")
-        .unwrap_or(raw.len().min(64 * 1024));
-    let head = String::from_utf8_lossy(&raw[..head_end]);
-    let field = |name: &str| {
-        head.lines()
-            .find(|l| {
-                l.len() > name.len()
-                    && l[..name.len()].eq_ignore_ascii_case(name)
-                    && l[name.len()..].starts_with(':')
-            })
-            .map(|l| l[name.len() + 1..].trim().to_string())
-    };
+        .position(|w| w == b"\n\n" || w == b"\n\r")
+        .unwrap_or(raw.len())
+        .min(64 * 1024);
+    String::from_utf8_lossy(&raw[..head_end])
+}
+
+/// Header `name` of a header block read by [`plain_head`] (the first line
+/// of a folded field).
+fn plain_field(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .find(|l| {
+            l.len() > name.len()
+                && l.is_char_boundary(name.len())
+                && l[..name.len()].eq_ignore_ascii_case(name)
+                && l[name.len()..].starts_with(':')
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+/// The Message-ID `raw` names in its header (normalized; None: it has none).
+pub fn message_id_of(raw: &[u8]) -> Option<String> {
+    plain_field(&plain_head(raw), "Message-ID")
+        .as_deref()
+        .and_then(thread::normalize_message_id)
+}
+
+fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
+    let head = plain_head(raw);
+    let field = |name: &str| plain_field(&head, name);
     let own_id = field("Message-ID");
     let subject = field("Subject").unwrap_or_else(|| "(unparseable message)".into());
     let from_raw = field("From").unwrap_or_default();
@@ -342,5 +361,15 @@ Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quote
         for raw in [&b""[..], b"\0\0\0", b"::::\n\n", b"From:\n\n\xff\xfe"] {
             let _ = parse_message(raw, 0);
         }
+    }
+
+    #[test]
+    fn the_plain_scan_reads_the_header_block_only_and_never_splits_a_character() {
+        let raw = "Fro\u{e9}: x\r\nMessage-ID: <a@b>\r\n\r\nSubject: from the body\r\n";
+        let head = plain_head(raw.as_bytes());
+        assert_eq!(plain_field(&head, "From"), None);
+        assert_eq!(plain_field(&head, "Subject"), None, "the body is no header");
+        assert_eq!(message_id_of(raw.as_bytes()).as_deref(), Some("a@b"));
+        assert_eq!(message_id_of(b"Subject: x\n\nMessage-ID: <c@d>\n"), None);
     }
 }
