@@ -5,7 +5,7 @@
 mod support;
 
 use replypad::config::{Config, Tls};
-use replypad::store::Store;
+use replypad::store::{Op, Store};
 use replypad::sync::engine::{self, Report, SyncContext};
 use replypad::sync::imap::Connection;
 use std::time::{Duration, Instant};
@@ -348,6 +348,122 @@ fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
         "pushed to the server"
     );
     assert_eq!(threads(&cfg)[0].unread, 0);
+}
+
+/// The connection drops after the server stored a queued APPEND (the Sent
+/// copy of a reply) and before its answer came back. An APPEND is not
+/// idempotent: the replay on the next connection finds the copy by its
+/// Message-ID and files no second one.
+#[test]
+fn an_append_whose_answer_was_lost_is_not_filed_twice() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::None);
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    let copy = message("r1", &[], "Re: Refund", "Done.");
+    let op = Op::AppendSent {
+        raw: String::from_utf8(copy).unwrap(),
+    };
+    store.queue_copy(&op).unwrap();
+    let mut cut = cfg.clone();
+    cut.imap.as_mut().unwrap().port = support::answer_dropping_proxy(d.imap_port, b"APPENDUID");
+    let mut conn = replypad::sync::connect(&cut).unwrap();
+    let team = engine::TeamLog::resolve(&mut conn, &cut).unwrap();
+    assert!(
+        engine::replay_pending(&mut conn, &mut store, &team).is_err(),
+        "the answer to APPEND was cut"
+    );
+    assert_eq!(store.pending_ops().unwrap().len(), 1, "still queued");
+
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    assert_eq!(
+        engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
+        1
+    );
+    assert!(store.pending_ops().unwrap().is_empty());
+    let mut other = other_client(&d);
+    let sent = other.select(&team.sent, None).unwrap();
+    assert_eq!(sent.exists, 1, "one copy in {}", team.sent);
+
+    // A copy that never reached the server is sent on the replay.
+    store.queue_copy(&op).unwrap();
+    let id = store.pending_ops().unwrap()[0].id;
+    store.mark_op_sent(id).unwrap();
+    other.store_flags("1", true, "\\Deleted").unwrap();
+    other.expunge().unwrap();
+    assert_eq!(
+        engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
+        1
+    );
+    assert_eq!(other.select(&team.sent, None).unwrap().exists, 1);
+}
+
+/// A queued change the server refuses is dropped after 10 tries; one whose
+/// connection drops each time is not refused, and stays queued however
+/// often that happens (it was dropped after 10 drops of the line).
+#[test]
+fn a_dropped_connection_does_not_count_as_a_refusal() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let cfg = account(&d, cache.path(), Tls::None);
+    let mut other = other_client(&d);
+    other
+        .append("INBOX", &message("q1", &[], "Queued", "read me"), false)
+        .unwrap();
+    sync(&cfg);
+    let id = threads(&cfg)[0].id.clone();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    store.mark_conversation_read(&id, true).unwrap();
+    let mut cut = cfg.clone();
+    cut.imap.as_mut().unwrap().port =
+        support::answer_dropping_proxy(d.imap_port, b"Store completed");
+    for _ in 0..12 {
+        let mut conn = replypad::sync::connect(&cut).unwrap();
+        let team = engine::TeamLog::resolve(&mut conn, &cut).unwrap();
+        assert!(engine::replay_pending(&mut conn, &mut store, &team).is_err());
+    }
+    let queued = store.pending_ops().unwrap();
+    assert_eq!(
+        (queued.len(), queued[0].attempts),
+        (1, 0),
+        "still queued, never refused"
+    );
+}
+
+/// A queued flag change in a folder that was deleted meanwhile cannot be
+/// pushed: it counts as refused, and the changes queued after it still go
+/// out (the SELECT's NO stopped the whole queue, on every pass, for good).
+#[test]
+fn a_change_in_a_deleted_folder_does_not_hold_up_the_queue() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let (cfg, mut other) = support_folder(&d, cache.path());
+    other
+        .append("Support", &message("u1", &[], "One", "1"), false)
+        .unwrap();
+    sync(&cfg);
+    let id = threads(&cfg)[0].id.clone();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    store.mark_conversation_read(&id, true).unwrap();
+    let copy = Op::AppendSent {
+        raw: String::from_utf8(message("r1", &["u1"], "Re: One", "Done.")).unwrap(),
+    };
+    store.queue_copy(&copy).unwrap();
+    other.select("INBOX", None).unwrap();
+    other.delete_mailbox("Support").unwrap();
+
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    let team = engine::TeamLog::resolve(&mut conn, &cfg).unwrap();
+    assert_eq!(
+        engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
+        1,
+        "the Sent copy went out"
+    );
+    let queued = store.pending_ops().unwrap();
+    assert_eq!(queued.len(), 1);
+    assert!(matches!(&queued[0].op, Op::Flags(f) if f.mailbox == "Support"));
+    assert_eq!(queued[0].attempts, 1, "refused once");
+    assert_eq!(other.select(&team.sent, None).unwrap().exists, 1);
 }
 
 #[test]

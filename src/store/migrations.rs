@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0005_templates.sql"),
     include_str!("sql/0006_sync_speed.sql"),
     include_str!("sql/0007_fts_merge.sql"),
+    include_str!("sql/0008_append_once.sql"),
 ];
 
 /// The schema version this build writes.

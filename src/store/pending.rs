@@ -50,6 +50,8 @@ pub struct PendingOp {
     pub id: i64,
     pub op: Op,
     pub attempts: u32,
+    /// The operation was sent to the server before (see [`Store::mark_op_sent`]).
+    pub sent_before: bool,
 }
 
 impl Store {
@@ -94,21 +96,27 @@ impl Store {
 
     /// The queue, oldest first.
     pub fn pending_ops(&self) -> Result<Vec<PendingOp>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id, payload, attempts FROM pending_ops ORDER BY id")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, payload, attempts, sent_at IS NOT NULL FROM pending_ops ORDER BY id",
+        )?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, u32>(2)?,
+                r.get::<_, bool>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, payload, attempts) = row?;
+            let (id, payload, attempts, sent_before) = row?;
             match serde_json::from_str(&payload) {
-                Ok(op) => out.push(PendingOp { id, op, attempts }),
+                Ok(op) => out.push(PendingOp {
+                    id,
+                    op,
+                    attempts,
+                    sent_before,
+                }),
                 Err(e) => tracing::error!(
                     id,
                     "unreadable pending operation ({e}); keeping it for inspection"
@@ -121,6 +129,17 @@ impl Store {
     pub fn complete_op(&mut self, id: i64) -> Result<()> {
         self.conn
             .execute("DELETE FROM pending_ops WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Records, before an APPEND goes out, that it may reach the server:
+    /// if no answer comes, a replay looks for the message before sending
+    /// it again (an APPEND is not idempotent).
+    pub fn mark_op_sent(&mut self, id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE pending_ops SET sent_at = ?2 WHERE id = ?1",
+            params![id, chrono::Utc::now().timestamp()],
+        )?;
         Ok(())
     }
 

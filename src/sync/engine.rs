@@ -9,7 +9,7 @@
 
 use super::imap::{Connection, FlagState, uid_set};
 use crate::mail::parse_headers;
-use crate::store::{Flags, MailboxRole, MailboxState, Op, Store};
+use crate::store::{Flags, MailboxRole, MailboxState, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -18,6 +18,7 @@ use std::time::Instant;
 /// Header responses handed to the writer at a time.
 const HEADER_CHUNK: usize = 1000;
 pub use super::bodies::{PARTIAL_MIN, fetch_bodies, store_bodies};
+pub use super::replay::replay_pending;
 pub use crate::store::AUTO_BODY_MAX;
 
 /// What one pass did.
@@ -243,58 +244,6 @@ pub fn sync_mailbox(
     report.new += writer.0;
     touched.extend(writer.1);
     Ok((report, touched))
-}
-
-/// Pushes queued local changes, oldest first. A change the server refuses
-/// is retried on later passes and dropped (with a log line) after 10 tries;
-/// a connection error stops the replay, to be resumed on reconnect.
-pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) -> Result<usize> {
-    let mut done = 0;
-    for p in store.pending_ops()? {
-        let result = match &p.op {
-            Op::Flags(f) => {
-                let info = conn.select(&f.mailbox, None)?;
-                if info.uidvalidity != f.uidvalidity {
-                    tracing::warn!(mailbox = %f.mailbox, "UIDVALIDITY changed; dropping a queued flag change");
-                    store.complete_op(p.id)?;
-                    continue;
-                }
-                conn.store_flags(&uid_set(&f.uids), f.add, &f.flags)
-            }
-            Op::Event { raw, .. } => {
-                conn.ensure_mailbox(&team.folder)?;
-                conn.append(&team.folder, raw.as_bytes(), true).map(|_| ())
-            }
-            Op::AppendSent { raw } => {
-                conn.ensure_mailbox(&team.sent)?;
-                conn.append(&team.sent, raw.as_bytes(), true).map(|_| ())
-            }
-            Op::AppendDraft { raw } => {
-                conn.ensure_mailbox(&team.drafts)?;
-                conn.append(&team.drafts, raw.as_bytes(), true).map(|_| ())
-            }
-            Op::AppendTemplate { raw } => {
-                conn.ensure_mailbox(&team.templates)?;
-                conn.append(&team.templates, raw.as_bytes(), true)
-                    .map(|_| ())
-            }
-        };
-        match result {
-            Ok(()) => {
-                store.complete_op(p.id)?;
-                done += 1;
-            }
-            Err(e @ super::imap::ImapError::Command { .. }) if p.attempts < 10 => {
-                store.fail_op(p.id, &e.to_string())?;
-            }
-            Err(super::imap::ImapError::Command { reason, .. }) => {
-                tracing::error!(id = p.id, %reason, "dropping a queued change after 10 refusals");
-                store.complete_op(p.id)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(done)
 }
 
 /// The whole raw message with this Message-ID, from the server.

@@ -7,6 +7,7 @@ pub mod engine;
 mod headers;
 pub mod imap;
 pub mod outbox;
+mod replay;
 pub mod smtp;
 mod stream;
 pub mod team;

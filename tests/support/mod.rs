@@ -136,6 +136,23 @@ pub fn message(id: &str, refs: &[&str], subject: &str, body: &str) -> Vec<u8> {
 /// A TCP proxy on 127.0.0.1 to `target` that cuts the connection once it has
 /// passed `limit` bytes from the server (a network drop mid-FETCH).
 pub fn cutting_proxy(target: u16, limit: usize) -> u16 {
+    proxy(target, Cut::After(limit))
+}
+
+/// A TCP proxy on 127.0.0.1 to `target` that cuts the connection just
+/// before the server's first read holding `marker`: the command it answers
+/// took effect, and its answer is lost with the connection.
+pub fn answer_dropping_proxy(target: u16, marker: &'static [u8]) -> u16 {
+    proxy(target, Cut::Before(marker))
+}
+
+#[derive(Clone, Copy)]
+enum Cut {
+    After(usize),
+    Before(&'static [u8]),
+}
+
+fn proxy(target: u16, cut: Cut) -> u16 {
     use std::io::{Read, Write};
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -155,7 +172,13 @@ pub fn cutting_proxy(target: u16, limit: usize) -> u16 {
             let mut passed = 0;
             let mut buf = [0u8; 8192];
             while let Ok(n) = server.read(&mut buf) {
-                let n = n.min(limit.saturating_sub(passed));
+                let n = match cut {
+                    Cut::After(limit) => n.min(limit.saturating_sub(passed)),
+                    Cut::Before(m) => buf[..n]
+                        .windows(m.len())
+                        .position(|w| w == m)
+                        .map_or(n, |_| 0),
+                };
                 if n == 0 || client.write_all(&buf[..n]).is_err() {
                     break;
                 }

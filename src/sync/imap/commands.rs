@@ -39,7 +39,7 @@ impl Connection {
             .core
             .session
             .run(command)
-            .map_err(|e| cmd_err(what, e))?;
+            .map_err(|e| ImapError::from_imap(what, e))?;
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
     }
 
@@ -202,7 +202,7 @@ impl Connection {
                 cmd.flag(imap::types::Flag::Seen);
             }
             cmd.finish()
-                .map_err(|e| cmd_err(&format!("APPEND to {mailbox}"), e))
+                .map_err(|e| ImapError::from_imap(&format!("APPEND to {mailbox}"), e))
         })?;
         Ok(appended.uids.and_then(|u| {
             u.first().map(|m| match m {
@@ -390,7 +390,7 @@ impl Connection {
         h.timeout(timeout).keepalive(false);
         let outcome = h
             .wait_while(imap::extensions::idle::stop_on_any)
-            .map_err(|e| cmd_err("IDLE", e))?;
+            .map_err(|e| ImapError::from_imap("IDLE", e))?;
         Ok(matches!(
             outcome,
             imap::extensions::idle::WaitOutcome::MailboxChanged

@@ -40,8 +40,35 @@ pub enum ImapError {
         user: String,
         reason: String,
     },
+    /// The server refused a command (NO, BAD) or answered it in a way
+    /// replypad cannot use: trying again as it is will not help.
     #[error("IMAP {what} failed: {reason}")]
     Command { what: String, reason: String },
+    /// The connection failed during a command (dropped, timed out, closed
+    /// by the server): the command may or may not have taken effect.
+    /// Reconnect and try again; never count it as a refusal.
+    #[error("IMAP {what} failed, the connection was lost: {reason}")]
+    Lost { what: String, reason: String },
+}
+
+impl ImapError {
+    /// `e`, the imap crate's error from command `what`, as ours: transport
+    /// failures are [`ImapError::Lost`], the server's answers `Command`.
+    pub(crate) fn from_imap(what: &str, e: imap::Error) -> ImapError {
+        let lost = matches!(
+            e,
+            imap::Error::Io(_)
+                | imap::Error::ConnectionLost
+                | imap::Error::Bye(_)
+                | imap::Error::Tls(_)
+        );
+        let (what, reason) = (what.to_string(), clean(e));
+        if lost {
+            ImapError::Lost { what, reason }
+        } else {
+            ImapError::Command { what, reason }
+        }
+    }
 }
 
 /// How to log in.
@@ -297,10 +324,7 @@ impl Connection {
         };
         let capabilities = session
             .capabilities()
-            .map_err(|e| ImapError::Command {
-                what: "CAPABILITY".into(),
-                reason: clean(e),
-            })?
+            .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
             .iter()
             .map(|c| match c {
                 imap_proto::types::Capability::Imap4rev1 => "IMAP4rev1".to_string(),

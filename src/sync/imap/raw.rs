@@ -17,6 +17,14 @@ fn err(what: &str, reason: impl std::fmt::Display) -> ImapError {
     }
 }
 
+/// The socket failed: the command may or may not have taken effect.
+fn lost(what: &str, reason: impl std::fmt::Display) -> ImapError {
+    ImapError::Lost {
+        what: what.into(),
+        reason: clean(reason),
+    }
+}
+
 /// The literal length announced at the end of `line` (`... {123}\r\n`).
 fn literal_len(line: &[u8]) -> Option<usize> {
     let l = line
@@ -68,7 +76,7 @@ pub fn fetch_each(
     on: &mut OnBatch<'_>,
 ) -> Result<(), ImapError> {
     h.write_all(format!("{tag} {command}\r\n").as_bytes())
-        .map_err(|e| err(what, e))?;
+        .map_err(|e| lost(what, e))?;
     let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
     let mut chunk = vec![0u8; 256 * 1024];
     let (mut start, mut scan) = (0usize, 0usize);
@@ -156,9 +164,9 @@ pub fn fetch_each(
                 format!("a response exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
             ));
         }
-        let n = h.read(&mut chunk).map_err(|e| err(what, e))?;
+        let n = h.read(&mut chunk).map_err(|e| lost(what, e))?;
         if n == 0 {
-            return Err(err(what, "connection lost"));
+            return Err(lost(what, "the server closed the connection"));
         }
         buf.extend_from_slice(&chunk[..n]);
     }
