@@ -186,6 +186,9 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let msg = crate::mail::sanitize::text(&format!("{e:#}")).into_owned();
             eprintln!("replypad: {msg}");
+            if crate::store::disk_trouble(&e) {
+                eprintln!("replypad: {}", crate::store::DISK_HINT);
+            }
             ExitCode::from(1)
         }
     }

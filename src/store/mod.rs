@@ -144,6 +144,26 @@ impl Store {
     }
 }
 
+/// What to tell the agent when [`disk_trouble`] holds.
+pub const DISK_HINT: &str = "the cache cannot be written: the disk is full or failing. Free some \
+     space where the cache lives; nothing queued is lost, and the next sync resumes where this one stopped";
+
+/// Whether `e` is the disk refusing a write (full, failing, a file size
+/// limit) rather than the network or the server: retrying at once will not
+/// help, and "offline" would mislead.
+pub fn disk_trouble(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().is_some_and(|r| {
+            matches!(
+                r.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+            )
+        }) || c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(libc::EFBIG)
+        })
+    })
+}
+
 /// Whether an error is SQLite's "busy" or "locked".
 fn is_busy(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -225,9 +225,17 @@ fn sync_thread(
             Err(e) => {
                 tracing::warn!("sync: {e:#}");
                 let delay = backoff.next_delay();
-                notify(Notice::Error(format!("offline: {e:#}")));
+                let (error, state) = if crate::store::disk_trouble(&e) {
+                    (
+                        format!("{}: {e:#}", crate::store::DISK_HINT),
+                        "cache not writable",
+                    )
+                } else {
+                    (format!("offline: {e:#}"), "offline")
+                };
+                notify(Notice::Error(error));
                 notify(Notice::State(format!(
-                    "offline; retrying in {}s",
+                    "{state}; retrying in {}s",
                     delay.as_secs().max(1)
                 )));
                 match rx.recv_timeout(delay) {
