@@ -1,6 +1,8 @@
-//! The IMAP commands replypad uses, on top of [`Connection`]. Commands the
-//! crate does not type (QRESYNC, CHANGEDSINCE, VANISHED) go through `run` and
-//! are read with imap-proto in `parse`.
+//! The IMAP commands replypad uses, on top of [`Connection`]. Most go out
+//! through `raw` (our own tags, read in linear time by `raw::command`) and
+//! are read with imap-proto in `parse`: the crate types neither QRESYNC,
+//! CHANGEDSINCE nor VANISHED, and its reader is quadratic in an answer's
+//! lines. The crate keeps login, APPEND, IDLE and LOGOUT.
 
 use super::parse::{self, ListEntry, Parsed};
 pub use super::parse::{Fetched, FlagState, SelectInfo, uid_set};
@@ -35,11 +37,9 @@ pub fn quote(s: &str) -> Result<String, ImapError> {
 impl Connection {
     /// Runs a raw command and parses its reply; errors unless it ends in OK.
     pub(super) fn raw(&mut self, what: &str, command: &str) -> Result<Parsed, ImapError> {
-        let (buf, _) = self
-            .core
-            .session
-            .run(command)
-            .map_err(|e| ImapError::from_imap(what, e))?;
+        self.core.raw_tag += 1;
+        let tag = format!("rp{}", self.core.raw_tag);
+        let buf = super::raw::command(&self.core.raw, &tag, command, what)?;
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
     }
 

@@ -62,6 +62,129 @@ impl Batching {
     };
 }
 
+/// Splits what the shared socket brings into whole responses in linear
+/// time: each byte is searched for a line end once, and a literal is
+/// skipped by its announced length, unread. (The crate's reader parses a
+/// response again from its start after every line: a long answer, or a
+/// literal of many short lines from a hostile server, costs it time
+/// quadratic in its size.)
+struct Reader<'h> {
+    h: &'h RawHandle,
+    what: &'h str,
+    buf: Vec<u8>,
+    chunk: Vec<u8>,
+    /// Where the response being read begins.
+    start: usize,
+    /// Where its current line begins (past any literal).
+    scan: usize,
+    /// How far from `scan` on the buffer has been searched for a line end.
+    searched: usize,
+    /// The end of a literal still arriving.
+    need: usize,
+}
+
+impl<'h> Reader<'h> {
+    fn new(h: &'h RawHandle, what: &'h str) -> Reader<'h> {
+        Reader {
+            h,
+            what,
+            buf: Vec::with_capacity(256 * 1024),
+            chunk: vec![0u8; 256 * 1024],
+            start: 0,
+            scan: 0,
+            searched: 0,
+            need: 0,
+        }
+    }
+
+    /// The next whole response (its literals included).
+    fn next(&mut self) -> Result<&[u8], ImapError> {
+        loop {
+            if self.buf.len() >= self.need {
+                let from = self.searched.max(self.scan);
+                match self.buf[from..].iter().position(|b| *b == b'\n') {
+                    Some(nl) => {
+                        let line_end = from + nl + 1;
+                        if let Some(n) = literal_len(&self.buf[self.scan..line_end]) {
+                            if n > MAX_RESPONSE {
+                                return Err(err(
+                                    self.what,
+                                    format!("the server announced a {n}-byte literal; refusing"),
+                                ));
+                            }
+                            self.need = line_end + n;
+                            self.scan = self.need;
+                            self.searched = self.need;
+                            continue;
+                        }
+                        let start = std::mem::replace(&mut self.start, line_end);
+                        (self.scan, self.searched, self.need) = (line_end, line_end, 0);
+                        return Ok(&self.buf[start..line_end]);
+                    }
+                    None => self.searched = self.buf.len(),
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads more, first dropping what was handed out already.
+    fn fill(&mut self) -> Result<(), ImapError> {
+        if self.start > (1 << 20) {
+            let s = self.start;
+            self.buf.drain(..s);
+            self.start = 0;
+            self.scan -= s;
+            self.searched -= s;
+            self.need = self.need.saturating_sub(s);
+        }
+        // One response (its literals capped above) is all we hold.
+        if self.buf.len() - self.start > MAX_RESPONSE + (1 << 20) {
+            return Err(err(
+                self.what,
+                format!("a response exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
+            ));
+        }
+        let n = self
+            .h
+            .read(&mut self.chunk)
+            .map_err(|e| lost(self.what, e))?;
+        if n == 0 {
+            return Err(lost(self.what, "the server closed the connection"));
+        }
+        self.buf.extend_from_slice(&self.chunk[..n]);
+        Ok(())
+    }
+}
+
+/// Whether `resp` is the completion of command `tag`.
+fn tagged<'r>(resp: &'r [u8], tag: &str) -> Option<&'r [u8]> {
+    resp.strip_prefix(tag.as_bytes())?.strip_prefix(b" ")
+}
+
+/// Sends `tag command` and returns every response up to and including its
+/// tagged completion (whatever its status: the caller reads it), read in
+/// linear time and capped at [`MAX_RESPONSE`] in all.
+pub fn command(h: &RawHandle, tag: &str, command: &str, what: &str) -> Result<Vec<u8>, ImapError> {
+    h.write_all(format!("{tag} {command}\r\n").as_bytes())
+        .map_err(|e| lost(what, e))?;
+    let mut r = Reader::new(h, what);
+    let mut out = Vec::new();
+    loop {
+        let resp = r.next()?;
+        out.extend_from_slice(resp);
+        if tagged(resp, tag).is_some() {
+            return Ok(out);
+        }
+        if out.len() > MAX_RESPONSE {
+            return Err(err(
+                what,
+                format!("the answer exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
+            ));
+        }
+    }
+}
+
 /// Sends `tag command` and hands the FETCH responses to `on` as they
 /// arrive, a [`Batching`] at a time (the server goes on sending meanwhile); the
 /// last call, after the tagged OK, says so. If `on` fails, the rest of the
@@ -77,9 +200,7 @@ pub fn fetch_each(
 ) -> Result<(), ImapError> {
     h.write_all(format!("{tag} {command}\r\n").as_bytes())
         .map_err(|e| lost(what, e))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
-    let mut chunk = vec![0u8; 256 * 1024];
-    let (mut start, mut scan) = (0usize, 0usize);
+    let mut r = Reader::new(h, what);
     let mut out = Vec::new();
     // Bytes of the responses in `out`: what we hold until the next hand-off.
     let mut held = 0;
@@ -92,83 +213,45 @@ pub fn fetch_each(
         }
     };
     loop {
-        // Complete as many responses as the buffer holds.
-        while let Some(nl) = buf[scan..].iter().position(|b| *b == b'\n') {
-            let line_end = scan + nl + 1;
-            if let Some(n) = literal_len(&buf[scan..line_end]) {
-                if n > MAX_RESPONSE {
-                    return Err(err(
-                        what,
-                        format!("the server announced a {n}-byte literal; refusing"),
-                    ));
-                }
-                if buf.len() < line_end + n {
-                    break; // wait for the literal
-                }
-                scan = line_end + n;
-                continue;
+        let resp = r.next()?;
+        if let Some(rest) = tagged(resp, tag) {
+            if !rest.starts_with(b"OK") {
+                return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
             }
-            let resp = &buf[start..line_end];
-            if resp.starts_with(tag.as_bytes()) && resp.get(tag.len()) == Some(&b' ') {
-                let rest = &resp[tag.len() + 1..];
-                if !rest.starts_with(b"OK") {
-                    return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
+            hand(std::mem::take(&mut out), true, &mut failed);
+            return failed.map_or(Ok(()), Err);
+        }
+        // The common header-sync shape is read directly; anything
+        // else goes to imap-proto.
+        let fetched = match super::fast::fetch(resp) {
+            Some(f) => Some(Some(f)),
+            None => match imap_proto::parser::parse_response(resp) {
+                Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
+                    Some(fetch_response(attrs))
                 }
-                hand(std::mem::take(&mut out), true, &mut failed);
-                return failed.map_or(Ok(()), Err);
-            }
-            // The common header-sync shape is read directly; anything
-            // else goes to imap-proto.
-            let fetched = match super::fast::fetch(resp) {
-                Some(f) => Some(Some(f)),
-                None => match imap_proto::parser::parse_response(resp) {
-                    Ok((_, imap_proto::types::Response::Fetch(_, attrs))) => {
-                        Some(fetch_response(attrs))
-                    }
-                    Ok(_) => None,
-                    Err(_) => {
-                        let shown =
-                            String::from_utf8_lossy(&resp[..resp.len().min(120)]).into_owned();
-                        tracing::warn!(response = %clean(&shown), "skipping a response replypad cannot read");
-                        None
-                    }
-                },
-            };
-            if let Some(f) = fetched
-                && failed.is_none()
-            {
-                held += resp.len();
-                out.extend(f);
-                if out.len() >= batch.count || held >= batch.bytes {
-                    hand(std::mem::take(&mut out), false, &mut failed);
-                    held = 0;
-                } else if held > MAX_RESPONSE {
-                    return Err(err(
-                        what,
-                        format!("responses exceed {} MiB; refusing", MAX_RESPONSE >> 20),
-                    ));
+                Ok(_) => None,
+                Err(_) => {
+                    let shown = String::from_utf8_lossy(&resp[..resp.len().min(120)]).into_owned();
+                    tracing::warn!(response = %clean(&shown), "skipping a response replypad cannot read");
+                    None
                 }
+            },
+        };
+        if let Some(f) = fetched
+            && failed.is_none()
+        {
+            held += resp.len();
+            out.extend(f);
+            if out.len() >= batch.count || held >= batch.bytes {
+                hand(std::mem::take(&mut out), false, &mut failed);
+                held = 0;
+            } else if held > MAX_RESPONSE {
+                return Err(err(
+                    what,
+                    format!("responses exceed {} MiB; refusing", MAX_RESPONSE >> 20),
+                ));
             }
-            start = line_end;
-            scan = line_end;
         }
-        if start > (1 << 20) {
-            buf.drain(..start);
-            scan -= start;
-            start = 0;
-        }
-        // One response (its literal capped above) is all we hold.
-        if buf.len() - start > MAX_RESPONSE + (1 << 20) {
-            return Err(err(
-                what,
-                format!("a response exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
-            ));
-        }
-        let n = h.read(&mut chunk).map_err(|e| lost(what, e))?;
-        if n == 0 {
-            return Err(lost(what, "the server closed the connection"));
-        }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 
