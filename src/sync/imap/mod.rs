@@ -130,6 +130,7 @@ fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
             Ok(s) => {
                 s.set_read_timeout(Some(READ_TIMEOUT)).ok();
                 s.set_write_timeout(Some(READ_TIMEOUT)).ok();
+                keepalive(&s);
                 return Ok(s);
             }
             Err(e) => last = clean(e),
@@ -137,6 +138,50 @@ fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
     }
     Err(err(last))
 }
+
+/// TCP keepalive: idle for [`KEEPALIVE_IDLE`], then a probe every 15 s, 4
+/// unanswered probes end the connection. An IDLE connection is otherwise
+/// silent for up to 25 minutes: a NAT or firewall on the way (an ssh jump
+/// box, a VPN, a cloud NAT gateway that forgets idle flows after ~6 minutes)
+/// drops it without a word, the server's news never arrives, and nothing
+/// notices until the IDLE times out. The probes keep such a path's state
+/// alive and find a dead one in about two minutes (the read then fails, and
+/// the worker reconnects).
+fn keepalive(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let fd = s.as_raw_fd();
+    let set = |level: libc::c_int, name: libc::c_int, value: libc::c_int| {
+        // SAFETY: fd is an open socket owned by `s`; the option value is a
+        // c_int that outlives the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            tracing::debug!(
+                name,
+                "cannot set a TCP keepalive option: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    };
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(
+        libc::IPPROTO_TCP,
+        libc::TCP_KEEPIDLE,
+        KEEPALIVE_IDLE.as_secs() as libc::c_int,
+    );
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, 15);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 4);
+}
+
+/// How long a connection is silent before TCP keepalive probes it.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
 
 /// A TLS connector that trusts the system roots plus `ca_file`, if set.
 /// Certificate and host name checks are never switched off.
@@ -381,5 +426,37 @@ impl Connection {
         self.capabilities
             .iter()
             .any(|c| c.eq_ignore_ascii_case(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn connections_are_probed_when_silent() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let s = super::tcp("127.0.0.1", port).unwrap();
+        let get = |level: libc::c_int, name: libc::c_int| -> libc::c_int {
+            let mut v: libc::c_int = -1;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: v and len are valid out-parameters for one c_int option.
+            let rc = unsafe {
+                libc::getsockopt(
+                    s.as_raw_fd(),
+                    level,
+                    name,
+                    (&mut v as *mut libc::c_int).cast(),
+                    &mut len,
+                )
+            };
+            assert_eq!(rc, 0);
+            v
+        };
+        assert_eq!(get(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 60);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 15);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 4);
     }
 }
