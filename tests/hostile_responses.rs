@@ -30,6 +30,12 @@ fn fake_server(hostile: fn(&str, &mut TcpStream)) -> u16 {
                 .trim()
                 .to_ascii_uppercase();
             let reply = match command.as_str() {
+                "AUTHENTICATE" => {
+                    let _ = s.write_all(b"+ \r\n");
+                    line.clear();
+                    let _ = r.read_line(&mut line);
+                    format!("{tag} OK done\r\n")
+                }
                 "LOGIN" | "ENABLE" | "NOOP" | "LOGOUT" => format!("{tag} OK done\r\n"),
                 "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 IDLE\r\n{tag} OK done\r\n"),
                 "SELECT" => format!(

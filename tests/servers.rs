@@ -68,6 +68,27 @@ fn starttls_upgrades_before_login() {
     );
 }
 
+/// Dovecot without the PLAIN mechanism (here, only SASL LOGIN) disables
+/// the LOGIN command too (LOGINDISABLED): replypad says so plainly and
+/// sends no secret. (A server offering LOGIN without AUTH=PLAIN is in
+/// tests/login.rs.)
+#[test]
+fn a_server_without_plain_or_login_is_refused_clearly() {
+    let d = Dovecot::start_with("auth_mechanisms = login\n");
+    let cfg = d.imap_config(Tls::Implicit);
+    let e = Connection::connect(&cfg, &creds(&d, Tls::Implicit))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("disables LOGIN"), "{e}");
+    assert!(!e.contains(PASSWORD), "{e}");
+    assert!(
+        !d.log().contains("auth failed"),
+        "no login was tried:\n{}",
+        d.log()
+    );
+}
+
 #[test]
 fn wrong_password_and_untrusted_certificate_are_refused() {
     let d = Dovecot::start();

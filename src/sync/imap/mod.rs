@@ -3,6 +3,7 @@
 //! and (in `commands`) the few commands replypad needs. The `imap` crate
 //! stays in this module.
 
+mod auth;
 mod commands;
 mod fast;
 mod parse;
@@ -183,6 +184,15 @@ fn keepalive(s: &TcpStream) {
 /// How long a connection is silent before TCP keepalive probes it.
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
 
+/// A capability as the server spells it (`AUTH=PLAIN`, `QRESYNC`).
+fn capability_name(c: &imap_proto::types::Capability<'_>) -> String {
+    match c {
+        imap_proto::types::Capability::Imap4rev1 => "IMAP4rev1".to_string(),
+        imap_proto::types::Capability::Auth(a) => format!("AUTH={a}"),
+        imap_proto::types::Capability::Atom(a) => a.to_string(),
+    }
+}
+
 /// A TLS connector that trusts the system roots plus `ca_file`, if set.
 /// Certificate and host name checks are never switched off.
 pub fn tls_connector(
@@ -291,22 +301,6 @@ fn starttls(
     Ok(Stream::new(Inner::Tls(Box::new(tls))))
 }
 
-struct XOAuth2<'a> {
-    user: &'a str,
-    token: &'a Secret,
-}
-
-impl imap::Authenticator for XOAuth2<'_> {
-    type Response = String;
-    fn process(&self, _: &[u8]) -> String {
-        format!(
-            "user={}\x01auth=Bearer {}\x01\x01",
-            self.user,
-            self.token.expose()
-        )
-    }
-}
-
 impl Connection {
     /// Connects and logs in as `cfg` says.
     pub fn connect(cfg: &config::Imap, creds: &Credentials) -> Result<Connection, ImapError> {
@@ -335,6 +329,10 @@ impl Connection {
         let tls = stream.is_tls();
         let raw = stream.raw_handle();
         let mut client = imap::Client::new(stream);
+        // Capabilities a greeting announces are trusted only under TLS
+        // from its first byte (or on loopback): after STARTTLS they are
+        // asked for again.
+        let mut caps = None;
         if cfg.tls != Tls::Starttls {
             let greeting = client.read_greeting().map_err(|e| ImapError::Refused {
                 host: host.into(),
@@ -347,35 +345,14 @@ impl Connection {
                     reason: format!("unexpected greeting {:?}", clean(g.trim_end())),
                 });
             }
+            caps = auth::in_greeting(&greeting);
         }
-        let auth_err = |e: imap::Error| ImapError::Auth {
-            host: host.into(),
-            user: cfg.user.clone(),
-            reason: clean(e),
-        };
-        let mut session = match creds {
-            Credentials::Password(p) => client
-                .login(&cfg.user, p.expose())
-                .map_err(|(e, _)| auth_err(e))?,
-            Credentials::OAuth2(t) => client
-                .authenticate(
-                    "XOAUTH2",
-                    &XOAuth2 {
-                        user: &cfg.user,
-                        token: t,
-                    },
-                )
-                .map_err(|(e, _)| auth_err(e))?,
-        };
+        let mut session = auth::log_in(client, cfg, creds, caps)?;
         let capabilities = session
             .capabilities()
             .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
             .iter()
-            .map(|c| match c {
-                imap_proto::types::Capability::Imap4rev1 => "IMAP4rev1".to_string(),
-                imap_proto::types::Capability::Auth(a) => format!("AUTH={a}"),
-                imap_proto::types::Capability::Atom(a) => a.to_string(),
-            })
+            .map(capability_name)
             .collect();
         let mut conn = Connection {
             core: Core {

@@ -1,0 +1,124 @@
+//! How replypad logs in, against a fake server on 127.0.0.1 that records
+//! what it is sent: AUTHENTICATE PLAIN where offered (any UTF-8 password
+//! works), LOGIN where not, and a clear refusal, with no secret sent, where
+//! LOGIN is disabled and PLAIN not offered. (Every Dovecot test logs in
+//! with AUTHENTICATE PLAIN: Dovecot offers it.)
+
+use replypad::config::{Imap, Secret, Tls};
+use replypad::sync::imap::{Connection, Credentials};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// A server that greets with `greeting`, answers CAPABILITY with
+/// `capabilities`, accepts any login, and records every line it is sent.
+fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<Mutex<String>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        s.write_all(greeting.as_bytes()).unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            seen2.lock().unwrap().push_str(&line);
+            let tag = line.split(' ').next().unwrap_or("").to_string();
+            let reply = if line.contains(" CAPABILITY") {
+                format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
+            } else if line.contains(" AUTHENTICATE ") {
+                let _ = s.write_all(b"+ \r\n");
+                line.clear();
+                let _ = r.read_line(&mut line);
+                seen2.lock().unwrap().push_str(&line);
+                format!("{tag} OK logged in\r\n")
+            } else {
+                format!("{tag} OK done\r\n")
+            };
+            if s.write_all(reply.as_bytes()).is_err() {
+                break;
+            }
+            line.clear();
+        }
+    });
+    (port, seen)
+}
+
+fn connect(port: u16, password: &str) -> Result<Connection, String> {
+    let cfg = Imap {
+        host: "127.0.0.1".into(),
+        port,
+        tls: Tls::None,
+        user: "agent".into(),
+        password_command: None,
+        oauth_token_command: None,
+        ca_file: None,
+    };
+    Connection::connect(&cfg, &Credentials::Password(Secret::new(password)))
+        .map_err(|e| e.to_string())
+}
+
+/// The base64 of SASL PLAIN's "\0user\0password".
+fn plain(user: &str, password: &str) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let raw = format!("\0{user}\0{password}").into_bytes();
+    let mut out = String::new();
+    for c in raw.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn authenticate_plain_where_offered_carries_any_password() {
+    let (port, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN LOGINDISABLED] ready\r\n",
+        "IMAP4rev1 IDLE",
+    );
+    connect(port, "p\u{e4}ss \"w\u{f6}rd\"").unwrap();
+    let sent = seen.lock().unwrap().clone();
+    assert!(sent.contains(" AUTHENTICATE PLAIN\r\n"), "{sent}");
+    assert!(
+        sent.contains(&format!(
+            "{}\r\n",
+            plain("agent", "p\u{e4}ss \"w\u{f6}rd\"")
+        )),
+        "{sent}"
+    );
+    assert!(!sent.contains(" LOGIN "), "{sent}");
+}
+
+#[test]
+fn login_where_plain_is_not_offered() {
+    // No capabilities in the greeting: replypad asks before logging in.
+    let (port, seen) = fake_server("* OK ready\r\n", "IMAP4rev1 IDLE");
+    connect(port, "secret").unwrap();
+    let sent = seen.lock().unwrap().clone();
+    let first: Vec<&str> = sent.lines().take(2).collect();
+    assert!(first[0].ends_with(" CAPABILITY"), "{sent}");
+    assert!(first[1].contains(" LOGIN "), "{sent}");
+    assert!(!sent.contains("AUTHENTICATE"), "{sent}");
+}
+
+#[test]
+fn no_way_to_log_in_is_a_clear_error_before_any_secret_is_sent() {
+    let (port, seen) = fake_server("* OK ready\r\n", "IMAP4rev1 LOGINDISABLED AUTH=GSSAPI");
+    let e = connect(port, "secret").err().unwrap();
+    assert!(e.contains("disables LOGIN"), "{e}");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let sent = seen.lock().unwrap().clone();
+    assert!(
+        !sent.contains("secret") && !sent.contains("LOGIN ") && !sent.contains("AUTHENTICATE"),
+        "{sent}"
+    );
+}
