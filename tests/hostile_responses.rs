@@ -135,3 +135,20 @@ fn a_literal_of_many_short_lines_in_an_ordinary_answer_ends_soon() {
     assert!(e.contains("exceeds") && e.contains("MiB"), "{e}");
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+/// IDLE is read by the same linear reader: a flood of short lines after
+/// the continuation ends when the server stops, in bounded memory.
+#[test]
+fn a_flood_during_idle_ends_soon() {
+    let mut c = connect(fake_server(|_, s| {
+        let _ = s.write_all(b"+ idling\r\n* 1 FETCH (UID 1 BODY[] {60000000}\r\n");
+        flood(s, &b"\r\n".repeat(32768));
+    }));
+    let t = Instant::now();
+    let e = c
+        .idle_wait(Duration::from_secs(60))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("IDLE"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}

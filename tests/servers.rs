@@ -89,6 +89,43 @@ fn a_server_without_plain_or_login_is_refused_clearly() {
     );
 }
 
+/// IDLE: a quiet spell ends at the timeout (and the connection goes on
+/// working), news ends it at once; over TLS, where a read timeout lands
+/// inside the TLS layer.
+#[test]
+fn idle_ends_on_news_or_at_its_timeout() {
+    let d = Dovecot::start();
+    let cfg = d.imap_config(Tls::Implicit);
+    let mut c = Connection::connect(&cfg, &creds(&d, Tls::Implicit)).unwrap();
+    c.select("INBOX", None).unwrap();
+    let t = std::time::Instant::now();
+    assert!(!c.idle_wait(std::time::Duration::from_millis(700)).unwrap());
+    let quiet = t.elapsed();
+    assert!(
+        quiet >= std::time::Duration::from_millis(650) && quiet < std::time::Duration::from_secs(3),
+        "{quiet:?}"
+    );
+    c.noop().unwrap();
+
+    let mut other = Connection::connect(&cfg, &creds(&d, Tls::Implicit)).unwrap();
+    let appender = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        other.append("INBOX", MSG, false).unwrap();
+    });
+    let t = std::time::Instant::now();
+    assert!(
+        c.idle_wait(std::time::Duration::from_secs(20)).unwrap(),
+        "news"
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    appender.join().unwrap();
+    assert_eq!(c.select("INBOX", None).unwrap().exists, 1);
+}
+
 #[test]
 fn wrong_password_and_untrusted_certificate_are_refused() {
     let d = Dovecot::start();

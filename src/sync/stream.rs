@@ -150,6 +150,11 @@ impl RawHandle {
         lock(&self.0).write_all(buf)
     }
 
+    /// How long a read waits for the server (None: for ever).
+    pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        lock(&self.0).inner.tcp().set_read_timeout(t)
+    }
+
     /// Reads without the cap on bytes since the last write: for a reader
     /// that caps each response itself (a streamed FETCH is many responses).
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -177,15 +182,5 @@ impl Write for Stream {
 
     fn flush(&mut self) -> io::Result<()> {
         lock(&self.shared).flush()
-    }
-}
-
-impl imap::extensions::idle::SetReadTimeout for Stream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> imap::Result<()> {
-        lock(&self.shared)
-            .inner
-            .tcp()
-            .set_read_timeout(timeout)
-            .map_err(imap::Error::Io)
     }
 }

@@ -2,7 +2,7 @@
 //! through `raw` (our own tags, read in linear time by `raw::command`) and
 //! are read with imap-proto in `parse`: the crate types neither QRESYNC,
 //! CHANGEDSINCE nor VANISHED, and its reader is quadratic in an answer's
-//! lines. The crate keeps login, APPEND, IDLE and LOGOUT.
+//! lines. The crate keeps login, APPEND and LOGOUT; IDLE is `raw::idle`.
 
 use super::parse::{self, ListEntry, Parsed};
 pub use super::parse::{Fetched, FlagState, SelectInfo, uid_set};
@@ -386,15 +386,9 @@ impl Connection {
     /// Waits in IDLE (on the selected mailbox) until the server reports a
     /// change or `timeout` passes. Returns true on a change.
     pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
-        let mut h = self.core.session.idle();
-        h.timeout(timeout).keepalive(false);
-        let outcome = h
-            .wait_while(imap::extensions::idle::stop_on_any)
-            .map_err(|e| ImapError::from_imap("IDLE", e))?;
-        Ok(matches!(
-            outcome,
-            imap::extensions::idle::WaitOutcome::MailboxChanged
-        ))
+        self.core.raw_tag += 1;
+        let tag = format!("rp{}", self.core.raw_tag);
+        super::raw::idle(&self.core.raw, &tag, timeout, super::READ_TIMEOUT)
     }
 
     /// Permanently removes messages flagged \\Deleted in the selected mailbox.

@@ -81,6 +81,8 @@ struct Reader<'h> {
     searched: usize,
     /// The end of a literal still arriving.
     need: usize,
+    /// The last read failed because the read timeout passed.
+    timed_out: bool,
 }
 
 impl<'h> Reader<'h> {
@@ -94,6 +96,7 @@ impl<'h> Reader<'h> {
             scan: 0,
             searched: 0,
             need: 0,
+            timed_out: false,
         }
     }
 
@@ -145,10 +148,14 @@ impl<'h> Reader<'h> {
                 format!("a response exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
             ));
         }
-        let n = self
-            .h
-            .read(&mut self.chunk)
-            .map_err(|e| lost(self.what, e))?;
+        let n = self.h.read(&mut self.chunk).map_err(|e| {
+            self.timed_out = matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+            lost(self.what, e)
+        })?;
+        self.timed_out = false;
         if n == 0 {
             return Err(lost(self.what, "the server closed the connection"));
         }
@@ -181,6 +188,53 @@ pub fn command(h: &RawHandle, tag: &str, command: &str, what: &str) -> Result<Ve
                 what,
                 format!("the answer exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
             ));
+        }
+    }
+}
+
+/// IDLE (RFC 2177) on the selected mailbox until the server reports
+/// anything or `wait` passes; then DONE. Returns whether it reported
+/// anything. Reads go back to `read_timeout` afterwards.
+pub fn idle(
+    h: &RawHandle,
+    tag: &str,
+    wait: std::time::Duration,
+    read_timeout: std::time::Duration,
+) -> Result<bool, ImapError> {
+    let what = "IDLE";
+    h.write_all(format!("{tag} IDLE\r\n").as_bytes())
+        .map_err(|e| lost(what, e))?;
+    let mut r = Reader::new(h, what);
+    // News may come before the continuation request.
+    let mut news = false;
+    loop {
+        let resp = r.next()?;
+        if resp.starts_with(b"+") {
+            break;
+        }
+        if let Some(rest) = tagged(resp, tag) {
+            return Err(err(what, String::from_utf8_lossy(rest).trim_end()));
+        }
+        news = true;
+    }
+    if !news {
+        h.set_read_timeout(Some(wait)).map_err(|e| lost(what, e))?;
+        let waited = r.next().map(|_| ());
+        h.set_read_timeout(Some(read_timeout))
+            .map_err(|e| lost(what, e))?;
+        match waited {
+            Ok(()) => news = true,
+            Err(_) if r.timed_out => {}
+            Err(e) => return Err(e),
+        }
+    }
+    h.write_all(b"DONE\r\n").map_err(|e| lost(what, e))?;
+    loop {
+        let resp = r.next()?;
+        match tagged(resp, tag) {
+            Some(rest) if rest.starts_with(b"OK") => return Ok(news),
+            Some(rest) => return Err(err(what, String::from_utf8_lossy(rest).trim_end())),
+            None => news = true,
         }
     }
 }
