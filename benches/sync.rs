@@ -350,6 +350,26 @@ fn bench(n: usize) {
         None,
         "-",
     );
+    // The same far from the server: this counts round trips (three
+    // logins, the folder list, the SELECTs), not CPU.
+    let far = work.path().join("config-far.toml");
+    let port = support::delaying_proxy(d.imap_port, Duration::from_millis(10));
+    std::fs::write(
+        &far,
+        std::fs::read_to_string(&config).unwrap().replace(
+            &format!("port = {}\n", d.imap_port),
+            &format!("port = {port}\n"),
+        ),
+    )
+    .unwrap();
+    let c_far = median((0..3).map(|_| replypad(&far, &["sync"]).0).collect());
+    row(
+        n,
+        "(c'') the same over a 20 ms round trip",
+        c_far,
+        None,
+        "-",
+    );
 
     // Another client: 100 new messages and 500 flag changes.
     let eml = work.path().join("new");

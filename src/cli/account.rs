@@ -186,7 +186,7 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
     if sent.sent > 0 || store.pending_ops().map(|p| !p.is_empty()).unwrap_or(false) {
         crate::sync::engine::replay_pending(&mut conn, &mut store, &team)?;
     }
-    conn.logout();
+    conn.close();
     if tty {
         eprint!("\r\x1b[K");
     }

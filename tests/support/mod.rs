@@ -146,6 +146,38 @@ pub fn answer_dropping_proxy(target: u16, marker: &'static [u8]) -> u16 {
     proxy(target, Cut::Before(marker))
 }
 
+/// A TCP proxy on 127.0.0.1 to `target` that holds every chunk for
+/// `one_way` before passing it on, both ways: a link with a round trip of
+/// twice that (a jump box far from the mail server), for counting round
+/// trips. Bulk transfers through it are slow (each chunk waits in turn).
+pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
+    use std::io::{Read, Write};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in l.incoming() {
+            let Ok(client) = client else { return };
+            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            for (mut from, mut to) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    while let Ok(n) = from.read(&mut buf) {
+                        std::thread::sleep(one_way);
+                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+    port
+}
+
 #[derive(Clone, Copy)]
 enum Cut {
     After(usize),

@@ -138,10 +138,11 @@ impl Connection {
     /// [`Connection::list_aside`] set one up (here if it cannot be opened).
     fn list_all(&mut self) -> Result<Vec<ListEntry>, ImapError> {
         const LIST: &str = "LIST \"\" \"*\"";
-        if let Some(side) = self.another() {
+        let early = self.early_list.take().and_then(|h| h.join().ok());
+        if let Some(side) = early.or_else(|| self.another()) {
             let listed = side.and_then(|mut side| {
                 let p = side.raw("LIST", LIST);
-                side.logout();
+                side.close();
                 p
             });
             match listed {

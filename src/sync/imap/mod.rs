@@ -105,6 +105,10 @@ pub struct Connection {
     /// How to log in again: for LISTs on a short-lived second connection
     /// ([`Connection::list_aside`]) and for the pinned folder's session.
     aside: Option<Box<(config::Imap, Credentials)>>,
+    /// The first listing connection, logging in on another thread since
+    /// [`Connection::list_aside`] (its login overlaps this one's first
+    /// commands).
+    early_list: Option<std::thread::JoinHandle<Result<Connection, ImapError>>>,
     /// This connection has sent a LIST with a pattern.
     listed: bool,
     delimiter: Option<String>,
@@ -367,6 +371,7 @@ impl Connection {
             qresync: false,
             folders: None,
             aside: None,
+            early_list: None,
             listed: false,
             delimiter: None,
             pin: pin::Pin::default(),
@@ -385,6 +390,11 @@ impl Connection {
     /// login every [`commands::FOLDERS_FRESH`] costs less.
     pub fn list_aside(&mut self, cfg: &config::Imap, creds: &Credentials) {
         self.aside = Some(Box::new((cfg.clone(), creds.clone())));
+        let (cfg, creds) = (cfg.clone(), creds.clone());
+        self.early_list = std::thread::Builder::new()
+            .name("rp-login".into())
+            .spawn(move || Connection::connect(&cfg, &creds))
+            .ok();
     }
 
     /// A second connection with the login data of [`Connection::list_aside`]

@@ -21,6 +21,11 @@ pub(super) struct Pin {
     other: Option<Core>,
     /// The session in use (`Connection::core`) is the pinned folder's.
     active: bool,
+    /// The pinned folder's session, logging in on another thread since
+    /// [`Connection::pin`]: its login overlaps the shared session's first
+    /// commands instead of following them (a login is several round
+    /// trips: over a WAN, a good part of a second).
+    early: Option<std::thread::JoinHandle<Result<Connection, ImapError>>>,
 }
 
 impl Connection {
@@ -30,6 +35,13 @@ impl Connection {
     /// limit), the folder shares this session as before.
     pub fn pin(&mut self, folder: &str) {
         self.pin.folder = Some(folder.to_string());
+        if let Some(data) = self.aside.as_deref() {
+            let (cfg, creds) = data.clone();
+            self.pin.early = std::thread::Builder::new()
+                .name("rp-login".into())
+                .spawn(move || Connection::connect(&cfg, &creds))
+                .ok();
+        }
     }
 
     /// The mailboxes each open session has selected, in order.
@@ -72,8 +84,19 @@ impl Connection {
         self.pin.active = pinned;
     }
 
-    fn open_core(&self) -> Option<Core> {
-        match self.another()? {
+    fn open_core(&mut self) -> Option<Core> {
+        // The early login may have lost a race for the server's last
+        // connection slot to a short-lived listing connection: one more try.
+        let early = self.pin.early.take().and_then(|h| h.join().ok());
+        let conn = match early {
+            Some(Ok(c)) => Some(Ok(c)),
+            Some(Err(e)) => {
+                tracing::debug!("early login of the pinned session: {e}");
+                self.another()
+            }
+            None => self.another(),
+        };
+        match conn? {
             Ok(c) => Some(c.core),
             Err(e) => {
                 tracing::info!("the pinned folder shares the session: {e}");
@@ -97,8 +120,34 @@ impl Connection {
         out
     }
 
+    /// Logs every session out without waiting for the server's answer:
+    /// for a connection whose work is done (a listing connection, the end
+    /// of `replypad sync`), a round trip saved per session. Sessions still
+    /// logging in are closed once they have.
+    pub fn close(mut self) {
+        for early in [self.early_list.take(), self.pin.early.take()]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(Ok(c)) = early.join() {
+                c.close();
+            }
+        }
+        for core in std::iter::once(&self.core).chain(&self.pin.other) {
+            let _ = core.raw.write_all(b"rpz LOGOUT\r\n");
+        }
+    }
+
     /// Logs every session out.
     pub fn logout(mut self) {
+        for early in [self.early_list.take(), self.pin.early.take()]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(Ok(c)) = early.join() {
+                c.logout();
+            }
+        }
         if let Some(mut other) = self.pin.other.take() {
             let _ = other.session.logout();
         }
