@@ -1,6 +1,8 @@
 //! Hostile IMAP servers on 127.0.0.1: replypad must refuse them before it
 //! sends any credential.
 
+mod support;
+
 use replypad::config::{Imap, Secret, Tls};
 use replypad::sync::imap::{Connection, Credentials};
 use std::io::{BufRead, BufReader, Write};
@@ -31,15 +33,7 @@ fn fake_server(greeting: &'static str, starttls_reply: &'static str) -> (u16, Ar
 }
 
 fn cfg(port: u16) -> Imap {
-    Imap {
-        host: "127.0.0.1".into(),
-        port,
-        tls: Tls::Starttls,
-        user: "agent".into(),
-        password_command: None,
-        oauth_token_command: None,
-        ca_file: None,
-    }
+    support::fake_server_config(port, Tls::Starttls)
 }
 
 #[test]

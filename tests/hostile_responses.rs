@@ -3,7 +3,9 @@
 //! must end in a clear error, soon, without holding more than the response
 //! cap in memory; never a hang or an abort.
 
-use replypad::config::{Imap, Secret, Tls};
+mod support;
+
+use replypad::config::{Secret, Tls};
 use replypad::sync::imap::{Batching, Connection, Credentials};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -56,15 +58,7 @@ fn fake_server(hostile: fn(&str, &mut TcpStream)) -> u16 {
 }
 
 fn connect(port: u16) -> Connection {
-    let cfg = Imap {
-        host: "127.0.0.1".into(),
-        port,
-        tls: Tls::None,
-        user: "agent".into(),
-        password_command: None,
-        oauth_token_command: None,
-        ca_file: None,
-    };
+    let cfg = support::fake_server_config(port, Tls::None);
     let mut c = Connection::connect(&cfg, &Credentials::Password(Secret::new("pw"))).unwrap();
     c.select("INBOX", None).unwrap();
     c

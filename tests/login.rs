@@ -4,7 +4,9 @@
 //! LOGIN is disabled and PLAIN not offered. (Every Dovecot test logs in
 //! with AUTHENTICATE PLAIN: Dovecot offers it.)
 
-use replypad::config::{Imap, Secret, Tls};
+mod support;
+
+use replypad::config::{Secret, Tls};
 use replypad::sync::imap::{Connection, Credentials};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -46,15 +48,7 @@ fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<
 }
 
 fn connect(port: u16, password: &str) -> Result<Connection, String> {
-    let cfg = Imap {
-        host: "127.0.0.1".into(),
-        port,
-        tls: Tls::None,
-        user: "agent".into(),
-        password_command: None,
-        oauth_token_command: None,
-        ca_file: None,
-    };
+    let cfg = support::fake_server_config(port, Tls::None);
     Connection::connect(&cfg, &Credentials::Password(Secret::new(password)))
         .map_err(|e| e.to_string())
 }

@@ -308,23 +308,27 @@ fn idle_pushes_new_mail_within_seconds() {
     w.request(Request::Stop);
 }
 
+/// One message in `folder`, synced, then read while "offline": only the
+/// cache and the queue change. Returns the cache.
+fn read_offline(cfg: &Config, other: &mut Connection, folder: &str) -> Store {
+    other
+        .append(folder, &message("q1", &[], "Queued", "read me"), false)
+        .unwrap();
+    sync(cfg);
+    let id = threads(cfg)[0].id.clone();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    assert_eq!(store.mark_conversation_read(&id, true).unwrap(), 1);
+    assert_eq!(store.pending_ops().unwrap().len(), 1);
+    store
+}
+
 #[test]
 fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let cfg = account(&d, cache.path(), Tls::Implicit);
     let mut other = other_client(&d);
-    other
-        .append("INBOX", &message("q1", &[], "Queued", "read me"), false)
-        .unwrap();
-    sync(&cfg);
-    let id = threads(&cfg)[0].id.clone();
-    // Read while "offline": only the cache and the queue change.
-    {
-        let mut store = Store::open(&cfg.cache_file()).unwrap();
-        assert_eq!(store.mark_conversation_read(&id, true).unwrap(), 1);
-        assert_eq!(store.pending_ops().unwrap().len(), 1);
-    }
+    drop(read_offline(&cfg, &mut other, "INBOX"));
     // The queue survives a restart (a fresh Store on the same file) and a resync does not undo the change.
     let store = Store::open(&cfg.cache_file()).unwrap();
     assert_eq!(store.pending_ops().unwrap().len(), 1);
@@ -406,14 +410,7 @@ fn a_dropped_connection_does_not_count_as_a_refusal() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let cfg = account(&d, cache.path(), Tls::None);
-    let mut other = other_client(&d);
-    other
-        .append("INBOX", &message("q1", &[], "Queued", "read me"), false)
-        .unwrap();
-    sync(&cfg);
-    let id = threads(&cfg)[0].id.clone();
-    let mut store = Store::open(&cfg.cache_file()).unwrap();
-    store.mark_conversation_read(&id, true).unwrap();
+    let mut store = read_offline(&cfg, &mut other_client(&d), "INBOX");
     let mut cut = cfg.clone();
     cut.imap.as_mut().unwrap().port =
         support::answer_dropping_proxy(d.imap_port, b"Store completed");
@@ -438,15 +435,9 @@ fn a_change_in_a_deleted_folder_does_not_hold_up_the_queue() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let (cfg, mut other) = support_folder(&d, cache.path());
-    other
-        .append("Support", &message("u1", &[], "One", "1"), false)
-        .unwrap();
-    sync(&cfg);
-    let id = threads(&cfg)[0].id.clone();
-    let mut store = Store::open(&cfg.cache_file()).unwrap();
-    store.mark_conversation_read(&id, true).unwrap();
+    let mut store = read_offline(&cfg, &mut other, "Support");
     let copy = Op::AppendSent {
-        raw: String::from_utf8(message("r1", &["u1"], "Re: One", "Done.")).unwrap(),
+        raw: String::from_utf8(message("r1", &["q1"], "Re: Queued", "Done.")).unwrap(),
     };
     store.queue_copy(&copy).unwrap();
     other.select("INBOX", None).unwrap();

@@ -7,13 +7,103 @@
 
 mod support;
 
-use replypad::config::Tls;
+use replypad::config::{Config, Tls};
 use replypad::store::Store;
-use replypad::sync::engine;
-use replypad::sync::imap::Batching;
+use replypad::sync::engine::{self, Report};
+use replypad::sync::imap::{Batching, Connection};
 use support::dovecot::Dovecot;
 use support::sync::{context, other_client, threads};
 use support::{account, message};
+
+/// A cache holding `first` (id, subject, body; bodies fetched) and the
+/// reply "q2" to "q1" (headers only), and another client with INBOX open.
+struct Scene {
+    _d: Dovecot,
+    _cache: tempfile::TempDir,
+    cfg: Config,
+    other: Connection,
+    store: Store,
+    conn: Connection,
+}
+
+impl Scene {
+    fn new(first: &[(&str, &str, &str)]) -> Scene {
+        let d = Dovecot::start();
+        let cache = tempfile::tempdir().unwrap();
+        let cfg = account(&d, cache.path(), Tls::Implicit);
+        let mut other = other_client(&d);
+        for (id, subject, body) in first {
+            other
+                .append("INBOX", &message(id, &[], subject, body), false)
+                .unwrap();
+        }
+        let store = Store::open(&cfg.cache_file()).unwrap();
+        let conn = replypad::sync::connect(&cfg).unwrap();
+        let mut s = Scene {
+            _d: d,
+            _cache: cache,
+            cfg,
+            other,
+            store,
+            conn,
+        };
+        s.sync(true);
+        // A reply, headers only: its body is fetched by the tests.
+        s.other
+            .append(
+                "INBOX",
+                &message("q2", &["q1"], "Re: Question", "More."),
+                false,
+            )
+            .unwrap();
+        assert_eq!(s.sync(false).new, 1);
+        s.other.select("INBOX", None).unwrap();
+        s
+    }
+
+    fn sync(&mut self, bodies: bool) -> Report {
+        let ctx = context(&self.cfg);
+        engine::sync_all(&mut self.conn, &mut self.store, &self.cfg, &ctx, bodies)
+            .unwrap()
+            .0
+    }
+
+    /// A header fetch of `uid`: the UIDs it answered, and whether each
+    /// answer carried the headers.
+    fn fetch_headers(&mut self, uid: &str) -> Vec<(u32, bool)> {
+        let mut answered = Vec::new();
+        self.conn
+            .fetch_headers_each(uid, Batching::ALL, &mut |b, _| {
+                answered.extend(b.iter().map(|f| (f.flags.uid, f.content)));
+                Ok(())
+            })
+            .unwrap();
+        answered
+    }
+
+    fn fetch_bodies(&mut self) -> usize {
+        let ctx = context(&self.cfg);
+        engine::fetch_bodies(&mut self.conn, &mut self.store, 10, &ctx).unwrap()
+    }
+
+    /// Subject and text of each message in the question's conversation.
+    fn question(&self) -> Vec<(String, String)> {
+        let t = threads(&self.cfg);
+        let q = t.iter().find(|c| c.subject == "Question").unwrap();
+        let view = self.store.conversation(&q.id).unwrap().unwrap();
+        view.messages
+            .iter()
+            .map(|m| (m.subject.clone(), m.text.trim().to_string()))
+            .collect()
+    }
+}
+
+fn intact() -> Vec<(String, String)> {
+    vec![
+        ("Question".into(), "Hi there.".into()),
+        ("Re: Question".into(), "More.".into()),
+    ]
+}
 
 /// Dovecot tells a session of another client's flag changes amid the
 /// responses to its FETCH (`* 1 FETCH (UID 1 MODSEQ (3) FLAGS (\Seen))`).
@@ -21,57 +111,18 @@ use support::{account, message};
 /// filed an empty message over the cached one.
 #[test]
 fn flag_changes_reported_amid_a_fetch_leave_cached_messages_alone() {
-    let d = Dovecot::start();
-    let cache = tempfile::tempdir().unwrap();
-    let cfg = account(&d, cache.path(), Tls::Implicit);
-    let mut other = other_client(&d);
-    other
-        .append("INBOX", &message("q1", &[], "Question", "Hi there."), false)
-        .unwrap();
-    let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = context(&cfg);
-    let mut conn = replypad::sync::connect(&cfg).unwrap();
-    engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
-    // A reply, headers only: its body is fetched below.
-    other
-        .append(
-            "INBOX",
-            &message("q2", &["q1"], "Re: Question", "More."),
-            false,
-        )
-        .unwrap();
-    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
-    assert_eq!(r.new, 1, "{r:?}");
-    other.select("INBOX", None).unwrap();
-
+    let mut s = Scene::new(&[("q1", "Question", "Hi there.")]);
     // Another agent reads the question while this session fetches headers.
-    other.store_flags("1", true, "\\Seen").unwrap();
-    let mut answered = Vec::new();
-    conn.fetch_headers_each("2", replypad::sync::imap::Batching::ALL, &mut |b, _| {
-        answered.extend(b.iter().map(|f| f.flags.uid));
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(answered, [2], "the flag update is no answer");
-
+    s.other.store_flags("1", true, "\\Seen").unwrap();
+    assert_eq!(
+        s.fetch_headers("2"),
+        [(2, true)],
+        "the flag update is no answer"
+    );
     // And flags it while this session fetches the reply's body.
-    other.store_flags("1", true, "\\Flagged").unwrap();
-    assert_eq!(
-        engine::fetch_bodies(&mut conn, &mut store, 10, &ctx).unwrap(),
-        1
-    );
-    let t = threads(&cfg);
-    let view = store.conversation(&t[0].id).unwrap().unwrap();
-    let texts: Vec<(&str, &str)> = view
-        .messages
-        .iter()
-        .map(|m| (m.subject.as_str(), m.text.trim()))
-        .collect();
-    assert_eq!(
-        texts,
-        [("Question", "Hi there."), ("Re: Question", "More.")],
-        "the cached question is intact"
-    );
+    s.other.store_flags("1", true, "\\Flagged").unwrap();
+    assert_eq!(s.fetch_bodies(), 1);
+    assert_eq!(s.question(), intact(), "the cached question is intact");
 }
 
 /// Another agent deletes mail (or new mail comes in) while this session
@@ -83,73 +134,37 @@ fn flag_changes_reported_amid_a_fetch_leave_cached_messages_alone() {
 /// with it.
 #[test]
 fn expunges_and_new_mail_reported_amid_a_fetch_wait_for_the_next_resync() {
-    let d = Dovecot::start();
-    let cache = tempfile::tempdir().unwrap();
-    let cfg = account(&d, cache.path(), Tls::Implicit);
-    let mut other = other_client(&d);
-    for (id, subject, body) in [("q1", "Question", "Hi there."), ("x1", "Spam", "Buy now.")] {
-        other
-            .append("INBOX", &message(id, &[], subject, body), false)
-            .unwrap();
-    }
-    let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let ctx = context(&cfg);
-    let mut conn = replypad::sync::connect(&cfg).unwrap();
-    engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
-    // A reply, headers only: its body is fetched below.
-    other
-        .append(
-            "INBOX",
-            &message("q2", &["q1"], "Re: Question", "More."),
-            false,
-        )
-        .unwrap();
-    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, false).unwrap();
-    assert_eq!(r.new, 1, "{r:?}");
-    other.select("INBOX", None).unwrap();
-
+    let mut s = Scene::new(&[("q1", "Question", "Hi there."), ("x1", "Spam", "Buy now.")]);
     // The spam goes (UID 2, sequence 2) while this session fetches the
     // reply's headers: the reply is sequence 2 now.
-    other.store_flags("2", true, "\\Deleted").unwrap();
-    other.expunge().unwrap();
-    let mut answered = Vec::new();
-    conn.fetch_headers_each("3", Batching::ALL, &mut |b, _| {
-        answered.extend(b.iter().map(|f| (f.flags.uid, f.content)));
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(answered, [(3, true)], "the expunge is no answer");
+    s.other.store_flags("2", true, "\\Deleted").unwrap();
+    s.other.expunge().unwrap();
+    assert_eq!(
+        s.fetch_headers("3"),
+        [(3, true)],
+        "the expunge is no answer"
+    );
 
     // The question goes, and a new message comes, while this session
     // fetches the reply's body.
-    other.store_flags("1", true, "\\Deleted").unwrap();
-    other.expunge().unwrap();
-    other
+    s.other.store_flags("1", true, "\\Deleted").unwrap();
+    s.other.expunge().unwrap();
+    s.other
         .append("INBOX", &message("n1", &[], "New", "Hello?"), false)
         .unwrap();
-    assert_eq!(
-        engine::fetch_bodies(&mut conn, &mut store, 10, &ctx).unwrap(),
-        1
-    );
-    let t = threads(&cfg);
+    assert_eq!(s.fetch_bodies(), 1);
+    let t = threads(&s.cfg);
     assert_eq!(t.len(), 2, "nothing removed before the resync: {t:?}");
-    let question = t.iter().find(|c| c.subject == "Question").unwrap();
-    let view = store.conversation(&question.id).unwrap().unwrap();
-    let texts: Vec<(&str, &str)> = view
-        .messages
-        .iter()
-        .map(|m| (m.subject.as_str(), m.text.trim()))
-        .collect();
     assert_eq!(
-        texts,
-        [("Question", "Hi there."), ("Re: Question", "More.")],
+        s.question(),
+        intact(),
         "the reply's body is its own, the question intact"
     );
 
     // The resync removes both and brings the new one, once.
-    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    let r = s.sync(true);
     assert_eq!((r.new, r.vanished), (1, 2), "{r:?}");
-    let mut subjects: Vec<(String, u32)> = threads(&cfg)
+    let mut subjects: Vec<(String, u32)> = threads(&s.cfg)
         .into_iter()
         .map(|c| (c.subject, c.messages))
         .collect();
@@ -159,6 +174,6 @@ fn expunges_and_new_mail_reported_amid_a_fetch_wait_for_the_next_resync() {
         [("New".to_string(), 1), ("Re: Question".to_string(), 1)],
         "the reply alone is left of the question's conversation"
     );
-    let (r, _) = engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();
+    let r = s.sync(true);
     assert_eq!((r.new, r.vanished, r.changed), (0, 0, 0), "{r:?}");
 }

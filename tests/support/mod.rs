@@ -116,6 +116,19 @@ pub fn account(
     cfg
 }
 
+/// The `[imap]` table for a fake server on 127.0.0.1:`port` (user "agent").
+pub fn fake_server_config(port: u16, tls: replypad::config::Tls) -> replypad::config::Imap {
+    replypad::config::Imap {
+        host: "127.0.0.1".into(),
+        port,
+        tls,
+        user: "agent".into(),
+        password_command: None,
+        oauth_token_command: None,
+        ca_file: None,
+    }
+}
+
 /// A customer message with threading headers.
 pub fn message(id: &str, refs: &[&str], subject: &str, body: &str) -> Vec<u8> {
     let mut m = format!(
