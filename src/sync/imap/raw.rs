@@ -312,6 +312,54 @@ pub fn fetch_each(
 #[cfg(test)]
 mod tests {
     use super::literal_len;
+    use crate::sync::stream::{Inner, Socket, Stream};
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+
+    /// `command` against a peer that answers with `parts`, written one by
+    /// one with pauses, so responses and literals arrive cut anywhere.
+    fn answer(parts: &'static [&'static [u8]]) -> Result<Vec<u8>, crate::sync::imap::ImapError> {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let peer = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            for p in parts {
+                s.write_all(p).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(15));
+            }
+        });
+        let stream = Stream::new(Inner::Plain(Socket(
+            TcpStream::connect(("127.0.0.1", port)).unwrap(),
+        )));
+        let out = super::command(&stream.raw_handle(), "t1", "NOOP", "NOOP");
+        peer.join().unwrap();
+        out
+    }
+
+    #[test]
+    fn responses_and_literals_cut_anywhere_are_read_whole() {
+        let got = answer(&[
+            b"* 1 FETCH (BODY[] {1",
+            b"1}\r\nt1 OK a\nb\r\n",
+            b")\r\n* SEARCH 1",
+            b" 2\r\nt1 O",
+            b"K done\r\n",
+        ])
+        .unwrap();
+        assert_eq!(
+            got, b"* 1 FETCH (BODY[] {11}\r\nt1 OK a\nb\r\n)\r\n* SEARCH 1 2\r\nt1 OK done\r\n",
+            "the tagged line inside the literal is no completion"
+        );
+    }
+
+    #[test]
+    fn a_closed_connection_mid_answer_is_lost_not_refused() {
+        let e = answer(&[b"* 1 FETCH (BODY[] {100}\r\nshort"]).unwrap_err();
+        assert!(
+            matches!(e, crate::sync::imap::ImapError::Lost { .. }),
+            "{e}"
+        );
+    }
 
     #[test]
     fn literals() {
