@@ -126,6 +126,21 @@ fn idle_ends_on_news_or_at_its_timeout() {
     assert_eq!(c.select("INBOX", None).unwrap().exists, 1);
 }
 
+/// Polling (for a server without IDLE): NOOP says whether anything
+/// happened since the last command.
+#[test]
+fn noop_reports_another_clients_news() {
+    let d = Dovecot::start();
+    let cfg = d.imap_config(Tls::Implicit);
+    let mut c = Connection::connect(&cfg, &creds(&d, Tls::Implicit)).unwrap();
+    c.select("INBOX", None).unwrap();
+    assert!(!c.noop_news().unwrap(), "nothing happened");
+    let mut other = Connection::connect(&cfg, &creds(&d, Tls::Implicit)).unwrap();
+    other.append("INBOX", MSG, false).unwrap();
+    assert!(c.noop_news().unwrap(), "new mail");
+    assert!(!c.noop_news().unwrap(), "told once");
+}
+
 #[test]
 fn wrong_password_and_untrusted_certificate_are_refused() {
     let d = Dovecot::start();

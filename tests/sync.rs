@@ -605,3 +605,22 @@ fn a_syncing_connection_makes_do_with_one_session() {
     assert_eq!(conn.sessions(), [vec!["INBOX".to_string(), "Sent".into()]]);
     assert!(conn.has_listed(), "no side connection: it listed itself");
 }
+
+/// A server that refuses IDLE: the worker's watchers poll with NOOP on the
+/// connection they hold. (Each refusal made them log in again, and the
+/// SELECT before it reset their backoff: a login a second per watcher.)
+#[test]
+fn a_server_that_refuses_idle_is_polled_not_hammered() {
+    let d = Dovecot::start();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cfg = account(&d, cache.path(), Tls::None);
+    cfg.imap.as_mut().unwrap().port = support::idle_refusing_proxy(d.imap_port);
+    let (w, _notices) = support::started_worker(&cfg);
+    let logins = || d.log().matches("imap-login: Info: Login:").count();
+    let before = logins();
+    std::thread::sleep(Duration::from_secs(4));
+    let after = logins();
+    w.request(replypad::sync::worker::Request::Stop);
+    assert!(before >= 3, "the log counts logins: {before}");
+    assert_eq!(after, before, "no logins after the start:\n{}", d.log());
+}

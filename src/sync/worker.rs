@@ -407,8 +407,14 @@ enum Watched {
     TeamLog,
 }
 
+/// How often a watcher polls a server that has no IDLE (or refuses it).
+const POLL: Duration = Duration::from_secs(60);
+
 /// Holds IDLE on one folder and asks for a sync on any change. IDLE is
-/// re-issued well before the 29-minute limit.
+/// re-issued well before the 29-minute limit. On a server without IDLE,
+/// or one that refuses it, it polls with NOOP every [`POLL`] on the same
+/// connection instead (reconnecting after each refusal, with the backoff
+/// reset by the successful SELECT, came to a login a second).
 fn idle_thread(cfg: Config, watched: Watched, tx: Sender<Request>, notify: Notify) {
     let mut backoff = Backoff::default();
     loop {
@@ -423,10 +429,23 @@ fn idle_thread(cfg: Config, watched: Watched, tx: Sender<Request>, notify: Notif
             };
             conn.select(&folder, None)?;
             backoff.reset();
+            let mut idle = conn.has_capability("IDLE");
             loop {
-                if conn.idle_wait(Duration::from_secs(25 * 60))?
-                    && tx.send(Request::SyncNow).is_err()
-                {
+                let news = if idle {
+                    match conn.idle_wait(Duration::from_secs(25 * 60)) {
+                        Ok(news) => news,
+                        Err(e @ super::imap::ImapError::Command { .. }) => {
+                            tracing::info!("IDLE refused ({e}); polling every {POLL:?}");
+                            idle = false;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                } else {
+                    std::thread::sleep(POLL);
+                    conn.noop_news()?
+                };
+                if news && tx.send(Request::SyncNow).is_err() {
                     return Ok(());
                 }
             }

@@ -191,6 +191,57 @@ pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
     port
 }
 
+/// A TCP proxy on 127.0.0.1 to `target` that answers every IDLE command
+/// itself with BAD (a server without IDLE) and passes everything else on.
+/// It reads the client's commands by line: no literals through it.
+pub fn idle_refusing_proxy(target: u16) -> u16 {
+    use std::io::{BufRead, Read, Write};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in l.incoming() {
+            let Ok(client) = client else { return };
+            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut s2, c2) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+            let answers = std::sync::Arc::new(std::sync::Mutex::new(client.try_clone().unwrap()));
+            let answers2 = answers.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = s2.read(&mut buf) {
+                    if n == 0 || answers2.lock().unwrap().write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let mut lines = std::io::BufReader::new(client);
+                let mut server = server;
+                let mut line = Vec::new();
+                while lines.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                    let text = String::from_utf8_lossy(&line).into_owned();
+                    let ok = match text.strip_suffix(" IDLE\r\n") {
+                        Some(tag) => answers
+                            .lock()
+                            .unwrap()
+                            .write_all(
+                                format!("{tag} BAD IDLE is not supported here\r\n").as_bytes(),
+                            )
+                            .is_ok(),
+                        None => server.write_all(&line).is_ok(),
+                    };
+                    if !ok {
+                        break;
+                    }
+                    line.clear();
+                }
+                let _ = server.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
 #[derive(Clone, Copy)]
 enum Cut {
     After(usize),

@@ -415,6 +415,17 @@ impl Connection {
     pub fn noop(&mut self) -> Result<(), ImapError> {
         self.raw("NOOP", "NOOP").map(|_| ())
     }
+
+    /// NOOP on the selected mailbox: whether the server reported anything
+    /// with it (new mail, flag changes, expunges). Polling for a server
+    /// without IDLE.
+    pub fn noop_news(&mut self) -> Result<bool, ImapError> {
+        self.core.raw_tag += 1;
+        let tag = format!("rp{}", self.core.raw_tag);
+        let buf = super::raw::command(&self.core.raw, &tag, "NOOP", "NOOP")?;
+        parse::parse(&buf, "NOOP").map_err(|e| cmd_err("NOOP", e))?;
+        Ok(buf.split(|b| *b == b'\n').any(|l| l.starts_with(b"* ")))
+    }
 }
 
 /// The header fields that say how a message's body is built.
