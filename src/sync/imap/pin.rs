@@ -120,19 +120,23 @@ impl Connection {
         out
     }
 
-    /// Logs every session out without waiting for the server's answer:
-    /// for a connection whose work is done (a listing connection, the end
-    /// of `replypad sync`), a round trip saved per session. Sessions still
-    /// logging in are closed once they have.
-    pub fn close(mut self) {
-        for early in [self.early_list.take(), self.pin.early.take()]
+    /// The sessions still logging in on other threads (the listing one,
+    /// the pinned folder's), once they have; those that failed are gone.
+    fn early_sessions(&mut self) -> Vec<Connection> {
+        [self.early_list.take(), self.pin.early.take()]
             .into_iter()
             .flatten()
-        {
-            if let Ok(Ok(c)) = early.join() {
-                c.close();
-            }
-        }
+            .filter_map(|h| h.join().ok()?.ok())
+            .collect()
+    }
+
+    /// Logs every session out without waiting for the server's answer:
+    /// for a connection whose work is done (a listing connection, the end
+    /// of `replypad sync`), a round trip saved per session.
+    pub fn close(mut self) {
+        self.early_sessions()
+            .into_iter()
+            .for_each(Connection::close);
         for core in std::iter::once(&self.core).chain(&self.pin.other) {
             let _ = core.raw.write_all(b"rpz LOGOUT\r\n");
         }
@@ -140,14 +144,9 @@ impl Connection {
 
     /// Logs every session out.
     pub fn logout(mut self) {
-        for early in [self.early_list.take(), self.pin.early.take()]
+        self.early_sessions()
             .into_iter()
-            .flatten()
-        {
-            if let Ok(Ok(c)) = early.join() {
-                c.logout();
-            }
-        }
+            .for_each(Connection::logout);
         if let Some(mut other) = self.pin.other.take() {
             let _ = other.session.logout();
         }
