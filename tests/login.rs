@@ -1,8 +1,9 @@
 //! How replypad logs in, against a fake server on 127.0.0.1 that records
 //! what it is sent: AUTHENTICATE PLAIN where offered (any UTF-8 password
-//! works), LOGIN where not, and a clear refusal, with no secret sent, where
-//! LOGIN is disabled and PLAIN not offered. (Every Dovecot test logs in
-//! with AUTHENTICATE PLAIN: Dovecot offers it.)
+//! works; with SASL-IR in one line), LOGIN where not, and a clear refusal,
+//! with no secret sent, where LOGIN is disabled and PLAIN not offered.
+//! (Every Dovecot test logs in with AUTHENTICATE PLAIN and SASL-IR:
+//! Dovecot offers both.)
 
 mod support;
 
@@ -29,6 +30,9 @@ fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<
             let tag = line.split(' ').next().unwrap_or("").to_string();
             let reply = if line.contains(" CAPABILITY") {
                 format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
+            } else if line.contains(" AUTHENTICATE ") && line.split(' ').count() > 3 {
+                // SASL-IR: the response came with the command.
+                format!("{tag} OK logged in\r\n")
             } else if line.contains(" AUTHENTICATE ") {
                 let _ = s.write_all(b"+ \r\n");
                 line.clear();
@@ -113,6 +117,24 @@ fn no_way_to_log_in_is_a_clear_error_before_any_secret_is_sent() {
     let sent = seen.lock().unwrap().clone();
     assert!(
         !sent.contains("secret") && !sent.contains("LOGIN ") && !sent.contains("AUTHENTICATE"),
+        "{sent}"
+    );
+}
+
+/// With SASL-IR the response goes with the command: one round trip.
+#[test]
+fn with_sasl_ir_the_response_goes_with_the_command() {
+    let (port, seen) = fake_server(
+        "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
+        "IMAP4rev1 IDLE",
+    );
+    connect(port, "p\u{e4}ss").unwrap();
+    let sent = seen.lock().unwrap().clone();
+    assert!(
+        sent.lines().next().is_some_and(|l| l.ends_with(&format!(
+            " AUTHENTICATE PLAIN {}",
+            plain("agent", "p\u{e4}ss")
+        ))),
         "{sent}"
     );
 }

@@ -1,6 +1,7 @@
 //! Logging in: AUTHENTICATE PLAIN where the server offers it (the password
 //! travels base64-encoded, so any UTF-8 password works, and a server that
-//! disables LOGIN is served), LOGIN otherwise, XOAUTH2 with a token.
+//! disables LOGIN is served; with SASL-IR in the command itself), LOGIN
+//! otherwise, XOAUTH2 with a token.
 //! Which one is decided from the capabilities the server gives before login
 //! (never those of a plaintext greeting before STARTTLS), so a wrong guess
 //! never costs a failed login attempt (servers lock accounts on those).
@@ -74,13 +75,22 @@ pub(super) fn log_in(
             .collect(),
     };
     let session = match creds {
-        super::Credentials::Password(p) if has(&caps, "AUTH=PLAIN") => client.authenticate(
-            "PLAIN",
-            &Plain {
+        super::Credentials::Password(p) if has(&caps, "AUTH=PLAIN") => {
+            let plain = Plain {
                 user: &cfg.user,
                 password: p,
-            },
-        ),
+            };
+            if has(&caps, "SASL-IR") {
+                // RFC 4959: the response goes with the command, a round
+                // trip fewer (the server answers OK or NO at once).
+                use base64::Engine as _;
+                let initial = base64::engine::general_purpose::STANDARD
+                    .encode(imap::Authenticator::process(&plain, b""));
+                client.authenticate(format!("PLAIN {initial}"), &plain)
+            } else {
+                client.authenticate("PLAIN", &plain)
+            }
+        }
         super::Credentials::Password(_) if has(&caps, "LOGINDISABLED") => {
             return Err(ImapError::Auth {
                 host: host.into(),
