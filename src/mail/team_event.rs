@@ -39,25 +39,16 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Base64 in lines of 76 characters (RFC 2045).
 fn b64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, c) in data.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for j in 0..4 {
-            if j <= c.len() {
-                out.push(T[(n >> (18 - 6 * j) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    let flat = base64::engine::general_purpose::STANDARD.encode(data);
+    let lines: Vec<&str> = flat
+        .as_bytes()
+        .chunks(76)
+        .map(|l| std::str::from_utf8(l).expect("base64 is ASCII"))
+        .collect();
+    lines.join("\r\n")
 }
 
 /// The event as a message to APPEND to the log folder.
@@ -113,6 +104,12 @@ pub fn decode(raw: &[u8], key: &Secret) -> Result<Event, EventError> {
 mod tests {
     use super::*;
     use crate::domain::events::EventKind;
+
+    #[test]
+    fn base64_lines_are_76_characters() {
+        assert_eq!(b64(&[0u8; 60]), format!("{}\r\n{}", "A".repeat(76), "AAAA"));
+        assert_eq!(b64(b"ab"), "YWI=");
+    }
 
     fn event() -> Event {
         Event {

@@ -165,30 +165,23 @@ pub fn answer_dropping_proxy(target: u16, marker: &'static [u8]) -> u16 {
 /// trips. Bulk transfers through it are slow (each chunk waits in turn).
 pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
     use std::io::{Read, Write};
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for client in l.incoming() {
-            let Ok(client) = client else { return };
-            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
-            for (mut from, mut to) in [
-                (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                (server, client),
-            ] {
-                std::thread::spawn(move || {
-                    let mut buf = [0u8; 65536];
-                    while let Ok(n) = from.read(&mut buf) {
-                        std::thread::sleep(one_way);
-                        if n == 0 || to.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
+    listen(target, move |client, server| {
+        for (mut from, mut to) in [
+            (client.try_clone().unwrap(), server.try_clone().unwrap()),
+            (server, client),
+        ] {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = from.read(&mut buf) {
+                    std::thread::sleep(one_way);
+                    if n == 0 || to.write_all(&buf[..n]).is_err() {
+                        break;
                     }
-                    let _ = to.shutdown(std::net::Shutdown::Both);
-                });
-            }
+                }
+                let _ = to.shutdown(std::net::Shutdown::Both);
+            });
         }
-    });
-    port
+    })
 }
 
 /// A TCP proxy on 127.0.0.1 to `target` that answers every IDLE command
@@ -196,50 +189,41 @@ pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
 /// It reads the client's commands by line: no literals through it.
 pub fn idle_refusing_proxy(target: u16) -> u16 {
     use std::io::{BufRead, Read, Write};
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for client in l.incoming() {
-            let Ok(client) = client else { return };
-            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
-            let (mut s2, c2) = (server.try_clone().unwrap(), client.try_clone().unwrap());
-            let answers = std::sync::Arc::new(std::sync::Mutex::new(client.try_clone().unwrap()));
-            let answers2 = answers.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                while let Ok(n) = s2.read(&mut buf) {
-                    if n == 0 || answers2.lock().unwrap().write_all(&buf[..n]).is_err() {
-                        break;
-                    }
+    listen(target, |client, server| {
+        let (mut s2, c2) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+        let answers = std::sync::Arc::new(std::sync::Mutex::new(client.try_clone().unwrap()));
+        let answers2 = answers.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = s2.read(&mut buf) {
+                if n == 0 || answers2.lock().unwrap().write_all(&buf[..n]).is_err() {
+                    break;
                 }
-                let _ = c2.shutdown(std::net::Shutdown::Both);
-            });
-            std::thread::spawn(move || {
-                let mut lines = std::io::BufReader::new(client);
-                let mut server = server;
-                let mut line = Vec::new();
-                while lines.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
-                    let text = String::from_utf8_lossy(&line).into_owned();
-                    let ok = match text.strip_suffix(" IDLE\r\n") {
-                        Some(tag) => answers
-                            .lock()
-                            .unwrap()
-                            .write_all(
-                                format!("{tag} BAD IDLE is not supported here\r\n").as_bytes(),
-                            )
-                            .is_ok(),
-                        None => server.write_all(&line).is_ok(),
-                    };
-                    if !ok {
-                        break;
-                    }
-                    line.clear();
+            }
+            let _ = c2.shutdown(std::net::Shutdown::Both);
+        });
+        std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(client);
+            let mut server = server;
+            let mut line = Vec::new();
+            while lines.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                let text = String::from_utf8_lossy(&line).into_owned();
+                let ok = match text.strip_suffix(" IDLE\r\n") {
+                    Some(tag) => answers
+                        .lock()
+                        .unwrap()
+                        .write_all(format!("{tag} BAD IDLE is not supported here\r\n").as_bytes())
+                        .is_ok(),
+                    None => server.write_all(&line).is_ok(),
+                };
+                if !ok {
+                    break;
                 }
-                let _ = server.shutdown(std::net::Shutdown::Both);
-            });
-        }
-    });
-    port
+                line.clear();
+            }
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        });
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -250,38 +234,51 @@ enum Cut {
 
 fn proxy(target: u16, cut: Cut) -> u16 {
     use std::io::{Read, Write};
+    // One connection at a time: it is relayed on the accepting thread.
+    listen(target, move |mut client, mut server| {
+        let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = c2.read(&mut buf) {
+                if n == 0 || s2.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut passed = 0;
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = server.read(&mut buf) {
+            let n = match cut {
+                Cut::After(limit) => n.min(limit.saturating_sub(passed)),
+                Cut::Before(m) => buf[..n]
+                    .windows(m.len())
+                    .position(|w| w == m)
+                    .map_or(n, |_| 0),
+            };
+            if n == 0 || client.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            passed += n;
+        }
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        let _ = server.shutdown(std::net::Shutdown::Both);
+    })
+}
+
+/// Accepts connections on a free port of 127.0.0.1 and hands each, with a
+/// new connection of its own to `target`, to `relay` on the accepting
+/// thread; returns the port.
+fn listen(
+    target: u16,
+    relay: impl Fn(std::net::TcpStream, std::net::TcpStream) + Send + 'static,
+) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for client in l.incoming() {
-            let Ok(mut client) = client else { return };
-            let mut server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
-            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = c2.read(&mut buf) {
-                    if n == 0 || s2.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut passed = 0;
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = server.read(&mut buf) {
-                let n = match cut {
-                    Cut::After(limit) => n.min(limit.saturating_sub(passed)),
-                    Cut::Before(m) => buf[..n]
-                        .windows(m.len())
-                        .position(|w| w == m)
-                        .map_or(n, |_| 0),
-                };
-                if n == 0 || client.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-                passed += n;
-            }
-            let _ = client.shutdown(std::net::Shutdown::Both);
-            let _ = server.shutdown(std::net::Shutdown::Both);
+            let Ok(client) = client else { return };
+            let server = std::net::TcpStream::connect(("127.0.0.1", target)).unwrap();
+            relay(client, server);
         }
     });
     port

@@ -37,10 +37,20 @@ pub fn quote(s: &str) -> Result<String, ImapError> {
 impl Connection {
     /// Runs a raw command and parses its reply; errors unless it ends in OK.
     pub(super) fn raw(&mut self, what: &str, command: &str) -> Result<Parsed, ImapError> {
-        self.core.raw_tag += 1;
-        let tag = format!("rp{}", self.core.raw_tag);
-        let buf = super::raw::command(&self.core.raw, &tag, command, what)?;
+        let buf = self.raw_answer(what, command)?;
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
+    }
+
+    /// Sends a command and returns its whole answer, unparsed (see `raw::command`).
+    fn raw_answer(&mut self, what: &str, command: &str) -> Result<Vec<u8>, ImapError> {
+        let tag = self.next_tag();
+        super::raw::command(&self.core.raw, &tag, command, what)
+    }
+
+    /// The tag of the next command replypad sends itself (the crate's are `aN`).
+    fn next_tag(&mut self) -> String {
+        self.core.raw_tag += 1;
+        format!("rp{}", self.core.raw_tag)
     }
 
     /// A FETCH read in linear time on the shared socket (see `raw`).
@@ -61,8 +71,7 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        self.core.raw_tag += 1;
-        let tag = format!("rp{}", self.core.raw_tag);
+        let tag = self.next_tag();
         // Every bulk fetch asks for body sections or BODYSTRUCTURE: a
         // response without them is another client's flag change the
         // server reports meanwhile (Dovecot does), not an answer. Taken
@@ -387,8 +396,7 @@ impl Connection {
     /// Waits in IDLE (on the selected mailbox) until the server reports a
     /// change or `timeout` passes. Returns true on a change.
     pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
-        self.core.raw_tag += 1;
-        let tag = format!("rp{}", self.core.raw_tag);
+        let tag = self.next_tag();
         super::raw::idle(&self.core.raw, &tag, timeout, super::READ_TIMEOUT)
     }
 
@@ -420,9 +428,7 @@ impl Connection {
     /// with it (new mail, flag changes, expunges). Polling for a server
     /// without IDLE.
     pub fn noop_news(&mut self) -> Result<bool, ImapError> {
-        self.core.raw_tag += 1;
-        let tag = format!("rp{}", self.core.raw_tag);
-        let buf = super::raw::command(&self.core.raw, &tag, "NOOP", "NOOP")?;
+        let buf = self.raw_answer("NOOP", "NOOP")?;
         parse::parse(&buf, "NOOP").map_err(|e| cmd_err("NOOP", e))?;
         Ok(buf.split(|b| *b == b'\n').any(|l| l.starts_with(b"* ")))
     }

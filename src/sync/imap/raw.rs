@@ -86,6 +86,18 @@ struct Reader<'h> {
 }
 
 impl<'h> Reader<'h> {
+    /// Sends `tag command` and returns the reader of its answer.
+    fn send(
+        h: &'h RawHandle,
+        what: &'h str,
+        tag: &str,
+        command: &str,
+    ) -> Result<Reader<'h>, ImapError> {
+        h.write_all(format!("{tag} {command}\r\n").as_bytes())
+            .map_err(|e| lost(what, e))?;
+        Ok(Reader::new(h, what))
+    }
+
     fn new(h: &'h RawHandle, what: &'h str) -> Reader<'h> {
         Reader {
             h,
@@ -173,9 +185,7 @@ fn tagged<'r>(resp: &'r [u8], tag: &str) -> Option<&'r [u8]> {
 /// tagged completion (whatever its status: the caller reads it), read in
 /// linear time and capped at [`MAX_RESPONSE`] in all.
 pub fn command(h: &RawHandle, tag: &str, command: &str, what: &str) -> Result<Vec<u8>, ImapError> {
-    h.write_all(format!("{tag} {command}\r\n").as_bytes())
-        .map_err(|e| lost(what, e))?;
-    let mut r = Reader::new(h, what);
+    let mut r = Reader::send(h, what, tag, command)?;
     let mut out = Vec::new();
     loop {
         let resp = r.next()?;
@@ -202,9 +212,7 @@ pub fn idle(
     read_timeout: std::time::Duration,
 ) -> Result<bool, ImapError> {
     let what = "IDLE";
-    h.write_all(format!("{tag} IDLE\r\n").as_bytes())
-        .map_err(|e| lost(what, e))?;
-    let mut r = Reader::new(h, what);
+    let mut r = Reader::send(h, what, tag, "IDLE")?;
     // News may come before the continuation request.
     let mut news = false;
     loop {
@@ -252,9 +260,7 @@ pub fn fetch_each(
     batch: Batching,
     on: &mut OnBatch<'_>,
 ) -> Result<(), ImapError> {
-    h.write_all(format!("{tag} {command}\r\n").as_bytes())
-        .map_err(|e| lost(what, e))?;
-    let mut r = Reader::new(h, what);
+    let mut r = Reader::send(h, what, tag, command)?;
     let mut out = Vec::new();
     // Bytes of the responses in `out`: what we hold until the next hand-off.
     let mut held = 0;
