@@ -14,7 +14,9 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A server that greets with `greeting`, answers CAPABILITY with
-/// `capabilities`, accepts any login, and records every line it is sent.
+/// `capabilities`, accepts any password, refuses any XOAUTH2 token as
+/// Gmail does (an error challenge, then NO), and records every line it
+/// is sent.
 fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<Mutex<String>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -28,7 +30,19 @@ fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<
         while r.read_line(&mut line).unwrap_or(0) > 0 {
             seen2.lock().unwrap().push_str(&line);
             let tag = line.split(' ').next().unwrap_or("").to_string();
-            let reply = if line.contains(" CAPABILITY") {
+            let reply = if line.contains(" AUTHENTICATE XOAUTH2") {
+                if line.split(' ').count() == 3 {
+                    let _ = s.write_all(b"+ \r\n");
+                    line.clear();
+                    let _ = r.read_line(&mut line);
+                    seen2.lock().unwrap().push_str(&line);
+                }
+                let _ = s.write_all(format!("+ {GMAIL_REFUSAL}\r\n").as_bytes());
+                line.clear();
+                let _ = r.read_line(&mut line);
+                seen2.lock().unwrap().push_str(&line);
+                format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
+            } else if line.contains(" CAPABILITY") {
                 format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
             } else if line.contains(" AUTHENTICATE ") && line.split(' ').count() > 3 {
                 // SASL-IR: the response came with the command.
@@ -50,6 +64,10 @@ fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<
     });
     (port, seen)
 }
+
+/// Gmail's error challenge for a bad token: the base64 of
+/// `{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}`.
+const GMAIL_REFUSAL: &str = "eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==";
 
 fn connect(port: u16, password: &str) -> Result<Connection, String> {
     let cfg = support::fake_server_config(port, Tls::None);
@@ -123,4 +141,44 @@ fn with_sasl_ir_the_response_goes_with_the_command() {
         ))),
         "{sent}"
     );
+}
+
+/// XOAUTH2, with and without SASL-IR: the token goes once, the server's
+/// error challenge gets an empty line, and the error gives its status.
+#[test]
+fn a_refused_oauth_token_is_answered_with_an_empty_line() {
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let token = b64("user=agent\x01auth=Bearer ya29.token\x01\x01");
+    for (greeting, ir) in [
+        ("* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2] ready\r\n", false),
+        (
+            "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\r\n",
+            true,
+        ),
+    ] {
+        let (port, seen) = fake_server(greeting, "IMAP4rev1");
+        let cfg = support::fake_server_config(port, Tls::None);
+        let e = Connection::connect(&cfg, &Credentials::OAuth2(Secret::new("ya29.token")))
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(e.contains("status 400"), "{e}");
+        assert!(e.contains("https://mail.google.com/"), "{e}");
+        assert!(!e.contains("ya29"), "{e}");
+        let sent = seen.lock().unwrap().clone();
+        let lines: Vec<&str> = sent.lines().collect();
+        if ir {
+            assert!(
+                lines[0].ends_with(&format!(" AUTHENTICATE XOAUTH2 {token}")),
+                "{sent}"
+            );
+            assert_eq!(lines[1..], [""], "{sent}");
+        } else {
+            assert!(lines[0].ends_with(" AUTHENTICATE XOAUTH2"), "{sent}");
+            assert_eq!(lines[1..], [token.as_str(), ""], "{sent}");
+        }
+    }
 }

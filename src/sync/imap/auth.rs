@@ -8,21 +8,72 @@
 
 use super::{ImapError, Stream, clean};
 use crate::config::{Imap, Secret};
+use base64::Engine as _;
+use std::cell::{Cell, RefCell};
 
+/// Google's XOAUTH2 SASL mechanism: the user and a bearer token, once.
+/// A server that refuses the token sends its error as a challenge (a
+/// JSON object such as `{"status":"401",...}`), to be answered with an
+/// empty response, after which it says NO. Answering with the token again
+/// (what a stateless authenticator does) is a protocol error that loses
+/// the server's reason.
 struct XOAuth2<'a> {
     user: &'a str,
     token: &'a Secret,
+    /// Whether the token has gone (with the command, under SASL-IR).
+    sent: Cell<bool>,
+    /// The error challenge the server sent after the token.
+    refusal: RefCell<Option<Vec<u8>>>,
 }
 
-impl imap::Authenticator for XOAuth2<'_> {
-    type Response = String;
-    fn process(&self, _: &[u8]) -> String {
+impl XOAuth2<'_> {
+    fn response(&self) -> String {
         format!(
             "user={}\x01auth=Bearer {}\x01\x01",
             self.user,
             self.token.expose()
         )
     }
+}
+
+impl imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&self, challenge: &[u8]) -> String {
+        if self.sent.replace(true) {
+            *self.refusal.borrow_mut() = Some(challenge.to_vec());
+            return String::new();
+        }
+        self.response()
+    }
+}
+
+/// Why an XOAUTH2 login failed, from the server's NO and the error
+/// challenge before it (untrusted: only its status and scope are kept,
+/// cleaned).
+fn oauth_refusal(no: String, challenge: Option<Vec<u8>>) -> String {
+    let detail = challenge
+        .and_then(|c| serde_json::from_slice::<serde_json::Value>(&c).ok())
+        .map(|v| {
+            let field = |k: &str| match &v[k] {
+                serde_json::Value::String(s) => Some(clean(s)),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            let mut d = String::new();
+            if let Some(status) = field("status") {
+                d.push_str(&format!(" (status {status}"));
+                if let Some(scope) = field("scope") {
+                    d.push_str(&format!(", scope {scope}"));
+                }
+                d.push(')');
+            }
+            d
+        })
+        .unwrap_or_default();
+    format!(
+        "the server refused the XOAUTH2 token{detail}: {no}; check that oauth_token_command \
+         prints a fresh access token for this account"
+    )
 }
 
 /// SASL PLAIN (RFC 4616): no authorization identity, the user, the password.
@@ -83,7 +134,6 @@ pub(super) fn log_in(
             if has(&caps, "SASL-IR") {
                 // RFC 4959: the response goes with the command, a round
                 // trip fewer (the server answers OK or NO at once).
-                use base64::Engine as _;
                 let initial = base64::engine::general_purpose::STANDARD
                     .encode(imap::Authenticator::process(&plain, b""));
                 client.authenticate(format!("PLAIN {initial}"), &plain)
@@ -101,13 +151,48 @@ pub(super) fn log_in(
             });
         }
         super::Credentials::Password(p) => client.login(&cfg.user, p.expose()),
-        super::Credentials::OAuth2(t) => client.authenticate(
-            "XOAUTH2",
-            &XOAuth2 {
+        super::Credentials::OAuth2(_) if !has(&caps, "AUTH=XOAUTH2") => {
+            let offered: Vec<String> = caps
+                .iter()
+                .filter_map(|c| {
+                    c.get(..5)
+                        .filter(|p| p.eq_ignore_ascii_case("AUTH="))
+                        .map(|_| clean(&c[5..]))
+                })
+                .collect();
+            return Err(ImapError::Auth {
+                host: host.into(),
+                user: cfg.user.clone(),
+                reason: format!(
+                    "the server does not offer XOAUTH2 (it offers: {}); use password_command",
+                    if offered.is_empty() {
+                        "none".into()
+                    } else {
+                        offered.join(" ")
+                    }
+                ),
+            });
+        }
+        super::Credentials::OAuth2(t) => {
+            let ir = has(&caps, "SASL-IR");
+            let x = XOAuth2 {
                 user: &cfg.user,
                 token: t,
-            },
-        ),
+                sent: Cell::new(ir),
+                refusal: RefCell::new(None),
+            };
+            let r = if ir {
+                let initial = base64::engine::general_purpose::STANDARD.encode(x.response());
+                client.authenticate(format!("XOAUTH2 {initial}"), &x)
+            } else {
+                client.authenticate("XOAUTH2", &x)
+            };
+            return r.map_err(|(e, _)| ImapError::Auth {
+                host: host.into(),
+                user: cfg.user.clone(),
+                reason: oauth_refusal(clean(e), x.refusal.take()),
+            });
+        }
     };
     session.map_err(|(e, _)| auth_err(e))
 }
