@@ -14,7 +14,8 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A server that greets with `greeting`, answers CAPABILITY with
-/// `capabilities`, accepts any password, refuses any XOAUTH2 token as
+/// `capabilities` (and gives them in the OK of AUTHENTICATE, not of
+/// LOGIN), accepts any password, refuses any XOAUTH2 token as
 /// Gmail does (an error challenge, then NO), and records every line it
 /// is sent.
 fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<Mutex<String>>) {
@@ -44,15 +45,15 @@ fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<
                 format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
             } else if line.contains(" CAPABILITY") {
                 format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
-            } else if line.contains(" AUTHENTICATE ") && line.split(' ').count() > 3 {
-                // SASL-IR: the response came with the command.
-                format!("{tag} OK logged in\r\n")
             } else if line.contains(" AUTHENTICATE ") {
-                let _ = s.write_all(b"+ \r\n");
-                line.clear();
-                let _ = r.read_line(&mut line);
-                seen2.lock().unwrap().push_str(&line);
-                format!("{tag} OK logged in\r\n")
+                if line.split(' ').count() == 3 {
+                    // Without SASL-IR the response comes on its own line.
+                    let _ = s.write_all(b"+ \r\n");
+                    line.clear();
+                    let _ = r.read_line(&mut line);
+                    seen2.lock().unwrap().push_str(&line);
+                }
+                format!("{tag} OK [CAPABILITY {capabilities}] logged in\r\n")
             } else {
                 format!("{tag} OK done\r\n")
             };
@@ -106,9 +107,11 @@ fn login_where_plain_is_not_offered() {
     let (port, seen) = fake_server("* OK ready\r\n", "IMAP4rev1 IDLE");
     connect(port, "secret").unwrap();
     let sent = seen.lock().unwrap().clone();
-    let first: Vec<&str> = sent.lines().take(2).collect();
+    let first: Vec<&str> = sent.lines().take(3).collect();
     assert!(first[0].ends_with(" CAPABILITY"), "{sent}");
     assert!(first[1].contains(" LOGIN "), "{sent}");
+    // LOGIN's OK gave no capabilities: replypad asks again.
+    assert!(first[2].ends_with(" CAPABILITY"), "{sent}");
     assert!(!sent.contains("AUTHENTICATE"), "{sent}");
 }
 
@@ -125,15 +128,20 @@ fn no_way_to_log_in_is_a_clear_error_before_any_secret_is_sent() {
     );
 }
 
-/// With SASL-IR the response goes with the command: one round trip.
+/// With SASL-IR the response goes with the command: one round trip; and
+/// none for the capabilities after login.
 #[test]
 fn with_sasl_ir_the_response_goes_with_the_command() {
     let (port, seen) = fake_server(
         "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
         "IMAP4rev1 IDLE",
     );
-    connect(port, "p\u{e4}ss").unwrap();
+    let c = connect(port, "p\u{e4}ss").unwrap();
+    // The capabilities come from the login's OK, not from another round
+    // trip, and replace those of the greeting.
+    assert!(c.has_capability("IDLE") && !c.has_capability("SASL-IR"));
     let sent = seen.lock().unwrap().clone();
+    assert!(!sent.contains(" CAPABILITY"), "{sent}");
     assert!(
         sent.lines().next().is_some_and(|l| l.ends_with(&format!(
             " AUTHENTICATE PLAIN {}",

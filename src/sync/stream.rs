@@ -71,7 +71,12 @@ impl Inner {
 struct Shared {
     inner: Inner,
     read_since_write: usize,
+    /// A copy of what is read, while [`RawHandle::tap`] asks for one.
+    tap: Option<Vec<u8>>,
 }
+
+/// Bytes a tap keeps at most (a login's answer is a few hundred).
+const TAP_MAX: usize = 16 * 1024;
 
 impl Shared {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -80,6 +85,10 @@ impl Shared {
             Inner::Tls(s) => s.read(buf)?,
         };
         self.read_since_write += n;
+        if let Some(t) = &mut self.tap {
+            let keep = n.min(TAP_MAX.saturating_sub(t.len()));
+            t.extend_from_slice(&buf[..keep]);
+        }
         if self.read_since_write > MAX_RESPONSE {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -131,6 +140,7 @@ impl Stream {
             shared: Arc::new(Mutex::new(Shared {
                 inner,
                 read_since_write: 0,
+                tap: None,
             })),
             tls,
         }
@@ -148,6 +158,18 @@ impl Stream {
 impl RawHandle {
     pub fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         lock(&self.0).write_all(buf)
+    }
+
+    /// Starts keeping a copy of what is read (up to 16 KiB), for an answer
+    /// the `imap` crate reads but does not return (the capabilities in a
+    /// login's OK).
+    pub fn tap(&self) {
+        lock(&self.0).tap = Some(Vec::new());
+    }
+
+    /// What was read since [`RawHandle::tap`]; stops keeping a copy.
+    pub fn untap(&self) -> Vec<u8> {
+        lock(&self.0).tap.take().unwrap_or_default()
     }
 
     /// How long a read waits for the server (None: for ever).

@@ -97,33 +97,67 @@ pub(super) fn in_greeting(greeting: &[u8]) -> Option<Vec<String>> {
     Some(list.split_ascii_whitespace().map(str::to_string).collect())
 }
 
+/// The capabilities a server gave while logging us in: in the tagged OK
+/// (`a2 OK [CAPABILITY ...] Logged in`, as Dovecot, Gmail and Fastmail
+/// do) or an untagged CAPABILITY before it; the last one counts. `read`
+/// is what was read after the login command went.
+pub(super) fn after_login(read: &[u8]) -> Option<Vec<String>> {
+    let text = String::from_utf8_lossy(read);
+    let mut found = None;
+    for line in text.split("\r\n") {
+        let list = match line.split_once(' ') {
+            Some(("*", rest)) => rest
+                .get(..11)
+                .filter(|p| p.eq_ignore_ascii_case("CAPABILITY "))
+                .map(|_| &rest[11..]),
+            Some(("+", _)) | None => None,
+            Some((_, rest)) => rest
+                .get(..15)
+                .filter(|p| p.eq_ignore_ascii_case("OK [CAPABILITY "))
+                .and_then(|_| rest[15..].split_once(']'))
+                .map(|(list, _)| list),
+        };
+        if let Some(list) = list {
+            found = Some(list.split_ascii_whitespace().map(str::to_string).collect());
+        }
+    }
+    found
+}
+
+/// The server's capabilities before login: those of the greeting if it
+/// gave them (and may be trusted), else asked for.
+pub(super) fn before_login(
+    client: &mut imap::Client<Stream>,
+    greeting: Option<Vec<String>>,
+) -> Result<Vec<String>, ImapError> {
+    if let Some(c) = greeting {
+        return Ok(c);
+    }
+    Ok(client
+        .capabilities()
+        .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
+        .iter()
+        .map(super::capability_name)
+        .collect())
+}
+
 fn has(caps: &[String], name: &str) -> bool {
     caps.iter().any(|c| c.eq_ignore_ascii_case(name))
 }
 
-/// Logs `client` in as `cfg.user`. `caps` are the server's capabilities
-/// before login, when the greeting gave them (a CAPABILITY command asks
-/// otherwise).
+/// Logs `client` in as `cfg.user`; `caps` are the server's capabilities
+/// before login ([`before_login`]).
 pub(super) fn log_in(
-    mut client: imap::Client<Stream>,
+    client: imap::Client<Stream>,
     cfg: &Imap,
     creds: &super::Credentials,
-    caps: Option<Vec<String>>,
+    caps: Vec<String>,
 ) -> Result<imap::Session<Stream>, ImapError> {
     let host = cfg.host.as_str();
     let auth_err = |e: imap::Error| ImapError::Auth {
         host: host.into(),
         user: cfg.user.clone(),
         reason: clean(e),
-    };
-    let caps = match caps {
-        Some(c) => c,
-        None => client
-            .capabilities()
-            .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
-            .iter()
-            .map(super::capability_name)
-            .collect(),
     };
     let session = match creds {
         super::Credentials::Password(p) if has(&caps, "AUTH=PLAIN") => {
@@ -207,5 +241,25 @@ mod tests {
         );
         assert_eq!(super::in_greeting(b"* OK Gimap ready\r\n"), None);
         assert_eq!(super::in_greeting(b"* OK [CAPABILITY IMAP4rev1\r\n"), None);
+    }
+
+    #[test]
+    fn capabilities_given_by_a_login() {
+        let caps = |s: &[u8]| super::after_login(s).map(|c| c.join(" "));
+        assert_eq!(
+            caps(b"a2 OK [CAPABILITY IMAP4rev1 IDLE QRESYNC] Logged in\r\n").as_deref(),
+            Some("IMAP4rev1 IDLE QRESYNC")
+        );
+        // Untagged before the OK (and a continuation), the last one counts.
+        assert_eq!(
+            caps(
+                b"+ \r\n* CAPABILITY IMAP4rev1 X\r\n* capability IMAP4rev1 IDLE\r\na2 OK done\r\n"
+            )
+            .as_deref(),
+            Some("IMAP4rev1 IDLE")
+        );
+        assert_eq!(caps(b"a2 OK Logged in\r\n"), None);
+        assert_eq!(caps(b"a2 OK [CAPABILITY IMAP4rev1 IDLE\r\n"), None);
+        assert_eq!(caps(b""), None);
     }
 }

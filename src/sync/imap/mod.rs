@@ -351,13 +351,22 @@ impl Connection {
             }
             caps = auth::in_greeting(&greeting);
         }
-        let mut session = auth::log_in(client, cfg, creds, caps)?;
-        let capabilities = session
-            .capabilities()
-            .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
-            .iter()
-            .map(capability_name)
-            .collect();
+        let caps = auth::before_login(&mut client, caps)?;
+        // Servers give their new capabilities with the login's OK: a
+        // CAPABILITY command is then a round trip for nothing.
+        raw.tap();
+        let session = auth::log_in(client, cfg, creds, caps);
+        let read = raw.untap();
+        let mut session = session?;
+        let capabilities = match auth::after_login(&read) {
+            Some(c) => c,
+            None => session
+                .capabilities()
+                .map_err(|e| ImapError::from_imap("CAPABILITY", e))?
+                .iter()
+                .map(capability_name)
+                .collect(),
+        };
         let mut conn = Connection {
             core: Core {
                 session,
