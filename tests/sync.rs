@@ -614,7 +614,7 @@ fn a_server_that_refuses_idle_is_polled_not_hammered() {
     let d = Dovecot::start();
     let cache = tempfile::tempdir().unwrap();
     let mut cfg = account(&d, cache.path(), Tls::None);
-    cfg.imap.as_mut().unwrap().port = support::idle_refusing_proxy(d.imap_port);
+    cfg.imap.as_mut().unwrap().port = support::refusing_proxy(d.imap_port, "IDLE");
     let (w, _notices) = support::started_worker(&cfg);
     let logins = || d.log().matches("imap-login: Info: Login:").count();
     let before = logins();

@@ -3,6 +3,7 @@
 //! flags, the EXISTS count for expunges) and neither (every flag fetched,
 //! expunges found by comparing UIDs). Each must end where a fresh sync of
 //! the same mailbox ends, and a resync with no changes must change nothing.
+//! Also a server that offers QRESYNC and then refuses to enable it.
 
 mod support;
 
@@ -26,6 +27,12 @@ fn capabilities(without: &[&str]) -> String {
 
 fn resync(conn: &mut Connection, store: &mut Store, cfg: &Config) -> Report {
     let ctx = context(cfg);
+    if cfg.imap.as_ref().unwrap().tls == Tls::None {
+        // Through the refusing proxy: a new connection each time, whose
+        // first SELECT (with QRESYNC where the cache allows) goes out
+        // with the ENABLE the proxy refuses.
+        *conn = replypad::sync::connect_syncing(cfg).unwrap();
+    }
     engine::sync_all(conn, store, cfg, &ctx, true).unwrap().0
 }
 
@@ -39,13 +46,19 @@ fn summary(cfg: &Config) -> Vec<(String, u32, u32)> {
     v
 }
 
-fn flags_and_expunges_by_another_client(without: &[&str]) {
+/// The scenario, with Dovecot offering all but `without`; replypad talks
+/// to it through a proxy that refuses `refused` where given.
+fn flags_and_expunges_by_another_client(without: &[&str], refused: Option<&'static str>) {
     let d = Dovecot::start_with(&format!(
         "protocol imap {{\n  imap_capability = {}\n}}\n",
         capabilities(without)
     ));
     let cache = tempfile::tempdir().unwrap();
-    let cfg = account(&d, cache.path(), Tls::Implicit);
+    let mut cfg = account(&d, cache.path(), Tls::Implicit);
+    if let Some(command) = refused {
+        cfg = account(&d, cache.path(), Tls::None);
+        cfg.imap.as_mut().unwrap().port = support::refusing_proxy(d.imap_port, command);
+    }
     let mut other = other_client(&d);
     for c in without {
         assert!(!other.has_capability(c), "the server still offers {c}");
@@ -100,7 +113,8 @@ fn flags_and_expunges_by_another_client(without: &[&str]) {
     // The cache is disposable: a fresh one ends in the same place.
     drop(store);
     let fresh = tempfile::tempdir().unwrap();
-    let cfg2 = account(&d, fresh.path(), Tls::Implicit);
+    let mut cfg2 = cfg.clone();
+    cfg2.cache.dir = Some(fresh.path().to_path_buf());
     let mut store2 = Store::open(&cfg2.cache_file()).unwrap();
     resync(&mut conn, &mut store2, &cfg2);
     assert_eq!(summary(&cfg2), synced);
@@ -109,11 +123,18 @@ fn flags_and_expunges_by_another_client(without: &[&str]) {
 /// Gmail's case: CONDSTORE without QRESYNC.
 #[test]
 fn resync_with_condstore_alone() {
-    flags_and_expunges_by_another_client(&["QRESYNC"]);
+    flags_and_expunges_by_another_client(&["QRESYNC"], None);
 }
 
 /// Neither extension: flags all fetched, expunges found by UID.
 #[test]
 fn resync_with_neither_condstore_nor_qresync() {
-    flags_and_expunges_by_another_client(&["QRESYNC", "CONDSTORE"]);
+    flags_and_expunges_by_another_client(&["QRESYNC", "CONDSTORE"], None);
+}
+
+/// A server that offers QRESYNC but refuses to enable it (the ENABLE goes
+/// out with the first SELECT): replypad goes on with CONDSTORE.
+#[test]
+fn resync_where_enable_is_refused() {
+    flags_and_expunges_by_another_client(&[], Some("ENABLE QRESYNC"));
 }

@@ -184,12 +184,13 @@ pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
     })
 }
 
-/// A TCP proxy on 127.0.0.1 to `target` that answers every IDLE command
-/// itself with BAD (a server without IDLE) and passes everything else on.
-/// It reads the client's commands by line: no literals through it.
-pub fn idle_refusing_proxy(target: u16) -> u16 {
+/// A TCP proxy on 127.0.0.1 to `target` that answers every `command`
+/// (IDLE, or ENABLE QRESYNC) itself with BAD, as a server without it
+/// would, and passes everything else on. It reads the client's commands
+/// by line: no literals through it.
+pub fn refusing_proxy(target: u16, command: &'static str) -> u16 {
     use std::io::{BufRead, Read, Write};
-    listen(target, |client, server| {
+    listen(target, move |client, server| {
         let (mut s2, c2) = (server.try_clone().unwrap(), client.try_clone().unwrap());
         let answers = std::sync::Arc::new(std::sync::Mutex::new(client.try_clone().unwrap()));
         let answers2 = answers.clone();
@@ -208,11 +209,13 @@ pub fn idle_refusing_proxy(target: u16) -> u16 {
             let mut line = Vec::new();
             while lines.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
                 let text = String::from_utf8_lossy(&line).into_owned();
-                let ok = match text.strip_suffix(" IDLE\r\n") {
+                let ok = match text.strip_suffix(&format!(" {command}\r\n")) {
                     Some(tag) => answers
                         .lock()
                         .unwrap()
-                        .write_all(format!("{tag} BAD IDLE is not supported here\r\n").as_bytes())
+                        .write_all(
+                            format!("{tag} BAD {command} is not supported here\r\n").as_bytes(),
+                        )
                         .is_ok(),
                     None => server.write_all(&line).is_ok(),
                 };

@@ -13,6 +13,8 @@ use std::time::Duration;
 pub const HEADER_FIELDS: &str =
     "FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE";
 
+const ENABLE: &str = "ENABLE QRESYNC";
+
 fn cmd_err(what: &str, reason: impl std::fmt::Display) -> ImapError {
     ImapError::Command {
         what: what.into(),
@@ -41,10 +43,43 @@ impl Connection {
         parse::parse(&buf, what).map_err(|e| cmd_err(what, e))
     }
 
-    /// Sends a command and returns its whole answer, unparsed (see `raw::command`).
+    /// Sends a command and returns its whole answer, unparsed (see
+    /// `raw::command`). A pending ENABLE goes in the same write.
     fn raw_answer(&mut self, what: &str, command: &str) -> Result<Vec<u8>, ImapError> {
-        let tag = self.next_tag();
-        super::raw::command(&self.core.raw, &tag, command, what)
+        if !self.core.enable_pending {
+            let tag = self.next_tag();
+            return super::raw::command(&self.core.raw, &tag, command, what);
+        }
+        self.core.enable_pending = false;
+        let (first, tag) = (self.next_tag(), self.next_tag());
+        let (enabled, answer) =
+            super::raw::pipelined(&self.core.raw, (&first, ENABLE), (&tag, command), what)?;
+        self.enabled(&enabled);
+        Ok(answer)
+    }
+
+    /// Sends a pending ENABLE on its own (before a command that does not
+    /// go through [`Connection::raw_answer`]).
+    pub(super) fn flush_enable(&mut self) -> Result<(), ImapError> {
+        if std::mem::take(&mut self.core.enable_pending) {
+            let tag = self.next_tag();
+            let a = super::raw::command(&self.core.raw, &tag, ENABLE, ENABLE)?;
+            self.enabled(&a);
+        }
+        Ok(())
+    }
+
+    /// Reads the answer to ENABLE QRESYNC. A server that offers QRESYNC
+    /// and then refuses it is resynced without (CONDSTORE, or UIDs); the
+    /// command pipelined with the ENABLE has its own answer.
+    fn enabled(&mut self, answer: &[u8]) {
+        if let Err(e) = parse::parse(answer, ENABLE) {
+            tracing::warn!(
+                "the server refused ENABLE QRESYNC ({}); resyncing without it",
+                clean(e)
+            );
+            self.qresync = false;
+        }
     }
 
     /// The tag of the next command replypad sends itself (the crate's are `aN`).
@@ -71,6 +106,7 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
+        self.flush_enable()?;
         let tag = self.next_tag();
         // Every bulk fetch asks for body sections or BODYSTRUCTURE: a
         // response without them is another client's flag change the
@@ -97,12 +133,14 @@ impl Connection {
     }
 
     /// Turns QRESYNC on for this connection where the server offers it.
-    pub(super) fn enable_qresync(&mut self) -> Result<(), ImapError> {
+    /// The ENABLE goes out with the next command replypad sends itself (a
+    /// SELECT, as a rule), saving a round trip per connection: a server
+    /// runs commands in order, so the SELECT already has QRESYNC on.
+    pub(super) fn enable_qresync(&mut self) {
         if self.has_capability("QRESYNC") {
-            self.raw("ENABLE QRESYNC", "ENABLE QRESYNC")?;
+            self.core.enable_pending = true;
             self.qresync = true;
         }
-        Ok(())
     }
 
     /// The server's hierarchy delimiter ("/" on Gmail, "." on a default Dovecot).
@@ -230,15 +268,23 @@ impl Connection {
         known: Option<(u32, u64)>,
     ) -> Result<SelectInfo, ImapError> {
         let name = quote(mailbox)?;
-        let command = match known {
-            Some((v, m)) if self.qresync && m > 0 => format!("SELECT {name} (QRESYNC ({v} {m}))"),
-            _ if self.has_capability("CONDSTORE") => format!("SELECT {name} (CONDSTORE)"),
+        let command = |c: &Connection| match known {
+            Some((v, m)) if c.qresync && m > 0 => format!("SELECT {name} (QRESYNC ({v} {m}))"),
+            _ if c.has_capability("CONDSTORE") => format!("SELECT {name} (CONDSTORE)"),
             _ => format!("SELECT {name}"),
         };
         self.use_session_for(mailbox);
         // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
         self.core.selected = None;
-        let p = self.raw(&format!("SELECT {mailbox}"), &command)?;
+        let what = format!("SELECT {mailbox}");
+        let first = command(self);
+        let p = match self.raw(&what, &first) {
+            // The ENABLE that went with it was refused: once more without.
+            Err(ImapError::Command { .. }) if first != command(self) => {
+                self.raw(&what, &command(self))?
+            }
+            r => r?,
+        };
         self.core.selected = Some((mailbox.to_string(), p.select.uidvalidity));
         if !self.core.opened.iter().any(|m| m == mailbox) {
             self.core.opened.push(mailbox.to_string());
@@ -396,6 +442,7 @@ impl Connection {
     /// Waits in IDLE (on the selected mailbox) until the server reports a
     /// change or `timeout` passes. Returns true on a change.
     pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
+        self.flush_enable()?;
         let tag = self.next_tag();
         super::raw::idle(&self.core.raw, &tag, timeout, super::READ_TIMEOUT)
     }

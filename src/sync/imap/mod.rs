@@ -89,6 +89,8 @@ struct Core {
     selected: Option<(String, u32)>,
     /// Every mailbox this session has selected.
     opened: Vec<String>,
+    /// ENABLE QRESYNC is still to send (with the next raw command).
+    enable_pending: bool,
 }
 
 /// A logged-in IMAP connection: one session, or two when a folder is
@@ -374,6 +376,7 @@ impl Connection {
                 raw_tag: 0,
                 selected: None,
                 opened: Vec::new(),
+                enable_pending: false,
             },
             capabilities,
             tls,
@@ -385,7 +388,7 @@ impl Connection {
             delimiter: None,
             pin: pin::Pin::default(),
         };
-        conn.enable_qresync()?;
+        conn.enable_qresync();
         Ok(conn)
     }
 

@@ -186,6 +186,29 @@ fn tagged<'r>(resp: &'r [u8], tag: &str) -> Option<&'r [u8]> {
 /// linear time and capped at [`MAX_RESPONSE`] in all.
 pub fn command(h: &RawHandle, tag: &str, command: &str, what: &str) -> Result<Vec<u8>, ImapError> {
     let mut r = Reader::send(h, what, tag, command)?;
+    answer(&mut r, tag, what)
+}
+
+/// Two commands in one write, so they cost one round trip: `first` must
+/// be one whose failure leaves `then` meaningful. Returns both answers, as
+/// [`command`] does; both are read whatever the first one says, so the
+/// connection stays in step.
+pub fn pipelined(
+    h: &RawHandle,
+    first: (&str, &str),
+    then: (&str, &str),
+    what: &str,
+) -> Result<(Vec<u8>, Vec<u8>), ImapError> {
+    h.write_all(format!("{} {}\r\n{} {}\r\n", first.0, first.1, then.0, then.1).as_bytes())
+        .map_err(|e| lost(what, e))?;
+    let mut r = Reader::new(h, what);
+    let a = answer(&mut r, first.0, what)?;
+    let b = answer(&mut r, then.0, what)?;
+    Ok((a, b))
+}
+
+/// Every response up to and including the completion of `tag`.
+fn answer(r: &mut Reader<'_>, tag: &str, what: &str) -> Result<Vec<u8>, ImapError> {
     let mut out = Vec::new();
     loop {
         let resp = r.next()?;
