@@ -101,6 +101,9 @@ impl Filer {
         if !self.started || version != self.data_version {
             if self.started {
                 tracing::debug!("the cache changed under the filer; re-reading it");
+                // It will look names up in SQL: a first sync's deferred
+                // indexes are needed now.
+                super::deferred::ensure(tx)?;
             }
             let any = |sql: &str| tx.query_row(sql, [], |r| r.get::<_, bool>(0));
             self.probe = any("SELECT EXISTS(SELECT 1 FROM message_links)")?

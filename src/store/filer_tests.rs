@@ -172,6 +172,8 @@ fn another_writer_between_chunks_is_noticed() {
     let mut a = Store::open(&path).unwrap();
     let mut b = Store::open(&path).unwrap();
     let mbox = a.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+    // As a first sync: the Message-ID index is left to the end.
+    assert!(a.prepare_indexes(true).unwrap());
     let mut filer = Filer::new();
     for (i, (uid, p, team)) in mail.iter().enumerate() {
         // Every other message is filed by another connection.
@@ -197,6 +199,8 @@ fn another_writer_between_chunks_is_noticed() {
             })
             .unwrap();
     }
+    // The first foreign write made the filer build it before its lookups.
+    assert_eq!(a.deferred_indexes_present().unwrap(), 2);
     let mut want = Store::open_in_memory().unwrap();
     file(&mut want, &mail, 1000, false);
     assert_eq!(dump(&a), dump(&want));

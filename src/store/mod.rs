@@ -5,6 +5,7 @@
 //! resync produces the same state.
 
 mod conversations;
+mod deferred;
 mod drafts;
 mod filer;
 mod messages;
@@ -130,6 +131,27 @@ impl Store {
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         Ok(())
+    }
+
+    /// Before a header write: a bulk write into an empty cache leaves two
+    /// indexes to [`Store::build_indexes`] at its end (returns true);
+    /// otherwise they are made sure of (see `deferred.rs`).
+    pub fn prepare_indexes(&mut self, bulk: bool) -> Result<bool> {
+        deferred::prepare(&self.conn, bulk)
+    }
+
+    /// Builds the indexes [`Store::prepare_indexes`] left out.
+    pub fn build_indexes(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        deferred::ensure(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How many of the deferred indexes the cache has (tests: 2 after any
+    /// sync).
+    pub fn deferred_indexes_present(&self) -> Result<usize> {
+        deferred::present(&self.conn)
     }
 
     /// Runs `f` in one transaction (large batches are much faster this way).

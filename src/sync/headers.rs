@@ -144,8 +144,11 @@ pub fn write(
     let freer = std::thread::Builder::new()
         .name("rp-free".into())
         .spawn(move || freeing.into_iter().for_each(drop))?;
-    // A first sync writes in bulk; a few new messages do not.
-    store.bulk(t.total >= BULK_MESSAGES, |store| {
+    // A first sync writes in bulk; a few new messages do not. Into an
+    // empty cache it builds two indexes at the end (`store/deferred.rs`).
+    let bulk = t.total >= BULK_MESSAGES;
+    let deferred = store.prepare_indexes(bulk)?;
+    let outcome = store.bulk(bulk, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
             let (mut in_tx, mut waited) = (0, Duration::ZERO);
@@ -198,8 +201,18 @@ pub fn write(
                 rate: written as f64 / secs,
             });
         }
+        if deferred {
+            store.build_indexes()?;
+        }
         Ok(())
-    })?;
+    });
+    if deferred && outcome.is_err() {
+        // Otherwise the next header write builds them.
+        if let Err(e) = store.build_indexes() {
+            tracing::warn!("cannot build the cache's indexes yet: {e:#}");
+        }
+    }
+    outcome?;
     drop(to_free);
     let _ = freer.join();
     tracing::debug!(mailbox = t.name, written, writer_busy = ?busy, writer_cpu = ?super::thread_cpu(), "header writer done");
