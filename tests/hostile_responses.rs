@@ -146,3 +146,37 @@ fn a_flood_during_idle_ends_soon() {
     assert!(e.contains("IDLE"), "{e}");
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+/// APPEND (a reply's Sent copy, a team event, a draft for review): the
+/// same flood in its answer, after the continuation.
+#[test]
+fn a_flood_in_the_answer_to_an_append_ends_soon() {
+    let mut c = connect(fake_server(|_, s| {
+        let _ = s.write_all(b"+ go ahead\r\n* 1 FETCH (UID 1 BODY[] {60000000}\r\n");
+        flood(s, &b"\r\n".repeat(32768));
+    }));
+    let t = Instant::now();
+    let e = c
+        .append("INBOX", b"Subject: hi\r\n\r\nbody\r\n", false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("APPEND"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}
+
+/// A server that refuses an APPEND at once (no such folder, over quota)
+/// never asks for the message: replypad must not wait for it to.
+#[test]
+fn an_append_refused_before_its_literal_is_an_error_not_a_hang() {
+    let mut c = connect(fake_server(|tag, s| {
+        let _ = s.write_all(format!("{tag} NO [TRYCREATE] no such folder\r\n").as_bytes());
+        std::thread::sleep(Duration::from_secs(30));
+    }));
+    let t = Instant::now();
+    let e = c
+        .append("Nowhere", b"Subject: hi\r\n\r\nbody\r\n", false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no such folder"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}

@@ -126,10 +126,11 @@ fn resync_with_condstore_alone() {
     flags_and_expunges_by_another_client(&["QRESYNC"], None);
 }
 
-/// Neither extension: flags all fetched, expunges found by UID.
+/// Neither extension: flags all fetched, expunges found by UID. (Nor
+/// LITERAL+: the other client's APPENDs wait for the server's go-ahead.)
 #[test]
 fn resync_with_neither_condstore_nor_qresync() {
-    flags_and_expunges_by_another_client(&["QRESYNC", "CONDSTORE"], None);
+    flags_and_expunges_by_another_client(&["QRESYNC", "CONDSTORE", "LITERAL+"], None);
 }
 
 /// A server that offers QRESYNC but refuses to enable it (the ENABLE goes

@@ -2,7 +2,8 @@
 //! through `raw` (our own tags, read in linear time by `raw::command`) and
 //! are read with imap-proto in `parse`: the crate types neither QRESYNC,
 //! CHANGEDSINCE nor VANISHED, and its reader is quadratic in an answer's
-//! lines. The crate keeps login, APPEND and LOGOUT; IDLE is `raw::idle`.
+//! lines. The crate keeps login and LOGOUT; IDLE is `raw::idle`, APPEND
+//! `raw::with_literal`.
 
 use super::parse::{self, ListEntry, Parsed};
 pub use super::parse::{Fetched, FlagState, SelectInfo, uid_set};
@@ -244,20 +245,20 @@ impl Connection {
         raw: &[u8],
         seen: bool,
     ) -> Result<Option<u32>, ImapError> {
-        let appended = self.on_session_for(Some(mailbox), |c| {
-            let mut cmd = c.core.session.append(mailbox, raw);
-            if seen {
-                cmd.flag(imap::types::Flag::Seen);
-            }
-            cmd.finish()
-                .map_err(|e| ImapError::from_imap(&format!("APPEND to {mailbox}"), e))
-        })?;
-        Ok(appended.uids.and_then(|u| {
-            u.first().map(|m| match m {
-                imap_proto::types::UidSetMember::Uid(u) => *u,
-                imap_proto::types::UidSetMember::UidRange(r) => *r.start(),
-            })
-        }))
+        let name = quote(mailbox)?;
+        let command = if seen {
+            format!("APPEND {name} (\\Seen)")
+        } else {
+            format!("APPEND {name}")
+        };
+        let what = format!("APPEND to {mailbox}");
+        self.on_session_for(Some(mailbox), |c| {
+            let tag = c.next_tag();
+            let plus = c.has_capability("LITERAL+");
+            let buf = super::raw::with_literal(&c.core.raw, &tag, &command, raw, plus, &what)?;
+            let p = parse::parse(&buf, &what).map_err(|e| cmd_err(&what, e))?;
+            Ok(p.appended)
+        })
     }
 
     /// Selects `mailbox`. With `known` (UIDVALIDITY, HIGHESTMODSEQ) and

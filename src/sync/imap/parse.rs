@@ -78,6 +78,8 @@ pub struct Parsed {
     pub select: SelectInfo,
     pub search: Vec<u32>,
     pub list: Vec<ListEntry>,
+    /// The UID an APPEND got (UIDPLUS: `[APPENDUID validity uid]`).
+    pub appended: Option<u32>,
 }
 
 pub fn flag_state(uid: u32, flags: &[std::borrow::Cow<'_, str>], modseq: Option<u64>) -> FlagState {
@@ -212,8 +214,15 @@ pub fn parse(buf: &[u8], what: &str) -> Result<Parsed, String> {
                     let info = information.map(|i| i.into_owned()).unwrap_or_default();
                     return Err(format!("{what} failed: {status:?} {info}"));
                 }
-                if let Some(ResponseCode::HighestModSeq(m)) = code {
-                    out.select.highestmodseq = Some(m);
+                match code {
+                    Some(ResponseCode::HighestModSeq(m)) => out.select.highestmodseq = Some(m),
+                    Some(ResponseCode::AppendUid(_, uids)) => {
+                        out.appended = uids.first().map(|m| match m {
+                            imap_proto::types::UidSetMember::Uid(u) => *u,
+                            imap_proto::types::UidSetMember::UidRange(r) => *r.start(),
+                        })
+                    }
+                    _ => {}
                 }
             }
             _ => {}

@@ -207,6 +207,52 @@ pub fn pipelined(
     Ok((a, b))
 }
 
+/// `tag command {n}` with `data` as the literal (APPEND): at once where
+/// the server takes non-synchronizing literals (`literal_plus`), else
+/// after its continuation request; a refusal before it sends nothing.
+/// Returns the answer, as [`command`] does, the continuation left out.
+pub fn with_literal(
+    h: &RawHandle,
+    tag: &str,
+    command: &str,
+    data: &[u8],
+    literal_plus: bool,
+    what: &str,
+) -> Result<Vec<u8>, ImapError> {
+    let n = data.len();
+    if literal_plus {
+        let mut out = format!("{tag} {command} {{{n}+}}\r\n").into_bytes();
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+        h.write_all(&out).map_err(|e| lost(what, e))?;
+        return answer(&mut Reader::new(h, what), tag, what);
+    }
+    let mut r = Reader::send(h, what, tag, &format!("{command} {{{n}}}"))?;
+    let mut out = Vec::new();
+    loop {
+        let resp = r.next()?;
+        if resp.starts_with(b"+") {
+            break;
+        }
+        out.extend_from_slice(resp);
+        if tagged(resp, tag).is_some() {
+            return Ok(out);
+        }
+        if out.len() > MAX_RESPONSE {
+            return Err(err(
+                what,
+                format!("the answer exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
+            ));
+        }
+    }
+    let mut literal = Vec::with_capacity(n + 2);
+    literal.extend_from_slice(data);
+    literal.extend_from_slice(b"\r\n");
+    h.write_all(&literal).map_err(|e| lost(what, e))?;
+    out.extend(answer(&mut r, tag, what)?);
+    Ok(out)
+}
+
 /// Every response up to and including the completion of `tag`.
 fn answer(r: &mut Reader<'_>, tag: &str, what: &str) -> Result<Vec<u8>, ImapError> {
     let mut out = Vec::new();
