@@ -190,3 +190,41 @@ fn a_refused_oauth_token_is_answered_with_an_empty_line() {
         }
     }
 }
+
+/// A flood in the answer to the login: the crate reads it (it parses an
+/// answer again after every line), so its answers are capped far lower
+/// than ours: an error soon, not minutes of CPU. With LOGIN (the crate's
+/// ordinary reader) and AUTHENTICATE (its handshake, line by line).
+#[test]
+fn a_flood_in_the_answer_to_the_login_ends_soon() {
+    for greeting in [
+        "* OK [CAPABILITY IMAP4rev1] ready\r\n",
+        "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
+    ] {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            s.write_all(greeting.as_bytes()).unwrap();
+            let mut line = String::new();
+            let _ = BufReader::new(s.try_clone().unwrap()).read_line(&mut line);
+            let _ = s.write_all(b"* 1 FETCH (BODY[] {60000000}\r\n");
+            let chunk = b"\r\n".repeat(32768);
+            let mut sent = 0;
+            while sent < 200 << 20 && s.write_all(&chunk).is_ok() {
+                sent += chunk.len();
+            }
+        });
+        let t = std::time::Instant::now();
+        let e = connect(port, "secret").err().unwrap();
+        assert!(!e.contains("secret"), "{e}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{greeting}: {:?}",
+            t.elapsed()
+        );
+        if !greeting.contains("AUTH=PLAIN") {
+            assert!(e.contains("exceeds 1 MiB"), "{e}");
+        }
+    }
+}

@@ -15,6 +15,14 @@ use std::time::Duration;
 /// Largest response (bytes read between two writes) we accept.
 pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
+/// Largest answer read by the `imap` crate (bytes read between two
+/// writes): it reads only the greeting, CAPABILITY, the login and LOGOUT,
+/// a few hundred bytes each, and its reader parses a response again after
+/// every line (quadratic: a flood up to [`MAX_RESPONSE`] in a login's
+/// answer would hold a connection for minutes). Our own reader (`raw`)
+/// reads past this, capping each response itself.
+pub const CRATE_MAX_RESPONSE: usize = 1 << 20;
+
 /// A TCP socket whose reads and writes are retried when a signal
 /// interrupts them. A read on a socket with a receive timeout (ours all
 /// have one) fails with EINTR whenever a signal handler runs, even under
@@ -73,6 +81,8 @@ struct Shared {
     read_since_write: usize,
     /// A copy of what is read, while [`RawHandle::tap`] asks for one.
     tap: Option<Vec<u8>>,
+    /// An answer read by the crate went over [`CRATE_MAX_RESPONSE`].
+    overflowed: bool,
 }
 
 /// Bytes a tap keeps at most (a login's answer is a few hundred).
@@ -89,12 +99,13 @@ impl Shared {
             let keep = n.min(TAP_MAX.saturating_sub(t.len()));
             t.extend_from_slice(&buf[..keep]);
         }
-        if self.read_since_write > MAX_RESPONSE {
+        if self.read_since_write > CRATE_MAX_RESPONSE {
+            self.overflowed = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
                     "server response exceeds {} MiB; connection dropped",
-                    MAX_RESPONSE >> 20
+                    CRATE_MAX_RESPONSE >> 20
                 ),
             ));
         }
@@ -141,6 +152,7 @@ impl Stream {
                 inner,
                 read_since_write: 0,
                 tap: None,
+                overflowed: false,
             })),
             tls,
         }
@@ -170,6 +182,12 @@ impl RawHandle {
     /// What was read since [`RawHandle::tap`]; stops keeping a copy.
     pub fn untap(&self) -> Vec<u8> {
         lock(&self.0).tap.take().unwrap_or_default()
+    }
+
+    /// Whether an answer read by the `imap` crate went over its cap (the
+    /// crate may report that as something else, a BYE say).
+    pub fn overflowed(&self) -> bool {
+        lock(&self.0).overflowed
     }
 
     /// How long a read waits for the server (None: for ever).

@@ -353,13 +353,26 @@ impl Connection {
             }
             caps = auth::in_greeting(&greeting);
         }
-        let caps = auth::before_login(&mut client, caps)?;
+        let flooded = |e: ImapError| {
+            if raw.overflowed() {
+                ImapError::Refused {
+                    host: host.into(),
+                    reason: format!(
+                        "an answer before login exceeds {} MiB; connection dropped",
+                        crate::sync::stream::CRATE_MAX_RESPONSE >> 20
+                    ),
+                }
+            } else {
+                e
+            }
+        };
+        let caps = auth::before_login(&mut client, caps).map_err(flooded)?;
         // Servers give their new capabilities with the login's OK: a
         // CAPABILITY command is then a round trip for nothing.
         raw.tap();
         let session = auth::log_in(client, cfg, creds, caps);
         let read = raw.untap();
-        let mut session = session?;
+        let mut session = session.map_err(flooded)?;
         let capabilities = match auth::after_login(&read) {
             Some(c) => c,
             None => session
