@@ -228,22 +228,9 @@ pub fn with_literal(
         return answer(&mut Reader::new(h, what), tag, what);
     }
     let mut r = Reader::send(h, what, tag, &format!("{command} {{{n}}}"))?;
-    let mut out = Vec::new();
-    loop {
-        let resp = r.next()?;
-        if resp.starts_with(b"+") {
-            break;
-        }
-        out.extend_from_slice(resp);
-        if tagged(resp, tag).is_some() {
-            return Ok(out);
-        }
-        if out.len() > MAX_RESPONSE {
-            return Err(err(
-                what,
-                format!("the answer exceeds {} MiB; refusing", MAX_RESPONSE >> 20),
-            ));
-        }
+    let (mut out, go_ahead) = answer_until(&mut r, tag, what, true)?;
+    if !go_ahead {
+        return Ok(out);
     }
     let mut literal = Vec::with_capacity(n + 2);
     literal.extend_from_slice(data);
@@ -255,12 +242,27 @@ pub fn with_literal(
 
 /// Every response up to and including the completion of `tag`.
 fn answer(r: &mut Reader<'_>, tag: &str, what: &str) -> Result<Vec<u8>, ImapError> {
+    Ok(answer_until(r, tag, what, false)?.0)
+}
+
+/// Every response up to the completion of `tag` (included; returns
+/// false) or, with `go_ahead`, up to a continuation request (left out;
+/// returns true).
+fn answer_until(
+    r: &mut Reader<'_>,
+    tag: &str,
+    what: &str,
+    go_ahead: bool,
+) -> Result<(Vec<u8>, bool), ImapError> {
     let mut out = Vec::new();
     loop {
         let resp = r.next()?;
+        if go_ahead && resp.starts_with(b"+") {
+            return Ok((out, true));
+        }
         out.extend_from_slice(resp);
         if tagged(resp, tag).is_some() {
-            return Ok(out);
+            return Ok((out, false));
         }
         if out.len() > MAX_RESPONSE {
             return Err(err(
