@@ -5,31 +5,17 @@ mod support;
 
 use replypad::config::{Imap, Secret, Tls};
 use replypad::sync::imap::{Connection, Credentials};
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A fake server that greets with `greeting`, answers STARTTLS with
 /// `starttls_reply`, and records every byte the client sends.
 fn fake_server(greeting: &'static str, starttls_reply: &'static str) -> (u16, Arc<Mutex<String>>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(String::new()));
-    let seen2 = seen.clone();
-    std::thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        s.write_all(greeting.as_bytes()).unwrap();
-        let mut r = BufReader::new(s.try_clone().unwrap());
-        let mut line = String::new();
-        while r.read_line(&mut line).unwrap_or(0) > 0 {
-            seen2.lock().unwrap().push_str(&line);
-            if line.contains("STARTTLS") {
-                let _ = s.write_all(starttls_reply.as_bytes());
-            }
-            line.clear();
+    support::fake::recording_server(greeting, move |line, f| {
+        if line.contains("STARTTLS") {
+            f.send(starttls_reply.as_bytes());
         }
-    });
-    (port, seen)
+        true
+    })
 }
 
 fn cfg(port: u16) -> Imap {

@@ -9,8 +9,6 @@ mod support;
 
 use replypad::config::{Secret, Tls};
 use replypad::sync::imap::{Connection, Credentials};
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A server that greets with `greeting`, answers CAPABILITY with
@@ -19,51 +17,30 @@ use std::sync::{Arc, Mutex};
 /// Gmail does (an error challenge, then NO), and records every line it
 /// is sent.
 fn fake_server(greeting: &'static str, capabilities: &'static str) -> (u16, Arc<Mutex<String>>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(String::new()));
-    let seen2 = seen.clone();
-    std::thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        s.write_all(greeting.as_bytes()).unwrap();
-        let mut r = BufReader::new(s.try_clone().unwrap());
-        let mut line = String::new();
-        while r.read_line(&mut line).unwrap_or(0) > 0 {
-            seen2.lock().unwrap().push_str(&line);
-            let tag = line.split(' ').next().unwrap_or("").to_string();
-            let reply = if line.contains(" AUTHENTICATE XOAUTH2") {
-                if line.split(' ').count() == 3 {
-                    let _ = s.write_all(b"+ \r\n");
-                    line.clear();
-                    let _ = r.read_line(&mut line);
-                    seen2.lock().unwrap().push_str(&line);
-                }
-                let _ = s.write_all(format!("+ {GMAIL_REFUSAL}\r\n").as_bytes());
-                line.clear();
-                let _ = r.read_line(&mut line);
-                seen2.lock().unwrap().push_str(&line);
-                format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
-            } else if line.contains(" CAPABILITY") {
-                format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
-            } else if line.contains(" AUTHENTICATE ") {
-                if line.split(' ').count() == 3 {
-                    // Without SASL-IR the response comes on its own line.
-                    let _ = s.write_all(b"+ \r\n");
-                    line.clear();
-                    let _ = r.read_line(&mut line);
-                    seen2.lock().unwrap().push_str(&line);
-                }
-                format!("{tag} OK [CAPABILITY {capabilities}] logged in\r\n")
-            } else {
-                format!("{tag} OK done\r\n")
-            };
-            if s.write_all(reply.as_bytes()).is_err() {
-                break;
+    support::fake::recording_server(greeting, move |line, f| {
+        let tag = line.split(' ').next().unwrap_or("").to_string();
+        let reply = if line.contains(" AUTHENTICATE XOAUTH2") {
+            if line.split(' ').count() == 3 {
+                f.send(b"+ \r\n");
+                f.line();
             }
-            line.clear();
-        }
-    });
-    (port, seen)
+            f.send(format!("+ {GMAIL_REFUSAL}\r\n").as_bytes());
+            f.line();
+            format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
+        } else if line.contains(" CAPABILITY") {
+            format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n")
+        } else if line.contains(" AUTHENTICATE ") {
+            if line.split(' ').count() == 3 {
+                // Without SASL-IR the response comes on its own line.
+                f.send(b"+ \r\n");
+                f.line();
+            }
+            format!("{tag} OK [CAPABILITY {capabilities}] logged in\r\n")
+        } else {
+            format!("{tag} OK done\r\n")
+        };
+        f.send(reply.as_bytes())
+    })
 }
 
 /// Gmail's error challenge for a bad token: the base64 of
@@ -201,19 +178,14 @@ fn a_flood_in_the_answer_to_the_login_ends_soon() {
         "* OK [CAPABILITY IMAP4rev1] ready\r\n",
         "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
     ] {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            let (mut s, _) = l.accept().unwrap();
-            s.write_all(greeting.as_bytes()).unwrap();
-            let mut line = String::new();
-            let _ = BufReader::new(s.try_clone().unwrap()).read_line(&mut line);
-            let _ = s.write_all(b"* 1 FETCH (BODY[] {60000000}\r\n");
+        let (port, _) = support::fake::recording_server(greeting, |_, f| {
+            f.send(b"* 1 FETCH (BODY[] {60000000}\r\n");
             let chunk = b"\r\n".repeat(32768);
             let mut sent = 0;
-            while sent < 200 << 20 && s.write_all(&chunk).is_ok() {
+            while sent < 200 << 20 && f.send(&chunk) {
                 sent += chunk.len();
             }
+            false
         });
         let t = std::time::Instant::now();
         let e = connect(port, "secret").err().unwrap();

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod dovecot;
+pub mod fake;
 pub mod smtp;
 pub mod sync;
 
