@@ -10,8 +10,8 @@
 
 use ratatui::{Terminal, backend::TestBackend};
 use replypad::config::Config;
+use replypad::desk::{Desk, transport::Demo};
 use replypad::store::{MailboxRole, NewMessage, Store};
-use replypad::ui::app::Context;
 use replypad::ui::format::Clock;
 use replypad::ui::keymap::Keymap;
 use replypad::ui::{App, panes};
@@ -192,20 +192,15 @@ fn fill(path: &Path, n: usize) {
 }
 
 fn app(path: &Path) -> App {
-    let cfg = Config::demo();
-    let ctx = Context {
-        account: "bench".into(),
-        me: "dana@example.com".into(),
-        demo_outbox: None,
-        label_colours: cfg.labels.clone(),
-        team_key: Some(replypad::config::Secret::new("bench")),
-        team_address: "support@example.com".into(),
-        cfg,
-    };
-    App::new(
+    let desk = Desk::new(
         Store::open(path).unwrap(),
+        Config::demo(),
+        Some(replypad::config::Secret::new("bench")),
+        Box::new(Demo::files(std::env::temp_dir())),
+    );
+    App::new(
+        desk,
         Keymap::load(&Default::default()).unwrap(),
-        ctx,
         Clock::system(),
     )
     .unwrap()

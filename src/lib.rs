@@ -2,20 +2,23 @@
 //!
 //! Layers (see ARCHITECTURE.md): `domain` (pure types and rules), `store`
 //! (SQLite cache), `mail` (parse, sanitize, compose), `sync` (IMAP/SMTP IO),
-//! `ui` (ratatui front end), `cli` (commands). Only `ui` and `cli` may touch
-//! the terminal crates; `tests/layers.rs` enforces it.
+//! `desk` (the service layer every front end uses), `ui` (ratatui front
+//! end), `cli` (commands). Only `ui` and `cli` may touch the terminal
+//! crates; `tests/layers.rs` enforces it.
 
 pub mod attachments;
 pub mod cli;
 pub mod config;
-pub mod demo;
+pub mod desk;
 pub mod domain;
 pub mod fault;
 pub mod logging;
 pub mod mail;
 pub mod paths;
-pub mod replies;
 pub mod store;
 pub mod sync;
 pub mod templates;
 pub mod ui;
+
+/// The demo mailbox (part of the desk: it is the demo transport's data).
+pub use desk::demo;

@@ -423,12 +423,16 @@ fn replying_presence_is_seen_by_a_teammate_and_expires() {
     let cfg = replypad::config::Config::load(&ana.config).unwrap();
     let key = replypad::config::Secret::new(KEY);
     {
-        let mut store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
-        let me = replypad::replies::Agent {
-            cfg: &cfg,
-            key: Some(&key),
-        };
-        me.presence(&mut store, &conv, true).unwrap();
+        // A desk that keeps the event local; the sync below pushes it.
+        let store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
+        let outbox = tempfile::tempdir().unwrap();
+        let mut me = replypad::desk::Desk::new(
+            store,
+            cfg.clone(),
+            Some(key.clone()),
+            Box::new(replypad::desk::transport::Demo::files(outbox.path().into())),
+        );
+        me.presence(&conv, true).unwrap();
     }
     ana.ok(&["sync"]);
     bo.ok(&["sync"]);
@@ -492,20 +496,11 @@ fn a_team_template_saved_by_one_agent_is_offered_by_the_others_picker() {
 
     // Bo's picker (the real App on Bo's cache) offers it.
     let cfg = replypad::config::Config::load(&bo.config).unwrap();
-    let store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
-    let ctx = replypad::ui::app::Context {
-        account: "bo".into(),
-        me: cfg.identity.email.clone(),
-        demo_outbox: None,
-        label_colours: Default::default(),
-        team_key: Some(replypad::config::Secret::new(KEY)),
-        team_address: cfg.team.address.clone(),
-        cfg: cfg.clone(),
-    };
+    let desk =
+        replypad::desk::Desk::open(replypad::desk::Start::Account(Box::new(cfg)), None).unwrap();
     let mut app = replypad::ui::App::new(
-        store,
+        desk,
         replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
-        ctx,
         replypad::ui::format::Clock::system(),
     )
     .unwrap();
@@ -585,15 +580,18 @@ fn the_background_worker_sends_a_queued_reply_and_files_it_in_sent() {
     let (w, notices) = support::started_worker(&ana.cfg);
     // What the TUI's Ctrl-s does: queue, then ask the worker to send.
     {
-        let mut store = replypad::store::Store::open(&ana.cfg.cache_file()).unwrap();
+        let store = replypad::store::Store::open(&ana.cfg.cache_file()).unwrap();
         let key = replypad::config::Secret::new(KEY);
-        let me = replypad::replies::Agent {
-            cfg: &ana.cfg,
-            key: Some(&key),
-        };
-        let mut draft = me.start_reply(&mut store, &conv, DraftKind::Reply).unwrap();
+        let outbox = tempfile::tempdir().unwrap();
+        let mut me = replypad::desk::Desk::new(
+            store,
+            ana.cfg.clone(),
+            Some(key),
+            Box::new(replypad::desk::transport::Demo::files(outbox.path().into())),
+        );
+        let mut draft = me.start_reply(&conv, DraftKind::Reply).unwrap();
         draft.body = format!("Sent by the worker.{}", draft.body);
-        me.queue_send(&mut store, &draft).unwrap();
+        me.queue_send(&draft).unwrap();
     }
     w.request(replypad::sync::worker::Request::Send);
     let t0 = std::time::Instant::now();

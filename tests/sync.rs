@@ -344,7 +344,8 @@ fn offline_flag_changes_are_queued_and_pushed_on_reconnect() {
     );
     let mut conn = replypad::sync::connect(&cfg).unwrap();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
-    let team = engine::TeamLog::resolve(&mut conn, &cfg).unwrap();
+    let team =
+        engine::TeamLog::resolve(&mut conn, &cfg, replypad::desk::team_key(&cfg).ok()).unwrap();
     assert_eq!(
         engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
         1
@@ -376,7 +377,8 @@ fn an_append_whose_answer_was_lost_is_not_filed_twice() {
     let mut cut = cfg.clone();
     cut.imap.as_mut().unwrap().port = support::answer_dropping_proxy(d.imap_port, b"APPENDUID");
     let mut conn = replypad::sync::connect(&cut).unwrap();
-    let team = engine::TeamLog::resolve(&mut conn, &cut).unwrap();
+    let team =
+        engine::TeamLog::resolve(&mut conn, &cut, replypad::desk::team_key(&cut).ok()).unwrap();
     assert!(
         engine::replay_pending(&mut conn, &mut store, &team).is_err(),
         "the answer to APPEND was cut"
@@ -420,7 +422,8 @@ fn a_dropped_connection_does_not_count_as_a_refusal() {
         support::answer_dropping_proxy(d.imap_port, b"Store completed");
     for _ in 0..12 {
         let mut conn = replypad::sync::connect(&cut).unwrap();
-        let team = engine::TeamLog::resolve(&mut conn, &cut).unwrap();
+        let team =
+            engine::TeamLog::resolve(&mut conn, &cut, replypad::desk::team_key(&cut).ok()).unwrap();
         assert!(engine::replay_pending(&mut conn, &mut store, &team).is_err());
     }
     let queued = store.pending_ops().unwrap();
@@ -448,7 +451,8 @@ fn a_change_in_a_deleted_folder_does_not_hold_up_the_queue() {
     other.delete_mailbox("Support").unwrap();
 
     let mut conn = replypad::sync::connect(&cfg).unwrap();
-    let team = engine::TeamLog::resolve(&mut conn, &cfg).unwrap();
+    let team =
+        engine::TeamLog::resolve(&mut conn, &cfg, replypad::desk::team_key(&cfg).ok()).unwrap();
     assert_eq!(
         engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
         1,

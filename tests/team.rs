@@ -180,7 +180,12 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
                     s.spawn(move || {
                         let mut store = Store::open(&a.cfg.cache_file()).unwrap();
                         let mut conn = replypad::sync::connect(&a.cfg).unwrap();
-                        let team = TeamLog::resolve(&mut conn, &a.cfg).unwrap();
+                        let team = TeamLog::resolve(
+                            &mut conn,
+                            &a.cfg,
+                            replypad::desk::team_key(&a.cfg).ok(),
+                        )
+                        .unwrap();
                         let ctx = SyncContext {
                             team_address: "support@example.com",
                             progress: &quiet,

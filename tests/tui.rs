@@ -274,7 +274,10 @@ fn views_switch_by_key_and_the_sidebar_counts_them() {
     assert_eq!(name, "Unread billing");
     assert_eq!(
         app.list.total,
-        app.store.search_count(&query, "dana@example.com").unwrap()
+        app.desk
+            .store
+            .search_count(&query, "dana@example.com")
+            .unwrap()
     );
     assert!(app.list.total > 0);
     app.feed("]");

@@ -38,7 +38,12 @@ fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
     assert!(app.compose.is_some(), "r opens the compose pane");
     app.type_text("Thanks for waiting");
     // Every key is saved: a killed process loses nothing typed.
-    let saved = app.store.draft_for(&conv).unwrap().expect("draft saved");
+    let saved = app
+        .desk
+        .store
+        .draft_for(&conv)
+        .unwrap()
+        .expect("draft saved");
     assert!(
         saved.body.starts_with("Thanks for waiting"),
         "{:?}",
@@ -70,11 +75,11 @@ fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
         raw.contains("From: \"Dana Demo at Example Support\" <support@example.com>"),
         "{raw}"
     );
-    let d = app.store.draft(&saved.id).unwrap();
+    let d = app.desk.store.draft(&saved.id).unwrap();
     assert_eq!(d.state, DraftState::Queued);
-    assert_eq!(app.store.outbox().unwrap()[0].state, "sent");
+    assert_eq!(app.desk.store.outbox().unwrap()[0].state, "sent");
     // The history says who replied.
-    let h = app.store.history(&conv).unwrap();
+    let h = app.desk.store.history(&conv).unwrap();
     assert!(h.iter().any(|e| e.event.kind.name() == "sent"));
 }
 
@@ -369,7 +374,7 @@ fn an_unfinished_new_message_is_resumed_by_m_and_discarded_by_ctrl_d_twice() {
     assert!(app.compose.is_some(), "a key in between disarms");
     app.feed("<C-d>");
     assert!(app.compose.is_none(), "{:?}", app.message);
-    assert!(app.store.drafts().unwrap().iter().all(|d| d.id != id));
+    assert!(app.desk.store.drafts().unwrap().iter().all(|d| d.id != id));
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0);
 
     // Nothing left to resume: m starts a new message again.
@@ -403,7 +408,7 @@ fn recipients_and_subject_are_edited_in_prompts_from_compose() {
         vec![r#""Lima, Ana" <lima@shop.test>"#, "boss@shop.test"]
     );
     assert_eq!(d.subject, format!("{subject} (order 4711)"));
-    let saved = app.store.draft(&d.id).unwrap();
+    let saved = app.desk.store.draft(&d.id).unwrap();
     assert_eq!(
         (saved.to, saved.cc.len()),
         (d.to.clone(), 2),
@@ -455,7 +460,8 @@ fn team_templates_are_created_edited_and_deleted_from_the_picker() {
     )
     .unwrap();
     assert!(
-        app.store
+        app.desk
+            .store
             .team_templates()
             .unwrap()
             .contains_key("vat-invoice")
@@ -469,13 +475,14 @@ fn team_templates_are_created_edited_and_deleted_from_the_picker() {
     app.external_edit = false;
     app.external_edit_done(&text.replace("is attached", "is attached, in EUR"))
         .unwrap();
-    assert!(app.store.team_templates().unwrap()["vat-invoice"].contains("in EUR"));
+    assert!(app.desk.store.team_templates().unwrap()["vat-invoice"].contains("in EUR"));
     // Delete (team templates only).
     app.feed("T");
     app.type_text("vat-invoice");
     app.feed("<C-d>");
     assert!(
-        !app.store
+        !app.desk
+            .store
             .team_templates()
             .unwrap()
             .contains_key("vat-invoice")

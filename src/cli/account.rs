@@ -1,7 +1,8 @@
 //! Opening what a command works on: the configured account, or the demo.
+//! This is the one place where the demo is chosen (as the desk's transport).
 
 use crate::config::Config;
-use crate::demo::DemoSession;
+use crate::desk::{Desk, Start};
 use crate::store::Store;
 use crate::ui::{self, App, format::Clock, keymap::Keymap};
 use anyhow::{Context, Result, bail};
@@ -11,18 +12,18 @@ use std::process::ExitCode;
 pub struct Account {
     pub cfg: Config,
     pub cache_file: PathBuf,
-    pub demo: Option<DemoSession>,
+    start: Start,
 }
 
 impl Account {
     pub fn open(config: Option<&Path>, demo: bool) -> Result<Account> {
         if demo {
             let cfg = Config::demo();
-            let session = DemoSession::start(&cfg, chrono::Utc::now().timestamp())?;
+            let session = crate::demo::DemoSession::start(&cfg, chrono::Utc::now().timestamp())?;
             return Ok(Account {
                 cache_file: session.cache_file.clone(),
                 cfg,
-                demo: Some(session),
+                start: Start::Demo(session),
             });
         }
         let path = config
@@ -31,90 +32,53 @@ impl Account {
         let cfg = Config::load(&path)?;
         Ok(Account {
             cache_file: cfg.cache_file(),
+            start: Start::Account(Box::new(cfg.clone())),
             cfg,
-            demo: None,
         })
     }
 
-    /// The key that signs team events: the account's (`team.key_command`),
-    /// or the demo's fixed one. An error says why team state is off.
-    pub fn team_key(&self) -> Result<crate::config::Secret> {
-        match &self.demo {
-            Some(_) => Ok(crate::config::Secret::new(super::acts::DEMO_KEY)),
-            None => crate::sync::team::team_key(&self.cfg),
-        }
-    }
-
-    /// The team key where team state is optional (logged when off).
-    pub fn team_key_if_any(&self) -> Option<crate::config::Secret> {
-        self.team_key()
-            .map_err(|e| tracing::warn!("team state is off: {e:#}"))
-            .ok()
-    }
-
-    /// The acting agent of this account, signing with `key`.
-    pub fn agent<'a>(
-        &'a self,
-        key: &'a Option<crate::config::Secret>,
-    ) -> crate::replies::Agent<'a> {
-        crate::replies::Agent {
-            cfg: &self.cfg,
-            key: key.as_ref(),
-        }
-    }
-
-    /// The cache; for an account it must exist already (made by `sync`).
-    pub fn store(&self) -> Result<Store> {
-        if self.demo.is_none() && !self.cache_file.exists() {
+    fn need_cache(&self) -> Result<()> {
+        if !self.cache_file.exists() {
             bail!(
                 "no cache at {} yet; run `replypad sync` first",
                 self.cache_file.display()
             );
         }
+        Ok(())
+    }
+
+    /// The cache, for commands that only read; it must exist already
+    /// (made by `sync`; the demo's is made at start).
+    pub fn store(&self) -> Result<Store> {
+        self.need_cache()?;
         Store::open(&self.cache_file)
+    }
+
+    /// The desk, doing network work inline (the CLI's way).
+    pub fn desk(self) -> Result<Desk> {
+        self.need_cache()?;
+        Desk::open(self.start, None)
     }
 }
 
 pub fn run_tui(acct: Account) -> Result<ExitCode> {
-    let store = Store::open(&acct.cache_file)?;
     let keymap = Keymap::load(&acct.cfg.keymap).context("key bindings")?;
-    let account = match (&acct.demo, &acct.cfg.imap) {
-        (Some(_), _) => acct.cfg.team.address.clone(),
-        (None, Some(i)) => format!("{}@{}", i.user, i.host),
-        (None, None) => acct.cfg.team.address.clone(),
-    };
-    let ctx = ui::app::Context {
-        account,
-        me: acct.cfg.identity.email.clone(),
-        demo_outbox: acct.demo.as_ref().map(|d| d.outbox_dir.clone()),
-        label_colours: acct.cfg.labels.clone(),
-        team_key: acct.team_key_if_any(),
-        team_address: acct.cfg.team.address.clone(),
-        cfg: acct.cfg.clone(),
-    };
-    let mut app = App::new(store, keymap, ctx, Clock::system())?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    if acct.demo.is_none() {
-        let notify: crate::sync::worker::Notify = std::sync::Arc::new(move |n| {
-            let _ = tx.send(n);
-        });
-        app.worker = Some(crate::sync::worker::Worker::spawn(
-            acct.cfg.clone(),
-            acct.cache_file.clone(),
-            notify,
-        ));
-    }
+    let notify: crate::desk::Notify = std::sync::Arc::new(move |n| {
+        let _ = tx.send(n);
+    });
+    let desk = Desk::open(acct.start, Some(notify))?;
+    let app = App::new(desk, keymap, Clock::system())?;
     ui::run::run(app, rx)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
-    if acct.demo.is_some() {
-        bail!("the demo mailbox has no server to sync with");
-    }
-    if rebuild && acct.cache_file.exists() {
-        let store = Store::open(&acct.cache_file)?;
-        let pending = store.unpushed_local_work()?;
+    let cache_file = acct.cache_file.clone();
+    let mut desk = Desk::open(acct.start, None)?;
+    desk.can_sync()?;
+    if rebuild {
+        let pending = desk.store.unpushed_local_work()?;
         if pending > 0 {
             bail!(
                 "the cache holds {pending} local change(s) not yet on the server (queued acts, unsent \
@@ -122,9 +86,10 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
                  the drafts before rebuilding"
             );
         }
-        drop(store);
+        let cfg = desk.cfg().clone();
+        drop(desk);
         for suffix in ["", "-wal", "-shm"] {
-            let mut p = acct.cache_file.as_os_str().to_owned();
+            let mut p = cache_file.as_os_str().to_owned();
             p.push(suffix);
             match std::fs::remove_file(&p) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -134,62 +99,26 @@ pub fn sync(acct: Account, rebuild: bool, bodies: bool) -> Result<ExitCode> {
                 _ => {}
             }
         }
+        desk = Desk::open(Start::Account(Box::new(cfg)), None)?;
     }
     let started = std::time::Instant::now();
-    let mut store = Store::open(&acct.cache_file)?;
-    let mut conn = crate::sync::connect_syncing(&acct.cfg)?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = move |p: crate::sync::engine::Progress| {
         if tty {
-            use crate::sync::engine::Progress::*;
-            match p {
-                Headers {
-                    mailbox,
-                    done,
-                    total,
-                    rate,
-                } => {
-                    eprint!(
-                        "\r{}: {done}/{total} headers ({rate:.0}/s)   ",
-                        crate::mail::sanitize::line(&mailbox)
-                    )
-                }
-                Bodies { done, total } => eprint!("\rbodies: {done}/{total}   "),
-            }
+            eprint!("\r{p}   ");
         }
     };
-    let ctx = crate::sync::engine::SyncContext {
-        team_address: &acct.cfg.team.address,
-        progress: &progress,
-    };
-    let team = crate::sync::engine::TeamLog::resolve(&mut conn, &acct.cfg)?;
-    let (r, _) = crate::sync::engine::pass(&mut conn, &mut store, &acct.cfg, &team, &ctx, bodies)?;
-    // The outbox: resolve interrupted sends, send what is due, file the copies.
-    for line in crate::sync::outbox::recover(
-        &mut store,
-        &acct.cfg,
-        team.key.as_ref(),
-        Some((&mut conn, &team.sent)),
-    )? {
-        println!("{}", crate::mail::sanitize::line(&line));
+    let s = desk.sync(bodies, &progress)?;
+    for r in &s.recovered {
+        println!("{}", super::replies::recovered_line(r));
     }
-    let sent = crate::sync::outbox::flush(
-        &mut store,
-        &acct.cfg,
-        team.key.as_ref(),
-        crate::sync::outbox::Transport::Smtp,
-        chrono::Utc::now().timestamp(),
-    )?;
-    for p in &sent.problems {
-        println!("{}", crate::mail::sanitize::line(p));
+    for p in &s.sent.problems {
+        println!("{}", super::replies::problem_line(p));
     }
-    if sent.sent > 0 || store.pending_ops().map(|p| !p.is_empty()).unwrap_or(false) {
-        crate::sync::engine::replay_pending(&mut conn, &mut store, &team)?;
-    }
-    conn.close();
     if tty {
         eprint!("\r\x1b[K");
     }
+    let r = &s.report;
     println!(
         "pushed {}, new {}, changed {}, vanished {}, bodies {}, team {} in {:.2}s",
         r.pushed,

@@ -31,11 +31,13 @@ impl Report {
     }
 }
 
-pub fn run(config: Option<&Path>, demo: bool) -> Result<ExitCode> {
-    if demo {
-        println!("demo mode: no servers, nothing to check. The demo mailbox is built in.");
-        return Ok(ExitCode::SUCCESS);
-    }
+/// `doctor --demo`: nothing to check.
+pub fn demo() -> Result<ExitCode> {
+    println!("demo mode: no servers, nothing to check. The demo mailbox is built in.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(config: Option<&Path>) -> Result<ExitCode> {
     let path = config
         .map(Path::to_path_buf)
         .unwrap_or_else(crate::paths::default_config_file);
@@ -56,7 +58,7 @@ pub fn run(config: Option<&Path>, demo: bool) -> Result<ExitCode> {
         }
     };
     match &cfg.team.key_command {
-        Some(cmd) => match run_secret_command("team.key_command", cmd) {
+        Some(_) => match crate::desk::team_key(&cfg) {
             Ok(_) => r.ok("team key", "team.key_command printed a key"),
             Err(e) => r.fail(
                 "team key",

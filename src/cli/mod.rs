@@ -200,6 +200,8 @@ fn not_built(what: &str) -> Result<ExitCode> {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // The one choice of the demo: the desk's transport (`Account::open`);
+    // doctor and the daemon have nothing to do there.
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo));
     let _log =
         crate::logging::init(&crate::paths::state_dir()).context("cannot start the log file")?;
@@ -222,7 +224,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             output::threads(&acct.store()?, json, &view, &acct.cfg.identity.email)
         }
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
-        Some(Command::Doctor) => doctor::run(cli.config.as_deref(), demo),
+        Some(Command::Doctor) if demo => doctor::demo(),
+        Some(Command::Doctor) => doctor::run(cli.config.as_deref()),
         Some(Command::Assign { id, agent, force }) => acts::assign(open()?, &id, &agent, force),
         Some(Command::Status { id, status }) => acts::status(open()?, &id, &status),
         Some(Command::Snooze { id, when }) => acts::snooze(open()?, &id, &when),
@@ -280,11 +283,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Review { cmd }) => replies::review(open()?, cmd),
         Some(Command::Outbox { json, cmd }) => replies::outbox(open()?, json, cmd),
         Some(Command::Templates { cmd }) => templates::run(open()?, cmd),
-        Some(Command::Daemon) => {
-            if demo {
-                bail!("the daemon needs a real account; it has nothing to do in demo mode");
-            }
-            not_built("daemon")
+        Some(Command::Daemon) if demo => {
+            bail!("the daemon needs a real account; it has nothing to do in demo mode")
         }
+        Some(Command::Daemon) => not_built("daemon"),
     }
 }

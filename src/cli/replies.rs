@@ -4,11 +4,11 @@
 
 use super::account::Account;
 use super::output::write_json;
+use crate::desk::{Delivery, Desk, SendOutcome, find_shared};
 use crate::domain::compose::{Draft, DraftKind, DraftState, diff_lines};
 use crate::mail::sanitize;
-use crate::replies::{Agent, Blocked, find_shared};
-use crate::store::Store;
-use crate::sync::outbox::{self, Transport};
+use crate::store::OutboxState;
+use crate::sync::outbox::{Problem, Recovered};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -88,64 +88,53 @@ pub enum OutboxCmd {
     Forget { id: i64 },
 }
 
-/// Pushes what is queued, works the outbox (everything queued when `all`),
-/// and reads the team log back. Offline: says so; nothing is lost.
-fn finish(acct: &Account, store: &mut Store, all: bool) -> Result<()> {
-    let key = acct.team_key_if_any();
-    let now = if all {
-        i64::MAX
-    } else {
-        chrono::Utc::now().timestamp()
+/// A message that did not go, with what to do about it.
+pub(super) fn problem_line(p: &Problem) -> String {
+    let line = match p {
+        Problem::Deferred { .. } => p.to_string(),
+        Problem::Failed { id, .. } => format!("{p} (fix it, then `replypad outbox retry {id}`)"),
     };
-    if let Some(demo) = &acct.demo {
-        outbox::recover(store, &acct.cfg, key.as_ref(), None)?;
-        let r = outbox::flush(
-            store,
-            &acct.cfg,
-            key.as_ref(),
-            Transport::Files(&demo.outbox_dir),
-            now,
-        )?;
-        report(&r);
-        return Ok(());
-    }
-    let conn = crate::sync::connect(&acct.cfg);
-    let mut conn = match conn {
-        Ok(c) => Some(c),
-        Err(e) => {
-            println!(
-                "offline ({}): changes stay queued and go out with the next sync",
-                sanitize::line(&format!("{e:#}"))
-            );
-            None
-        }
+    sanitize::line(&line).into_owned()
+}
+
+/// A send a crash interrupted, with what to do about it.
+pub(super) fn recovered_line(r: &Recovered) -> String {
+    let line = match r {
+        Recovered::WentOut { .. } => r.to_string(),
+        Recovered::Unknown { id } => format!(
+            "{r}: `replypad outbox retry {id}` sends it (again), `replypad outbox forget {id}` drops it"
+        ),
     };
-    if let Some(c) = conn.as_mut() {
-        let team = crate::sync::engine::TeamLog::resolve(c, &acct.cfg)?;
-        for line in outbox::recover(store, &acct.cfg, key.as_ref(), Some((c, &team.sent)))? {
-            println!("{}", sanitize::line(&line));
-        }
+    sanitize::line(&line).into_owned()
+}
+
+/// Says how a push went when it did not reach the server.
+fn report_delivery(d: &Delivery) {
+    if let Delivery::Offline(e) = d {
+        println!(
+            "offline ({}): changes stay queued and go out with the next sync",
+            sanitize::line(e)
+        );
     }
-    // SMTP does not need IMAP: a reply goes out even when IMAP is down.
-    let r = outbox::flush(store, &acct.cfg, key.as_ref(), Transport::Smtp, now)?;
-    report(&r);
-    if let Some(mut c) = conn {
-        let team = crate::sync::engine::TeamLog::resolve(&mut c, &acct.cfg)?;
-        crate::sync::engine::replay_pending(&mut c, store, &team)?;
-        if let Some(k) = &team.key {
-            crate::sync::team::sync_log(&mut c, store, &team.folder, k)?;
-        }
-        c.logout();
-    }
+}
+
+/// Works the outbox (everything queued when `all`) and reports.
+fn send_all(desk: &mut Desk, all: bool) -> Result<()> {
+    let sent = desk.send(all)?;
+    report_sent(&sent);
     Ok(())
 }
 
-fn report(r: &outbox::FlushReport) {
-    if r.sent > 0 {
-        println!("sent {}", r.sent);
+fn report_sent(sent: &crate::desk::Sent) {
+    report_delivery(&sent.delivery);
+    for r in &sent.recovered {
+        println!("{}", recovered_line(r));
     }
-    for p in &r.problems {
-        println!("{}", sanitize::line(p));
+    if sent.report.sent > 0 {
+        println!("sent {}", sent.report.sent);
+    }
+    for p in &sent.report.problems {
+        println!("{}", problem_line(p));
     }
 }
 
@@ -167,17 +156,15 @@ pub struct ReplyArgs {
 }
 
 pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
-    let mut store = acct.store()?;
-    let conv = store.resolve_conversation(&a.id)?;
+    let mut desk = acct.desk()?;
+    let conv = desk.store.resolve_conversation(&a.id)?;
     let text = read_text(&a.file)?;
-    let key = acct.team_key_if_any();
-    let agent = acct.agent(&key);
     let kind = if a.all {
         DraftKind::ReplyAll
     } else {
         DraftKind::Reply
     };
-    let d = agent.start_reply(&mut store, &conv, kind)?;
+    let d = desk.start_reply(&conv, kind)?;
     let next = Next {
         text: &text,
         attach: &a.attach,
@@ -185,7 +172,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
         draft_only: a.draft_only,
         saved: &format!("on {conv}"),
     };
-    fill_and_go(&acct, &mut store, &agent, d, next)
+    fill_and_go(&mut desk, d, next)
 }
 
 /// What becomes of a draft `reply` or `new` started.
@@ -201,53 +188,47 @@ struct Next<'a> {
 }
 
 /// Fills and saves the draft, then submits it, keeps it, or sends it.
-fn fill_and_go(
-    acct: &Account,
-    store: &mut Store,
-    agent: &Agent<'_>,
-    mut d: Draft,
-    next: Next<'_>,
-) -> Result<ExitCode> {
+fn fill_and_go(desk: &mut Desk, mut d: Draft, next: Next<'_>) -> Result<ExitCode> {
     d.body = format!("{}{}", next.text.trim_end(), d.body);
     for p in next.attach {
         std::fs::metadata(p).with_context(|| format!("cannot attach {}", p.display()))?;
         d.attachments.push(p.clone());
     }
-    store.save_draft(&d)?;
+    desk.store.save_draft(&d)?;
     println!("draft {} {}", d.id, next.saved);
     if let Some(reviewer) = next.submit {
-        let rev = agent.submit(store, &mut d, reviewer)?;
+        let (rev, delivery) = desk.submit(&mut d, reviewer)?;
         println!("draft {} revision {rev} submitted for review", d.id);
-        finish(acct, store, false)?;
+        report_delivery(&delivery);
         return Ok(ExitCode::SUCCESS);
     }
     if next.draft_only {
         return Ok(ExitCode::SUCCESS);
     }
-    send_draft(acct, store, agent, &d, false)
+    send_draft(desk, &d, false)
 }
 
-fn send_draft(
-    acct: &Account,
-    store: &mut Store,
-    agent: &Agent<'_>,
-    d: &Draft,
-    anyway: bool,
-) -> Result<ExitCode> {
-    match agent.check_send(store, d)? {
-        Some(Blocked::Collision(_)) if anyway => {}
-        Some(b) => {
-            println!("not sent: {}", b);
+fn send_draft(desk: &mut Desk, d: &Draft, anyway: bool) -> Result<ExitCode> {
+    let (id, sent) = match desk.send_draft(d, anyway)? {
+        SendOutcome::Blocked(b) => {
+            println!("not sent: {b}");
             return Ok(ExitCode::from(REFUSED));
         }
-        None => {}
-    }
-    let id = agent.queue_send(store, d)?;
+        SendOutcome::Queued { outbox, sent } => (outbox, sent),
+    };
     println!("draft {} queued as outbox #{id}", d.id);
-    finish(acct, store, true)?;
-    let row = store.outbox_row(id)?.context("the outbox row vanished")?;
+    report_sent(&sent);
+    outbox_state(desk, id)
+}
+
+/// Prints where outbox row `id` stands; exit 4 unless it was sent.
+fn outbox_state(desk: &Desk, id: i64) -> Result<ExitCode> {
+    let row = desk
+        .store
+        .outbox_row(id)?
+        .context("the outbox row vanished")?;
     println!("outbox #{id}: {}", row.state);
-    Ok(if row.state == "sent" {
+    Ok(if row.state == OutboxState::Sent {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(4)
@@ -264,14 +245,23 @@ pub struct NewArgs {
     pub draft_only: bool,
 }
 
+/// Addresses as given with repeated flags, each possibly a list.
+fn address_args(args: &[String], field: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for a in args {
+        out.extend(crate::desk::input::addresses(a, field)?);
+    }
+    Ok(out)
+}
+
 /// `replypad new`: a message that starts a conversation.
 pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
-    let mut store = acct.store()?;
     let text = read_text(&a.file)?;
-    let key = acct.team_key_if_any();
-    let agent = acct.agent(&key);
-    let mut d = agent.start_new(&mut store, &a.to, &a.subject)?;
-    d.cc = a.cc;
+    let to = address_args(&a.to, "To")?;
+    let cc = address_args(&a.cc, "Cc")?;
+    let mut desk = acct.desk()?;
+    let mut d = desk.start_new(&to, &a.subject)?;
+    d.cc = cc;
     let next = Next {
         text: &text,
         attach: &a.attach,
@@ -279,18 +269,16 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
         draft_only: a.draft_only,
         saved: "(new message)",
     };
-    fill_and_go(&acct, &mut store, &agent, d, next)
+    fill_and_go(&mut desk, d, next)
 }
 
 pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
-    let mut store = acct.store()?;
-    let key = acct.team_key_if_any();
-    let agent = acct.agent(&key);
+    let mut desk = acct.desk()?;
     match cmd {
         DraftsCmd::List { json } => {
-            let shared = store.shared_drafts()?;
+            let shared = desk.store.shared_drafts()?;
             let mut rows = Vec::new();
-            for d in store.drafts()? {
+            for d in desk.store.drafts()? {
                 let review = shared.get(&d.id).map(|s| {
                     let mut st = s.state().as_str().to_string();
                     if let Some(v) = s.verdict().filter(|v| !v.comment.is_empty()) {
@@ -319,7 +307,7 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DraftsCmd::Show { id } => {
-            let d = store.draft(&id)?;
+            let d = desk.store.draft(&id)?;
             println!("To: {}", sanitize::line(&d.to.join(", ")));
             if !d.cc.is_empty() {
                 println!("Cc: {}", sanitize::line(&d.cc.join(", ")));
@@ -329,23 +317,23 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DraftsCmd::Edit { id, file } => {
-            let mut d = store.draft(&id)?;
+            let mut d = desk.store.draft(&id)?;
             d.body = read_text(&file)?;
             d.updated_at = chrono::Utc::now().timestamp();
-            store.save_draft(&d)?;
+            desk.store.save_draft(&d)?;
             println!("draft {} saved", d.id);
             Ok(ExitCode::SUCCESS)
         }
         DraftsCmd::Submit { id, reviewer } => {
-            let mut d = store.draft(&id)?;
-            let rev = agent.submit(&mut store, &mut d, reviewer)?;
+            let mut d = desk.store.draft(&id)?;
+            let (rev, delivery) = desk.submit(&mut d, reviewer)?;
             println!("draft {} revision {rev} submitted for review", d.id);
-            finish(&acct, &mut store, false)?;
+            report_delivery(&delivery);
             Ok(ExitCode::SUCCESS)
         }
         DraftsCmd::Send { id, anyway } => {
-            let mut d = store.draft(&id)?;
-            if agent.adopt_latest(&mut store, &mut d)? {
+            let mut d = desk.store.draft(&id)?;
+            if desk.adopt_latest(&mut d)? {
                 println!(
                     "draft {}: took over revision {} (edited by a reviewer)",
                     d.id, d.revision
@@ -357,12 +345,12 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
                     d.id
                 );
             }
-            send_draft(&acct, &mut store, &agent, &d, anyway)
+            send_draft(&mut desk, &d, anyway)
         }
         DraftsCmd::Discard { id } => {
-            let mut d = store.draft(&id)?;
+            let mut d = desk.store.draft(&id)?;
             d.state = DraftState::Discarded;
-            store.save_draft(&d)?;
+            desk.store.save_draft(&d)?;
             println!("draft {} discarded", d.id);
             Ok(ExitCode::SUCCESS)
         }
@@ -370,13 +358,11 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
 }
 
 pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
-    let mut store = acct.store()?;
-    let key = acct.team_key_if_any();
-    let agent = acct.agent(&key);
+    let mut desk = acct.desk()?;
     match cmd {
         ReviewCmd::List { json } => {
             let mut rows = Vec::new();
-            for s in store.shared_drafts()?.values() {
+            for s in desk.store.shared_drafts()?.values() {
                 let l = s.latest();
                 if json {
                     rows.push(serde_json::json!({
@@ -401,118 +387,112 @@ pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ReviewCmd::Show { id } => {
-            let s = find_shared(&store, &id)?;
-            let l = s.latest();
-            if let Some(ctx) = store.reply_context(&s.conversation)? {
-                println!("── customer: {} ──", sanitize::line(&ctx.from.display()));
-                println!("{}\n", sanitize::text(ctx.text.trim_end()));
-            }
-            println!(
-                "── draft {} revision {} by {} [{}] ──",
-                s.draft,
-                l.revision,
-                sanitize::line(&s.author),
-                s.state().as_str()
-            );
-            println!(
-                "To: {}\nSubject: {}\n",
-                sanitize::line(&l.to.join(", ")),
-                sanitize::line(&l.subject)
-            );
-            println!("{}", sanitize::text(l.body.trim_end()));
-            if s.revisions.len() > 1 {
-                let prev = &s.revisions[s.revisions.len() - 2];
-                println!("\n── changes since revision {} ──", prev.revision);
-                for (m, line) in diff_lines(&prev.body, &l.body) {
-                    if m != ' ' {
-                        println!("{m} {}", sanitize::line(&line));
-                    }
-                }
-            }
-            let first = store.reply_context(&s.conversation)?.and_then(|c| {
-                crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email)
-            });
-            for f in crate::domain::tone::check(&acct.cfg.tone_rules(), &l.body, first.as_deref()) {
-                println!("tone: {}", sanitize::line(&f.message));
-            }
-            for v in &s.verdicts {
-                println!(
-                    "verdict on revision {} by {}: {}{}",
-                    v.revision,
-                    sanitize::line(&v.by),
-                    if v.approved {
-                        "approved"
-                    } else {
-                        "changes requested"
-                    },
-                    if v.comment.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", sanitize::line(&v.comment))
-                    }
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        ReviewCmd::Approve { id, comment } => {
-            verdict(&acct, &mut store, &agent, &id, true, &comment)
-        }
-        ReviewCmd::RequestChanges { id, comment } => {
-            verdict(&acct, &mut store, &agent, &id, false, &comment)
-        }
+        ReviewCmd::Show { id } => show_review(&desk, &id),
+        ReviewCmd::Approve { id, comment } => verdict(&mut desk, &id, true, &comment),
+        ReviewCmd::RequestChanges { id, comment } => verdict(&mut desk, &id, false, &comment),
         ReviewCmd::Edit { id, file } => {
-            let mut d = agent.take_over(&mut store, &id)?;
+            let mut d = desk.take_over(&id)?;
             d.body = read_text(&file)?;
             d.updated_at = chrono::Utc::now().timestamp();
-            store.save_draft(&d)?;
-            let rev = agent.submit(&mut store, &mut d, None)?;
+            desk.store.save_draft(&d)?;
+            let (rev, delivery) = desk.submit(&mut d, None)?;
             println!(
                 "draft {} revision {rev} (your edit) shared for review",
                 d.id
             );
-            finish(&acct, &mut store, false)?;
+            report_delivery(&delivery);
             Ok(ExitCode::SUCCESS)
         }
         ReviewCmd::Send { id } => {
-            if acct.cfg.review.sender != crate::domain::review::Sender::Reviewer {
-                bail!("the author sends approved drafts here (config review.sender = \"author\")");
-            }
-            let n = agent.reviewer_send(&mut store, &id)?;
-            finish(&acct, &mut store, true)?;
-            let row = store.outbox_row(n)?.context("the outbox row vanished")?;
+            let (n, sent) = desk.reviewer_send(&id)?;
+            report_sent(&sent);
+            let row = desk
+                .store
+                .outbox_row(n)?
+                .context("the outbox row vanished")?;
             println!("outbox #{n}: {}", row.state);
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn verdict(
-    acct: &Account,
-    store: &mut Store,
-    agent: &Agent<'_>,
-    id: &str,
-    approved: bool,
-    comment: &str,
-) -> Result<ExitCode> {
-    let s = agent.review(store, id, approved, comment)?;
+/// `review show`: the draft beside the customer's message, the changes
+/// since the previous revision, tone advice and verdicts.
+fn show_review(desk: &Desk, id: &str) -> Result<ExitCode> {
+    let store = &desk.store;
+    let s = find_shared(store, id)?;
+    let l = s.latest();
+    if let Some(ctx) = store.reply_context(&s.conversation)? {
+        println!("── customer: {} ──", sanitize::line(&ctx.from.display()));
+        println!("{}\n", sanitize::text(ctx.text.trim_end()));
+    }
+    println!(
+        "── draft {} revision {} by {} [{}] ──",
+        s.draft,
+        l.revision,
+        sanitize::line(&s.author),
+        s.state().as_str()
+    );
+    println!(
+        "To: {}\nSubject: {}\n",
+        sanitize::line(&l.to.join(", ")),
+        sanitize::line(&l.subject)
+    );
+    println!("{}", sanitize::text(l.body.trim_end()));
+    if s.revisions.len() > 1 {
+        let prev = &s.revisions[s.revisions.len() - 2];
+        println!("\n── changes since revision {} ──", prev.revision);
+        for (m, line) in diff_lines(&prev.body, &l.body) {
+            if m != ' ' {
+                println!("{m} {}", sanitize::line(&line));
+            }
+        }
+    }
+    let first = store
+        .reply_context(&s.conversation)?
+        .and_then(|c| crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email));
+    for f in crate::domain::tone::check(&desk.cfg().tone_rules(), &l.body, first.as_deref()) {
+        println!("tone: {}", sanitize::line(&f.message));
+    }
+    for v in &s.verdicts {
+        println!(
+            "verdict on revision {} by {}: {}{}",
+            v.revision,
+            sanitize::line(&v.by),
+            if v.approved {
+                "approved"
+            } else {
+                "changes requested"
+            },
+            if v.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", sanitize::line(&v.comment))
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verdict(desk: &mut Desk, id: &str, approved: bool, comment: &str) -> Result<ExitCode> {
+    let (s, delivery) = desk.review(id, approved, comment)?;
     println!("{}", s.verdict_line(approved));
-    finish(acct, store, false)?;
+    report_delivery(&delivery);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn outbox(acct: Account, json: bool, cmd: Option<OutboxCmd>) -> Result<ExitCode> {
-    let mut store = acct.store()?;
+    let mut desk = acct.desk()?;
     match cmd {
         Some(OutboxCmd::Retry { id }) => {
-            if !store.requeue(id)? {
+            if !desk.store.requeue(id)? {
                 bail!("outbox #{id} is not failed or delivery-unknown");
             }
             println!("outbox #{id} queued again");
-            finish(&acct, &mut store, true)?;
+            send_all(&mut desk, true)?;
         }
         Some(OutboxCmd::Forget { id }) => {
-            if !store.forget_outgoing(id)? {
+            if !desk.store.forget_outgoing(id)? {
                 bail!("outbox #{id} is not failed or delivery-unknown");
             }
             println!("outbox #{id} dropped");
@@ -520,27 +500,32 @@ pub fn outbox(acct: Account, json: bool, cmd: Option<OutboxCmd>) -> Result<ExitC
         }
         // `--json` lists only (machine-readable output stays one document).
         None if json => {}
-        None => finish(&acct, &mut store, true)?,
+        None => send_all(&mut desk, true)?,
     }
-    let rows = store.outbox()?;
+    let rows = desk.store.outbox()?;
     if json {
         write_json(&mut std::io::stdout().lock(), &rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     for r in rows {
-        {
-            println!(
-                "#{}  {}  {}  to {}{}",
-                r.id,
-                r.state,
-                sanitize::line(&r.subject),
-                sanitize::line(&r.rcpt.join(", ")),
-                r.last_error
-                    .as_deref()
-                    .map(|e| format!("  ({})", sanitize::line(e)))
-                    .unwrap_or_default()
-            );
-        }
+        let advice = match r.state {
+            OutboxState::Failed | OutboxState::Unknown => format!(
+                "; `replypad outbox retry {}` or `replypad outbox forget {}`",
+                r.id, r.id
+            ),
+            _ => String::new(),
+        };
+        println!(
+            "#{}  {}  {}  to {}{}",
+            r.id,
+            r.state,
+            sanitize::line(&r.subject),
+            sanitize::line(&r.rcpt.join(", ")),
+            r.last_error
+                .as_deref()
+                .map(|e| format!("  ({}{advice})", sanitize::line(e)))
+                .unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -66,8 +66,8 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
         }
         _ => {}
     }
-    let mut store = acct.store()?;
-    let (all, errors) = templates::all(&store, &templates::personal_dir())?;
+    let mut desk = acct.desk()?;
+    let (all, errors) = templates::all(&desk.store, &templates::personal_dir())?;
     for e in &errors {
         eprintln!("replypad: warning: {}", sanitize::line(e));
     }
@@ -102,10 +102,10 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
             set,
         } => {
             let t = find(&all, &name)?;
-            let conv = store.resolve_conversation(&conversation)?;
+            let conv = desk.store.resolve_conversation(&conversation)?;
             let values = templates::values_for(
-                &store,
-                &acct.cfg,
+                &desk.store,
+                desk.cfg(),
                 &conv,
                 chrono::Local::now().fixed_offset(),
             )?;
@@ -131,9 +131,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
         TemplatesCmd::Save { name, file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let k = acct.team_key_if_any();
-            let agent = acct.agent(&k);
-            agent.save_template(&mut store, &name, Some(&text))?;
+            let delivery = desk.save_template(&name, Some(&text))?;
             let problems = templates::lint::lint(
                 &[templates::parse(&text, templates::Origin::Team)?],
                 &crate::domain::tone::bundled(),
@@ -142,20 +140,26 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
                 println!("{}: {}", p.template, sanitize::line(&p.message));
             }
             println!("team template {name} saved");
-            super::acts::push_or_queue(&acct, &mut store);
+            queued_note(&delivery);
             Ok(ExitCode::SUCCESS)
         }
         TemplatesCmd::Delete { name } => {
-            if !store.team_templates()?.contains_key(&name) {
+            if !desk.store.team_templates()?.contains_key(&name) {
                 bail!("no team template {name:?} (bundled and personal ones are files)");
             }
-            let k = acct.team_key_if_any();
-            let agent = acct.agent(&k);
-            agent.save_template(&mut store, &name, None)?;
+            let delivery = desk.save_template(&name, None)?;
             println!("team template {name} deleted");
-            super::acts::push_or_queue(&acct, &mut store);
+            queued_note(&delivery);
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Says so when the change waits in the queue (offline).
+fn queued_note(d: &crate::desk::Delivery) {
+    if let crate::desk::Delivery::Offline(e) = d {
+        tracing::info!("push deferred: {e}");
+        println!("queued: the server is not reachable; it goes out with the next sync");
     }
 }
 

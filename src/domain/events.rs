@@ -181,6 +181,33 @@ pub enum Outcome {
     ClaimLost { owner: String },
 }
 
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Applied => f.write_str("applied"),
+            Outcome::ClaimLost { owner } => write!(f, "claim lost to {owner}"),
+        }
+    }
+}
+
+/// Serialized as the words people read (`history --json` keeps its shape).
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, other: &&str) -> bool {
+        match self {
+            Outcome::Applied => *other == "applied",
+            Outcome::ClaimLost { owner } => other
+                .strip_prefix("claim lost to ")
+                .is_some_and(|o| o == owner),
+        }
+    }
+}
+
 impl TeamState {
     /// Applies one event; events must come in log order.
     pub fn apply(&mut self, e: &Event) -> Outcome {

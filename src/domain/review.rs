@@ -88,6 +88,13 @@ impl SharedDraft {
         }
     }
 
+    /// Waiting for review: the latest revision has no verdict and the draft
+    /// was not sent. The one definition (the Review view reads it as stored
+    /// by the cache when the events are folded).
+    pub fn waiting(&self) -> bool {
+        self.state() == ReviewState::Waiting
+    }
+
     /// "draft ID revision N: approved" (or "changes requested"), for people.
     pub fn verdict_line(&self, approved: bool) -> String {
         format!(

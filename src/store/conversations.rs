@@ -54,18 +54,9 @@ fn view_filter(view: &View) -> &'static str {
         View::Drafts => {
             "EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id AND d.state = 'editing')"
         }
-        // The latest revision of a shared draft, with no verdict and not sent.
-        View::Review => {
-            "EXISTS (SELECT 1 FROM events s WHERE s.kind = 'draft_submitted' AND s.conversation = c.id
-               AND NOT EXISTS (SELECT 1 FROM events x WHERE x.kind = 'sent'
-                    AND json_extract(x.payload, '$.draft') = json_extract(s.payload, '$.copy.draft'))
-               AND NOT EXISTS (SELECT 1 FROM events v WHERE v.kind = 'review'
-                    AND json_extract(v.payload, '$.draft') = json_extract(s.payload, '$.copy.draft')
-                    AND json_extract(v.payload, '$.revision') >= json_extract(s.payload, '$.copy.revision'))
-               AND NOT EXISTS (SELECT 1 FROM events n WHERE n.kind = 'draft_submitted'
-                    AND json_extract(n.payload, '$.copy.draft') = json_extract(s.payload, '$.copy.draft')
-                    AND json_extract(n.payload, '$.copy.revision') > json_extract(s.payload, '$.copy.revision')))"
-        }
+        // Stored when the events are folded, by the domain's rule
+        // (`SharedDraft::waiting`): not restated in SQL.
+        View::Review => "c.review_waiting = 1",
         View::Following => {
             "coalesce((SELECT json_extract(e.payload, '$.on') FROM events e
                        WHERE e.conversation = c.id AND e.kind = 'follow' AND e.agent = ?3

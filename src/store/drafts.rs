@@ -7,7 +7,7 @@ use crate::domain::events::{Event, EventKind};
 use crate::domain::review::{self, SharedDraft};
 use crate::domain::{Address, Attachment};
 use anyhow::{Result, bail};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 
 /// The message a reply answers.
@@ -184,15 +184,92 @@ impl Store {
              ORDER BY uid IS NULL, uid, seq",
         )?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-        let mut events = Vec::new();
-        for r in rows {
-            if let Ok(e) = serde_json::from_str::<Event>(&r?) {
-                events.push(e);
-            }
-        }
-        Ok(review::fold(&events))
+        Ok(review::fold(&parse_events(rows)?))
     }
 
+    /// The drafts shared for review on one conversation (its events only).
+    pub fn shared_drafts_of(&self, conversation: &str) -> Result<BTreeMap<String, SharedDraft>> {
+        review_of(&self.conn, conversation)
+    }
+}
+
+fn parse_events(rows: impl Iterator<Item = rusqlite::Result<String>>) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    for r in rows {
+        if let Ok(e) = serde_json::from_str::<Event>(&r?) {
+            events.push(e);
+        }
+    }
+    Ok(events)
+}
+
+/// The shared drafts of one conversation (and the conversations merged
+/// into it), with the sends of those drafts wherever they were recorded.
+fn review_of(conn: &rusqlite::Connection, conv: &str) -> Result<BTreeMap<String, SharedDraft>> {
+    let mut st = conn.prepare_cached(
+        "WITH convs(id) AS (SELECT ?1 UNION SELECT alias FROM conversation_aliases WHERE canonical = ?1),
+              drafts(id) AS (SELECT json_extract(payload, '$.copy.draft') FROM events
+                             WHERE kind = 'draft_submitted' AND conversation IN convs)
+         SELECT payload FROM events
+         WHERE (kind IN ('draft_submitted', 'review', 'sent') AND conversation IN convs)
+            OR (kind = 'sent' AND json_extract(payload, '$.draft') IN drafts)
+         ORDER BY uid IS NULL, uid, seq",
+    )?;
+    let rows = st.query_map([conv], |r| r.get::<_, String>(0))?;
+    Ok(review::fold(&parse_events(rows)?))
+}
+
+/// Stores whether `conv` has a draft waiting for review (the domain's rule,
+/// [`SharedDraft::waiting`]), for the Review view.
+fn refresh_review(tx: &Transaction<'_>, conv: &str) -> Result<()> {
+    let conv = super::threading::canonical(tx, conv)?;
+    let waiting = review_of(tx, &conv)?.values().any(SharedDraft::waiting);
+    tx.prepare_cached("UPDATE conversations SET review_waiting = ?2 WHERE id = ?1")?
+        .execute(params![conv, waiting])?;
+    Ok(())
+}
+
+/// After a draft, review or sent event was stored: refresh the review state
+/// of the conversation it concerns (a send: the conversation of its draft).
+pub(super) fn review_event_stored(tx: &Transaction<'_>, e: &Event) -> Result<()> {
+    match &e.kind {
+        EventKind::DraftSubmitted { .. } | EventKind::Review { .. } => {
+            refresh_review(tx, &e.conversation)
+        }
+        EventKind::Sent { draft, .. } => {
+            refresh_review(tx, &e.conversation)?;
+            if let Some(d) = draft {
+                let convs: Vec<String> = tx
+                    .prepare_cached(
+                        "SELECT DISTINCT conversation FROM events
+                         WHERE kind = 'draft_submitted' AND json_extract(payload, '$.copy.draft') = ?1",
+                    )?
+                    .query_map([d], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for c in convs {
+                    refresh_review(tx, &c)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refolds the review state of every conversation with a shared draft (a
+/// cache migrated from before it was stored).
+pub(super) fn refresh_all_reviews(tx: &Transaction<'_>) -> Result<()> {
+    let convs: Vec<String> = tx
+        .prepare("SELECT DISTINCT conversation FROM events WHERE kind = 'draft_submitted'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for c in convs {
+        refresh_review(tx, &c)?;
+    }
+    Ok(())
+}
+
+impl Store {
     /// The message a reply to `conversation` answers: the customer's latest,
     /// else the latest of any.
     pub fn reply_context(&self, conversation: &str) -> Result<Option<ReplyContext>> {

@@ -23,7 +23,7 @@ pub use conversations::ListQuery;
 pub use drafts::ReplyContext;
 pub use filer::Filer;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage, snippet};
-pub use outbox::{NewOutgoing, OutboxRow};
+pub use outbox::{NewOutgoing, OutboxRow, OutboxState};
 pub use pending::{FlagOp, Op, PendingOp};
 pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;
@@ -90,8 +90,13 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "journal_size_limit", 64 << 20)?;
         conn.set_prepared_statement_cache_capacity(64);
+        let before: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn, path })
+        let mut store = Store { conn, path };
+        if before > 0 && before < migrations::REVIEW_WAITING {
+            store.transaction(drafts::refresh_all_reviews)?;
+        }
+        Ok(store)
     }
 
     /// Where this cache lives (`None` in memory).

@@ -11,6 +11,55 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+/// Where an outgoing message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting to be sent (now, or at `due_at` after a temporary failure).
+    Queued,
+    /// Claimed by a sender; the SMTP conversation may be under way.
+    Sending,
+    Sent,
+    /// Refused for good (5xx, authentication, configuration): the agent decides.
+    Failed,
+    /// Interrupted between the server's answer and the record: the agent decides.
+    Unknown,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Unknown => "unknown",
+        }
+    }
+
+    fn parse(s: &str) -> OutboxState {
+        match s {
+            "sending" => OutboxState::Sending,
+            "sent" => OutboxState::Sent,
+            "failed" => OutboxState::Failed,
+            "unknown" => OutboxState::Unknown,
+            _ => OutboxState::Queued,
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for OutboxState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One outgoing message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OutboxRow {
@@ -23,7 +72,7 @@ pub struct OutboxRow {
     pub raw: Vec<u8>,
     pub mail_from: String,
     pub rcpt: Vec<String>,
-    pub state: String,
+    pub state: OutboxState,
     pub attempts: u32,
     pub last_error: Option<String>,
     pub due_at: i64,
@@ -56,7 +105,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         raw: r.get(5)?,
         mail_from: r.get(6)?,
         rcpt: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
-        state: r.get(8)?,
+        state: OutboxState::parse(&r.get::<_, String>(8)?),
         attempts: r.get(9)?,
         last_error: r.get(10)?,
         due_at: r.get(11)?,
@@ -194,14 +243,14 @@ impl Store {
     pub fn set_outbox_state(
         &mut self,
         id: i64,
-        state: &str,
+        state: OutboxState,
         error: Option<&str>,
         delay: i64,
     ) -> Result<()> {
         let now = chrono::Utc::now().timestamp();
         self.conn.execute(
             "UPDATE outbox SET state = ?2, last_error = ?3, due_at = ?4, sending_pid = NULL, updated_at = ?5 WHERE id = ?1",
-            params![id, state, error, now + delay, now],
+            params![id, state.as_str(), error, now + delay, now],
         )?;
         Ok(())
     }

@@ -17,8 +17,8 @@ pub struct HistoryEntry {
     pub uid: Option<u32>,
     pub pushed: bool,
     pub event: Event,
-    /// "applied", or "claim lost to …".
-    pub outcome: String,
+    /// Applied, or a claim that lost (serialized as "applied", "claim lost to …").
+    pub outcome: Outcome,
 }
 
 fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<bool> {
@@ -109,6 +109,7 @@ pub(super) fn record_event_tx(tx: &Transaction<'_>, e: &Event, raw: &[u8]) -> Re
         "INSERT INTO pending_ops(kind, payload, created_at) VALUES ('event', ?1, ?2)",
         params![serde_json::to_string(&op)?, now],
     )?;
+    super::drafts::review_event_stored(tx, e)?;
     if e.kind.affects_row() {
         refold(tx, &e.conversation)
     } else {
@@ -135,6 +136,7 @@ impl Store {
             match e {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
+                    super::drafts::review_event_stored(tx, e)?;
                     if e.kind.affects_row() {
                         touched.insert(e.conversation.clone());
                     }
@@ -170,10 +172,7 @@ impl Store {
             let mut state = TeamState::default();
             let mut out = Vec::new();
             for (uid, e) in events_of(tx, &conv)? {
-                let outcome = match state.apply(&e) {
-                    Outcome::Applied => "applied".to_string(),
-                    Outcome::ClaimLost { owner } => format!("claim lost to {owner}"),
-                };
+                let outcome = state.apply(&e);
                 out.push(HistoryEntry {
                     uid,
                     pushed: uid.is_some(),

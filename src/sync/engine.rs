@@ -45,8 +45,8 @@ impl Report {
     }
 }
 
-/// Progress of a long sync, for the status bar.
-#[derive(Clone, Debug)]
+/// Progress of a long sync, for the status bar (data: the front end words it).
+#[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
     Headers {
         mailbox: String,
@@ -293,7 +293,12 @@ pub struct TeamLog {
 }
 
 impl TeamLog {
-    pub fn resolve(conn: &mut Connection, cfg: &crate::config::Config) -> Result<TeamLog> {
+    /// `key`: the team key the desk resolved (None: team state is off).
+    pub fn resolve(
+        conn: &mut Connection,
+        cfg: &crate::config::Config,
+        key: Option<crate::config::Secret>,
+    ) -> Result<TeamLog> {
         let folder = super::team::log_folder(conn, cfg)?;
         let drafts = conn.folder(&[&cfg.folders.prefix, "Drafts"])?;
         let templates = conn.folder(&[&cfg.folders.prefix, "Templates"])?;
@@ -302,13 +307,6 @@ impl TeamLog {
             .find(|(_, r)| *r == MailboxRole::Sent)
             .map(|(n, _)| n)
             .unwrap_or_else(|| "Sent".into());
-        let key = match super::team::team_key(cfg) {
-            Ok(k) => Some(k),
-            Err(e) => {
-                tracing::warn!("team state is off: {e:#}");
-                None
-            }
-        };
         Ok(TeamLog {
             folder,
             sent,

@@ -8,6 +8,7 @@ mod headers;
 pub mod imap;
 pub mod outbox;
 mod replay;
+pub mod session;
 pub mod smtp;
 mod stream;
 pub mod team;

@@ -6,11 +6,18 @@
 use super::imap::Connection;
 use super::smtp::{self, SendError};
 use crate::config::{Config, Secret};
-use crate::domain::events::{Event, EventKind, new_event_id};
-use crate::mail::team_event;
-use crate::store::{OutboxRow, Store};
+use crate::domain::events::{Event, EventKind};
+use crate::store::{OutboxRow, OutboxState, Store};
 use anyhow::Result;
 use std::path::Path;
+
+/// Makes and signs team events for the acting agent. Implemented by the
+/// desk (`crate::desk::Signer`), which owns identity and team key: the sync
+/// layer records a `sent` event without building or signing it itself.
+pub trait Sign: Send + Sync {
+    /// The signed event, or None when team state is off (no team key).
+    fn sign(&self, conversation: &str, kind: EventKind) -> Option<(Event, Vec<u8>)>;
+}
 
 /// Where sent mail goes.
 pub enum Transport<'a> {
@@ -19,14 +26,33 @@ pub enum Transport<'a> {
     Files(&'a Path),
 }
 
+/// A message that did not go (data; the front ends word it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A temporary failure: tried again after `retry_in` seconds.
+    Deferred {
+        id: i64,
+        retry_in: i64,
+        reason: String,
+    },
+    /// Refused for good, or a configuration problem: waits for the agent.
+    Failed { id: i64, reason: String },
+}
+
 /// What one flush did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FlushReport {
     pub sent: usize,
-    pub deferred: usize,
-    pub failed: usize,
-    /// One line per message that did not go, for the agent.
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// A send a crash interrupted, as resolved at the next start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovered {
+    /// Found in Sent: it went out, and is now recorded as sent.
+    WentOut { id: i64 },
+    /// Not found (or no connection to look): marked unknown for the agent.
+    Unknown { id: i64 },
 }
 
 /// Seconds to wait before try `attempts` + 1: 30 s doubling to an hour.
@@ -34,38 +60,25 @@ pub fn retry_delay(attempts: u32) -> i64 {
     (30i64 << attempts.clamp(1, 8).saturating_sub(1)).min(3600)
 }
 
-fn sent_event(cfg: &Config, row: &OutboxRow) -> Event {
+fn sent_event(sign: &dyn Sign, row: &OutboxRow) -> Option<(Event, Vec<u8>)> {
     let conversation = row.conversation.clone().unwrap_or_else(|| {
         let id = crate::domain::thread::normalize_message_id(&row.message_id)
             .unwrap_or_else(|| row.message_id.clone());
         crate::domain::thread::conversation_id(&id)
     });
-    Event {
-        id: new_event_id(),
-        conversation,
-        agent: cfg.identity.email.clone(),
-        at: chrono::Utc::now().timestamp(),
-        kind: EventKind::Sent {
+    sign.sign(
+        &conversation,
+        EventKind::Sent {
             draft: row.draft_id.clone(),
             message_id: row.message_id.clone(),
             subject: row.subject.clone(),
         },
-    }
+    )
 }
 
-fn record_sent(
-    store: &mut Store,
-    cfg: &Config,
-    key: Option<&Secret>,
-    row: &OutboxRow,
-    copy: bool,
-) -> Result<()> {
-    let event = sent_event(cfg, row);
-    match key {
-        Some(k) => {
-            let raw = team_event::encode(&event, k, &cfg.team.address);
-            store.mark_sent(row.id, copy, Some((&event, &raw)))
-        }
+fn record_sent(store: &mut Store, sign: &dyn Sign, row: &OutboxRow, copy: bool) -> Result<()> {
+    match sent_event(sign, row) {
+        Some((event, raw)) => store.mark_sent(row.id, copy, Some((&event, &raw))),
         None => store.mark_sent(row.id, copy, None),
     }
 }
@@ -74,7 +87,7 @@ fn record_sent(
 pub fn flush(
     store: &mut Store,
     cfg: &Config,
-    key: Option<&Secret>,
+    sign: &dyn Sign,
     transport: Transport<'_>,
     now: i64,
 ) -> Result<FlushReport> {
@@ -87,7 +100,7 @@ pub fn flush(
         let result = match (&transport, &cfg.smtp) {
             (Transport::Files(dir), _) => write_file(dir, &row),
             (Transport::Smtp, None) => Err(SendError::NeedsFix(
-                "no [smtp] section in the config: replypad cannot send".into(),
+                "no [smtp] section in the config: nothing can be sent".into(),
             )),
             (Transport::Smtp, Some(s)) => {
                 if password.is_none() {
@@ -114,7 +127,7 @@ pub fn flush(
                 crate::fault::crash_point("after-smtp-accept");
                 let copy = matches!(transport, Transport::Smtp)
                     && !cfg.smtp.as_ref().is_some_and(|s| s.provider_saves_sent);
-                record_sent(store, cfg, key, &row, copy)?;
+                record_sent(store, sign, &row, copy)?;
                 report.sent += 1;
             }
             Err(e) => fail(store, &row, &e, &mut report)?,
@@ -128,20 +141,19 @@ fn fail(store: &mut Store, row: &OutboxRow, e: &SendError, report: &mut FlushRep
     match e {
         SendError::Transient(t) => {
             let delay = retry_delay(row.attempts);
-            store.set_outbox_state(row.id, "queued", Some(t), delay)?;
-            report.deferred += 1;
-            report.problems.push(format!(
-                "#{} waits in the outbox (retry in {delay}s): {t}",
-                row.id
-            ));
+            store.set_outbox_state(row.id, OutboxState::Queued, Some(t), delay)?;
+            report.problems.push(Problem::Deferred {
+                id: row.id,
+                retry_in: delay,
+                reason: t.clone(),
+            });
         }
         SendError::Permanent(t) | SendError::NeedsFix(t) => {
-            store.set_outbox_state(row.id, "failed", Some(t), 0)?;
-            report.failed += 1;
-            report.problems.push(format!(
-                "#{} not sent: {t} (fix it, then `replypad outbox retry {}`)",
-                row.id, row.id
-            ));
+            store.set_outbox_state(row.id, OutboxState::Failed, Some(t), 0)?;
+            report.problems.push(Problem::Failed {
+                id: row.id,
+                reason: t.clone(),
+            });
         }
     }
     Ok(())
@@ -172,15 +184,18 @@ impl PrivateOpen for std::fs::OpenOptions {
     }
 }
 
+/// Why an interrupted send is marked unknown (kept as its last error).
+pub const INTERRUPTED: &str =
+    "interrupted while sending: the server may or may not have accepted it";
+
 /// Resolves sends a crash interrupted: found in Sent means it went out;
 /// otherwise the agent is asked (never resent silently). With no
 /// connection (offline, or the demo), they are marked unknown at once.
 pub fn recover(
     store: &mut Store,
-    cfg: &Config,
-    key: Option<&Secret>,
+    sign: &dyn Sign,
     conn: Option<(&mut Connection, &str)>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Recovered>> {
     let rows = store.interrupted_sends()?;
     let mut out = Vec::new();
     let mut conn = conn;
@@ -195,17 +210,11 @@ pub fn recover(
             None => false,
         };
         if found {
-            record_sent(store, cfg, key, &row, false)?;
-            out.push(format!(
-                "#{} was interrupted while sending; it is in Sent, so it went out",
-                row.id
-            ));
+            record_sent(store, sign, &row, false)?;
+            out.push(Recovered::WentOut { id: row.id });
         } else {
-            let why = "replypad stopped while sending this message: the server may or may not have \
-                       accepted it. Check with the recipient or the server log, then \
-                       `replypad outbox retry N` to send it (again) or `replypad outbox forget N`";
-            store.set_outbox_state(row.id, "unknown", Some(why), 0)?;
-            out.push(format!("#{} delivery unknown: {why}", row.id));
+            store.set_outbox_state(row.id, OutboxState::Unknown, Some(INTERRUPTED), 0)?;
+            out.push(Recovered::Unknown { id: row.id });
         }
     }
     Ok(out)

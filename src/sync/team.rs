@@ -4,21 +4,11 @@
 //! after a UIDVALIDITY change), authenticated, and folded into the cache.
 
 use super::imap::{Connection, uid_set};
-use crate::config::{Config, Secret, run_secret_command};
+use crate::config::{Config, Secret};
 use crate::mail::team_event;
 use crate::store::{MailboxRole, MailboxState, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
-
-/// The team key, from `team.key_command`.
-pub fn team_key(cfg: &Config) -> Result<Secret> {
-    let cmd = cfg
-        .team
-        .key_command
-        .as_deref()
-        .context("team.key_command is not set; every agent needs the team's shared key to read and write team state")?;
-    run_secret_command("team.key_command", cmd)
-}
 
 /// The log folder's name on this server.
 pub fn log_folder(conn: &mut Connection, cfg: &Config) -> Result<String> {

@@ -4,24 +4,128 @@
 //! conversation's bodies at once when it is opened); a second holds an IDLE
 //! connection and wakes the first when the server reports a change. Both
 //! reconnect with exponential backoff and jitter. They talk to the UI only
-//! through small [`Notice`]s; the UI re-reads SQLite.
+//! through small typed [`Notice`]s, never text for people: the front end
+//! words them and re-reads from SQLite only what [`Changed`] names.
 
-use super::engine::{self, Progress, Report, SyncContext};
-use crate::config::Config;
+use super::engine::{Progress, Report};
+use super::outbox::{Problem, Recovered, Sign};
+use super::session::Session;
+use crate::config::{Config, Secret};
 use crate::store::Store;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-/// What the worker tells the UI.
+/// What changed in the cache, so a front end re-reads only that.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// Rows of the thread list (a page's summaries).
+    pub list: bool,
+    /// Which conversations views hold, so the counts (new mail, team state).
+    pub counts: bool,
+    /// Conversations whose content or team state changed.
+    pub conversations: Touched,
+    /// Drafts and the review queue.
+    pub drafts: bool,
+    /// The outbox.
+    pub outbox: bool,
+}
+
+/// Which conversations a change touched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Touched {
+    #[default]
+    None,
+    Some(BTreeSet<String>),
+    /// Any of them (bodies arrived for conversations not tracked one by one).
+    All,
+}
+
+impl Touched {
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            Touched::None => false,
+            Touched::Some(s) => s.contains(id),
+            Touched::All => true,
+        }
+    }
+}
+
+impl Changed {
+    /// Everything (after a reconnect, a push that read the log back).
+    pub fn everything() -> Changed {
+        Changed {
+            list: true,
+            counts: true,
+            conversations: Touched::All,
+            drafts: true,
+            outbox: true,
+        }
+    }
+
+    /// A sync pass that touched `touched` (new mail, flags, team state).
+    pub fn pass(touched: BTreeSet<String>, team: bool) -> Changed {
+        Changed {
+            list: !touched.is_empty(),
+            counts: !touched.is_empty(),
+            conversations: Touched::Some(touched),
+            drafts: team,
+            outbox: false,
+        }
+    }
+
+    /// A batch of bodies: snippets and open conversations, no counts.
+    pub fn bodies() -> Changed {
+        Changed {
+            list: true,
+            conversations: Touched::All,
+            ..Changed::default()
+        }
+    }
+
+    /// Messages went out (the outbox, drafts, the Drafts view's count).
+    pub fn sent() -> Changed {
+        Changed {
+            list: true,
+            counts: true,
+            conversations: Touched::All,
+            drafts: true,
+            outbox: true,
+        }
+    }
+}
+
+/// What the worker tells the UI. Data only: the front end words it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
-    /// The cache changed: re-read what is on screen.
-    StoreChanged,
-    /// A one-line sync state for the status bar.
-    State(String),
-    /// An error, one line (the log has the rest).
+    /// The cache changed: re-read what is on screen of it.
+    Changed(Changed),
+    Connecting,
+    Progress(Progress),
+    /// A pass finished.
+    Synced(Report),
+    /// The connection failed; the worker tries again after `retry_in`.
+    /// `disk`: the cache could not be written (a full or failing disk).
+    Offline {
+        error: String,
+        retry_in: Duration,
+        disk: bool,
+    },
+    /// Messages the outbox sent.
+    Sent(usize),
+    /// A message that did not go.
+    NotSent(Problem),
+    /// A send a crash had interrupted, resolved.
+    Recovered(Recovered),
+    /// An attachment saved (or opened), or why not.
+    Attachment {
+        n: usize,
+        open: bool,
+        result: Result<PathBuf, String>,
+    },
+    /// Anything else that failed (the error's own words).
     Error(String),
 }
 
@@ -56,22 +160,35 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(cfg: Config, cache: PathBuf, notify: Notify) -> Worker {
+    /// `key`: the team key the desk resolved; `sign`: makes the `sent` events.
+    pub fn spawn(
+        cfg: Config,
+        cache: PathBuf,
+        key: Option<Secret>,
+        sign: Arc<dyn Sign>,
+        notify: Notify,
+    ) -> Worker {
         let (tx, rx) = mpsc::channel();
         let (send_tx, send_rx) = mpsc::channel();
         let idle_tx = tx.clone();
         let (cfg2, notify2) = (cfg.clone(), notify.clone());
         {
-            let (cfg, cache, tx, notify) = (cfg.clone(), cache.clone(), tx.clone(), notify.clone());
+            let (cfg, cache, tx, notify, sign) = (
+                cfg.clone(),
+                cache.clone(),
+                tx.clone(),
+                notify.clone(),
+                sign.clone(),
+            );
             std::thread::Builder::new()
                 .name("replypad-send".into())
-                .spawn(move || send_thread(cfg, cache, send_rx, tx, notify))
+                .spawn(move || send_thread(cfg, cache, sign, send_rx, tx, notify))
                 .expect("spawn send thread");
         }
         let nudge = send_tx.clone();
         std::thread::Builder::new()
             .name("replypad-sync".into())
-            .spawn(move || sync_thread(cfg, cache, rx, nudge, notify))
+            .spawn(move || sync_thread(cfg, cache, key, sign, rx, nudge, notify))
             .expect("spawn sync thread");
         // One IDLE connection per watched folder: the first inbox, and the team log.
         let inbox = cfg2
@@ -133,61 +250,40 @@ impl Backoff {
     }
 }
 
-fn progress_text(p: &Progress) -> String {
-    match p {
-        Progress::Headers {
-            mailbox,
-            done,
-            total,
-            rate,
-        } => {
-            format!("syncing {mailbox}: {done}/{total} headers ({rate:.0}/s)")
-        }
-        Progress::Bodies { done, total } => format!("fetching bodies: {done}/{total}"),
-    }
-}
-
-fn summary(r: &Report) -> String {
-    format!(
-        "synced: {} new, {} changed, {} vanished",
-        r.new, r.changed, r.vanished
-    )
-}
-
 /// Works the outbox: on a nudge, and when the next retry is due.
 fn send_thread(
     cfg: Config,
     cache: PathBuf,
+    sign: Arc<dyn Sign>,
     rx: mpsc::Receiver<()>,
     sync: Sender<Request>,
     notify: Notify,
 ) {
     let mut store = match Store::open(&cache) {
         Ok(s) => s,
-        Err(e) => return notify(Notice::Error(format!("cannot open the cache: {e:#}"))),
+        Err(e) => return notify(Notice::Error(format!("{e:#}"))),
     };
-    let key = super::team::team_key(&cfg).ok();
     loop {
         let now = chrono::Utc::now().timestamp();
         match super::outbox::flush(
             &mut store,
             &cfg,
-            key.as_ref(),
+            sign.as_ref(),
             super::outbox::Transport::Smtp,
             now,
         ) {
             Ok(r) => {
                 for p in r.problems {
-                    notify(Notice::Error(p));
+                    notify(Notice::NotSent(p));
                 }
                 if r.sent > 0 {
-                    notify(Notice::State(format!("sent {}", r.sent)));
-                    notify(Notice::StoreChanged);
+                    notify(Notice::Sent(r.sent));
+                    notify(Notice::Changed(Changed::sent()));
                     // The sync thread files the copy in Sent and pushes the event.
                     let _ = sync.send(Request::Push);
                 }
             }
-            Err(e) => notify(Notice::Error(format!("outbox: {e:#}"))),
+            Err(e) => notify(Notice::Error(format!("{e:#}"))),
         }
         let wait = store
             .next_outbox_due()
@@ -205,39 +301,41 @@ fn send_thread(
 fn sync_thread(
     cfg: Config,
     cache: PathBuf,
+    key: Option<Secret>,
+    sign: Arc<dyn Sign>,
     rx: mpsc::Receiver<Request>,
     nudge: Sender<()>,
     notify: Notify,
 ) {
     let mut store = match Store::open(&cache) {
         Ok(s) => s,
-        Err(e) => return notify(Notice::Error(format!("cannot open the cache: {e:#}"))),
+        Err(e) => return notify(Notice::Error(format!("{e:#}"))),
     };
     let mut backoff = Backoff::default();
     loop {
-        notify(Notice::State("connecting…".into()));
-        let result = super::connect_syncing(&cfg).and_then(|mut conn| {
+        notify(Notice::Connecting);
+        let result = Session::start(&cfg, key.clone(), true).and_then(|mut s| {
             backoff.reset();
-            session(&mut conn, &mut store, &cfg, &rx, &nudge, &notify)
+            session(
+                &mut s,
+                &mut store,
+                &cfg,
+                sign.as_ref(),
+                &rx,
+                &nudge,
+                &notify,
+            )
         });
         match result {
             Ok(()) => return, // asked to stop
             Err(e) => {
                 tracing::warn!("sync: {e:#}");
                 let delay = backoff.next_delay();
-                let (error, state) = if crate::store::disk_trouble(&e) {
-                    (
-                        format!("{}: {e:#}", crate::store::DISK_HINT),
-                        "cache not writable",
-                    )
-                } else {
-                    (format!("offline: {e:#}"), "offline")
-                };
-                notify(Notice::Error(error));
-                notify(Notice::State(format!(
-                    "{state}; retrying in {}s",
-                    delay.as_secs().max(1)
-                )));
+                notify(Notice::Offline {
+                    error: format!("{e:#}"),
+                    retry_in: delay,
+                    disk: crate::store::disk_trouble(&e),
+                });
                 match rx.recv_timeout(delay) {
                     Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                     _ => {}
@@ -249,38 +347,35 @@ fn sync_thread(
 
 /// Syncs until asked to stop (Ok) or the connection fails (Err).
 fn session(
-    conn: &mut super::imap::Connection,
+    s: &mut Session,
     store: &mut Store,
     cfg: &Config,
+    sign: &dyn Sign,
     rx: &mpsc::Receiver<Request>,
     nudge: &Sender<()>,
     notify: &Notify,
 ) -> anyhow::Result<()> {
-    let progress = |p: Progress| notify(Notice::State(progress_text(&p)));
-    let ctx = SyncContext {
+    let progress = |p: Progress| notify(Notice::Progress(p));
+    let ctx = super::engine::SyncContext {
         team_address: &cfg.team.address,
         progress: &progress,
     };
-    let team = engine::TeamLog::resolve(conn, cfg)?;
-    for line in super::outbox::recover(store, cfg, team.key.as_ref(), Some((conn, &team.sent)))? {
-        notify(Notice::Error(line));
+    for r in s.recover(store, sign)? {
+        notify(Notice::Recovered(r));
     }
     loop {
-        let (report, _) = engine::pass(conn, store, cfg, &team, &ctx, false)?;
+        let (report, touched) = s.pass(store, cfg, &progress, false)?;
         // Online again: the send thread tries what waits in the outbox.
         let _ = nudge.send(());
-        notify(Notice::StoreChanged);
-        notify(Notice::State(summary(&report)));
+        notify(Notice::Changed(Changed::pass(touched, report.team > 0)));
+        notify(Notice::Synced(report.clone()));
         // Bodies in the background, a batch at a time, answering requests between batches.
-        let answer = |conn: &mut super::imap::Connection,
-                      store: &mut Store,
-                      r: Request|
-         -> anyhow::Result<Flow> {
+        let answer = |s: &mut Session, store: &mut Store, r: Request| -> anyhow::Result<Flow> {
             match r {
                 Request::Stop => return Ok(Flow::Stop),
                 Request::SyncNow => return Ok(Flow::Resync),
-                Request::Open(id) => open(conn, store, &id, notify)?,
-                Request::Push => push(conn, store, &team, notify)?,
+                Request::Open(id) => open(&mut s.conn, store, &id, notify)?,
+                Request::Push => push(s, store, notify)?,
                 Request::Send => {
                     let _ = nudge.send(());
                 }
@@ -289,25 +384,25 @@ fn session(
                     n,
                     dir,
                     open,
-                } => attachment(conn, store, &conversation, n, dir, open, notify),
+                } => attachment(&mut s.conn, store, &conversation, n, dir, open, notify),
             }
             Ok(Flow::Continue)
         };
         loop {
             match rx.try_recv() {
                 Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
-                Ok(r) => match answer(conn, store, r)? {
+                Ok(r) => match answer(s, store, r)? {
                     Flow::Stop => return Ok(()),
                     Flow::Resync => break,
                     Flow::Continue => {}
                 },
                 Err(mpsc::TryRecvError::Empty) => {
-                    let n = engine::fetch_bodies(conn, store, 200, &ctx)?;
+                    let n = super::engine::fetch_bodies(&mut s.conn, store, 200, &ctx)?;
                     if n > 0 {
-                        notify(Notice::StoreChanged);
+                        notify(Notice::Changed(Changed::bodies()));
                         continue;
                     }
-                    notify(Notice::State(summary(&report)));
+                    notify(Notice::Synced(report.clone()));
                     // Wake for the next outbox retry, or every 5 minutes.
                     let wait = store
                         .next_outbox_due()?
@@ -316,7 +411,7 @@ fn session(
                     match rx.recv_timeout(Duration::from_secs(wait)) {
                         Err(RecvTimeoutError::Disconnected) => return Ok(()),
                         Err(RecvTimeoutError::Timeout) => break,
-                        Ok(r) => match answer(conn, store, r)? {
+                        Ok(r) => match answer(s, store, r)? {
                             Flow::Stop => return Ok(()),
                             Flow::Resync => break,
                             Flow::Continue => {}
@@ -336,17 +431,15 @@ enum Flow {
 }
 
 /// Pushes queued changes and reads the log back (claims learn their outcome).
-fn push(
-    conn: &mut super::imap::Connection,
-    store: &mut Store,
-    team: &engine::TeamLog,
-    notify: &Notify,
-) -> anyhow::Result<()> {
-    engine::replay_pending(conn, store, team)?;
-    if let Some(key) = &team.key {
-        super::team::sync_log(conn, store, &team.folder, key)?;
-    }
-    notify(Notice::StoreChanged);
+fn push(s: &mut Session, store: &mut Store, notify: &Notify) -> anyhow::Result<()> {
+    let touched = s.push(store)?;
+    notify(Notice::Changed(Changed {
+        list: true,
+        counts: true,
+        conversations: Touched::Some(touched),
+        drafts: true,
+        outbox: true,
+    }));
     Ok(())
 }
 
@@ -361,16 +454,13 @@ fn attachment(
     notify: &Notify,
 ) {
     let r = crate::attachments::save(store, conversation, n, dir.as_deref(), open, &mut |id| {
-        engine::fetch_raw(conn, store, id)
+        super::engine::fetch_raw(conn, store, id)
     });
-    match r {
-        Ok(p) => notify(Notice::State(format!(
-            "attachment #{n} {} {}",
-            if open { "opened from" } else { "saved to" },
-            crate::mail::sanitize::line(&p.display().to_string())
-        ))),
-        Err(e) => notify(Notice::Error(format!("attachment #{n}: {e:#}"))),
-    }
+    notify(Notice::Attachment {
+        n,
+        open,
+        result: r.map_err(|e| format!("{e:#}")),
+    });
 }
 
 /// Fetches the missing bodies of one conversation now (it was just opened).
@@ -390,13 +480,17 @@ fn open(
             .map(|(_, u)| *u)
             .collect();
         uids.sort_unstable();
-        if !engine::select_cached(conn, store, mbox, &store.mailbox_name(mbox)?)? {
+        if !super::engine::select_cached(conn, store, mbox, &store.mailbox_name(mbox)?)? {
             continue;
         }
         let fetched = conn.fetch_bodies(&super::imap::uid_set(&uids))?;
-        engine::store_bodies(store, mbox, &fetched)?;
+        super::engine::store_bodies(store, mbox, &fetched)?;
     }
-    notify(Notice::StoreChanged);
+    notify(Notice::Changed(Changed {
+        list: true,
+        conversations: Touched::Some(BTreeSet::from([id.to_string()])),
+        ..Changed::default()
+    }));
     Ok(())
 }
 

@@ -1,12 +1,11 @@
 //! Team acts from the TUI: claim, assign, labels, status, snooze, note,
-//! follow. Each is committed to SQLite at once (the screen shows it) and
-//! queued; the worker pushes it and reads the log back, so a lost claim is
-//! reported when the store changes.
+//! follow. The desk commits each to SQLite at once (the screen shows it)
+//! and pushes it; a lost claim is reported when the log is read back.
 
 use super::app::{App, Focus, Level};
 use super::prompt::{Prompt, PromptKind};
-use crate::domain::Status;
-use crate::domain::events::{Event, EventKind, mentions, new_event_id};
+use crate::desk::{Fetched, input};
+use crate::domain::events::{EventKind, Outcome};
 use anyhow::{Context as _, Result, anyhow, bail};
 
 impl App {
@@ -57,6 +56,13 @@ impl App {
         match kind {
             PromptKind::AttachPath => return self.attach_file(text),
             PromptKind::NewTo => {
+                if let Err(e) = input::addresses(text, "To") {
+                    // The prompt stays open to mend the answer.
+                    let mut p = Prompt::with_input(kind, text.to_string());
+                    p.error = Some(format!("{e:#}"));
+                    self.prompt = Some(p);
+                    return Ok(());
+                }
                 self.new_to = Some(text.to_string());
                 self.prompt = Some(Prompt::new(PromptKind::NewSubject));
                 return Ok(());
@@ -84,63 +90,13 @@ impl App {
             crate::domain::search::parse(text).map_err(|e| anyhow!("search: {e}"))?;
             return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }
-        let me = self.ctx.me.clone();
+        let me = self.me.clone();
         let kind = match kind {
-            PromptKind::AssignTo => match text {
-                "none" | "nobody" => EventKind::Assign {
-                    to: None,
-                    reassign: true,
-                },
-                "me" => EventKind::Assign {
-                    to: Some(me),
-                    reassign: true,
-                },
-                who if who.contains('@') => EventKind::Assign {
-                    to: Some(who.to_ascii_lowercase()),
-                    reassign: true,
-                },
-                who => {
-                    let domain = me
-                        .rsplit_once('@')
-                        .map(|(_, d)| d.to_string())
-                        .unwrap_or_default();
-                    EventKind::Assign {
-                        to: Some(format!("{}@{domain}", who.to_ascii_lowercase())),
-                        reassign: true,
-                    }
-                }
-            },
-            PromptKind::Labels => {
-                let (mut add, mut remove) = (Vec::new(), Vec::new());
-                for w in text.split_whitespace() {
-                    match w.strip_prefix('-') {
-                        Some(l) if !l.is_empty() => remove.push(l.to_ascii_lowercase()),
-                        _ => add.push(w.trim_start_matches('+').to_ascii_lowercase()),
-                    }
-                }
-                EventKind::Label { add, remove }
-            }
-            PromptKind::Status => match Status::parse(text) {
-                Some(s) if s != Status::Snoozed => EventKind::Status {
-                    status: s,
-                    until: None,
-                },
-                _ => bail!("unknown status {text:?}: open, pending or closed (S snoozes)"),
-            },
-            PromptKind::Snooze => {
-                let now = chrono::DateTime::from_timestamp(self.clock.now, 0)
-                    .unwrap_or_default()
-                    .with_timezone(&self.clock.offset);
-                let until = crate::domain::when::parse_when(text, now).map_err(|e| anyhow!(e))?;
-                EventKind::Status {
-                    status: Status::Snoozed,
-                    until: Some(until.timestamp()),
-                }
-            }
-            PromptKind::Note => EventKind::Note {
-                text: text.to_string(),
-                mentions: mentions(text),
-            },
+            PromptKind::AssignTo => input::assign(input::agent(text, &me)?, &me, true),
+            PromptKind::Labels => input::labels(text)?,
+            PromptKind::Status => input::status(text)?,
+            PromptKind::Snooze => input::snooze(text, self.clock.local_now())?,
+            PromptKind::Note => input::note(text)?,
             PromptKind::Search
             | PromptKind::Palette
             | PromptKind::ReviewComment
@@ -159,36 +115,31 @@ impl App {
     }
 
     pub(super) fn claim(&mut self) -> Result<()> {
-        let me = self.ctx.me.clone();
-        self.act(EventKind::Assign {
-            to: Some(me),
-            reassign: false,
-        })
+        let me = self.me.clone();
+        self.act(input::assign(Some(me.clone()), &me, false))
     }
 
     pub(super) fn toggle_follow(&mut self) -> Result<()> {
         let conv = self
             .current_conversation()
             .context("no conversation selected")?;
-        let following = self.store.followers(&conv)?.contains(&self.ctx.me);
+        let following = self.desk.following(&conv)?;
         self.act(EventKind::Follow { on: !following })
     }
 
     /// Records an event for the current conversation, or for every selected
-    /// one (bulk), and asks the worker to push.
+    /// one (bulk), through the desk.
     pub(super) fn act(&mut self, kind: EventKind) -> Result<()> {
         let targets = self.targets()?;
-        anyhow::ensure!(!targets.is_empty(), "no conversation selected");
-        let mut undo = Vec::new();
-        let mut lost = Vec::new();
-        for conv in &targets {
-            let (before, lost_to) = self.act_on(conv, kind.clone())?;
-            undo.push((conv.clone(), before, kind.clone()));
-            if let Some(owner) = lost_to {
-                lost.push(owner);
-            }
+        let acted = self.desk.act(&targets, kind.clone(), self.clock.now)?;
+        if let (1, [r]) = (targets.len(), acted.reports.as_slice())
+            && let EventKind::Assign {
+                reassign: false, ..
+            } = kind
+        {
+            self.pending_claim = Some((r.event.id.clone(), r.conversation.clone()));
         }
-        self.undo = Some(undo);
+        let lost = acted.lost();
         self.message = Some(match (targets.len(), lost.first()) {
             (1, Some(owner)) => (
                 format!("already owned by {owner}; A reassigns"),
@@ -208,89 +159,21 @@ impl App {
                 Level::Info,
             ),
         });
+        self.undo = Some(acted.undo);
         // The selection is used up by the act.
         self.selected.clear();
         self.visual_anchor = None;
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Push);
-        }
         self.refresh_counts()?;
         self.reload()
     }
 
-    /// One act on one conversation: (state before, the owner if a claim lost).
-    fn act_on(
-        &mut self,
-        conv: &str,
-        kind: EventKind,
-    ) -> Result<(crate::domain::events::TeamState, Option<String>)> {
-        let key = self
-            .ctx
-            .team_key
-            .as_ref()
-            .context("team acts need the team key: set team.key_command in the config")?;
-        let claim = matches!(
-            kind,
-            EventKind::Assign {
-                reassign: false,
-                ..
-            }
-        );
-        let event = Event {
-            id: new_event_id(),
-            conversation: conv.to_string(),
-            agent: self.ctx.me.clone(),
-            at: self.clock.now,
-            kind,
-        };
-        let raw = crate::mail::team_event::encode(&event, key, &self.ctx.team_address);
-        let before = self.store.team_state(conv)?;
-        let state = self.store.record_local_event(&event, &raw)?;
-        if claim {
-            self.pending_claim = Some((event.id.clone(), conv.to_string()));
-        }
-        let lost = (claim && state.assignee.as_deref() != Some(self.ctx.me.as_str()))
-            .then(|| state.assignee.unwrap_or_default());
-        Ok((before, lost))
-    }
-
-    /// Undoes the last team act (on every conversation it touched) by
-    /// recording inverses (the log is append-only: undo is a new event,
-    /// visible to everyone like the act).
+    /// Undoes the last team act (on every conversation it touched).
     pub(super) fn undo_last(&mut self) -> Result<()> {
-        let Some(entries) = self.undo.take() else {
+        let Some(undo) = self.undo.take() else {
             self.message = Some(("nothing to undo".into(), Level::Info));
             return Ok(());
         };
-        let n = entries.len();
-        for (conv, before, kind) in entries {
-            let inverse = match kind {
-                EventKind::Assign { .. } => EventKind::Assign {
-                    to: before.assignee,
-                    reassign: true,
-                },
-                EventKind::Status { .. } => EventKind::Status {
-                    status: before.status,
-                    until: before.snoozed_until,
-                },
-                EventKind::Label { add, remove } => EventKind::Label {
-                    add: remove
-                        .into_iter()
-                        .filter(|l| before.labels.contains(l))
-                        .collect(),
-                    remove: add
-                        .into_iter()
-                        .filter(|l| !before.labels.contains(l))
-                        .collect(),
-                },
-                EventKind::Follow { on } => EventKind::Follow { on: !on },
-                EventKind::Note { .. } => {
-                    bail!("a note cannot be undone; add another note to correct it")
-                }
-                other => bail!("{} cannot be undone", other.name()),
-            };
-            self.act_on(&conv, inverse)?;
-        }
+        let (n, _) = self.desk.undo(undo, self.clock.now)?;
         self.message = Some((
             format!(
                 "undone on {n} conversation{}",
@@ -298,15 +181,12 @@ impl App {
             ),
             Level::Info,
         ));
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Push);
-        }
         self.refresh_counts()?;
         self.reload()
     }
 
-    /// Saves (or opens) attachment `n` of the open conversation: the worker
-    /// fetches the message; the demo reads its embedded mail at once.
+    /// Saves (or opens) attachment `n` of the open conversation: at once,
+    /// or by the worker (a notice says where).
     pub(super) fn save_attachment(
         &mut self,
         n: usize,
@@ -316,30 +196,11 @@ impl App {
         let conv = self
             .current_conversation()
             .context("open a conversation first")?;
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Attachment {
-                conversation: conv,
-                n,
-                dir,
-                open,
-            });
-            self.message = Some((format!("fetching attachment #{n}…"), Level::Info));
-            return Ok(());
-        }
-        let path =
-            crate::attachments::save(&self.store, &conv, n, dir.as_deref(), open, &mut |id| {
-                crate::attachments::demo_raw(id)
-                    .map(<[u8]>::to_vec)
-                    .context("the message is not in the demo mailbox")
-            })?;
-        self.message = Some((
-            format!(
-                "attachment #{n} {} {}",
-                if open { "opened from" } else { "saved to" },
-                crate::mail::sanitize::line(&path.display().to_string())
-            ),
-            Level::Info,
-        ));
+        let text = match self.desk.attachment(&conv, n, dir, open)? {
+            Fetched::Background => format!("fetching attachment #{n}…"),
+            Fetched::Saved(path) => attachment_line(n, open, &path),
+        };
+        self.message = Some((text, Level::Info));
         Ok(())
     }
 
@@ -355,10 +216,7 @@ impl App {
             .find(|r| r.id == conv)
             .map(|r| r.unread > 0)
             .unwrap_or(false);
-        self.store.mark_conversation_read(&conv, unread)?;
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Push);
-        }
+        self.desk.mark_read(&conv, unread)?;
         self.message = Some((
             if unread {
                 "marked read"
@@ -377,10 +235,9 @@ impl App {
         let Some((event_id, conv)) = self.pending_claim.clone() else {
             return Ok(());
         };
-        let history = self.store.history(&conv)?;
-        if let Some(h) = history.iter().find(|h| h.event.id == event_id && h.pushed) {
-            if h.outcome != "applied" {
-                self.message = Some((format!("{}: {}", conv, h.outcome), Level::Error));
+        if let Some(outcome) = self.desk.outcome_of(&conv, &event_id)? {
+            if outcome != Outcome::Applied {
+                self.message = Some((format!("{conv}: {outcome}"), Level::Error));
             }
             self.pending_claim = None;
         }
@@ -388,6 +245,14 @@ impl App {
     }
 }
 
+/// "attachment #2 saved to ~/Downloads/x.pdf".
+pub(super) fn attachment_line(n: usize, open: bool, path: &std::path::Path) -> String {
+    format!(
+        "attachment #{n} {} {}",
+        if open { "opened from" } else { "saved to" },
+        crate::mail::sanitize::line(&path.display().to_string())
+    )
+}
 /// `~/x` → the home directory's x.
 fn expand_home(p: &str) -> std::path::PathBuf {
     match (p.strip_prefix("~/"), directories::UserDirs::new()) {

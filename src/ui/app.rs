@@ -5,29 +5,13 @@
 use super::action::Action;
 use super::format::Clock;
 use super::keymap::{Key, Keymap, Layer, Lookup};
+use crate::desk::{Changed, Desk, Mode, Notice};
 use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
 use crate::store::{ListQuery, Store};
 use anyhow::Result;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
-use std::collections::BTreeMap;
-
-/// Who is running replypad against which mailbox (shown in the status bar).
-#[derive(Clone, Debug)]
-pub struct Context {
-    pub account: String,
-    pub me: String,
-    /// In demo mode: where "sent" mail is written.
-    pub demo_outbox: Option<std::path::PathBuf>,
-    /// Label → colour name from the config.
-    pub label_colours: BTreeMap<String, String>,
-    /// Signs team events; None when the config has no team.key_command.
-    pub team_key: Option<crate::config::Secret>,
-    pub team_address: String,
-    /// The account's configuration (identity, signatures, review policy).
-    pub cfg: crate::config::Config,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -77,9 +61,13 @@ pub enum Level {
 }
 
 pub struct App {
-    pub store: Store,
+    /// The service layer: the cache, the agent, the way to the server.
+    pub desk: Desk,
+    /// The acting agent's address (kept here for the panes).
+    pub me: String,
+    /// Demo or a real account (for the status bar).
+    pub mode: Mode,
     pub keymap: Keymap,
-    pub ctx: Context,
     pub clock: Clock,
     pub focus: Focus,
     pub list: ListPane,
@@ -92,14 +80,8 @@ pub struct App {
     pub prompt: Option<super::prompt::Prompt>,
     /// A claim waiting for the log to say whether it won: (event id, conversation).
     pub pending_claim: Option<(String, String)>,
-    /// The last team act, to undo: (conversation, state before, what was done).
-    pub undo: Option<
-        Vec<(
-            String,
-            crate::domain::events::TeamState,
-            crate::domain::events::EventKind,
-        )>,
-    >,
+    /// The last team act, to undo.
+    pub undo: Option<crate::desk::Undo>,
     /// Conversations marked for a bulk act (v), by id.
     pub selected: std::collections::BTreeSet<String>,
     /// Visual mode (V): the list index where the range started.
@@ -107,8 +89,6 @@ pub struct App {
     pub message: Option<(String, Level)>,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
-    /// The sync worker, when running against a real account.
-    pub worker: Option<crate::sync::worker::Worker>,
     pub should_quit: bool,
     /// The reply being written, when the compose pane is open.
     pub compose: Option<super::compose::Compose>,
@@ -127,20 +107,23 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, keymap: Keymap, ctx: Context, clock: Clock) -> Result<App> {
-        let message = ctx.demo_outbox.as_ref().map(|p| {
-            (
+    pub fn new(desk: Desk, keymap: Keymap, clock: Clock) -> Result<App> {
+        let mode = desk.mode();
+        let message = match &mode {
+            Mode::Demo { outbox } => Some((
                 format!(
                     "demo mode: nothing leaves this machine; sent mail is written to {}",
-                    p.display()
+                    outbox.display()
                 ),
                 Level::Info,
-            )
-        });
+            )),
+            Mode::Live { .. } => None,
+        };
         let mut app = App {
-            store,
+            me: desk.me().to_string(),
+            mode,
+            desk,
             keymap,
-            ctx,
             clock,
             focus: Focus::List,
             list: ListPane {
@@ -158,7 +141,6 @@ impl App {
             visual_anchor: None,
             message,
             sync_state: String::new(),
-            worker: None,
             should_quit: false,
             compose: None,
             search_cache: None,
@@ -191,26 +173,72 @@ impl App {
         self.report(r);
     }
 
-    /// Re-reads the visible page (after a resize, an act, or "store changed"):
-    /// the count, the page, and the open conversation.
+    /// Re-reads the visible page (after a resize, an act, or a change
+    /// everywhere): the count, the page, and the open conversation.
     pub fn reload(&mut self) -> Result<()> {
+        self.reload_list(None)?;
+        self.reload_reader(true)
+    }
+
+    /// The list's total (from `known` when the counts were just read) and page.
+    fn reload_list(&mut self, known: Option<usize>) -> Result<()> {
         self.search_cache = None;
-        self.list.total = match &self.view {
-            v if v.query().is_some() => {
+        self.list.total = match (&self.view, known) {
+            (v, _) if v.query().is_some() => {
                 let q = v.query().unwrap_or_default().to_string();
                 self.search_ids(&q)?.len()
             }
-            v => self.store.count_view(v, &self.ctx.me)?,
+            (_, Some(n)) => n,
+            (v, None) => self.desk.store.count_view(v, &self.me)?,
         };
-        self.reload_page()?;
+        self.reload_page()
+    }
+
+    /// Re-reads the open conversation (and its review when `review`).
+    fn reload_reader(&mut self, review: bool) -> Result<()> {
         if let Some(r) = &mut self.reader
-            && let Some(v) = self.store.conversation(&r.view.id)?
+            && let Some(v) = self.desk.store.conversation(&r.view.id)?
         {
             r.view = v;
             if r.history.is_some() {
-                r.history = Some(self.store.history(&r.view.id)?);
+                r.history = Some(self.desk.store.history(&r.view.id)?);
             }
-            r.review = under_review(&self.store, &self.ctx.cfg, &r.view)?;
+            if review {
+                r.review = under_review(&self.desk.store, self.desk.cfg(), &r.view)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-reads what a worker's notice says changed, and only that.
+    pub fn on_changed(&mut self, c: &Changed) -> Result<()> {
+        if c.counts {
+            self.refresh_counts()?;
+        }
+        if c.counts || c.list {
+            // A search's matches can change with any new text; a view's
+            // members only with what the counts follow.
+            let known = match (c.counts, self.view.query()) {
+                (_, Some(_)) => None,
+                (true, None) => self
+                    .views()
+                    .iter()
+                    .position(|v| *v == self.view)
+                    .and_then(|i| self.view_counts.get(i).copied()),
+                (false, None) => Some(self.list.total),
+            };
+            self.reload_list(known)?;
+        }
+        let open = self.reader.as_ref().map(|r| r.view.id.clone());
+        if let Some(id) = open
+            && (c.conversations.contains(&id) || c.drafts)
+        {
+            self.reload_reader(c.drafts || c.conversations.contains(&id))?;
+        }
+        if let Some((_, conv)) = &self.pending_claim
+            && c.conversations.contains(conv)
+        {
+            self.check_claim()?;
         }
         Ok(())
     }
@@ -219,7 +247,7 @@ impl App {
     /// store changes (the list pages over them).
     fn search_ids(&mut self, q: &str) -> Result<&[String]> {
         if self.search_cache.as_ref().is_none_or(|(cq, _)| cq != q) {
-            let ids = self.store.search_all_ids(q, &self.ctx.me)?;
+            let ids = self.desk.store.search_all_ids(q, &self.me)?;
             self.search_cache = Some((q.to_string(), ids));
         }
         Ok(&self.search_cache.as_ref().expect("just set").1)
@@ -241,11 +269,12 @@ impl App {
                 let q = v.query().unwrap_or_default().to_string();
                 let ids = self.search_ids(&q)?;
                 let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
-                self.store.summaries(&page)?
+                self.desk.store.summaries(&page)?
             }
             v => self
+                .desk
                 .store
-                .list_view(&v, &self.ctx.me, ListQuery { offset, limit })?,
+                .list_view(&v, &self.me, ListQuery { offset, limit })?,
         };
         Ok(())
     }
@@ -319,9 +348,7 @@ impl App {
     fn apply(&mut self, action: Action) -> Result<()> {
         match (self.layer(), action) {
             (_, Action::Quit) => {
-                if let Some(w) = &self.worker {
-                    w.request(crate::sync::worker::Request::Stop);
-                }
+                self.desk.stop();
                 self.should_quit = true
             }
             (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
@@ -417,13 +444,20 @@ impl App {
     /// The sidebar's views: the fixed ones, then one per configured label.
     pub fn views(&self) -> Vec<View> {
         let mut v: Vec<View> = View::FIXED.to_vec();
-        v.extend(self.ctx.cfg.views.iter().map(|(name, query)| View::Saved {
-            name: name.clone(),
-            query: query.clone(),
-        }));
         v.extend(
-            self.ctx
-                .label_colours
+            self.desk
+                .cfg()
+                .views
+                .iter()
+                .map(|(name, query)| View::Saved {
+                    name: name.clone(),
+                    query: query.clone(),
+                }),
+        );
+        v.extend(
+            self.desk
+                .cfg()
+                .labels
                 .keys()
                 .map(|l| View::Label(l.clone())),
         );
@@ -445,7 +479,7 @@ impl App {
         let views = self.views();
         self.view_counts = views
             .iter()
-            .map(|v| self.store.count_view(v, &self.ctx.me))
+            .map(|v| self.desk.store.count_view(v, &self.me))
             .collect::<Result<_>>()?;
         Ok(())
     }
@@ -454,28 +488,22 @@ impl App {
         let Some(id) = self.list.selected_row().map(|r| r.id.clone()) else {
             return Ok(());
         };
-        let Some(view) = self.store.conversation(&id)? else {
+        let Some(view) = self.desk.store.conversation(&id)? else {
             return Ok(());
         };
-        if let Some(w) = &self.worker
-            && view
-                .messages
-                .iter()
-                .any(|m| m.body_state == crate::domain::BodyState::Headers)
+        if view
+            .messages
+            .iter()
+            .any(|m| m.body_state == crate::domain::BodyState::Headers)
         {
-            w.request(crate::sync::worker::Request::Open(id.clone()));
+            self.desk.want_bodies(&id);
         }
-        // Opening reads it: local first, pushed by the worker.
-        if view.messages.iter().any(|m| m.unread)
-            && self.store.mark_conversation_read(&id, true)? > 0
-        {
-            if let Some(w) = &self.worker {
-                w.request(crate::sync::worker::Request::Push);
-            }
+        // Opening reads it: local first, pushed after.
+        if view.messages.iter().any(|m| m.unread) && self.desk.mark_read(&id, true)? > 0 {
             self.reload()?;
         }
         let height = self.list.height;
-        let review = under_review(&self.store, &self.ctx.cfg, &view)?;
+        let review = under_review(&self.desk.store, self.desk.cfg(), &view)?;
         self.reader = Some(ReaderPane {
             view,
             scroll: 0,
@@ -507,7 +535,7 @@ impl App {
             Action::History => {
                 r.history = match r.history {
                     Some(_) => None,
-                    None => Some(self.store.history(&r.view.id)?),
+                    None => Some(self.desk.store.history(&r.view.id)?),
                 }
             }
             Action::Close => {
@@ -595,25 +623,48 @@ pub(super) fn shared_for(
     conv: &str,
 ) -> Result<Option<crate::domain::review::SharedDraft>> {
     Ok(store
-        .shared_drafts()?
+        .shared_drafts_of(conv)?
         .into_values()
         .filter(|s| s.conversation == conv && !s.sent)
         .max_by_key(|s| s.latest().revision))
 }
 
 impl App {
-    /// A worker notification: re-read the page, or show a status line.
-    pub fn on_notice(&mut self, n: super::run::Notice) {
-        use super::run::Notice;
+    /// A worker's notice: re-read what changed, or show how the sync goes.
+    pub fn on_notice(&mut self, n: Notice) {
         match n {
-            Notice::StoreChanged => {
-                let r = self
-                    .refresh_counts()
-                    .and_then(|_| self.reload())
-                    .and_then(|_| self.check_claim());
+            Notice::Changed(c) => {
+                let r = self.on_changed(&c);
                 self.report(r);
             }
-            Notice::State(s) => self.sync_state = s,
+            Notice::Connecting => self.sync_state = "connecting…".into(),
+            Notice::Progress(p) => self.sync_state = p.to_string(),
+            Notice::Synced(r) => self.sync_state = crate::desk::words::synced(&r),
+            Notice::Offline {
+                error,
+                retry_in,
+                disk,
+            } => {
+                let (error, state) = if disk {
+                    (
+                        format!("{}: {error}", crate::store::DISK_HINT),
+                        "cache not writable",
+                    )
+                } else {
+                    (format!("offline: {error}"), "offline")
+                };
+                self.message = Some((error, Level::Error));
+                self.sync_state = format!("{state}; retrying in {}s", retry_in.as_secs().max(1));
+            }
+            Notice::Sent(n) => self.sync_state = format!("sent {n}"),
+            Notice::NotSent(p) => self.message = Some((p.to_string(), Level::Error)),
+            Notice::Recovered(r) => self.message = Some((r.to_string(), Level::Error)),
+            Notice::Attachment { n, open, result } => {
+                self.message = Some(match result {
+                    Ok(path) => (super::acts::attachment_line(n, open, &path), Level::Info),
+                    Err(e) => (format!("attachment #{n}: {e}"), Level::Error),
+                })
+            }
             Notice::Error(e) => self.message = Some((e, Level::Error)),
         }
     }

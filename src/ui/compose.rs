@@ -1,11 +1,11 @@
 //! The compose pane's behaviour: start or resume a reply, type into the
 //! built-in editor (ratatui-textarea), hand the draft to `$EDITOR`, submit
 //! for review, send. The draft is saved to SQLite on every change, so a
-//! killed process loses nothing typed. Acts go through `crate::replies`.
+//! killed process loses nothing typed. Acts go through the desk.
 
 use super::app::{App, Level};
+use crate::desk::{Blocked, Delivery, Mode, SendOutcome};
 use crate::domain::compose::{Draft, DraftKind};
-use crate::replies::{Agent, Blocked};
 use anyhow::{Context as _, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -98,9 +98,9 @@ impl App {
         let conv = self
             .current_conversation()
             .context("no conversation selected")?;
-        let draft = match self.store.draft_for(&conv)? {
+        let draft = match self.desk.store.draft_for(&conv)? {
             Some(mut d) => {
-                let adopted = self.with_agent(|a, s| a.adopt_latest(s, &mut d))?;
+                let adopted = self.desk.adopt_latest(&mut d)?;
                 self.message = Some((
                     if adopted {
                         format!(
@@ -114,27 +114,9 @@ impl App {
                 ));
                 d
             }
-            None => self.with_agent(|a, s| a.start_reply(s, &conv, kind))?,
+            None => self.desk.start_reply(&conv, kind)?,
         };
         self.open_compose(draft)
-    }
-
-    /// Runs an act that needs the agent and the store together.
-    fn with_agent<T>(
-        &mut self,
-        f: impl FnOnce(&Agent<'_>, &mut crate::store::Store) -> Result<T>,
-    ) -> Result<T> {
-        let agent = Agent {
-            cfg: &self.ctx.cfg,
-            key: self.ctx.team_key.as_ref(),
-        };
-        f(&agent, &mut self.store)
-    }
-
-    fn push(&self) {
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Push);
-        }
     }
 
     pub(super) fn save_compose_now(&mut self) -> Result<()> {
@@ -145,29 +127,26 @@ impl App {
         if let Some(c) = &mut self.compose {
             c.sync_body();
             c.tone = crate::domain::tone::check(
-                &self.ctx.cfg.tone_rules(),
+                &self.desk.cfg().tone_rules(),
                 &c.draft.body,
                 c.first_name.as_deref(),
             );
-            self.store.save_draft(&c.draft)?;
+            self.desk.store.save_draft(&c.draft)?;
         }
         Ok(())
     }
 
     /// Presence off on `conv` (the compose pane on it closed), pushed.
     pub(super) fn leave_conversation(&mut self, conv: &str) -> Result<()> {
-        self.with_agent(|a, s| a.presence(s, conv, false))?;
-        self.push();
-        Ok(())
+        self.desk.presence(conv, false)
     }
 
     /// Opens the compose pane on `draft` (presence on when it has a conversation).
     pub(super) fn open_compose(&mut self, draft: Draft) -> Result<()> {
         if let Some(conv) = draft.conversation.clone() {
-            self.with_agent(|a, s| a.presence(s, &conv, true))?;
-            self.push();
+            self.desk.presence(&conv, true)?;
         }
-        let first = self.with_agent(|a, s| a.customer_first_name(s, &draft))?;
+        let first = self.desk.customer_first_name(&draft)?;
         let mut c = Compose::new(draft);
         c.first_name = first;
         self.compose = Some(c);
@@ -176,8 +155,8 @@ impl App {
 
     /// A new message to `to` about `subject` (from the m key's prompts).
     pub(super) fn start_new_message(&mut self, to: &str, subject: &str) -> Result<()> {
-        let to: Vec<String> = to.split(',').map(|s| s.trim().to_string()).collect();
-        let d = self.with_agent(|a, s| a.start_new(s, &to, subject))?;
+        let to = crate::desk::input::addresses(to, "To")?;
+        let d = self.desk.start_new(&to, subject)?;
         self.open_compose(d)
     }
 
@@ -186,7 +165,7 @@ impl App {
         let shared = self
             .waiting_draft()?
             .context("no draft under review on this conversation")?;
-        let d = self.with_agent(|a, s| a.take_over(s, &shared.draft))?;
+        let d = self.desk.take_over(&shared.draft)?;
         self.message = Some((
             "editing as reviewer: Ctrl-r shares your edit as a new revision".into(),
             Level::Info,
@@ -196,18 +175,11 @@ impl App {
 
     /// The reviewer sends the approved draft here (v s; review.sender = "reviewer").
     pub(super) fn send_under_review(&mut self) -> Result<()> {
-        anyhow::ensure!(
-            self.ctx.cfg.review.sender == crate::domain::review::Sender::Reviewer,
-            "the author sends approved drafts here (config review.sender = \"author\")"
-        );
         let shared = self
             .waiting_draft()?
             .context("no draft under review on this conversation")?;
-        let id = self.with_agent(|a, s| a.reviewer_send(s, &shared.draft))?;
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Send);
-        }
-        self.message = Some((format!("queued as outbox #{id}; sending"), Level::Info));
+        let (id, sent) = self.desk.reviewer_send(&shared.draft)?;
+        self.message = Some((self.sent_line(id, &sent), Level::Info));
         self.refresh_counts()?;
         self.reload()
     }
@@ -321,18 +293,17 @@ impl App {
         let Some(mut c) = self.compose.take() else {
             return Ok(());
         };
-        let r = self.with_agent(|a, s| a.submit(s, &mut c.draft, None));
+        let r = self.desk.submit(&mut c.draft, None);
         match r {
-            Ok(rev) => {
+            Ok((rev, _)) => {
                 self.message = Some((
                     format!("draft revision {rev} submitted for review"),
                     Level::Info,
                 ));
-                self.push();
                 let conv = c.draft.conversation.clone();
                 self.compose = None;
                 if let Some(conv) = conv {
-                    self.with_agent(|a, s| a.presence(s, &conv, false))?;
+                    self.desk.presence(&conv, false)?;
                 }
                 self.refresh_counts()?;
                 self.reload()
@@ -350,10 +321,16 @@ impl App {
         let Some(mut c) = self.compose.take() else {
             return Ok(());
         };
-        let check = self.with_agent(|a, s| a.check_send(s, &c.draft))?;
-        match check {
-            Some(Blocked::Collision(_)) if c.confirm_anyway => {}
-            Some(b @ Blocked::Collision(_)) => {
+        let outcome = match self.desk.send_draft(&c.draft, c.confirm_anyway) {
+            Ok(o) => o,
+            Err(e) => {
+                c.blocked = Some(format!("{e:#}"));
+                self.compose = Some(c);
+                return Ok(());
+            }
+        };
+        match outcome {
+            SendOutcome::Blocked(b @ Blocked::Collision(_)) => {
                 c.blocked = Some(format!(
                     "{b}\nCtrl-s again sends anyway; Esc keeps the draft to revise."
                 ));
@@ -361,54 +338,41 @@ impl App {
                 self.compose = Some(c);
                 return Ok(());
             }
-            Some(b) => {
+            SendOutcome::Blocked(b) => {
                 c.blocked = Some(b.to_string());
                 self.compose = Some(c);
                 return Ok(());
             }
-            None => {}
+            SendOutcome::Queued { outbox, sent } => {
+                self.message = Some((self.sent_line(outbox, &sent), Level::Info));
+            }
         }
-        let id = self.with_agent(|a, s| a.queue_send(s, &c.draft));
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                c.blocked = Some(format!("{e:#}"));
-                self.compose = Some(c);
-                return Ok(());
-            }
-        };
-        let text = match (&self.ctx.demo_outbox, &self.worker) {
-            (Some(dir), _) => {
-                let dir = dir.clone();
-                let key = self.ctx.team_key.clone();
-                let cfg = self.ctx.cfg.clone();
-                let r = crate::sync::outbox::flush(
-                    &mut self.store,
-                    &cfg,
-                    key.as_ref(),
-                    crate::sync::outbox::Transport::Files(&dir),
-                    i64::MAX,
-                )?;
-                match r.problems.first() {
-                    Some(p) => p.clone(),
-                    None => format!("sent (demo: written to {})", dir.display()),
-                }
-            }
-            (None, Some(w)) => {
-                w.request(crate::sync::worker::Request::Send);
-                format!("queued as outbox #{id}; sending")
-            }
-            (None, None) => format!("queued as outbox #{id}; it goes with the next sync"),
-        };
-        self.message = Some((text, Level::Info));
         self.refresh_counts()?;
         self.reload()
+    }
+
+    /// What became of outbox row `id`, for the status line.
+    fn sent_line(&self, id: i64, sent: &crate::desk::Sent) -> String {
+        if let Some(p) = sent.report.problems.first() {
+            return p.to_string();
+        }
+        match (&sent.delivery, self.desk.mode()) {
+            (Delivery::Local, Mode::Demo { outbox }) => {
+                format!("sent (demo: written to {})", outbox.display())
+            }
+            (Delivery::Background, _) => format!("queued as outbox #{id}; sending"),
+            (Delivery::Offline(_), _) => {
+                format!("queued as outbox #{id}; it goes with the next sync")
+            }
+            _ if sent.report.sent > 0 => "sent".into(),
+            _ => format!("queued as outbox #{id}"),
+        }
     }
 
     /// The shared draft waiting for review on the current conversation.
     pub fn waiting_draft(&self) -> Result<Option<crate::domain::review::SharedDraft>> {
         match self.current_conversation() {
-            Some(conv) => super::app::shared_for(&self.store, &conv),
+            Some(conv) => super::app::shared_for(&self.desk.store, &conv),
             None => Ok(None),
         }
     }
@@ -418,8 +382,7 @@ impl App {
         let shared = self
             .waiting_draft()?
             .context("no draft waiting for review on this conversation")?;
-        let s = self.with_agent(|a, st| a.review(st, &shared.draft, approved, comment))?;
-        self.push();
+        let (s, _) = self.desk.review(&shared.draft, approved, comment)?;
         self.message = Some((s.verdict_line(approved), Level::Info));
         self.refresh_counts()?;
         self.reload()
@@ -465,18 +428,30 @@ impl App {
             return Ok(());
         };
         let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
-        let list = crate::domain::compose::split_addresses;
+        // A wrong address keeps the field as it was and is reported; the
+        // text written in the editor is kept whatever happens.
+        let mut refused = None;
         for line in head.lines() {
-            match line.split_once(':') {
-                Some((k, v)) if k.eq_ignore_ascii_case("to") => c.draft.to = list(v),
-                Some((k, v)) if k.eq_ignore_ascii_case("cc") => c.draft.cc = list(v),
+            let (field, list) = match line.split_once(':') {
+                Some((k, v)) if k.eq_ignore_ascii_case("to") => ("To", v),
+                Some((k, v)) if k.eq_ignore_ascii_case("cc") => ("Cc", v),
                 Some((k, v)) if k.eq_ignore_ascii_case("subject") => {
-                    c.draft.subject = v.trim().to_string()
+                    c.draft.subject = v.trim().to_string();
+                    continue;
                 }
-                _ => {}
+                _ => continue,
+            };
+            match (crate::desk::input::addresses(list, field), field) {
+                (Ok(v), "To") => c.draft.to = v,
+                (Ok(v), _) => c.draft.cc = v,
+                (Err(e), _) => refused = Some(e),
             }
         }
         c.set_body(body);
-        self.save_compose()
+        self.save_compose()?;
+        match refused {
+            Some(e) => Err(e.context("the draft's text is saved; that field is unchanged")),
+            None => Ok(()),
+        }
     }
 }

@@ -14,12 +14,11 @@ impl App {
     /// else the To and Subject prompts of a fresh one.
     pub(super) fn new_message(&mut self) -> Result<()> {
         let mut mine: Vec<_> = self
+            .desk
             .store
             .drafts()?
             .into_iter()
-            .filter(|d| {
-                d.kind == DraftKind::New && d.conversation.is_none() && d.author == self.ctx.me
-            })
+            .filter(|d| d.kind == DraftKind::New && d.conversation.is_none() && d.author == self.me)
             .collect();
         if mine.is_empty() {
             self.open_prompt(super::prompt::PromptKind::NewTo);
@@ -69,7 +68,7 @@ impl App {
         };
         c.sync_body();
         c.draft.state = DraftState::Discarded;
-        self.store.save_draft(&c.draft)?;
+        self.desk.store.save_draft(&c.draft)?;
         if let Some(conv) = &c.draft.conversation {
             self.leave_conversation(conv)?;
         }

@@ -119,21 +119,21 @@ impl App {
         let conv = self
             .current_conversation()
             .context("open a conversation to use a template")?;
-        let (all, errors) = templates::all(&self.store, &templates::personal_dir())?;
+        let (all, errors) = templates::all(&self.desk.store, &templates::personal_dir())?;
         if let Some(e) = errors.first() {
             self.message = Some((e.clone(), Level::Error));
         }
         let now = chrono::DateTime::from_timestamp(self.clock.now, 0)
             .unwrap_or_default()
             .with_timezone(&self.clock.offset);
-        let values = templates::values_for(&self.store, &self.ctx.cfg, &conv, now)?;
+        let values = templates::values_for(&self.desk.store, self.desk.cfg(), &conv, now)?;
         let mut p = Picker {
             input: String::new(),
             all,
             matches: Vec::new(),
             selected: 0,
             values,
-            usage: self.store.template_usage()?,
+            usage: self.desk.store.template_usage()?,
             asking: None,
             naming: None,
             answers: BTreeMap::new(),
@@ -239,14 +239,7 @@ impl App {
                     t.name,
                     t.origin
                 );
-                let agent = crate::replies::Agent {
-                    cfg: &self.ctx.cfg,
-                    key: self.ctx.team_key.as_ref(),
-                };
-                agent.save_template(&mut self.store, &t.name, None)?;
-                if let Some(w) = &self.worker {
-                    w.request(crate::sync::worker::Request::Push);
-                }
+                self.desk.save_template(&t.name, None)?;
                 self.picker = None;
                 self.message = Some((format!("team template {} deleted", t.name), Level::Info));
             }
@@ -300,14 +293,7 @@ impl App {
             return Ok(());
         }
         let parsed = templates::parse(text, templates::Origin::Team)?;
-        let agent = crate::replies::Agent {
-            cfg: &self.ctx.cfg,
-            key: self.ctx.team_key.as_ref(),
-        };
-        agent.save_template(&mut self.store, &parsed.name, Some(text))?;
-        if let Some(w) = &self.worker {
-            w.request(crate::sync::worker::Request::Push);
-        }
+        self.desk.save_template(&parsed.name, Some(text))?;
         self.message = Some((
             format!(
                 "team template {} saved; everyone has it after a sync",
@@ -328,7 +314,7 @@ impl App {
             return Ok(());
         };
         let r = render::render(&t.body, &p.values, &p.answers)?;
-        self.store.template_used(&t.name)?;
+        self.desk.store.template_used(&t.name)?;
         if self.compose.is_none() {
             self.start_compose(crate::domain::compose::DraftKind::Reply)?;
         }

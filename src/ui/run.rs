@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval, sleep_until};
 
-pub use crate::sync::worker::Notice;
+pub use crate::desk::Notice;
 
 const FRAME: Duration = Duration::from_millis(16);
 

@@ -46,9 +46,9 @@ impl App {
             return Ok(());
         };
         let (lo, hi) = (a.min(self.list.selected), a.max(self.list.selected));
-        let rows = self.store.list_view(
+        let rows = self.desk.store.list_view(
             &self.view,
-            &self.ctx.me,
+            &self.me,
             ListQuery {
                 offset: lo,
                 limit: hi - lo + 1,

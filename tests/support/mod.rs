@@ -298,9 +298,13 @@ pub fn started_worker(
     use replypad::sync::worker::{Notice, Worker};
     let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let n2 = notices.clone();
+    let key = replypad::desk::team_key(cfg).ok();
+    let sign = std::sync::Arc::new(replypad::desk::Signer::new(cfg, key.clone()));
     let w = Worker::spawn(
         cfg.clone(),
         cfg.cache_file(),
+        key,
+        sign,
         std::sync::Arc::new(move |n| n2.lock().unwrap().push(n)),
     );
     let t0 = std::time::Instant::now();
@@ -308,7 +312,7 @@ pub fn started_worker(
         .lock()
         .unwrap()
         .iter()
-        .any(|n| matches!(n, Notice::State(s) if s.starts_with("synced")))
+        .any(|n| matches!(n, Notice::Synced(_)))
     {
         assert!(
             t0.elapsed() < Duration::from_secs(10),

@@ -2,8 +2,8 @@
 
 use ratatui::{Terminal, backend::TestBackend};
 use replypad::config::Config;
+use replypad::desk::{Desk, transport::Demo};
 use replypad::store::Store;
-use replypad::ui::app::Context;
 use replypad::ui::format::Clock;
 use replypad::ui::keymap::Keymap;
 use replypad::ui::{App, panes};
@@ -17,19 +17,15 @@ pub fn app_with_outbox(width: u16, height: u16, outbox: PathBuf) -> (App, Termin
     let cfg = Config::demo();
     let mut store = Store::open_in_memory().unwrap();
     replypad::demo::load(&mut store, &cfg, NOW).unwrap();
-    let ctx = Context {
-        account: "support@example.com".into(),
-        me: "dana@example.com".into(),
-        demo_outbox: Some(outbox),
-        label_colours: cfg.labels.clone(),
-        team_key: Some(replypad::config::Secret::new("demo")),
-        team_address: "support@example.com".into(),
-        cfg: cfg.clone(),
-    };
-    let mut app = App::new(
+    let desk = Desk::new(
         store,
+        cfg,
+        Some(replypad::config::Secret::new("demo")),
+        Box::new(Demo::files(outbox)),
+    );
+    let mut app = App::new(
+        desk,
         Keymap::load(&BTreeMap::new()).unwrap(),
-        ctx,
         Clock::fixed(NOW),
     )
     .unwrap();

@@ -133,7 +133,7 @@ fn row<'a>(
     ];
     // "Someone is replying": another agent is drafting on this one.
     let mut subject_w = subject_w;
-    if let Some(who) = c.replying.as_deref().filter(|w| *w != app.ctx.me) {
+    if let Some(who) = c.replying.as_deref().filter(|w| *w != app.me) {
         let mark = truncate(
             &format!("✎{} ", sanitize::line(who.split('@').next().unwrap_or(who))),
             subject_w / 2,
@@ -172,7 +172,7 @@ fn row<'a>(
         let st = if selected {
             base
         } else {
-            base.fg(colour(app.ctx.label_colours.get(l).map_or("gray", |s| s)))
+            base.fg(colour(app.desk.cfg().labels.get(l).map_or("gray", |s| s)))
         };
         spans.push(Span::styled(text, st));
         if used_labels >= labels_w {

@@ -42,7 +42,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         inner.width as usize,
         r.show_quotes,
         &app.clock,
-        &app.ctx.label_colours,
+        &app.desk.cfg().labels,
     ));
     r.rendered_lines = lines.len();
     r.height = inner.height as usize;

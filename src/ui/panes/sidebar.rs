@@ -33,7 +33,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let text = format!("{text} ");
             let mut style = match v {
                 View::Label(l) => {
-                    Style::new().fg(colour(app.ctx.label_colours.get(l).map_or("gray", |s| s)))
+                    Style::new().fg(colour(app.desk.cfg().labels.get(l).map_or("gray", |s| s)))
                 }
                 _ => Style::new(),
             };

@@ -51,12 +51,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let mode = if app.ctx.demo_outbox.is_some() {
-        " DEMO "
-    } else {
-        ""
+    let (mode, account) = match &app.mode {
+        crate::desk::Mode::Demo { .. } => (" DEMO ", app.desk.cfg().team.address.as_str()),
+        crate::desk::Mode::Live { account } => ("", account.as_str()),
     };
-    let left = format!(" replypad {} ", sanitize::line(&app.ctx.account));
+    let left = format!(" replypad {} ", sanitize::line(account));
     let right = " ? help  q quit ";
     let room =
         (area.width as usize).saturating_sub(left.width() + mode.width() + right.width() + 2);

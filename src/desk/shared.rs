@@ -2,10 +2,9 @@
 //! edits (a new revision), the reviewer sends (policy `sender =
 //! "reviewer"`), and the author adopts a newer revision made by a reviewer.
 
-use super::{Agent, find_shared};
+use super::{Desk, find_shared};
 use crate::domain::compose::{Draft, DraftKind};
 use crate::domain::review::ReviewState;
-use crate::store::Store;
 use anyhow::{Result, bail};
 
 /// A draft made from the latest shared revision.
@@ -31,10 +30,13 @@ fn from_shared(shared: &crate::domain::review::SharedDraft) -> Draft {
     }
 }
 
-impl Agent<'_> {
+impl Desk {
     /// The reviewer sends an approved draft (policy `sender = "reviewer"`).
-    pub fn reviewer_send(&self, store: &mut Store, draft: &str) -> Result<i64> {
-        let shared = find_shared(store, draft)?;
+    pub fn reviewer_send(&mut self, draft: &str) -> Result<(i64, super::transport::Sent)> {
+        if self.cfg().review.sender != crate::domain::review::Sender::Reviewer {
+            bail!("the author sends approved drafts here (config review.sender = \"author\")");
+        }
+        let shared = find_shared(&self.store, draft)?;
         if shared.state() != ReviewState::Approved {
             bail!(
                 "draft {} is {}, not approved",
@@ -43,31 +45,36 @@ impl Agent<'_> {
             );
         }
         let mut d = from_shared(&shared);
-        d.baseline = store.baseline(&shared.conversation)?;
-        self.queue_send(store, &d)
+        d.baseline = self.store.baseline(&shared.conversation)?;
+        let id = self.queue_send(&d)?;
+        Ok((id, self.send(true)?))
     }
 
     /// The reviewer takes the latest revision to edit it (saved here as a
     /// local draft with the author's id; submitting makes a new revision).
-    pub fn take_over(&self, store: &mut Store, draft: &str) -> Result<Draft> {
-        let shared = find_shared(store, draft)?;
+    pub fn take_over(&mut self, draft: &str) -> Result<Draft> {
+        let shared = find_shared(&self.store, draft)?;
         if shared.sent {
             bail!("draft {} was sent already", shared.draft);
         }
         let mut d = from_shared(&shared);
-        d.baseline = store.baseline(&shared.conversation)?;
-        store.save_draft(&d)?;
+        d.baseline = self.store.baseline(&shared.conversation)?;
+        self.store.save_draft(&d)?;
         Ok(d)
     }
 
     /// When a teammate shared a newer revision of this draft (a reviewer's
     /// edit) and it was not changed here since it was shared, takes it over.
     /// Returns whether it did.
-    pub fn adopt_latest(&self, store: &mut Store, draft: &mut Draft) -> Result<bool> {
+    pub fn adopt_latest(&mut self, draft: &mut Draft) -> Result<bool> {
         if draft.edited_since_shared() {
             return Ok(false);
         }
-        let Some(shared) = store.shared_drafts()?.remove(&draft.id) else {
+        let conv = draft
+            .conversation
+            .clone()
+            .unwrap_or_else(|| crate::domain::thread::conversation_id(&draft.message_id));
+        let Some(shared) = self.store.shared_drafts_of(&conv)?.remove(&draft.id) else {
             return Ok(false);
         };
         let latest = shared.latest();
@@ -81,7 +88,7 @@ impl Agent<'_> {
         draft.revision = latest.revision;
         draft.shared_hash = Some(latest.hash.clone());
         draft.updated_at = chrono::Utc::now().timestamp();
-        store.save_draft(draft)?;
+        self.store.save_draft(draft)?;
         Ok(true)
     }
 }

@@ -1,16 +1,16 @@
 //! Team templates as acts: saved (a new version) or deleted.
 
-use super::Agent;
+use super::Desk;
 use crate::domain::compose;
 use crate::domain::events::EventKind;
-use crate::store::Store;
 use anyhow::{Result, bail};
 
-impl Agent<'_> {
+impl Desk {
     /// Saves a team template (a new version) or deletes it (`text: None`):
     /// a signed event in the log, and a readable copy in the Templates folder.
-    pub fn save_template(&self, store: &mut Store, name: &str, text: Option<&str>) -> Result<()> {
-        self.key()?;
+    /// Pushed at once; says how far it got.
+    pub fn save_template(&mut self, name: &str, text: Option<&str>) -> Result<super::Delivery> {
+        self.need_key()?;
         if let Some(t) = text {
             let parsed = crate::templates::parse(t, crate::templates::Origin::Team)?;
             if parsed.name != name {
@@ -25,7 +25,7 @@ impl Agent<'_> {
             name: name.to_string(),
             body: text.map(str::to_string),
         };
-        self.record(store, "_templates", kind)?;
+        self.record("_templates", kind)?;
         let now = chrono::Utc::now().to_rfc2822();
         let copy = format!(
             "From: replypad <{team}>\r\nTo: <{team}>\r\nSubject: [replypad template] {name}{gone}\r\nDate: {now}\r\n\
@@ -34,7 +34,8 @@ impl Agent<'_> {
             gone = if text.is_none() { " (deleted)" } else { "" },
             body = compose::normalize_crlf(text.unwrap_or("")),
         );
-        store.queue_copy(&crate::store::Op::AppendTemplate { raw: copy })?;
-        Ok(())
+        self.store
+            .queue_copy(&crate::store::Op::AppendTemplate { raw: copy })?;
+        Ok(self.push())
     }
 }

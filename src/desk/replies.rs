@@ -1,23 +1,24 @@
-//! Replies as acts, shared by the TUI and the CLI: start a draft from a
-//! conversation, share it for review, give a verdict, check and queue a
-//! send. Everything commits to SQLite first; the worker (or the CLI) pushes
-//! events and works the outbox afterwards. No terminal, no network here.
+//! Reply steps: start a draft from a conversation, share it for review,
+//! give a verdict, check and queue a send. Everything commits to SQLite
+//! first; the transport pushes events and works the outbox afterwards.
 
-use crate::config::{Config, Secret};
+use super::{Delivery, Desk};
 use crate::domain::compose::{self, Draft, DraftKind};
 use crate::domain::events::{Event, EventKind, new_event_id};
 use crate::domain::review::{DraftCopy, Sender, SharedDraft};
-use crate::mail::team_event;
 use crate::store::{NewOutgoing, Store};
 use anyhow::{Context, Result, bail};
 
-mod shared;
-mod templates;
-
-/// The acting agent: config and the team key (None: team state is off).
-pub struct Agent<'a> {
-    pub cfg: &'a Config,
-    pub key: Option<&'a Secret>,
+/// What became of a send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Not queued: policy, review or a collision stopped it.
+    Blocked(Blocked),
+    /// Queued as this outbox row, and the outbox worked (see `sent`).
+    Queued {
+        outbox: i64,
+        sent: super::transport::Sent,
+    },
 }
 
 /// Why a send cannot go now.
@@ -52,49 +53,32 @@ fn domain_of(addr: &str) -> &str {
         .unwrap_or("replypad.invalid")
 }
 
-impl Agent<'_> {
-    fn me(&self) -> &str {
-        &self.cfg.identity.email
-    }
-
-    fn key(&self) -> Result<&Secret> {
-        self.key
+impl Desk {
+    pub(super) fn need_key(&self) -> Result<()> {
+        self.team_key()
+            .map(|_| ())
             .context("team state is off (no team.key_command): drafts cannot be shared for review")
     }
 
-    fn event(&self, conversation: &str, kind: EventKind) -> (Event, Vec<u8>, bool) {
-        let e = Event {
-            id: new_event_id(),
-            conversation: conversation.to_string(),
-            agent: self.me().to_string(),
-            at: chrono::Utc::now().timestamp(),
-            kind,
-        };
-        match self.key {
-            Some(k) => {
-                let raw = team_event::encode(&e, k, &self.cfg.team.address);
-                (e, raw, true)
+    /// Records a signed event on `conversation` now (nothing when team
+    /// state is off: presence and verdicts need the log).
+    pub(super) fn record(&mut self, conversation: &str, kind: EventKind) -> Result<Option<Event>> {
+        let signed = self
+            .signer()
+            .event_at(conversation, kind, chrono::Utc::now().timestamp());
+        match signed {
+            Some((e, raw)) => {
+                self.store.record_local_event(&e, &raw)?;
+                Ok(Some(e))
             }
-            None => (e, Vec::new(), false),
+            None => Ok(None),
         }
-    }
-
-    fn record(&self, store: &mut Store, conversation: &str, kind: EventKind) -> Result<Event> {
-        let (e, raw, signed) = self.event(conversation, kind);
-        if signed {
-            store.record_local_event(&e, &raw)?;
-        }
-        Ok(e)
     }
 
     /// A new draft replying to `conversation` (saved before it is returned).
-    pub fn start_reply(
-        &self,
-        store: &mut Store,
-        conversation: &str,
-        kind: DraftKind,
-    ) -> Result<Draft> {
-        let ctx = store
+    pub fn start_reply(&mut self, conversation: &str, kind: DraftKind) -> Result<Draft> {
+        let ctx = self
+            .store
             .reply_context(conversation)?
             .context("the conversation has no message to reply to")?;
         let team = self.cfg.team.address.to_ascii_lowercase();
@@ -157,15 +141,15 @@ impl Agent<'_> {
             body,
             in_reply_to,
             references,
-            baseline: store.baseline(conversation)?,
+            baseline: self.store.baseline(conversation)?,
             ..self.blank(kind)
         };
-        store.save_draft(&d)?;
+        self.store.save_draft(&d)?;
         Ok(d)
     }
 
     /// A new message (not a reply), saved before it is returned.
-    pub fn start_new(&self, store: &mut Store, to: &[String], subject: &str) -> Result<Draft> {
+    pub fn start_new(&mut self, to: &[String], subject: &str) -> Result<Draft> {
         let d = Draft {
             to: to
                 .iter()
@@ -179,7 +163,7 @@ impl Agent<'_> {
         if d.subject.is_empty() {
             bail!("a new message needs a subject");
         }
-        store.save_draft(&d)?;
+        self.store.save_draft(&d)?;
         Ok(d)
     }
 
@@ -200,21 +184,28 @@ impl Agent<'_> {
         )
     }
 
-    /// "Someone is replying" on or off for this conversation (expires by itself after 15 min).
-    pub fn presence(&self, store: &mut Store, conversation: &str, on: bool) -> Result<()> {
-        let until = chrono::Utc::now().timestamp() + 15 * 60;
-        self.record(store, conversation, EventKind::Replying { on, until })?;
+    /// "Someone is replying" on or off for this conversation (expires by
+    /// itself after 15 min), pushed.
+    pub fn presence(&mut self, conversation: &str, on: bool) -> Result<()> {
+        self.record_presence(conversation, on)?;
+        self.push();
         Ok(())
     }
 
-    /// Shares the draft for review as a new revision; returns its number.
+    fn record_presence(&mut self, conversation: &str, on: bool) -> Result<()> {
+        let until = chrono::Utc::now().timestamp() + 15 * 60;
+        self.record(conversation, EventKind::Replying { on, until })?;
+        Ok(())
+    }
+
+    /// Shares the draft for review as a new revision, and pushes it;
+    /// returns its number.
     pub fn submit(
-        &self,
-        store: &mut Store,
+        &mut self,
         draft: &mut Draft,
         reviewer: Option<String>,
-    ) -> Result<u32> {
-        let key = self.key()?;
+    ) -> Result<(u32, Delivery)> {
+        self.need_key()?;
         if !draft.edited_since_shared() {
             bail!(
                 "revision {} is already shared and unchanged",
@@ -224,7 +215,8 @@ impl Agent<'_> {
         if let Some(why) = unfilled_message(draft) {
             bail!("{why}");
         }
-        let shared = store.shared_drafts()?;
+        let conv = self.draft_conversation(draft);
+        let shared = self.store.shared_drafts_of(&conv)?;
         let last = shared
             .get(&draft.id)
             .map(|s| s.latest().revision)
@@ -244,10 +236,7 @@ impl Agent<'_> {
             references: draft.references.clone(),
             hash: draft.content_hash(),
         };
-        let conv = self.draft_conversation(draft);
-        let (e, raw, _) = self.event(&conv, EventKind::DraftSubmitted { copy });
-        let _ = key;
-        store.record_local_event(&e, &raw)?;
+        self.record(&conv, EventKind::DraftSubmitted { copy })?;
         // A readable copy in Replypad/Drafts for other mail clients.
         if let Ok(copy) = crate::mail::compose::build(
             draft,
@@ -255,14 +244,14 @@ impl Agent<'_> {
             &self.cfg.team.address,
             std::time::SystemTime::now(),
         ) {
-            store.queue_copy(&crate::store::Op::AppendDraft {
+            self.store.queue_copy(&crate::store::Op::AppendDraft {
                 raw: String::from_utf8_lossy(&copy.raw).into_owned(),
             })?;
         }
         draft.shared_hash = Some(draft.content_hash());
         draft.updated_at = chrono::Utc::now().timestamp();
-        store.save_draft(draft)?;
-        Ok(draft.revision)
+        self.store.save_draft(draft)?;
+        Ok((draft.revision, self.push()))
     }
 
     fn draft_conversation(&self, d: &Draft) -> String {
@@ -279,16 +268,15 @@ impl Agent<'_> {
         )
     }
 
-    /// A reviewer's verdict on the latest revision of a shared draft.
+    /// A reviewer's verdict on the latest revision of a shared draft, pushed.
     pub fn review(
-        &self,
-        store: &mut Store,
+        &mut self,
         draft: &str,
         approved: bool,
         comment: &str,
-    ) -> Result<SharedDraft> {
-        self.key()?;
-        let shared = find_shared(store, draft)?;
+    ) -> Result<(SharedDraft, Delivery)> {
+        self.need_key()?;
+        let shared = find_shared(&self.store, draft)?;
         if shared.sent {
             bail!("draft {} was sent already", shared.draft);
         }
@@ -304,13 +292,13 @@ impl Agent<'_> {
             approved,
             comment: comment.trim().to_string(),
         };
-        self.record(store, &shared.conversation, kind)?;
-        Ok(shared)
+        self.record(&shared.conversation, kind)?;
+        Ok((shared, self.push()))
     }
 
     /// Checks whether `draft` may be sent now (unfilled template fields,
     /// policy, approval, collisions).
-    pub fn check_send(&self, store: &mut Store, draft: &Draft) -> Result<Option<Blocked>> {
+    pub fn check_send(&mut self, draft: &Draft) -> Result<Option<Blocked>> {
         if draft.to.is_empty() {
             return Ok(Some(Blocked::Invalid("the draft has no recipient".into())));
         }
@@ -319,7 +307,7 @@ impl Agent<'_> {
         }
         let rules = self.cfg.tone_rules();
         if rules.block {
-            let first = self.customer_first_name(store, draft)?;
+            let first = self.customer_first_name(draft)?;
             let findings = crate::domain::tone::check(&rules, &draft.body, first.as_deref());
             if !findings.is_empty() {
                 let list: Vec<String> = findings.iter().map(|f| f.message.clone()).collect();
@@ -331,7 +319,7 @@ impl Agent<'_> {
         }
         let policy = &self.cfg.review;
         if policy.requires_review(&draft.author) {
-            let shared = store.shared_drafts()?;
+            let shared = self.store.shared_drafts()?;
             let approved = shared
                 .get(&draft.id)
                 .is_some_and(|s| s.approves(&draft.content_hash()));
@@ -361,7 +349,8 @@ impl Agent<'_> {
             }
         }
         if let Some(conv) = &draft.conversation {
-            let changes = store.changes_since(conv, draft.baseline, self.me())?;
+            let me = self.me().to_string();
+            let changes = self.store.changes_since(conv, draft.baseline, &me)?;
             if !changes.is_empty() {
                 return Ok(Some(Blocked::Collision(changes)));
             }
@@ -371,14 +360,14 @@ impl Agent<'_> {
 
     /// Queues the draft for sending (after `check_send`, or when the agent
     /// chose to send anyway). Returns the outbox row.
-    pub fn queue_send(&self, store: &mut Store, draft: &Draft) -> Result<i64> {
+    pub fn queue_send(&mut self, draft: &Draft) -> Result<i64> {
         let out = crate::mail::compose::build(
             draft,
             &self.from_name(),
             &self.cfg.team.address,
             std::time::SystemTime::now(),
         )?;
-        let id = store.queue_outgoing(&NewOutgoing {
+        let id = self.store.queue_outgoing(&NewOutgoing {
             draft: Some(draft),
             conversation: draft.conversation.as_deref(),
             message_id: &draft.message_id,
@@ -388,17 +377,31 @@ impl Agent<'_> {
             rcpt: &out.rcpt,
         })?;
         if let Some(c) = &draft.conversation {
-            let _ = self.presence(store, c, false);
+            let _ = self.record_presence(c, false);
         }
         Ok(id)
     }
 
+    /// Checks the draft and, unless something blocks it (a collision
+    /// blocks only without `anyway`), queues and sends it.
+    pub fn send_draft(&mut self, draft: &Draft, anyway: bool) -> Result<SendOutcome> {
+        match self.check_send(draft)? {
+            Some(Blocked::Collision(_)) if anyway => {}
+            Some(b) => return Ok(SendOutcome::Blocked(b)),
+            None => {}
+        }
+        let outbox = self.queue_send(draft)?;
+        let sent = self.send(true)?;
+        Ok(SendOutcome::Queued { outbox, sent })
+    }
+
     /// The first name of the customer a draft answers, if there is one.
-    pub fn customer_first_name(&self, store: &Store, draft: &Draft) -> Result<Option<String>> {
+    pub fn customer_first_name(&self, draft: &Draft) -> Result<Option<String>> {
         let Some(conv) = &draft.conversation else {
             return Ok(None);
         };
-        Ok(store
+        Ok(self
+            .store
             .reply_context(conv)?
             .and_then(|c| crate::domain::names::first_name(c.from.name.as_deref(), &c.from.email)))
     }

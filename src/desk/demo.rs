@@ -69,7 +69,7 @@ impl DemoSession {
 
 /// Loads the demo mailbox into `store` (see [`DemoSession::start`]).
 pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
-    let state: DemoState = toml::from_str(include_str!("../assets/demo/state.toml"))
+    let state: DemoState = toml::from_str(include_str!("../../assets/demo/state.toml"))
         .context("assets/demo/state.toml")?;
     let state: HashMap<String, DemoConversation> = state
         .conversation

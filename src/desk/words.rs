@@ -1,0 +1,65 @@
+//! The words for the desk's typed outcomes, shared by every front end (a
+//! front end adds its own advice, such as the CLI's command to run next).
+
+use crate::sync::engine::{Progress, Report};
+use crate::sync::outbox::{Problem, Recovered};
+use std::fmt;
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Deferred {
+                id,
+                retry_in,
+                reason,
+            } => write!(
+                f,
+                "#{id} waits in the outbox (retry in {retry_in}s): {reason}"
+            ),
+            Problem::Failed { id, reason } => write!(f, "#{id} not sent: {reason}"),
+        }
+    }
+}
+
+impl fmt::Display for Recovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recovered::WentOut { id } => write!(
+                f,
+                "#{id} was interrupted while sending; it is in Sent, so it went out"
+            ),
+            Recovered::Unknown { id } => write!(
+                f,
+                "#{id} delivery unknown: replypad stopped while sending it, and the server may \
+                 or may not have accepted it; check with the recipient or the server log before \
+                 sending it again"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::Headers {
+                mailbox,
+                done,
+                total,
+                rate,
+            } => write!(
+                f,
+                "syncing {}: {done}/{total} headers ({rate:.0}/s)",
+                crate::mail::sanitize::line(mailbox)
+            ),
+            Progress::Bodies { done, total } => write!(f, "fetching bodies: {done}/{total}"),
+        }
+    }
+}
+
+/// "synced: 3 new, 1 changed, 0 vanished".
+pub fn synced(r: &Report) -> String {
+    format!(
+        "synced: {} new, {} changed, {} vanished",
+        r.new, r.changed, r.vanished
+    )
+}
