@@ -1,0 +1,359 @@
+//! The desk: one path per act for every front end. The same act typed in
+//! the TUI (the real App, keys) and given to the CLI (the real binary)
+//! against the same cache makes the same event; the drifts the two front
+//! ends once had stay fixed.
+
+use replypad::config::{Config, Secret};
+use replypad::desk::{Desk, transport::Demo};
+use replypad::domain::events::Event;
+use replypad::domain::views::View;
+use replypad::store::Store;
+use replypad::ui::App;
+use replypad::ui::format::Clock;
+use replypad::ui::keymap::Keymap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KEY: &str = "desk-test-key";
+
+/// A config whose server is never there (a closed port): the CLI's acts
+/// stay queued in the cache, where the test reads them.
+fn offline_account(dir: &Path) -> PathBuf {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[identity]\nname = \"Dana\"\nemail = \"dana@example.com\"\n\
+             [team]\nname = \"Support\"\naddress = \"support@example.com\"\nkey_command = \"echo {KEY}\"\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nuser = \"support\"\npassword_command = \"echo pw\"\n\
+             [cache]\ndir = {:?}\n",
+            dir.join("cache")
+        ),
+    )
+    .unwrap();
+    let cfg = Config::load(&path).unwrap();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    replypad::demo::load(&mut store, &cfg, chrono::Utc::now().timestamp()).unwrap();
+    path
+}
+
+fn cli(config: &Path, args: &[&str]) -> (i32, String) {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The real App over the account's cache, sending nowhere.
+fn tui(config: &Path) -> (App, tempfile::TempDir) {
+    let cfg = Config::load(config).unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        Store::open(&cfg.cache_file()).unwrap(),
+        cfg,
+        Some(Secret::new(KEY)),
+        Box::new(Demo::files(outbox.path().into())),
+    );
+    let mut app = App::new(
+        desk,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    (app, outbox)
+}
+
+/// The newest event on `conv`.
+fn last_event(config: &Path, conv: &str) -> Event {
+    let cfg = Config::load(config).unwrap();
+    let mut store = Store::open(&cfg.cache_file()).unwrap();
+    store.history(conv).unwrap().pop().expect("an event").event
+}
+
+/// Everything but the event's own id and the second it was made.
+fn same_act(a: &Event, b: &Event) {
+    assert_eq!(a.conversation, b.conversation);
+    assert_eq!(a.agent, b.agent);
+    assert_eq!(a.kind, b.kind, "the CLI and the TUI made different events");
+}
+
+#[test]
+fn the_same_act_through_the_cli_and_the_tui_makes_the_same_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = offline_account(dir.path());
+    let (app, _o) = tui(&config);
+    let conv = app.list.rows[0].id.clone();
+    drop(app);
+    // (CLI arguments, TUI keys after selecting the first row, then typed text)
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["assign", &conv, "none"], "A", "none"),
+        (&["assign", &conv, "me"], "a", ""),
+        (&["assign", &conv, "lee"], "A", "lee"),
+        (&["label", &conv, "billing"], "#", "billing"),
+        (&["label", &conv, "+vip", "-billing"], "#", "+vip -billing"),
+        (&["status", &conv, "pending"], "s", "pending"),
+        (
+            &["snooze", &conv, "2031-01-02 09:00"],
+            "S",
+            "2031-01-02 09:00",
+        ),
+        (
+            &["note", &conv, "ask @lee about it"],
+            "c",
+            "ask @lee about it",
+        ),
+        (&["follow", &conv], "F", ""),
+    ];
+    for (args, key, text) in cases {
+        // Start each case from "not following" so the follow toggles agree.
+        let (code, out) = cli(&config, &["follow", &conv, "--off"]);
+        assert_eq!(code, 0, "{out}");
+        let (code, out) = cli(&config, args);
+        assert_eq!(code, 0, "{args:?}: {out}");
+        assert!(out.contains("queued"), "offline, the act is queued: {out}");
+        let by_cli = last_event(&config, &conv);
+
+        let (code, out) = cli(&config, &["follow", &conv, "--off"]);
+        assert_eq!(code, 0, "{out}");
+        let (mut app, _o) = tui(&config);
+        assert_eq!(app.list.rows[0].id, conv);
+        app.feed(key);
+        if !text.is_empty() {
+            app.type_text(text);
+            app.feed("<Enter>");
+        }
+        assert!(
+            !matches!(&app.message, Some((_, replypad::ui::app::Level::Error))),
+            "{key} {text}: {:?}",
+            app.message
+        );
+        drop(app);
+        let by_tui = last_event(&config, &conv);
+        assert_ne!(by_cli.id, by_tui.id, "{key}: the TUI recorded nothing");
+        same_act(&by_cli, &by_tui);
+    }
+}
+
+#[test]
+fn a_bare_word_label_works_in_the_cli_as_in_the_tui() {
+    let (code, out) = demo(&["threads", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let id = first_id(&out);
+    let (code, out) = demo(&["label", &id, "billing"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("labels +billing"), "{out}");
+    let (code, out) = demo(&["label", &id, "+"]);
+    assert_ne!(code, 0, "an empty label is refused: {out}");
+}
+
+fn demo(args: &[&str]) -> (i32, String) {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .arg("--demo")
+        .args(args)
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn first_id(json: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v[0]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn claiming_a_conversation_someone_else_owns_in_the_demo_exits_3() {
+    let (_, out) = demo(&["threads", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let owned = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["assignee"]
+                .as_str()
+                .is_some_and(|a| a != "dana@example.com")
+        })
+        .expect("the demo has a conversation a teammate owns");
+    let id = owned["id"].as_str().unwrap();
+    let (code, out) = demo(&["assign", id, "me"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("not claimed") && out.contains("claim lost to"),
+        "{out}"
+    );
+    // Taking it explicitly is a reassign, and goes.
+    let (code, out) = demo(&["assign", id, "me", "--force"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn agent_names_get_the_agents_domain_in_both_front_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = offline_account(dir.path());
+    let (mut app, _o) = tui(&config);
+    let conv = app.list.rows[0].id.clone();
+    app.feed("A");
+    app.type_text("Lee Park");
+    app.feed("<Enter>");
+    assert!(
+        matches!(&app.message, Some((m, replypad::ui::app::Level::Error)) if m.contains("not an agent")),
+        "{:?}",
+        app.message
+    );
+    drop(app);
+    let (code, out) = cli(&config, &["assign", &conv, "Lee Park"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("not an agent"), "{out}");
+}
+
+#[test]
+fn a_quoted_name_with_a_comma_is_one_recipient_in_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = support_app(dir.path().to_path_buf());
+    app.feed("m");
+    app.type_text("\"Lima, Ana\" <ana@shop.test>");
+    app.feed("<Enter>");
+    app.type_text("Your order");
+    app.feed("<Enter>");
+    let c = app.compose.as_ref().expect("compose open");
+    assert_eq!(
+        c.draft.to,
+        vec!["\"Lima, Ana\" <ana@shop.test>".to_string()]
+    );
+    // A wrong address is refused at its prompt, which stays open to mend.
+    app.feed("<Esc>");
+    let mut app2 = support_app(dir.path().join("2"));
+    app2.feed("m");
+    app2.type_text("not an address");
+    app2.feed("<Enter>");
+    let p = app2.prompt.as_ref().expect("the To prompt stays open");
+    assert!(p.error.is_some());
+}
+
+fn support_app(outbox: PathBuf) -> App {
+    std::fs::create_dir_all(&outbox).unwrap();
+    let cfg = Config::demo();
+    let mut store = Store::open_in_memory().unwrap();
+    replypad::demo::load(&mut store, &cfg, chrono::Utc::now().timestamp()).unwrap();
+    let desk = Desk::new(
+        store,
+        cfg,
+        Some(Secret::new(KEY)),
+        Box::new(Demo::files(outbox)),
+    );
+    let mut app = App::new(
+        desk,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    app
+}
+
+/// A desk for `agent` over the cache at `path`.
+fn desk_as(path: &Path, agent: &str, outbox: &Path) -> Desk {
+    let mut cfg = Config::demo();
+    cfg.identity.email = format!("{agent}@example.com");
+    Desk::new(
+        Store::open(path).unwrap(),
+        cfg,
+        Some(Secret::new(KEY)),
+        Box::new(Demo::files(outbox.into())),
+    )
+}
+
+#[test]
+fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the_reader() {
+    use replypad::domain::compose::DraftKind;
+    use replypad::domain::review::ReviewState;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.sqlite3");
+    {
+        let mut store = Store::open(&cache).unwrap();
+        replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
+    }
+    let mut ana = desk_as(&cache, "ana", dir.path());
+    let conv = ana
+        .store
+        .list_view(
+            &View::Unassigned,
+            "ana@example.com",
+            replypad::store::ListQuery {
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .unwrap()[0]
+        .id
+        .clone();
+    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
+    d.body = format!("First try.{}", d.body);
+    ana.submit(&mut d, None).unwrap();
+    let mut bo = desk_as(&cache, "bo", dir.path());
+    bo.review(&d.id, true, "").unwrap();
+    let in_review = |desk: &Desk| {
+        desk.store
+            .list_view(
+                &View::Review,
+                "bo@example.com",
+                replypad::store::ListQuery::ALL,
+            )
+            .unwrap()
+            .iter()
+            .any(|c| c.id == conv)
+    };
+    assert!(!in_review(&bo), "approved: not waiting");
+    // Ana revises: revision 2 has no verdict; the approval was of revision 1.
+    d.body = format!("Second try.{}", d.body);
+    ana.store.save_draft(&d).unwrap();
+    ana.submit(&mut d, None).unwrap();
+    drop((ana, bo));
+
+    let bo = desk_as(&cache, "bo", dir.path());
+    assert!(in_review(&bo), "the Review view lists it");
+    let mut app = App::new(
+        bo,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(160, 48);
+    app.set_view(View::Review).unwrap();
+    assert_eq!(app.list.total, 1);
+    app.feed("<Enter>");
+    let review = app
+        .reader
+        .as_ref()
+        .unwrap()
+        .review
+        .as_ref()
+        .expect("the reader shows the draft");
+    assert_eq!(review.0.state(), ReviewState::Waiting);
+    assert!(review.0.waiting());
+}
