@@ -10,7 +10,10 @@
 
 use ratatui::{Terminal, backend::TestBackend};
 use replypad::config::Config;
-use replypad::desk::{Desk, transport::Demo};
+use replypad::desk::{Changed, Desk, Notice, transport::Demo};
+use replypad::domain::events::{Event, EventKind};
+use replypad::domain::review::DraftCopy;
+use replypad::domain::thread::conversation_id;
 use replypad::store::{MailboxRole, NewMessage, Store};
 use replypad::ui::format::Clock;
 use replypad::ui::keymap::Keymap;
@@ -184,6 +187,39 @@ fn fill(path: &Path, n: usize) {
             })
             .unwrap();
     }
+    // Drafts shared for review, as a busy team has them: the old notice
+    // path folded all of them on every store change.
+    let shared = (n / 200).max(10);
+    let body = rng.words(300);
+    let events: Vec<(u32, Result<Event, String>)> = (0..shared)
+        .map(|i| {
+            let copy = DraftCopy {
+                draft: format!("d{i}"),
+                revision: 1,
+                author: "ana@example.com".into(),
+                reviewer: None,
+                to: vec!["customer@shop.test".into()],
+                cc: vec![],
+                subject: format!("Re: order {i}"),
+                body: body.clone(),
+                message_id: format!("<d{i}@example.com>"),
+                in_reply_to: None,
+                references: vec![],
+                hash: format!("h{i}"),
+            };
+            let e = Event {
+                id: format!("e{i}"),
+                conversation: conversation_id(&format!("<c{}-0@shop.test>", i % convs)),
+                agent: "ana@example.com".into(),
+                at: base,
+                kind: EventKind::DraftSubmitted { copy },
+            };
+            (i as u32 + 1, Ok(e))
+        })
+        .collect();
+    store
+        .transaction(|tx| Store::apply_log(tx, &events).map(|_| ()))
+        .unwrap();
     eprintln!(
         "generated {n} messages in {} conversations in {:.1}s",
         store.conversation_count().unwrap(),
@@ -271,6 +307,33 @@ fn bench(n: usize) {
         searches.push((q, t.elapsed(), app.list.total));
         app.feed("gi");
     }
+    // A worker's notice after a batch of 200 bodies, with a conversation
+    // open beside the list: as it was handled before the desk (recount
+    // every view, re-read page and conversation, fold every shared
+    // draft), against re-reading what is visible (page, counts, open
+    // conversation), against the typed notice (only what bodies change).
+    app.feed("gg<Enter>");
+    let mut old = Vec::new();
+    let mut visible = Vec::new();
+    let mut typed = Vec::new();
+    for _ in 0..60 {
+        let t = Instant::now();
+        app.refresh_counts().unwrap();
+        app.reload().unwrap();
+        std::hint::black_box(app.desk.store.shared_drafts().unwrap());
+        old.push(t.elapsed());
+        let t = Instant::now();
+        app.refresh_counts().unwrap();
+        app.reload().unwrap();
+        visible.push(t.elapsed());
+        let t = Instant::now();
+        app.on_notice(Notice::Changed(Changed::bodies()));
+        typed.push(t.elapsed());
+    }
+    app.feed("h");
+    let (nom, nop) = stats(old);
+    let (nvm, nvp) = stats(visible);
+    let (ntm, ntp) = stats(typed);
     let (mm, mp) = stats(moves);
     let (om, op) = stats(opens);
     let (cm, cp) = stats(closes);
@@ -282,6 +345,15 @@ fn bench(n: usize) {
     println!("| {n} | move (j), median / p99 of 300 | {mm:.2} / {mp:.2} ms | p99 < 16 ms |");
     println!("| {n} | open (Enter), median / p99 of 200 | {om:.2} / {op:.2} ms | p99 < 16 ms |");
     println!("| {n} | close (h), median / p99 of 200 | {cm:.2} / {cp:.2} ms | p99 < 16 ms |");
+    println!(
+        "| {n} | notice after 200 bodies, old path (all counts, page, reader, every shared draft), median / p99 of 60 | {nom:.2} / {nop:.2} ms | |"
+    );
+    println!(
+        "| {n} | re-read what is visible (counts, page, open conversation), median / p99 of 60 | {nvm:.2} / {nvp:.2} ms | baseline |"
+    );
+    println!(
+        "| {n} | notice after 200 bodies, typed (`Changed::bodies`), median / p99 of 60 | {ntm:.2} / {ntp:.2} ms | ≤ baseline |"
+    );
     for (q, d, hits) in searches {
         println!(
             "| {n} | search `{q}` ({hits} conversations) | {:.1} ms | < 50 ms |",
