@@ -379,3 +379,42 @@ fn the_palette_fuzzy_matches_and_runs_actions() {
 snapshot!(palette_80x24, 80, 24, ":");
 snapshot!(palette_160x48, 160, 48, ":");
 snapshot!(prompt_160x48, 160, 48, "jj<Enter>c");
+
+/// With NO_COLOR there is no colour at all, and the cursor row is still
+/// visible (reverse video), in the list and in the sidebar.
+#[test]
+fn without_colour_the_cursor_row_is_reverse_video() {
+    use ratatui::style::{Color, Modifier};
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (mut app, mut term) = app(w, h);
+        app.theme = replypad::ui::theme::Theme::no_color();
+        app.feed("j");
+        term.draw(|f| panes::draw(&mut app, f)).unwrap();
+        let buf = term.backend().buffer();
+        let mut reversed_rows = Vec::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let c = &buf[(x, y)];
+                assert!(
+                    c.fg == Color::Reset && c.bg == Color::Reset,
+                    "{w}x{h}: a colour at {x},{y}: {c:?}"
+                );
+            }
+            let row_reversed = (0..buf.area.width)
+                .filter(|&x| buf[(x, y)].modifier.contains(Modifier::REVERSED))
+                .count();
+            if row_reversed > 30 {
+                reversed_rows.push(y);
+            }
+        }
+        // The status bar, and the list's cursor row (the second row: j).
+        assert!(
+            reversed_rows.contains(&(h - 1)),
+            "{w}x{h}: {reversed_rows:?}"
+        );
+        assert!(
+            reversed_rows.contains(&2),
+            "{w}x{h}: cursor row: {reversed_rows:?}"
+        );
+    }
+}

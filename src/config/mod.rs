@@ -71,7 +71,16 @@ pub struct Config {
     /// More tone rules (added to assets/tone.toml), and whether findings block.
     #[serde(default)]
     pub tone: crate::domain::tone::Rules,
+    /// Colours of the TUI by role (`[theme] cursor = "green"`); see [`THEME_ROLES`].
+    #[serde(default)]
+    pub theme: BTreeMap<String, String>,
 }
+
+/// The roles `[theme]` may colour (the TUI's `ui::theme::Theme`).
+pub const THEME_ROLES: &[&str] = &[
+    "cursor", "marked", "dim", "accent", "heading", "good", "bad", "notice", "bar", "banner",
+    "title", "alarm",
+];
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +250,7 @@ impl Config {
             keymap: BTreeMap::new(),
             review: Default::default(),
             tone: Default::default(),
+            theme: BTreeMap::new(),
             views: [("Unread billing", "label:billing is:unread")]
                 .into_iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))

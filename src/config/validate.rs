@@ -106,6 +106,20 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
             ));
         }
     }
+    for (role, colour) in &cfg.theme {
+        if !super::THEME_ROLES.contains(&role.as_str()) {
+            errors.push(format!(
+                "{}: no such role (roles: {})",
+                at(raw, "theme", role),
+                super::THEME_ROLES.join(", ")
+            ));
+        } else if colour.parse::<colour_names::Colour>().is_err() {
+            errors.push(format!(
+                "{}: {colour:?} is not a colour (use a name such as \"red\" or \"#rrggbb\")",
+                at(raw, "theme", role)
+            ));
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -231,10 +231,12 @@ fn refresh_review(tx: &Transaction<'_>, conv: &str) -> Result<()> {
 
 /// After a draft, review or sent event was stored: refresh the review state
 /// of the conversation it concerns (a send: the conversation of its draft).
-pub(super) fn review_event_stored(tx: &Transaction<'_>, e: &Event) -> Result<()> {
+/// Returns whether it was such an event.
+pub(super) fn review_event_stored(tx: &Transaction<'_>, e: &Event) -> Result<bool> {
     match &e.kind {
         EventKind::DraftSubmitted { .. } | EventKind::Review { .. } => {
-            refresh_review(tx, &e.conversation)
+            refresh_review(tx, &e.conversation)?;
+            Ok(true)
         }
         EventKind::Sent { draft, .. } => {
             refresh_review(tx, &e.conversation)?;
@@ -250,9 +252,9 @@ pub(super) fn review_event_stored(tx: &Transaction<'_>, e: &Event) -> Result<()>
                     refresh_review(tx, &c)?;
                 }
             }
-            Ok(())
+            Ok(true)
         }
-        _ => Ok(()),
+        _ => Ok(false),
     }
 }
 

@@ -131,14 +131,19 @@ impl Store {
         fetched: &[(u32, Result<Event, String>)],
     ) -> Result<BTreeSet<String>> {
         let mut touched = BTreeSet::new();
+        let mut refold_these = BTreeSet::new();
         let now = chrono::Utc::now().timestamp();
         for (uid, e) in fetched {
             match e {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
-                    super::drafts::review_event_stored(tx, e)?;
-                    if e.kind.affects_row() {
+                    // A draft, verdict or send changes what the Review view
+                    // holds: its conversation is touched too (not refolded).
+                    if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {
                         touched.insert(e.conversation.clone());
+                    }
+                    if e.kind.affects_row() {
+                        refold_these.insert(e.conversation.clone());
                     }
                 }
                 Err(reason) => {

@@ -1,197 +1,143 @@
 //! The one action vocabulary shared by the keymap, the help overlay and
-//! (later) the command palette. An action names what to do, never how.
+//! the command palette. An action names what to do, never how. Every
+//! action is declared once, below: its variant, its name (the `run = "..."`
+//! of assets/keymap.toml and of config overrides) and its description (the
+//! palette's words); the enum, the list of all actions and the lookups are
+//! generated from that one declaration.
 
-/// Something the user asked for. Names are the `run = "..."` values of
-/// assets/keymap.toml.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    Quit,
-    Help,
-    FocusNext,
-    Redraw,
-    Down,
-    Up,
-    Top,
-    Bottom,
-    HalfPageDown,
-    HalfPageUp,
-    PageDown,
-    PageUp,
-    Open,
-    Close,
-    ScrollDown,
-    ScrollUp,
-    NextConversation,
-    PrevConversation,
-    ToggleQuotes,
-    Claim,
-    AssignTo,
-    Labels,
-    SetStatus,
-    Snooze,
-    Note,
-    Follow,
-    History,
-    Search,
-    Undo,
-    ToggleRead,
-    Palette,
-    ViewNext,
-    ViewPrev,
-    ViewAll,
-    ViewUnassigned,
-    ViewMine,
-    ViewOpen,
-    ViewPending,
-    ViewSnoozed,
-    ViewClosed,
-    ViewMentions,
-    ViewFollowing,
-    ViewDrafts,
-    ViewReview,
-    Reply,
-    ReplyAll,
-    Forward,
-    Approve,
-    RequestChanges,
-    TemplateReply,
-    ToggleSelect,
-    VisualSelect,
-    ClearSelection,
-    SaveAttachment,
-    OpenAttachment,
-    NewMessage,
-    ReviewEdit,
-    ReviewSend,
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $desc:literal;)+) => {
+        /// Something the user asked for.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)+
+        }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)+];
+
+            /// The name bindings use (`run = "..."`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)+
+                }
+            }
+
+            /// What it does, in people's words (the palette shows it).
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $desc,)+
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", "Quit replypad";
+    Help = "help", "Show or hide the keys";
+    FocusNext = "focus_next", "Switch between list and conversation";
+    Redraw = "redraw", "Redraw the screen";
+    Down = "down", "Next conversation";
+    Up = "up", "Previous conversation";
+    Top = "top", "First conversation";
+    Bottom = "bottom", "Last conversation";
+    HalfPageDown = "half_page_down", "Half a page down";
+    HalfPageUp = "half_page_up", "Half a page up";
+    PageDown = "page_down", "Page down";
+    PageUp = "page_up", "Page up";
+    Open = "open", "Open the conversation";
+    Close = "close", "Back to the list";
+    ScrollDown = "scroll_down", "Scroll down";
+    ScrollUp = "scroll_up", "Scroll up";
+    NextConversation = "next_conversation", "Open the next conversation";
+    PrevConversation = "prev_conversation", "Open the previous conversation";
+    ToggleQuotes = "toggle_quotes", "Show or fold quoted text";
+    Claim = "claim", "Claim the conversation (assign to me)";
+    AssignTo = "assign_to", "Assign to…";
+    Labels = "labels", "Add or remove labels…";
+    SetStatus = "status", "Set status…";
+    Snooze = "snooze", "Snooze…";
+    Note = "note", "Add an internal note…";
+    Follow = "follow", "Follow or unfollow";
+    History = "history", "Show or hide the team history";
+    Search = "search", "Search…";
+    Undo = "undo", "Undo the last act";
+    ToggleRead = "toggle_read", "Mark read or unread";
+    Palette = "palette", "Command palette";
+    ViewNext = "view_next", "Next view";
+    ViewPrev = "view_prev", "Previous view";
+    ViewAll = "view_all", "View: all";
+    ViewUnassigned = "view_unassigned", "View: unassigned";
+    ViewMine = "view_mine", "View: mine";
+    ViewOpen = "view_open", "View: open";
+    ViewPending = "view_pending", "View: pending";
+    ViewSnoozed = "view_snoozed", "View: snoozed";
+    ViewClosed = "view_closed", "View: closed";
+    ViewMentions = "view_mentions", "View: mentions of me";
+    ViewFollowing = "view_following", "View: following";
+    ViewDrafts = "view_drafts", "View: my drafts";
+    ViewReview = "view_review", "View: waiting for review";
+    Reply = "reply", "Reply";
+    ReplyAll = "reply_all", "Reply to all";
+    Forward = "forward", "Forward";
+    Approve = "approve", "Approve the draft under review";
+    RequestChanges = "request_changes", "Request changes on the draft under review…";
+    TemplateReply = "template_reply", "Reply with a template…";
+    ToggleSelect = "toggle_select", "Select or unselect for a bulk act";
+    VisualSelect = "visual_select", "Select a range";
+    ClearSelection = "clear_selection", "Clear the selection";
+    SaveAttachment = "save_attachment", "Save an attachment…";
+    OpenAttachment = "open_attachment", "Open an attachment…";
+    NewMessage = "new_message", "New message…";
+    ReviewEdit = "review_edit", "Edit the draft under review";
+    ReviewSend = "review_send", "Send the approved draft (as reviewer)";
+    ComposeClose = "compose_close", "Close the draft (it stays saved)";
+    ComposeDiscard = "compose_discard", "Discard the draft (press twice)";
+    ComposeFields = "compose_fields", "Edit To, Cc and Subject";
+    ComposeSend = "compose_send", "Send the draft";
+    ComposeSubmit = "compose_submit", "Submit the draft for review";
+    ComposeEditor = "compose_editor", "Edit the draft in $EDITOR";
+    ComposeAttach = "compose_attach", "Attach a file…";
+    ComposeDetach = "compose_detach", "Remove the last attachment";
+    ComposeTemplate = "compose_template", "Insert a template…";
+    ComposeNextField = "compose_next_field", "Jump to the next unfilled template field";
+    PickerDown = "picker_down", "Next template";
+    PickerUp = "picker_up", "Previous template";
+    PickerChoose = "picker_choose", "Use this template";
+    PickerCancel = "picker_cancel", "Close the picker";
+    PickerDelete = "picker_delete", "Delete this team template";
+    PickerEdit = "picker_edit", "Edit this template in $EDITOR (saved for the team)";
+    PickerFirstName = "picker_first_name", "Correct the customer's first name";
+    PickerNew = "picker_new", "New team template (with an empty filter), else next";
+    PromptSubmit = "prompt_submit", "Answer the prompt";
+    PromptCancel = "prompt_cancel", "Close the prompt";
+    PromptClear = "prompt_clear", "Clear what is typed";
+    PromptComplete = "prompt_complete", "Complete a file path";
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
-        Action::Quit,
-        Action::Help,
-        Action::FocusNext,
-        Action::Redraw,
-        Action::Down,
-        Action::Up,
-        Action::Top,
-        Action::Bottom,
-        Action::HalfPageDown,
-        Action::HalfPageUp,
-        Action::PageDown,
-        Action::PageUp,
-        Action::Open,
-        Action::Close,
-        Action::ScrollDown,
-        Action::ScrollUp,
-        Action::NextConversation,
-        Action::PrevConversation,
-        Action::ToggleQuotes,
-        Action::Claim,
-        Action::AssignTo,
-        Action::Labels,
-        Action::SetStatus,
-        Action::Snooze,
-        Action::Note,
-        Action::Follow,
-        Action::History,
-        Action::Search,
-        Action::Undo,
-        Action::ToggleRead,
-        Action::Palette,
-        Action::ViewNext,
-        Action::ViewPrev,
-        Action::ViewAll,
-        Action::ViewUnassigned,
-        Action::ViewMine,
-        Action::ViewOpen,
-        Action::ViewPending,
-        Action::ViewSnoozed,
-        Action::ViewClosed,
-        Action::ViewMentions,
-        Action::ViewFollowing,
-        Action::ViewDrafts,
-        Action::ViewReview,
-        Action::Reply,
-        Action::ReplyAll,
-        Action::Forward,
-        Action::Approve,
-        Action::RequestChanges,
-        Action::TemplateReply,
-        Action::ToggleSelect,
-        Action::VisualSelect,
-        Action::ClearSelection,
-        Action::SaveAttachment,
-        Action::OpenAttachment,
-        Action::NewMessage,
-        Action::ReviewEdit,
-        Action::ReviewSend,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::FocusNext => "focus_next",
-            Action::Redraw => "redraw",
-            Action::Down => "down",
-            Action::Up => "up",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::HalfPageDown => "half_page_down",
-            Action::HalfPageUp => "half_page_up",
-            Action::PageDown => "page_down",
-            Action::PageUp => "page_up",
-            Action::Open => "open",
-            Action::Close => "close",
-            Action::ScrollDown => "scroll_down",
-            Action::ScrollUp => "scroll_up",
-            Action::NextConversation => "next_conversation",
-            Action::PrevConversation => "prev_conversation",
-            Action::ToggleQuotes => "toggle_quotes",
-            Action::Claim => "claim",
-            Action::AssignTo => "assign_to",
-            Action::Labels => "labels",
-            Action::SetStatus => "status",
-            Action::Snooze => "snooze",
-            Action::Note => "note",
-            Action::Follow => "follow",
-            Action::History => "history",
-            Action::Search => "search",
-            Action::Undo => "undo",
-            Action::ToggleRead => "toggle_read",
-            Action::Palette => "palette",
-            Action::ViewNext => "view_next",
-            Action::ViewPrev => "view_prev",
-            Action::ViewAll => "view_all",
-            Action::ViewUnassigned => "view_unassigned",
-            Action::ViewMine => "view_mine",
-            Action::ViewOpen => "view_open",
-            Action::ViewPending => "view_pending",
-            Action::ViewSnoozed => "view_snoozed",
-            Action::ViewClosed => "view_closed",
-            Action::ViewMentions => "view_mentions",
-            Action::ViewFollowing => "view_following",
-            Action::ViewDrafts => "view_drafts",
-            Action::ViewReview => "view_review",
-            Action::Reply => "reply",
-            Action::ReplyAll => "reply_all",
-            Action::Forward => "forward",
-            Action::Approve => "approve",
-            Action::RequestChanges => "request_changes",
-            Action::TemplateReply => "template_reply",
-            Action::ToggleSelect => "toggle_select",
-            Action::VisualSelect => "visual_select",
-            Action::ClearSelection => "clear_selection",
-            Action::SaveAttachment => "save_attachment",
-            Action::OpenAttachment => "open_attachment",
-            Action::NewMessage => "new_message",
-            Action::ReviewEdit => "review_edit",
-            Action::ReviewSend => "review_send",
+    /// Where an action of a modal layer works ("while writing a reply"),
+    /// for the palette, which lists every action but runs from the list.
+    pub fn only_in(self) -> Option<&'static str> {
+        let name = self.name();
+        if name.starts_with("compose_") {
+            Some("while writing a reply")
+        } else if name.starts_with("picker_") {
+            Some("in the template picker")
+        } else if name.starts_with("prompt_") {
+            Some("in a prompt")
+        } else {
+            None
         }
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name.trim())
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == name.trim())
     }
 }
 
@@ -222,8 +168,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for a in Action::ALL {
+        for &a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(a));
+            assert!(!a.description().is_empty());
         }
     }
 }

@@ -67,6 +67,8 @@ pub struct App {
     pub me: String,
     /// Demo or a real account (for the status bar).
     pub mode: Mode,
+    /// The colours by role (config `[theme]`; none with `NO_COLOR`).
+    pub theme: super::theme::Theme,
     pub keymap: Keymap,
     pub clock: Clock,
     pub focus: Focus,
@@ -121,6 +123,11 @@ impl App {
         };
         let mut app = App {
             me: desk.me().to_string(),
+            theme: super::theme::Theme::load(
+                &desk.cfg().theme,
+                super::theme::Theme::no_color_env(),
+            )
+            .unwrap_or_default(),
             mode,
             desk,
             keymap,
@@ -298,8 +305,14 @@ impl App {
 
     /// Feeds one key press through the keymap.
     pub fn handle_key(&mut self, ev: KeyEvent) {
+        let modal = |layer| self.keymap.modal(layer, Key::from(ev));
+        let (in_prompt, in_picker, in_compose) = (
+            modal(Layer::Prompt),
+            modal(Layer::Picker),
+            modal(Layer::Compose),
+        );
         if let Some(p) = &mut self.prompt {
-            match p.key(ev) {
+            match p.key(ev, in_prompt) {
                 super::prompt::PromptKey::Editing => {}
                 super::prompt::PromptKey::Cancel => self.prompt = None,
                 super::prompt::PromptKey::Submit(text) => {
@@ -312,12 +325,12 @@ impl App {
             return;
         }
         if self.picker.is_some() {
-            let r = self.picker_key(ev);
+            let r = self.picker_key(ev, in_picker);
             self.report(r);
             return;
         }
         if self.compose.is_some() && self.help.is_none() {
-            let r = self.compose_key(ev);
+            let r = self.compose_key(ev, in_compose);
             self.report(r);
             return;
         }
@@ -396,6 +409,10 @@ impl App {
                     Focus::List if self.reader.is_some() => Focus::Reader,
                     _ => Focus::List,
                 }
+            }
+            (_, a) if a.only_in().is_some() => {
+                let w = a.only_in().unwrap_or_default();
+                anyhow::bail!("{} works {w} (its key is in the help, ?)", a.description())
             }
             (Layer::Reader, a) => self.reader_action(a)?,
             (_, a) => self.list_action(a)?,

@@ -3,11 +3,12 @@
 //! for review, send. The draft is saved to SQLite on every change, so a
 //! killed process loses nothing typed. Acts go through the desk.
 
+use super::action::Action;
 use super::app::{App, Level};
 use crate::desk::{Blocked, Delivery, Mode, SendOutcome};
 use crate::domain::compose::{Draft, DraftKind};
 use anyhow::{Context as _, Result};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 /// A reply being written.
@@ -201,31 +202,31 @@ impl App {
         self.save_compose()
     }
 
-    /// A key while the compose pane is open.
-    pub(super) fn compose_key(&mut self, ev: KeyEvent) -> Result<()> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    /// A key while the compose pane is open; `action`: what the keymap's
+    /// compose layer binds it to (other keys go to the editor).
+    pub(super) fn compose_key(&mut self, ev: KeyEvent, action: Option<Action>) -> Result<()> {
         let armed = self
             .compose
             .as_mut()
             .is_some_and(|c| std::mem::take(&mut c.confirm_discard));
-        match (ev.code, ctrl) {
-            (KeyCode::Esc, _) => self.close_compose(),
-            (KeyCode::Char('d'), true) => self.discard_compose(armed),
-            (KeyCode::Char('o'), true) => self.edit_compose_fields(),
-            (KeyCode::Char('s'), true) => self.compose_send(),
-            (KeyCode::Char('r'), true) => self.compose_submit(),
-            (KeyCode::Char('e'), true) => {
+        match action {
+            Some(Action::ComposeClose) => self.close_compose(),
+            Some(Action::ComposeDiscard) => self.discard_compose(armed),
+            Some(Action::ComposeFields) => self.edit_compose_fields(),
+            Some(Action::ComposeSend) => self.compose_send(),
+            Some(Action::ComposeSubmit) => self.compose_submit(),
+            Some(Action::ComposeEditor) => {
                 self.save_compose()?;
                 self.external_edit = true;
                 Ok(())
             }
-            (KeyCode::Char('a'), true) => {
+            Some(Action::ComposeAttach) => {
                 self.prompt = Some(super::prompt::Prompt::new(
                     super::prompt::PromptKind::AttachPath,
                 ));
                 Ok(())
             }
-            (KeyCode::Char('x'), true) => {
+            Some(Action::ComposeDetach) => {
                 if let Some(c) = &mut self.compose
                     && let Some(p) = c.draft.attachments.pop()
                 {
@@ -239,11 +240,11 @@ impl App {
                 }
                 self.save_compose()
             }
-            (KeyCode::Char('t'), true) => {
+            Some(Action::ComposeTemplate) => {
                 self.save_compose()?;
                 self.open_picker()
             }
-            (KeyCode::Tab, _) => {
+            Some(Action::ComposeNextField) => {
                 if let Some(c) = &mut self.compose
                     && !c.next_field()
                 {

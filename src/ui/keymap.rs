@@ -16,10 +16,27 @@ pub enum Layer {
     List,
     Reader,
     Help,
+    Compose,
+    Picker,
+    Prompt,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 4] = [Layer::Global, Layer::List, Layer::Reader, Layer::Help];
+    pub const ALL: [Layer; 7] = [
+        Layer::Global,
+        Layer::List,
+        Layer::Reader,
+        Layer::Help,
+        Layer::Compose,
+        Layer::Picker,
+        Layer::Prompt,
+    ];
+
+    /// Layers that have the keyboard while open: no fallback to global
+    /// (a `q` typed into a reply is text, not "quit").
+    pub fn is_modal(self) -> bool {
+        matches!(self, Layer::Compose | Layer::Picker | Layer::Prompt)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -27,6 +44,9 @@ impl Layer {
             Layer::List => "list",
             Layer::Reader => "reader",
             Layer::Help => "help",
+            Layer::Compose => "compose",
+            Layer::Picker => "picker",
+            Layer::Prompt => "prompt",
         }
     }
 
@@ -36,6 +56,9 @@ impl Layer {
             Layer::List => "Thread list",
             Layer::Reader => "Conversation",
             Layer::Help => "Help",
+            Layer::Compose => "Writing a reply",
+            Layer::Picker => "Template picker",
+            Layer::Prompt => "Prompts",
         }
     }
 }
@@ -115,7 +138,7 @@ impl Keymap {
                 })?;
                 let desc = km
                     .describe(action)
-                    .unwrap_or_else(|| action.name().replace('_', " "));
+                    .unwrap_or_else(|| action.description().to_string());
                 km.bind(layer, spec, action, desc)
                     .with_context(|| format!("config [keymap.{layer_name}]"))?;
             }
@@ -144,10 +167,21 @@ impl Keymap {
         Ok(())
     }
 
+    /// The action one key has in a modal layer (compose, picker, prompt),
+    /// without falling back to the global layer.
+    pub fn modal(&self, layer: Layer, key: Key) -> Option<Action> {
+        self.layers
+            .get(&layer)?
+            .iter()
+            .find(|b| b.keys == [key])
+            .map(|b| b.action)
+    }
+
     /// Resolves `keys` in `layer`, falling back to the global layer.
     pub fn lookup(&self, layer: Layer, keys: &[Key]) -> Lookup {
         let mut pending = false;
-        for l in [layer, Layer::Global] {
+        let fallback = (!layer.is_modal()).then_some(Layer::Global);
+        for l in std::iter::once(layer).chain(fallback) {
             for b in self.layers.get(&l).into_iter().flatten() {
                 if b.keys == keys {
                     return Lookup::Action(b.action);
@@ -172,7 +206,9 @@ fn layer_by_name(name: &str) -> Result<Layer> {
         .into_iter()
         .find(|l| l.name() == name)
         .with_context(|| {
-            format!("unknown keymap layer {name:?} (layers: global, list, reader, help)")
+            format!(
+                "unknown keymap layer {name:?} (layers: global, list, reader, help, compose, picker, prompt)"
+            )
         })
 }
 
@@ -274,6 +310,32 @@ mod tests {
         );
         let e = Keymap::load(&o).unwrap_err();
         assert!(format!("{e:#}").contains("unknown action \"fly\""), "{e:#}");
+    }
+
+    #[test]
+    fn modal_layers_do_not_fall_back_and_can_be_rebound() {
+        let ctrl = |c| Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        };
+        let km = Keymap::load(&BTreeMap::new()).unwrap();
+        // "q" quits from the list, but is text in a reply or a prompt.
+        assert_eq!(km.modal(Layer::Compose, k('q')), None);
+        assert_eq!(km.lookup(Layer::Compose, &[k('q')]), Lookup::None);
+        assert_eq!(km.modal(Layer::Prompt, k('q')), None);
+        assert_eq!(
+            km.modal(Layer::Compose, ctrl('s')),
+            Some(Action::ComposeSend)
+        );
+        let o = BTreeMap::from([(
+            "compose".to_string(),
+            BTreeMap::from([("<C-y>".to_string(), "compose_send".to_string())]),
+        )]);
+        let km = Keymap::load(&o).unwrap();
+        assert_eq!(
+            km.modal(Layer::Compose, ctrl('y')),
+            Some(Action::ComposeSend)
+        );
     }
 
     #[test]

@@ -14,5 +14,6 @@ pub mod picker;
 pub mod prompt;
 pub mod run;
 mod select;
+pub mod theme;
 
 pub use app::App;

@@ -26,7 +26,7 @@ pub fn entries(keymap: &Keymap) -> Vec<Entry> {
             let desc = bindings
                 .first()
                 .map(|b| b.desc.clone())
-                .unwrap_or_else(|| action.name().replace('_', " "));
+                .unwrap_or_else(|| action.description().to_string());
             let mut keys: Vec<&str> = Vec::new();
             for b in &bindings {
                 if !keys.contains(&b.spec.as_str()) {

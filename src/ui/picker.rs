@@ -3,6 +3,7 @@
 //! conversation's values, then the `ask()` fields one by one (Tab skips),
 //! and Enter inserts into the draft (or starts a reply with it).
 
+use super::action::Action;
 use super::app::{App, Level};
 use crate::templates::render::{self, Rendered, Values};
 use crate::templates::{self, Template};
@@ -143,7 +144,9 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn picker_key(&mut self, ev: KeyEvent) -> Result<()> {
+    /// A key while the picker is open; `action`: what the keymap's picker
+    /// layer binds it to (the field and name questions only type).
+    pub(super) fn picker_key(&mut self, ev: KeyEvent, action: Option<Action>) -> Result<()> {
         let Some(p) = &mut self.picker else {
             return Ok(());
         };
@@ -186,9 +189,23 @@ impl App {
             }
             return Ok(());
         }
-        match ev.code {
+        let Some(action) = action else {
+            match ev.code {
+                KeyCode::Backspace => {
+                    p.input.pop();
+                    p.rematch();
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    p.input.push(c);
+                    p.rematch();
+                }
+                _ => {}
+            }
+            return Ok(());
+        };
+        match action {
             // Team templates: edit the selected one (saved as the team's), new, delete.
-            KeyCode::Char('e') if ctrl => {
+            Action::PickerEdit => {
                 let Some(t) = p.current() else {
                     return Ok(());
                 };
@@ -208,7 +225,7 @@ impl App {
                 self.external_edit = true;
             }
             // The first-name heuristic can be wrong: the agent corrects it.
-            KeyCode::Char('f') if ctrl => {
+            Action::PickerFirstName => {
                 let now = p
                     .values
                     .first_name
@@ -222,14 +239,14 @@ impl App {
                     .unwrap_or_default();
                 p.naming = Some(now);
             }
-            KeyCode::Char('n') if ctrl && p.input.is_empty() => {
+            Action::PickerNew if p.input.is_empty() => {
                 self.template_edit = Some(TemplateEdit {
                     text: SKELETON.into(),
                 });
                 self.picker = None;
                 self.external_edit = true;
             }
-            KeyCode::Char('d') if ctrl => {
+            Action::PickerDelete => {
                 let Some(t) = p.current().cloned() else {
                     return Ok(());
                 };
@@ -243,8 +260,8 @@ impl App {
                 self.picker = None;
                 self.message = Some((format!("team template {} deleted", t.name), Level::Info));
             }
-            KeyCode::Esc => self.picker = None,
-            KeyCode::Enter => {
+            Action::PickerCancel => self.picker = None,
+            Action::PickerChoose => {
                 let Some(&i) = p.matches.get(p.selected) else {
                     return Ok(());
                 };
@@ -265,22 +282,10 @@ impl App {
                     input: String::new(),
                 });
             }
-            KeyCode::Down | KeyCode::Tab => {
+            Action::PickerDown | Action::PickerNew => {
                 p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
             }
-            KeyCode::Char('n') if ctrl => {
-                p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
-            }
-            KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Backspace => {
-                p.input.pop();
-                p.rematch();
-            }
-            KeyCode::Char(c) if !ctrl => {
-                p.input.push(c);
-                p.rematch();
-            }
+            Action::PickerUp => p.selected = p.selected.saturating_sub(1),
             _ => {}
         }
         Ok(())

@@ -1,7 +1,9 @@
 //! A one-line text prompt (assign to, labels, status, snooze, note), shown in
-//! the status bar row. Keys go to it, not to the keymap, while it is open.
+//! the status bar row. While it is open it has the keyboard: the keymap's
+//! "prompt" layer says which keys answer, close or clear it; the rest type.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use super::action::Action;
+use crossterm::event::{KeyCode, KeyEvent};
 
 /// What the prompt is asking for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,32 +87,36 @@ impl Prompt {
         }
     }
 
-    pub fn key(&mut self, ev: KeyEvent) -> PromptKey {
-        if ev.code != KeyCode::Enter {
+    /// A key; `action` is what the keymap's prompt layer binds it to.
+    pub fn key(&mut self, ev: KeyEvent, action: Option<Action>) -> PromptKey {
+        if action != Some(Action::PromptSubmit) {
             self.error = None;
         }
-        match ev.code {
-            KeyCode::Esc => PromptKey::Cancel,
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => PromptKey::Cancel,
-            KeyCode::Enter => PromptKey::Submit(self.input.trim().to_string()),
-            KeyCode::Tab if self.kind == PromptKind::AttachPath => {
-                self.input = complete_path(&self.input);
-                PromptKey::Editing
+        match action {
+            Some(Action::PromptCancel) => return PromptKey::Cancel,
+            Some(Action::PromptSubmit) => return PromptKey::Submit(self.input.trim().to_string()),
+            Some(Action::PromptClear) => {
+                self.input.clear();
+                return PromptKey::Editing;
             }
+            Some(Action::PromptComplete) => {
+                if self.kind == PromptKind::AttachPath {
+                    self.input = complete_path(&self.input);
+                }
+                return PromptKey::Editing;
+            }
+            _ => {}
+        }
+        match ev.code {
             KeyCode::Backspace => {
                 self.input.pop();
-                PromptKey::Editing
-            }
-            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.input.clear();
-                PromptKey::Editing
             }
             KeyCode::Char(c) if !c.is_control() && self.input.chars().count() < 2000 => {
                 self.input.push(c);
-                PromptKey::Editing
             }
-            _ => PromptKey::Editing,
+            _ => {}
         }
+        PromptKey::Editing
     }
 }
 

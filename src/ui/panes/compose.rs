@@ -6,7 +6,7 @@ use crate::mail::sanitize;
 use crate::ui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -28,7 +28,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let Some(c) = &mut app.compose else { return };
     let d = &c.draft;
     let block = Block::bordered()
-        .border_style(border(true))
+        .border_style(border(&app.theme, true))
         .title(Span::styled(
             format!(
                 " {} · draft {}{} ",
@@ -48,7 +48,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let label = Style::new().fg(Color::DarkGray);
+    let label = app.theme.dim;
     let mut head = vec![
         Line::from(vec![
             Span::styled("To:      ", label),
@@ -84,12 +84,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         .as_deref()
         .map(|b| {
             b.lines()
-                .map(|l| {
-                    Line::styled(
-                        sanitize::line(l).into_owned(),
-                        Style::new().fg(Color::Yellow),
-                    )
-                })
+                .map(|l| Line::styled(sanitize::line(l).into_owned(), app.theme.heading))
                 .collect()
         })
         .unwrap_or_default();
@@ -102,7 +97,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         };
         blocked_lines.push(Line::styled(
             format!("tone · {at}{}", f.message),
-            Style::new().fg(Color::Cyan),
+            app.theme.accent,
         ));
     }
     let bh = (blocked_lines.len() as u16).min(inner.height / 3);
@@ -128,9 +123,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     if bh > 0 {
         frame.render_widget(Paragraph::new(blocked_lines).wrap(Wrap { trim: false }), b);
     }
-    let style = Style::new()
-        .fg(Color::DarkGray)
-        .add_modifier(Modifier::ITALIC);
+    let style = app.theme.dim.add_modifier(Modifier::ITALIC);
     let keys: Vec<Line> = keys.into_iter().map(|l| Line::styled(l, style)).collect();
     frame.render_widget(Paragraph::new(keys), k);
 }

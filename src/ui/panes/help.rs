@@ -5,7 +5,7 @@ use crate::ui::app::App;
 use crate::ui::keymap::Layer;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -31,11 +31,11 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(
             layer.title(),
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            app.theme.heading.add_modifier(Modifier::BOLD),
         ));
         for (keys, desc) in rows {
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), Style::new().fg(Color::Cyan)),
+                Span::styled(format!("  {keys:<18}"), app.theme.accent),
                 Span::raw(desc),
             ]));
         }
@@ -54,6 +54,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(Span::styled(" Keys · Esc or ? closes ", title_style()))
-        .border_style(Style::new().fg(Color::Cyan));
+        .border_style(app.theme.accent);
     frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), rect);
 }

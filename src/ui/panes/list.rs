@@ -1,13 +1,13 @@
 //! The thread list: one line per conversation, only the visible page.
 
-use super::{border, colour, title_style};
+use super::{border, title_style};
 use crate::domain::{ConversationSummary, Status};
 use crate::mail::sanitize;
 use crate::ui::app::{App, Focus};
 use crate::ui::format::{fit, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
@@ -22,7 +22,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     };
     let block = Block::bordered()
         .title(Span::styled(title, title_style()))
-        .border_style(border(app.focus == Focus::List || app.help.is_some()));
+        .border_style(border(
+            &app.theme,
+            app.focus == Focus::List || app.help.is_some(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if l.total == 0 {
@@ -61,12 +64,13 @@ fn row<'a>(
     marked: bool,
 ) -> Line<'a> {
     let unread = c.unread > 0;
+    let t = &app.theme;
     let base = if selected {
-        Style::new().bg(Color::Blue).fg(Color::White)
+        t.cursor
     } else if marked {
-        Style::new().bg(Color::DarkGray).fg(Color::White)
+        t.marked
     } else if c.status == Status::Closed {
-        Style::new().fg(Color::DarkGray)
+        t.dim
     } else {
         Style::new()
     };
@@ -115,16 +119,16 @@ fn row<'a>(
                 (false, true) => "● ",
                 (false, false) => "  ",
             },
-            bold.fg(if selected {
-                Color::White
+            if selected {
+                bold
             } else {
-                Color::Yellow
-            }),
+                bold.patch(t.heading)
+            },
         ),
         Span::styled(
             fit(&sender, from_w),
             if spoof && !selected {
-                bold.fg(Color::Red)
+                bold.patch(t.bad)
             } else {
                 bold
             },
@@ -141,11 +145,7 @@ fn row<'a>(
         subject_w = subject_w.saturating_sub(mark.width());
         spans.push(Span::styled(
             mark,
-            if selected {
-                base
-            } else {
-                base.fg(Color::Magenta)
-            },
+            if selected { base } else { base.patch(t.notice) },
         ));
     }
     let subj_fit = truncate(&subject, subject_w);
@@ -155,11 +155,7 @@ fn row<'a>(
         let snip = fit(&format!(" — {}", sanitize::line(&c.snippet)), rest);
         spans.push(Span::styled(
             snip,
-            if selected {
-                base
-            } else {
-                base.fg(Color::DarkGray)
-            },
+            if selected { base } else { base.patch(t.dim) },
         ));
     } else {
         spans.push(Span::styled(" ".repeat(rest), base));
@@ -172,7 +168,7 @@ fn row<'a>(
         let st = if selected {
             base
         } else {
-            base.fg(colour(app.desk.cfg().labels.get(l).map_or("gray", |s| s)))
+            base.patch(t.label(app.desk.cfg().labels.get(l).map(String::as_str)))
         };
         spans.push(Span::styled(text, st));
         if used_labels >= labels_w {

@@ -11,9 +11,10 @@ mod sidebar;
 mod status;
 
 use super::app::{App, Focus};
+use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 
 /// Draws the whole screen.
 pub fn draw(app: &mut App, frame: &mut Frame) {
@@ -64,21 +65,12 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
 }
 
 /// The border style of a pane: bright when focused.
-fn border(focused: bool) -> Style {
-    if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::DarkGray)
-    }
+fn border(t: &Theme, focused: bool) -> Style {
+    if focused { t.accent } else { t.dim }
 }
 
 fn title_style() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
-}
-
-/// A colour from a config name (`red`, `lightblue`, `#rrggbb`); gray when unknown.
-pub fn colour(name: &str) -> Color {
-    name.parse::<Color>().unwrap_or(Color::Gray)
 }
 
 /// A rectangle of at most `w` x `h` centred in `area`.
@@ -106,7 +98,7 @@ fn palette(app: &App, input: &str, frame: &mut Frame, body: Rect) {
         .enumerate()
         .map(|(i, e)| {
             let style = if i == 0 {
-                Style::new().bg(Color::Blue).fg(Color::White)
+                app.theme.cursor
             } else {
                 Style::new()
             };
@@ -122,7 +114,7 @@ fn palette(app: &App, input: &str, frame: &mut Frame, body: Rect) {
         Paragraph::new(lines).block(
             Block::bordered()
                 .title(title)
-                .border_style(Style::new().fg(Color::Cyan)),
+                .border_style(app.theme.accent),
         ),
         area,
     );

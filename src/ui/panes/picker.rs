@@ -7,12 +7,13 @@ use crate::mail::sanitize;
 use crate::ui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let Some(p) = &app.picker else { return };
+    let th = &app.theme;
     let popup = centered(
         area,
         area.width.saturating_sub(4).min(120),
@@ -20,7 +21,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
-        .border_style(Style::new().fg(Color::Cyan))
+        .border_style(th.accent)
         .title(Span::styled(
             format!(" Templates · {} ", p.matches.len()),
             title_style(),
@@ -32,13 +33,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         _ if p.naming.is_some() => Line::from(vec![
             Span::styled(
                 "Customer's first name: ",
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                th.heading.add_modifier(Modifier::BOLD),
             ),
             Span::raw(sanitize::line(p.naming.as_deref().unwrap_or("")).into_owned()),
-            Span::styled(
-                "▏  Enter sets · Esc keeps",
-                Style::new().fg(Color::DarkGray),
-            ),
+            Span::styled("▏  Enter sets · Esc keeps", th.dim),
         ]),
         Some(a) if a.current < a.fields.len() => Line::from(vec![
             Span::styled(
@@ -48,20 +46,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     a.current + 1,
                     a.fields.len()
                 ),
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                th.heading.add_modifier(Modifier::BOLD),
             ),
             Span::raw(sanitize::line(&a.input).into_owned()),
-            Span::styled(
-                "▏  Enter next · Tab skip · Esc insert as is",
-                Style::new().fg(Color::DarkGray),
-            ),
+            Span::styled("▏  Enter next · Tab skip · Esc insert as is", th.dim),
         ]),
         _ => Line::from(vec![
             Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(sanitize::line(&p.input).into_owned()),
             Span::styled(
                 "▏  ↑↓ choose · Enter use · Ctrl-f first name · Ctrl-e edit · Ctrl-n new · Ctrl-d delete",
-                Style::new().fg(Color::DarkGray),
+                th.dim,
             ),
         ]),
     };
@@ -81,7 +76,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(i, &t)| {
             let t = &p.all[t];
             let style = if i == p.selected {
-                Style::new().bg(Color::Blue).fg(Color::White)
+                th.cursor
             } else {
                 Style::new()
             };
@@ -96,14 +91,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(t) = p.current() {
         preview.push(Line::styled(
             sanitize::line(&t.description).into_owned(),
-            Style::new()
-                .fg(Color::DarkGray)
-                .add_modifier(Modifier::ITALIC),
+            th.dim.add_modifier(Modifier::ITALIC),
         ));
     }
     if let Some(r) = p.preview() {
         for l in sanitize::text(&r.text).lines() {
-            preview.push(highlight_fields(l));
+            preview.push(highlight_fields(l, th));
         }
     }
     frame.render_widget(
@@ -114,8 +107,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// A line with every `⟦field⟧` in reverse yellow.
-fn highlight_fields(line: &str) -> Line<'static> {
+/// A line with every `⟦field⟧` as a banner.
+fn highlight_fields(line: &str, th: &crate::ui::theme::Theme) -> Line<'static> {
     let mut spans = Vec::new();
     let mut rest = line;
     while let Some(a) = rest.find('⟦') {
@@ -125,10 +118,7 @@ fn highlight_fields(line: &str) -> Line<'static> {
             .find('⟧')
             .map(|e| e + '⟧'.len_utf8())
             .unwrap_or(after.len());
-        spans.push(Span::styled(
-            after[..end].to_string(),
-            Style::new().fg(Color::Black).bg(Color::Yellow),
-        ));
+        spans.push(Span::styled(after[..end].to_string(), th.banner));
         rest = &after[end..];
     }
     spans.push(Span::raw(rest.to_string()));

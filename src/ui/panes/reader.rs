@@ -1,28 +1,30 @@
 //! The conversation pane: every message in order, quoted text folded,
 //! attachments listed. Team replies are set apart from customer mail.
 
-use super::{border, colour, title_style};
+use super::{border, title_style};
 use crate::domain::{BodyState, ConversationView, MessageView};
 use crate::mail::sanitize;
 use crate::ui::app::{App, Focus};
 use crate::ui::format::{Clock, human_size, wrap};
+use crate::ui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use std::collections::BTreeMap;
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let focused = app.focus == Focus::Reader && app.help.is_none();
-    let block = Block::bordered().border_style(border(focused));
+    let th = app.theme.clone();
+    let block = Block::bordered().border_style(border(&th, focused));
     let inner = block.inner(area);
     let Some(r) = &mut app.reader else {
         let block = block.title(Span::styled(" Conversation ", title_style()));
         frame.render_widget(
             Paragraph::new(Line::styled(
                 "Enter opens the selected conversation.",
-                Style::new().fg(Color::DarkGray),
+                th.dim,
             ))
             .block(block),
             area,
@@ -31,11 +33,11 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     };
     let mut lines = Vec::new();
     if let Some(h) = &r.history {
-        history_lines(h, inner.width as usize, &app.clock, &mut lines);
+        history_lines(h, inner.width as usize, &app.clock, &th, &mut lines);
     }
     // A draft under review comes first: it is what the reviewer is here for.
     if let Some((d, tone)) = &r.review {
-        review_lines(d, tone, inner.width as usize, &app.clock, &mut lines);
+        review_lines(d, tone, inner.width as usize, &app.clock, &th, &mut lines);
     }
     lines.extend(render_lines(
         &r.view,
@@ -43,6 +45,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         r.show_quotes,
         &app.clock,
         &app.desk.cfg().labels,
+        &th,
     ));
     r.rendered_lines = lines.len();
     r.height = inner.height as usize;
@@ -68,28 +71,22 @@ pub fn render_lines(
     show_quotes: bool,
     clock: &Clock,
     label_colours: &BTreeMap<String, String>,
+    th: &Theme,
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for l in wrap(&sanitize::line(&v.subject), width) {
         out.push(Line::styled(l, Style::new().add_modifier(Modifier::BOLD)));
     }
-    let mut meta = vec![Span::styled(
-        v.status.as_str().to_string(),
-        Style::new().fg(Color::Green),
-    )];
+    let mut meta = vec![Span::styled(v.status.as_str().to_string(), th.good)];
     if let Some(a) = &v.assignee {
         meta.push(Span::raw(format!(" · assigned to {}", sanitize::line(a))));
     } else {
-        meta.push(Span::styled(
-            " · unassigned",
-            Style::new().fg(Color::DarkGray),
-        ));
+        meta.push(Span::styled(" · unassigned", th.dim));
     }
     for l in &v.labels {
-        let c = colour(label_colours.get(l).map_or("gray", |s| s));
         meta.push(Span::styled(
             format!(" #{}", sanitize::line(l)),
-            Style::new().fg(c),
+            th.label(label_colours.get(l).map(String::as_str)),
         ));
     }
     out.push(Line::from(meta));
@@ -99,16 +96,21 @@ pub fn render_lines(
     let mut notes = v.notes.iter().peekable();
     for m in &v.messages {
         while let Some(n) = notes.next_if(|n| n.at <= m.date) {
-            note_lines(n, width, clock, &mut out);
+            note_lines(n, width, clock, th, &mut out);
         }
-        out.push(Line::styled(
-            "─".repeat(width),
-            Style::new().fg(Color::DarkGray),
-        ));
-        message_lines(m, width, show_quotes, clock, &mut attachment_no, &mut out);
+        out.push(Line::styled("─".repeat(width), th.dim));
+        message_lines(
+            m,
+            width,
+            show_quotes,
+            clock,
+            th,
+            &mut attachment_no,
+            &mut out,
+        );
     }
     for n in notes {
-        note_lines(n, width, clock, &mut out);
+        note_lines(n, width, clock, th, &mut out);
     }
     out
 }
@@ -120,10 +122,11 @@ fn review_lines(
     tone: &[crate::domain::tone::Finding],
     width: usize,
     clock: &Clock,
+    th: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
     let l = d.latest();
-    let bar = Style::new().fg(Color::White).bg(Color::Blue);
+    let bar = th.title;
     out.push(Line::styled(
         format!(
             " DRAFT FOR REVIEW  rev {} by {}  [{}]  v a approves · v c requests changes ",
@@ -155,11 +158,7 @@ fn review_lines(
             },
             clock.datetime(v.at),
         );
-        let style = Style::new().fg(if v.approved {
-            Color::Green
-        } else {
-            Color::Yellow
-        });
+        let style = if v.approved { th.good } else { th.heading };
         for w in wrap(&text, width) {
             out.push(Line::styled(w, style));
         }
@@ -171,7 +170,7 @@ fn review_lines(
             String::new()
         };
         for w in wrap(&format!("tone · {at}{}", f.message), width) {
-            out.push(Line::styled(w, Style::new().fg(Color::Cyan)));
+            out.push(Line::styled(w, th.accent));
         }
     }
     let prev = d.revisions.len().checked_sub(2).map(|i| &d.revisions[i]);
@@ -181,13 +180,13 @@ fn review_lines(
     };
     for (mark, text) in diff {
         let style = match mark {
-            '+' => Style::new().fg(Color::Green),
-            '-' => Style::new().fg(Color::Red),
+            '+' => th.good,
+            '-' => th.bad,
             _ => Style::new(),
         };
         for w in wrap(&sanitize::line(&text), width.saturating_sub(4)) {
             out.push(Line::from(vec![
-                Span::styled("▌ ", Style::new().fg(Color::Blue)),
+                Span::styled("▌ ", th.title.patch(th.accent)),
                 Span::styled(format!("{mark} {w}"), style),
             ]));
         }
@@ -195,8 +194,14 @@ fn review_lines(
 }
 
 /// An internal note: set apart (yellow bar) so it is never mistaken for mail.
-fn note_lines(n: &crate::domain::Note, width: usize, clock: &Clock, out: &mut Vec<Line<'static>>) {
-    let bar = Style::new().fg(Color::Black).bg(Color::Yellow);
+fn note_lines(
+    n: &crate::domain::Note,
+    width: usize,
+    clock: &Clock,
+    th: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let bar = th.banner;
     let head = format!(
         " NOTE  {}  {}{} ",
         sanitize::line(&n.agent),
@@ -207,7 +212,7 @@ fn note_lines(n: &crate::domain::Note, width: usize, clock: &Clock, out: &mut Ve
     for l in sanitize::text(&n.text).lines() {
         for w in wrap(l, width.saturating_sub(2)) {
             out.push(Line::from(vec![
-                Span::styled("▌ ", Style::new().fg(Color::Yellow)),
+                Span::styled("▌ ", th.heading),
                 Span::raw(w),
             ]));
         }
@@ -219,17 +224,15 @@ fn history_lines(
     h: &[crate::store::HistoryEntry],
     width: usize,
     clock: &Clock,
+    th: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
     out.push(Line::styled(
         "Team history (H hides)",
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        th.accent.add_modifier(Modifier::BOLD),
     ));
     if h.is_empty() {
-        out.push(Line::styled(
-            "  nothing yet",
-            Style::new().fg(Color::DarkGray),
-        ));
+        out.push(Line::styled("  nothing yet", th.dim));
     }
     for e in h {
         let what = match &e.event.kind {
@@ -242,11 +245,11 @@ fn history_lines(
             e.event.agent,
             what
         );
-        if e.outcome != "applied" {
+        if e.outcome != crate::domain::events::Outcome::Applied {
             line.push_str(&format!(" [{}]", e.outcome));
         }
         for w in wrap(&sanitize::line(&line), width) {
-            out.push(Line::styled(w, Style::new().fg(Color::Cyan)));
+            out.push(Line::styled(w, th.accent));
         }
     }
     out.push(Line::raw(""));
@@ -257,14 +260,11 @@ fn message_lines(
     width: usize,
     show_quotes: bool,
     clock: &Clock,
+    th: &Theme,
     attachment_no: &mut usize,
     out: &mut Vec<Line<'static>>,
 ) {
-    let who = if m.from_team {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::Yellow)
-    };
+    let who = if m.from_team { th.accent } else { th.heading };
     let who = if m.unread {
         who.add_modifier(Modifier::BOLD)
     } else {
@@ -273,12 +273,9 @@ fn message_lines(
     let from = sanitize::line(&m.from.to_string()).into_owned();
     let date = format!("  {} ({})", clock.datetime(m.date), clock.age(m.date));
     out.push(Line::from(vec![
-        Span::styled(
-            if m.unread { "● " } else { "" },
-            Style::new().fg(Color::Yellow),
-        ),
+        Span::styled(if m.unread { "● " } else { "" }, th.heading),
         Span::styled(from, who),
-        Span::styled(date, Style::new().fg(Color::DarkGray)),
+        Span::styled(date, th.dim),
     ]));
     if m.from.name_spoofs_address() {
         out.push(Line::styled(
@@ -286,7 +283,7 @@ fn message_lines(
                 "  ⚠ the display name shows an address that is not the sender's ({})",
                 sanitize::line(&m.from.email)
             ),
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            th.bad.add_modifier(Modifier::BOLD),
         ));
     }
     let to: Vec<String> =
@@ -296,7 +293,7 @@ fn message_lines(
             .collect();
     if !to.is_empty() {
         for l in wrap(&format!("To: {}", to.join(", ")), width) {
-            out.push(Line::styled(l, Style::new().fg(Color::DarkGray)));
+            out.push(Line::styled(l, th.dim));
         }
     }
     for a in &m.attachments {
@@ -309,34 +306,34 @@ fn message_lines(
                 sanitize::line(&a.content_type),
                 human_size(a.size)
             ),
-            Style::new().fg(Color::Magenta),
+            th.notice,
         ));
     }
     match m.body_state {
         BodyState::Headers => {
-            out.push(Line::styled(
-                "(body not downloaded yet)",
-                Style::new().fg(Color::DarkGray),
-            ));
+            out.push(Line::styled("(body not downloaded yet)", th.dim));
             return;
         }
         BodyState::Unparseable => {
-            out.push(Line::styled(
-                "⚠ unparseable message",
-                Style::new().fg(Color::Red),
-            ));
+            out.push(Line::styled("⚠ unparseable message", th.bad));
         }
         BodyState::Full => {}
     }
     out.push(Line::raw(""));
-    body_lines(&sanitize::text(&m.text), width, show_quotes, out);
+    body_lines(&sanitize::text(&m.text), width, show_quotes, th, out);
 }
 
 /// Body text with quoted blocks (`> ...`, and the "On ... wrote:" line before
 /// them) folded into one line unless `show_quotes`.
-fn body_lines(text: &str, width: usize, show_quotes: bool, out: &mut Vec<Line<'static>>) {
+fn body_lines(
+    text: &str,
+    width: usize,
+    show_quotes: bool,
+    th: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
     let lines: Vec<&str> = text.trim_end().lines().collect();
-    let quote = Style::new().fg(Color::DarkGray);
+    let quote = th.dim;
     let mut i = 0;
     while i < lines.len() {
         let is_quote = |l: &str| l.trim_start().starts_with('>');

@@ -1,13 +1,13 @@
 //! The sidebar: every view with its count; the current one highlighted.
 
-use super::{border, colour, title_style};
+use super::{border, title_style};
 use crate::domain::views::View;
 use crate::mail::sanitize;
 use crate::ui::app::App;
 use crate::ui::format::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -17,7 +17,7 @@ pub const WIDTH: u16 = 22;
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" Views ", title_style()))
-        .border_style(border(false));
+        .border_style(border(&app.theme, false));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
@@ -32,16 +32,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let text = format!("{}{count}", fit(&name, w.saturating_sub(count.len() + 1)));
             let text = format!("{text} ");
             let mut style = match v {
-                View::Label(l) => {
-                    Style::new().fg(colour(app.desk.cfg().labels.get(l).map_or("gray", |s| s)))
-                }
+                View::Label(l) => app
+                    .theme
+                    .label(app.desk.cfg().labels.get(l).map(String::as_str)),
                 _ => Style::new(),
             };
             if *v == app.view {
-                style = style
-                    .bg(Color::Blue)
-                    .fg(Color::White)
-                    .add_modifier(Modifier::BOLD);
+                style = style.patch(app.theme.cursor).add_modifier(Modifier::BOLD);
             }
             Line::from(Span::styled(fit(&text, w), style))
         })

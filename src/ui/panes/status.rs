@@ -5,13 +5,14 @@ use crate::ui::app::{App, Level};
 use crate::ui::format::truncate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
+    let t = &app.theme;
+    let bar = t.bar;
     if let Some(p) = &app.prompt {
         let label = p.kind.label();
         // A refused answer says why first (the error is ours, its parts sanitized).
@@ -26,29 +27,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let skip = input.width().saturating_sub(room);
         let shown: String = input.chars().skip(skip).collect();
         let line = Line::from(vec![
-            Span::styled(
-                error,
-                Style::new()
-                    .bg(Color::Red)
-                    .fg(Color::White)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(
-                label,
-                Style::new()
-                    .bg(Color::Yellow)
-                    .fg(Color::Black)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(
-                format!("{shown}▏"),
-                Style::new().bg(Color::Black).fg(Color::White),
-            ),
+            Span::styled(error, t.alarm.add_modifier(Modifier::BOLD)),
+            Span::styled(label, t.banner.add_modifier(Modifier::BOLD)),
+            Span::styled(format!("{shown}▏"), t.input),
         ]);
-        frame.render_widget(
-            Paragraph::new(line).style(Style::new().bg(Color::Black)),
-            area,
-        );
+        frame.render_widget(Paragraph::new(line).style(t.input), area);
         return;
     }
     let (mode, account) = match &app.mode {
@@ -60,10 +43,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let room =
         (area.width as usize).saturating_sub(left.width() + mode.width() + right.width() + 2);
     let (msg, msg_style) = match &app.message {
-        Some((m, Level::Error)) => (
-            m.as_str(),
-            bar.fg(Color::LightRed).add_modifier(Modifier::BOLD),
-        ),
+        Some((m, Level::Error)) => (m.as_str(), bar.patch(t.bad).add_modifier(Modifier::BOLD)),
         Some((m, Level::Info)) => (m.as_str(), bar),
         None => ("", bar),
     };
@@ -71,13 +51,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let pad = room.saturating_sub(msg.width());
     let line = Line::from(vec![
         Span::styled(left, bar.add_modifier(Modifier::BOLD)),
-        Span::styled(
-            mode,
-            Style::new()
-                .bg(Color::Yellow)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(mode, t.banner.add_modifier(Modifier::BOLD)),
         Span::styled(" ", bar),
         Span::styled(msg, msg_style),
         Span::styled(" ".repeat(pad + 1), bar),
