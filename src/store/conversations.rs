@@ -57,10 +57,9 @@ fn view_filter(view: &View) -> &'static str {
         // Stored when the events are folded, by the domain's rule
         // (`SharedDraft::waiting`): not restated in SQL.
         View::Review => "c.review_waiting = 1",
+        // Stored by the fold (`TeamState::followers`), not restated in SQL.
         View::Following => {
-            "coalesce((SELECT json_extract(e.payload, '$.on') FROM events e
-                       WHERE e.conversation = c.id AND e.kind = 'follow' AND e.agent = ?3
-                       ORDER BY e.uid IS NULL DESC, e.uid DESC, e.seq DESC LIMIT 1), 0) = 1"
+            "EXISTS (SELECT 1 FROM conversation_followers f WHERE f.conversation_id = c.id AND f.agent = ?3)"
         }
     }
 }

@@ -258,9 +258,17 @@ pub(super) fn review_event_stored(tx: &Transaction<'_>, e: &Event) -> Result<boo
     }
 }
 
-/// Refolds the review state of every conversation with a shared draft (a
-/// cache migrated from before it was stored).
-pub(super) fn refresh_all_reviews(tx: &Transaction<'_>) -> Result<()> {
+/// Refolds what schema version 9 stores (the review state of every
+/// conversation with a shared draft, and followers) in a cache migrated
+/// from before.
+pub(super) fn refresh_stored_rules(tx: &Transaction<'_>) -> Result<()> {
+    let followed: Vec<String> = tx
+        .prepare("SELECT DISTINCT conversation FROM events WHERE kind = 'follow'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for c in followed {
+        super::team::refold(tx, &c)?;
+    }
     let convs: Vec<String> = tx
         .prepare("SELECT DISTINCT conversation FROM events WHERE kind = 'draft_submitted'")?
         .query_map([], |r| r.get(0))?
@@ -301,5 +309,88 @@ impl Store {
             )
             .optional()?;
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::review::DraftCopy;
+
+    fn ev(id: &str, conv: &str, agent: &str, kind: EventKind) -> Event {
+        Event {
+            id: id.into(),
+            conversation: conv.into(),
+            agent: agent.into(),
+            at: 0,
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_cache_from_before_the_stored_rules_is_refolded_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite3");
+        let mut s = Store::open(&path).unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let conv = s
+            .list_conversations(crate::store::ListQuery {
+                offset: 0,
+                limit: 1,
+            })
+            .unwrap()[0]
+            .id
+            .clone();
+        let copy = DraftCopy {
+            draft: "d1".into(),
+            revision: 1,
+            author: "ana@example.com".into(),
+            reviewer: None,
+            to: vec![],
+            cc: vec![],
+            subject: "s".into(),
+            body: "b".into(),
+            message_id: "<m@x>".into(),
+            in_reply_to: None,
+            references: vec![],
+            hash: "h".into(),
+        };
+        let log = vec![
+            (
+                9001,
+                Ok(ev(
+                    "e1",
+                    &conv,
+                    "ana@example.com",
+                    EventKind::DraftSubmitted { copy },
+                )),
+            ),
+            (
+                9002,
+                Ok(ev(
+                    "e2",
+                    &conv,
+                    "bo@example.com",
+                    EventKind::Follow { on: true },
+                )),
+            ),
+        ];
+        s.transaction(|tx| Store::apply_log(tx, &log).map(|_| ()))
+            .unwrap();
+        let review = crate::domain::views::View::Review;
+        let following = crate::domain::views::View::Following;
+        assert_eq!(s.count_view(&review, "bo@example.com").unwrap(), 1);
+        assert_eq!(s.count_view(&following, "bo@example.com").unwrap(), 1);
+        // As an older cache had it: schema version 8, nothing stored.
+        s.conn
+            .execute_batch(
+                "ALTER TABLE conversations DROP COLUMN review_waiting;
+                 DROP TABLE conversation_followers; PRAGMA user_version = 8;",
+            )
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.count_view(&review, "bo@example.com").unwrap(), 1);
+        assert_eq!(s.count_view(&following, "bo@example.com").unwrap(), 1);
     }
 }

@@ -13,11 +13,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0006_sync_speed.sql"),
     include_str!("sql/0007_fts_merge.sql"),
     include_str!("sql/0008_append_once.sql"),
-    include_str!("sql/0009_review_waiting.sql"),
+    include_str!("sql/0009_stored_rules.sql"),
 ];
 
-/// The version that stores "waiting for review" (older caches refold it once).
-pub const REVIEW_WAITING: u32 = 9;
+/// The version that stores "waiting for review" and followers (older caches refold them once).
+pub const STORED_RULES: u32 = 9;
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -93,8 +93,8 @@ impl Store {
         let before: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         migrations::migrate(&mut conn)?;
         let mut store = Store { conn, path };
-        if before > 0 && before < migrations::REVIEW_WAITING {
-            store.transaction(drafts::refresh_all_reviews)?;
+        if before > 0 && before < migrations::STORED_RULES {
+            store.transaction(drafts::refresh_stored_rules)?;
         }
         Ok(store)
     }

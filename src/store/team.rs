@@ -94,6 +94,14 @@ pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
     for l in &state.labels {
         ins.execute(params![conv, l])?;
     }
+    tx.prepare_cached("DELETE FROM conversation_followers WHERE conversation_id = ?1")?
+        .execute([&conv])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO conversation_followers(conversation_id, agent) VALUES (?1, ?2)",
+    )?;
+    for a in &state.followers {
+        ins.execute(params![conv, a])?;
+    }
     Ok(state)
 }
 

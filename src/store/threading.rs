@@ -42,6 +42,16 @@ pub(super) fn merge(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> 
          SELECT ?2, label FROM conversation_labels WHERE conversation_id = ?1",
     )?
     .execute(params![from, into])?;
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO conversation_followers(conversation_id, agent)
+         SELECT ?2, agent FROM conversation_followers WHERE conversation_id = ?1",
+    )?
+    .execute(params![from, into])?;
+    tx.prepare_cached(
+        "UPDATE conversations SET review_waiting = max(review_waiting,
+            coalesce((SELECT review_waiting FROM conversations WHERE id = ?1), 0)) WHERE id = ?2",
+    )?
+    .execute(params![from, into])?;
     // Team state the survivor lacks comes from the merged conversation.
     tx.prepare_cached("UPDATE conversations SET assignee = coalesce(assignee, (SELECT assignee FROM conversations WHERE id = ?1))
          WHERE id = ?2")?.execute(params![from, into],
