@@ -40,11 +40,10 @@ fn offline_account(dir: &Path) -> PathBuf {
     path
 }
 
-fn cli(config: &Path, args: &[&str]) -> (i32, String) {
+/// The real binary with `args`: (exit code, stdout and stderr).
+fn run(args: &[&str]) -> (i32, String) {
     let state = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-        .arg("--config")
-        .arg(config)
         .args(args)
         .env("XDG_STATE_HOME", state.path())
         .output()
@@ -59,15 +58,33 @@ fn cli(config: &Path, args: &[&str]) -> (i32, String) {
     )
 }
 
+fn cli(config: &Path, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["--config", config.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+fn demo(args: &[&str]) -> (i32, String) {
+    let mut all = vec!["--demo"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
 /// The real App over the account's cache, sending nowhere.
 fn tui(config: &Path) -> (App, tempfile::TempDir) {
     let cfg = Config::load(config).unwrap();
     let outbox = tempfile::tempdir().unwrap();
+    let store = Store::open(&cfg.cache_file()).unwrap();
+    (app_over(store, cfg, outbox.path().into()), outbox)
+}
+
+/// The real App at 120x40 over `store`, sending into `outbox`.
+fn app_over(store: Store, cfg: Config, outbox: PathBuf) -> App {
     let desk = Desk::new(
-        Store::open(&cfg.cache_file()).unwrap(),
+        store,
         cfg,
         Some(Secret::new(KEY)),
-        Box::new(Demo::files(outbox.path().into())),
+        Box::new(Demo::files(outbox)),
     );
     let mut app = App::new(
         desk,
@@ -76,7 +93,7 @@ fn tui(config: &Path) -> (App, tempfile::TempDir) {
     )
     .unwrap();
     app.resize(120, 40);
-    (app, outbox)
+    app
 }
 
 /// The newest event on `conv`.
@@ -162,24 +179,6 @@ fn a_bare_word_label_works_in_the_cli_as_in_the_tui() {
     assert_ne!(code, 0, "an empty label is refused: {out}");
 }
 
-fn demo(args: &[&str]) -> (i32, String) {
-    let state = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-        .arg("--demo")
-        .args(args)
-        .env("XDG_STATE_HOME", state.path())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 fn first_id(json: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     v[0]["id"].as_str().unwrap().to_string()
@@ -260,20 +259,7 @@ fn support_app(outbox: PathBuf) -> App {
     let cfg = Config::demo();
     let mut store = Store::open_in_memory().unwrap();
     replypad::demo::load(&mut store, &cfg, chrono::Utc::now().timestamp()).unwrap();
-    let desk = Desk::new(
-        store,
-        cfg,
-        Some(Secret::new(KEY)),
-        Box::new(Demo::files(outbox)),
-    );
-    let mut app = App::new(
-        desk,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
-    app
+    app_over(store, cfg, outbox)
 }
 
 /// A desk for `agent` over the cache at `path`.

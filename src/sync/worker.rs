@@ -54,17 +54,6 @@ impl Touched {
 }
 
 impl Changed {
-    /// Everything (after a reconnect, a push that read the log back).
-    pub fn everything() -> Changed {
-        Changed {
-            list: true,
-            counts: true,
-            conversations: Touched::All,
-            drafts: true,
-            outbox: true,
-        }
-    }
-
     /// A sync pass that touched `touched` (new mail, flags, team state).
     pub fn pass(touched: BTreeSet<String>, team: bool) -> Changed {
         Changed {
@@ -85,8 +74,9 @@ impl Changed {
         }
     }
 
-    /// Messages went out (the outbox, drafts, the Drafts view's count).
-    pub fn sent() -> Changed {
+    /// Everything: messages went out (the outbox, drafts, the Drafts
+    /// view's count, the conversations they answer).
+    pub fn everything() -> Changed {
         Changed {
             list: true,
             counts: true,
@@ -278,7 +268,7 @@ fn send_thread(
                 }
                 if r.sent > 0 {
                     notify(Notice::Sent(r.sent));
-                    notify(Notice::Changed(Changed::sent()));
+                    notify(Notice::Changed(Changed::everything()));
                     // The sync thread files the copy in Sent and pushes the event.
                     let _ = sync.send(Request::Push);
                 }
