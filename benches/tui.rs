@@ -331,6 +331,22 @@ fn bench(n: usize) {
         typed.push(t.elapsed());
     }
     app.feed("h");
+    // Where a recount goes: each view's count once.
+    let mut per_view: Vec<(String, Duration)> = app
+        .views()
+        .iter()
+        .map(|v| {
+            let t = Instant::now();
+            std::hint::black_box(app.desk.store.count_view(v, &app.me).unwrap());
+            (v.title(), t.elapsed())
+        })
+        .collect();
+    per_view.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    let slowest: Vec<String> = per_view
+        .iter()
+        .take(3)
+        .map(|(v, d)| format!("{v} {:.1} ms", d.as_secs_f64() * 1000.0))
+        .collect();
     let (nom, nop) = stats(old);
     let (nvm, nvp) = stats(visible);
     let (ntm, ntp) = stats(typed);
@@ -353,6 +369,11 @@ fn bench(n: usize) {
     );
     println!(
         "| {n} | notice after 200 bodies, typed (`Changed::bodies`), median / p99 of 60 | {ntm:.2} / {ntp:.2} ms | ≤ baseline |"
+    );
+    println!(
+        "| {n} | the slowest view counts (of {}) | {} | |",
+        per_view.len(),
+        slowest.join(", ")
     );
     for (q, d, hits) in searches {
         println!(
