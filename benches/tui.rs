@@ -290,6 +290,21 @@ fn bench(n: usize) {
         closes.push(timed(&mut app, "h"));
         timed(&mut app, "j");
     }
+    // A team act and its undo, keypress to frame (the counts move by what
+    // the act changed instead of being recounted).
+    let mut acts = Vec::new();
+    let mut acts_old = Vec::new();
+    for _ in 0..50 {
+        acts.push(timed(&mut app, "F"));
+        acts.push(timed(&mut app, "u"));
+        // As before: the same act, then every view recounted.
+        let act = timed(&mut app, "F");
+        let t = Instant::now();
+        app.refresh_counts().unwrap();
+        app.reload().unwrap();
+        acts_old.push(act + t.elapsed());
+        app.feed("u");
+    }
     let mut searches = Vec::new();
     for q in [
         "refund",
@@ -350,6 +365,8 @@ fn bench(n: usize) {
     let (nom, nop) = stats(old);
     let (nvm, nvp) = stats(visible);
     let (ntm, ntp) = stats(typed);
+    let (am, ap) = stats(acts);
+    let (aom, aop) = stats(acts_old);
     let (mm, mp) = stats(moves);
     let (om, op) = stats(opens);
     let (cm, cp) = stats(closes);
@@ -361,6 +378,12 @@ fn bench(n: usize) {
     println!("| {n} | move (j), median / p99 of 300 | {mm:.2} / {mp:.2} ms | p99 < 16 ms |");
     println!("| {n} | open (Enter), median / p99 of 200 | {om:.2} / {op:.2} ms | p99 < 16 ms |");
     println!("| {n} | close (h), median / p99 of 200 | {cm:.2} / {cp:.2} ms | p99 < 16 ms |");
+    println!(
+        "| {n} | team act, as before (F, then every view recounted), median / p99 of 50 | {aom:.2} / {aop:.2} ms | |"
+    );
+    println!(
+        "| {n} | team act (follow F, then undo u), median / p99 of 100 | {am:.2} / {ap:.2} ms | p99 < 16 ms |"
+    );
     println!(
         "| {n} | notice after 200 bodies, old path (all counts, page, reader, every shared draft), median / p99 of 60 | {nom:.2} / {nop:.2} ms | |"
     );

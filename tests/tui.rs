@@ -418,3 +418,50 @@ fn without_colour_the_cursor_row_is_reverse_video() {
         );
     }
 }
+
+/// An act moves the sidebar's counts by what it changed (read per
+/// conversation, not recounted); they must equal a full recount after each.
+#[test]
+fn counts_after_acts_equal_a_recount() {
+    let (mut app, _term) = app(160, 48);
+    let recount = |app: &App| -> Vec<usize> {
+        app.views()
+            .iter()
+            .map(|v| app.desk.store.count_view(v, &app.me).unwrap())
+            .collect()
+    };
+    assert_eq!(app.view_counts, recount(&app));
+    // (keys, then text typed into the prompt they open, if any)
+    let steps: &[(&str, &str)] = &[
+        ("A", "none"),
+        ("a", ""),
+        ("#", "billing"),
+        ("s", "pending"),
+        ("S", "2031-01-02 09:00"),
+        ("u", ""),
+        ("c", "@dana look at this"),
+        ("F", ""),
+        ("U", ""),
+        ("j", ""),
+        ("A", "none"),
+        ("#", "-billing +urgent"),
+        ("s", "closed"),
+        ("u", ""),
+        ("vjvjv", ""),
+        ("a", ""),
+        ("u", ""),
+    ];
+    for (keys, text) in steps {
+        app.feed(keys);
+        if !text.is_empty() {
+            app.type_text(text);
+            app.feed("<Enter>");
+        }
+        assert!(
+            !matches!(&app.message, Some((_, replypad::ui::app::Level::Error))),
+            "{keys} {text}: {:?}",
+            app.message
+        );
+        assert_eq!(app.view_counts, recount(&app), "after {keys:?}");
+    }
+}

@@ -32,6 +32,11 @@ impl Undo {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The conversations it would touch.
+    pub fn conversations(&self) -> Vec<String> {
+        self.entries.iter().map(|(c, _, _)| c.clone()).collect()
+    }
 }
 
 /// What an act did, on every conversation it touched.

@@ -132,6 +132,21 @@ impl Store {
         Ok(st.query_row(params![0, 0, me, me_local, label], |r| r.get::<_, i64>(0))? as usize)
     }
 
+    /// Whether conversation `id` is in `view` for agent `me` (an act's
+    /// change to the counts is read per conversation, not by recounting).
+    pub fn in_view(&self, view: &View, me: &str, id: &str) -> Result<bool> {
+        if let Some(q) = view.query() {
+            return self.search_has(q, me, id);
+        }
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.id = ?1 AND c.message_count > 0 AND {} AND {ALL_PARAMS})",
+            view_filter(view)
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let (me_local, label) = view_params(view, me);
+        Ok(st.query_row(params![id, 0, me, me_local, label], |r| r.get(0))?)
+    }
+
     /// One page of `view` for agent `me`, newest first.
     pub fn list_view(
         &self,

@@ -105,6 +105,16 @@ impl Store {
         Ok(st.query_row(rusqlite::params_from_iter(params), |r| r.get::<_, i64>(0))? as usize)
     }
 
+    /// Whether conversation `id` matches `query`.
+    pub fn search_has(&self, query: &str, me: &str, id: &str) -> Result<bool> {
+        let (cond, mut params) = condition(query, me)?;
+        params.push(id.to_string().into());
+        let mut st = self.conn.prepare(&format!(
+            "SELECT EXISTS (SELECT 1 FROM conversations c WHERE {cond} AND c.id = ?)"
+        ))?;
+        Ok(st.query_row(rusqlite::params_from_iter(params), |r| r.get(0))?)
+    }
+
     /// One page of the conversations matching `query`, newest first.
     /// Every conversation matching `query`, newest first (ids only): run
     /// once per search; the list pages over it with `summaries`.

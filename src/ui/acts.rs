@@ -131,6 +131,7 @@ impl App {
     /// one (bulk), through the desk.
     pub(super) fn act(&mut self, kind: EventKind) -> Result<()> {
         let targets = self.targets()?;
+        let before = self.memberships(&targets)?;
         let acted = self.desk.act(&targets, kind.clone(), self.clock.now)?;
         if let (1, [r]) = (targets.len(), acted.reports.as_slice())
             && let EventKind::Assign {
@@ -163,8 +164,7 @@ impl App {
         // The selection is used up by the act.
         self.selected.clear();
         self.visual_anchor = None;
-        self.refresh_counts()?;
-        self.reload()
+        self.counted_reload(&targets, before)
     }
 
     /// Undoes the last team act (on every conversation it touched).
@@ -173,6 +173,8 @@ impl App {
             self.message = Some(("nothing to undo".into(), Level::Info));
             return Ok(());
         };
+        let targets = undo.conversations();
+        let before = self.memberships(&targets)?;
         let (n, _) = self.desk.undo(undo, self.clock.now)?;
         self.message = Some((
             format!(
@@ -181,8 +183,7 @@ impl App {
             ),
             Level::Info,
         ));
-        self.refresh_counts()?;
-        self.reload()
+        self.counted_reload(&targets, before)
     }
 
     /// Saves (or opens) attachment `n` of the open conversation: at once,
@@ -216,6 +217,8 @@ impl App {
             .find(|r| r.id == conv)
             .map(|r| r.unread > 0)
             .unwrap_or(false);
+        let targets = [conv.clone()];
+        let before = self.memberships(&targets)?;
         self.desk.mark_read(&conv, unread)?;
         self.message = Some((
             if unread {
@@ -226,8 +229,7 @@ impl App {
             .into(),
             Level::Info,
         ));
-        self.refresh_counts()?;
-        self.reload()
+        self.counted_reload(&targets, before)
     }
 
     /// After the worker read the log back: tell the agent if a claim lost.

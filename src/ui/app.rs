@@ -491,6 +491,58 @@ impl App {
         self.reload()
     }
 
+    /// Which views each of `targets` is in now, to count an act by what it
+    /// changed rather than by recounting every view (None: too many
+    /// targets, recount instead).
+    pub(super) fn memberships(&self, targets: &[String]) -> Result<Option<Vec<Vec<bool>>>> {
+        const MOST: usize = 50;
+        if targets.len() > MOST || self.view_counts.is_empty() {
+            return Ok(None);
+        }
+        let views = self.views();
+        targets
+            .iter()
+            .map(|id| {
+                views
+                    .iter()
+                    .map(|v| self.desk.store.in_view(v, &self.me, id))
+                    .collect::<Result<Vec<bool>>>()
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// After an act on the conversations `before` was read for: the counts
+    /// moved by what changed, then the page (and the open conversation).
+    pub(super) fn counted_reload(
+        &mut self,
+        targets: &[String],
+        before: Option<Vec<Vec<bool>>>,
+    ) -> Result<()> {
+        match (before, self.memberships(targets)?) {
+            (Some(before), Some(after)) if before.len() == after.len() => {
+                for (b, a) in before.iter().zip(&after) {
+                    for (i, (was, is)) in b.iter().zip(a).enumerate() {
+                        if let Some(n) = self.view_counts.get_mut(i) {
+                            *n = (*n + usize::from(*is)).saturating_sub(usize::from(*was));
+                        }
+                    }
+                }
+            }
+            _ => self.refresh_counts()?,
+        }
+        let known = match self.view.query() {
+            Some(_) => None,
+            None => self
+                .views()
+                .iter()
+                .position(|v| *v == self.view)
+                .and_then(|i| self.view_counts.get(i).copied()),
+        };
+        self.reload_list(known)?;
+        self.reload_reader(true)
+    }
+
     /// Recounts every view (on a store change or an act, not on every move).
     pub fn refresh_counts(&mut self) -> Result<()> {
         let views = self.views();
