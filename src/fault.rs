@@ -36,3 +36,12 @@ pub fn crash_point(point: &str) {
         std::process::abort();
     }
 }
+
+/// A panic point for end-to-end tests of the real binary: when
+/// `REPLYPAD_FAULT` names `point`, the process panics there (the panic
+/// hook, unwinding and destructors run, as for any bug).
+pub fn panic_point(point: &str) {
+    if std::env::var("REPLYPAD_FAULT").is_ok_and(|v| v == point) {
+        panic!("REPLYPAD_FAULT={point}: an injected panic");
+    }
+}

@@ -109,3 +109,37 @@ fn a_bad_config_is_refused_with_the_key_named() {
         "{err}"
     );
 }
+
+/// A reader that stops early (`| head -1`) ends the command quietly with
+/// success, for JSON and for text output.
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    for args in [
+        &["--demo", "threads", "--json"][..],
+        &["--demo", "threads"][..],
+    ] {
+        let state = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .args(args)
+            .env("XDG_STATE_HOME", state.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the pipe before the output comes (the demo takes a moment
+        // to load), as a `head` that has read enough does.
+        drop(child.stdout.take());
+        let done = child.wait_with_output().unwrap();
+        assert_eq!(
+            done.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        assert!(
+            done.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+}

@@ -279,3 +279,48 @@ fn compose_in_the_external_editor() {
     t.keys(&["Escape"]);
     t.wait_for("draft saved", Duration::from_secs(3));
 }
+
+/// A panic (injected on Ctrl-l) restores the terminal and keeps the demo's
+/// files: the drafts and notes written in it are not deleted.
+#[test]
+fn a_panic_restores_the_terminal_and_keeps_the_demo_files() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(
+        100,
+        30,
+        &format!("REPLYPAD_FAULT=panic-on-redraw {bin} demo 2>&1"),
+    );
+    t.wait_for("DEMO", Duration::from_secs(10));
+    // A note first: something the agent wrote.
+    t.keys(&["c"]);
+    t.tmux(&["send-keys", "-t", "0", "-l", "keep this note"]);
+    t.keys(&["Enter"]);
+    t.wait_for("note added", Duration::from_secs(5));
+    t.keys(&["C-l"]);
+    let screen = t.wait_all(&["REPLYPAD-EXITED:", "kept in"], Duration::from_secs(10));
+    assert!(!screen.contains("REPLYPAD-EXITED:0"), "{screen}");
+    // The terminal is back: the shell's output, not the TUI's frame.
+    assert!(!screen.contains("DEMO"), "{screen}");
+    let kept = screen
+        .split("kept in ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the kept directory is named");
+    let cache = std::path::Path::new(kept).join("demo.sqlite3");
+    assert!(cache.exists(), "{screen}");
+    let store = replypad::store::Store::open(&cache).unwrap();
+    let first = store
+        .list_conversations(replypad::store::ListQuery {
+            offset: 0,
+            limit: 1,
+        })
+        .unwrap()[0]
+        .id
+        .clone();
+    let notes = store.conversation(&first).unwrap().unwrap().notes;
+    let _ = std::fs::remove_dir_all(kept);
+    assert!(
+        notes.iter().any(|n| n.text == "keep this note"),
+        "{notes:?}"
+    );
+}

@@ -34,9 +34,10 @@ pub fn raw_messages() -> impl Iterator<Item = &'static [u8]> {
     DEMO_MESSAGES.iter().map(|(_, raw)| *raw)
 }
 
-/// A running demo: its temporary directory lives as long as this value.
+/// A running demo: its temporary directory lives as long as this value,
+/// and outlives it when the process panics (its drafts and notes are kept).
 pub struct DemoSession {
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     pub cache_file: PathBuf,
     /// Where "sent" demo mail goes.
     pub outbox_dir: PathBuf,
@@ -56,14 +57,29 @@ impl DemoSession {
         let mut store = Store::open(&cache_file)?;
         load(&mut store, cfg, now)?;
         Ok(DemoSession {
-            _dir: dir,
+            dir: Some(dir),
             cache_file,
             outbox_dir,
         })
     }
 
     pub fn path(&self) -> &Path {
-        self._dir.path()
+        self.cache_file.parent().unwrap_or(&self.outbox_dir)
+    }
+}
+
+impl Drop for DemoSession {
+    fn drop(&mut self) {
+        // A panic unwinds through here: keep what the agent wrote.
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            let kept = dir.keep();
+            eprintln!(
+                "replypad: the demo's files are kept in {} (its cache holds the drafts and notes)",
+                kept.display()
+            );
+        }
     }
 }
 

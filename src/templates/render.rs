@@ -84,17 +84,49 @@ fn opt(v: Option<&str>, name: &str) -> Value {
     }
 }
 
-/// `n` business days (Mon–Fri) after `from`.
+/// The most business days a template may count ahead (a year and a half).
+pub const MAX_BUSINESS_DAYS: i64 = 400;
+
+/// `n` business days (Mon–Fri) after `from`; `n` is clamped to
+/// 0..=[`MAX_BUSINESS_DAYS`], so no input loops for long or overflows.
 pub fn add_business_days(from: DateTime<FixedOffset>, n: i64) -> DateTime<FixedOffset> {
     let mut d = from;
-    let mut left = n;
+    let mut left = n.clamp(0, MAX_BUSINESS_DAYS);
     while left > 0 {
-        d += Duration::days(1);
+        match d.checked_add_signed(Duration::days(1)) {
+            Some(next) => d = next,
+            None => break,
+        }
         if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
             left -= 1;
         }
     }
     d
+}
+
+/// The most work one rendering may do (minijinja's fuel: roughly one unit
+/// per instruction). A template that loops for ever, or builds something
+/// huge, fails with an error instead of holding every agent's picker.
+const FUEL: u64 = 2_000_000;
+
+/// `d` in a strftime format, or an error naming a wrong specifier (chrono
+/// panics when a format it cannot read is displayed with `to_string`).
+fn format_date(d: DateTime<FixedOffset>, fmt: &str) -> Result<String, minijinja::Error> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("date({fmt:?}): not a date format (use %Y %m %d %H %M, %A %B …)"),
+        ));
+    }
+    let mut out = String::new();
+    std::fmt::Write::write_fmt(&mut out, format_args!("{}", d.format(fmt))).map_err(|_| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("date({fmt:?}) cannot be written"),
+        )
+    })?;
+    Ok(out)
 }
 
 fn human_date(d: DateTime<FixedOffset>) -> String {
@@ -108,6 +140,7 @@ fn environment(
 ) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_fuel(Some(FUEL));
     let answers = answers.clone();
     env.add_function("ask", move |label: String| -> String {
         match answers.get(&label).filter(|a| !a.is_empty()) {
@@ -122,16 +155,28 @@ fn environment(
         }
     });
     let now = v.now;
-    env.add_function("business_days", move |n: i64| {
-        human_date(add_business_days(now, n))
-    });
+    env.add_function(
+        "business_days",
+        move |n: i64| -> Result<String, minijinja::Error> {
+            if !(0..=MAX_BUSINESS_DAYS).contains(&n) {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("business_days({n}): give 0 to {MAX_BUSINESS_DAYS}"),
+                ));
+            }
+            Ok(human_date(add_business_days(now, n)))
+        },
+    );
     let offset = *v.now.offset();
-    env.add_filter("date", move |ts: i64, fmt: Option<String>| -> String {
-        let d = DateTime::from_timestamp(ts, 0)
-            .unwrap_or_default()
-            .with_timezone(&offset);
-        d.format(fmt.as_deref().unwrap_or("%-d %B %Y")).to_string()
-    });
+    env.add_filter(
+        "date",
+        move |ts: i64, fmt: Option<String>| -> Result<String, minijinja::Error> {
+            let d = DateTime::from_timestamp(ts, 0)
+                .unwrap_or_default()
+                .with_timezone(&offset);
+            format_date(d, fmt.as_deref().unwrap_or("%-d %B %Y"))
+        },
+    );
     env
 }
 
@@ -371,5 +416,51 @@ mod tests {
             unfilled("fine\n{{ left }}"),
             vec![(2, "template syntax {{".to_string())]
         );
+    }
+
+    #[test]
+    fn hostile_templates_are_errors_not_panics_or_hangs() {
+        let e = |body: &str| {
+            render(body, &values(), &BTreeMap::new())
+                .err()
+                .map(|e| format!("{e:#}"))
+                .unwrap_or_default()
+        };
+        assert!(e("{{ now | date(\"%Q\") }}").contains("not a date format"));
+        assert!(e("{{ now | date(\"%\") }}").contains("not a date format"));
+        assert!(e("{{ business_days(999999999999) }}").contains("business_days"));
+        assert!(e("{{ business_days(-1) }}").contains("business_days"));
+        let t = std::time::Instant::now();
+        let loops =
+            "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}";
+        assert!(!e(loops).is_empty(), "a runaway loop is stopped");
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(r("{{ business_days(2) }}").text, "Monday 30 November");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// No template text, value or answer panics (a teammate's template
+        /// is rendered in every agent's picker).
+        #[test]
+        fn no_template_panics(
+            body in "(\\{\\{|\\}\\}|\\{%|%\\}|[a-z_ .|()\"%0-9-]|now|date|business_days|ask|customer|range|for|in|endfor|if|endif){0,40}",
+            name in ".{0,20}",
+            answer in ".{0,20}",
+            ts in proptest::num::i64::ANY,
+            raw in ".{0,80}",
+        ) {
+            let mut v = values();
+            v.customer_name = Some(name.clone());
+            v.created = ts;
+            let answers = BTreeMap::from([(name.clone(), answer)]);
+            let _ = render(&body, &v, &answers);
+            let _ = unknown_placeholders(&body);
+            let _ = unfilled(&body);
+            let _ = crate::templates::parse(&body, crate::templates::Origin::Team);
+            let _ = render(&raw, &v, &BTreeMap::new());
+            let _ = crate::templates::parse(&raw, crate::templates::Origin::Team);
+            let _ = unknown_placeholders(&raw);
+        }
     }
 }

@@ -365,7 +365,7 @@ impl App {
                 self.should_quit = true
             }
             (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
-            (_, Action::Redraw) => {}
+            (_, Action::Redraw) => crate::fault::panic_point("panic-on-redraw"),
             (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
             (Layer::Help, Action::ScrollUp) => self.help = self.help.map(|s| s.saturating_sub(1)),
             (Layer::Help, _) => {}
