@@ -500,3 +500,20 @@ fn team_templates_are_created_edited_and_deleted_from_the_picker() {
         app.message
     );
 }
+
+/// A recipient nobody reads (noreply, mailer-daemon, …) is flagged in the
+/// compose pane before anything is sent, at 80 and 160 columns.
+#[test]
+fn a_no_reply_recipient_is_flagged_in_compose() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut app, mut term) = app_with_outbox(w, h, dir.path().into());
+        app.feed("m");
+        app.type_text("Shop <noreply@shop.test>");
+        app.feed("<Enter>");
+        app.type_text("Your order");
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(screen.contains("nobody reads noreply@shop.test"), "{screen}");
+    }
+}

@@ -105,6 +105,10 @@ pub struct Team {
     /// The team's signature, below the agent's.
     #[serde(default)]
     pub signature: String,
+    /// Other addresses that reach the team (help@, billing@): never
+    /// added to a reply's recipients.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -233,6 +237,7 @@ impl Config {
                 key_command: None,
                 from_format: default_from_format(),
                 signature: "Example Support · help.example.com".into(),
+                aliases: Vec::new(),
             },
             imap: None,
             smtp: None,

@@ -106,6 +106,18 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
             ));
         }
     }
+    for (i, alias) in cfg.team.aliases.iter().enumerate() {
+        let ok = alias.rsplit_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !alias.contains(char::is_whitespace)
+        });
+        if !ok {
+            errors.push(format!(
+                "{}: alias {} ({alias:?}) is not an address",
+                at(raw, "team", "aliases"),
+                i + 1
+            ));
+        }
+    }
     for (role, colour) in &cfg.theme {
         if !super::THEME_ROLES.contains(&role.as_str()) {
             errors.push(format!(

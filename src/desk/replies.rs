@@ -81,21 +81,19 @@ impl Desk {
             .store
             .reply_context(conversation)?
             .context("the conversation has no message to reply to")?;
-        let team = self.cfg.team.address.to_ascii_lowercase();
-        let me = self.me().to_ascii_lowercase();
-        let not_us = |e: &str| {
-            let e = e.to_ascii_lowercase();
-            e != team && e != me
-        };
-        let mut to = vec![ctx.from.display()];
-        let mut cc = Vec::new();
-        if kind == DraftKind::ReplyAll {
-            for a in ctx.to.iter().chain(ctx.cc.iter()) {
-                if not_us(&a.email) && !a.email.eq_ignore_ascii_case(&ctx.from.email) {
-                    cc.push(a.display());
-                }
-            }
-        }
+        let mut us = vec![self.cfg.team.address.clone(), self.me().to_string()];
+        us.extend(self.cfg.team.aliases.iter().cloned());
+        let (to, cc) = crate::domain::recipients::reply(
+            &ctx.from,
+            &ctx.reply_to,
+            &ctx.to,
+            &ctx.cc,
+            &us,
+            kind == DraftKind::ReplyAll,
+        );
+        let mailbox = crate::domain::recipients::mailbox;
+        let mut to: Vec<String> = to.iter().map(mailbox).collect();
+        let cc: Vec<String> = cc.iter().map(mailbox).collect();
         let when = chrono::DateTime::from_timestamp(ctx.date, 0)
             .unwrap_or_default()
             .format("%a, %d %b %Y %H:%M UTC")

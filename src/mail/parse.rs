@@ -18,7 +18,8 @@ pub struct ParsedMessage {
     pub from: Address,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
-    pub reply_to: Option<Address>,
+    /// Every address of `Reply-To` (where replies go), empty without one.
+    pub reply_to: Vec<Address>,
     pub subject: String,
     pub date: i64,
     pub text: String,
@@ -171,7 +172,7 @@ fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
         from,
         to: addr_list(msg.to()),
         cc: addr_list(msg.cc()),
-        reply_to: addr_list(msg.reply_to()).into_iter().next(),
+        reply_to: addr_list(msg.reply_to()),
         subject,
         date,
         text,
@@ -246,7 +247,7 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
         from: Address::new(None, &email),
         to: vec![],
         cc: vec![],
-        reply_to: None,
+        reply_to: Vec::new(),
         subject,
         date: fallback_date,
         text: format!(

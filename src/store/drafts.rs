@@ -16,6 +16,8 @@ pub struct ReplyContext {
     pub message_id: String,
     pub references: Vec<String>,
     pub from: Address,
+    /// Where the customer asked replies to go (empty: to From).
+    pub reply_to: Vec<Address>,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
     pub subject: String,
@@ -287,7 +289,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT message_id, refs, from_name, from_email, to_addrs, cc_addrs, subject, date,
-                        coalesce(text, ''), attachments
+                        coalesce(text, ''), attachments, reply_to
                  FROM messages WHERE conversation_id = ?1 ORDER BY from_team, date DESC, id DESC LIMIT 1",
                 [conversation],
                 |r| {
@@ -304,6 +306,7 @@ impl Store {
                         date: r.get(7)?,
                         text: r.get(8)?,
                         attachments: serde_json::from_str(&json(9)?).unwrap_or_default(),
+                        reply_to: serde_json::from_str(&json(10)?).unwrap_or_default(),
                     })
                 },
             )
@@ -385,7 +388,8 @@ mod tests {
         s.conn
             .execute_batch(
                 "ALTER TABLE conversations DROP COLUMN review_waiting;
-                 DROP TABLE conversation_followers; PRAGMA user_version = 8;",
+                 DROP TABLE conversation_followers; ALTER TABLE messages DROP COLUMN reply_to;
+                 PRAGMA user_version = 8;",
             )
             .unwrap();
         drop(s);

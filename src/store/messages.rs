@@ -166,9 +166,9 @@ pub(super) fn insert_message(
             .prepare_cached(
                 "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
                     from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
-                    seen, answered, flagged, from_team, body_state, text, attachments, parse_error)
+                    seen, answered, flagged, from_team, body_state, text, attachments, parse_error, reply_to)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23)
+                    ?21, ?22, ?23, ?24)
                  ON CONFLICT (mailbox_id, uid) DO NOTHING",
             )?
             .execute(params![
@@ -195,6 +195,7 @@ pub(super) fn insert_message(
                 p.text,
                 serde_json::to_string(&p.attachments)?,
                 p.parse_error,
+                addrs_json(&p.reply_to),
             ])?;
         if inserted == 1 {
             break;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0007_fts_merge.sql"),
     include_str!("sql/0008_append_once.sql"),
     include_str!("sql/0009_stored_rules.sql"),
+    include_str!("sql/0010_reply_to.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -59,6 +59,16 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             Span::raw(sanitize::line(&d.subject).into_owned()),
         ]),
     ];
+    let nobody = crate::domain::recipients::unattended_in(d.to.iter().chain(&d.cc));
+    if !nobody.is_empty() {
+        head.push(Line::styled(
+            format!(
+                "⚠ nobody reads {}: check the recipients (Ctrl-o)",
+                sanitize::line(&nobody.join(", "))
+            ),
+            app.theme.bad,
+        ));
+    }
     if !d.cc.is_empty() {
         head.insert(
             1,
