@@ -93,7 +93,7 @@ pub fn open(path: &Path) -> Result<()> {
 /// The demo's raw message with this Message-ID.
 pub fn demo_raw(message_id: &str) -> Option<&'static [u8]> {
     crate::demo::raw_messages()
-        .find(|raw| crate::mail::parse_headers(raw, 0).message_id == message_id)
+        .find(|raw| crate::mail::parse_message(raw, 0).message_id == message_id)
 }
 
 /// Saves (and optionally opens) attachment `n` of `conversation`, reading

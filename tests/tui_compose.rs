@@ -514,6 +514,9 @@ fn a_no_reply_recipient_is_flagged_in_compose() {
         app.type_text("Your order");
         app.feed("<Enter>");
         let screen = render(&mut app, &mut term);
-        assert!(screen.contains("nobody reads noreply@shop.test"), "{screen}");
+        assert!(
+            screen.contains("nobody reads noreply@shop.test"),
+            "{screen}"
+        );
     }
 }

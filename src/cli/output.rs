@@ -139,9 +139,14 @@ pub fn show(store: &Store, id: &str, json: bool) -> Result<ExitCode> {
     for m in &v.messages {
         writeln!(
             out,
-            "\n--- {}  {}",
+            "\n--- {}  {}{}",
             sanitize::line(&m.from.to_string()),
-            iso(m.date)
+            iso(m.date),
+            if m.from.looks_forged() {
+                "  [⚠ sender looks forged]"
+            } else {
+                ""
+            }
         )?;
         for a in &m.attachments {
             no += 1;

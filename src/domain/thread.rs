@@ -4,7 +4,9 @@
 //! from the message's own headers only: the first Message-ID of References
 //! (the root as the sender's client saw it), else In-Reply-To, else the
 //! message's own Message-ID, else a stable synthetic key (hash of sender,
-//! date and subject). See ../shared/DESIGN.md, "Conversations".
+//! date, subject, recipients, content type and size: what tells distinct
+//! messages apart, and what every client reads alike from the header fetch).
+//! See ../shared/DESIGN.md, "Conversations".
 
 use sha2::{Digest, Sha256};
 
@@ -17,6 +19,11 @@ pub struct ThreadHeaders<'a> {
     pub from: &'a str,
     pub date: i64,
     pub subject: &'a str,
+    /// More header values that tell messages apart (recipients, the
+    /// Content-Type with its boundary), for the synthetic key.
+    pub shape: &'a str,
+    /// The message's size (RFC822.SIZE; a whole message's length).
+    pub size: u64,
 }
 
 /// Strips angle brackets and white space from a Message-ID; `None` when nothing is left.
@@ -52,6 +59,10 @@ fn synthetic_key(h: &ThreadHeaders<'_>) -> String {
     hasher.update(h.date.to_string().as_bytes());
     hasher.update([0]);
     hasher.update(h.subject.trim().as_bytes());
+    hasher.update([0]);
+    hasher.update(h.shape.as_bytes());
+    hasher.update([0]);
+    hasher.update(h.size.to_string().as_bytes());
     format!(
         "synthetic.{}@replypad.invalid",
         &hex(&hasher.finalize())[..24]
@@ -104,6 +115,8 @@ mod tests {
             from: "a@b",
             date: 1,
             subject: "s",
+            shape: "",
+            size: 100,
         }
     }
 
@@ -130,6 +143,13 @@ mod tests {
         let mut other = h(None, None, &[]);
         other.date = 2;
         assert_ne!(conversation_key(&other), a);
+        // Same sender, date and subject: distinct messages stay distinct.
+        let mut bigger = h(None, None, &[]);
+        bigger.size = 101;
+        assert_ne!(conversation_key(&bigger), a);
+        let mut multipart = h(None, None, &[]);
+        multipart.shape = "multipart/mixed; boundary=x1";
+        assert_ne!(conversation_key(&multipart), a);
     }
 
     #[test]

@@ -53,6 +53,16 @@ impl Address {
     }
 }
 
+impl Address {
+    /// The sender deserves a warning: a display name naming another
+    /// address, or an address with an encoded word in it
+    /// (`=?utf-8?q?admin?=@example.com`, which some clients show as
+    /// "admin").
+    pub fn looks_forged(&self) -> bool {
+        self.name_spoofs_address() || self.email.contains("=?") || self.email.starts_with('@')
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.name {

@@ -47,11 +47,23 @@ const HTML_WIDTH: usize = 100;
 /// `fallback_date` (the server's INTERNALDATE) is used when Date is missing.
 pub fn parse_message(raw: &[u8], fallback_date: i64) -> ParsedMessage {
     PARSING.with(|p| p.set(true));
-    let result = catch_unwind(AssertUnwindSafe(|| parse_inner(raw, fallback_date)));
+    parse_sized(raw, fallback_date, raw.len() as u64)
+}
+
+/// [`parse_message`] for a message of `size` octets (the header fetch has
+/// only the header fields; its size comes from RFC822.SIZE).
+fn parse_sized(raw: &[u8], fallback_date: i64, size: u64) -> ParsedMessage {
+    PARSING.with(|p| p.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| parse_inner(raw, fallback_date, size)));
     PARSING.with(|p| p.set(false));
     match result {
         Ok(Some(m)) => m,
-        Ok(None) => unparseable(raw, fallback_date, "the message has no parsable header"),
+        Ok(None) => unparseable(
+            raw,
+            fallback_date,
+            size,
+            "the message has no parsable header",
+        ),
         Err(panic) => {
             let why = panic
                 .downcast_ref::<&str>()
@@ -62,6 +74,7 @@ pub fn parse_message(raw: &[u8], fallback_date: i64) -> ParsedMessage {
             unparseable(
                 raw,
                 fallback_date,
+                size,
                 &format!("the mail parser panicked: {why}"),
             )
         }
@@ -84,19 +97,49 @@ pub fn attachment(raw: &[u8], index: usize) -> Option<(String, Vec<u8>)> {
     r.ok().flatten()
 }
 
-fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+/// The addresses of a header field. `raw` is the field as received: an
+/// address the parser returns without a local part (an encoded word in
+/// the local part, `=?utf-8?q?admin?=@example.com`, is decoded into a
+/// display name "admin" and the address "@example.com") is kept as
+/// received instead, where [`Address::looks_forged`] flags it.
+fn addr_list(a: Option<&mail_parser::Address<'_>>, raw: Option<&str>) -> Vec<Address> {
     a.map(|a| {
         a.iter()
-            .filter_map(|x| Some(Address::new(x.name(), x.address()?)))
+            .filter_map(|x| {
+                let email = x.address()?;
+                if email.starts_with('@') {
+                    let received = raw.and_then(|r| as_received(r, email));
+                    return Some(Address::new(
+                        None,
+                        &received.unwrap_or_else(|| format!("{}{email}", x.name().unwrap_or(""))),
+                    ));
+                }
+                Some(Address::new(x.name(), email))
+            })
             .collect()
     })
     .unwrap_or_default()
 }
 
-fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
+/// The address in `raw` that ends with `domain_part` (`@example.com`), as
+/// written there: the run of characters before it up to a space, `<`, `,`
+/// or `"`.
+fn as_received(raw: &str, domain_part: &str) -> Option<String> {
+    let at = raw.find(domain_part)?;
+    let start = raw[..at]
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '<' | ',' | '"' | ':'))
+        .map_or(0, |i| i + 1);
+    let end = at + domain_part.len();
+    Some(raw[start..end].to_string())
+}
+
+fn parse_inner(raw: &[u8], fallback_date: i64, size: u64) -> Option<ParsedMessage> {
     crate::fault::parser_checkpoint(raw);
     let msg = MessageParser::default().parse(raw)?;
-    let from = addr_list(msg.from()).into_iter().next().unwrap_or_default();
+    let from = addr_list(msg.from(), msg.header_raw("From"))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let subject = msg.subject().unwrap_or("").to_string();
     let date = msg
         .date()
@@ -127,6 +170,12 @@ fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
                 .as_text()
                 .and_then(thread::normalize_message_id)
         });
+    let to = addr_list(msg.to(), msg.header_raw("To"));
+    let cc = addr_list(msg.cc(), msg.header_raw("Cc"));
+    let shape = shape_of(
+        to.iter().chain(&cc).map(|a| a.email.as_str()),
+        msg.header_raw("Content-Type").unwrap_or(""),
+    );
     let th = ThreadHeaders {
         message_id: msg.message_id(),
         in_reply_to: in_reply_to.as_deref(),
@@ -134,6 +183,8 @@ fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
         from: &from.email,
         date,
         subject: &subject,
+        shape: &shape,
+        size,
     };
     let message_id = thread::message_key(&th);
     let conversation_key = thread::conversation_key(&th);
@@ -170,9 +221,9 @@ fn parse_inner(raw: &[u8], fallback_date: i64) -> Option<ParsedMessage> {
         in_reply_to,
         references,
         from,
-        to: addr_list(msg.to()),
-        cc: addr_list(msg.cc()),
-        reply_to: addr_list(msg.reply_to()),
+        to,
+        cc,
+        reply_to: addr_list(msg.reply_to(), msg.header_raw("Reply-To")),
         subject,
         date,
         text,
@@ -221,7 +272,19 @@ pub fn message_id_of(raw: &[u8]) -> Option<String> {
         .and_then(thread::normalize_message_id)
 }
 
-fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
+/// What tells messages with the same sender, date and subject apart,
+/// besides their size: the recipients and the Content-Type (its boundary).
+fn shape_of<'a>(recipients: impl Iterator<Item = &'a str>, content_type: &str) -> String {
+    let mut s: String = recipients
+        .map(|e| e.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(",");
+    s.push('\n');
+    s.push_str(content_type.trim());
+    s
+}
+
+fn unparseable(raw: &[u8], fallback_date: i64, size: u64, why: &str) -> ParsedMessage {
     let head = plain_head(raw);
     let field = |name: &str| plain_field(&head, name);
     let own_id = field("Message-ID");
@@ -238,6 +301,14 @@ fn unparseable(raw: &[u8], fallback_date: i64, why: &str) -> ParsedMessage {
         from: &email,
         date: fallback_date,
         subject: &subject,
+        shape: &shape_of(
+            [field("To"), field("Cc")]
+                .iter()
+                .flatten()
+                .map(String::as_str),
+            field("Content-Type").as_deref().unwrap_or(""),
+        ),
+        size,
     };
     ParsedMessage {
         message_id: thread::message_key(&th),
@@ -290,8 +361,9 @@ pub fn parse_body(mime_headers: &[u8], text: &[u8]) -> ParsedMessage {
 
 /// Parses only a message's header block (the headers-first sync): the
 /// result is in state [`BodyState::Headers`] with no text yet.
-pub fn parse_headers(raw_headers: &[u8], fallback_date: i64) -> ParsedMessage {
-    let mut p = parse_message(raw_headers, fallback_date);
+/// `size`: the whole message's (RFC822.SIZE), part of a synthetic key.
+pub fn parse_headers(raw_headers: &[u8], fallback_date: i64, size: u64) -> ParsedMessage {
+    let mut p = parse_sized(raw_headers, fallback_date, size);
     if p.body_state == BodyState::Full {
         p.body_state = BodyState::Headers;
         p.text.clear();
@@ -317,6 +389,20 @@ Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nReferences: <root@x> <a@x>\r\nDate: T
         assert_eq!(m.date, 1751364000);
         assert_eq!(m.text.trim(), "Hello");
         assert_eq!(m.body_state, BodyState::Full);
+    }
+
+    #[test]
+    fn an_encoded_word_in_the_local_part_is_kept_as_received_and_flagged() {
+        let raw = b"From: =?utf-8?q?admin?=@example.com\r\nTo: Kim <kim@x.test>, =?utf-8?q?root?=@y.test\r\nSubject: hi\r\n\r\nbody\r\n";
+        let m = parse_message(raw, 0);
+        assert_eq!(m.from.email, "=?utf-8?q?admin?=@example.com");
+        assert_eq!(m.from.name, None);
+        assert!(m.from.looks_forged());
+        assert_eq!(m.to[0].email, "kim@x.test");
+        assert!(!m.to[0].looks_forged());
+        assert_eq!(m.to[1].email, "=?utf-8?q?root?=@y.test");
+        let h = parse_headers(raw, 0, 100);
+        assert_eq!(h.from.email, "=?utf-8?q?admin?=@example.com");
     }
 
     #[test]

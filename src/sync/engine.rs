@@ -213,7 +213,7 @@ pub fn sync_mailbox(
                         // batch waits for the writer.
                         let raw = f.data.take().unwrap_or_default();
                         mark.saw(f.flags.uid);
-                        let p = parse_headers(&raw, f.internal_date);
+                        let p = parse_headers(&raw, f.internal_date, f.size.into());
                         (f, p)
                     })
                     .collect();

@@ -80,7 +80,7 @@ fn row<'a>(
         base
     };
     let name = sanitize::line(c.from.name.as_deref().unwrap_or(&c.from.email)).into_owned();
-    let spoof = c.from.name_spoofs_address();
+    let spoof = c.from.looks_forged();
     let from_w = if width >= 118 { 28 } else { 22 };
     let sender = format!(
         "{}{} @{}",

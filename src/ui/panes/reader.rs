@@ -277,12 +277,14 @@ fn message_lines(
         Span::styled(from, who),
         Span::styled(date, th.dim),
     ]));
-    if m.from.name_spoofs_address() {
+    if m.from.looks_forged() {
+        let why = if m.from.name_spoofs_address() {
+            "the display name shows an address that is not the sender's"
+        } else {
+            "the sender's address is malformed (an encoded word where the name should be), shown as received"
+        };
         out.push(Line::styled(
-            format!(
-                "  ⚠ the display name shows an address that is not the sender's ({})",
-                sanitize::line(&m.from.email)
-            ),
+            format!("  ⚠ {why} ({})", sanitize::line(&m.from.email)),
             th.bad.add_modifier(Modifier::BOLD),
         ));
     }
