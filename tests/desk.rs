@@ -343,3 +343,30 @@ fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the
     assert_eq!(review.0.state(), ReviewState::Waiting);
     assert!(review.0.waiting());
 }
+
+#[test]
+fn a_reply_while_an_earlier_one_is_unsettled_asks_first_in_the_tui() {
+    use replypad::domain::compose::DraftKind;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = support_app(dir.path().to_path_buf());
+    let conv = app.list.rows[0].id.clone();
+    // An earlier reply waits in the outbox (queued, not sent yet).
+    let d = app.desk.start_reply(&conv, DraftKind::Reply).unwrap();
+    app.desk.queue_send(&d).unwrap();
+    app.feed("r");
+    assert!(app.compose.is_none(), "asked first");
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("earlier reply") && m.contains("again")),
+        "{:?}",
+        app.message
+    );
+    // Another key in between: the question stands again.
+    app.feed("j");
+    app.feed("k");
+    app.feed("r");
+    assert!(app.compose.is_none());
+    app.feed("r");
+    assert!(app.compose.is_some(), "the same key again replies anyway");
+    // Forwarding is another message: not asked.
+    app.feed("<Esc>");
+}

@@ -258,6 +258,16 @@ fn a_crash_after_the_server_accepted_does_not_send_twice() {
     assert_ne!(code, 0, "the fault hook aborts the process: {out}");
     assert_eq!(smtp.received().len(), 1, "the server accepted it");
 
+    // Running the same command again (the agent saw it die) does not send
+    // the customer the same answer twice: it says so and exits 3.
+    let (code, out) = ana.run_env(&["reply", &conv, "--file", &body], &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("earlier reply") && out.contains("--force"),
+        "{out}"
+    );
+    assert_eq!(smtp.received().len(), 1, "not sent again");
+
     // Restart: the send is found interrupted, not repeated; the agent is told.
     let out = ana.ok(&["outbox"]);
     assert!(out.contains("delivery unknown"), "{out}");

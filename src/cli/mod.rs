@@ -125,6 +125,10 @@ pub enum Command {
         /// Only save the draft (send later with `replypad drafts send`).
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
+        /// Reply although an earlier reply on the conversation is still
+        /// queued or of unknown delivery (exit 3 without it).
+        #[arg(long)]
+        force: bool,
     },
     /// A new message (starts a conversation), sent now or shared for review.
     New {
@@ -273,6 +277,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             submit_for_review,
             reviewer,
             draft,
+            force,
         }) => replies::reply(
             open()?,
             replies::ReplyArgs {
@@ -283,6 +288,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 submit: submit_for_review,
                 reviewer,
                 draft_only: draft,
+                force,
             },
         ),
         Some(Command::New {

@@ -4,7 +4,7 @@
 
 use super::account::Account;
 use super::output::write_json;
-use crate::desk::{Delivery, Desk, SendOutcome, find_shared};
+use crate::desk::{Delivery, Desk, SendOutcome, StartReply, find_shared};
 use crate::domain::compose::{Draft, DraftKind, DraftState, diff_lines};
 use crate::mail::sanitize;
 use crate::store::OutboxState;
@@ -153,6 +153,7 @@ pub struct ReplyArgs {
     pub submit: bool,
     pub reviewer: Option<String>,
     pub draft_only: bool,
+    pub force: bool,
 }
 
 pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
@@ -164,7 +165,28 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
     } else {
         DraftKind::Reply
     };
-    let d = desk.start_reply(&conv, kind)?;
+    let d = match desk.start_reply_checked(&conv, kind, a.force)? {
+        StartReply::Draft(d) => d,
+        StartReply::Unsettled(rows) => {
+            for r in &rows {
+                println!(
+                    "not started: your earlier reply on {conv} (outbox #{}, {:?}) is {}",
+                    r.id,
+                    sanitize::line(&r.subject),
+                    match r.state {
+                        OutboxState::Unknown =>
+                            "of unknown delivery: it may have reached the customer",
+                        _ => "still on its way",
+                    }
+                );
+            }
+            println!(
+                "`replypad outbox` shows it; `replypad reply {} --force` replies again anyway",
+                a.id
+            );
+            return Ok(ExitCode::from(REFUSED));
+        }
+    };
     let next = Next {
         text: &text,
         attach: &a.attach,

@@ -31,7 +31,7 @@ pub mod transport;
 pub mod words;
 
 pub use acts::{ActReport, Acted, Undo};
-pub use replies::{Blocked, SendOutcome, find_shared, unfilled_message};
+pub use replies::{Blocked, SendOutcome, StartReply, find_shared, unfilled_message};
 pub use transport::{Delivery, Fetched, Mode, Sent, Transport};
 
 /// What the workers tell a front end (typed; the front end words it).

@@ -9,6 +9,15 @@ use crate::domain::review::{DraftCopy, Sender, SharedDraft};
 use crate::store::{NewOutgoing, Store};
 use anyhow::{Context, Result, bail};
 
+/// What starting a reply came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartReply {
+    Draft(Draft),
+    /// An earlier reply on the conversation is not settled (queued, being
+    /// sent, or delivery unknown): say so and ask before starting another.
+    Unsettled(Vec<crate::store::OutboxRow>),
+}
+
 /// What became of a send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -75,7 +84,23 @@ impl Desk {
         }
     }
 
-    /// A new draft replying to `conversation` (saved before it is returned).
+    /// A new draft replying to `conversation`, unless an earlier reply on it
+    /// is not settled and the agent did not insist (`force`).
+    pub fn start_reply_checked(
+        &mut self,
+        conversation: &str,
+        kind: DraftKind,
+        force: bool,
+    ) -> Result<StartReply> {
+        let unsettled = self.store.unsettled_sends(conversation)?;
+        if !force && !unsettled.is_empty() && kind != DraftKind::Forward {
+            return Ok(StartReply::Unsettled(unsettled));
+        }
+        Ok(StartReply::Draft(self.start_reply(conversation, kind)?))
+    }
+
+    /// A new draft replying to `conversation` (saved before it is returned),
+    /// whatever waits in the outbox (see [`Desk::start_reply_checked`]).
     pub fn start_reply(&mut self, conversation: &str, kind: DraftKind) -> Result<Draft> {
         let ctx = self
             .store

@@ -255,6 +255,19 @@ impl Store {
         Ok(())
     }
 
+    /// The sends on `conversation` that are not settled: queued, being sent,
+    /// or of unknown delivery (a crash between the server's answer and the
+    /// record). Another reply now could send the customer the same answer twice.
+    pub fn unsettled_sends(&self, conversation: &str) -> Result<Vec<OutboxRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE conversation_id = ?1
+             AND state IN ('queued', 'sending', 'unknown') ORDER BY id"
+        ))?;
+        Ok(st
+            .query_map([conversation], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// When the next queued message is due, if any.
     pub fn next_outbox_due(&self) -> Result<Option<i64>> {
         Ok(self.conn.query_row(

@@ -100,6 +100,9 @@ pub struct App {
     pub external_edit: bool,
     /// A team template being written in `$EDITOR`.
     pub template_edit: Option<super::picker::TemplateEdit>,
+    /// A reply key was refused because an earlier reply on this
+    /// conversation is not settled: the same key again replies anyway.
+    pub(super) confirm_reply: Option<String>,
     /// A new message's recipient, between its two prompts.
     pub(super) new_to: Option<String>,
     /// The template picker, when open (it has the keyboard).
@@ -154,6 +157,7 @@ impl App {
             external_edit: false,
             picker: None,
             new_to: None,
+            confirm_reply: None,
             template_edit: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
@@ -359,6 +363,9 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> Result<()> {
+        if !matches!(action, Action::Reply | Action::ReplyAll) {
+            self.confirm_reply = None;
+        }
         match (self.layer(), action) {
             (_, Action::Quit) => {
                 self.desk.stop();

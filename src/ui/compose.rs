@@ -5,8 +5,9 @@
 
 use super::action::Action;
 use super::app::{App, Level};
-use crate::desk::{Blocked, Delivery, Mode, SendOutcome};
+use crate::desk::{Blocked, Delivery, Mode, SendOutcome, StartReply};
 use crate::domain::compose::{Draft, DraftKind};
+use crate::store::OutboxState;
 use anyhow::{Context as _, Result};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
@@ -115,7 +116,28 @@ impl App {
                 ));
                 d
             }
-            None => self.desk.start_reply(&conv, kind)?,
+            None => {
+                // The same key again right after the question starts it anyway.
+                let force = self.confirm_reply.take().as_deref() == Some(conv.as_str());
+                match self.desk.start_reply_checked(&conv, kind, force)? {
+                    StartReply::Draft(d) => d,
+                    StartReply::Unsettled(rows) => {
+                        let what = match rows.iter().any(|r| r.state == OutboxState::Unknown) {
+                            true => "of unknown delivery: it may have reached the customer",
+                            false => "still on its way",
+                        };
+                        self.message = Some((
+                            format!(
+                                "your earlier reply (outbox #{}) is {what}; the same key again replies anyway",
+                                rows[0].id
+                            ),
+                            Level::Error,
+                        ));
+                        self.confirm_reply = Some(conv);
+                        return Ok(());
+                    }
+                }
+            }
         };
         self.open_compose(draft)
     }
