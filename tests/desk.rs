@@ -117,6 +117,9 @@ fn the_same_act_through_the_cli_and_the_tui_makes_the_same_event() {
     let (app, _o) = tui(&config);
     let conv = app.list.rows[0].id.clone();
     drop(app);
+    let when = (chrono::Local::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d 09:00")
+        .to_string();
     // (CLI arguments, TUI keys after selecting the first row, then typed text)
     let cases: &[(&[&str], &str, &str)] = &[
         (&["assign", &conv, "none"], "A", "none"),
@@ -125,11 +128,7 @@ fn the_same_act_through_the_cli_and_the_tui_makes_the_same_event() {
         (&["label", &conv, "billing"], "#", "billing"),
         (&["label", &conv, "+vip", "-billing"], "#", "+vip -billing"),
         (&["status", &conv, "pending"], "s", "pending"),
-        (
-            &["snooze", &conv, "2031-01-02 09:00"],
-            "S",
-            "2031-01-02 09:00",
-        ),
+        (&["snooze", &conv, &when], "S", &when),
         (
             &["note", &conv, "ask @lee about it"],
             "c",

@@ -437,7 +437,7 @@ fn counts_after_acts_equal_a_recount() {
         ("a", ""),
         ("#", "billing"),
         ("s", "pending"),
-        ("S", "2031-01-02 09:00"),
+        ("S", "2026-01-02 09:00"),
         ("u", ""),
         ("c", "@dana look at this"),
         ("F", ""),

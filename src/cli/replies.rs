@@ -166,7 +166,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
         DraftKind::Reply
     };
     let d = match desk.start_reply_checked(&conv, kind, a.force)? {
-        StartReply::Draft(d) => d,
+        StartReply::Draft(d) => *d,
         StartReply::Unsettled(rows) => {
             for r in &rows {
                 println!(

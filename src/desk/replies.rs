@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 /// What starting a reply came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StartReply {
-    Draft(Draft),
+    Draft(Box<Draft>),
     /// An earlier reply on the conversation is not settled (queued, being
     /// sent, or delivery unknown): say so and ask before starting another.
     Unsettled(Vec<crate::store::OutboxRow>),
@@ -96,7 +96,9 @@ impl Desk {
         if !force && !unsettled.is_empty() && kind != DraftKind::Forward {
             return Ok(StartReply::Unsettled(unsettled));
         }
-        Ok(StartReply::Draft(self.start_reply(conversation, kind)?))
+        Ok(StartReply::Draft(Box::new(
+            self.start_reply(conversation, kind)?,
+        )))
     }
 
     /// A new draft replying to `conversation` (saved before it is returned),

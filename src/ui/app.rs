@@ -48,11 +48,16 @@ pub struct ReaderPane {
     pub rendered_lines: usize,
     /// A draft shared for review on this conversation and its tone advice
     /// (read with the view, not in draw).
-    pub review: Option<(
-        crate::domain::review::SharedDraft,
-        Vec<crate::domain::tone::Finding>,
-    )>,
+    pub review: Option<UnderReview>,
 }
+
+/// A draft under review: the shared draft, the tone advice on its text,
+/// and the diff of its latest revision to the one before.
+pub type UnderReview = (
+    crate::domain::review::SharedDraft,
+    Vec<crate::domain::tone::Finding>,
+    Vec<(char, String)>,
+);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -670,17 +675,14 @@ impl App {
     }
 }
 
-/// The draft under review on a conversation, with the tone check of its text.
+/// The draft under review on a conversation, with the tone check of its
+/// text and the diff to the previous revision (computed here, once per
+/// read, never in draw).
 fn under_review(
     store: &Store,
     cfg: &crate::config::Config,
     view: &ConversationView,
-) -> Result<
-    Option<(
-        crate::domain::review::SharedDraft,
-        Vec<crate::domain::tone::Finding>,
-    )>,
-> {
+) -> Result<Option<UnderReview>> {
     let Some(d) = shared_for(store, &view.id)? else {
         return Ok(None);
     };
@@ -690,7 +692,12 @@ fn under_review(
         .find(|m| !m.from_team)
         .and_then(|m| crate::domain::names::first_name(m.from.name.as_deref(), &m.from.email));
     let tone = crate::domain::tone::check(&cfg.tone_rules(), &d.latest().body, first.as_deref());
-    Ok(Some((d, tone)))
+    let l = d.latest();
+    let diff = match d.revisions.len().checked_sub(2).map(|i| &d.revisions[i]) {
+        Some(p) => crate::domain::compose::diff_lines(&p.body, &l.body),
+        None => l.body.lines().map(|x| (' ', x.to_string())).collect(),
+    };
+    Ok(Some((d, tone, diff)))
 }
 
 /// The newest unsent draft shared for review on a conversation.

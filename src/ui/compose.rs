@@ -120,7 +120,7 @@ impl App {
                 // The same key again right after the question starts it anyway.
                 let force = self.confirm_reply.take().as_deref() == Some(conv.as_str());
                 match self.desk.start_reply_checked(&conv, kind, force)? {
-                    StartReply::Draft(d) => d,
+                    StartReply::Draft(d) => *d,
                     StartReply::Unsettled(rows) => {
                         let what = match rows.iter().any(|r| r.state == OutboxState::Unknown) {
                             true => "of unknown delivery: it may have reached the customer",

@@ -36,8 +36,16 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         history_lines(h, inner.width as usize, &app.clock, &th, &mut lines);
     }
     // A draft under review comes first: it is what the reviewer is here for.
-    if let Some((d, tone)) = &r.review {
-        review_lines(d, tone, inner.width as usize, &app.clock, &th, &mut lines);
+    if let Some((d, tone, diff)) = &r.review {
+        review_lines(
+            d,
+            tone,
+            diff,
+            inner.width as usize,
+            &app.clock,
+            &th,
+            &mut lines,
+        );
     }
     lines.extend(render_lines(
         &r.view,
@@ -120,6 +128,7 @@ pub fn render_lines(
 fn review_lines(
     d: &crate::domain::review::SharedDraft,
     tone: &[crate::domain::tone::Finding],
+    diff: &[(char, String)],
     width: usize,
     clock: &Clock,
     th: &Theme,
@@ -173,18 +182,13 @@ fn review_lines(
             out.push(Line::styled(w, th.accent));
         }
     }
-    let prev = d.revisions.len().checked_sub(2).map(|i| &d.revisions[i]);
-    let diff: Vec<(char, String)> = match prev {
-        Some(p) => crate::domain::compose::diff_lines(&p.body, &l.body),
-        None => l.body.lines().map(|x| (' ', x.to_string())).collect(),
-    };
     for (mark, text) in diff {
         let style = match mark {
             '+' => th.good,
             '-' => th.bad,
             _ => Style::new(),
         };
-        for w in wrap(&sanitize::line(&text), width.saturating_sub(4)) {
+        for w in wrap(&sanitize::line(text), width.saturating_sub(4)) {
             out.push(Line::from(vec![
                 Span::styled("▌ ", th.title.patch(th.accent)),
                 Span::styled(format!("{mark} {w}"), style),
