@@ -361,3 +361,71 @@ fn the_running_worker_sees_a_teammates_note_within_seconds() {
     );
     w.request(Request::Stop);
 }
+
+/// The TUI over a live desk (its background worker): a teammate's note and
+/// claim reach the open conversation and the list through typed notices
+/// (`Notice::Changed` names the conversation), with no key pressed.
+#[test]
+fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
+    use replypad::desk::{Desk, Start};
+    use std::time::{Duration, Instant};
+    let d = Dovecot::start();
+    seed(&d);
+    let (ana, bo) = (agent(&d, "ana"), agent(&d, "bo"));
+    ana.ok(&["sync"]);
+    bo.ok(&["sync"]);
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let notify: replypad::desk::Notify = std::sync::Arc::new(move |n| {
+        let _ = tx.send(n);
+    });
+    let desk = Desk::open(Start::Account(Box::new(bo.cfg.clone())), Some(notify)).unwrap();
+    let mut app = replypad::ui::App::new(
+        desk,
+        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
+        replypad::ui::format::Clock::system(),
+    )
+    .unwrap();
+    app.resize(160, 48);
+    app.feed("<Enter>");
+    assert_eq!(app.reader.as_ref().unwrap().view.id, id);
+    // Wait for the worker's first pass, as the event loop would.
+    let t0 = Instant::now();
+    loop {
+        let n = rx.recv_timeout(Duration::from_secs(10)).expect("a notice");
+        let synced = matches!(n, replypad::desk::Notice::Synced(_));
+        app.on_notice(n);
+        if synced {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+    let sent = Instant::now();
+    ana.ok(&["assign", &id, "me"]);
+    ana.ok(&["note", &id, "on it, bo"]);
+    loop {
+        if let Ok(n) = rx.recv_timeout(Duration::from_millis(100)) {
+            app.on_notice(n);
+        }
+        let r = app.reader.as_ref().unwrap();
+        let noted = r.view.notes.iter().any(|n| n.text == "on it, bo");
+        let row = app.list.rows.iter().find(|c| c.id == id).unwrap();
+        if noted && row.assignee.as_deref() == Some("ana@example.com") {
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "not on screen within 5 s: notes {:?}, owner {:?}",
+            r.view.notes,
+            row.assignee
+        );
+    }
+    app.feed("q");
+    eprintln!(
+        "a teammate's note on screen {:?} after the CLI returned",
+        sent.elapsed()
+    );
+}
