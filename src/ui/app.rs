@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::format::Clock;
 use super::keymap::{Key, Keymap, Layer, Lookup};
-use crate::desk::{Changed, Desk, Mode, Notice};
+use crate::desk::{Desk, Mode};
 use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
 use crate::store::{ListQuery, Store};
@@ -197,7 +197,7 @@ impl App {
     }
 
     /// The list's total (from `known` when the counts were just read) and page.
-    fn reload_list(&mut self, known: Option<usize>) -> Result<()> {
+    pub(super) fn reload_list(&mut self, known: Option<usize>) -> Result<()> {
         self.search_cache = None;
         self.list.total = match (&self.view, known) {
             (v, _) if v.query().is_some() => {
@@ -211,7 +211,7 @@ impl App {
     }
 
     /// Re-reads the open conversation (and its review when `review`).
-    fn reload_reader(&mut self, review: bool) -> Result<()> {
+    pub(super) fn reload_reader(&mut self, review: bool) -> Result<()> {
         if let Some(r) = &mut self.reader
             && let Some(v) = self.desk.store.conversation(&r.view.id)?
         {
@@ -222,39 +222,6 @@ impl App {
             if review {
                 r.review = under_review(&self.desk.store, self.desk.cfg(), &r.view)?;
             }
-        }
-        Ok(())
-    }
-
-    /// Re-reads what a worker's notice says changed, and only that.
-    pub fn on_changed(&mut self, c: &Changed) -> Result<()> {
-        if c.counts {
-            self.refresh_counts()?;
-        }
-        if c.counts || c.list {
-            // A search's matches can change with any new text; a view's
-            // members only with what the counts follow.
-            let known = match (c.counts, self.view.query()) {
-                (_, Some(_)) => None,
-                (true, None) => self
-                    .views()
-                    .iter()
-                    .position(|v| *v == self.view)
-                    .and_then(|i| self.view_counts.get(i).copied()),
-                (false, None) => Some(self.list.total),
-            };
-            self.reload_list(known)?;
-        }
-        let open = self.reader.as_ref().map(|r| r.view.id.clone());
-        if let Some(id) = open
-            && (c.conversations.contains(&id) || c.drafts)
-        {
-            self.reload_reader(c.drafts || c.conversations.contains(&id))?;
-        }
-        if let Some((_, conv)) = &self.pending_claim
-            && c.conversations.contains(conv)
-        {
-            self.check_claim()?;
         }
         Ok(())
     }
@@ -503,58 +470,6 @@ impl App {
         self.reload()
     }
 
-    /// Which views each of `targets` is in now, to count an act by what it
-    /// changed rather than by recounting every view (None: too many
-    /// targets, recount instead).
-    pub(super) fn memberships(&self, targets: &[String]) -> Result<Option<Vec<Vec<bool>>>> {
-        const MOST: usize = 50;
-        if targets.len() > MOST || self.view_counts.is_empty() {
-            return Ok(None);
-        }
-        let views = self.views();
-        targets
-            .iter()
-            .map(|id| {
-                views
-                    .iter()
-                    .map(|v| self.desk.store.in_view(v, &self.me, id))
-                    .collect::<Result<Vec<bool>>>()
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
-    }
-
-    /// After an act on the conversations `before` was read for: the counts
-    /// moved by what changed, then the page (and the open conversation).
-    pub(super) fn counted_reload(
-        &mut self,
-        targets: &[String],
-        before: Option<Vec<Vec<bool>>>,
-    ) -> Result<()> {
-        match (before, self.memberships(targets)?) {
-            (Some(before), Some(after)) if before.len() == after.len() => {
-                for (b, a) in before.iter().zip(&after) {
-                    for (i, (was, is)) in b.iter().zip(a).enumerate() {
-                        if let Some(n) = self.view_counts.get_mut(i) {
-                            *n = (*n + usize::from(*is)).saturating_sub(usize::from(*was));
-                        }
-                    }
-                }
-            }
-            _ => self.refresh_counts()?,
-        }
-        let known = match self.view.query() {
-            Some(_) => None,
-            None => self
-                .views()
-                .iter()
-                .position(|v| *v == self.view)
-                .and_then(|i| self.view_counts.get(i).copied()),
-        };
-        self.reload_list(known)?;
-        self.reload_reader(true)
-    }
-
     /// Recounts every view (on a store change or an act, not on every move).
     pub fn refresh_counts(&mut self) -> Result<()> {
         let views = self.views();
@@ -710,45 +625,4 @@ pub(super) fn shared_for(
         .into_values()
         .filter(|s| s.conversation == conv && !s.sent)
         .max_by_key(|s| s.latest().revision))
-}
-
-impl App {
-    /// A worker's notice: re-read what changed, or show how the sync goes.
-    pub fn on_notice(&mut self, n: Notice) {
-        match n {
-            Notice::Changed(c) => {
-                let r = self.on_changed(&c);
-                self.report(r);
-            }
-            Notice::Connecting => self.sync_state = "connecting…".into(),
-            Notice::Progress(p) => self.sync_state = p.to_string(),
-            Notice::Synced(r) => self.sync_state = crate::desk::words::synced(&r),
-            Notice::Offline {
-                error,
-                retry_in,
-                disk,
-            } => {
-                let (error, state) = if disk {
-                    (
-                        format!("{}: {error}", crate::store::DISK_HINT),
-                        "cache not writable",
-                    )
-                } else {
-                    (format!("offline: {error}"), "offline")
-                };
-                self.message = Some((error, Level::Error));
-                self.sync_state = format!("{state}; retrying in {}s", retry_in.as_secs().max(1));
-            }
-            Notice::Sent(n) => self.sync_state = format!("sent {n}"),
-            Notice::NotSent(p) => self.message = Some((p.to_string(), Level::Error)),
-            Notice::Recovered(r) => self.message = Some((r.to_string(), Level::Error)),
-            Notice::Attachment { n, open, result } => {
-                self.message = Some(match result {
-                    Ok(path) => (super::acts::attachment_line(n, open, &path), Level::Info),
-                    Err(e) => (format!("attachment #{n}: {e}"), Level::Error),
-                })
-            }
-            Notice::Error(e) => self.message = Some((e, Level::Error)),
-        }
-    }
 }

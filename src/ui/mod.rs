@@ -12,6 +12,7 @@ pub mod palette;
 pub mod panes;
 pub mod picker;
 pub mod prompt;
+mod refresh;
 pub mod run;
 mod select;
 pub mod theme;

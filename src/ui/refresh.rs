@@ -1,0 +1,133 @@
+//! What the App re-reads after a change: a worker's typed notice names
+//! what changed (`Changed`) and only that is read again; an act moves the
+//! sidebar's counts by what it changed instead of recounting every view.
+
+use super::app::{App, Level};
+use crate::desk::{Changed, Notice};
+use anyhow::Result;
+
+impl App {
+    /// Re-reads what a worker's notice says changed, and only that.
+    pub fn on_changed(&mut self, c: &Changed) -> Result<()> {
+        if c.counts {
+            self.refresh_counts()?;
+        }
+        if c.counts || c.list {
+            // A search's matches can change with any new text; a view's
+            // members only with what the counts follow.
+            let known = match (c.counts, self.view.query()) {
+                (_, Some(_)) => None,
+                (true, None) => self
+                    .views()
+                    .iter()
+                    .position(|v| *v == self.view)
+                    .and_then(|i| self.view_counts.get(i).copied()),
+                (false, None) => Some(self.list.total),
+            };
+            self.reload_list(known)?;
+        }
+        let open = self.reader.as_ref().map(|r| r.view.id.clone());
+        if let Some(id) = open
+            && (c.conversations.contains(&id) || c.drafts)
+        {
+            self.reload_reader(c.drafts || c.conversations.contains(&id))?;
+        }
+        if let Some((_, conv)) = &self.pending_claim
+            && c.conversations.contains(conv)
+        {
+            self.check_claim()?;
+        }
+        Ok(())
+    }
+
+    /// Which views each of `targets` is in now, to count an act by what it
+    /// changed rather than by recounting every view (None: too many
+    /// targets, recount instead).
+    pub(super) fn memberships(&self, targets: &[String]) -> Result<Option<Vec<Vec<bool>>>> {
+        const MOST: usize = 50;
+        if targets.len() > MOST || self.view_counts.is_empty() {
+            return Ok(None);
+        }
+        let views = self.views();
+        targets
+            .iter()
+            .map(|id| {
+                views
+                    .iter()
+                    .map(|v| self.desk.store.in_view(v, &self.me, id))
+                    .collect::<Result<Vec<bool>>>()
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// After an act on the conversations `before` was read for: the counts
+    /// moved by what changed, then the page (and the open conversation).
+    pub(super) fn counted_reload(
+        &mut self,
+        targets: &[String],
+        before: Option<Vec<Vec<bool>>>,
+    ) -> Result<()> {
+        match (before, self.memberships(targets)?) {
+            (Some(before), Some(after)) if before.len() == after.len() => {
+                for (b, a) in before.iter().zip(&after) {
+                    for (i, (was, is)) in b.iter().zip(a).enumerate() {
+                        if let Some(n) = self.view_counts.get_mut(i) {
+                            *n = (*n + usize::from(*is)).saturating_sub(usize::from(*was));
+                        }
+                    }
+                }
+            }
+            _ => self.refresh_counts()?,
+        }
+        let known = match self.view.query() {
+            Some(_) => None,
+            None => self
+                .views()
+                .iter()
+                .position(|v| *v == self.view)
+                .and_then(|i| self.view_counts.get(i).copied()),
+        };
+        self.reload_list(known)?;
+        self.reload_reader(true)
+    }
+
+    /// A worker's notice: re-read what changed, or show how the sync goes.
+    pub fn on_notice(&mut self, n: Notice) {
+        match n {
+            Notice::Changed(c) => {
+                let r = self.on_changed(&c);
+                self.report(r);
+            }
+            Notice::Connecting => self.sync_state = "connecting…".into(),
+            Notice::Progress(p) => self.sync_state = p.to_string(),
+            Notice::Synced(r) => self.sync_state = crate::desk::words::synced(&r),
+            Notice::Offline {
+                error,
+                retry_in,
+                disk,
+            } => {
+                let (error, state) = if disk {
+                    (
+                        format!("{}: {error}", crate::store::DISK_HINT),
+                        "cache not writable",
+                    )
+                } else {
+                    (format!("offline: {error}"), "offline")
+                };
+                self.message = Some((error, Level::Error));
+                self.sync_state = format!("{state}; retrying in {}s", retry_in.as_secs().max(1));
+            }
+            Notice::Sent(n) => self.sync_state = format!("sent {n}"),
+            Notice::NotSent(p) => self.message = Some((p.to_string(), Level::Error)),
+            Notice::Recovered(r) => self.message = Some((r.to_string(), Level::Error)),
+            Notice::Attachment { n, open, result } => {
+                self.message = Some(match result {
+                    Ok(path) => (super::acts::attachment_line(n, open, &path), Level::Info),
+                    Err(e) => (format!("attachment #{n}: {e}"), Level::Error),
+                })
+            }
+            Notice::Error(e) => self.message = Some((e, Level::Error)),
+        }
+    }
+}
