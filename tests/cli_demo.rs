@@ -143,3 +143,30 @@ fn a_closed_pipe_ends_quietly_with_success() {
         );
     }
 }
+
+/// `reply` with no text of its own, or mentioning an attachment with none
+/// attached, exits 3 and sends nothing; `--force` sends it.
+#[test]
+fn an_empty_reply_or_a_missing_attachment_exits_3_without_force() {
+    let (_, out, _) = replypad(&["--demo", "threads", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = v[0]["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let attached = dir.path().join("attached.txt");
+    std::fs::write(&attached, "Please see the invoice attached.").unwrap();
+    for (file, why) in [
+        (&empty, "no text of its own"),
+        (&attached, "mentions an attachment"),
+    ] {
+        let f = file.to_str().unwrap();
+        let (code, out, err) = replypad(&["--demo", "reply", &id, "--file", f]);
+        assert_eq!(code, 3, "{out}{err}");
+        assert!(out.contains(why) && out.contains("--force"), "{out}");
+        assert!(!out.contains("outbox #"), "nothing queued: {out}");
+        let (code, out, err) = replypad(&["--demo", "reply", &id, "--file", f, "--force"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains(": sent"), "{out}");
+    }
+}

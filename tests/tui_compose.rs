@@ -433,6 +433,8 @@ fn recipients_and_subject_are_edited_in_prompts_from_compose() {
         vec!["Ana <ana@shop.test>"]
     );
 
+    // A reply with no text of its own is asked about first (issue 26).
+    app.type_text("Here you go.");
     app.feed("<C-s>");
     assert!(app.compose.is_none(), "{:?}", app.message);
     let raw = first_sent(outbox.path());
@@ -519,4 +521,41 @@ fn a_no_reply_recipient_is_flagged_in_compose() {
             "{screen}"
         );
     }
+}
+
+/// A reply with no text of its own, or one that mentions an attachment
+/// with none attached, is asked about first; Ctrl-s again sends it.
+#[test]
+fn an_empty_reply_or_a_missing_attachment_is_asked_about_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(120, 40, dir.path().into());
+    app.feed("r");
+    assert!(app.compose.is_some());
+    app.feed("<C-s>");
+    let c = app.compose.as_ref().expect("not sent: asked first");
+    assert!(
+        c.blocked
+            .as_deref()
+            .unwrap_or("")
+            .contains("no text of its own")
+    );
+    assert!(render(&mut app, &mut term).contains("no text of its own"));
+    app.type_text("The invoice is attached.");
+    app.feed("<C-s>");
+    let c = app.compose.as_ref().expect("asked again: the attachment");
+    assert!(
+        c.blocked
+            .as_deref()
+            .unwrap_or("")
+            .contains("mentions an attachment"),
+        "{:?}",
+        c.blocked
+    );
+    app.feed("<C-s>");
+    assert!(
+        app.compose.is_none(),
+        "the second Ctrl-s sends: {:?}",
+        app.message
+    );
+    assert!(first_sent(dir.path()).contains("The invoice is attached."));
 }

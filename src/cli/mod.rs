@@ -126,7 +126,9 @@ pub enum Command {
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
         /// Reply although an earlier reply on the conversation is still
-        /// queued or of unknown delivery (exit 3 without it).
+        /// queued or of unknown delivery, or the reply looks like a mistake
+        /// (no text of its own, an attachment mentioned and none attached);
+        /// exit 3 without it.
         #[arg(long)]
         force: bool,
     },
@@ -146,6 +148,10 @@ pub enum Command {
         submit_for_review: bool,
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
+        /// Send although the message looks like a mistake (no text, an
+        /// attachment mentioned and none attached).
+        #[arg(long)]
+        force: bool,
     },
     /// Drafts being written here: list, show, edit, submit, send, discard.
     Drafts {
@@ -299,6 +305,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             attach,
             submit_for_review,
             draft,
+            force,
         }) => replies::new_message(
             open()?,
             replies::NewArgs {
@@ -309,6 +316,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 attach,
                 submit: submit_for_review,
                 draft_only: draft,
+                force,
             },
         ),
         Some(Command::Drafts { cmd }) => replies::drafts(open()?, cmd),

@@ -4,7 +4,7 @@
 
 use super::account::Account;
 use super::output::write_json;
-use crate::desk::{Delivery, Desk, SendOutcome, StartReply, find_shared};
+use crate::desk::{Blocked, Delivery, Desk, SendOutcome, StartReply, find_shared};
 use crate::domain::compose::{Draft, DraftKind, DraftState, diff_lines};
 use crate::mail::sanitize;
 use crate::store::OutboxState;
@@ -41,8 +41,9 @@ pub enum DraftsCmd {
     /// Send the draft (checks review policy and what changed meanwhile).
     Send {
         id: String,
-        /// Send although the conversation changed since the draft began.
-        #[arg(long)]
+        /// Send although the conversation changed since the draft began, or
+        /// the draft looks like a mistake (no text, a missing attachment).
+        #[arg(long, alias = "force")]
         anyway: bool,
     },
     /// Throw the draft away.
@@ -192,6 +193,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
         attach: &a.attach,
         submit: a.submit.then_some(a.reviewer),
         draft_only: a.draft_only,
+        force: a.force,
         saved: &format!("on {conv}"),
     };
     fill_and_go(&mut desk, d, next)
@@ -205,6 +207,8 @@ struct Next<'a> {
     /// Submit for review (to this reviewer, if any) instead of sending.
     submit: Option<Option<String>>,
     draft_only: bool,
+    /// Send although it looks like a mistake (no text, a missing attachment).
+    force: bool,
     /// How the saved draft is described ("on <conversation>").
     saved: &'a str,
 }
@@ -227,13 +231,16 @@ fn fill_and_go(desk: &mut Desk, mut d: Draft, next: Next<'_>) -> Result<ExitCode
     if next.draft_only {
         return Ok(ExitCode::SUCCESS);
     }
-    send_draft(desk, &d, false)
+    send_draft(desk, &d, next.force)
 }
 
 fn send_draft(desk: &mut Desk, d: &Draft, anyway: bool) -> Result<ExitCode> {
     let (id, sent) = match desk.send_draft(d, anyway)? {
         SendOutcome::Blocked(b) => {
             println!("not sent: {b}");
+            if matches!(b, Blocked::Confirm(_) | Blocked::Collision(_)) {
+                println!("(--force sends it anyway)");
+            }
             return Ok(ExitCode::from(REFUSED));
         }
         SendOutcome::Queued { outbox, sent } => (outbox, sent),
@@ -265,6 +272,7 @@ pub struct NewArgs {
     pub attach: Vec<PathBuf>,
     pub submit: bool,
     pub draft_only: bool,
+    pub force: bool,
 }
 
 /// Addresses as given with repeated flags, each possibly a list.
@@ -289,6 +297,7 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
         attach: &a.attach,
         submit: a.submit.then_some(None),
         draft_only: a.draft_only,
+        force: a.force,
         saved: "(new message)",
     };
     fill_and_go(&mut desk, d, next)

@@ -39,12 +39,15 @@ pub enum Blocked {
     Collision(Vec<String>),
     /// The draft itself is not sendable (empty recipient, template fields …).
     Invalid(String),
+    /// It may be a mistake (no text of its own, an attachment mentioned
+    /// and none attached): asked first, sent when the agent insists.
+    Confirm(String),
 }
 
 impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Blocked::NeedsReview(s) | Blocked::Invalid(s) => f.write_str(s),
+            Blocked::NeedsReview(s) | Blocked::Invalid(s) | Blocked::Confirm(s) => f.write_str(s),
             Blocked::Collision(v) => {
                 writeln!(f, "the conversation changed since this draft began:")?;
                 for c in v {
@@ -322,8 +325,9 @@ impl Desk {
     }
 
     /// Checks whether `draft` may be sent now (unfilled template fields,
-    /// policy, approval, collisions).
-    pub fn check_send(&mut self, draft: &Draft) -> Result<Option<Blocked>> {
+    /// policy, approval, a likely mistake, collisions). With `anyway`, what
+    /// the agent may overrule (a likely mistake, a collision) is let go.
+    pub fn check_send(&mut self, draft: &Draft, anyway: bool) -> Result<Option<Blocked>> {
         if draft.to.is_empty() {
             return Ok(Some(Blocked::Invalid("the draft has no recipient".into())));
         }
@@ -373,6 +377,22 @@ impl Desk {
                 )));
             }
         }
+        if anyway {
+            return Ok(None);
+        }
+        let own = compose::own_text(&draft.body);
+        if own.is_empty() && draft.kind != DraftKind::Forward {
+            return Ok(Some(Blocked::Confirm(
+                "the draft has no text of its own (only the signature and the quote)".into(),
+            )));
+        }
+        if draft.attachments.is_empty()
+            && (compose::mentions_attachment(&own) || compose::mentions_attachment(&draft.subject))
+        {
+            return Ok(Some(Blocked::Confirm(
+                "the draft mentions an attachment, but nothing is attached".into(),
+            )));
+        }
         if let Some(conv) = &draft.conversation {
             let me = self.me().to_string();
             let changes = self.store.changes_since(conv, draft.baseline, &me)?;
@@ -407,13 +427,11 @@ impl Desk {
         Ok(id)
     }
 
-    /// Checks the draft and, unless something blocks it (a collision
-    /// blocks only without `anyway`), queues and sends it.
+    /// Checks the draft and, unless something blocks it (a likely mistake
+    /// or a collision block only without `anyway`), queues and sends it.
     pub fn send_draft(&mut self, draft: &Draft, anyway: bool) -> Result<SendOutcome> {
-        match self.check_send(draft)? {
-            Some(Blocked::Collision(_)) if anyway => {}
-            Some(b) => return Ok(SendOutcome::Blocked(b)),
-            None => {}
+        if let Some(b) = self.check_send(draft, anyway)? {
+            return Ok(SendOutcome::Blocked(b));
         }
         let outbox = self.queue_send(draft)?;
         let sent = self.send(true)?;

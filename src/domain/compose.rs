@@ -228,6 +228,62 @@ pub fn initial_body(signatures: &[&str], quoted: Option<&str>) -> String {
     body
 }
 
+/// What the agent wrote in a draft: the lines above the signature (or the
+/// forwarded message), without the quoted lines and their "On … wrote:".
+pub fn own_text(body: &str) -> String {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = body.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t == "--" || t.starts_with("---------- Forwarded message") {
+            break;
+        }
+        let attribution = t.ends_with("wrote:")
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| n.trim_start().starts_with('>'));
+        if t.starts_with('>') || attribution {
+            continue;
+        }
+        out.push(*line);
+    }
+    out.join("\n").trim().to_string()
+}
+
+/// Whether `text` says something is attached (English and the common
+/// translations), for the "you mention an attachment" question.
+pub fn mentions_attachment(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "attached",
+        "attachment",
+        "attachments",
+        "enclosed",
+        "anhang",
+        "angehängt",
+        "anbei",
+        "ci-joint",
+        "ci-jointe",
+        "adjunto",
+        "adjunta",
+        "adjuntos",
+        "anexo",
+        "anexos",
+        "anexado",
+        "allegato",
+        "allegati",
+        "bijlage",
+        "bijgevoegd",
+        "添付",
+    ];
+    const PHRASES: &[&str] = &["pièce jointe", "pièces jointes", "in allegato", "em anexo"];
+    let lower = text.to_lowercase();
+    PHRASES.iter().any(|p| lower.contains(p))
+        || lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .any(|w| WORDS.contains(&w))
+        || lower.contains("添付")
+}
+
 /// How long a diff may take before it settles for a coarser answer (a
 /// draft quoting a long thread against a rewrite).
 const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(100);
@@ -324,6 +380,21 @@ mod tests {
                 ('+', "d".into())
             ]
         );
+    }
+
+    #[test]
+    fn own_text_and_attachment_words() {
+        let body = initial_body(&["Dana"], Some(&quote("Where is it?", "Kim", "Mon")));
+        assert_eq!(own_text(&body), "");
+        assert_eq!(own_text(&format!("Here it is.{body}")), "Here it is.");
+        assert!(mentions_attachment("Please find the invoice attached."));
+        assert!(mentions_attachment("Die Rechnung ist im Anhang."));
+        assert!(mentions_attachment("Vous trouverez la pièce jointe."));
+        assert!(mentions_attachment("Segue em anexo."));
+        assert!(!mentions_attachment(
+            "We are attaching great value to this."
+        ));
+        assert!(!mentions_attachment("Thanks for waiting."));
     }
 
     #[test]

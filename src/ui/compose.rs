@@ -353,7 +353,7 @@ impl App {
             }
         };
         match outcome {
-            SendOutcome::Blocked(b @ Blocked::Collision(_)) => {
+            SendOutcome::Blocked(b @ (Blocked::Collision(_) | Blocked::Confirm(_))) => {
                 c.blocked = Some(format!(
                     "{b}\nCtrl-s again sends anyway; Esc keeps the draft to revise."
                 ));
