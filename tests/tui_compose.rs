@@ -559,3 +559,41 @@ fn an_empty_reply_or_a_missing_attachment_is_asked_about_first() {
     );
     assert!(first_sent(dir.path()).contains("The invoice is attached."));
 }
+
+/// Reply, reply to all and forward each have their own draft: forwarding
+/// with a reply draft saved opens a forward, discarding it leaves the
+/// reply draft alone, and `u` brings a discarded draft back.
+#[test]
+fn each_kind_has_its_own_draft_and_a_discard_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(120, 40, dir.path().into());
+    app.feed("r");
+    app.type_text("My reply text.");
+    app.feed("<Esc>");
+    app.feed("f");
+    let fwd = app.compose.as_ref().expect("a forward opens");
+    assert!(
+        fwd.draft.body.contains("Forwarded message"),
+        "{}",
+        fwd.draft.body
+    );
+    assert!(!fwd.draft.body.contains("My reply text."));
+    app.feed("<C-d><C-d>");
+    assert!(app.compose.is_none());
+    app.feed("R");
+    let all = app.compose.as_ref().expect("a reply to all opens");
+    assert!(!all.draft.body.contains("My reply text."));
+    app.feed("<Esc>");
+    app.feed("r");
+    let reply = app.compose.as_ref().expect("the reply draft resumes");
+    assert!(reply.draft.body.contains("My reply text."));
+    let id = reply.draft.id.clone();
+    app.feed("<C-d><C-d>");
+    assert!(app.compose.is_none());
+    assert!(matches!(&app.message, Some((m, _)) if m.contains("u brings it back")));
+    app.feed("u");
+    app.feed("r");
+    let back = app.compose.as_ref().expect("brought back");
+    assert_eq!(back.draft.id, id);
+    assert!(back.draft.body.contains("My reply text."));
+}

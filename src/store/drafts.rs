@@ -102,6 +102,30 @@ impl Store {
         })
     }
 
+    /// The agent's unfinished draft of `kind` on a conversation: a reply, a
+    /// reply to all and a forward are separate drafts.
+    pub fn draft_of_kind(
+        &self,
+        conversation: &str,
+        kind: crate::domain::compose::DraftKind,
+    ) -> Result<Option<Draft>> {
+        let kind = serde_json::to_value(kind)?;
+        let p: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT payload FROM drafts WHERE conversation_id = ?1 AND state = 'editing'
+                   AND json_extract(payload, '$.kind') = ?2
+                 ORDER BY updated_at DESC LIMIT 1",
+                params![conversation, kind.as_str().unwrap_or_default()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match p {
+            Some(p) => Some(serde_json::from_str(&p)?),
+            None => None,
+        })
+    }
+
     /// How the conversation stands now: (highest message row, highest event seq).
     pub fn baseline(&self, conversation: &str) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(

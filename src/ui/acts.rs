@@ -161,6 +161,7 @@ impl App {
             ),
         });
         self.undo = Some(acted.undo);
+        self.last_discard = None;
         // The selection is used up by the act.
         self.selected.clear();
         self.visual_anchor = None;
@@ -169,6 +170,19 @@ impl App {
 
     /// Undoes the last team act (on every conversation it touched).
     pub(super) fn undo_last(&mut self) -> Result<()> {
+        if let Some(mut d) = self.last_discard.take() {
+            d.state = crate::domain::compose::DraftState::Editing;
+            self.desk.store.save_draft(&d)?;
+            let key = match d.kind {
+                crate::domain::compose::DraftKind::New => "m",
+                crate::domain::compose::DraftKind::Forward => "f",
+                crate::domain::compose::DraftKind::ReplyAll => "R",
+                crate::domain::compose::DraftKind::Reply => "r",
+            };
+            self.message = Some((format!("draft brought back; {key} resumes it"), Level::Info));
+            self.refresh_counts()?;
+            return self.reload();
+        }
         let Some(undo) = self.undo.take() else {
             self.message = Some(("nothing to undo".into(), Level::Info));
             return Ok(());

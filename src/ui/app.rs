@@ -108,6 +108,8 @@ pub struct App {
     /// A reply key was refused because an earlier reply on this
     /// conversation is not settled: the same key again replies anyway.
     pub(super) confirm_reply: Option<String>,
+    /// The draft discarded last, for `u` to bring back (until another act).
+    pub(super) last_discard: Option<crate::domain::compose::Draft>,
     /// A new message's recipient, between its two prompts.
     pub(super) new_to: Option<String>,
     /// The template picker, when open (it has the keyboard).
@@ -163,6 +165,7 @@ impl App {
             picker: None,
             new_to: None,
             confirm_reply: None,
+            last_discard: None,
             template_edit: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),

@@ -100,7 +100,7 @@ impl App {
         let conv = self
             .current_conversation()
             .context("no conversation selected")?;
-        let draft = match self.desk.store.draft_for(&conv)? {
+        let draft = match self.desk.store.draft_of_kind(&conv, kind)? {
             Some(mut d) => {
                 let adopted = self.desk.adopt_latest(&mut d)?;
                 self.message = Some((

@@ -72,7 +72,8 @@ impl App {
         if let Some(conv) = &c.draft.conversation {
             self.leave_conversation(conv)?;
         }
-        self.message = Some(("draft discarded".into(), Level::Info));
+        self.message = Some(("draft discarded; u brings it back".into(), Level::Info));
+        self.last_discard = Some(c.draft);
         self.refresh_counts()?;
         self.reload()
     }
