@@ -478,9 +478,24 @@ fn team_templates_are_created_edited_and_deleted_from_the_picker() {
     app.external_edit_done(&text.replace("is attached", "is attached, in EUR"))
         .unwrap();
     assert!(app.desk.store.team_templates().unwrap()["vat-invoice"].contains("in EUR"));
-    // Delete (team templates only).
+    // Delete (team templates only): the first Ctrl-d asks and names it
+    // (issue 26), the second deletes.
     app.feed("T");
     app.type_text("vat-invoice");
+    app.feed("<C-d>");
+    assert!(
+        app.desk
+            .store
+            .team_templates()
+            .unwrap()
+            .contains_key("vat-invoice"),
+        "one Ctrl-d only asks"
+    );
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("vat-invoice") && m.contains("restore")),
+        "{:?}",
+        app.message
+    );
     app.feed("<C-d>");
     assert!(
         !app.desk
@@ -501,6 +516,10 @@ fn team_templates_are_created_edited_and_deleted_from_the_picker() {
         "{:?}",
         app.message
     );
+    // A deleted team template comes back with its last text.
+    app.feed("<Esc>");
+    app.desk.restore_template("vat-invoice").unwrap();
+    assert!(app.desk.store.team_templates().unwrap()["vat-invoice"].contains("in EUR"));
 }
 
 /// A recipient nobody reads (noreply, mailer-daemon, …) is flagged in the

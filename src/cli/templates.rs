@@ -37,8 +37,10 @@ pub enum TemplatesCmd {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Delete a team template.
+    /// Delete a team template (`restore` brings it back).
     Delete { name: String },
+    /// Bring back a deleted team template (its last text).
+    Restore { name: String },
 }
 
 fn find<'a>(all: &'a [Template], name: &str) -> Result<&'a Template> {
@@ -143,12 +145,20 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
             queued_note(&delivery);
             Ok(ExitCode::SUCCESS)
         }
+        TemplatesCmd::Restore { name } => {
+            let delivery = desk.restore_template(&name)?;
+            println!("team template {name} restored");
+            queued_note(&delivery);
+            Ok(ExitCode::SUCCESS)
+        }
         TemplatesCmd::Delete { name } => {
             if !desk.store.team_templates()?.contains_key(&name) {
                 bail!("no team template {name:?} (bundled and personal ones are files)");
             }
             let delivery = desk.save_template(&name, None)?;
-            println!("team template {name} deleted");
+            println!(
+                "team template {name} deleted (`replypad templates restore {name}` brings it back)"
+            );
             queued_note(&delivery);
             Ok(ExitCode::SUCCESS)
         }

@@ -6,6 +6,14 @@ use crate::domain::events::EventKind;
 use anyhow::{Result, bail};
 
 impl Desk {
+    /// Brings back a deleted team template (its last text, as a new version).
+    pub fn restore_template(&mut self, name: &str) -> Result<super::Delivery> {
+        let Some(text) = self.store.deleted_team_template(name)? else {
+            bail!("no deleted team template {name:?} to bring back");
+        };
+        self.save_template(name, Some(&text))
+    }
+
     /// Saves a team template (a new version) or deletes it (`text: None`):
     /// a signed event in the log, and a readable copy in the Templates folder.
     /// Pushed at once; says how far it got.

@@ -30,6 +30,30 @@ impl Store {
         Ok(out)
     }
 
+    /// The last text of a team template that is deleted now (to restore
+    /// it); None when it is not deleted or never existed.
+    pub fn deleted_team_template(&self, name: &str) -> Result<Option<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT payload FROM events WHERE kind = 'template' ORDER BY uid IS NULL, uid, seq",
+        )?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let (mut last, mut deleted) = (None, false);
+        for r in rows {
+            if let Ok(Event {
+                kind: EventKind::Template { name: n, body },
+                ..
+            }) = serde_json::from_str::<Event>(&r?)
+                && n == name
+            {
+                deleted = body.is_none();
+                if body.is_some() {
+                    last = body;
+                }
+            }
+        }
+        Ok(last.filter(|_| deleted))
+    }
+
     /// Counts one use of a template (for the picker's ranking).
     pub fn template_used(&mut self, name: &str) -> Result<()> {
         self.conn.execute(

@@ -26,6 +26,8 @@ pub struct Picker {
     pub asking: Option<Asking>,
     /// Correcting the customer's first name (Ctrl-f): what is typed so far.
     pub naming: Option<String>,
+    /// The team template a first Ctrl-d asked about deleting.
+    pub confirm_delete: Option<String>,
     pub answers: BTreeMap<String, String>,
 }
 
@@ -137,6 +139,7 @@ impl App {
             usage: self.desk.store.template_usage()?,
             asking: None,
             naming: None,
+            confirm_delete: None,
             answers: BTreeMap::new(),
         };
         p.rematch();
@@ -188,6 +191,9 @@ impl App {
                 _ => {}
             }
             return Ok(());
+        }
+        if action != Some(Action::PickerDelete) {
+            p.confirm_delete = None;
         }
         let Some(action) = action else {
             match ev.code {
@@ -250,15 +256,37 @@ impl App {
                 let Some(t) = p.current().cloned() else {
                     return Ok(());
                 };
+                let what = match t.origin {
+                    templates::Origin::Team => "",
+                    templates::Origin::Bundled => "it comes with replypad",
+                    templates::Origin::Personal => "it is a file of your own",
+                };
                 anyhow::ensure!(
-                    t.origin == templates::Origin::Team,
-                    "only team templates are deleted here ({} is {:?}: a file)",
-                    t.name,
-                    t.origin
+                    what.is_empty(),
+                    "only team templates are deleted here: {} is not one ({what})",
+                    t.name
                 );
+                // Asks first: the second Ctrl-d on the same template deletes.
+                if p.confirm_delete.as_deref() != Some(t.name.as_str()) {
+                    p.confirm_delete = Some(t.name.clone());
+                    self.message = Some((
+                        format!(
+                            "Ctrl-d again deletes the team template {:?} for everyone (`replypad templates restore {}` brings it back)",
+                            t.name, t.name
+                        ),
+                        Level::Error,
+                    ));
+                    return Ok(());
+                }
                 self.desk.save_template(&t.name, None)?;
                 self.picker = None;
-                self.message = Some((format!("team template {} deleted", t.name), Level::Info));
+                self.message = Some((
+                    format!(
+                        "team template {:?} deleted (`replypad templates restore {}` brings it back)",
+                        t.name, t.name
+                    ),
+                    Level::Info,
+                ));
             }
             Action::PickerCancel => self.picker = None,
             Action::PickerChoose => {
