@@ -369,3 +369,132 @@ fn a_reply_while_an_earlier_one_is_unsettled_asks_first_in_the_tui() {
     // Forwarding is another message: not asked.
     app.feed("<Esc>");
 }
+
+#[test]
+fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
+    use replypad::domain::compose::DraftKind;
+    use replypad::domain::review::ReviewState;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.sqlite3");
+    {
+        let mut store = Store::open(&cache).unwrap();
+        replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
+    }
+    let mut ana = desk_as(&cache, "ana", dir.path());
+    let conv = ana
+        .store
+        .list_view(
+            &View::Unassigned,
+            "ana@example.com",
+            replypad::store::ListQuery {
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .unwrap()[0]
+        .id
+        .clone();
+    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
+    d.body = format!("Here is the fix.{}", d.body);
+    ana.submit(&mut d, None).unwrap();
+    // The author: neither `v a` nor `v c` on their own draft.
+    let mut app = App::new(
+        ana,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    app.set_view(View::Review).unwrap();
+    app.feed("vc");
+    assert!(
+        app.prompt.is_none(),
+        "no comment prompt for one's own draft"
+    );
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("you wrote this draft")),
+        "{:?}",
+        app.message
+    );
+    drop(app);
+    // A reviewer in the Review view: `v a` approves the row's draft; it
+    // does not select the row and claim it.
+    let bo = desk_as(&cache, "bo", dir.path());
+    let mut app = App::new(
+        bo,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    app.set_view(View::Review).unwrap();
+    assert_eq!(app.list.total, 1);
+    app.feed("va");
+    assert!(app.selected.is_empty(), "not selected");
+    let shared = app.desk.store.shared_drafts_of(&conv).unwrap();
+    assert_eq!(
+        shared[&d.id].state(),
+        ReviewState::Approved,
+        "{:?}",
+        app.message
+    );
+    assert_ne!(
+        app.desk.store.assignee(&conv).unwrap().as_deref(),
+        Some("bo@example.com"),
+        "not claimed"
+    );
+}
+
+#[test]
+fn a_teammates_request_for_changes_is_shown_on_the_draft() {
+    use replypad::domain::compose::DraftKind;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.sqlite3");
+    {
+        let mut store = Store::open(&cache).unwrap();
+        replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
+    }
+    let mut ana = desk_as(&cache, "ana", dir.path());
+    let conv = ana
+        .store
+        .list_conversations(replypad::store::ListQuery {
+            offset: 0,
+            limit: 1,
+        })
+        .unwrap()[0]
+        .id
+        .clone();
+    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
+    d.body = format!("Refund approved.{}", d.body);
+    ana.submit(&mut d, None).unwrap();
+    drop(ana);
+    let bo = desk_as(&cache, "bo", dir.path());
+    let mut app = App::new(
+        bo,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(160, 48);
+    app.set_view(View::Review).unwrap();
+    app.feed("<Enter>vc");
+    app.type_text("Add the date");
+    app.feed("<Enter>");
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    term.draw(|f| replypad::ui::panes::draw(&mut app, f))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let screen: String = (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        screen.contains("changes requested by bo@example.com"),
+        "{screen}"
+    );
+    assert!(screen.contains("Add the date"), "{screen}");
+}

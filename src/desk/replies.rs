@@ -296,6 +296,15 @@ impl Desk {
         )
     }
 
+    /// Whether this agent may give a verdict on `shared`: not on their own
+    /// draft, either way (a request for changes to oneself means nothing).
+    pub fn may_review(&self, shared: &SharedDraft) -> Result<()> {
+        if shared.author.eq_ignore_ascii_case(self.me()) {
+            bail!("you wrote this draft: a teammate reviews it (edit it with the reply key)");
+        }
+        Ok(())
+    }
+
     /// A reviewer's verdict on the latest revision of a shared draft, pushed.
     pub fn review(
         &mut self,
@@ -308,9 +317,7 @@ impl Desk {
         if shared.sent {
             bail!("draft {} was sent already", shared.draft);
         }
-        if approved && shared.author.eq_ignore_ascii_case(self.me()) {
-            bail!("you wrote this draft: a teammate has to approve it");
-        }
+        self.may_review(&shared)?;
         if !approved && comment.trim().is_empty() {
             bail!("say what should change (a comment is required)");
         }

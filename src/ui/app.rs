@@ -9,7 +9,7 @@ use crate::desk::{Desk, Mode};
 use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
 use crate::store::{ListQuery, Store};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
@@ -282,6 +282,20 @@ impl App {
         }
     }
 
+    /// The layer keys are looked up in: in the Review view, where reviewers
+    /// work from the list, `v` starts the review keys of the conversation
+    /// (`v a` approves) instead of selecting a row and then claiming it.
+    fn key_layer(&self) -> Layer {
+        let review_key = self
+            .pending
+            .first()
+            .is_some_and(|k| k.code == KeyCode::Char('v') && k.mods == KeyModifiers::NONE);
+        match self.layer() {
+            Layer::List if self.view == View::Review && review_key => Layer::Reader,
+            l => l,
+        }
+    }
+
     /// Feeds one key press through the keymap.
     pub fn handle_key(&mut self, ev: KeyEvent) {
         let modal = |layer| self.keymap.modal(layer, Key::from(ev));
@@ -315,7 +329,7 @@ impl App {
         }
         let key = Key::from(ev);
         self.pending.push(key);
-        match self.keymap.lookup(self.layer(), &self.pending) {
+        match self.keymap.lookup(self.key_layer(), &self.pending) {
             Lookup::Action(a) => {
                 self.pending.clear();
                 self.update(a);
@@ -384,6 +398,10 @@ impl App {
             (Layer::List, Action::VisualSelect) => self.visual_select()?,
             (Layer::List, Action::ClearSelection) => self.clear_selection(),
             (_, Action::RequestChanges) => {
+                let shared = self
+                    .waiting_draft()?
+                    .context("no draft waiting for review on this conversation")?;
+                self.desk.may_review(&shared)?;
                 self.open_prompt(super::prompt::PromptKind::ReviewComment)
             }
             (_, Action::FocusNext) => {
