@@ -170,3 +170,50 @@ fn an_empty_reply_or_a_missing_attachment_exits_3_without_force() {
         assert!(out.contains(": sent"), "{out}");
     }
 }
+
+/// The template commands say what is wrong and what to do: `show` prints
+/// the front matter too, `lint` asks for a missing name, `render` refuses
+/// an unknown `--set` field and exits 3 with fields unfilled; `doctor`
+/// without a config says where it looked, not "the line named above".
+#[test]
+fn template_commands_and_doctor_say_what_to_do() {
+    let (code, out, _) = replypad(&["--demo", "templates", "show", "acknowledgement"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("---\nname: acknowledgement\n"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let noname = dir.path().join("noname.md");
+    std::fs::write(&noname, "---\ndescription: x\n---\nHi\n").unwrap();
+    let (code, out, _) = replypad(&["--demo", "templates", "lint", noname.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(out.contains("add a line such as `name:"), "{out}");
+    let (_, json, _) = replypad(&["--demo", "threads", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let id = v[0]["id"].as_str().unwrap();
+    let render = |extra: &[&str]| {
+        let mut a = vec![
+            "--demo",
+            "templates",
+            "render",
+            "bug-confirmed",
+            "--conversation",
+            id,
+        ];
+        a.extend_from_slice(extra);
+        replypad(&a)
+    };
+    let (code, _, err) = render(&[]);
+    assert_eq!(code, 3, "fields unfilled: {err}");
+    assert!(err.contains("unfilled field: Workaround"), "{err}");
+    let (code, _, err) = render(&["--set", "Workaroud=restart"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("asks no such field") && err.contains("Workaround"),
+        "{err}"
+    );
+    let (code, out, _) = replypad(&["doctor", "--config", "/nonexistent/replypad.toml"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("no config at") && !out.contains("line named above"),
+        "{out}"
+    );
+}

@@ -49,11 +49,12 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
             c
         }
         Err(e) => {
-            r.fail(
-                "config",
-                &e.to_string(),
-                "correct the line named above; config.example.toml documents every key",
-            );
+            // A missing file says itself what to do; a wrong one names its line.
+            let fix = match e {
+                crate::config::ConfigError::Missing { .. } => "",
+                _ => "correct the line named above; config.example.toml documents every key",
+            };
+            r.fail("config", &e.to_string(), fix);
             return Ok(ExitCode::from(1));
         }
     };

@@ -95,7 +95,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
         }
         TemplatesCmd::Show { name } => {
             let t = find(&all, &name)?;
-            println!("{}", sanitize::text(&t.body));
+            println!("{}", sanitize::text(&t.source()));
             Ok(ExitCode::SUCCESS)
         }
         TemplatesCmd::Render {
@@ -118,7 +118,25 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
                     .with_context(|| format!("--set {s:?}: write FIELD=VALUE"))?;
                 answers.insert(k.trim().to_string(), v.to_string());
             }
-            let r = templates::render::render(&t.body, &values, &answers)?;
+            let render = |a: &BTreeMap<String, String>| {
+                templates::render::render(&t.body, &values, a)
+                    .with_context(|| format!("template {}", t.name))
+            };
+            let asked = render(&BTreeMap::new())?.fields;
+            for k in answers.keys() {
+                if !asked.contains(k) {
+                    bail!(
+                        "--set {k:?}: template {} asks no such field (it asks: {})",
+                        t.name,
+                        if asked.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            asked.join(", ")
+                        }
+                    );
+                }
+            }
+            let r = render(&answers)?;
             println!("{}", sanitize::text(&r.text));
             for f in &r.fields {
                 eprintln!(
@@ -127,7 +145,12 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
                     sanitize::line(f)
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            // Unfilled fields: the text is not ready to send.
+            Ok(if r.fields.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            })
         }
         TemplatesCmd::Lint { .. } => lint(&all),
         TemplatesCmd::Save { name, file } => {

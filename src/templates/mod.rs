@@ -97,6 +97,9 @@ pub fn parse(text: &str, origin: Origin) -> Result<Template> {
             other => bail!("front matter line {}: unknown key {other:?}", i + 2),
         }
     }
+    if t.name.is_empty() {
+        bail!("the front matter has no name: add a line such as `name: shipping-delay`");
+    }
     if !valid_name(&t.name) {
         bail!(
             "template name {:?}: use lowercase letters, digits and dashes",
@@ -104,6 +107,27 @@ pub fn parse(text: &str, origin: Origin) -> Result<Template> {
         );
     }
     Ok(t)
+}
+
+impl Template {
+    /// The template as a file: front matter, then the body (what `templates
+    /// show` prints and `$EDITOR` gets).
+    pub fn source(&self) -> String {
+        let mut head = format!("---\nname: {}\n", self.name);
+        if !self.description.is_empty() {
+            head.push_str(&format!("description: {}\n", self.description));
+        }
+        if !self.tags.is_empty() {
+            head.push_str(&format!("tags: [{}]\n", self.tags.join(", ")));
+        }
+        if let Some(s) = &self.subject {
+            head.push_str(&format!("subject: {s}\n"));
+        }
+        if let Some(l) = &self.language {
+            head.push_str(&format!("language: {l}\n"));
+        }
+        format!("{head}---\n{}", self.body)
+    }
 }
 
 /// The bundled templates.

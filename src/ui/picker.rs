@@ -215,17 +215,7 @@ impl App {
                 let Some(t) = p.current() else {
                     return Ok(());
                 };
-                let text = format!(
-                    "---\nname: {}\ndescription: {}\ntags: [{}]\n{}---\n{}",
-                    t.name,
-                    t.description,
-                    t.tags.join(", "),
-                    t.subject
-                        .as_ref()
-                        .map(|s| format!("subject: {s}\n"))
-                        .unwrap_or_default(),
-                    t.body
-                );
+                let text = t.source();
                 self.template_edit = Some(TemplateEdit { text });
                 self.picker = None;
                 self.external_edit = true;
