@@ -33,7 +33,7 @@ pub enum ConfigError {
 }
 
 /// TLS mode of a connection.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tls {
     /// TLS from the first byte (IMAPS 993, SMTPS 465). The default.
@@ -45,7 +45,7 @@ pub enum Tls {
     None,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub identity: Identity,
@@ -82,7 +82,7 @@ pub const THEME_ROLES: &[&str] = &[
     "title", "alarm",
 ];
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     pub name: String,
@@ -92,7 +92,7 @@ pub struct Identity {
     pub signature: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Team {
     pub name: String,
@@ -111,7 +111,7 @@ pub struct Team {
     pub aliases: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Imap {
     pub host: String,
@@ -126,7 +126,7 @@ pub struct Imap {
     pub ca_file: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Smtp {
     pub host: String,
@@ -143,14 +143,14 @@ pub struct Smtp {
     pub provider_saves_sent: bool,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cache {
     /// Where the SQLite cache lives; default the XDG cache dir.
     pub dir: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Folders {
     #[serde(default = "default_inbox")]

@@ -119,3 +119,68 @@ fn example_config_is_valid() {
     let raw = include_str!("../../config.example.toml");
     Config::parse(raw).unwrap();
 }
+
+/// config.example.toml documents every key of the config, and names none
+/// the config does not have: the keys of each table (commented out or not)
+/// against the config struct, through its serialized form.
+#[test]
+fn the_example_documents_every_key() {
+    use std::collections::BTreeSet;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cfg = Config::parse(&text).unwrap();
+    let json = serde_json::to_value(&cfg).unwrap();
+    // Tables whose keys are the user's own (label names, views, keys).
+    const OPEN: &[&str] = &["labels", "keymap", "views", "theme"];
+    let mut want = BTreeSet::new();
+    for (table, v) in json.as_object().unwrap() {
+        match v.as_object() {
+            Some(fields) if !OPEN.contains(&table.as_str()) => {
+                for k in fields.keys() {
+                    want.insert(format!("{table}.{k}"));
+                }
+            }
+            _ => {
+                want.insert(table.clone());
+            }
+        }
+    }
+    let mut have = BTreeSet::new();
+    let mut table = String::new();
+    for line in text.lines() {
+        let l = line.trim_start_matches('#').trim();
+        if let Some(t) = l.strip_prefix("[[").and_then(|t| t.strip_suffix("]]")) {
+            table = t.to_string();
+            continue;
+        }
+        if let Some(t) = l.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            table = t.split('.').next().unwrap_or(t).to_string();
+            if OPEN.contains(&table.as_str()) {
+                have.insert(table.clone());
+            }
+            continue;
+        }
+        let Some((k, _)) = l.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if table.is_empty() || OPEN.contains(&table.as_str()) || k.contains(' ') || k.is_empty() {
+            continue;
+        }
+        // A `[[tone.avoid]]` entry's keys belong to the tone table's `avoid`.
+        match table.split_once('.') {
+            Some((t, sub)) => have.insert(format!("{t}.{sub}")),
+            None => have.insert(format!("{table}.{k}")),
+        };
+    }
+    let missing: Vec<_> = want.difference(&have).collect();
+    let unknown: Vec<_> = have.difference(&want).collect();
+    assert!(
+        missing.is_empty(),
+        "keys config.example.toml does not document: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "keys config.example.toml names that do not exist: {unknown:?}"
+    );
+}

@@ -175,7 +175,7 @@ pub fn fold(events: &[Event]) -> BTreeMap<String, SharedDraft> {
 }
 
 /// Who must pass review before sending (config `[review]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Required {
     Everyone,
@@ -186,7 +186,7 @@ pub enum Required {
 }
 
 /// Who sends an approved draft.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sender {
     #[default]
@@ -194,7 +194,7 @@ pub enum Sender {
     Reviewer,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default)]
