@@ -205,3 +205,31 @@ mod tests {
         assert!(addresses("not an address", "To").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// No text typed into a prompt, or given to the CLI, panics any
+        /// parser of what agents type.
+        #[test]
+        fn no_typed_text_panics(s in "\\PC{0,60}", me in "[a-z]{0,6}@?[a-z.]{0,8}") {
+            let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T10:00:00+01:00").unwrap();
+            let _ = agent(&s, &me);
+            let _ = labels(&s);
+            let _ = status(&s);
+            let _ = snooze(&s, now);
+            let _ = note(&s);
+            let _ = addresses(&s, "To");
+            let _ = crate::domain::search::parse(&s);
+            let _ = crate::domain::events::mentions(&s);
+            let _ = crate::domain::compose::split_addresses(&s);
+            let _ = crate::domain::compose::own_text(&s);
+            let _ = crate::domain::compose::mentions_attachment(&s);
+            let _ = crate::domain::recipients::unattended_in(&[s.clone()]);
+            let _ = crate::mail::parse::parse_message(s.as_bytes(), 0);
+        }
+    }
+}
