@@ -228,7 +228,7 @@ mod properties {
             let _ = crate::domain::compose::split_addresses(&s);
             let _ = crate::domain::compose::own_text(&s);
             let _ = crate::domain::compose::mentions_attachment(&s);
-            let _ = crate::domain::recipients::unattended_in(&[s.clone()]);
+            let _ = crate::domain::recipients::unattended_in(std::slice::from_ref(&s));
             let _ = crate::mail::parse::parse_message(s.as_bytes(), 0);
         }
     }
