@@ -136,6 +136,8 @@ pub struct Smtp {
     pub tls: Tls,
     pub user: Option<String>,
     pub password_command: Option<String>,
+    /// Prints an OAuth2 access token: AUTH XOAUTH2 (Microsoft 365, Gmail).
+    pub oauth_token_command: Option<String>,
     pub ca_file: Option<PathBuf>,
     /// The provider files sent mail in Sent itself (Gmail does): replypad
     /// then does not APPEND its own copy.

@@ -5,7 +5,7 @@
 
 use super::imap::Connection;
 use super::smtp::{self, SendError};
-use crate::config::{Config, Secret};
+use crate::config::Config;
 use crate::domain::events::{Event, EventKind};
 use crate::store::{OutboxRow, OutboxState, Store};
 use anyhow::Result;
@@ -92,7 +92,7 @@ pub fn flush(
     now: i64,
 ) -> Result<FlushReport> {
     let mut report = FlushReport::default();
-    let mut password: Option<Option<Secret>> = None;
+    let mut auth: Option<Option<smtp::Auth>> = None;
     // Each row at most once per flush (a retry is due later, not now).
     let mut after = 0;
     while let Some(row) = store.claim_due(now, after)? {
@@ -103,9 +103,9 @@ pub fn flush(
                 "no [smtp] section in the config: nothing can be sent".into(),
             )),
             (Transport::Smtp, Some(s)) => {
-                if password.is_none() {
-                    match smtp::password(s) {
-                        Ok(p) => password = Some(p),
+                if auth.is_none() {
+                    match smtp::credentials(s) {
+                        Ok(a) => auth = Some(a),
                         Err(e) => {
                             fail(store, &row, &e, &mut report)?;
                             continue;
@@ -114,7 +114,7 @@ pub fn flush(
                 }
                 smtp::send(
                     s,
-                    password.clone().flatten(),
+                    auth.as_ref().and_then(Option::as_ref),
                     &row.mail_from,
                     &row.rcpt,
                     &row.raw,

@@ -1,14 +1,15 @@
-//! Sending over SMTP with lettre: implicit TLS by default, plaintext only to
-//! loopback (tests, local bridges). STARTTLS is refused for sending:
-//! lettre 0.11.23 keeps plaintext a man-in-the-middle appends after the
-//! server's `220` to STARTTLS and reads it as the first replies over TLS
-//! (response injection), so a rejected message could look accepted.
+//! Sending over SMTP: implicit TLS (the default) and loopback plaintext with
+//! lettre; STARTTLS (port 587, Microsoft 365) with our own client,
+//! `smtp_starttls`, because lettre 0.11.23 keeps plaintext a man in the
+//! middle appends after the server's `220` to STARTTLS and reads it as the
+//! first replies over TLS (response injection). AUTH with a password
+//! (`password_command`) or an OAuth2 token (`oauth_token_command`, XOAUTH2).
 
 use crate::config::{self, Secret, Tls};
 use lettre::Transport;
 use lettre::address::Envelope;
 use lettre::transport::smtp::SmtpTransport;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Tls as LettreTls, TlsParameters};
 
 /// Why a send did not go through, by what the agent or the outbox should do.
@@ -25,10 +26,14 @@ pub enum SendError {
     NeedsFix(String),
 }
 
-/// Why STARTTLS is refused, for errors and `doctor`.
-pub const STARTTLS_REFUSED: &str = "smtp.tls = \"starttls\" is refused for sending: lettre 0.11.23 reads \
-     replies injected before the TLS handshake (response injection), so a rejected message could \
-     look sent. Use implicit TLS (tls = \"implicit\", usually port 465), which RFC 8314 recommends.";
+/// How replypad logs in to the SMTP server.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// AUTH PLAIN (or LOGIN) with `smtp.password_command`'s password.
+    Password(Secret),
+    /// AUTH XOAUTH2 with `smtp.oauth_token_command`'s token.
+    Token(Secret),
+}
 
 fn clean(e: &dyn std::fmt::Display) -> String {
     crate::mail::sanitize::line(&e.to_string()).into_owned()
@@ -53,35 +58,44 @@ fn tls_params(cfg: &config::Smtp) -> Result<TlsParameters, SendError> {
         .map_err(|e| SendError::NeedsFix(format!("smtp TLS setup: {}", clean(&e))))
 }
 
-fn transport(cfg: &config::Smtp, password: Option<Secret>) -> Result<SmtpTransport, SendError> {
+/// The lettre transport (implicit TLS or loopback plaintext; STARTTLS
+/// goes through `smtp_starttls`).
+fn transport(cfg: &config::Smtp, auth: Option<&Auth>) -> Result<SmtpTransport, SendError> {
     let b = match cfg.tls {
         Tls::Implicit => SmtpTransport::builder_dangerous(&cfg.host)
             .port(cfg.port)
             .tls(LettreTls::Wrapper(tls_params(cfg)?)),
-        Tls::Starttls => return Err(SendError::NeedsFix(STARTTLS_REFUSED.into())),
-        Tls::None => SmtpTransport::builder_dangerous(&cfg.host).port(cfg.port),
+        Tls::Starttls | Tls::None => SmtpTransport::builder_dangerous(&cfg.host).port(cfg.port),
     };
-    let b = match (&cfg.user, password) {
-        (Some(u), Some(p)) => b.credentials(Credentials::new(u.clone(), p.expose().to_string())),
+    let user = cfg.user.clone().unwrap_or_default();
+    let b = match auth {
+        Some(Auth::Password(p)) if cfg.user.is_some() => {
+            b.credentials(Credentials::new(user, p.expose().to_string()))
+        }
+        Some(Auth::Token(t)) => b
+            .credentials(Credentials::new(user, t.expose().to_string()))
+            .authentication(vec![Mechanism::Xoauth2]),
         _ => b,
     };
     Ok(b.timeout(Some(std::time::Duration::from_secs(30))).build())
 }
 
-/// The password for SMTP AUTH, from `smtp.password_command`.
-pub fn password(cfg: &config::Smtp) -> Result<Option<Secret>, SendError> {
-    match &cfg.password_command {
-        Some(c) => config::run_secret_command("smtp.password_command", c)
-            .map(Some)
-            .map_err(|e| SendError::NeedsFix(format!("{e:#}"))),
-        None => Ok(None),
+/// How to log in, from the secret commands (a token wins over a password).
+pub fn credentials(cfg: &config::Smtp) -> Result<Option<Auth>, SendError> {
+    let run = |key: &str, c: &str| {
+        config::run_secret_command(key, c).map_err(|e| SendError::NeedsFix(format!("{e:#}")))
+    };
+    match (&cfg.oauth_token_command, &cfg.password_command) {
+        (Some(c), _) => run("smtp.oauth_token_command", c).map(|t| Some(Auth::Token(t))),
+        (None, Some(c)) => run("smtp.password_command", c).map(|p| Some(Auth::Password(p))),
+        (None, None) => Ok(None),
     }
 }
 
 /// Sends `raw` to `rcpt`. The bytes must come from `mail::compose::build`.
 pub fn send(
     cfg: &config::Smtp,
-    password: Option<Secret>,
+    auth: Option<&Auth>,
     mail_from: &str,
     rcpt: &[String],
     raw: &[u8],
@@ -103,7 +117,10 @@ pub fn send(
         .collect::<Result<Vec<_>, _>>()?;
     let envelope = Envelope::new(Some(from), to)
         .map_err(|e| SendError::Permanent(format!("envelope: {}", clean(&e))))?;
-    let t = transport(cfg, password)?;
+    if cfg.tls == Tls::Starttls {
+        return super::smtp_starttls::send(cfg, auth, mail_from, rcpt, raw);
+    }
+    let t = transport(cfg, auth)?;
     match t.send_raw(&envelope, raw) {
         Ok(resp) => Ok(clean(&resp.message().collect::<Vec<_>>().join(" "))),
         Err(e) => Err(classify(&e)),
@@ -146,7 +163,7 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
 /// Checks that the SMTP server answers (no login, nothing sent).
 pub fn check_reachable(cfg: &config::Smtp) -> anyhow::Result<()> {
     if cfg.tls == Tls::Starttls {
-        anyhow::bail!("{STARTTLS_REFUSED}");
+        return super::smtp_starttls::check(cfg).map_err(|e| anyhow::anyhow!("{e}"));
     }
     let t = transport(cfg, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     match t.test_connection() {

@@ -21,6 +21,10 @@ pub struct SmtpOptions {
     pub tls: bool,
     pub auth: Option<(String, String)>,
     pub reject: Option<String>,
+    /// The certificate serves STARTTLS (required first) instead of implicit TLS.
+    pub starttls: bool,
+    /// AUTH XOAUTH2 accepting this (user, token), and no other mechanism.
+    pub xoauth2: Option<(String, String)>,
     /// Listen on this port (to bring a server "back" where it was).
     pub port: Option<u16>,
     /// Use this certificate and key (to come back with the same one).
@@ -65,6 +69,12 @@ impl Smtp {
             }
             if let Some(r) = &opts.reject {
                 cmd.arg("--reject").arg(r);
+            }
+            if opts.starttls {
+                cmd.arg("--starttls");
+            }
+            if let Some((u, t)) = &opts.xoauth2 {
+                cmd.arg("--xoauth2").arg(format!("{u}:{t}"));
             }
             cmd.stdin(Stdio::null())
                 .stdout(Stdio::piped())

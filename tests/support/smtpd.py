@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A real SMTP server for replypad's tests (aiosmtpd, Debian python3-aiosmtpd).
 
-Listens on 127.0.0.1:PORT, plain or with implicit TLS, optionally requiring
-AUTH PLAIN/LOGIN, and stores every accepted message as one file in
+Listens on 127.0.0.1:PORT, plain, with implicit TLS, or with STARTTLS
+(--starttls: required before anything else), optionally requiring AUTH
+PLAIN/LOGIN (--auth) or XOAUTH2 with one good token (--xoauth2), and stores every accepted message as one file in
 MAILDIR/new with X-Test-Mail-From / X-Test-Rcpt-To headers on top. Prints
 "READY" on stdout once it accepts connections.
 """
@@ -16,6 +17,31 @@ import uuid
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class Xoauth2Store:
+    """The store, and AUTH XOAUTH2 accepting one user and token; a wrong
+    token gets Gmail's error challenge, then 535 after the empty answer."""
+
+    def __init__(self, store, user, token):
+        self.store, self.user, self.token = store, user, token
+
+    async def handle_DATA(self, server, session, envelope):
+        return await self.store.handle_DATA(server, session, envelope)
+
+    async def auth_XOAUTH2(self, server, args):
+        import base64, json
+        if len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        raw = base64.b64decode(args[1]).decode(errors="replace")
+        fields = dict(p.split("=", 1) for p in raw.split("\x01") if "=" in p)
+        ok = fields.get("user") == self.user and fields.get("auth") == "Bearer " + self.token
+        if ok:
+            return AuthResult(success=True, auth_data=self.user)
+        err = json.dumps({"status": "401", "schemes": "Bearer", "scope": "https://mail.test/"})
+        await server.challenge_auth(err)
+        return AuthResult(success=False, handled=False,
+                          message="535 5.7.8 Username and Password not accepted")
 
 
 class Store:
@@ -46,6 +72,8 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--auth", help="user:password required for AUTH")
     ap.add_argument("--reject", help="reply to DATA with this, e.g. '554 5.7.1 rejected'")
+    ap.add_argument("--starttls", action="store_true", help="the certificate serves STARTTLS")
+    ap.add_argument("--xoauth2", help="user:token accepted by AUTH XOAUTH2")
     a = ap.parse_args()
 
     ctx = None
@@ -64,7 +92,18 @@ def main():
 
         kwargs.update(authenticator=check, auth_required=True, auth_require_tls=False)
 
-    controller = Controller(Store(a.maildir, a.reject), hostname="127.0.0.1", port=a.port,
+    handler = Store(a.maildir, a.reject)
+    if a.xoauth2:
+        user, token = a.xoauth2.split(":", 1)
+        handler = Xoauth2Store(handler, user, token)
+        kwargs.update(auth_required=True, auth_require_tls=bool(a.starttls),
+                      auth_exclude_mechanism=["LOGIN", "PLAIN"])
+    if a.starttls:
+        kwargs.update(tls_context=ctx, require_starttls=True)
+        if "auth_require_tls" in kwargs:
+            kwargs["auth_require_tls"] = True
+        ctx = None
+    controller = Controller(handler, hostname="127.0.0.1", port=a.port,
                             ssl_context=ctx, server_hostname="localhost", **kwargs)
     controller.start()
     print("READY", flush=True)
