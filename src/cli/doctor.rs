@@ -37,6 +37,61 @@ pub fn nothing_to_check() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A provider's submission host, the (port, TLS mode) pairs it serves, and
+/// what to log in with.
+type Provider = (&'static str, &'static [(u16, crate::config::Tls)], &'static str);
+
+/// The submission settings the big providers need.
+const PROVIDERS: &[Provider] = {
+    use crate::config::Tls::{Implicit, Starttls};
+    &[
+        (
+            "smtp.office365.com",
+            &[(587, Starttls)],
+            "oauth_token_command (XOAUTH2), or an app password where the tenant allows it",
+        ),
+        (
+            "smtp.gmail.com",
+            &[(465, Implicit), (587, Starttls)],
+            "an app password, or oauth_token_command (XOAUTH2); provider_saves_sent = true",
+        ),
+        (
+            "smtp.fastmail.com",
+            &[(465, Implicit), (587, Starttls)],
+            "an app password",
+        ),
+    ]
+};
+
+/// When `smtp` names a known provider with a port and TLS mode it does not
+/// serve: what is wrong, and the fix.
+fn provider_mismatch(smtp: &crate::config::Smtp) -> Option<(String, String)> {
+    let (host, ways, auth) = PROVIDERS
+        .iter()
+        .find(|(h, _, _)| smtp.host.eq_ignore_ascii_case(h))?;
+    if ways.iter().any(|(p, t)| *p == smtp.port && *t == smtp.tls) {
+        return None;
+    }
+    let tls = |t: &crate::config::Tls| match t {
+        crate::config::Tls::Implicit => "implicit",
+        crate::config::Tls::Starttls => "starttls",
+        crate::config::Tls::None => "none",
+    };
+    let want: Vec<String> = ways
+        .iter()
+        .map(|(p, t)| format!("port = {p}, tls = \"{}\"", tls(t)))
+        .collect();
+    Some((
+        format!(
+            "{host} takes mail on {} (the config has port {} with tls = \"{}\")",
+            want.join(" or "),
+            smtp.port,
+            tls(&smtp.tls)
+        ),
+        format!("set {} in [smtp]; log in with {auth}", want[0]),
+    ))
+}
+
 pub fn run(config: Option<&Path>) -> Result<ExitCode> {
     let path = config
         .map(Path::to_path_buf)
@@ -165,6 +220,10 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
             "no [smtp] table",
             "add [smtp] with host, user and password_command",
         ),
+        Some(smtp) if provider_mismatch(smtp).is_some() => {
+            let (what, fix) = provider_mismatch(smtp).unwrap_or_default();
+            r.fail("smtp", &what, &fix)
+        }
         Some(smtp) => match crate::sync::smtp::check_reachable(smtp) {
             Ok(()) => r.ok("smtp", &format!("{}:{} answers", smtp.host, smtp.port)),
             Err(e) => r.fail(
@@ -180,5 +239,25 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
     } else {
         println!("{} check(s) failed", r.failed);
         Ok(ExitCode::from(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provider_mismatch;
+
+    fn smtp(host: &str, port: u16, tls: &str) -> crate::config::Smtp {
+        toml::from_str(&format!("host = {host:?}\nport = {port}\ntls = {tls:?}\n")).unwrap()
+    }
+
+    #[test]
+    fn known_providers_are_told_apart_from_a_wrong_port_or_tls() {
+        let (what, fix) = provider_mismatch(&smtp("smtp.office365.com", 465, "implicit")).unwrap();
+        assert!(what.contains("port = 587, tls = \"starttls\""), "{what}");
+        assert!(fix.contains("oauth_token_command"), "{fix}");
+        assert!(provider_mismatch(&smtp("smtp.office365.com", 587, "starttls")).is_none());
+        assert!(provider_mismatch(&smtp("SMTP.gmail.com", 465, "implicit")).is_none());
+        assert!(provider_mismatch(&smtp("smtp.gmail.com", 587, "implicit")).is_some());
+        assert!(provider_mismatch(&smtp("mail.example.com", 25, "starttls")).is_none());
     }
 }
