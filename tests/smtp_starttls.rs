@@ -210,3 +210,28 @@ fn replypad_reply_goes_out_over_starttls_with_xoauth2() {
             .join("\n")
     );
 }
+
+/// XOAUTH2 over implicit TLS (Gmail on 465) goes through lettre: a good
+/// token sends; a refused one is an error that needs a fix, not a hang.
+#[test]
+fn xoauth2_over_implicit_tls() {
+    let server = Smtp::start(SmtpOptions {
+        tls: true,
+        xoauth2: Some(("support@example.com".into(), "good-token".into())),
+        ..Default::default()
+    });
+    let mut cfg = config(server.port, server.cert.as_deref(), true);
+    cfg.tls = replypad::config::Tls::Implicit;
+    let auth = smtp::credentials(&cfg).unwrap();
+    send(&cfg, auth.as_ref()).expect("sent with XOAUTH2 over implicit TLS");
+    assert_eq!(server.received().len(), 1);
+    let t = std::time::Instant::now();
+    let e = send(&cfg, Some(&Auth::Token(Secret::new("expired-token")))).unwrap_err();
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{e}");
+    assert!(!e.to_string().contains("expired-token"), "{e}");
+    assert!(
+        matches!(e, SendError::NeedsFix(_) | SendError::Permanent(_)),
+        "{e:?}"
+    );
+    assert_eq!(server.received().len(), 1);
+}

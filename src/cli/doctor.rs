@@ -39,7 +39,11 @@ pub fn nothing_to_check() -> Result<ExitCode> {
 
 /// A provider's submission host, the (port, TLS mode) pairs it serves, and
 /// what to log in with.
-type Provider = (&'static str, &'static [(u16, crate::config::Tls)], &'static str);
+type Provider = (
+    &'static str,
+    &'static [(u16, crate::config::Tls)],
+    &'static str,
+);
 
 /// The submission settings the big providers need.
 const PROVIDERS: &[Provider] = {

@@ -10,7 +10,7 @@ pub mod outbox;
 mod replay;
 pub mod session;
 pub mod smtp;
-mod smtp_starttls;
+mod smtp_client;
 mod stream;
 pub mod team;
 pub mod worker;

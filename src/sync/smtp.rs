@@ -1,15 +1,16 @@
-//! Sending over SMTP: implicit TLS (the default) and loopback plaintext with
-//! lettre; STARTTLS (port 587, Microsoft 365) with our own client,
-//! `smtp_starttls`, because lettre 0.11.23 keeps plaintext a man in the
-//! middle appends after the server's `220` to STARTTLS and reads it as the
-//! first replies over TLS (response injection). AUTH with a password
-//! (`password_command`) or an OAuth2 token (`oauth_token_command`, XOAUTH2).
+//! Sending over SMTP: implicit TLS (the default) and loopback plaintext
+//! with a password through lettre; STARTTLS (port 587, Microsoft 365) and
+//! every XOAUTH2 login (`oauth_token_command`) through our own client,
+//! `smtp_client`: lettre 0.11.23 keeps plaintext a man in the middle
+//! appends after the server's `220` to STARTTLS and reads it as the first
+//! replies over TLS (response injection), and cannot read a refused
+//! token's reason.
 
 use crate::config::{self, Secret, Tls};
 use lettre::Transport;
 use lettre::address::Envelope;
 use lettre::transport::smtp::SmtpTransport;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls as LettreTls, TlsParameters};
 
 /// Why a send did not go through, by what the agent or the outbox should do.
@@ -59,7 +60,7 @@ fn tls_params(cfg: &config::Smtp) -> Result<TlsParameters, SendError> {
 }
 
 /// The lettre transport (implicit TLS or loopback plaintext; STARTTLS
-/// goes through `smtp_starttls`).
+/// goes through `smtp_client`).
 fn transport(cfg: &config::Smtp, auth: Option<&Auth>) -> Result<SmtpTransport, SendError> {
     let b = match cfg.tls {
         Tls::Implicit => SmtpTransport::builder_dangerous(&cfg.host)
@@ -72,9 +73,6 @@ fn transport(cfg: &config::Smtp, auth: Option<&Auth>) -> Result<SmtpTransport, S
         Some(Auth::Password(p)) if cfg.user.is_some() => {
             b.credentials(Credentials::new(user, p.expose().to_string()))
         }
-        Some(Auth::Token(t)) => b
-            .credentials(Credentials::new(user, t.expose().to_string()))
-            .authentication(vec![Mechanism::Xoauth2]),
         _ => b,
     };
     Ok(b.timeout(Some(std::time::Duration::from_secs(30))).build())
@@ -117,8 +115,9 @@ pub fn send(
         .collect::<Result<Vec<_>, _>>()?;
     let envelope = Envelope::new(Some(from), to)
         .map_err(|e| SendError::Permanent(format!("envelope: {}", clean(&e))))?;
-    if cfg.tls == Tls::Starttls {
-        return super::smtp_starttls::send(cfg, auth, mail_from, rcpt, raw);
+    // STARTTLS and XOAUTH2 go through our own client (see its module).
+    if cfg.tls == Tls::Starttls || matches!(auth, Some(Auth::Token(_))) {
+        return super::smtp_client::send(cfg, auth, mail_from, rcpt, raw);
     }
     let t = transport(cfg, auth)?;
     match t.send_raw(&envelope, raw) {
@@ -163,7 +162,7 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
 /// Checks that the SMTP server answers (no login, nothing sent).
 pub fn check_reachable(cfg: &config::Smtp) -> anyhow::Result<()> {
     if cfg.tls == Tls::Starttls {
-        return super::smtp_starttls::check(cfg).map_err(|e| anyhow::anyhow!("{e}"));
+        return super::smtp_client::check(cfg).map_err(|e| anyhow::anyhow!("{e}"));
     }
     let t = transport(cfg, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     match t.test_connection() {

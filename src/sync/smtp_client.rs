@@ -159,6 +159,14 @@ fn hostname_of_this_machine() -> Option<String> {
 /// The plaintext part: greeting, EHLO, STARTTLS; returns the socket with
 /// nothing of the server's left unread, ready for the handshake.
 fn plaintext_prelude(cfg: &config::Smtp) -> Result<TcpStream, SendError> {
+    let tcp = connect(cfg)?;
+    let mut s = BufReader::new(tcp);
+    expect(read_reply(&mut s, "greeting")?, 2, "greeting")?;
+    starttls(s, cfg)
+}
+
+/// A TCP connection to the server, with timeouts.
+fn connect(cfg: &config::Smtp) -> Result<TcpStream, SendError> {
     let addrs: Vec<_> = (cfg.host.as_str(), cfg.port)
         .to_socket_addrs()
         .map_err(|e| SendError::Transient(format!("cannot resolve {}: {e}", cfg.host)))?
@@ -185,8 +193,12 @@ fn plaintext_prelude(cfg: &config::Smtp) -> Result<TcpStream, SendError> {
         .map_err(|e| lost("setup", e))?;
     tcp.set_write_timeout(Some(TIMEOUT))
         .map_err(|e| lost("setup", e))?;
-    let mut s = BufReader::new(tcp);
-    expect(read_reply(&mut s, "greeting")?, 2, "greeting")?;
+    Ok(tcp)
+}
+
+/// EHLO and STARTTLS in plaintext; the socket back with nothing of the
+/// server's left unread.
+fn starttls(mut s: BufReader<TcpStream>, cfg: &config::Smtp) -> Result<TcpStream, SendError> {
     let ehlo = expect(
         command(&mut s, &format!("EHLO {}", hello_name()), "EHLO")?,
         2,
@@ -236,7 +248,10 @@ pub fn check(cfg: &config::Smtp) -> Result<(), SendError> {
     Ok(())
 }
 
-/// Sends `raw` to `rcpt` over STARTTLS; returns the server's final answer.
+/// Sends `raw` to `rcpt` over STARTTLS, or over implicit TLS (used there
+/// for XOAUTH2, whose refusal lettre 0.11 cannot read: "this mechanism does
+/// not expect a challenge", and the server's reason was lost); returns the
+/// server's final answer.
 pub fn send(
     cfg: &config::Smtp,
     auth: Option<&Auth>,
@@ -244,8 +259,27 @@ pub fn send(
     rcpt: &[String],
     raw: &[u8],
 ) -> Result<String, SendError> {
-    let tcp = plaintext_prelude(cfg)?;
-    let tls = tls_connector(cfg)?
+    let tls = match cfg.tls {
+        config::Tls::Starttls => handshake(cfg, plaintext_prelude(cfg)?)?,
+        config::Tls::Implicit => {
+            let mut s = BufReader::new(handshake(cfg, connect(cfg)?)?);
+            expect(read_reply(&mut s, "greeting")?, 2, "greeting")?;
+            return deliver(s, cfg, auth, mail_from, rcpt, raw);
+        }
+        config::Tls::None => {
+            let mut s = BufReader::new(connect(cfg)?);
+            expect(read_reply(&mut s, "greeting")?, 2, "greeting")?;
+            return deliver(s, cfg, auth, mail_from, rcpt, raw);
+        }
+    };
+    deliver(BufReader::new(tls), cfg, auth, mail_from, rcpt, raw)
+}
+
+fn handshake(
+    cfg: &config::Smtp,
+    tcp: TcpStream,
+) -> Result<native_tls::TlsStream<TcpStream>, SendError> {
+    tls_connector(cfg)?
         .connect(&cfg.host, tcp)
         .map_err(|e| match e {
             native_tls::HandshakeError::Failure(e) => SendError::NeedsFix(format!(
@@ -255,8 +289,18 @@ pub fn send(
             native_tls::HandshakeError::WouldBlock(_) => {
                 SendError::Transient("the TLS handshake with the SMTP server stalled".into())
             }
-        })?;
-    let mut s = BufReader::new(tls);
+        })
+}
+
+/// From EHLO (the greeting read) to QUIT.
+fn deliver<S: Read + Write>(
+    mut s: BufReader<S>,
+    cfg: &config::Smtp,
+    auth: Option<&Auth>,
+    mail_from: &str,
+    rcpt: &[String],
+    raw: &[u8],
+) -> Result<String, SendError> {
     let ehlo = expect(
         command(&mut s, &format!("EHLO {}", hello_name()), "EHLO")?,
         2,
