@@ -24,8 +24,9 @@ pub fn status(acct: Account, id: &str, status: &str) -> Result<ExitCode> {
 }
 
 pub fn snooze(acct: Account, id: &str, when: &str) -> Result<ExitCode> {
-    let kind = input::snooze(when, chrono::Local::now().fixed_offset())?;
-    act(acct.desk()?, id, kind)
+    let desk = acct.desk()?;
+    let kind = input::snooze_at(when, chrono::Utc::now().timestamp(), desk.cfg().time_zone())?;
+    act(desk, id, kind)
 }
 
 pub fn label(acct: Account, id: &str, changes: &[String]) -> Result<ExitCode> {

@@ -48,6 +48,10 @@ pub enum Tls {
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The agent's time zone (an IANA name, "Europe/Berlin"), for times
+    /// typed ("tomorrow 9:00"); the system's when not set.
+    #[serde(default)]
+    pub timezone: Option<String>,
     pub identity: Identity,
     pub team: Team,
     pub imap: Option<Imap>,
@@ -228,6 +232,7 @@ impl Config {
     /// The configuration `replypad demo` runs with: no servers at all.
     pub fn demo() -> Config {
         Config {
+            timezone: None,
             identity: Identity {
                 name: "Dana Demo".into(),
                 email: "dana@example.com".into(),
@@ -263,6 +268,11 @@ impl Config {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
         }
+    }
+
+    /// The agent's time zone, when the config names one (validated at load).
+    pub fn time_zone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.as_deref().and_then(|t| t.parse().ok())
     }
 
     /// The tone rules in force: the bundled ones plus the config's.

@@ -164,7 +164,11 @@ fn the_example_documents_every_key() {
             continue;
         };
         let k = k.trim();
-        if table.is_empty() || OPEN.contains(&table.as_str()) || k.contains(' ') || k.is_empty() {
+        if k.contains(' ') || k.is_empty() || OPEN.contains(&table.as_str()) {
+            continue;
+        }
+        if table.is_empty() {
+            have.insert(k.to_string());
             continue;
         }
         // A `[[tone.avoid]]` entry's keys belong to the tone table's `avoid`.
@@ -182,5 +186,18 @@ fn the_example_documents_every_key() {
     assert!(
         unknown.is_empty(),
         "keys config.example.toml names that do not exist: {unknown:?}"
+    );
+}
+
+#[test]
+fn a_time_zone_is_an_iana_name() {
+    let good = format!("timezone = \"America/New_York\"\n{GOOD}");
+    let c = Config::parse(&good).unwrap();
+    assert_eq!(c.time_zone(), Some(chrono_tz::America::New_York));
+    let bad = format!("timezone = \"Mars/Olympus\"\n{GOOD}");
+    let e = Config::parse(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("timezone") && e.contains("not a time zone"),
+        "{e}"
     );
 }

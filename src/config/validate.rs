@@ -106,6 +106,15 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
             ));
         }
     }
+    if let Some(tz) = &cfg.timezone
+        && tz.parse::<chrono_tz::Tz>().is_err()
+    {
+        errors.push(format!(
+            "{}: {tz:?} is not a time zone (use an IANA name such as \"Europe/Berlin\" or \"America/New_York\")",
+            find_line(raw, "", "timezone")
+                .map_or("timezone".to_string(), |l| format!("line {l}: timezone"))
+        ));
+    }
     for (i, alias) in cfg.team.aliases.iter().enumerate() {
         let ok = alias.rsplit_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !alias.contains(char::is_whitespace)

@@ -84,8 +84,19 @@ pub fn status(text: &str) -> Result<EventKind> {
     }
 }
 
-/// A snooze until a time typed as `3d`, `tomorrow 9:00`, `mon`, a date.
-pub fn snooze(text: &str, now: chrono::DateTime<chrono::FixedOffset>) -> Result<EventKind> {
+/// A snooze until a time typed as `3d`, `tomorrow 9:00`, `mon`, a date,
+/// at `now` (a timestamp) in the agent's time zone `tz` (None: the
+/// system's), daylight saving included.
+pub fn snooze_at(text: &str, now: i64, tz: Option<chrono_tz::Tz>) -> Result<EventKind> {
+    let utc = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
+    match tz {
+        Some(tz) => snooze(text, utc.with_timezone(&tz)),
+        None => snooze(text, utc.with_timezone(&chrono::Local)),
+    }
+}
+
+/// [`snooze_at`] with `now` in a time zone of the caller's.
+pub fn snooze<Tz: chrono::TimeZone>(text: &str, now: chrono::DateTime<Tz>) -> Result<EventKind> {
     let until = crate::domain::when::parse_when(text.trim(), now).map_err(|e| anyhow!(e))?;
     Ok(EventKind::Status {
         status: Status::Snoozed,

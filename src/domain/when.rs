@@ -1,19 +1,21 @@
 //! Human snooze times: "3d", "4h", "tomorrow", "tomorrow 9:00", "mon",
-//! "friday 14:30", "2026-12-01", "2026-12-01 08:00". Local time of the
-//! offset given; 9:00 when no time is said. One rule for every shape: the
+//! "friday 14:30", "2026-12-01", "2026-12-01 08:00". Local time in the time
+//! zone of `now` (the agent's: config `timezone`, else the system's), with
+//! its daylight-saving rules: "tomorrow 9:00" across a change is 9:00 on
+//! the wall clock; a time a spring change skips is the first one after it.
+//! 9:00 when no time is said. One rule for every shape: the
 //! time must be in the future and at most [`MAX_AHEAD_DAYS`] ahead; no
 //! input panics (arithmetic is checked).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday,
+};
 
 /// How far ahead a time may be.
 pub const MAX_AHEAD_DAYS: i64 = 366;
 
 /// The moment `input` names, after `now`, or an error saying what is accepted.
-pub fn parse_when(
-    input: &str,
-    now: DateTime<FixedOffset>,
-) -> Result<DateTime<FixedOffset>, String> {
+pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTime<Tz>, String> {
     let s = input.trim().to_ascii_lowercase();
     let help = || {
         format!(
@@ -29,7 +31,7 @@ pub fn parse_when(
     if let Some(secs) = relative {
         let at = secs
             .filter(|s| s.abs() <= (MAX_AHEAD_DAYS + 1) * 86_400)
-            .and_then(|s| now.checked_add_signed(Duration::seconds(s)));
+            .and_then(|s| now.clone().checked_add_signed(Duration::seconds(s)));
         return within(input, at, now);
     }
     let mut parts = s.split_whitespace();
@@ -56,22 +58,32 @@ pub fn parse_when(
     } else {
         return Err(help());
     };
-    let at = date.and_then(|d| now.offset().from_local_datetime(&d.and_time(time)).single());
+    let at = date.and_then(|d| wall_clock(&now.timezone(), d.and_time(time)));
     within(input, at, now)
 }
 
+/// A wall-clock time in `tz`: the earlier of a time an autumn change shows
+/// twice, the first time after a gap a spring change leaves.
+fn wall_clock<Tz: TimeZone>(tz: &Tz, t: NaiveDateTime) -> Option<DateTime<Tz>> {
+    tz.from_local_datetime(&t).earliest().or_else(|| {
+        (1..=4)
+            .map(|q| t + Duration::minutes(30 * q))
+            .find_map(|later| tz.from_local_datetime(&later).earliest())
+    })
+}
+
 /// The one rule for every shape: in the future, and at most a year ahead.
-fn within(
+fn within<Tz: TimeZone>(
     input: &str,
-    at: Option<DateTime<FixedOffset>>,
-    now: DateTime<FixedOffset>,
-) -> Result<DateTime<FixedOffset>, String> {
+    at: Option<DateTime<Tz>>,
+    now: DateTime<Tz>,
+) -> Result<DateTime<Tz>, String> {
     let too_far = || format!("{input:?} is too far ahead: at most {MAX_AHEAD_DAYS} days");
     let at = at.ok_or_else(too_far)?;
     if at <= now {
         return Err(format!("{input:?} is not in the future"));
     }
-    if at - now > Duration::days(MAX_AHEAD_DAYS) {
+    if at.clone() - now > Duration::days(MAX_AHEAD_DAYS) {
         return Err(too_far());
     }
     Ok(at)
@@ -80,6 +92,34 @@ fn within(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
+
+    /// `local` (a wall-clock time) in `tz`, as RFC 3339.
+    fn at<Tz: TimeZone>(tz: &Tz, local: &str) -> DateTime<Tz> {
+        let t = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap();
+        tz.from_local_datetime(&t).single().unwrap()
+    }
+
+    #[test]
+    fn tomorrow_9_00_is_9_00_on_the_wall_clock_across_daylight_saving() {
+        use chrono_tz::{America::New_York, Europe::Berlin};
+        // Europe ends summer time on Sunday 2026-10-25 (03:00 CEST -> 02:00 CET).
+        let sat = at(&Berlin, "2026-10-24 18:00");
+        let t = parse_when("tomorrow 9:00", sat).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-10-25T09:00:00+01:00");
+        // The US ends it on Sunday 2026-11-01; a Monday snooze from Friday.
+        let fri = at(&New_York, "2026-10-30 16:00");
+        let t = parse_when("mon", fri).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-02T09:00:00-05:00");
+        // Spring: Europe skips 02:00-03:00 on 2027-03-28, the US on 2027-03-14.
+        let t = parse_when("2027-03-28 02:30", at(&Berlin, "2027-03-27 12:00")).unwrap();
+        assert_eq!(t.to_rfc3339(), "2027-03-28T03:00:00+02:00");
+        let t = parse_when("tomorrow 9:00", at(&New_York, "2027-03-13 20:00")).unwrap();
+        assert_eq!(t.to_rfc3339(), "2027-03-14T09:00:00-04:00");
+        // A relative time is an absolute span: 1d is 24 hours.
+        let t = parse_when("1d", sat).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-10-25T17:00:00+01:00");
+    }
 
     fn now() -> DateTime<FixedOffset> {
         // Thursday 2026-11-26 10:00 UTC+1

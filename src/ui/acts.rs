@@ -95,7 +95,9 @@ impl App {
             PromptKind::AssignTo => input::assign(input::agent(text, &me)?, &me, true),
             PromptKind::Labels => input::labels(text)?,
             PromptKind::Status => input::status(text)?,
-            PromptKind::Snooze => input::snooze(text, self.clock.local_now())?,
+            PromptKind::Snooze => {
+                input::snooze_at(text, self.clock.now, self.desk.cfg().time_zone())?
+            }
             PromptKind::Note => input::note(text)?,
             PromptKind::Search
             | PromptKind::Palette
