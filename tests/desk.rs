@@ -498,3 +498,52 @@ fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     );
     assert!(screen.contains("Add the date"), "{screen}");
 }
+
+#[test]
+fn reply_then_pending_sets_the_status_with_the_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = offline_account(dir.path());
+    let (app, _o) = tui(&config);
+    let conv = app.list.rows[0].id.clone();
+    drop(app);
+    let body = dir.path().join("r.txt");
+    std::fs::write(&body, "We are looking into it.").unwrap();
+    let (code, out) = cli(
+        &config,
+        &[
+            "reply",
+            &conv,
+            "--file",
+            body.to_str().unwrap(),
+            "--then",
+            "pending",
+        ],
+    );
+    // No SMTP server here: queued, not sent (exit 4); the status goes with it.
+    assert_eq!(code, 4, "{out}");
+    let e = last_event(&config, &conv);
+    assert!(
+        matches!(
+            e.kind,
+            replypad::domain::events::EventKind::Status {
+                status: replypad::domain::Status::Pending,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let (code, out) = cli(
+        &config,
+        &[
+            "reply",
+            &conv,
+            "--file",
+            body.to_str().unwrap(),
+            "--then",
+            "later",
+            "--force",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("unknown status"), "{out}");
+}

@@ -620,3 +620,26 @@ fn each_kind_has_its_own_draft_and_a_discard_can_be_undone() {
     assert_eq!(back.draft.id, id);
     assert!(back.draft.body.contains("My reply text."));
 }
+
+/// Send and set the status in one key: Alt-c sends and closes, Alt-p sends
+/// and sets pending.
+#[test]
+fn send_and_close_in_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(120, 40, dir.path().into());
+    let conv = app.list.rows[0].id.clone();
+    app.feed("r");
+    app.type_text("Fixed on our side; closing this.");
+    app.feed("<A-c>");
+    assert!(app.compose.is_none(), "{:?}", app.message);
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("status closed")),
+        "{:?}",
+        app.message
+    );
+    assert!(first_sent(dir.path()).contains("closing this"));
+    assert_eq!(
+        app.desk.store.team_state(&conv).unwrap().status,
+        replypad::domain::Status::Closed
+    );
+}

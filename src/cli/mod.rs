@@ -125,6 +125,9 @@ pub enum Command {
         /// Only save the draft (send later with `replypad drafts send`).
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
+        /// Set the conversation's status with the send: pending or closed.
+        #[arg(long, value_name = "STATUS")]
+        then: Option<String>,
         /// Reply although an earlier reply on the conversation is still
         /// queued or of unknown delivery, or the reply looks like a mistake
         /// (no text of its own, an attachment mentioned and none attached);
@@ -283,6 +286,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             submit_for_review,
             reviewer,
             draft,
+            then,
             force,
         }) => replies::reply(
             open()?,
@@ -294,6 +298,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 submit: submit_for_review,
                 reviewer,
                 draft_only: draft,
+                then,
                 force,
             },
         ),

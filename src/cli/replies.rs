@@ -154,10 +154,20 @@ pub struct ReplyArgs {
     pub submit: bool,
     pub reviewer: Option<String>,
     pub draft_only: bool,
+    pub then: Option<String>,
     pub force: bool,
 }
 
 pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
+    let then = match a
+        .then
+        .as_deref()
+        .map(crate::desk::input::status)
+        .transpose()?
+    {
+        Some(crate::domain::events::EventKind::Status { status, .. }) => Some(status),
+        _ => None,
+    };
     let mut desk = acct.desk()?;
     let conv = desk.store.resolve_conversation(&a.id)?;
     let text = read_text(&a.file)?;
@@ -194,6 +204,7 @@ pub fn reply(acct: Account, a: ReplyArgs) -> Result<ExitCode> {
         submit: a.submit.then_some(a.reviewer),
         draft_only: a.draft_only,
         force: a.force,
+        then,
         saved: &format!("on {conv}"),
     };
     fill_and_go(&mut desk, d, next)
@@ -209,6 +220,8 @@ struct Next<'a> {
     draft_only: bool,
     /// Send although it looks like a mistake (no text, a missing attachment).
     force: bool,
+    /// The conversation's status to set with the send.
+    then: Option<crate::domain::Status>,
     /// How the saved draft is described ("on <conversation>").
     saved: &'a str,
 }
@@ -231,11 +244,17 @@ fn fill_and_go(desk: &mut Desk, mut d: Draft, next: Next<'_>) -> Result<ExitCode
     if next.draft_only {
         return Ok(ExitCode::SUCCESS);
     }
-    send_draft(desk, &d, next.force)
+    send_draft(desk, &d, next.force, next.then)
 }
 
-fn send_draft(desk: &mut Desk, d: &Draft, anyway: bool) -> Result<ExitCode> {
-    let (id, sent) = match desk.send_draft(d, anyway)? {
+fn send_draft(
+    desk: &mut Desk,
+    d: &Draft,
+    anyway: bool,
+    then: Option<crate::domain::Status>,
+) -> Result<ExitCode> {
+    let now = chrono::Utc::now().timestamp();
+    let (id, sent) = match desk.send_draft_then(d, anyway, then, now)? {
         SendOutcome::Blocked(b) => {
             println!("not sent: {b}");
             if matches!(b, Blocked::Confirm(_) | Blocked::Collision(_)) {
@@ -298,6 +317,7 @@ pub fn new_message(acct: Account, a: NewArgs) -> Result<ExitCode> {
         submit: a.submit.then_some(None),
         draft_only: a.draft_only,
         force: a.force,
+        then: None,
         saved: "(new message)",
     };
     fill_and_go(&mut desk, d, next)
@@ -376,7 +396,7 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
                     d.id
                 );
             }
-            send_draft(&mut desk, &d, anyway)
+            send_draft(&mut desk, &d, anyway, None)
         }
         DraftsCmd::Discard { id } => {
             let mut d = desk.store.draft(&id)?;

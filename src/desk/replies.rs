@@ -445,6 +445,32 @@ impl Desk {
         Ok(SendOutcome::Queued { outbox, sent })
     }
 
+    /// [`Desk::send_draft`], then (when it went into the outbox) the
+    /// conversation's status set to `then` in the same step: "send and
+    /// set pending", "send and close".
+    pub fn send_draft_then(
+        &mut self,
+        draft: &Draft,
+        anyway: bool,
+        then: Option<crate::domain::Status>,
+        now: i64,
+    ) -> Result<SendOutcome> {
+        let out = self.send_draft(draft, anyway)?;
+        if let (SendOutcome::Queued { .. }, Some(status), Some(conv)) =
+            (&out, then, &draft.conversation)
+        {
+            self.act(
+                std::slice::from_ref(conv),
+                EventKind::Status {
+                    status,
+                    until: None,
+                },
+                now,
+            )?;
+        }
+        Ok(out)
+    }
+
     /// The first name of the customer a draft answers, if there is one.
     pub fn customer_first_name(&self, draft: &Draft) -> Result<Option<String>> {
         let Some(conv) = &draft.conversation else {

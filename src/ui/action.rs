@@ -97,6 +97,8 @@ actions! {
     ComposeDiscard = "compose_discard", "Discard the draft (press twice)";
     ComposeFields = "compose_fields", "Edit To, Cc and Subject";
     ComposeSend = "compose_send", "Send the draft";
+    ComposeSendPending = "compose_send_pending", "Send the draft and set the conversation pending";
+    ComposeSendClose = "compose_send_close", "Send the draft and close the conversation";
     ComposeSubmit = "compose_submit", "Submit the draft for review";
     ComposeEditor = "compose_editor", "Edit the draft in $EDITOR";
     ComposeAttach = "compose_attach", "Attach a file…";

@@ -6,6 +6,7 @@
 use super::action::Action;
 use super::app::{App, Level};
 use crate::desk::{Blocked, Delivery, Mode, SendOutcome, StartReply};
+use crate::domain::Status;
 use crate::domain::compose::{Draft, DraftKind};
 use crate::store::OutboxState;
 use anyhow::{Context as _, Result};
@@ -235,7 +236,9 @@ impl App {
             Some(Action::ComposeClose) => self.close_compose(),
             Some(Action::ComposeDiscard) => self.discard_compose(armed),
             Some(Action::ComposeFields) => self.edit_compose_fields(),
-            Some(Action::ComposeSend) => self.compose_send(),
+            Some(Action::ComposeSend) => self.compose_send(None),
+            Some(Action::ComposeSendPending) => self.compose_send(Some(Status::Pending)),
+            Some(Action::ComposeSendClose) => self.compose_send(Some(Status::Closed)),
             Some(Action::ComposeSubmit) => self.compose_submit(),
             Some(Action::ComposeEditor) => {
                 self.save_compose()?;
@@ -339,12 +342,17 @@ impl App {
         }
     }
 
-    fn compose_send(&mut self) -> Result<()> {
+    /// Sends the draft; `then`: the status the conversation gets with it.
+    fn compose_send(&mut self, then: Option<Status>) -> Result<()> {
         self.save_compose()?;
         let Some(mut c) = self.compose.take() else {
             return Ok(());
         };
-        let outcome = match self.desk.send_draft(&c.draft, c.confirm_anyway) {
+        let now = self.clock.now;
+        let outcome = match self
+            .desk
+            .send_draft_then(&c.draft, c.confirm_anyway, then, now)
+        {
             Ok(o) => o,
             Err(e) => {
                 c.blocked = Some(format!("{e:#}"));
@@ -355,7 +363,7 @@ impl App {
         match outcome {
             SendOutcome::Blocked(b @ (Blocked::Collision(_) | Blocked::Confirm(_))) => {
                 c.blocked = Some(format!(
-                    "{b}\nCtrl-s again sends anyway; Esc keeps the draft to revise."
+                    "{b}\nthe same key again sends anyway; Esc keeps the draft to revise."
                 ));
                 c.confirm_anyway = true;
                 self.compose = Some(c);
@@ -367,7 +375,11 @@ impl App {
                 return Ok(());
             }
             SendOutcome::Queued { outbox, sent } => {
-                self.message = Some((self.sent_line(outbox, &sent), Level::Info));
+                let mut line = self.sent_line(outbox, &sent);
+                if let Some(s) = then {
+                    line.push_str(&format!("; status {s}"));
+                }
+                self.message = Some((line, Level::Info));
             }
         }
         self.refresh_counts()?;
