@@ -465,3 +465,21 @@ fn counts_after_acts_equal_a_recount() {
         assert_eq!(app.view_counts, recount(&app), "after {keys:?}");
     }
 }
+
+/// A conversation opens at its first unread message (the snapshot
+/// reader_80x24 shows it), and `H` brings the history, drawn first, into view.
+#[test]
+fn a_conversation_opens_at_the_first_unread_and_h_shows_the_history() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("jj<Enter>");
+    let screen = render(&mut app, &mut term);
+    assert!(app.reader.as_ref().unwrap().scroll > 0, "{screen}");
+    assert!(
+        screen.contains("● Emily Zhang"),
+        "the unread message: {screen}"
+    );
+    app.feed("H");
+    let screen = render(&mut app, &mut term);
+    assert_eq!(app.reader.as_ref().unwrap().scroll, 0);
+    assert!(screen.contains("Team history"), "{screen}");
+}

@@ -49,6 +49,9 @@ pub struct ReaderPane {
     /// A draft shared for review on this conversation and its tone advice
     /// (read with the view, not in draw).
     pub review: Option<UnderReview>,
+    /// The message the next draw scrolls to (its index): where the agent
+    /// left off, the first unread one, else the newest.
+    pub jump: Option<usize>,
 }
 
 /// A draft under review: the shared draft, the tone advice on its text,
@@ -521,6 +524,14 @@ impl App {
         }
         let height = self.list.height;
         let review = under_review(&self.desk.store, self.desk.cfg(), &view)?;
+        // Open where reading starts: the first unread message, else the
+        // newest (the first one needs no jump: the subject stays in view).
+        let jump = view
+            .messages
+            .iter()
+            .position(|m| m.unread)
+            .unwrap_or(view.messages.len().saturating_sub(1));
+        let review_first = review.is_some();
         self.reader = Some(ReaderPane {
             view,
             scroll: 0,
@@ -529,6 +540,8 @@ impl App {
             history: None,
             rendered_lines: 0,
             review,
+            // A draft under review is drawn first: the reviewer starts there.
+            jump: (jump > 0 && !review_first).then_some(jump),
         });
         self.focus = Focus::Reader;
         Ok(())
@@ -553,6 +566,11 @@ impl App {
                 r.history = match r.history {
                     Some(_) => None,
                     None => Some(self.desk.store.history(&r.view.id)?),
+                };
+                // The history is drawn first: bring it into view.
+                if r.history.is_some() {
+                    r.scroll = 0;
+                    r.jump = None;
                 }
             }
             Action::Close => {

@@ -47,14 +47,21 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             &mut lines,
         );
     }
-    lines.extend(render_lines(
+    let before = lines.len();
+    let (conversation, starts) = render_lines(
         &r.view,
         inner.width as usize,
         r.show_quotes,
         &app.clock,
         &app.desk.cfg().labels,
         &th,
-    ));
+    );
+    lines.extend(conversation);
+    if let Some(i) = r.jump.take()
+        && let Some(start) = starts.get(i)
+    {
+        r.scroll = before + start;
+    }
     r.rendered_lines = lines.len();
     r.height = inner.height as usize;
     r.scroll = r.scroll.min(lines.len().saturating_sub(r.height));
@@ -72,7 +79,8 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// All lines of a conversation at `width` cells (the pane scrolls over them).
+/// All lines of a conversation at `width` cells (the pane scrolls over
+/// them), and the line each message starts at.
 pub fn render_lines(
     v: &ConversationView,
     width: usize,
@@ -80,8 +88,9 @@ pub fn render_lines(
     clock: &Clock,
     label_colours: &BTreeMap<String, String>,
     th: &Theme,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut out = Vec::new();
+    let mut starts = Vec::new();
     for l in wrap(&sanitize::line(&v.subject), width) {
         out.push(Line::styled(l, Style::new().add_modifier(Modifier::BOLD)));
     }
@@ -106,6 +115,7 @@ pub fn render_lines(
         while let Some(n) = notes.next_if(|n| n.at <= m.date) {
             note_lines(n, width, clock, th, &mut out);
         }
+        starts.push(out.len());
         out.push(Line::styled("─".repeat(width), th.dim));
         message_lines(
             m,
@@ -120,7 +130,7 @@ pub fn render_lines(
     for n in notes {
         note_lines(n, width, clock, th, &mut out);
     }
-    out
+    (out, starts)
 }
 
 /// A draft shared for review: the latest revision, what changed since the
