@@ -483,3 +483,38 @@ fn a_conversation_opens_at_the_first_unread_and_h_shows_the_history() {
     assert_eq!(app.reader.as_ref().unwrap().scroll, 0);
     assert!(screen.contains("Team history"), "{screen}");
 }
+
+/// `u` takes back acts one by one, newest first (a stack, bulk acts
+/// included), and Ctrl-r does them again.
+#[test]
+fn undo_is_a_stack_and_ctrl_r_redoes() {
+    let (mut app, _term) = app(120, 40);
+    let conv = app.list.rows[0].id.clone();
+    let labels = |app: &App| -> Vec<String> {
+        let s = app.desk.store.team_summary(&conv).unwrap();
+        s.1
+    };
+    let start = labels(&app);
+    for l in ["one", "two", "three"] {
+        app.feed("#");
+        app.type_text(l);
+        app.feed("<Enter>");
+    }
+    assert!(labels(&app).contains(&"three".to_string()));
+    app.feed("u");
+    assert!(!labels(&app).contains(&"three".to_string()));
+    assert!(labels(&app).contains(&"two".to_string()));
+    app.feed("uu");
+    assert_eq!(labels(&app), start, "all three undone");
+    app.feed("<C-r>");
+    assert!(labels(&app).contains(&"one".to_string()));
+    assert!(!labels(&app).contains(&"two".to_string()));
+    app.feed("<C-r><C-r>");
+    assert!(labels(&app).contains(&"three".to_string()));
+    app.feed("<C-r>");
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("nothing to redo")),
+        "{:?}",
+        app.message
+    );
+}

@@ -64,6 +64,7 @@ actions! {
     History = "history", "Show or hide the team history";
     Search = "search", "Search…";
     Undo = "undo", "Undo the last act";
+    Redo = "redo", "Do again what was undone";
     ToggleRead = "toggle_read", "Mark read or unread";
     Palette = "palette", "Command palette";
     ViewNext = "view_next", "Next view";

@@ -162,44 +162,101 @@ impl App {
                 Level::Info,
             ),
         });
-        self.undo = Some(acted.undo);
-        self.last_discard = None;
+        self.remember(Done::Act {
+            targets: targets.clone(),
+            kind: kind.clone(),
+            undo: acted.undo,
+        });
         // The selection is used up by the act.
         self.selected.clear();
         self.visual_anchor = None;
         self.counted_reload(&targets, before)
     }
 
-    /// Undoes the last team act (on every conversation it touched).
-    pub(super) fn undo_last(&mut self) -> Result<()> {
-        if let Some(mut d) = self.last_discard.take() {
-            d.state = crate::domain::compose::DraftState::Editing;
-            self.desk.store.save_draft(&d)?;
-            let key = match d.kind {
-                crate::domain::compose::DraftKind::New => "m",
-                crate::domain::compose::DraftKind::Forward => "f",
-                crate::domain::compose::DraftKind::ReplyAll => "R",
-                crate::domain::compose::DraftKind::Reply => "r",
-            };
-            self.message = Some((format!("draft brought back; {key} resumes it"), Level::Info));
-            self.refresh_counts()?;
-            return self.reload();
+    /// Keeps what was just done for `u` (a new act forgets what was undone).
+    pub(super) fn remember(&mut self, done: Done) {
+        self.undo.push(done);
+        if self.undo.len() > UNDO_DEPTH {
+            self.undo.remove(0);
         }
-        let Some(undo) = self.undo.take() else {
+        self.redo.clear();
+    }
+
+    /// Undoes the last act (on every conversation it touched) or brings back
+    /// the last discarded draft; `Ctrl-r` does it again.
+    pub(super) fn undo_last(&mut self) -> Result<()> {
+        let Some(done) = self.undo.pop() else {
             self.message = Some(("nothing to undo".into(), Level::Info));
             return Ok(());
         };
-        let targets = undo.conversations();
-        let before = self.memberships(&targets)?;
-        let (n, _) = self.desk.undo(undo, self.clock.now)?;
-        self.message = Some((
-            format!(
-                "undone on {n} conversation{}",
-                if n == 1 { "" } else { "s" }
-            ),
-            Level::Info,
-        ));
-        self.counted_reload(&targets, before)
+        match done {
+            Done::Discard(mut d) => {
+                d.state = crate::domain::compose::DraftState::Editing;
+                self.desk.store.save_draft(&d)?;
+                let key = match d.kind {
+                    crate::domain::compose::DraftKind::New => "m",
+                    crate::domain::compose::DraftKind::Forward => "f",
+                    crate::domain::compose::DraftKind::ReplyAll => "R",
+                    crate::domain::compose::DraftKind::Reply => "r",
+                };
+                self.message = Some((format!("draft brought back; {key} resumes it"), Level::Info));
+                self.redo.push(Done::Discard(d));
+                self.refresh_counts()?;
+                self.reload()
+            }
+            Done::Act {
+                targets,
+                kind,
+                undo,
+            } => {
+                let before = self.memberships(&targets)?;
+                let (n, _) = self.desk.undo(undo, self.clock.now)?;
+                self.message = Some((
+                    format!(
+                        "undone on {n} conversation{}; Ctrl-r does it again",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    Level::Info,
+                ));
+                self.redo.push(Done::Act {
+                    targets: targets.clone(),
+                    kind,
+                    undo: Default::default(),
+                });
+                self.counted_reload(&targets, before)
+            }
+        }
+    }
+
+    /// Does again what `u` took back last.
+    pub(super) fn redo_last(&mut self) -> Result<()> {
+        let Some(done) = self.redo.pop() else {
+            self.message = Some(("nothing to redo".into(), Level::Info));
+            return Ok(());
+        };
+        let redo = std::mem::take(&mut self.redo);
+        let r = match done {
+            Done::Discard(mut d) => {
+                d.state = crate::domain::compose::DraftState::Discarded;
+                self.desk.store.save_draft(&d)?;
+                self.message = Some(("draft discarded again".into(), Level::Info));
+                self.undo.push(Done::Discard(d));
+                self.refresh_counts().and_then(|_| self.reload())
+            }
+            Done::Act { targets, kind, .. } => {
+                let before = self.memberships(&targets)?;
+                let acted = self.desk.act(&targets, kind.clone(), self.clock.now)?;
+                self.message = Some((format!("done again: {}", kind.describe()), Level::Info));
+                self.undo.push(Done::Act {
+                    targets: targets.clone(),
+                    kind,
+                    undo: acted.undo,
+                });
+                self.counted_reload(&targets, before)
+            }
+        };
+        self.redo = redo;
+        r
     }
 
     /// Saves (or opens) attachment `n` of the open conversation: at once,
@@ -261,6 +318,20 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// How many acts `u` can take back.
+const UNDO_DEPTH: usize = 50;
+
+/// Something `u` can take back: a team act, or a discarded draft.
+#[derive(Clone, Debug)]
+pub enum Done {
+    Act {
+        targets: Vec<String>,
+        kind: EventKind,
+        undo: crate::desk::Undo,
+    },
+    Discard(crate::domain::compose::Draft),
 }
 
 /// "attachment #2 saved to ~/Downloads/x.pdf".

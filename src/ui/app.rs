@@ -91,7 +91,9 @@ pub struct App {
     /// A claim waiting for the log to say whether it won: (event id, conversation).
     pub pending_claim: Option<(String, String)>,
     /// The last team act, to undo.
-    pub undo: Option<crate::desk::Undo>,
+    pub undo: Vec<super::acts::Done>,
+    /// What `u` took back, to do again (Ctrl-r); cleared by a new act.
+    pub redo: Vec<super::acts::Done>,
     /// Conversations marked for a bulk act (v), by id.
     pub selected: std::collections::BTreeSet<String>,
     /// Visual mode (V): the list index where the range started.
@@ -111,8 +113,6 @@ pub struct App {
     /// A reply key was refused because an earlier reply on this
     /// conversation is not settled: the same key again replies anyway.
     pub(super) confirm_reply: Option<String>,
-    /// The draft discarded last, for `u` to bring back (until another act).
-    pub(super) last_discard: Option<crate::domain::compose::Draft>,
     /// A new message's recipient, between its two prompts.
     pub(super) new_to: Option<String>,
     /// The template picker, when open (it has the keyboard).
@@ -156,7 +156,8 @@ impl App {
             view_counts: Vec::new(),
             prompt: None,
             pending_claim: None,
-            undo: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
             selected: Default::default(),
             visual_anchor: None,
             message,
@@ -168,7 +169,7 @@ impl App {
             picker: None,
             new_to: None,
             confirm_reply: None,
-            last_discard: None,
+
             template_edit: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
@@ -377,6 +378,7 @@ impl App {
             (_, Action::Follow) => self.toggle_follow()?,
             (_, Action::Search) => self.open_prompt(super::prompt::PromptKind::Search),
             (_, Action::Undo) => self.undo_last()?,
+            (_, Action::Redo) => self.redo_last()?,
             (_, Action::Palette) => self.open_prompt(super::prompt::PromptKind::Palette),
             (_, Action::ToggleRead) => self.toggle_read()?,
             (_, Action::Reply) => self.start_compose(crate::domain::compose::DraftKind::Reply)?,

@@ -73,7 +73,7 @@ impl App {
             self.leave_conversation(conv)?;
         }
         self.message = Some(("draft discarded; u brings it back".into(), Level::Info));
-        self.last_discard = Some(c.draft);
+        self.remember(super::acts::Done::Discard(c.draft));
         self.refresh_counts()?;
         self.reload()
     }

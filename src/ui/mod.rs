@@ -2,7 +2,7 @@
 //! that may use the terminal crates.
 
 pub mod action;
-mod acts;
+pub mod acts;
 pub mod app;
 pub mod compose;
 mod drafts;
