@@ -518,3 +518,62 @@ fn undo_is_a_stack_and_ctrl_r_redoes() {
         app.message
     );
 }
+
+/// The palette speaks people's words, takes arguments (`:snooze 3d`,
+/// `:status closed`, `:label +billing`, `:assign lee`), and the arrow keys
+/// choose among the matches.
+#[test]
+fn the_palette_takes_arguments_and_arrow_keys() {
+    use replypad::domain::Status;
+    let (mut app, mut term) = app(120, 40);
+    let conv = app.list.rows[0].id.clone();
+    app.feed(":");
+    app.type_text("snoo");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Snooze…"), "people's words: {screen}");
+    app.feed("<C-u>");
+    app.type_text("status closed");
+    app.feed("<Enter>");
+    assert_eq!(
+        app.desk.store.team_state(&conv).unwrap().status,
+        Status::Closed
+    );
+    app.feed(":");
+    app.type_text("label +billing");
+    app.feed("<Enter>");
+    assert!(
+        app.desk
+            .store
+            .team_state(&conv)
+            .unwrap()
+            .labels
+            .contains("billing")
+    );
+    app.feed(":");
+    app.type_text("assign lee");
+    app.feed("<Enter>");
+    assert_eq!(
+        app.desk
+            .store
+            .team_state(&conv)
+            .unwrap()
+            .assignee
+            .as_deref(),
+        Some("lee@example.com")
+    );
+    app.feed(":");
+    app.type_text("snooze 3d");
+    app.feed("<Enter>");
+    assert_eq!(
+        app.desk.store.team_state(&conv).unwrap().status,
+        Status::Snoozed
+    );
+    // Arrow keys: "view" matches several views; Down picks the second.
+    app.feed(":");
+    app.type_text("view: ");
+    let first = replypad::ui::palette::matches(&app.keymap, "view: ")[0].action;
+    let second = replypad::ui::palette::matches(&app.keymap, "view: ")[1].action;
+    app.feed("<Down><Enter>");
+    let want = second.view().expect("a view");
+    assert_eq!(app.view, want, "not the first match {first:?}");
+}

@@ -117,6 +117,8 @@ actions! {
     PromptSubmit = "prompt_submit", "Answer the prompt";
     PromptCancel = "prompt_cancel", "Close the prompt";
     PromptClear = "prompt_clear", "Clear what is typed";
+    PromptUp = "prompt_up", "The palette's previous match";
+    PromptDown = "prompt_down", "The palette's next match";
     PromptComplete = "prompt_complete", "Complete a file path";
 }
 

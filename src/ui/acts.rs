@@ -41,14 +41,7 @@ impl App {
             return Ok(());
         }
         if kind == PromptKind::Palette {
-            let Some(best) = super::palette::matches(&self.keymap, text)
-                .into_iter()
-                .next()
-            else {
-                bail!("no action matches {text:?}");
-            };
-            self.update(best.action);
-            return Ok(());
+            return self.run_palette(text, 0);
         }
         if kind == PromptKind::ReviewComment {
             return self.review_current(false, text);
@@ -114,6 +107,39 @@ impl App {
             }
         };
         self.act(kind)
+    }
+
+    /// Enter in the palette: `snooze 3d`, `status closed`, `assign lee`,
+    /// `label +billing`, `note …`, `search …` act at once with their
+    /// argument; anything else runs the chosen match (`choice`, moved with
+    /// the arrow keys from the best one).
+    pub(super) fn run_palette(&mut self, text: &str, choice: usize) -> Result<()> {
+        if let Some((word, rest)) = text.trim().split_once(char::is_whitespace)
+            && !rest.trim().is_empty()
+        {
+            let kind = match word.to_lowercase().as_str() {
+                "assign" => Some(PromptKind::AssignTo),
+                "label" | "labels" => Some(PromptKind::Labels),
+                "status" => Some(PromptKind::Status),
+                "snooze" => Some(PromptKind::Snooze),
+                "note" => Some(PromptKind::Note),
+                "search" => Some(PromptKind::Search),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                anyhow::ensure!(
+                    kind == PromptKind::Search || self.current_conversation().is_some(),
+                    "no conversation selected"
+                );
+                return self.submit_prompt(kind, rest.trim());
+            }
+        }
+        let matches = super::palette::matches(&self.keymap, text);
+        let Some(best) = matches.get(choice.min(matches.len().saturating_sub(1))) else {
+            bail!("no action matches {text:?}");
+        };
+        self.update(best.action);
+        Ok(())
     }
 
     pub(super) fn claim(&mut self) -> Result<()> {

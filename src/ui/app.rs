@@ -313,9 +313,12 @@ impl App {
                 super::prompt::PromptKey::Editing => {}
                 super::prompt::PromptKey::Cancel => self.prompt = None,
                 super::prompt::PromptKey::Submit(text) => {
-                    let kind = p.kind;
+                    let (kind, choice) = (p.kind, p.selected);
                     self.prompt = None;
-                    let r = self.submit_prompt(kind, &text);
+                    let r = match kind {
+                        super::prompt::PromptKind::Palette => self.run_palette(&text, choice),
+                        _ => self.submit_prompt(kind, &text),
+                    };
                     self.report(r);
                 }
             }

@@ -33,9 +33,16 @@ pub fn entries(keymap: &Keymap) -> Vec<Entry> {
                     keys.push(&b.spec);
                 }
             }
+            let _ = desc;
             Entry {
                 action,
-                line: format!("{}  {desc}  [{}]", action.name(), keys.join(", ")),
+                // People's words first; the name last, for those who know it.
+                line: format!(
+                    "{}  [{}]  {}",
+                    action.description(),
+                    keys.join(", "),
+                    action.name()
+                ),
             }
         })
         .collect()

@@ -63,6 +63,8 @@ pub struct Prompt {
     /// Why the last answer was refused, shown before the label until the
     /// input changes (the status row holds the prompt, not messages).
     pub error: Option<String>,
+    /// The palette's chosen line (arrow keys), counted from the best match.
+    pub selected: usize,
 }
 
 /// What a key did to the prompt.
@@ -84,6 +86,7 @@ impl Prompt {
             kind,
             input,
             error: None,
+            selected: 0,
         }
     }
 
@@ -99,6 +102,14 @@ impl Prompt {
                 self.input.clear();
                 return PromptKey::Editing;
             }
+            Some(Action::PromptDown) => {
+                self.selected = self.selected.saturating_add(1);
+                return PromptKey::Editing;
+            }
+            Some(Action::PromptUp) => {
+                self.selected = self.selected.saturating_sub(1);
+                return PromptKey::Editing;
+            }
             Some(Action::PromptComplete) => {
                 if self.kind == PromptKind::AttachPath {
                     self.input = complete_path(&self.input);
@@ -110,9 +121,11 @@ impl Prompt {
         match ev.code {
             KeyCode::Backspace => {
                 self.input.pop();
+                self.selected = 0;
             }
             KeyCode::Char(c) if !c.is_control() && self.input.chars().count() < 2000 => {
                 self.input.push(c);
+                self.selected = 0;
             }
             _ => {}
         }

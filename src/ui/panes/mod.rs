@@ -54,7 +54,7 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         .as_ref()
         .filter(|p| p.kind == super::prompt::PromptKind::Palette)
     {
-        palette(app, &p.input, frame, body);
+        palette(app, &p.input, p.selected, frame, body);
     }
     if app.picker.is_some() {
         picker::draw(app, frame, body);
@@ -86,18 +86,21 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// The palette's matches, best first, in a box above the status bar.
-fn palette(app: &App, input: &str, frame: &mut Frame, body: Rect) {
+fn palette(app: &App, input: &str, selected: usize, frame: &mut Frame, body: Rect) {
     use ratatui::text::Line;
     use ratatui::widgets::{Block, Clear, Paragraph};
     let matches = super::palette::matches(&app.keymap, input);
+    let selected = selected.min(matches.len().saturating_sub(1));
     let h = (matches.len().min(10) as u16 + 2).min(body.height);
     let area = Rect::new(body.x, body.y + body.height - h, body.width, h);
+    let first = selected.saturating_sub(9);
     let lines: Vec<Line> = matches
         .iter()
-        .take(10)
         .enumerate()
+        .skip(first)
+        .take(10)
         .map(|(i, e)| {
-            let style = if i == 0 {
+            let style = if i == selected {
                 app.theme.cursor
             } else {
                 Style::new()
@@ -109,7 +112,10 @@ fn palette(app: &App, input: &str, frame: &mut Frame, body: Rect) {
         })
         .collect();
     frame.render_widget(Clear, area);
-    let title = format!(" {} actions · Enter runs the first ", matches.len());
+    let title = format!(
+        " {} actions · ↑↓ choose · `snooze 3d` acts at once ",
+        matches.len()
+    );
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
