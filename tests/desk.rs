@@ -273,17 +273,16 @@ fn desk_as(path: &Path, agent: &str, outbox: &Path) -> Desk {
     )
 }
 
-#[test]
-fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the_reader() {
-    use replypad::domain::compose::DraftKind;
-    use replypad::domain::review::ReviewState;
+/// A demo cache in a file two desks can share, Ana's desk over it, and an
+/// unassigned conversation: (the directory, the cache, Ana, the conversation).
+fn shared_cache_as_ana() -> (tempfile::TempDir, PathBuf, Desk, String) {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache.sqlite3");
     {
         let mut store = Store::open(&cache).unwrap();
         replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
     }
-    let mut ana = desk_as(&cache, "ana", dir.path());
+    let ana = desk_as(&cache, "ana", dir.path());
     let conv = ana
         .store
         .list_view(
@@ -297,6 +296,14 @@ fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the
         .unwrap()[0]
         .id
         .clone();
+    (dir, cache, ana, conv)
+}
+
+#[test]
+fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the_reader() {
+    use replypad::domain::compose::DraftKind;
+    use replypad::domain::review::ReviewState;
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
     let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
     d.body = format!("First try.{}", d.body);
     ana.submit(&mut d, None).unwrap();
@@ -374,26 +381,7 @@ fn a_reply_while_an_earlier_one_is_unsettled_asks_first_in_the_tui() {
 fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
     use replypad::domain::compose::DraftKind;
     use replypad::domain::review::ReviewState;
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache.sqlite3");
-    {
-        let mut store = Store::open(&cache).unwrap();
-        replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
-    }
-    let mut ana = desk_as(&cache, "ana", dir.path());
-    let conv = ana
-        .store
-        .list_view(
-            &View::Unassigned,
-            "ana@example.com",
-            replypad::store::ListQuery {
-                offset: 0,
-                limit: 1,
-            },
-        )
-        .unwrap()[0]
-        .id
-        .clone();
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
     let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
     d.body = format!("Here is the fix.{}", d.body);
     ana.submit(&mut d, None).unwrap();
@@ -448,22 +436,7 @@ fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
 #[test]
 fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     use replypad::domain::compose::DraftKind;
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache.sqlite3");
-    {
-        let mut store = Store::open(&cache).unwrap();
-        replypad::demo::load(&mut store, &Config::demo(), chrono::Utc::now().timestamp()).unwrap();
-    }
-    let mut ana = desk_as(&cache, "ana", dir.path());
-    let conv = ana
-        .store
-        .list_conversations(replypad::store::ListQuery {
-            offset: 0,
-            limit: 1,
-        })
-        .unwrap()[0]
-        .id
-        .clone();
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
     let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
     d.body = format!("Refund approved.{}", d.body);
     ana.submit(&mut d, None).unwrap();
