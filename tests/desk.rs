@@ -86,14 +86,7 @@ fn app_over(store: Store, cfg: Config, outbox: PathBuf) -> App {
         Some(Secret::new(KEY)),
         Box::new(Demo::files(outbox)),
     );
-    let mut app = App::new(
-        desk,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
-    app
+    app_of(desk, 120, 40)
 }
 
 /// The newest event on `conv`.
@@ -261,6 +254,18 @@ fn support_app(outbox: PathBuf) -> App {
     app_over(store, cfg, outbox)
 }
 
+/// The real App over `desk` at `w` x `h`.
+fn app_of(desk: Desk, w: u16, h: u16) -> App {
+    let mut app = App::new(
+        desk,
+        Keymap::load(&Default::default()).unwrap(),
+        Clock::system(),
+    )
+    .unwrap();
+    app.resize(w, h);
+    app
+}
+
 /// A desk for `agent` over the cache at `path`.
 fn desk_as(path: &Path, agent: &str, outbox: &Path) -> Desk {
     let mut cfg = Config::demo();
@@ -329,13 +334,7 @@ fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the
 
     let bo = desk_as(&cache, "bo", dir.path());
     assert!(in_review(&bo), "the Review view lists it");
-    let mut app = App::new(
-        bo,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(160, 48);
+    let mut app = app_of(bo, 160, 48);
     app.set_view(View::Review).unwrap();
     assert_eq!(app.list.total, 1);
     app.feed("<Enter>");
@@ -386,13 +385,7 @@ fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
     d.body = format!("Here is the fix.{}", d.body);
     ana.submit(&mut d, None).unwrap();
     // The author: neither `v a` nor `v c` on their own draft.
-    let mut app = App::new(
-        ana,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
+    let mut app = app_of(ana, 120, 40);
     app.set_view(View::Review).unwrap();
     app.feed("vc");
     assert!(
@@ -408,13 +401,7 @@ fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
     // A reviewer in the Review view: `v a` approves the row's draft; it
     // does not select the row and claim it.
     let bo = desk_as(&cache, "bo", dir.path());
-    let mut app = App::new(
-        bo,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
+    let mut app = app_of(bo, 120, 40);
     app.set_view(View::Review).unwrap();
     assert_eq!(app.list.total, 1);
     app.feed("va");
@@ -442,13 +429,7 @@ fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     ana.submit(&mut d, None).unwrap();
     drop(ana);
     let bo = desk_as(&cache, "bo", dir.path());
-    let mut app = App::new(
-        bo,
-        Keymap::load(&Default::default()).unwrap(),
-        Clock::system(),
-    )
-    .unwrap();
-    app.resize(160, 48);
+    let mut app = app_of(bo, 160, 48);
     app.set_view(View::Review).unwrap();
     app.feed("<Enter>vc");
     app.type_text("Add the date");
