@@ -577,3 +577,38 @@ fn the_palette_takes_arguments_and_arrow_keys() {
     let want = second.view().expect("a view");
     assert_eq!(app.view, want, "not the first match {first:?}");
 }
+
+/// The status bar names the agent; `g l` shows the last status lines whole
+/// (they are cut at 80 columns in the bar); an "offline" line goes away
+/// when the worker is online again.
+#[test]
+fn who_am_i_the_messages_log_and_a_stale_offline_line() {
+    let (mut app, mut term) = app(80, 24);
+    let screen = render(&mut app, &mut term);
+    let bar = screen.lines().last().unwrap().to_string();
+    assert!(bar.starts_with(" dana · support@example.com"), "{bar}");
+    app.feed("#");
+    app.type_text("a-rather-long-label-name-to-make-the-line-long");
+    app.feed("<Enter>");
+    app.feed("S");
+    app.type_text("nonsense");
+    app.feed("<Enter>");
+    app.feed("gl");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Messages"), "{screen}");
+    assert!(screen.contains("a-rather-long-label-name"), "{screen}");
+    assert!(screen.contains("cannot read \"nonsense\""), "{screen}");
+    app.feed("j");
+    assert!(app.messages_view.is_none(), "any key closes it");
+    app.on_notice(replypad::desk::Notice::Offline {
+        error: "connection refused".into(),
+        retry_in: std::time::Duration::from_secs(5),
+        disk: false,
+    });
+    assert!(matches!(&app.message, Some((m, _)) if m.contains("offline")));
+    app.on_notice(replypad::desk::Notice::Synced(Default::default()));
+    assert!(
+        app.message.is_none(),
+        "the offline line is gone once online"
+    );
+}

@@ -39,6 +39,7 @@ actions! {
     Help = "help", "Show or hide the keys";
     FocusNext = "focus_next", "Switch between list and conversation";
     Redraw = "redraw", "Redraw the screen";
+    Messages = "messages", "Show the last status messages";
     Down = "down", "Next conversation";
     Up = "up", "Previous conversation";
     Top = "top", "First conversation";

@@ -68,6 +68,9 @@ pub enum Level {
     Error,
 }
 
+/// How many status lines the messages log keeps.
+const MESSAGES_KEPT: usize = 100;
+
 pub struct App {
     /// The service layer: the cache, the agent, the way to the server.
     pub desk: Desk,
@@ -99,6 +102,13 @@ pub struct App {
     /// Visual mode (V): the list index where the range started.
     pub visual_anchor: Option<usize>,
     pub message: Option<(String, Level)>,
+    /// The last status lines (time, text, level), for `:messages`.
+    pub messages: Vec<(i64, String, Level)>,
+    /// The messages log is shown (its scroll), until a key closes it.
+    pub messages_view: Option<usize>,
+    /// The status line is the worker's "offline" error: cleared when it
+    /// is online again.
+    pub(super) offline_message: bool,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
     pub should_quit: bool,
@@ -162,6 +172,9 @@ impl App {
             visual_anchor: None,
             message,
             sync_state: String::new(),
+            messages: Vec::new(),
+            messages_view: None,
+            offline_message: false,
             should_quit: false,
             compose: None,
             search_cache: None,
@@ -300,8 +313,30 @@ impl App {
         }
     }
 
-    /// Feeds one key press through the keymap.
+    /// Feeds one key press through the keymap (and keeps the status line
+    /// it leaves in the messages log).
     pub fn handle_key(&mut self, ev: KeyEvent) {
+        if self.messages_view.take().is_some() {
+            return; // any key closes the messages log
+        }
+        self.handle_key_inner(ev);
+        self.log_message();
+    }
+
+    /// Keeps the current status line in the log (`:messages`) when it is new.
+    pub(super) fn log_message(&mut self) {
+        if let Some((m, level)) = &self.message
+            && self.messages.last().is_none_or(|(_, l, _)| l != m)
+        {
+            self.messages
+                .push((self.clock.now, m.clone(), level.clone()));
+            if self.messages.len() > MESSAGES_KEPT {
+                self.messages.remove(0);
+            }
+        }
+    }
+
+    fn handle_key_inner(&mut self, ev: KeyEvent) {
         let modal = |layer| self.keymap.modal(layer, Key::from(ev));
         let (in_prompt, in_picker, in_compose) = (
             modal(Layer::Prompt),
@@ -346,7 +381,7 @@ impl App {
                 let retry = self.pending.len() > 1;
                 self.pending.clear();
                 if retry {
-                    self.handle_key(ev);
+                    self.handle_key_inner(ev);
                 }
             }
         }
@@ -369,6 +404,7 @@ impl App {
             }
             (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
             (_, Action::Redraw) => crate::fault::panic_point("panic-on-redraw"),
+            (_, Action::Messages) => self.messages_view = Some(0),
             (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
             (Layer::Help, Action::ScrollUp) => self.help = self.help.map(|s| s.saturating_sub(1)),
             (Layer::Help, _) => {}

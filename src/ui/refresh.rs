@@ -94,6 +94,19 @@ impl App {
 
     /// A worker's notice: re-read what changed, or show how the sync goes.
     pub fn on_notice(&mut self, n: Notice) {
+        let offline = matches!(n, Notice::Offline { .. });
+        let online = matches!(n, Notice::Synced(_) | Notice::Changed(_));
+        self.on_notice_inner(n);
+        if offline {
+            self.offline_message = true;
+        } else if online && std::mem::take(&mut self.offline_message) {
+            // The state the message described is over.
+            self.message = None;
+        }
+        self.log_message();
+    }
+
+    fn on_notice_inner(&mut self, n: Notice) {
         match n {
             Notice::Changed(c) => {
                 let r = self.on_changed(&c);

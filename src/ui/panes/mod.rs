@@ -62,6 +62,47 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     if app.help.is_some() {
         help::draw(app, frame, area);
     }
+    if app.messages_view.is_some() {
+        messages(app, frame, area);
+    }
+}
+
+/// The messages log (`:messages`): the last status lines, newest last.
+fn messages(app: &App, frame: &mut Frame, area: Rect) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(120),
+        area.height.saturating_sub(2),
+    );
+    let inner_h = rect.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = app
+        .messages
+        .iter()
+        .map(|(t, m, level)| {
+            let style = match level {
+                super::app::Level::Error => app.theme.bad,
+                super::app::Level::Info => Style::new(),
+            };
+            Line::from(vec![
+                Span::styled(format!("{}  ", app.clock.datetime(*t)), app.theme.dim),
+                Span::styled(crate::mail::sanitize::line(m).into_owned(), style),
+            ])
+        })
+        .collect();
+    let skip = lines.len().saturating_sub(inner_h);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::bordered()
+                    .title(Span::styled(" Messages · any key closes ", title_style()))
+                    .border_style(app.theme.accent),
+            ),
+        rect,
+    );
 }
 
 /// The border style of a pane: bright when focused.

@@ -38,7 +38,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         crate::desk::Mode::Demo { .. } => (" DEMO ", app.desk.cfg().team.address.as_str()),
         crate::desk::Mode::Live { account } => ("", account.as_str()),
     };
-    let left = format!(" replypad {} ", sanitize::line(account));
+    // Who is working: the agent, then the mailbox.
+    let me = app.me.split('@').next().unwrap_or(&app.me);
+    let left = format!(" {} · {} ", sanitize::line(me), sanitize::line(account));
     let right = " ? help  q quit ";
     let room =
         (area.width as usize).saturating_sub(left.width() + mode.width() + right.width() + 2);
