@@ -220,6 +220,10 @@ fn agent_names_get_the_agents_domain_in_both_front_ends() {
     let (code, out) = cli(&config, &["assign", &conv, "Lee Park"]);
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("not an agent"), "{out}");
+    // A short name the team does not have: refused, with the closest.
+    let (code, out) = cli(&config, &["assign", &conv, "leee"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("did you mean lee@example.com"), "{out}");
 }
 
 #[test]

@@ -612,3 +612,30 @@ fn who_am_i_the_messages_log_and_a_stale_offline_line() {
         "the offline line is gone once online"
     );
 }
+
+/// Tab completes agents in the assign prompt, `@names` in a note and labels
+/// from the team; an unknown short name is refused with the closest ones.
+#[test]
+fn prompts_complete_from_the_team_and_suggest() {
+    let (mut app, _term) = app(120, 40);
+    app.feed("A");
+    app.type_text("le");
+    app.feed("<Tab>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "lee");
+    app.feed("<Esc>#");
+    app.type_text("+bil");
+    app.feed("<Tab>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "+billing");
+    app.feed("<Esc>c");
+    app.type_text("ask @le");
+    app.feed("<Tab>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "ask @lee");
+    app.feed("<Esc>A");
+    app.type_text("leee");
+    app.feed("<Enter>");
+    assert!(
+        matches!(&app.message, Some((m, _)) if m.contains("did you mean lee@example.com")),
+        "{:?}",
+        app.message
+    );
+}

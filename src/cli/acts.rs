@@ -15,7 +15,8 @@ const REFUSED: u8 = 3;
 pub fn assign(acct: Account, id: &str, who: &str, force: bool) -> Result<ExitCode> {
     let desk = acct.desk()?;
     let me = desk.me().to_string();
-    let kind = input::assign(input::agent(who, &me)?, &me, force);
+    let known = desk.known_agents()?;
+    let kind = input::assign(input::known_agent(who, &me, &known)?, &me, force);
     act(desk, id, kind)
 }
 

@@ -36,6 +36,84 @@ pub fn agent(text: &str, me: &str) -> Result<Option<String>> {
     Ok(Some(format!("{}@{domain}", who.to_ascii_lowercase())))
 }
 
+/// The completion of `word` among `candidates` (case-insensitive): the
+/// longest prefix they all share, when it is longer than `word`.
+pub fn complete(word: &str, candidates: &[String]) -> Option<String> {
+    let lower = word.to_lowercase();
+    let hits: Vec<&String> = candidates
+        .iter()
+        .filter(|c| c.to_lowercase().starts_with(&lower))
+        .collect();
+    let first = hits.first()?;
+    let mut common: String = first.to_string();
+    for h in &hits[1..] {
+        let n = common
+            .chars()
+            .zip(h.chars())
+            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+            .count();
+        common = common.chars().take(n).collect();
+    }
+    (common.chars().count() > word.chars().count()).then_some(common)
+}
+
+/// Up to three of `candidates` closest to `word` (by edit distance), for
+/// "did you mean".
+pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut prev = row[0];
+            row[0] = i;
+            for j in 1..=b.len() {
+                let cur = row[j];
+                row[j] = (row[j] + 1)
+                    .min(row[j - 1] + 1)
+                    .min(prev + usize::from(a[i - 1] != b[j - 1]));
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    let w = word.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| {
+            let local = c.split('@').next().unwrap_or(c).to_lowercase();
+            (distance(&w, &local), c.as_str())
+        })
+        .filter(|(d, _)| *d <= 3.max(w.chars().count() / 2))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// An agent as typed, checked against the agents the team has: a short
+/// name must be one of them (else the closest ones are suggested); a whole
+/// address is taken as given (a new teammate has no events yet).
+pub fn known_agent(text: &str, me: &str, known: &[String]) -> Result<Option<String>> {
+    let who = agent(text, me)?;
+    let typed_address = text.contains('@');
+    match &who {
+        Some(a) if !typed_address && !known.is_empty() && !known.iter().any(|k| k == a) => {
+            let near = closest(text.trim(), known);
+            if near.is_empty() {
+                bail!(
+                    "no agent {:?} on this team; give the whole address to assign a new teammate",
+                    text.trim()
+                );
+            }
+            bail!(
+                "no agent {:?} on this team; did you mean {}? (a whole address assigns a new teammate)",
+                text.trim(),
+                near.join(", ")
+            )
+        }
+        _ => Ok(who),
+    }
+}
+
 /// An assignment. Taking an unowned conversation for yourself is a claim
 /// (it loses to an earlier owner); anything else, or an `explicit` one
 /// (`A`, `--force`), reassigns.
@@ -149,6 +227,25 @@ mod tests {
         assert!(agent("", me).is_err());
         // No domain to add: an error, not "lee@" or "lee@example.com".
         assert!(agent("lee", "dana").is_err());
+    }
+
+    #[test]
+    fn completion_and_suggestions() {
+        let known: Vec<String> = ["lee@example.com", "lena@example.com", "ana@example.com"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(complete("l", &known).as_deref(), Some("le"));
+        assert_eq!(complete("lee", &known).as_deref(), Some("lee@example.com"));
+        assert_eq!(complete("x", &known), None);
+        let me = "dana@example.com";
+        assert_eq!(
+            known_agent("lee", me, &known).unwrap().as_deref(),
+            Some("lee@example.com")
+        );
+        let e = known_agent("leee", me, &known).unwrap_err().to_string();
+        assert!(e.contains("did you mean lee@example.com"), "{e}");
+        assert!(known_agent("new.hire@example.com", me, &known).is_ok());
+        assert!(known_agent("me", me, &[]).is_ok());
     }
 
     #[test]

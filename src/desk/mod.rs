@@ -171,6 +171,15 @@ impl Desk {
         self.transport.mode()
     }
 
+    /// The agents this desk knows (seen in the log or as owners, and me).
+    pub fn known_agents(&self) -> Result<Vec<String>> {
+        let mut v = self.store.known_agents()?;
+        if !v.iter().any(|a| a == self.me()) {
+            v.push(self.me().to_string());
+        }
+        Ok(v)
+    }
+
     /// Whether team events can be written (a team key is set).
     pub fn team_key(&self) -> Option<&Secret> {
         self.signer.key()

@@ -224,6 +224,27 @@ impl Store {
         Ok(self.team_state(conv)?.followers)
     }
 
+    /// The agents this cache has seen: authors of team events and owners.
+    pub fn known_agents(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT agent FROM events UNION SELECT assignee FROM conversations
+             WHERE assignee IS NOT NULL ORDER BY 1",
+        )?;
+        Ok(st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The labels in use on any conversation.
+    pub fn known_labels(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT label FROM conversation_labels ORDER BY 1")?;
+        Ok(st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The current owner of a conversation, if any.
     pub fn assignee(&self, conv: &str) -> Result<Option<String>> {
         Ok(self

@@ -85,7 +85,10 @@ impl App {
         }
         let me = self.me.clone();
         let kind = match kind {
-            PromptKind::AssignTo => input::assign(input::agent(text, &me)?, &me, true),
+            PromptKind::AssignTo => {
+                let known = self.desk.known_agents()?;
+                input::assign(input::known_agent(text, &me, &known)?, &me, true)
+            }
             PromptKind::Labels => input::labels(text)?,
             PromptKind::Status => input::status(text)?,
             PromptKind::Snooze => {
@@ -139,6 +142,60 @@ impl App {
             bail!("no action matches {text:?}");
         };
         self.update(best.action);
+        Ok(())
+    }
+
+    /// Tab in the assign, labels and note prompts: completes the last word
+    /// from the team's agents (`@name` in a note) or the labels in use.
+    pub(super) fn complete_prompt(&mut self) -> Result<()> {
+        let Some(p) = &self.prompt else {
+            return Ok(());
+        };
+        let kind = p.kind;
+        let input = p.input.clone();
+        let start = input.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let (head, word) = input.split_at(start);
+        let locals = || -> Result<Vec<String>> {
+            Ok(self
+                .desk
+                .known_agents()?
+                .iter()
+                .map(|a| a.split('@').next().unwrap_or(a).to_string())
+                .collect())
+        };
+        let (prefix, stem, candidates) = match kind {
+            PromptKind::AssignTo => ("", word, locals()?),
+            PromptKind::Note if word.starts_with('@') => ("@", &word[1..], locals()?),
+            PromptKind::Labels => {
+                let sign = if word.starts_with(['+', '-']) {
+                    &word[..1]
+                } else {
+                    ""
+                };
+                let mut labels = self.desk.store.known_labels()?;
+                labels.extend(self.desk.cfg().labels.keys().cloned());
+                labels.sort();
+                labels.dedup();
+                (sign, &word[sign.len()..], labels)
+            }
+            _ => return Ok(()),
+        };
+        match input::complete(stem, &candidates) {
+            Some(done) => {
+                if let Some(p) = &mut self.prompt {
+                    p.input = format!("{head}{prefix}{done}");
+                }
+            }
+            None => {
+                let near = input::closest(stem, &candidates);
+                if !near.is_empty()
+                    && !candidates.iter().any(|c| c == stem)
+                    && let Some(p) = &mut self.prompt
+                {
+                    p.error = Some(format!("did you mean {}?", near.join(", ")));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -343,6 +343,19 @@ impl App {
             modal(Layer::Picker),
             modal(Layer::Compose),
         );
+        if let Some(p) = &self.prompt
+            && in_prompt == Some(Action::PromptComplete)
+            && matches!(
+                p.kind,
+                super::prompt::PromptKind::AssignTo
+                    | super::prompt::PromptKind::Labels
+                    | super::prompt::PromptKind::Note
+            )
+        {
+            let r = self.complete_prompt();
+            self.report(r);
+            return;
+        }
         if let Some(p) = &mut self.prompt {
             match p.key(ev, in_prompt) {
                 super::prompt::PromptKey::Editing => {}
