@@ -643,3 +643,24 @@ fn send_and_close_in_one_key() {
         replypad::domain::Status::Closed
     );
 }
+
+/// A long line wraps on screen in compose (its end stays visible) while
+/// the text stays as typed; the `$EDITOR` file ends with a newline.
+#[test]
+fn long_lines_wrap_softly_and_the_editor_file_ends_with_a_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(80, 24, dir.path().into());
+    app.feed("r");
+    let long = "We have checked every part of the export and found the cause in the attachments step ENDMARK";
+    app.type_text(long);
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("ENDMARK"),
+        "the end of the line is on screen: {screen}"
+    );
+    let c = app.compose.as_ref().unwrap();
+    assert!(c.draft.body.starts_with(long), "one line, as typed");
+    let f = app.external_edit_file().unwrap();
+    let text = std::fs::read_to_string(f.path()).unwrap();
+    assert!(text.ends_with('\n'), "{text:?}");
+}

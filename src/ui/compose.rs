@@ -38,6 +38,8 @@ impl Compose {
             lines
         });
         editor.set_cursor_line_style(ratatui::style::Style::default());
+        // Long lines wrap on screen; the text stays as typed.
+        editor.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
         Compose {
             draft,
             editor,
@@ -442,13 +444,15 @@ impl App {
             .tempfile()?; // created 0600
         let d = &c.draft;
         let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
+        let body = crate::mail::sanitize::text(&d.body);
+        // Editors expect a file to end with a newline.
+        let end = if body.ends_with('\n') { "" } else { "\n" };
         write!(
             f,
-            "To: {}\nCc: {}\nSubject: {}\n\n{}",
+            "To: {}\nCc: {}\nSubject: {}\n\n{body}{end}",
             clean(&d.to.join(", ")),
             clean(&d.cc.join(", ")),
             clean(&d.subject),
-            crate::mail::sanitize::text(&d.body)
         )?;
         f.flush()?;
         Ok(f)
