@@ -308,14 +308,21 @@ fn shared_cache_as_ana() -> (tempfile::TempDir, PathBuf, Desk, String) {
     (dir, cache, ana, conv)
 }
 
+/// Ana's reply on `conv` with `text`, shared for review (revision 1).
+fn submitted(ana: &mut Desk, conv: &str, text: &str) -> replypad::domain::compose::Draft {
+    let mut d = ana
+        .start_reply(conv, replypad::domain::compose::DraftKind::Reply)
+        .unwrap();
+    d.body = format!("{text}{}", d.body);
+    ana.submit(&mut d, None).unwrap();
+    d
+}
+
 #[test]
 fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the_reader() {
-    use replypad::domain::compose::DraftKind;
     use replypad::domain::review::ReviewState;
     let (dir, cache, mut ana, conv) = shared_cache_as_ana();
-    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
-    d.body = format!("First try.{}", d.body);
-    ana.submit(&mut d, None).unwrap();
+    let mut d = submitted(&mut ana, &conv, "First try.");
     let mut bo = desk_as(&cache, "bo", dir.path());
     bo.review(&d.id, true, "").unwrap();
     let in_review = |desk: &Desk| {
@@ -355,12 +362,14 @@ fn an_approval_of_an_older_revision_leaves_the_draft_waiting_in_the_list_and_the
 
 #[test]
 fn a_reply_while_an_earlier_one_is_unsettled_asks_first_in_the_tui() {
-    use replypad::domain::compose::DraftKind;
     let dir = tempfile::tempdir().unwrap();
     let mut app = support_app(dir.path().to_path_buf());
     let conv = app.list.rows[0].id.clone();
     // An earlier reply waits in the outbox (queued, not sent yet).
-    let d = app.desk.start_reply(&conv, DraftKind::Reply).unwrap();
+    let d = app
+        .desk
+        .start_reply(&conv, replypad::domain::compose::DraftKind::Reply)
+        .unwrap();
     app.desk.queue_send(&d).unwrap();
     app.feed("r");
     assert!(app.compose.is_none(), "asked first");
@@ -382,12 +391,9 @@ fn a_reply_while_an_earlier_one_is_unsettled_asks_first_in_the_tui() {
 
 #[test]
 fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
-    use replypad::domain::compose::DraftKind;
     use replypad::domain::review::ReviewState;
     let (dir, cache, mut ana, conv) = shared_cache_as_ana();
-    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
-    d.body = format!("Here is the fix.{}", d.body);
-    ana.submit(&mut d, None).unwrap();
+    let d = submitted(&mut ana, &conv, "Here is the fix.");
     // The author: neither `v a` nor `v c` on their own draft.
     let mut app = app_of(ana, 120, 40);
     app.set_view(View::Review).unwrap();
@@ -426,11 +432,8 @@ fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
 
 #[test]
 fn a_teammates_request_for_changes_is_shown_on_the_draft() {
-    use replypad::domain::compose::DraftKind;
     let (dir, cache, mut ana, conv) = shared_cache_as_ana();
-    let mut d = ana.start_reply(&conv, DraftKind::Reply).unwrap();
-    d.body = format!("Refund approved.{}", d.body);
-    ana.submit(&mut d, None).unwrap();
+    submitted(&mut ana, &conv, "Refund approved.");
     drop(ana);
     let bo = desk_as(&cache, "bo", dir.path());
     let mut app = app_of(bo, 160, 48);

@@ -25,14 +25,6 @@ pub struct Undo {
 }
 
 impl Undo {
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The conversations it would touch.
     pub fn conversations(&self) -> Vec<String> {
         self.entries.iter().map(|(c, _, _)| c.clone()).collect()

@@ -413,6 +413,7 @@ mod tests {
             .execute_batch(
                 "ALTER TABLE conversations DROP COLUMN review_waiting;
                  DROP TABLE conversation_followers; ALTER TABLE messages DROP COLUMN reply_to;
+                 DROP INDEX events_by_agent;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

@@ -27,13 +27,6 @@ impl Clock {
         }
     }
 
-    /// Now in the agent's offset (what typed times such as "tomorrow 9:00" are relative to).
-    pub fn local_now(&self) -> chrono::DateTime<FixedOffset> {
-        chrono::DateTime::from_timestamp(self.now, 0)
-            .unwrap_or_default()
-            .with_timezone(&self.offset)
-    }
-
     /// "now", "5m", "3h", "2d", then "24 Nov", then "Nov 2024".
     pub fn age(&self, t: i64) -> String {
         let d = (self.now - t).max(0);
