@@ -312,7 +312,7 @@ fn bench(n: usize) {
         maildir.join(".Sent").to_str().unwrap(),
     ]);
     d.fix_ownership();
-    let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
+    let mut conn = replypad::sync::connect_syncing(&cfg, 3).unwrap();
     let quiet = |_| {};
     let ctx = SyncContext {
         team_address: &cfg.team.address,

@@ -88,7 +88,7 @@ fn a_valid_token_from_the_command_logs_in_and_syncs() {
     )
     .unwrap();
     let mut store = replypad::store::Store::open(&cfg.cache_file()).unwrap();
-    let mut conn = replypad::sync::connect_syncing(&cfg).unwrap();
+    let mut conn = replypad::sync::connect_syncing(&cfg, 3).unwrap();
     let ctx = support::sync::context(&cfg);
     let (report, _) =
         replypad::sync::engine::sync_all(&mut conn, &mut store, &cfg, &ctx, true).unwrap();

@@ -31,7 +31,7 @@ fn resync(conn: &mut Connection, store: &mut Store, cfg: &Config) -> Report {
         // Through the refusing proxy: a new connection each time, whose
         // first SELECT (with QRESYNC where the cache allows) goes out
         // with the ENABLE the proxy refuses.
-        *conn = replypad::sync::connect_syncing(cfg).unwrap();
+        *conn = replypad::sync::connect_syncing(cfg, 3).unwrap();
     }
     engine::sync_all(conn, store, cfg, &ctx, true).unwrap().0
 }

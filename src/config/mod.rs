@@ -128,6 +128,11 @@ pub struct Imap {
     pub oauth_token_command: Option<String>,
     /// A PEM certificate (or CA) to trust for this server, e.g. a self-signed one.
     pub ca_file: Option<PathBuf>,
+    /// How many connections a running TUI or daemon may hold at once
+    /// (the team shares one login, and servers cap connections per login
+    /// and address). A CLI command always uses one.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u8,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -181,6 +186,10 @@ impl Default for Folders {
 fn default_from_format() -> String {
     "{agent} at {team}".into()
 }
+pub fn default_max_connections() -> u8 {
+    2
+}
+
 fn default_imap_port() -> u16 {
     993
 }

@@ -31,6 +31,7 @@ fn good_config_parses_with_defaults() {
     let imap = c.imap.unwrap();
     assert_eq!(imap.port, 993);
     assert_eq!(imap.tls, Tls::Implicit);
+    assert_eq!(imap.max_connections, 2);
     assert_eq!(c.smtp.unwrap().port, 465);
     assert_eq!(c.folders.inbox, vec!["INBOX"]);
     assert_eq!(c.folders.prefix, "Replypad");
@@ -66,6 +67,24 @@ fn bad_port_is_refused() {
     ))
     .unwrap_err();
     assert!(e.contains("port"), "{e}");
+}
+
+#[test]
+fn the_connection_budget_is_one_to_twenty() {
+    let with = |n: &str| {
+        Config::parse(&GOOD.replace(
+            "host = \"imap.example.com\"",
+            &format!("host = \"imap.example.com\"\nmax_connections = {n}"),
+        ))
+    };
+    assert_eq!(with("1").unwrap().imap.unwrap().max_connections, 1);
+    let e = with("0").unwrap_err();
+    assert!(
+        e.contains("line 13: imap.max_connections") && e.contains("1 to 20"),
+        "{e}"
+    );
+    assert!(with("300").is_err());
+    assert!(with("-1").is_err());
 }
 
 #[test]

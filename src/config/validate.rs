@@ -80,6 +80,16 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
     if let Some(s) = &cfg.smtp {
         server("smtp", &s.host, s.port, s.tls);
     }
+    if let Some(i) = &cfg.imap
+        && !(1..=20).contains(&i.max_connections)
+    {
+        errors.push(format!(
+            "{}: {} is out of range: use 1 to 20 (2, the default, holds one \
+             connection for sync and one watching the team log; 1 polls instead)",
+            at(raw, "imap", "max_connections"),
+            i.max_connections
+        ));
+    }
     for (table, key, value) in [
         ("identity", "email", &cfg.identity.email),
         ("team", "address", &cfg.team.address),

@@ -109,13 +109,14 @@ impl Live {
         Live { cfg, key, worker }
     }
 
-    fn session(&self, syncing: bool) -> Result<Session> {
-        Session::start(&self.cfg, self.key.clone(), syncing)
+    /// A CLI command's one connection.
+    fn session(&self) -> Result<Session> {
+        Session::start(&self.cfg, self.key.clone(), 1)
     }
 
     /// Pushes queued changes and reads the log back on a new connection.
     fn push_now(&self, store: &mut Store) -> Result<()> {
-        let mut s = self.session(false)?;
+        let mut s = self.session()?;
         s.push(store)?;
         s.logout();
         Ok(())
@@ -159,7 +160,7 @@ impl Transport for Live {
                 delivery: Delivery::Background,
             });
         }
-        let mut session = match self.session(false) {
+        let mut session = match self.session() {
             Ok(s) => Some(s),
             Err(e) => {
                 tracing::info!("offline: {e:#}");
@@ -210,7 +211,7 @@ impl Transport for Live {
                 sent: FlushReport::default(),
             });
         }
-        let mut s = self.session(true)?;
+        let mut s = self.session()?;
         let (report, _) = s.pass(store, &self.cfg, progress, bodies)?;
         // The outbox: resolve interrupted sends, send what is due, file the copies.
         let recovered = s.recover(store, signer)?;

@@ -13,6 +13,7 @@ pub mod smtp;
 mod smtp_client;
 mod stream;
 pub mod team;
+pub mod watch;
 pub mod worker;
 
 pub use stream::Stream;
@@ -26,15 +27,22 @@ pub fn connect(cfg: &Config) -> Result<imap::Connection> {
     Ok(imap::Connection::connect(imap, &creds)?)
 }
 
-/// [`connect`], for a session that syncs again and again (the worker's,
-/// `replypad sync`): its folder listings go over a side connection
-/// ([`imap::Connection::list_aside`]) and the team inbox gets a session of
-/// its own ([`imap::Connection::pin`]).
-pub fn connect_syncing(cfg: &Config) -> Result<imap::Connection> {
+/// [`connect`], for a session that syncs again and again (the worker's),
+/// using up to `connections` connections: with 2 or more the team inbox
+/// gets a session of its own ([`imap::Connection::pin`]), with 3 or more
+/// folder listings go over a short-lived side connection
+/// ([`imap::Connection::list_aside`]). With 1, it is [`connect`].
+pub fn connect_syncing(cfg: &Config, connections: usize) -> Result<imap::Connection> {
     let (imap, creds) = login_data(cfg)?;
     let mut conn = imap::Connection::connect(imap, &creds)?;
-    conn.list_aside(imap, &creds);
-    if let Some(inbox) = cfg.folders.inbox.first() {
+    if connections >= 3 {
+        conn.list_aside(imap, &creds);
+    } else if connections == 2 {
+        conn.may_log_in_again(imap, &creds);
+    }
+    if connections >= 2
+        && let Some(inbox) = cfg.folders.inbox.first()
+    {
         conn.pin(inbox);
     }
     Ok(conn)

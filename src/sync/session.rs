@@ -16,15 +16,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Logs in and finds the team's folders. `syncing`: a session that
-    /// syncs again and again (`replypad sync`, the worker) gets its pinned
-    /// inbox session and side listings ([`super::connect_syncing`]).
-    pub fn start(cfg: &Config, key: Option<Secret>, syncing: bool) -> Result<Session> {
-        let mut conn = if syncing {
-            super::connect_syncing(cfg)?
-        } else {
-            super::connect(cfg)?
-        };
+    /// Logs in and finds the team's folders, on up to `connections`
+    /// connections (1 for a CLI command; the worker's share of the
+    /// `[imap] max_connections` budget: [`super::connect_syncing`]).
+    pub fn start(cfg: &Config, key: Option<Secret>, connections: usize) -> Result<Session> {
+        let mut conn = super::connect_syncing(cfg, connections)?;
         let team = TeamLog::resolve(&mut conn, cfg, key)?;
         Ok(Session { conn, team })
     }

@@ -1,20 +1,24 @@
 //! The background sync worker: owns the network side while the TUI runs.
 //!
 //! One thread syncs (headers first, then bodies newest first, a
-//! conversation's bodies at once when it is opened); a second holds an IDLE
-//! connection and wakes the first when the server reports a change. Both
-//! reconnect with exponential backoff and jitter. They talk to the UI only
+//! conversation's bodies at once when it is opened) and waits in IDLE on
+//! the inbox between its work; a second holds IDLE on the team log and
+//! wakes the first when a teammate acts (`watch.rs`: the connection
+//! budget). A third sends mail over SMTP. Both IMAP threads reconnect with
+//! exponential backoff and jitter. They talk to the UI only
 //! through small typed [`Notice`]s, never text for people: the front end
 //! words them and re-reads from SQLite only what [`Changed`] names.
 
 use super::engine::{Progress, Report};
 use super::outbox::{Problem, Recovered, Sign};
 use super::session::Session;
+use super::watch::{Waiting, Woke};
 use crate::config::{Config, Secret};
 use crate::store::Store;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -161,7 +165,7 @@ impl Worker {
         let (tx, rx) = mpsc::channel();
         let (send_tx, send_rx) = mpsc::channel();
         let idle_tx = tx.clone();
-        let (cfg2, notify2) = (cfg.clone(), notify.clone());
+        let cfg2 = cfg.clone();
         {
             let (cfg, cache, tx, notify, sign) = (
                 cfg.clone(),
@@ -176,22 +180,30 @@ impl Worker {
                 .expect("spawn send thread");
         }
         let nudge = send_tx.clone();
-        std::thread::Builder::new()
-            .name("replypad-sync".into())
-            .spawn(move || sync_thread(cfg, cache, key, sign, rx, nudge, notify))
-            .expect("spawn sync thread");
-        // One IDLE connection per watched folder: the first inbox, and the team log.
-        let inbox = cfg2
-            .folders
-            .inbox
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "INBOX".into());
-        for folder in [Watched::Folder(inbox), Watched::TeamLog] {
-            let (cfg, tx, notify) = (cfg2.clone(), idle_tx.clone(), notify2.clone());
+        // The connection budget: the sync connection (with a session of
+        // its own for the inbox when the budget allows), and a watcher on
+        // the team log when there are two or more.
+        let budget = cfg2.imap.as_ref().map_or(2, |i| i.max_connections.max(1)) as usize;
+        let watching = Arc::new(AtomicBool::new(false));
+        let sync_share = budget.saturating_sub(1).max(1);
+        {
+            let watching = watching.clone();
+            std::thread::Builder::new()
+                .name("replypad-sync".into())
+                .spawn(move || {
+                    let plan = Plan {
+                        connections: sync_share,
+                        watching,
+                    };
+                    sync_thread(cfg, cache, key, sign, rx, nudge, notify, plan)
+                })
+                .expect("spawn sync thread");
+        }
+        if budget >= 2 {
+            let (cfg, tx) = (cfg2, idle_tx);
             std::thread::Builder::new()
                 .name("replypad-idle".into())
-                .spawn(move || idle_thread(cfg, folder, tx, notify))
+                .spawn(move || super::watch::log_watcher(cfg, tx, watching))
                 .expect("spawn idle thread");
         }
         Worker { tx, send_tx }
@@ -237,6 +249,12 @@ impl Backoff {
 
     pub fn reset(&mut self) {
         self.next = Duration::from_secs(1);
+    }
+
+    /// The server refused a login for too many connections: they are
+    /// held by teammates and will not be free in a second.
+    pub fn crowded(&mut self) {
+        self.next = self.next.max(Duration::from_secs(30));
     }
 }
 
@@ -288,6 +306,15 @@ fn send_thread(
     }
 }
 
+/// The sync connection's share of the connection budget.
+struct Plan {
+    /// Connections the sync session may hold ([`super::connect_syncing`]).
+    connections: usize,
+    /// A watcher holds IDLE on the team log.
+    watching: Arc<AtomicBool>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn sync_thread(
     cfg: Config,
     cache: PathBuf,
@@ -296,6 +323,7 @@ fn sync_thread(
     rx: mpsc::Receiver<Request>,
     nudge: Sender<()>,
     notify: Notify,
+    plan: Plan,
 ) {
     let mut store = match Store::open(&cache) {
         Ok(s) => s,
@@ -304,14 +332,15 @@ fn sync_thread(
     let mut backoff = Backoff::default();
     loop {
         notify(Notice::Connecting);
-        let result = Session::start(&cfg, key.clone(), true).and_then(|mut s| {
+        let result = Session::start(&cfg, key.clone(), plan.connections).and_then(|mut s| {
             backoff.reset();
+            let mut waiting = Waiting::new(&cfg, plan.watching.clone());
             session(
                 &mut s,
                 &mut store,
                 &cfg,
                 sign.as_ref(),
-                &rx,
+                (&rx, &mut waiting),
                 &nudge,
                 &notify,
             )
@@ -320,6 +349,9 @@ fn sync_thread(
             Ok(()) => return, // asked to stop
             Err(e) => {
                 tracing::warn!("sync: {e:#}");
+                if super::watch::crowded(&e) {
+                    backoff.crowded();
+                }
                 let delay = backoff.next_delay();
                 notify(Notice::Offline {
                     error: format!("{e:#}"),
@@ -341,7 +373,7 @@ fn session(
     store: &mut Store,
     cfg: &Config,
     sign: &dyn Sign,
-    rx: &mpsc::Receiver<Request>,
+    (rx, waiting): (&mpsc::Receiver<Request>, &mut Waiting),
     nudge: &Sender<()>,
     notify: &Notify,
 ) -> anyhow::Result<()> {
@@ -398,10 +430,10 @@ fn session(
                         .next_outbox_due()?
                         .map(|t| (t - chrono::Utc::now().timestamp()).clamp(1, 300) as u64)
                         .unwrap_or(300);
-                    match rx.recv_timeout(Duration::from_secs(wait)) {
-                        Err(RecvTimeoutError::Disconnected) => return Ok(()),
-                        Err(RecvTimeoutError::Timeout) => break,
-                        Ok(r) => match answer(s, store, r)? {
+                    match waiting.wait(s, store, rx, Duration::from_secs(wait))? {
+                        Woke::Gone => return Ok(()),
+                        Woke::News | Woke::Timeout => break,
+                        Woke::Request(r) => match answer(s, store, r)? {
                             Flow::Stop => return Ok(()),
                             Flow::Resync => break,
                             Flow::Continue => {}
@@ -482,68 +514,6 @@ fn open(
         ..Changed::default()
     }));
     Ok(())
-}
-
-/// What an IDLE connection watches.
-#[derive(Clone, Debug)]
-enum Watched {
-    Folder(String),
-    TeamLog,
-}
-
-/// How often a watcher polls a server that has no IDLE (or refuses it).
-const POLL: Duration = Duration::from_secs(60);
-
-/// Holds IDLE on one folder and asks for a sync on any change. IDLE is
-/// re-issued well before the 29-minute limit. On a server without IDLE,
-/// or one that refuses it, it polls with NOOP every [`POLL`] on the same
-/// connection instead (reconnecting after each refusal, with the backoff
-/// reset by the successful SELECT, came to a login a second).
-fn idle_thread(cfg: Config, watched: Watched, tx: Sender<Request>, notify: Notify) {
-    let mut backoff = Backoff::default();
-    loop {
-        let r = super::connect(&cfg).and_then(|mut conn| {
-            let folder = match &watched {
-                Watched::Folder(f) => f.clone(),
-                Watched::TeamLog => {
-                    let f = super::team::log_folder(&mut conn, &cfg)?;
-                    conn.ensure_mailbox(&f)?;
-                    f
-                }
-            };
-            conn.select(&folder, None)?;
-            backoff.reset();
-            let mut idle = conn.has_capability("IDLE");
-            loop {
-                let news = if idle {
-                    match conn.idle_wait(Duration::from_secs(25 * 60)) {
-                        Ok(news) => news,
-                        Err(e @ super::imap::ImapError::Command { .. }) => {
-                            tracing::info!("IDLE refused ({e}); polling every {POLL:?}");
-                            idle = false;
-                            continue;
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                } else {
-                    std::thread::sleep(POLL);
-                    conn.noop_news()?
-                };
-                if news && tx.send(Request::SyncNow).is_err() {
-                    return Ok(());
-                }
-            }
-        });
-        match r {
-            Ok(()) => return,
-            Err(e) => tracing::info!("idle connection ({watched:?}): {e:#}"),
-        }
-        std::thread::sleep(backoff.next_delay());
-        if tx.send(Request::SyncNow).is_err() {
-            let _ = &notify;
-            return;
-        }
-    }
 }
 
 #[cfg(test)]

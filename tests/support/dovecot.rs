@@ -120,6 +120,7 @@ impl Dovecot {
             password_command: Some(format!("printf '%s\\n' '{PASSWORD}'")),
             oauth_token_command: None,
             ca_file: Some(self.cert.clone()),
+            max_connections: 2,
         }
     }
 

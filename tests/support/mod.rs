@@ -127,6 +127,7 @@ pub fn fake_server_config(port: u16, tls: replypad::config::Tls) -> replypad::co
         password_command: None,
         oauth_token_command: None,
         ca_file: None,
+        max_connections: 2,
     }
 }
 

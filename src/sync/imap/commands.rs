@@ -187,7 +187,8 @@ impl Connection {
     fn list_all(&mut self) -> Result<Vec<ListEntry>, ImapError> {
         const LIST: &str = "LIST \"\" \"*\"";
         let early = self.early_list.take().and_then(|h| h.join().ok());
-        if let Some(side) = early.or_else(|| self.another()) {
+        let side = early.or_else(|| self.list_on_side.then(|| self.another()).flatten());
+        if let Some(side) = side {
             let listed = side.and_then(|mut side| {
                 let p = side.raw("LIST", LIST);
                 side.close();
@@ -443,9 +444,19 @@ impl Connection {
     /// Waits in IDLE (on the selected mailbox) until the server reports a
     /// change or `timeout` passes. Returns true on a change.
     pub fn idle_wait(&mut self, timeout: Duration) -> Result<bool, ImapError> {
+        self.idle_until(timeout, &mut || false)
+    }
+
+    /// [`Connection::idle_wait`], ended early (with DONE) once `stop`
+    /// returns true: a connection that also answers its owner's requests.
+    pub fn idle_until(
+        &mut self,
+        timeout: Duration,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Result<bool, ImapError> {
         self.flush_enable()?;
         let tag = self.next_tag();
-        super::raw::idle(&self.core.raw, &tag, timeout, super::READ_TIMEOUT)
+        super::raw::idle(&self.core.raw, &tag, timeout, super::READ_TIMEOUT, stop)
     }
 
     /// Permanently removes messages flagged \\Deleted in the selected mailbox.

@@ -50,9 +50,46 @@ pub enum ImapError {
     /// Reconnect and try again; never count it as a refusal.
     #[error("IMAP {what} failed, the connection was lost: {reason}")]
     Lost { what: String, reason: String },
+    /// The server refused a login because this account holds too many
+    /// connections already (every agent logs in as the team account).
+    #[error(
+        "{host} allows no more connections for this login ({reason}): teammates' \
+         replypad or other mail programs hold them all. Try again later, or lower \
+         [imap] max_connections (how many each running replypad holds)"
+    )]
+    Crowded { host: String, reason: String },
 }
 
 impl ImapError {
+    /// `self`, as [`ImapError::Crowded`] when the server's words say the
+    /// account has too many connections: `[LIMIT]` (RFC 5530; Dovecot's
+    /// `mail_max_userip_connections`), Gmail's "Too many simultaneous
+    /// connections", and the like.
+    pub(crate) fn crowded(self) -> ImapError {
+        let (host, reason) = match &self {
+            ImapError::Auth { host, reason, .. } | ImapError::Refused { host, reason } => {
+                (host, reason)
+            }
+            _ => return self,
+        };
+        let r = reason.to_ascii_lowercase();
+        let limit = r.contains("[limit]")
+            || (r.contains("connection")
+                && (r.contains("too many") || r.contains("maximum number")));
+        if !limit {
+            return self;
+        }
+        ImapError::Crowded {
+            host: host.clone(),
+            reason: reason.trim_start_matches("No Response: ").to_string(),
+        }
+    }
+
+    /// Whether retrying soon is pointless (the server counts connections).
+    pub fn is_crowded(&self) -> bool {
+        matches!(self, ImapError::Crowded { .. })
+    }
+
     /// `e`, the imap crate's error from command `what`, as ours: transport
     /// failures are [`ImapError::Lost`], the server's answers `Command`.
     pub(crate) fn from_imap(what: &str, e: imap::Error) -> ImapError {
@@ -111,6 +148,8 @@ pub struct Connection {
     /// [`Connection::list_aside`] (its login overlaps this one's first
     /// commands).
     early_list: Option<std::thread::JoinHandle<Result<Connection, ImapError>>>,
+    /// LISTs go over a short-lived second connection ([`Connection::list_aside`]).
+    list_on_side: bool,
     /// This connection has sent a LIST with a pattern.
     listed: bool,
     delimiter: Option<String>,
@@ -310,6 +349,10 @@ fn starttls(
 impl Connection {
     /// Connects and logs in as `cfg` says.
     pub fn connect(cfg: &config::Imap, creds: &Credentials) -> Result<Connection, ImapError> {
+        Connection::log_in(cfg, creds).map_err(ImapError::crowded)
+    }
+
+    fn log_in(cfg: &config::Imap, creds: &Credentials) -> Result<Connection, ImapError> {
         let host = cfg.host.as_str();
         let s = Socket(tcp(host, cfg.port)?);
         let stream = match cfg.tls {
@@ -397,6 +440,7 @@ impl Connection {
             folders: None,
             aside: None,
             early_list: None,
+            list_on_side: false,
             listed: false,
             delimiter: None,
             pin: pin::Pin::default(),
@@ -414,7 +458,8 @@ impl Connection {
     /// worker's, `replypad sync`) would pay that on each pass; a second
     /// login every [`commands::FOLDERS_FRESH`] costs less.
     pub fn list_aside(&mut self, cfg: &config::Imap, creds: &Credentials) {
-        self.aside = Some(Box::new((cfg.clone(), creds.clone())));
+        self.may_log_in_again(cfg, creds);
+        self.list_on_side = true;
         let (cfg, creds) = (cfg.clone(), creds.clone());
         self.early_list = std::thread::Builder::new()
             .name("rp-login".into())
@@ -422,7 +467,13 @@ impl Connection {
             .ok();
     }
 
-    /// A second connection with the login data of [`Connection::list_aside`]
+    /// Keeps the login data, so that [`Connection::pin`] can open the
+    /// pinned folder's session (a second connection, held).
+    pub fn may_log_in_again(&mut self, cfg: &config::Imap, creds: &Credentials) {
+        self.aside = Some(Box::new((cfg.clone(), creds.clone())));
+    }
+
+    /// A second connection with the login data of [`Connection::may_log_in_again`]
     /// (None without it).
     fn another(&self) -> Option<Result<Connection, ImapError>> {
         let (cfg, creds) = self.aside.as_deref()?;

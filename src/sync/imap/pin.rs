@@ -30,7 +30,7 @@ pub(super) struct Pin {
 
 impl Connection {
     /// Gives `folder` a session of its own, opened at its first use with
-    /// the login data of [`Connection::list_aside`]. Without that data, or
+    /// the login data of [`Connection::may_log_in_again`]. Without that data, or
     /// if the server refuses another session (a per-user connection
     /// limit), the folder shares this session as before.
     pub fn pin(&mut self, folder: &str) {

@@ -274,14 +274,18 @@ fn answer_until(
 }
 
 /// IDLE (RFC 2177) on the selected mailbox until the server reports
-/// anything or `wait` passes; then DONE. Returns whether it reported
-/// anything. Reads go back to `read_timeout` afterwards.
+/// anything, `wait` passes or `stop` says so (asked a few times a second);
+/// then DONE. Returns whether the server reported anything. Reads go back
+/// to `read_timeout` afterwards.
 pub fn idle(
     h: &RawHandle,
     tag: &str,
     wait: std::time::Duration,
     read_timeout: std::time::Duration,
+    stop: &mut dyn FnMut() -> bool,
 ) -> Result<bool, ImapError> {
+    /// How long `stop` may go unasked.
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(100);
     let what = "IDLE";
     let mut r = Reader::send(h, what, tag, "IDLE")?;
     // News may come before the continuation request.
@@ -297,15 +301,27 @@ pub fn idle(
         news = true;
     }
     if !news {
-        h.set_read_timeout(Some(wait)).map_err(|e| lost(what, e))?;
-        let waited = r.next().map(|_| ());
+        let until = std::time::Instant::now() + wait;
+        let waited = loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() || stop() {
+                break Ok(());
+            }
+            if let Err(e) = h.set_read_timeout(Some(left.min(SLICE))) {
+                break Err(lost(what, e));
+            }
+            match r.next().map(|_| ()) {
+                Ok(()) => {
+                    news = true;
+                    break Ok(());
+                }
+                Err(_) if r.timed_out => {}
+                Err(e) => break Err(e),
+            }
+        };
         h.set_read_timeout(Some(read_timeout))
             .map_err(|e| lost(what, e))?;
-        match waited {
-            Ok(()) => news = true,
-            Err(_) if r.timed_out => {}
-            Err(e) => return Err(e),
-        }
+        waited?;
     }
     h.write_all(b"DONE\r\n").map_err(|e| lost(what, e))?;
     loop {
