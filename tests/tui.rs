@@ -639,3 +639,62 @@ fn prompts_complete_from_the_team_and_suggest() {
         app.message
     );
 }
+
+#[test]
+fn archive_spam_trash_and_move_by_key_with_undo_and_their_views() {
+    use replypad::domain::views::View;
+    let (mut app, mut term) = app(120, 40);
+    let ids = |app: &App| -> Vec<String> { app.list.rows.iter().map(|r| r.id.clone()).collect() };
+    let first = app.list.rows[0].id.clone();
+    let total = app.list.total;
+    app.feed("e");
+    assert!(!ids(&app).contains(&first), "archived: out of the list");
+    assert!(app.message.as_ref().unwrap().0.contains("moved to Archive"));
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Archive"),
+        "the sidebar has the view:\n{screen}"
+    );
+    app.feed("g a");
+    assert_eq!(app.view, View::Archive);
+    assert_eq!(ids(&app), vec![first.clone()]);
+    // From the Archive view, u takes it back to the inbox.
+    app.feed("u");
+    assert!(ids(&app).is_empty(), "{:?}", ids(&app));
+    app.feed("g i");
+    assert_eq!(app.list.total, total);
+    assert!(ids(&app).contains(&first));
+    // Ctrl-r archives it again; a bulk spam of two; trash; a prompt move.
+    app.feed("<C-r>");
+    assert_eq!(app.list.total, total - 1);
+    app.feed("vjv");
+    app.feed("!");
+    assert_eq!(app.list.total, total - 3, "{:?}", app.message);
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("2 of 2 conversations moved to Junk")
+    );
+    app.feed("g !");
+    assert_eq!(app.list.rows.len(), 2);
+    app.feed("D");
+    assert_eq!(app.list.rows.len(), 1);
+    app.feed("g t");
+    assert_eq!(app.list.rows.len(), 1);
+    app.feed("M");
+    app.type_text("in");
+    app.feed("<Tab>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "inbox");
+    app.feed("<Enter>");
+    assert!(app.list.rows.is_empty());
+    app.feed("g i");
+    assert_eq!(app.list.total, total - 2);
+    // A folder replypad does not sync is refused, nothing moves.
+    app.feed("M");
+    app.type_text("Clients/Acme");
+    app.feed("<Enter>");
+    assert!(app.message.as_ref().unwrap().0.contains("folders it syncs"));
+    assert_eq!(app.list.total, total - 2);
+}

@@ -3,7 +3,7 @@
 //! offline), pushes it and reads the log back; this says what happened.
 
 use super::account::Account;
-use crate::desk::{Delivery, Desk, Fetched, input};
+use crate::desk::{Delivery, Desk, Fetched, Place, input};
 use crate::domain::events::{EventKind, Outcome};
 use crate::mail::sanitize;
 use anyhow::Result;
@@ -51,6 +51,32 @@ pub fn note(acct: Account, id: &str, text: &str) -> Result<ExitCode> {
 
 pub fn follow(acct: Account, id: &str, on: bool) -> Result<ExitCode> {
     act(acct.desk()?, id, EventKind::Follow { on })
+}
+
+/// Archive, spam, trash, move: files each conversation in the folder.
+pub fn file(acct: Account, place: &str, ids: &[String]) -> Result<ExitCode> {
+    let mut desk = acct.desk()?;
+    let place = Place::parse(place)?;
+    let convs = ids
+        .iter()
+        .map(|i| desk.store.resolve_conversation(i))
+        .collect::<Result<Vec<_>>>()?;
+    let filed = desk.file(&convs, &place, chrono::Utc::now().timestamp())?;
+    let folder = sanitize::line(&filed.folder).into_owned();
+    for (conv, n) in &filed.moved {
+        match n {
+            0 => println!("{conv}: already in {folder}"),
+            1 => println!(
+                "{conv}: 1 message moved to {folder}{}",
+                delivery_note(&filed.delivery)
+            ),
+            n => println!(
+                "{conv}: {n} messages moved to {folder}{}",
+                delivery_note(&filed.delivery)
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn act(mut desk: Desk, id: &str, kind: EventKind) -> Result<ExitCode> {

@@ -45,7 +45,7 @@ pub enum Command {
     Threads {
         #[arg(long)]
         json: bool,
-        /// all, unassigned, mine, open, pending, snoozed, closed, mentions, following, label:NAME
+        /// all, unassigned, mine, open, pending, snoozed, closed, mentions, following, drafts, review, label:NAME, archive, spam, trash
         #[arg(long, default_value = "all")]
         view: String,
         /// A search: from: to: subject: label: status: assignee: is:unread has:attachment before: after: "phrase" words
@@ -81,6 +81,32 @@ pub enum Command {
     },
     /// Add an internal note; @name mentions a teammate.
     Note { id: String, text: String },
+    /// Archive conversations (into the folder the server marks Archive, or [folders] archive).
+    Archive {
+        /// Conversation ids (or unique prefixes).
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Mark conversations as spam (moved to the Junk folder).
+    Spam {
+        /// Conversation ids (or unique prefixes).
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Move conversations to the Trash.
+    Trash {
+        /// Conversation ids (or unique prefixes).
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Move conversations to FOLDER: inbox, archive, spam, trash, or a
+    /// team inbox's name (`move inbox ID` takes one back).
+    Move {
+        folder: String,
+        /// Conversation ids (or unique prefixes).
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// Follow a conversation (--off to stop).
     Follow {
         id: String,
@@ -271,6 +297,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Label { id, changes }) => acts::label(open()?, &id, &changes),
         Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
         Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
+        Some(Command::Archive { ids }) => acts::file(open()?, "archive", &ids),
+        Some(Command::Spam { ids }) => acts::file(open()?, "spam", &ids),
+        Some(Command::Trash { ids }) => acts::file(open()?, "trash", &ids),
+        Some(Command::Move { folder, ids }) => acts::file(open()?, &folder, &ids),
         Some(Command::History { id, json }) => acts::history(open()?, &id, json),
         Some(Command::Save {
             id,

@@ -171,6 +171,13 @@ pub struct Folders {
     /// Prefix of replypad's own folders (`Replypad/Log`, ...).
     #[serde(default = "default_prefix")]
     pub prefix: String,
+    /// Where `archive` files conversations; default: the folder marked
+    /// `\Archive`, else "Archive" (created when first needed).
+    pub archive: Option<String>,
+    /// Where `spam` files them; default: `\Junk`, else "Junk" or "Spam".
+    pub spam: Option<String>,
+    /// Where `trash` files them; default: `\Trash`, else "Trash".
+    pub trash: Option<String>,
 }
 
 impl Default for Folders {
@@ -179,6 +186,9 @@ impl Default for Folders {
             inbox: default_inbox(),
             sent: None,
             prefix: default_prefix(),
+            archive: None,
+            spam: None,
+            trash: None,
         }
     }
 }

@@ -21,7 +21,9 @@ pub struct ActReport {
 /// a new event, visible to everyone like the act).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Undo {
-    entries: Vec<(String, TeamState, EventKind)>,
+    pub(super) entries: Vec<(String, TeamState, EventKind)>,
+    /// Filed conversations: the folder each came from.
+    pub(super) moved_from: std::collections::BTreeMap<String, String>,
 }
 
 impl Undo {
@@ -96,7 +98,12 @@ impl Desk {
     }
 
     /// One signed event on `conv`, recorded locally: (event, state after).
-    fn record_act(&mut self, conv: &str, kind: EventKind, now: i64) -> Result<(Event, TeamState)> {
+    pub(super) fn record_act(
+        &mut self,
+        conv: &str,
+        kind: EventKind,
+        now: i64,
+    ) -> Result<(Event, TeamState)> {
         let (event, raw) = self
             .signer()
             .event_at(conv, kind, now)
@@ -119,6 +126,12 @@ impl Desk {
     pub fn undo(&mut self, undo: Undo, now: i64) -> Result<(usize, Delivery)> {
         let n = undo.entries.len();
         for (conv, before, kind) in undo.entries {
+            if let EventKind::Filed { .. } = kind {
+                if let Some(from) = undo.moved_from.get(&conv) {
+                    self.file_one(&conv, from, now)?;
+                }
+                continue;
+            }
             let inverse = match kind {
                 EventKind::Assign { .. } => EventKind::Assign {
                     to: before.assignee,

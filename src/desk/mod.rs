@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 mod acts;
 pub mod demo;
+mod filing;
 pub mod input;
 mod replies;
 mod shared;
@@ -31,6 +32,7 @@ pub mod transport;
 pub mod words;
 
 pub use acts::{ActReport, Acted, Undo};
+pub use filing::{Filed, Place};
 pub use replies::{Blocked, SendOutcome, StartReply, find_shared, unfilled_message};
 pub use transport::{Delivery, Fetched, Mode, Sent, Transport};
 

@@ -52,6 +52,14 @@ pub enum EventKind {
         name: String,
         body: Option<String>,
     },
+    /// The conversation's messages were moved to `folder`, whose role is
+    /// `role` (`archive`, `junk`, `trash` or `inbox`): archived, marked as
+    /// spam, trashed, or moved back. (Where it is comes from the folders;
+    /// this is the record of who did it.)
+    Filed {
+        folder: String,
+        role: String,
+    },
     /// A reply went out (the SMTP server accepted it).
     Sent {
         draft: Option<String>,
@@ -114,6 +122,12 @@ impl EventKind {
                 ..
             } => format!("changes requested on draft {draft} revision {revision}: {comment}"),
             EventKind::Sent { subject, .. } => format!("replied: {subject}"),
+            EventKind::Filed { role, folder } => match role.as_str() {
+                "archive" => "archived".into(),
+                "junk" => "marked as spam".into(),
+                "trash" => "moved to the trash".into(),
+                _ => format!("moved to {folder}"),
+            },
             EventKind::Template {
                 name,
                 body: Some(_),
@@ -134,6 +148,7 @@ impl EventKind {
             EventKind::Review { .. } => "review",
             EventKind::Sent { .. } => "sent",
             EventKind::Template { .. } => "template",
+            EventKind::Filed { .. } => "filed",
         }
     }
 
@@ -146,6 +161,7 @@ impl EventKind {
                 | EventKind::Review { .. }
                 | EventKind::Sent { .. }
                 | EventKind::Template { .. }
+                | EventKind::Filed { .. }
         )
     }
 }
@@ -244,6 +260,7 @@ impl TeamState {
                 self.replying.remove(&e.agent);
             }
             EventKind::Note { .. }
+            | EventKind::Filed { .. }
             | EventKind::Template { .. }
             | EventKind::DraftSubmitted { .. }
             | EventKind::Review { .. } => {}

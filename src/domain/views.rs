@@ -18,6 +18,12 @@ pub enum View {
     Drafts,
     /// Conversations with a draft waiting for review.
     Review,
+    /// Filed in the Archive folder.
+    Archive,
+    /// Filed as spam (the Junk folder).
+    Spam,
+    /// In the Trash folder.
+    Trash,
     Label(String),
     /// Search results (the query language of `domain::search`).
     Search(String),
@@ -52,6 +58,9 @@ impl View {
         View::Review,
     ];
 
+    /// Where conversations out of the inbox are (after the labels in the sidebar).
+    pub const FILED: [View; 3] = [View::Archive, View::Spam, View::Trash];
+
     pub fn title(&self) -> String {
         match self {
             View::All => "All".into(),
@@ -65,6 +74,9 @@ impl View {
             View::Following => "Following".into(),
             View::Drafts => "Drafts".into(),
             View::Review => "Review".into(),
+            View::Archive => "Archive".into(),
+            View::Spam => "Spam".into(),
+            View::Trash => "Trash".into(),
             View::Label(l) => format!("#{l}"),
             View::Search(q) => format!("/{q}"),
             View::Saved { name, .. } => name.clone(),
@@ -77,7 +89,10 @@ impl View {
         if let Some(l) = s.strip_prefix("label:").or_else(|| s.strip_prefix('#')) {
             return (!l.is_empty()).then(|| View::Label(l.to_string()));
         }
-        View::FIXED.into_iter().find(|v| v.key() == s)
+        View::FIXED
+            .into_iter()
+            .chain(View::FILED)
+            .find(|v| v.key() == s)
     }
 
     /// The name used on the command line.
@@ -106,7 +121,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        for v in View::FIXED {
+        for v in View::FIXED.into_iter().chain(View::FILED) {
             assert_eq!(View::parse(&v.key()), Some(v.clone()), "{v:?}");
         }
         assert_eq!(

@@ -44,6 +44,7 @@ fn view_filter(view: &View) -> &'static str {
         View::Pending => "c.status = 'pending'",
         View::Snoozed => concat!(status_sql!(), " = 'snoozed'"),
         View::Closed => "c.status = 'closed'",
+        View::Archive | View::Spam | View::Trash => "1",
         View::Label(_) => {
             "EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label = ?5)"
         }
@@ -61,6 +62,17 @@ fn view_filter(view: &View) -> &'static str {
         View::Following => {
             "EXISTS (SELECT 1 FROM conversation_followers f WHERE f.conversation_id = c.id AND f.agent = ?3)"
         }
+    }
+}
+
+/// Where the conversations of a view are: the filing views hold what was
+/// filed there, every other view what is in a team inbox.
+fn place_filter(view: &View) -> &'static str {
+    match view {
+        View::Archive => "c.place = 'archive'",
+        View::Spam => "c.place = 'junk'",
+        View::Trash => "c.place = 'trash'",
+        _ => "c.place IS NULL",
     }
 }
 
@@ -124,7 +136,8 @@ impl Store {
             return self.search_count(q, me);
         }
         let sql = format!(
-            "SELECT count(*) FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}",
+            "SELECT count(*) FROM conversations c WHERE c.message_count > 0 AND {} AND {} AND {ALL_PARAMS}",
+            place_filter(view),
             view_filter(view)
         );
         let mut st = self.conn.prepare_cached(&sql)?;
@@ -139,7 +152,8 @@ impl Store {
             return self.search_has(q, me, id);
         }
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.id = ?1 AND c.message_count > 0 AND {} AND {ALL_PARAMS})",
+            "SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.id = ?1 AND c.message_count > 0 AND {} AND {} AND {ALL_PARAMS})",
+            place_filter(view),
             view_filter(view)
         );
         let mut st = self.conn.prepare_cached(&sql)?;
@@ -158,8 +172,9 @@ impl Store {
             return self.search(query, me, q);
         }
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0 AND {} AND {ALL_PARAMS}
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0 AND {} AND {} AND {ALL_PARAMS}
              ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2",
+            place_filter(view),
             view_filter(view)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -414,6 +414,8 @@ mod tests {
                 "ALTER TABLE conversations DROP COLUMN review_waiting;
                  DROP TABLE conversation_followers; ALTER TABLE messages DROP COLUMN reply_to;
                  DROP INDEX events_by_agent;
+                 DROP INDEX conversations_by_place; ALTER TABLE conversations DROP COLUMN place;
+                 DROP INDEX messages_moving; ALTER TABLE messages DROP COLUMN moved_to;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

@@ -20,6 +20,12 @@ pub enum MailboxRole {
     Drafts,
     Templates,
     Outbox,
+    /// Where finished conversations go (`\Archive`).
+    Archive,
+    /// Spam (`\Junk`).
+    Junk,
+    /// Deleted conversations (`\Trash`).
+    Trash,
 }
 
 impl MailboxRole {
@@ -31,6 +37,9 @@ impl MailboxRole {
             MailboxRole::Drafts => "drafts",
             MailboxRole::Templates => "templates",
             MailboxRole::Outbox => "outbox",
+            MailboxRole::Archive => "archive",
+            MailboxRole::Junk => "junk",
+            MailboxRole::Trash => "trash",
         }
     }
 }

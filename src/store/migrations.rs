@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0009_stored_rules.sql"),
     include_str!("sql/0010_reply_to.sql"),
     include_str!("sql/0011_events_by_agent.sql"),
+    include_str!("sql/0012_places.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

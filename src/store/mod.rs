@@ -12,6 +12,7 @@ mod messages;
 pub mod migrations;
 mod outbox;
 mod pending;
+mod places;
 mod search;
 mod summary;
 mod sync_state;
@@ -24,7 +25,8 @@ pub use drafts::ReplyContext;
 pub use filer::Filer;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage, snippet};
 pub use outbox::{NewOutgoing, OutboxRow, OutboxState};
-pub use pending::{FlagOp, Op, PendingOp};
+pub use pending::{FlagOp, MoveOp, Op, PendingOp};
+pub use places::Moved;
 pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;
 

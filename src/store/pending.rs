@@ -19,6 +19,18 @@ pub struct FlagOp {
     pub flags: String,
 }
 
+/// A queued move of messages from `from` to `to`: by `uids` while `from`
+/// keeps `uidvalidity` (0: not known, as for messages a move queued
+/// before has not brought there yet), else found by their Message-IDs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveOp {
+    pub from: String,
+    pub uidvalidity: u32,
+    pub uids: Vec<u32>,
+    pub message_ids: Vec<String>,
+    pub to: String,
+}
+
 /// What a queued operation does on the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -42,6 +54,8 @@ pub enum Op {
     AppendTemplate {
         raw: String,
     },
+    /// MOVE messages to another folder (archive, spam, trash, move).
+    Move(MoveOp),
 }
 
 /// A queued operation.

@@ -76,7 +76,7 @@ fn to_flags(f: &FlagState) -> Flags {
 }
 
 /// Resyncs one mailbox and fetches its new headers. Returns the report and
-/// the conversations touched.
+/// the conversations touched (their place, in a team inbox or filed, too).
 pub fn sync_mailbox(
     conn: &mut Connection,
     store: &mut Store,
@@ -85,6 +85,20 @@ pub fn sync_mailbox(
     ctx: &SyncContext<'_>,
 ) -> Result<(Report, BTreeSet<String>)> {
     let mbox = store.mailbox_id(name, role)?;
+    let (report, mut touched) = sync_mailbox_rows(conn, store, mbox, name, role, ctx)?;
+    let moved = store.settle_places(mbox, role, &touched)?;
+    touched.extend(moved);
+    Ok((report, touched))
+}
+
+fn sync_mailbox_rows(
+    conn: &mut Connection,
+    store: &mut Store,
+    mbox: i64,
+    name: &str,
+    role: MailboxRole,
+    ctx: &SyncContext<'_>,
+) -> Result<(Report, BTreeSet<String>)> {
     let mut known = store.mailbox_state(mbox)?;
     let info = conn.select(
         name,
@@ -363,7 +377,50 @@ pub fn folders(
     if let Some(s) = sent.filter(|s| !out.iter().any(|(n, _)| n == s)) {
         out.push((s, MailboxRole::Sent));
     }
+    for role in [MailboxRole::Archive, MailboxRole::Junk, MailboxRole::Trash] {
+        if let Some(f) =
+            filing_folder(conn, cfg, role)?.filter(|f| !out.iter().any(|(n, _)| n == f))
+            && conn.mailbox_exists(&f)?
+        {
+            out.push((f, role));
+        }
+    }
     Ok(out)
+}
+
+fn is_filing(role: MailboxRole) -> bool {
+    matches!(
+        role,
+        MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash
+    )
+}
+
+/// The folder conversations of `role` are filed in: the config's, else
+/// the one the server marks for it (SPECIAL-USE), else a usual name that
+/// exists, else None (the first act of the kind names the default).
+pub fn filing_folder(
+    conn: &mut Connection,
+    cfg: &crate::config::Config,
+    role: MailboxRole,
+) -> Result<Option<String>> {
+    let (configured, attr, names): (&Option<String>, &str, &[&str]) = match role {
+        MailboxRole::Archive => (&cfg.folders.archive, "Archive", &["Archive"]),
+        MailboxRole::Junk => (&cfg.folders.spam, "Junk", &["Junk", "Spam"]),
+        MailboxRole::Trash => (&cfg.folders.trash, "Trash", &["Trash"]),
+        _ => return Ok(None),
+    };
+    if let Some(c) = configured {
+        return Ok(Some(c.clone()));
+    }
+    if let Some(f) = conn.special_use(attr)? {
+        return Ok(Some(f));
+    }
+    for n in names {
+        if conn.mailbox_exists(n)? {
+            return Ok(Some(n.to_string()));
+        }
+    }
+    Ok(None)
 }
 
 /// One pass over every folder; bodies too when `bodies` is set.
@@ -376,12 +433,34 @@ pub fn sync_all(
 ) -> Result<(Report, BTreeSet<String>)> {
     let mut report = Report::default();
     let mut touched = BTreeSet::new();
-    for (name, role) in folders(conn, cfg)? {
-        let (r, t) = sync_mailbox(conn, store, &name, role, ctx).with_context(|| {
-            format!("cannot sync folder {}", crate::mail::sanitize::line(&name))
-        })?;
-        report.add(&r);
-        touched.extend(t);
+    let mut done: Vec<(String, MailboxRole)> = Vec::new();
+    let mut relist = false;
+    let listed = folders(conn, cfg)?;
+    for round in 0..2 {
+        let todo = if round == 0 {
+            listed.clone()
+        } else if relist {
+            // Mail left a team inbox while a filing folder was missing from
+            // the (cached) folder list: a teammate may have just created
+            // it by archiving. Look again, so the conversation lands in
+            // its view in this pass rather than in ten minutes.
+            conn.forget_folders();
+            folders(conn, cfg)?
+        } else {
+            break;
+        };
+        let todo: Vec<_> = todo.into_iter().filter(|f| !done.contains(f)).collect();
+        for (name, role) in todo {
+            let (r, t) = sync_mailbox(conn, store, &name, role, ctx).with_context(|| {
+                format!("cannot sync folder {}", crate::mail::sanitize::line(&name))
+            })?;
+            relist |= role == MailboxRole::Inbox
+                && r.vanished > 0
+                && listed.iter().filter(|(_, r)| is_filing(*r)).count() < 3;
+            report.add(&r);
+            touched.extend(t);
+            done.push((name, role));
+        }
     }
     if bodies {
         report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;

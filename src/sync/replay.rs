@@ -55,6 +55,7 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) 
             Op::AppendSent { raw } => append_once(conn, store, &p, &team.sent, raw)?,
             Op::AppendDraft { raw } => append_once(conn, store, &p, &team.drafts, raw)?,
             Op::AppendTemplate { raw } => append_once(conn, store, &p, &team.templates, raw)?,
+            Op::Move(m) => move_messages(conn, m),
         };
         match result {
             Ok(()) => {
@@ -72,6 +73,35 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) 
         }
     }
     Ok(done)
+}
+
+/// Moves the messages of a queued move: by UID while the folder keeps its
+/// UIDVALIDITY, else by Message-ID. Messages no longer there (a teammate
+/// moved them first) are nothing to do.
+fn move_messages(conn: &mut Connection, m: &crate::store::MoveOp) -> Result<(), ImapError> {
+    conn.ensure_mailbox(&m.to)?;
+    let info = match conn.select(&m.from, None) {
+        Ok(info) => info,
+        // Gone (a teammate's client may list it later than it is made:
+        // look again before deciding there is nothing to move).
+        Err(ImapError::Command { .. }) => {
+            conn.forget_folders();
+            if !conn.mailbox_exists(&m.from)? {
+                return Ok(());
+            }
+            conn.select(&m.from, None)?
+        }
+        Err(e) => return Err(e),
+    };
+    let uids = if m.uidvalidity == info.uidvalidity && !m.uids.is_empty() {
+        m.uids.clone()
+    } else {
+        conn.uids_of_message_ids(&m.message_ids)?
+    };
+    if uids.is_empty() {
+        return Ok(());
+    }
+    conn.move_uids(&uid_set(&uids), &m.to)
 }
 
 /// APPENDs queued message `raw` to `folder`, once: when an earlier attempt

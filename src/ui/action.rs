@@ -62,6 +62,10 @@ actions! {
     Snooze = "snooze", "Snooze…";
     Note = "note", "Add an internal note…";
     Follow = "follow", "Follow or unfollow";
+    Archive = "archive", "Archive (out of the inbox; u takes it back)";
+    Spam = "spam", "Mark as spam (to the Junk folder)";
+    Trash = "trash", "Move to the trash";
+    MoveTo = "move_to", "Move to a folder… (inbox, archive, spam, trash, a team inbox)";
     History = "history", "Show or hide the team history";
     Search = "search", "Search…";
     Undo = "undo", "Undo the last act";
@@ -81,6 +85,9 @@ actions! {
     ViewFollowing = "view_following", "View: following";
     ViewDrafts = "view_drafts", "View: my drafts";
     ViewReview = "view_review", "View: waiting for review";
+    ViewArchive = "view_archive", "View: archived";
+    ViewSpam = "view_spam", "View: spam";
+    ViewTrash = "view_trash", "View: trash";
     Reply = "reply", "Reply";
     ReplyAll = "reply_all", "Reply to all";
     Forward = "forward", "Forward";
@@ -163,6 +170,9 @@ impl Action {
             Action::ViewFollowing => View::Following,
             Action::ViewDrafts => View::Drafts,
             Action::ViewReview => View::Review,
+            Action::ViewArchive => View::Archive,
+            Action::ViewSpam => View::Spam,
+            Action::ViewTrash => View::Trash,
             _ => return None,
         })
     }

@@ -64,6 +64,7 @@ impl App {
                 let to = self.new_to.take().unwrap_or_default();
                 return self.start_new_message(&to, text);
             }
+            PromptKind::MoveTo => return self.file(&crate::desk::Place::parse(text)?),
             _ => {}
         }
         if matches!(
@@ -105,7 +106,8 @@ impl App {
             | PromptKind::NewSubject
             | PromptKind::ComposeTo
             | PromptKind::ComposeCc
-            | PromptKind::ComposeSubject => {
+            | PromptKind::ComposeSubject
+            | PromptKind::MoveTo => {
                 unreachable!("handled above")
             }
         };
@@ -126,6 +128,7 @@ impl App {
                 "status" => Some(PromptKind::Status),
                 "snooze" => Some(PromptKind::Snooze),
                 "note" => Some(PromptKind::Note),
+                "move" => Some(PromptKind::MoveTo),
                 "search" => Some(PromptKind::Search),
                 _ => None,
             };
@@ -165,6 +168,13 @@ impl App {
         };
         let (prefix, stem, candidates) = match kind {
             PromptKind::AssignTo => ("", word, locals()?),
+            PromptKind::MoveTo => {
+                let mut folders: Vec<String> = ["archive", "spam", "trash", "inbox"]
+                    .map(String::from)
+                    .to_vec();
+                folders.extend(self.desk.store.move_targets()?.into_iter().map(|(n, _)| n));
+                ("", word, folders)
+            }
             PromptKind::Note if word.starts_with('@') => ("@", &word[1..], locals()?),
             PromptKind::Labels => {
                 let sign = if word.starts_with(['+', '-']) {
@@ -210,6 +220,41 @@ impl App {
             .context("no conversation selected")?;
         let following = self.desk.following(&conv)?;
         self.act(EventKind::Follow { on: !following })
+    }
+
+    /// Archive, spam, trash, move: files the current conversation, or every
+    /// selected one, in `place`; `u` takes it back.
+    pub(super) fn file(&mut self, place: &crate::desk::Place) -> Result<()> {
+        let targets = self.targets()?;
+        self.file_these(targets, place)
+    }
+
+    fn file_these(&mut self, targets: Vec<String>, place: &crate::desk::Place) -> Result<()> {
+        let before = self.memberships(&targets)?;
+        let filed = self.desk.file(&targets, place, self.clock.now)?;
+        let moved = filed.moved.iter().filter(|(_, n)| *n > 0).count();
+        let folder = crate::mail::sanitize::line(&filed.folder).into_owned();
+        self.message = Some(match (targets.len(), moved) {
+            (_, 0) => (format!("already in {folder}"), Level::Info),
+            (1, _) => (
+                format!("moved to {folder} ({}); u takes it back", targets[0]),
+                Level::Info,
+            ),
+            (n, m) => (
+                format!("{m} of {n} conversations moved to {folder}; u takes them back"),
+                Level::Info,
+            ),
+        });
+        if moved > 0 {
+            self.remember(Done::Act {
+                targets: targets.clone(),
+                kind: filed.kind,
+                undo: filed.undo,
+            });
+        }
+        self.selected.clear();
+        self.visual_anchor = None;
+        self.counted_reload(&targets, before)
     }
 
     /// Records an event for the current conversation, or for every selected
@@ -326,6 +371,11 @@ impl App {
                 self.undo.push(Done::Discard(d));
                 self.refresh_counts().and_then(|_| self.reload())
             }
+            Done::Act {
+                targets,
+                kind: EventKind::Filed { folder, .. },
+                ..
+            } => self.file_these(targets, &crate::desk::Place::Folder(folder)),
             Done::Act { targets, kind, .. } => {
                 let before = self.memberships(&targets)?;
                 let acted = self.desk.act(&targets, kind.clone(), self.clock.now)?;

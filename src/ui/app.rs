@@ -350,6 +350,7 @@ impl App {
                 super::prompt::PromptKind::AssignTo
                     | super::prompt::PromptKind::Labels
                     | super::prompt::PromptKind::Note
+                    | super::prompt::PromptKind::MoveTo
             )
         {
             let r = self.complete_prompt();
@@ -428,6 +429,10 @@ impl App {
             (_, Action::Snooze) => self.open_prompt(super::prompt::PromptKind::Snooze),
             (_, Action::Note) => self.open_prompt(super::prompt::PromptKind::Note),
             (_, Action::Follow) => self.toggle_follow()?,
+            (_, Action::Archive) => self.file(&crate::desk::Place::Archive)?,
+            (_, Action::Spam) => self.file(&crate::desk::Place::Spam)?,
+            (_, Action::Trash) => self.file(&crate::desk::Place::Trash)?,
+            (_, Action::MoveTo) => self.open_prompt(super::prompt::PromptKind::MoveTo),
             (_, Action::Search) => self.open_prompt(super::prompt::PromptKind::Search),
             (_, Action::Undo) => self.undo_last()?,
             (_, Action::Redo) => self.redo_last()?,
@@ -535,6 +540,7 @@ impl App {
                 .keys()
                 .map(|l| View::Label(l.clone())),
         );
+        v.extend(View::FILED);
         v
     }
 

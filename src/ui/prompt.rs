@@ -30,6 +30,8 @@ pub enum PromptKind {
     ComposeTo,
     ComposeCc,
     ComposeSubject,
+    /// Where to move the conversation (Tab completes the folders).
+    MoveTo,
 }
 
 impl PromptKind {
@@ -52,6 +54,9 @@ impl PromptKind {
             PromptKind::NewSubject | PromptKind::ComposeSubject => "Subject: ",
             PromptKind::ComposeTo => "To (commas between; Enter keeps, Esc stops): ",
             PromptKind::ComposeCc => "Cc: ",
+            PromptKind::MoveTo => {
+                "Move to (inbox, archive, spam, trash or a folder; Tab completes): "
+            }
         }
     }
 }

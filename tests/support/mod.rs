@@ -187,7 +187,7 @@ pub fn delaying_proxy(target: u16, one_way: Duration) -> u16 {
 }
 
 /// A TCP proxy on 127.0.0.1 to `target` that answers every `command`
-/// (IDLE, or ENABLE QRESYNC) itself with BAD, as a server without it
+/// (IDLE, ENABLE QRESYNC, UID MOVE: what follows the tag) itself with BAD, as a server without it
 /// would, and passes everything else on. It reads the client's commands
 /// by line: no literals through it.
 pub fn refusing_proxy(target: u16, command: &'static str) -> u16 {
@@ -211,7 +211,14 @@ pub fn refusing_proxy(target: u16, command: &'static str) -> u16 {
             let mut line = Vec::new();
             while lines.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
                 let text = String::from_utf8_lossy(&line).into_owned();
-                let ok = match text.strip_suffix(&format!(" {command}\r\n")) {
+                let refused = text
+                    .split_once(' ')
+                    .filter(|(_, rest)| {
+                        rest.strip_prefix(command)
+                            .is_some_and(|r| r.starts_with([' ', '\r']))
+                    })
+                    .map(|(tag, _)| tag.to_string());
+                let ok = match refused {
                     Some(tag) => answers
                         .lock()
                         .unwrap()

@@ -203,12 +203,23 @@ impl Connection {
         Ok(self.on_session_for(None, |c| c.raw("LIST", LIST))?.list)
     }
 
+    /// Forgets the folder list, so the next use lists again.
+    pub fn forget_folders(&mut self) {
+        self.folders = None;
+    }
+
     /// The folder the server marks `\Sent` (SPECIAL-USE), if any.
     pub fn special_use_sent(&mut self) -> Result<Option<String>, ImapError> {
+        self.special_use("Sent")
+    }
+
+    /// The folder the server marks with SPECIAL-USE attribute `\{attr}`
+    /// (`Archive`, `Junk`, `Trash`, `Sent`), if any.
+    pub fn special_use(&mut self, attr: &str) -> Result<Option<String>, ImapError> {
         Ok(self
             .folders()?
             .iter()
-            .find(|(attrs, _, _)| attrs.iter().any(|a| a.contains("Sent")))
+            .find(|(attrs, _, _)| attrs.iter().any(|a| a.contains(attr)))
             .map(|(_, _, n)| n.clone()))
     }
 
@@ -429,6 +440,50 @@ impl Connection {
             .raw("UID SEARCH", &format!("UID SEARCH HEADER Message-ID {q}"))?
             .search
             .is_empty())
+    }
+
+    /// The UIDs of the messages with these Message-IDs in the selected
+    /// mailbox (ids that are not real Message-IDs are skipped).
+    pub fn uids_of_message_ids(&mut self, ids: &[String]) -> Result<Vec<u32>, ImapError> {
+        let mut uids = Vec::new();
+        for id in ids {
+            let Some(id) = crate::domain::thread::normalize_message_id(id) else {
+                continue;
+            };
+            let q = quote(&format!("<{id}>"))?;
+            uids.extend(
+                self.raw("UID SEARCH", &format!("UID SEARCH HEADER Message-ID {q}"))?
+                    .search,
+            );
+        }
+        uids.sort_unstable();
+        uids.dedup();
+        Ok(uids)
+    }
+
+    /// Moves `uids` of the selected mailbox to `to`: UID MOVE (RFC 6851)
+    /// where offered, else (or if the server refuses it) UID COPY, STORE
+    /// \Deleted and UID EXPUNGE of just those UIDs (plain EXPUNGE without
+    /// UIDPLUS, as other clients do).
+    pub fn move_uids(&mut self, uids: &str, to: &str) -> Result<(), ImapError> {
+        let target = quote(to)?;
+        if self.has_capability("MOVE") {
+            match self.raw("UID MOVE", &format!("UID MOVE {uids} {target}")) {
+                Ok(_) => return Ok(()),
+                Err(e @ ImapError::Command { .. }) => {
+                    tracing::info!("UID MOVE refused ({e}); copying and expunging instead");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.raw("UID COPY", &format!("UID COPY {uids} {target}"))?;
+        self.store_flags(uids, true, "\\Deleted")?;
+        if self.has_capability("UIDPLUS") {
+            self.raw("UID EXPUNGE", &format!("UID EXPUNGE {uids}"))?;
+        } else {
+            self.expunge()?;
+        }
+        Ok(())
     }
 
     /// `UID STORE uids +FLAGS.SILENT (flags)` (or `-FLAGS` when `add` is false).
