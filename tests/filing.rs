@@ -58,30 +58,25 @@ fn on_server(d: &Dovecot, folder: &str) -> Vec<String> {
     ids
 }
 
-/// The subjects in `view` of `a`'s cache.
-fn subjects(a: &Agent, view: &str) -> Vec<String> {
+/// Field `key` of every conversation in `view` of `a`'s cache, sorted.
+fn column(a: &Agent, view: &str, key: &str) -> Vec<String> {
     let v = a.json(&["threads", "--json", "--view", view]);
     let mut s: Vec<String> = v
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["subject"].as_str().unwrap().to_string())
+        .map(|t| t[key].as_str().unwrap().to_string())
         .collect();
     s.sort();
     s
 }
 
-/// The conversation ids in `view` of `a`'s cache, sorted.
+fn subjects(a: &Agent, view: &str) -> Vec<String> {
+    column(a, view, "subject")
+}
+
 fn ids(a: &Agent, view: &str) -> Vec<String> {
-    let v = a.json(&["threads", "--json", "--view", view]);
-    let mut s: Vec<String> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_string())
-        .collect();
-    s.sort();
-    s
+    column(a, view, "id")
 }
 
 fn id_of(a: &Agent, subject: &str) -> String {
