@@ -309,7 +309,13 @@ fn search_by_key_shows_results_as_a_view() {
             .iter()
             .all(|r| r.unread > 0 && r.labels.contains(&"billing".to_string()))
     );
+    // `/` starts from the last query; Ctrl-u clears it.
     app.feed("/");
+    assert_eq!(
+        app.prompt.as_ref().unwrap().input,
+        "label:billing is:unread"
+    );
+    app.feed("<C-u>");
     app.type_text("\"storage cluster\"");
     app.feed("<Enter>");
     assert_eq!(app.list.total, 1, "a phrase from a body, through FTS5");
@@ -319,12 +325,56 @@ fn search_by_key_shows_results_as_a_view() {
     );
     let screen = render(&mut app, &mut term);
     assert!(screen.contains("/\"storage cluster\" · 1/1"), "{screen}");
-    // n and N step through results; a bad query is an error, the list stays.
-    app.feed("/");
-    app.type_text("status:done");
-    app.feed("<Enter>");
-    assert!(app.message.as_ref().unwrap().0.contains("unknown status"));
-    assert_eq!(app.list.total, 1);
+    // A bad query keeps its prompt open and says why; the list stays.
+    for (bad, why) in [
+        ("status:done", "unknown status"),
+        ("lable:bug", "unknown field lable:"),
+        ("from:", "from: needs a value"),
+        ("label:bug OR", "OR needs a term"),
+    ] {
+        app.feed("/");
+        app.feed("<C-u>");
+        app.type_text(bad);
+        app.feed("<Enter>");
+        let p = app
+            .prompt
+            .as_ref()
+            .unwrap_or_else(|| panic!("{bad}: prompt closed"));
+        assert!(
+            p.error.as_deref().unwrap_or("").contains(why),
+            "{bad}: {:?}",
+            p.error
+        );
+        assert_eq!(p.input, bad);
+        app.feed("<Esc>");
+        assert_eq!(app.list.total, 1);
+    }
+    // OR and negation.
+    let n = |app: &mut App, q: &str| {
+        app.feed("/");
+        app.feed("<C-u>");
+        app.type_text(q);
+        app.feed("<Enter>");
+        assert!(app.prompt.is_none(), "{q}: {:?}", app.prompt);
+        app.list.total
+    };
+    let (billing, bug, both) = (
+        n(&mut app, "label:billing"),
+        n(&mut app, "label:bug"),
+        n(&mut app, "label:billing label:bug"),
+    );
+    assert_eq!(
+        n(&mut app, "label:billing OR label:bug"),
+        billing + bug - both
+    );
+    assert_eq!(n(&mut app, "-label:billing"), 44 - billing);
+    // Esc (nothing selected) leaves the search for the view it came from.
+    app.feed("g u");
+    let unassigned = app.list.total;
+    n(&mut app, "refund");
+    app.feed("<Esc>");
+    assert_eq!(app.view, replypad::domain::views::View::Unassigned);
+    assert_eq!(app.list.total, unassigned);
     app.feed("gi");
     assert_eq!(app.list.total, 44);
     app.feed("nnN");

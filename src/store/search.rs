@@ -3,16 +3,56 @@
 
 use super::{ListQuery, Store};
 use crate::domain::ConversationSummary;
-use crate::domain::search::{Term, fts_expression, parse};
+use crate::domain::search::{Lit, Term, fts_expression, parse};
 use anyhow::{Result, anyhow};
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
 /// The WHERE condition and its parameters for `query`, for agent `me`.
 fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
-    let terms = parse(query).map_err(|e| anyhow!("search: {e}"))?;
+    let query = parse(query).map_err(|e| anyhow!("search: {e}"))?;
     let mut sql: Vec<String> = vec!["c.message_count > 0".into()];
     let mut params: Vec<Value> = Vec::new();
+    // Plain words and phrases (the common case) go to one FTS5 MATCH.
+    let mut words: Vec<&Term> = Vec::new();
+    for group in &query.groups {
+        if let [
+            Lit {
+                negated: false,
+                term: t @ Term::Text { .. },
+            },
+        ] = group.as_slice()
+        {
+            words.push(t);
+            continue;
+        }
+        let mut any = Vec::new();
+        for lit in group {
+            let (c, p) = term_sql(&lit.term, me);
+            params.extend(p);
+            // NOT of a NULL comparison (no assignee) is NULL: count it false.
+            any.push(if lit.negated {
+                format!("NOT coalesce(({c}), 0)")
+            } else {
+                format!("({c})")
+            });
+        }
+        sql.push(format!("({})", any.join(" OR ")));
+    }
+    if let Some(fts) = fts_expression(&words) {
+        sql.push(TEXT_MATCH.into());
+        params.push(Value::Text(fts));
+    }
+    Ok((sql.join(" AND "), params))
+}
+
+/// Conversations with a message the FTS5 expression `?` matches.
+const TEXT_MATCH: &str =
+    "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+                      WHERE messages_fts MATCH ?)";
+
+/// One term as an SQL condition on conversation `c`, with its parameters.
+fn term_sql(t: &Term, me: &str) -> (String, Vec<Value>) {
     let like = |s: &str| {
         Value::Text(format!(
             "%{}%",
@@ -21,78 +61,55 @@ fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
                 .replace('_', "\\_")
         ))
     };
-    for t in &terms {
-        match t {
-            // The sender through the full-text index (its `sender` column:
-            // display name and address, split into words): `from:billing.test`
-            // is the phrase "billing test", the last word a prefix.
-            Term::From(x) => {
-                let words: Vec<&str> = x
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                if words.is_empty() {
-                    sql.push("0".into());
-                    continue;
-                }
-                sql.push(
-                    "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
-                              WHERE messages_fts MATCH ?)"
-                        .into(),
-                );
-                params.push(Value::Text(format!("sender : \"{}\"*", words.join(" "))));
+    let one = |sql: &str, v: Value| (sql.to_string(), vec![v]);
+    match t {
+        // The sender through the full-text index (its `sender` column:
+        // display name and address, split into words): `from:billing.test`
+        // is the phrase "billing test", the last word a prefix.
+        Term::From(x) => {
+            let words: Vec<&str> = x
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.is_empty() {
+                return ("0".into(), Vec::new());
             }
-            Term::To(x) => {
-                sql.push("EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.to_addrs LIKE ? ESCAPE '\\' OR m.cc_addrs LIKE ? ESCAPE '\\'))".into());
-                params.push(like(x));
-                params.push(like(x));
-            }
-            Term::Subject(x) => {
-                sql.push("c.subject LIKE ? ESCAPE '\\'".into());
-                params.push(like(x));
-            }
-            Term::Label(l) => {
-                sql.push("EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label = ?)".into());
-                params.push(Value::Text(l.clone()));
-            }
-            Term::Status(s) => {
-                sql.push(concat!(super::conversations::status_sql!(), " = ?").into());
-                params.push(Value::Text(s.as_str().into()));
-            }
-            Term::Assignee(None) => sql.push("c.assignee IS NULL".into()),
-            Term::Assignee(Some(a)) if a == "me" => {
-                sql.push("c.assignee = ?".into());
-                params.push(Value::Text(me.into()));
-            }
-            Term::Assignee(Some(a)) => {
-                sql.push("c.assignee LIKE ? ESCAPE '\\'".into());
-                params.push(Value::Text(format!(
-                    "{}%",
-                    a.replace('%', "\\%").replace('_', "\\_")
-                )));
-            }
-            Term::Unread => sql.push("c.unread_count > 0".into()),
-            Term::HasAttachment => sql.push("c.has_attachment = 1".into()),
-            Term::Before(t) => {
-                sql.push("c.last_date < ?".into());
-                params.push(Value::Integer(*t));
-            }
-            Term::After(t) => {
-                sql.push("c.last_date >= ?".into());
-                params.push(Value::Integer(*t));
-            }
-            Term::Text { .. } => {}
+            one(
+                TEXT_MATCH,
+                Value::Text(format!("sender : \"{}\"*", words.join(" "))),
+            )
         }
+        Term::To(x) => (
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.to_addrs LIKE ? ESCAPE '\\' OR m.cc_addrs LIKE ? ESCAPE '\\'))".into(),
+            vec![like(x), like(x)],
+        ),
+        Term::Subject(x) => one("c.subject LIKE ? ESCAPE '\\'", like(x)),
+        Term::Label(l) => one(
+            "EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label = ?)",
+            Value::Text(l.clone()),
+        ),
+        Term::Status(s) => one(
+            concat!(super::conversations::status_sql!(), " = ?"),
+            Value::Text(s.as_str().into()),
+        ),
+        Term::Assignee(None) => ("c.assignee IS NULL".into(), Vec::new()),
+        Term::Assignee(Some(a)) if a == "me" => one("c.assignee = ?", Value::Text(me.into())),
+        Term::Assignee(Some(a)) => one(
+            "c.assignee LIKE ? ESCAPE '\\'",
+            Value::Text(format!(
+                "{}%",
+                a.replace('%', "\\%").replace('_', "\\_")
+            )),
+        ),
+        Term::Unread => ("c.unread_count > 0".into(), Vec::new()),
+        Term::HasAttachment => ("c.has_attachment = 1".into(), Vec::new()),
+        Term::Before(t) => one("c.last_date < ?", Value::Integer(*t)),
+        Term::After(t) => one("c.last_date >= ?", Value::Integer(*t)),
+        Term::Text { .. } => one(
+            TEXT_MATCH,
+            Value::Text(fts_expression(&[t]).unwrap_or_default()),
+        ),
     }
-    if let Some(fts) = fts_expression(&terms) {
-        sql.push(
-            "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
-                      WHERE messages_fts MATCH ?)"
-                .into(),
-        );
-        params.push(Value::Text(fts));
-    }
-    Ok((sql.join(" AND "), params))
 }
 
 impl Store {
@@ -220,5 +237,34 @@ mod tests {
                 .contains("unknown status")
         );
         assert_eq!(s.search_count("after:2099-01-01", me).unwrap(), 0);
+    }
+
+    #[test]
+    fn or_and_negation_over_the_demo() {
+        let mut s = Store::open_in_memory().unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let me = "dana@example.com";
+        let n = |q: &str| s.search_count(q, me).unwrap();
+        let all = n("");
+        let (billing, bug) = (n("label:billing"), n("label:bug"));
+        let both = n("label:billing label:bug");
+        assert!(billing > 0 && bug > 0);
+        assert_eq!(n("label:billing OR label:bug"), billing + bug - both);
+        assert_eq!(n("-label:billing"), all - billing);
+        assert_eq!(n("NOT label:billing"), all - billing);
+        // NOT of "no assignee" counts the unassigned out, not as unknown.
+        assert_eq!(n("-assignee:me") + n("assignee:me"), all);
+        let refund = n("refund");
+        assert_eq!(n("-refund"), all - refund);
+        assert_eq!(
+            n("refund OR label:bug"),
+            n("refund") + bug - n("refund label:bug")
+        );
+        assert!(
+            s.search_count("lable:bug", me)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field")
+        );
     }
 }

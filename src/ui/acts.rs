@@ -19,6 +19,12 @@ impl App {
     }
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
+        if kind == PromptKind::Search {
+            // `/` starts from the last query (Ctrl-u clears it).
+            let last = self.last_search.clone().unwrap_or_default();
+            self.prompt = Some(Prompt::with_input(kind, last));
+            return;
+        }
         if matches!(
             kind,
             PromptKind::Search | PromptKind::Palette | PromptKind::NewTo | PromptKind::AttachPath
@@ -80,8 +86,14 @@ impl App {
             return self.save_attachment(n, dir, kind == PromptKind::OpenAttachment);
         }
         if kind == PromptKind::Search {
-            // Parse first: a bad query is an error line, the list stays.
-            crate::domain::search::parse(text).map_err(|e| anyhow!("search: {e}"))?;
+            // Parse first: a bad query keeps its prompt open, saying why;
+            // the list stays.
+            if let Err(e) = crate::domain::search::parse(text) {
+                let mut p = Prompt::with_input(kind, text.to_string());
+                p.error = Some(format!("search: {e}"));
+                self.prompt = Some(p);
+                return Ok(());
+            }
             return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }
         let me = self.me.clone();

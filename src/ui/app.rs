@@ -116,6 +116,10 @@ pub struct App {
     pub compose: Option<super::compose::Compose>,
     /// The current search's matching ids (query, ids), newest first.
     search_cache: Option<(String, Vec<String>)>,
+    /// The last search typed (`/` starts from it), and the view it was
+    /// typed from (`Esc` goes back to it).
+    pub(super) last_search: Option<String>,
+    pub(super) before_search: Option<View>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
     /// A team template being written in `$EDITOR`.
@@ -178,6 +182,8 @@ impl App {
             should_quit: false,
             compose: None,
             search_cache: None,
+            last_search: None,
+            before_search: None,
             external_edit: false,
             picker: None,
             new_to: None,
@@ -458,7 +464,15 @@ impl App {
             }
             (Layer::List, Action::ToggleSelect) => self.toggle_select()?,
             (Layer::List, Action::VisualSelect) => self.visual_select()?,
-            (Layer::List, Action::ClearSelection) => self.clear_selection(),
+            (Layer::List, Action::ClearSelection) => {
+                let nothing_selected = self.selected.is_empty() && self.visual_anchor.is_none();
+                self.clear_selection();
+                // Esc with nothing selected leaves a search.
+                if nothing_selected && matches!(self.view, View::Search(_)) {
+                    let back = self.before_search.take().unwrap_or(View::All);
+                    self.set_view(back)?;
+                }
+            }
             (_, Action::RequestChanges) => {
                 let shared = self
                     .waiting_draft()?
@@ -548,6 +562,14 @@ impl App {
     pub fn set_view(&mut self, view: View) -> Result<()> {
         // Switching views changes no count: the sidebar's stay as they are
         // (they are recounted on acts and store changes).
+        if let View::Search(q) = &view {
+            self.last_search = Some(q.clone());
+            if !matches!(self.view, View::Search(_)) {
+                self.before_search = Some(self.view.clone());
+            }
+        } else {
+            self.before_search = None;
+        }
         self.view = view;
         self.list.selected = 0;
         self.list.offset = 0;
