@@ -627,3 +627,53 @@ fn the_background_worker_sends_a_queued_reply_and_files_it_in_sent() {
     w.request(replypad::sync::worker::Request::Stop);
     assert_eq!(ana.json(&["outbox", "--json"])[0]["state"], "sent");
 }
+
+/// Undo send against the real worker and SMTP server: a reply held for
+/// undo send is not sent before its time although the worker is asked to
+/// send, `unsend` takes it back while it waits, and a held reply left
+/// alone goes out when due.
+#[test]
+fn the_worker_keeps_a_held_reply_until_its_time_and_unsend_wins() {
+    use replypad::domain::compose::DraftKind;
+    use std::time::{Duration, Instant};
+    let (_d, smtp, ana, conv) = one_agent();
+    let (w, _notices) = support::started_worker(&ana.cfg);
+    let store = replypad::store::Store::open(&ana.cfg.cache_file()).unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let mut me = replypad::desk::Desk::new(
+        store,
+        ana.cfg.clone(),
+        Some(replypad::config::Secret::new(KEY)),
+        Box::new(replypad::desk::transport::Demo::files(outbox.path().into())),
+    );
+    let mut draft = me.start_reply(&conv, DraftKind::Reply).unwrap();
+    draft.body = format!("Taken back.{}", draft.body);
+    let held = me.queue_send_held(&draft, 3).unwrap();
+    w.request(replypad::sync::worker::Request::Send);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(smtp.received().is_empty(), "sent before its time");
+    let back = me.unsend(held).unwrap().expect("taken back while held");
+    assert_eq!(back, draft.id);
+    assert_eq!(
+        me.store.draft(&back).unwrap().state,
+        replypad::domain::compose::DraftState::Editing
+    );
+    assert!(me.unsend(held).unwrap().is_none(), "only once");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(smtp.received().is_empty(), "an unsent reply never goes");
+    // Held again and left alone: out when due (the worker wakes for it).
+    let t0 = Instant::now();
+    let again = me.queue_send_held(&draft, 2).unwrap();
+    w.request(replypad::sync::worker::Request::Send);
+    while smtp.received().is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "not sent when due");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(me.unsend(again).unwrap().is_none(), "too late once sent");
+    w.request(replypad::sync::worker::Request::Stop);
+}

@@ -664,3 +664,52 @@ fn long_lines_wrap_softly_and_the_editor_file_ends_with_a_newline() {
     let text = std::fs::read_to_string(f.path()).unwrap();
     assert!(text.ends_with('\n'), "{text:?}");
 }
+
+/// Undo send: the reply waits `undo_send` seconds in the outbox, the
+/// status bar counts down, and `u` takes it back to the draft in compose;
+/// left alone, it goes when its time comes.
+#[test]
+fn undo_send_takes_a_held_reply_back_to_its_draft() {
+    let outbox = tempfile::tempdir().unwrap();
+    let cfg = replypad::config::Config::demo();
+    assert_eq!(cfg.undo_send, 10, "on by default");
+    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let sent = || std::fs::read_dir(outbox.path()).unwrap().count();
+    app.feed("r");
+    app.type_text("Fixed on our side.");
+    app.feed("<C-s>");
+    assert!(app.compose.is_none());
+    assert_eq!(sent(), 0, "held, not sent");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("sending in 10 s · u takes it back")
+    );
+    app.clock.now += 4;
+    app.tick();
+    assert!(app.message.as_ref().unwrap().0.contains("sending in 6 s"));
+    app.feed("u");
+    assert_eq!(sent(), 0);
+    let c = app.compose.as_ref().expect("the draft is open again");
+    assert!(c.draft.body.contains("Fixed on our side."));
+    assert_eq!(c.draft.state, DraftState::Editing);
+    assert!(app.message.as_ref().unwrap().0.contains("send undone"));
+    // Its time passes with nothing held: nothing goes.
+    app.clock.now += 30;
+    app.tick();
+    assert_eq!(sent(), 0);
+    // Sent again and left alone: it goes when due, and u is too late.
+    app.feed("<C-s>");
+    app.clock.now += 9;
+    app.tick();
+    assert_eq!(sent(), 0);
+    app.clock.now += 1;
+    app.tick();
+    assert_eq!(sent(), 1, "{:?}", app.message);
+    assert!(first_sent(outbox.path()).contains("Fixed on our side."));
+    app.feed("u");
+    assert!(app.message.as_ref().unwrap().0.contains("too late"));
+    assert!(app.compose.is_none());
+}

@@ -254,7 +254,7 @@ fn send_draft(
     then: Option<crate::domain::Status>,
 ) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp();
-    let (id, sent) = match desk.send_draft_then(d, anyway, then, now)? {
+    let (id, sent) = match desk.send_draft_then(d, anyway, then, now, 0)? {
         SendOutcome::Blocked(b) => {
             println!("not sent: {b}");
             if matches!(b, Blocked::Confirm(_) | Blocked::Collision(_)) {

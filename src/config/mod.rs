@@ -52,6 +52,10 @@ pub struct Config {
     /// typed ("tomorrow 9:00"); the system's when not set.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// Seconds a reply sent from the TUI waits in the outbox, during which
+    /// `u` takes it back to the draft (0: sent at once).
+    #[serde(default = "default_undo_send")]
+    pub undo_send: u32,
     pub identity: Identity,
     pub team: Team,
     pub imap: Option<Imap>,
@@ -196,6 +200,10 @@ impl Default for Folders {
 fn default_from_format() -> String {
     "{agent} at {team}".into()
 }
+fn default_undo_send() -> u32 {
+    10
+}
+
 pub fn default_max_connections() -> u8 {
     2
 }
@@ -252,6 +260,7 @@ impl Config {
     pub fn demo() -> Config {
         Config {
             timezone: None,
+            undo_send: default_undo_send(),
             identity: Identity {
                 name: "Dana Demo".into(),
                 email: "dana@example.com".into(),

@@ -116,6 +116,14 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
             ));
         }
     }
+    if cfg.undo_send > 120 {
+        errors.push(format!(
+            "{}: {} seconds is too long to hold a reply (0 to 120; 0 sends at once)",
+            find_line(raw, "", "undo_send")
+                .map_or("undo_send".to_string(), |l| format!("line {l}: undo_send")),
+            cfg.undo_send
+        ));
+    }
     if let Some(tz) = &cfg.timezone
         && tz.parse::<chrono_tz::Tz>().is_err()
     {

@@ -413,6 +413,11 @@ impl Desk {
     /// Queues the draft for sending (after `check_send`, or when the agent
     /// chose to send anyway). Returns the outbox row.
     pub fn queue_send(&mut self, draft: &Draft) -> Result<i64> {
+        self.queue_send_held(draft, 0)
+    }
+
+    /// [`Desk::queue_send`], due only after `hold` seconds (undo send).
+    pub fn queue_send_held(&mut self, draft: &Draft, hold: u32) -> Result<i64> {
         let out = crate::mail::compose::build(
             draft,
             &self.from_name(),
@@ -427,6 +432,7 @@ impl Desk {
             raw: &out.raw,
             mail_from: &out.mail_from,
             rcpt: &out.rcpt,
+            hold,
         })?;
         if let Some(c) = &draft.conversation {
             let _ = self.record_presence(c, false);
@@ -437,12 +443,30 @@ impl Desk {
     /// Checks the draft and, unless something blocks it (a likely mistake
     /// or a collision block only without `anyway`), queues and sends it.
     pub fn send_draft(&mut self, draft: &Draft, anyway: bool) -> Result<SendOutcome> {
+        self.send_draft_held(draft, anyway, 0)
+    }
+
+    /// [`Desk::send_draft`], the message held `hold` seconds in the outbox
+    /// first, during which [`Desk::unsend`] takes it back (the TUI's undo
+    /// send; the CLI sends at once).
+    pub fn send_draft_held(
+        &mut self,
+        draft: &Draft,
+        anyway: bool,
+        hold: u32,
+    ) -> Result<SendOutcome> {
         if let Some(b) = self.check_send(draft, anyway)? {
             return Ok(SendOutcome::Blocked(b));
         }
-        let outbox = self.queue_send(draft)?;
-        let sent = self.send(true)?;
+        let outbox = self.queue_send_held(draft, hold)?;
+        let sent = self.send(hold == 0)?;
         Ok(SendOutcome::Queued { outbox, sent })
+    }
+
+    /// Takes back a held message before it goes (undo send): its draft is
+    /// being edited again. None when it is too late.
+    pub fn unsend(&mut self, outbox: i64) -> Result<Option<String>> {
+        self.store.take_back(outbox)
     }
 
     /// [`Desk::send_draft`], then (when it went into the outbox) the
@@ -454,8 +478,9 @@ impl Desk {
         anyway: bool,
         then: Option<crate::domain::Status>,
         now: i64,
+        hold: u32,
     ) -> Result<SendOutcome> {
-        let out = self.send_draft(draft, anyway)?;
+        let out = self.send_draft_held(draft, anyway, hold)?;
         if let (SendOutcome::Queued { .. }, Some(status), Some(conv)) =
             (&out, then, &draft.conversation)
         {

@@ -317,15 +317,21 @@ impl Transport for Demo {
         Delivery::Local
     }
 
-    fn send(&mut self, store: &mut Store, signer: &Signer, _all: bool) -> Result<Sent> {
+    fn send(&mut self, store: &mut Store, signer: &Signer, all: bool) -> Result<Sent> {
         let recovered = outbox::recover(store, signer, None)?;
-        // Files cannot be "not due": whatever is queued is written now.
+        // Files never fail: what is queued is written now, except a
+        // message still held for undo send (the TUI sends it when due).
+        let now = if all {
+            i64::MAX
+        } else {
+            chrono::Utc::now().timestamp()
+        };
         let report = outbox::flush(
             store,
             &Config::demo(),
             signer,
             outbox::Transport::Files(&self.outbox),
-            i64::MAX,
+            now,
         )?;
         Ok(Sent {
             report,

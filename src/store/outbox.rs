@@ -89,6 +89,8 @@ pub struct NewOutgoing<'a> {
     pub raw: &'a [u8],
     pub mail_from: &'a str,
     pub rcpt: &'a [String],
+    /// Seconds it waits before it is due (undo send; 0: at once).
+    pub hold: u32,
 }
 
 const COLUMNS: &str =
@@ -126,7 +128,7 @@ impl Store {
         self.transaction(|tx| {
             tx.execute(
                 "INSERT INTO outbox(message_id, draft_id, conversation_id, subject, raw, mail_from, rcpt, state, due_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?9, ?8, ?8)",
                 params![
                     m.message_id,
                     m.draft.map(|d| d.id.clone()),
@@ -135,7 +137,8 @@ impl Store {
                     m.raw,
                     m.mail_from,
                     serde_json::to_string(m.rcpt)?,
-                    now
+                    now,
+                    now + i64::from(m.hold)
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -266,6 +269,33 @@ impl Store {
         Ok(st
             .query_map([conversation], row)?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Takes back a message no attempt has started on (undo send): the
+    /// row goes and its draft is being edited again. False when it is too
+    /// late (being sent, or sent).
+    pub fn take_back(&mut self, id: i64) -> Result<Option<String>> {
+        let now = chrono::Utc::now().timestamp();
+        self.transaction(|tx| {
+            let draft: Option<Option<String>> = tx
+                .query_row(
+                    "DELETE FROM outbox WHERE id = ?1 AND state = 'queued' AND attempts = 0 RETURNING draft_id",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(draft) = draft else {
+                return Ok(None);
+            };
+            if let Some(d) = &draft {
+                tx.execute(
+                    "UPDATE drafts SET state = 'editing', updated_at = ?2,
+                         payload = json_set(payload, '$.state', 'editing') WHERE id = ?1",
+                    params![d, now],
+                )?;
+            }
+            Ok(Some(draft.unwrap_or_default()))
+        })
     }
 
     /// When the next queued message is due, if any.

@@ -330,6 +330,7 @@ impl App {
             return Ok(());
         };
         match done {
+            Done::Send { outbox } => self.unsend(outbox),
             Done::Discard(mut d) => {
                 d.state = crate::domain::compose::DraftState::Editing;
                 self.desk.store.save_draft(&d)?;
@@ -376,6 +377,7 @@ impl App {
         };
         let redo = std::mem::take(&mut self.redo);
         let r = match done {
+            Done::Send { .. } => Ok(()),
             Done::Discard(mut d) => {
                 d.state = crate::domain::compose::DraftState::Discarded;
                 self.desk.store.save_draft(&d)?;
@@ -477,6 +479,10 @@ pub enum Done {
         undo: crate::desk::Undo,
     },
     Discard(crate::domain::compose::Draft),
+    /// A reply held in the outbox (undo send).
+    Send {
+        outbox: i64,
+    },
 }
 
 /// "attachment #2 saved to ~/Downloads/x.pdf".

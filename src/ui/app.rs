@@ -119,6 +119,8 @@ pub struct App {
     /// The last search typed (`/` starts from it), and the view it was
     /// typed from (`Esc` goes back to it).
     pub(super) last_search: Option<String>,
+    /// A reply held in the outbox for undo send: (outbox row, when it goes).
+    pub held: Option<(i64, i64)>,
     pub(super) before_search: Option<View>,
     /// Set by Ctrl-e in compose: the run loop hands the draft to `$EDITOR`.
     pub external_edit: bool,
@@ -183,6 +185,7 @@ impl App {
             compose: None,
             search_cache: None,
             last_search: None,
+            held: None,
             before_search: None,
             external_edit: false,
             picker: None,

@@ -351,10 +351,13 @@ impl App {
             return Ok(());
         };
         let now = self.clock.now;
-        let outcome = match self
-            .desk
-            .send_draft_then(&c.draft, c.confirm_anyway, then, now)
-        {
+        let outcome = match self.desk.send_draft_then(
+            &c.draft,
+            c.confirm_anyway,
+            then,
+            now,
+            self.desk.cfg().undo_send,
+        ) {
             Ok(o) => o,
             Err(e) => {
                 c.blocked = Some(format!("{e:#}"));
@@ -377,13 +380,68 @@ impl App {
                 return Ok(());
             }
             SendOutcome::Queued { outbox, sent } => {
-                let mut line = self.sent_line(outbox, &sent);
+                let hold = self.desk.cfg().undo_send;
+                let mut line =
+                    if hold > 0 && sent.report.sent == 0 && sent.report.problems.is_empty() {
+                        let due = now + i64::from(hold);
+                        self.held = Some((outbox, due));
+                        self.remember(super::acts::Done::Send { outbox });
+                        held_line(due - now)
+                    } else {
+                        self.sent_line(outbox, &sent)
+                    };
                 if let Some(s) = then {
                     line.push_str(&format!("; status {s}"));
                 }
                 self.message = Some((line, Level::Info));
             }
         }
+        self.refresh_counts()?;
+        self.reload()
+    }
+
+    /// The clock ticked: a held reply whose time has come goes (the worker
+    /// sends it by itself too; the demo has no worker); the countdown moves.
+    pub fn tick(&mut self) {
+        let Some((outbox, due)) = self.held else {
+            return;
+        };
+        let left = due - self.clock.now;
+        if left > 0 {
+            if self
+                .message
+                .as_ref()
+                .is_some_and(|(m, _)| m.starts_with("sending in "))
+            {
+                self.message = Some((held_line(left), Level::Info));
+            }
+            return;
+        }
+        self.held = None;
+        // Everything queued (the worker would send it by itself too; the
+        // demo has no worker).
+        let r = self.desk.send(true).map(|sent| {
+            self.message = Some((self.sent_line(outbox, &sent), Level::Info));
+        });
+        let r = r
+            .and_then(|_| self.refresh_counts())
+            .and_then(|_| self.reload());
+        self.report(r);
+    }
+
+    /// `u` on a held reply: back to its draft, in the compose pane.
+    pub(super) fn unsend(&mut self, outbox: i64) -> Result<()> {
+        self.held = self.held.filter(|(o, _)| *o != outbox);
+        let Some(draft) = self.desk.unsend(outbox)? else {
+            self.message = Some(("too late: the reply has gone".into(), Level::Error));
+            return Ok(());
+        };
+        let draft = self.desk.store.draft(&draft)?;
+        self.open_compose(draft)?;
+        self.message = Some((
+            "send undone: the reply is a draft again".into(),
+            Level::Info,
+        ));
         self.refresh_counts()?;
         self.reload()
     }
@@ -493,4 +551,9 @@ impl App {
             None => Ok(()),
         }
     }
+}
+
+/// "sending in 8 s · u takes it back".
+fn held_line(left: i64) -> String {
+    format!("sending in {} s · u takes it back", left.max(0))
 }

@@ -51,6 +51,7 @@ async fn event_loop(
     app.resize(size.width, size.height);
     let mut events = EventStream::new();
     let mut tick = interval(Duration::from_secs(30));
+    let mut second = interval(Duration::from_secs(1));
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
@@ -62,6 +63,8 @@ async fn event_loop(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    // Acts and sends are stamped with the time of the key.
+                    app.clock = super::format::Clock::system();
                     app.handle_key(k);
                     dirty = true;
                 }
@@ -80,6 +83,13 @@ async fn event_loop(
             },
             _ = tick.tick() => {
                 app.clock = super::format::Clock::system();
+                app.tick();
+                dirty = true;
+            }
+            // A reply held for undo send: its countdown, every second.
+            _ = second.tick(), if app.held.is_some() => {
+                app.clock = super::format::Clock::system();
+                app.tick();
                 dirty = true;
             }
             Some(n) = notices.recv() => {

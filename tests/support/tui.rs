@@ -12,9 +12,20 @@ use std::path::PathBuf;
 
 pub const NOW: i64 = 1_764_000_000;
 
-/// The App at `width` x `height`; demo sends go to `outbox`.
+/// The App at `width` x `height`; demo sends go to `outbox` at once.
 pub fn app_with_outbox(width: u16, height: u16, outbox: PathBuf) -> (App, Terminal<TestBackend>) {
-    let cfg = Config::demo();
+    let mut cfg = Config::demo();
+    cfg.undo_send = 0;
+    app_with_config(width, height, outbox, cfg)
+}
+
+/// [`app_with_outbox`] with `cfg`.
+pub fn app_with_config(
+    width: u16,
+    height: u16,
+    outbox: PathBuf,
+    cfg: Config,
+) -> (App, Terminal<TestBackend>) {
     let mut store = Store::open_in_memory().unwrap();
     replypad::demo::load(&mut store, &cfg, NOW).unwrap();
     let desk = Desk::new(
