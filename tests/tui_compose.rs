@@ -86,7 +86,7 @@ fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
 #[test]
 fn submit_for_review_then_a_verdict_by_key() {
     let outbox = tempfile::tempdir().unwrap();
-    let (mut app, mut term) = app_with_outbox(160, 48, outbox.path().to_path_buf());
+    let (mut app, mut term) = app_with_outbox(200, 48, outbox.path().to_path_buf());
     app.feed("<Enter>r");
     app.type_text("Refund approved.");
     app.feed("<C-r>");

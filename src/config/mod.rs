@@ -56,6 +56,10 @@ pub struct Config {
     /// `u` takes it back to the draft (0: sent at once).
     #[serde(default = "default_undo_send")]
     pub undo_send: u32,
+    /// From this many columns the TUI shows the list and the conversation
+    /// side by side.
+    #[serde(default = "default_split_width")]
+    pub split_width: u16,
     pub identity: Identity,
     pub team: Team,
     pub imap: Option<Imap>,
@@ -200,6 +204,10 @@ impl Default for Folders {
 fn default_from_format() -> String {
     "{agent} at {team}".into()
 }
+fn default_split_width() -> u16 {
+    140
+}
+
 fn default_undo_send() -> u32 {
     10
 }
@@ -261,6 +269,7 @@ impl Config {
         Config {
             timezone: None,
             undo_send: default_undo_send(),
+            split_width: default_split_width(),
             identity: Identity {
                 name: "Dana Demo".into(),
                 email: "dana@example.com".into(),

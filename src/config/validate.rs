@@ -116,6 +116,16 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
             ));
         }
     }
+    if !(100..=1000).contains(&cfg.split_width) {
+        errors.push(format!(
+            "{}: {} columns: use 100 to 1000 (the list needs 80 and the conversation 60 beside it; \
+             a very large number keeps one pane)",
+            find_line(raw, "", "split_width").map_or("split_width".to_string(), |l| format!(
+                "line {l}: split_width"
+            )),
+            cfg.split_width
+        ));
+    }
     if cfg.undo_send > 120 {
         errors.push(format!(
             "{}: {} seconds is too long to hold a reply (0 to 120; 0 sends at once)",

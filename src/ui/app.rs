@@ -202,8 +202,9 @@ impl App {
     }
 
     /// Wide terminals show list and conversation side by side.
+    /// List and conversation side by side (`split_width`, 140 columns).
     pub fn is_wide(&self) -> bool {
-        self.size.width >= 160
+        self.size.width >= self.desk.cfg().split_width.max(super::panes::SPLIT_MIN)
     }
 
     /// The terminal size changed: recompute pane heights and re-read the page.

@@ -81,7 +81,13 @@ fn row<'a>(
     };
     let name = sanitize::line(c.from.name.as_deref().unwrap_or(&c.from.email)).into_owned();
     let spoof = c.from.looks_forged();
-    let from_w = if width >= 118 { 28 } else { 22 };
+    // A narrow list (the split view's) keeps every column, each narrower.
+    let narrow = width < 100;
+    let from_w = match width {
+        118.. => 28,
+        100.. => 22,
+        _ => 18,
+    };
     let sender = format!(
         "{}{} @{}",
         if spoof { "⚠ " } else { "" },
@@ -94,7 +100,9 @@ fn row<'a>(
     } else {
         String::new()
     };
-    let mut right = format!(" {count:>2} {age:>6}");
+    // Ages run from "now" to "Jul 2025": eight columns, so the count
+    // never runs into the date.
+    let mut right = format!(" {count:>2} {age:>8}");
     let team = width >= 80;
     let assignee = c
         .assignee
@@ -102,14 +110,18 @@ fn row<'a>(
         .map(|a| a.split('@').next().unwrap_or(a))
         .unwrap_or("");
     if team {
+        let owner_w = if narrow { 6 } else { 7 };
         right.push_str(&format!(
-            " {:<7} {:<7}",
-            truncate(&sanitize::line(assignee), 7),
+            " {:<owner_w$} {:<7}",
+            truncate(&sanitize::line(assignee), owner_w),
             status_word(c.status)
         ));
     }
-    const LABELS_W: usize = 15;
-    let labels_w = if team { LABELS_W } else { 0 };
+    let labels_w = match (team, narrow) {
+        (false, _) => 0,
+        (true, true) => 12,
+        (true, false) => 15,
+    };
     let subject_w = width.saturating_sub(2 + from_w + 1 + right.width() + labels_w);
     let subject = sanitize::line(&c.subject).into_owned();
     let mut spans = vec![

@@ -17,12 +17,26 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 
 /// Draws the whole screen.
+/// The list pane's least width in the split view: 80 columns inside its
+/// borders, where every column (owner, status, labels) shows.
+pub const LIST_MIN: u16 = 82;
+/// The conversation's least width beside it.
+pub const READER_MIN: u16 = 56;
+/// The narrowest split view.
+pub const SPLIT_MIN: u16 = LIST_MIN + READER_MIN;
+
 pub fn draw(app: &mut App, frame: &mut Frame) {
     let area = frame.area();
     let [body, status_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    // The sidebar of views, when there is room.
-    let body = if area.width >= 120 {
+    // The sidebar of views, when there is room: in the split view only
+    // when the list keeps its columns and the conversation its width.
+    let side = if app.is_wide() {
+        area.width >= sidebar::WIDTH + LIST_MIN + READER_MIN
+    } else {
+        area.width >= 120
+    };
+    let body = if side {
         let [side, rest] =
             Layout::horizontal([Constraint::Length(sidebar::WIDTH), Constraint::Min(20)])
                 .areas(body);
@@ -32,7 +46,7 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         body
     };
     if app.is_wide() {
-        let list_w = (body.width * 45 / 100).clamp(70, 100);
+        let list_w = (body.width * 55 / 100).clamp(LIST_MIN, 110);
         let [l, r] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(body);
         list::draw(app, frame, l);
