@@ -62,3 +62,74 @@ fn an_attachment_is_fetched_saved_private_and_never_overwrites() {
         "{err}"
     );
 }
+
+/// `i` in the TUI over the real worker: the message comes from the server,
+/// the text attachment is shown in place (sanitized), its private copy
+/// removed.
+#[test]
+fn a_text_attachment_from_the_server_is_read_in_the_tui() {
+    use replypad::desk::{Desk, Start};
+    use std::time::{Duration, Instant};
+    let d = Dovecot::start();
+    let mut c = replypad::sync::connect(&support::account(
+        &d,
+        Path::new("/nonexistent"),
+        Tls::Implicit,
+    ))
+    .unwrap();
+    let raw = "From: Kim <kim@shop.test>\r\nTo: support@example.com\r\nSubject: Crash log\r\n\
+         Message-ID: <log1@shop.test>\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n\
+         Log attached.\r\n--b1\r\nContent-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=\"app.log\"\r\n\r\n\
+         10:00 started\r\n10:01 \x1b[31mERROR\x1b[0m disk full\r\n--b1--\r\n";
+    c.append("INBOX", raw.as_bytes(), false).unwrap();
+    let ana = support::cli::Instance::new(&d, "ana", "");
+    ana.ok(&["sync", "--headers-only"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let notify: replypad::desk::Notify = std::sync::Arc::new(move |n| {
+        let _ = tx.send(n);
+    });
+    let desk = Desk::open(Start::Account(Box::new(ana.cfg.clone())), Some(notify)).unwrap();
+    let mut app = replypad::ui::App::new(
+        desk,
+        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
+        replypad::ui::format::Clock::system(),
+    )
+    .unwrap();
+    app.resize(120, 40);
+    app.feed("<Enter>");
+    // Opening it fetches its body (headers only were synced).
+    let t0 = Instant::now();
+    while app.reader.as_ref().unwrap().view.messages[0]
+        .attachments
+        .is_empty()
+    {
+        if let Ok(n) = rx.recv_timeout(Duration::from_millis(200)) {
+            app.on_notice(n);
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "no body");
+    }
+    app.feed("i");
+    app.type_text("1");
+    app.feed("<Enter>");
+    while app.text_view.is_none() {
+        if let Ok(n) = rx.recv_timeout(Duration::from_millis(200)) {
+            app.on_notice(n);
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", app.message);
+    }
+    let v = app.text_view.as_ref().unwrap();
+    assert!(v.title.contains("app.log"), "{}", v.title);
+    assert_eq!(v.lines[0], "10:00 started");
+    assert!(
+        v.lines[1].contains("ERROR disk full") || v.lines[1].contains("␛[31mERROR"),
+        "{:?}",
+        v.lines
+    );
+    assert!(v.lines.iter().all(|l| !l.contains('\u{1b}')));
+    // SAFETY: getuid has no preconditions.
+    let dir = std::env::temp_dir().join(format!("replypad-view-{}", unsafe { libc::getuid() }));
+    assert!(!dir.join("app.log").exists(), "the private copy is removed");
+    app.desk.stop();
+}

@@ -436,12 +436,13 @@ fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     submitted(&mut ana, &conv, "Refund approved.");
     drop(ana);
     let bo = desk_as(&cache, "bo", dir.path());
-    let mut app = app_of(bo, 160, 48);
+    // Wide enough that the reviewer's line does not wrap in the conversation pane.
+    let mut app = app_of(bo, 240, 48);
     app.set_view(View::Review).unwrap();
     app.feed("<Enter>vc");
     app.type_text("Add the date");
     app.feed("<Enter>");
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(240, 48)).unwrap();
     term.draw(|f| replypad::ui::panes::draw(&mut app, f))
         .unwrap();
     let buf = term.backend().buffer();

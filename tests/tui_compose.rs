@@ -713,3 +713,81 @@ fn undo_send_takes_a_held_reply_back_to_its_draft() {
     assert!(app.message.as_ref().unwrap().0.contains("too late"));
     assert!(app.compose.is_none());
 }
+
+/// A text attachment read inside the TUI (`i`), sanitized and scrolled;
+/// a binary one is refused with what to do instead.
+#[test]
+fn a_text_attachment_is_read_inline_and_a_binary_one_refused() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
+    // The conversation with console.log (and where it and a PNG are numbered).
+    let (row, log_n, png_n) = (0..app.list.total)
+        .find_map(|i| {
+            let id = &app.list.rows.get(i)?.id;
+            let v = app.desk.store.conversation(id).unwrap()?;
+            let names: Vec<String> = v
+                .messages
+                .iter()
+                .flat_map(|m| m.attachments.iter().map(|a| a.filename.clone()))
+                .collect();
+            let log = names.iter().position(|n| n == "console.log")? + 1;
+            let png = names
+                .iter()
+                .position(|n| n.ends_with(".png"))
+                .map(|p| p + 1);
+            Some((i, log, png))
+        })
+        .expect("the demo has console.log");
+    for _ in 0..row {
+        app.feed("j");
+    }
+    app.feed("<Enter>i");
+    app.type_text(&log_n.to_string());
+    app.feed("<Enter>");
+    let v = app
+        .text_view
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", app.message));
+    assert!(v.title.contains("console.log"), "{}", v.title);
+    assert!(!v.lines.is_empty());
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("console.log · line 1/"), "{screen}");
+    assert!(!screen.contains('\u{1b}'));
+    app.feed("j");
+    assert_eq!(
+        app.text_view.as_ref().unwrap().scroll,
+        1.min(app.text_view.as_ref().unwrap().lines.len() - 1)
+    );
+    app.feed("<Esc>");
+    assert!(app.text_view.is_none());
+    assert!(
+        app.reader.is_some(),
+        "Esc closes the attachment, not the conversation"
+    );
+    // Wrong numbers and a binary attachment: a clear line, nothing opens.
+    for (n, why) in [
+        ("99", "no attachment #99"),
+        ("x", "give the attachment's number"),
+    ] {
+        app.feed("i");
+        app.type_text(n);
+        app.feed("<Enter>");
+        assert!(app.text_view.is_none());
+        assert!(
+            app.message.as_ref().unwrap().0.contains(why),
+            "{:?}",
+            app.message
+        );
+    }
+    if let Some(png) = png_n {
+        app.feed("i");
+        app.type_text(&png.to_string());
+        app.feed("<Enter>");
+        assert!(app.text_view.is_none());
+        assert!(
+            app.message.as_ref().unwrap().0.contains("is not text"),
+            "{:?}",
+            app.message
+        );
+    }
+}

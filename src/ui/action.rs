@@ -99,6 +99,7 @@ actions! {
     ClearSelection = "clear_selection", "Clear the selection";
     SaveAttachment = "save_attachment", "Save an attachment…";
     OpenAttachment = "open_attachment", "Open an attachment…";
+    ViewAttachment = "view_attachment", "Read a text attachment here (logs, CSV, patches)…";
     NewMessage = "new_message", "New message…";
     ReviewEdit = "review_edit", "Edit the draft under review";
     ReviewSend = "review_send", "Send the approved draft (as reviewer)";

@@ -71,6 +71,13 @@ impl App {
                 return self.start_new_message(&to, text);
             }
             PromptKind::MoveTo => return self.file(&crate::desk::Place::parse(text)?),
+            PromptKind::ViewAttachment => {
+                let n = text.trim().trim_start_matches('#');
+                let n: usize = n.parse().map_err(|_| {
+                    anyhow!("{n:?}: give the attachment's number, as listed (📎 [N])")
+                })?;
+                return self.view_attachment(n);
+            }
             _ => {}
         }
         if matches!(
@@ -119,7 +126,8 @@ impl App {
             | PromptKind::ComposeTo
             | PromptKind::ComposeCc
             | PromptKind::ComposeSubject
-            | PromptKind::MoveTo => {
+            | PromptKind::MoveTo
+            | PromptKind::ViewAttachment => {
                 unreachable!("handled above")
             }
         };
@@ -425,6 +433,61 @@ impl App {
         Ok(())
     }
 
+    /// Reads text attachment `n` here: a private copy is fetched (by the
+    /// worker when the message must come from the server), then shown.
+    pub(super) fn view_attachment(&mut self, n: usize) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("open a conversation first")?;
+        let view = self
+            .desk
+            .store
+            .conversation(&conv)?
+            .context("no such conversation")?;
+        let a = view
+            .messages
+            .iter()
+            .flat_map(|m| &m.attachments)
+            .nth(n.saturating_sub(1))
+            .filter(|_| n > 0);
+        let loading = view
+            .messages
+            .iter()
+            .any(|m| m.body_state == crate::domain::BodyState::Headers);
+        let a = match a {
+            Some(a) => a,
+            None if loading => bail!("the conversation is still loading; try again in a moment"),
+            None => bail!("no attachment #{n} here"),
+        };
+        if !super::textview::is_text(a) {
+            bail!(
+                "attachment #{n} ({}) is not text: w saves it, o opens it",
+                crate::mail::sanitize::line(&a.content_type)
+            );
+        }
+        let dir = viewing_dir()?;
+        match self.desk.attachment(&conv, n, Some(dir), false)? {
+            Fetched::Background => {
+                self.pending_view = Some(n);
+                self.message = Some((format!("fetching attachment #{n}…"), Level::Info));
+            }
+            Fetched::Saved(path) => self.show_text(n, &path)?,
+        }
+        Ok(())
+    }
+
+    /// Shows the saved copy of attachment `n`, then removes the copy.
+    pub(super) fn show_text(&mut self, n: usize, path: &std::path::Path) -> Result<()> {
+        let name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let v = super::textview::TextView::load(path, &format!("#{n} {name}"));
+        let _ = std::fs::remove_file(path);
+        self.text_view = Some(v?);
+        Ok(())
+    }
+
     /// Marks the current conversation read, or unread if it is read.
     pub(super) fn toggle_read(&mut self) -> Result<()> {
         let conv = self
@@ -493,6 +556,15 @@ pub(super) fn attachment_line(n: usize, open: bool, path: &std::path::Path) -> S
         crate::mail::sanitize::line(&path.display().to_string())
     )
 }
+/// Where copies of attachments being read are saved: a private directory.
+fn viewing_dir() -> Result<std::path::PathBuf> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let d = std::env::temp_dir().join(format!("replypad-view-{uid}"));
+    crate::paths::ensure_private_dir(&d)?;
+    Ok(d)
+}
+
 /// `~/x` → the home directory's x.
 fn expand_home(p: &str) -> std::path::PathBuf {
     match (p.strip_prefix("~/"), directories::UserDirs::new()) {

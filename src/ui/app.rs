@@ -106,6 +106,9 @@ pub struct App {
     pub messages: Vec<(i64, String, Level)>,
     /// The messages log is shown (its scroll), until a key closes it.
     pub messages_view: Option<usize>,
+    /// A text attachment read here (`i`), and the one being fetched for it.
+    pub text_view: Option<super::textview::TextView>,
+    pub(super) pending_view: Option<usize>,
     /// The status line is the worker's "offline" error: cleared when it
     /// is online again.
     pub(super) offline_message: bool,
@@ -180,6 +183,8 @@ impl App {
             sync_state: String::new(),
             messages: Vec::new(),
             messages_view: None,
+            text_view: None,
+            pending_view: None,
             offline_message: false,
             should_quit: false,
             compose: None,
@@ -329,6 +334,12 @@ impl App {
         if self.messages_view.take().is_some() {
             return; // any key closes the messages log
         }
+        if let Some(v) = &mut self.text_view {
+            if !v.key(ev) {
+                self.text_view = None;
+            }
+            return;
+        }
         self.handle_key_inner(ev);
         self.log_message();
     }
@@ -462,6 +473,9 @@ impl App {
             (_, Action::ReviewSend) => self.send_under_review()?,
             (_, Action::SaveAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::SaveAttachment)
+            }
+            (_, Action::ViewAttachment) => {
+                self.open_prompt(super::prompt::PromptKind::ViewAttachment)
             }
             (_, Action::OpenAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::OpenAttachment)

@@ -15,6 +15,7 @@ pub mod prompt;
 mod refresh;
 pub mod run;
 mod select;
+pub mod textview;
 pub mod theme;
 
 pub use app::App;

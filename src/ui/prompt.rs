@@ -32,6 +32,8 @@ pub enum PromptKind {
     ComposeSubject,
     /// Where to move the conversation (Tab completes the folders).
     MoveTo,
+    /// "N": read text attachment #N here.
+    ViewAttachment,
 }
 
 impl PromptKind {
@@ -49,6 +51,7 @@ impl PromptKind {
                 "Save attachment # (and a directory; default Downloads): "
             }
             PromptKind::OpenAttachment => "Open attachment #: ",
+            PromptKind::ViewAttachment => "Read attachment # here: ",
             PromptKind::AttachPath => "Attach file (Tab completes): ",
             PromptKind::NewTo => "New message to: ",
             PromptKind::NewSubject | PromptKind::ComposeSubject => "Subject: ",

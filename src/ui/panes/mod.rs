@@ -79,6 +79,43 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     if app.messages_view.is_some() {
         messages(app, frame, area);
     }
+    text_view(app, frame, body);
+}
+
+/// A text attachment read here (`i`), over the panes.
+fn text_view(app: &mut App, frame: &mut Frame, area: Rect) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Clear, Paragraph};
+    let theme_accent = app.theme.accent;
+    let Some(v) = &mut app.text_view else {
+        return;
+    };
+    v.height = area.height.saturating_sub(2) as usize;
+    let title = format!(
+        " {} · line {}/{} · j k h l Space G · Esc closes ",
+        v.title,
+        (v.scroll + 1).min(v.lines.len()),
+        v.lines.len()
+    );
+    let lines: Vec<Line> = v
+        .lines
+        .iter()
+        .skip(v.scroll)
+        .take(v.height)
+        .map(|l| Line::from(l.as_str()))
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((0, v.hscroll)).block(
+            Block::bordered()
+                .title(Span::styled(
+                    super::format::truncate(&title, area.width.saturating_sub(2) as usize),
+                    title_style(),
+                ))
+                .border_style(theme_accent),
+        ),
+        area,
+    );
 }
 
 /// The messages log (`:messages`): the last status lines, newest last.
