@@ -217,3 +217,84 @@ fn template_commands_and_doctor_say_what_to_do() {
         "{out}"
     );
 }
+
+fn replypad_in(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The demo is a team: teammates' history and drafts waiting for Dana's
+/// review, `--as` another agent, `--demo` commands on one demo (not a new one
+/// each), and a sent reply in its conversation and the outbox.
+#[test]
+fn the_demo_is_a_team_and_its_commands_share_one_demo() {
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let (code, out, err) = replypad_in(state.path(), args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    let review = run(&["--demo", "threads", "--view", "review"]);
+    assert!(
+        review.contains("Booking widget shows wrong timezone"),
+        "{review}"
+    );
+    assert!(review.contains("Nonprofit discount?"), "{review}");
+    let id = review
+        .lines()
+        .find(|l| l.contains("Booking widget"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let history = run(&["--demo", "history", &id]);
+    assert!(
+        history.contains("lee@example.com  assigned to lee@example.com")
+            && history.contains("lee@example.com  draft"),
+        "the history credits Lee: {history}"
+    );
+    // Dana's drafts are hers: the teammates' working copies are not.
+    assert!(!run(&["--demo", "drafts", "list"]).contains("Booking"));
+    // A second command sees what the first did.
+    run(&["--demo", "note", &id, "checked with product"]);
+    assert!(run(&["--demo", "history", &id]).contains("note added: checked with product"));
+    // As Lee: the review is his to act on after Dana's approval.
+    let (code, _, err) = replypad_in(state.path(), &["--demo", "--as", "bob", "threads"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("dana, sam, lee"), "{err}");
+    let (code, _, err) = replypad_in(state.path(), &["--as", "lee", "threads"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--as is for the demo"), "{err}");
+    let body = state.path().join("r.txt");
+    std::fs::write(
+        &body,
+        "Hi George,\n\nFixed on our side: please try the widget again.\n",
+    )
+    .unwrap();
+    run(&[
+        "--demo",
+        "--as",
+        "lee",
+        "reply",
+        &id,
+        "--file",
+        body.to_str().unwrap(),
+        "--force",
+    ]);
+    let shown = run(&["--demo", "show", &id]);
+    assert!(
+        shown.contains("Fixed on our side") && shown.contains("Lee Park"),
+        "the sent reply is in its conversation: {shown}"
+    );
+    let outbox = state.path().join("replypad/demo/outbox");
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+    // A new demo TUI would start afresh; a --demo command keeps it.
+    assert!(run(&["--demo", "history", &id]).contains("checked with product"));
+}

@@ -462,6 +462,94 @@ fn a_teammates_request_for_changes_is_shown_on_the_draft() {
 }
 
 #[test]
+fn the_author_resuming_a_draft_sees_what_the_reviewer_asked_for() {
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
+    let d = submitted(&mut ana, &conv, "Refund approved.");
+    let mut bo = desk_as(&cache, "bo", dir.path());
+    bo.review(&d.id, false, "Add the date of the refund")
+        .unwrap();
+    drop(bo);
+    let mut app = app_of(ana, 100, 30);
+    open_row(&mut app, &conv);
+    app.feed("r");
+    let c = app.compose.as_ref().expect("r resumes the reply draft");
+    assert_eq!(c.draft.id, d.id, "her own draft, not a new one");
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| replypad::ui::panes::draw(&mut app, f))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let screen: String = (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        screen.contains("rev 1 changes requested by bo@example.com: Add the date of the refund"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn an_author_without_a_working_copy_resumes_the_shared_draft() {
+    // A rebuilt cache, or a new machine: the local copy is gone; the log has it.
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
+    let d = submitted(&mut ana, &conv, "Refund approved.");
+    ana.store.delete_draft(&d.id).unwrap();
+    let mut bo = desk_as(&cache, "bo", dir.path());
+    bo.review(&d.id, false, "Say when").unwrap();
+    // Bo has no draft of Ana's to resume: r starts his own.
+    let mut bo_app = app_of(bo, 100, 30);
+    open_row(&mut bo_app, &conv);
+    bo_app.feed("r");
+    assert_ne!(bo_app.compose.as_ref().unwrap().draft.id, d.id);
+    let mut app = app_of(ana, 100, 30);
+    open_row(&mut app, &conv);
+    app.feed("r");
+    let c = app.compose.as_ref().expect("r resumes it");
+    assert_eq!(c.draft.id, d.id);
+    assert_eq!(c.draft.revision, 1);
+    assert!(c.draft.body.starts_with("Refund approved."));
+    assert_eq!(c.reviews.len(), 1);
+}
+
+#[test]
+fn a_running_app_sees_what_another_process_wrote() {
+    let (dir, cache, ana, conv) = shared_cache_as_ana();
+    let mut app = app_of(ana, 120, 40);
+    assert!(!app.check_outside(), "nothing changed yet");
+    let mut bo = desk_as(&cache, "bo", dir.path());
+    bo.act(
+        std::slice::from_ref(&conv),
+        replypad::desk::input::assign(Some("bo@example.com".into()), "bo@example.com", true),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    assert!(app.check_outside());
+    let row = app.list.rows.iter().find(|r| r.id == conv);
+    assert!(
+        row.is_none_or(|r| r.assignee.as_deref() == Some("bo@example.com")),
+        "the list was re-read"
+    );
+    assert!(!app.check_outside(), "once");
+}
+
+fn open_row(app: &mut App, conv: &str) {
+    let row = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.id == conv)
+        .expect("the conversation is listed");
+    for _ in 0..row {
+        app.feed("j");
+    }
+    app.feed("<Enter>");
+}
+
+#[test]
 fn reply_then_pending_sets_the_status_with_the_send() {
     let dir = tempfile::tempdir().unwrap();
     let config = offline_account(dir.path());

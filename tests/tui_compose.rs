@@ -378,7 +378,14 @@ fn an_unfinished_new_message_is_resumed_by_m_and_discarded_by_ctrl_d_twice() {
     assert!(app.compose.is_some(), "a key in between disarms");
     app.feed("<C-d>");
     assert!(app.compose.is_none(), "{:?}", app.message);
-    assert!(app.desk.store.drafts().unwrap().iter().all(|d| d.id != id));
+    assert!(
+        app.desk
+            .store
+            .drafts(app.desk.me())
+            .unwrap()
+            .iter()
+            .all(|d| d.id != id)
+    );
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0);
 
     // Nothing left to resume: m starts a new message again.
@@ -751,13 +758,25 @@ fn a_text_attachment_is_read_inline_and_a_binary_one_refused() {
     assert!(v.title.contains("console.log"), "{}", v.title);
     assert!(!v.lines.is_empty());
     let screen = render(&mut app, &mut term);
-    assert!(screen.contains("console.log · line 1/"), "{screen}");
+    assert!(screen.contains("console.log · lines 1-"), "{screen}");
     assert!(!screen.contains('\u{1b}'));
     app.feed("j");
-    assert_eq!(
-        app.text_view.as_ref().unwrap().scroll,
-        1.min(app.text_view.as_ref().unwrap().lines.len() - 1)
-    );
+    let v = app.text_view.as_ref().unwrap();
+    assert_eq!(v.scroll, 1.min(v.lines.len().saturating_sub(v.height)));
+    // G shows the last page, the last line at the bottom (as in less).
+    app.feed("G");
+    let last = app
+        .text_view
+        .as_ref()
+        .unwrap()
+        .lines
+        .last()
+        .unwrap()
+        .clone();
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains(last.trim()), "{screen}");
+    let v = app.text_view.as_ref().unwrap();
+    assert_eq!(v.scroll, v.lines.len().saturating_sub(v.height));
     app.feed("<Esc>");
     assert!(app.text_view.is_none());
     assert!(

@@ -16,14 +16,23 @@ pub struct Account {
 }
 
 impl Account {
-    pub fn open(config: Option<&Path>, demo: bool) -> Result<Account> {
-        if demo {
-            let cfg = Config::demo();
-            let session = crate::demo::DemoSession::start(&cfg, chrono::Utc::now().timestamp())?;
+    /// The configured account, or the demo (`demo`: how it begins and as
+    /// which of its agents).
+    pub fn open(
+        config: Option<&Path>,
+        demo: Option<(crate::demo::Begin, &str)>,
+    ) -> Result<Account> {
+        if let Some((begin, agent)) = demo {
+            let session = crate::demo::DemoSession::start(
+                &crate::paths::state_dir().join("demo"),
+                agent,
+                begin,
+                chrono::Utc::now().timestamp(),
+            )?;
             return Ok(Account {
                 cache_file: session.cache_file.clone(),
-                cfg,
-                start: Start::Demo(session),
+                cfg: session.cfg.clone(),
+                start: Start::Demo(Box::new(session)),
             });
         }
         let path = config

@@ -24,6 +24,9 @@ pub struct Cli {
     /// Use the built-in demo mailbox instead of an account (no network).
     #[arg(long, global = true)]
     pub demo: bool,
+    /// In the demo: work as this teammate (dana, sam or lee; default dana).
+    #[arg(long = "as", global = true, value_name = "AGENT")]
+    pub as_agent: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -270,7 +273,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo));
     let _log =
         crate::logging::init(&crate::paths::state_dir()).context("cannot start the log file")?;
-    let open = || Account::open(cli.config.as_deref(), demo);
+    if cli.as_agent.is_some() && !demo {
+        bail!(
+            "--as is for the demo (replypad demo --as lee); an account's agent is [identity] in its config"
+        );
+    }
+    let begin = if matches!(cli.command, None | Some(Command::Demo)) {
+        crate::demo::Begin::Fresh
+    } else {
+        crate::demo::Begin::Existing
+    };
+    let agent = cli.as_agent.as_deref().unwrap_or("dana");
+    let open = || Account::open(cli.config.as_deref(), demo.then_some((begin, agent)));
     match cli.command {
         None | Some(Command::Demo) => account::run_tui(open()?),
         Some(Command::Sync {

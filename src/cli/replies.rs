@@ -329,7 +329,7 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
         DraftsCmd::List { json } => {
             let shared = desk.store.shared_drafts()?;
             let mut rows = Vec::new();
-            for d in desk.store.drafts()? {
+            for d in desk.store.drafts(desk.me())? {
                 let review = shared.get(&d.id).map(|s| {
                     let mut st = s.state().as_str().to_string();
                     if let Some(v) = s.verdict().filter(|v| !v.comment.is_empty()) {

@@ -229,6 +229,13 @@ fn default_prefix() -> String {
     "Replypad".into()
 }
 
+/// The demo team: handle, name. Dana is the default agent.
+pub const DEMO_TEAM: &[(&str, &str)] = &[
+    ("dana", "Dana Demo"),
+    ("sam", "Sam Okafor"),
+    ("lee", "Lee Park"),
+];
+
 impl Config {
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -265,6 +272,27 @@ impl Config {
     }
 
     /// The configuration `replypad demo` runs with: no servers at all.
+    /// The demo account as one of [`DEMO_TEAM`] (`dana`, `sam`, `lee`).
+    pub fn demo_as(agent: &str) -> anyhow::Result<Config> {
+        let handle = agent.trim().to_ascii_lowercase();
+        let handle = handle.split('@').next().unwrap_or_default();
+        let Some((h, name)) = DEMO_TEAM.iter().find(|(h, _)| *h == handle) else {
+            let team: Vec<&str> = DEMO_TEAM.iter().map(|(h, _)| *h).collect();
+            anyhow::bail!(
+                "{:?} is not on the demo team: it is {}",
+                crate::mail::sanitize::line(agent),
+                team.join(", ")
+            );
+        };
+        let mut cfg = Config::demo();
+        cfg.identity = Identity {
+            name: (*name).into(),
+            email: format!("{h}@example.com"),
+            signature: name.split(' ').next().unwrap_or(name).into(),
+        };
+        Ok(cfg)
+    }
+
     pub fn demo() -> Config {
         Config {
             timezone: None,

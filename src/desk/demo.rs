@@ -34,30 +34,76 @@ pub fn raw_messages() -> impl Iterator<Item = &'static [u8]> {
     DEMO_MESSAGES.iter().map(|(_, raw)| *raw)
 }
 
-/// A running demo: its temporary directory lives as long as this value,
-/// and outlives it when the process panics (its drafts and notes are kept).
+/// A running demo. Its files live in the state directory (`demo/`): a new
+/// `replypad demo` starts them afresh, unless another demo TUI is running,
+/// which it joins (so `demo --as lee` in a second terminal is a teammate);
+/// `--demo` commands work on what is there. What it sent stays until the
+/// next demo starts. A shared lock on `demo/lock` says a demo is running.
 pub struct DemoSession {
-    dir: Option<tempfile::TempDir>,
+    _lock: std::fs::File,
+    /// The agent's config (the demo account, as `agent`).
+    pub cfg: Config,
     pub cache_file: PathBuf,
     /// Where "sent" demo mail goes.
     pub outbox_dir: PathBuf,
 }
 
+/// How a demo starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Begin {
+    /// `replypad demo`: afresh, unless another demo TUI is running.
+    Fresh,
+    /// A `--demo` command: on the demo that is there (afresh if none).
+    Existing,
+}
+
 impl DemoSession {
-    /// Creates a temporary cache and loads the demo mailbox into it, with dates
-    /// shifted so the newest message arrived five minutes before `now`.
-    pub fn start(cfg: &Config, now: i64) -> Result<DemoSession> {
-        let dir = tempfile::Builder::new()
-            .prefix("replypad-demo-")
-            .tempdir()
-            .context("cannot create a temporary directory for the demo")?;
-        let cache_file = dir.path().join("demo.sqlite3");
-        let outbox_dir = dir.path().join("outbox");
-        crate::paths::ensure_private_dir(&outbox_dir)?;
-        let mut store = Store::open(&cache_file)?;
-        load(&mut store, cfg, now)?;
+    /// Opens the demo in `dir` as `agent`; when it starts afresh, loads the
+    /// demo mailbox with dates shifted so the newest message arrived five
+    /// minutes before `now`, and the teammates' drafts waiting for review.
+    pub fn start(dir: &Path, agent: &str, begin: Begin, now: i64) -> Result<DemoSession> {
+        let cfg = Config::demo_as(agent)?;
+        crate::paths::ensure_private_dir(dir)?;
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .with_context(|| format!("cannot open {}", dir.join("lock").display()))?;
+        // Exclusive while no other demo runs (then it may start afresh);
+        // else shared, after any start in progress.
+        let alone = flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_ok();
+        if !alone {
+            flock(&lock, libc::LOCK_SH).context("cannot join the running demo")?;
+        }
+        let cache_file = dir.join("demo.sqlite3");
+        let outbox_dir = dir.join("outbox");
+        if alone && (begin == Begin::Fresh || !cache_file.exists()) {
+            for f in ["demo.sqlite3", "demo.sqlite3-wal", "demo.sqlite3-shm"] {
+                match std::fs::remove_file(dir.join(f)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e)
+                            .with_context(|| format!("cannot remove the last demo's {f}"));
+                    }
+                    _ => {}
+                }
+            }
+            if outbox_dir.exists() {
+                std::fs::remove_dir_all(&outbox_dir)
+                    .context("cannot remove the last demo's outbox")?;
+            }
+            crate::paths::ensure_private_dir(&outbox_dir)?;
+            let mut store = Store::open(&cache_file)?;
+            load(&mut store, &Config::demo(), now)?;
+            drop(store);
+            teammates_drafts(&cache_file, &outbox_dir)?;
+        }
+        if alone {
+            flock(&lock, libc::LOCK_SH).context("cannot lock the demo")?;
+        }
         Ok(DemoSession {
-            dir: Some(dir),
+            _lock: lock,
+            cfg,
             cache_file,
             outbox_dir,
         })
@@ -68,19 +114,71 @@ impl DemoSession {
     }
 }
 
+fn flock(f: &std::fs::File, op: libc::c_int) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this File owns; no memory is passed.
+    if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 impl Drop for DemoSession {
     fn drop(&mut self) {
-        // A panic unwinds through here: keep what the agent wrote.
-        if std::thread::panicking()
-            && let Some(dir) = self.dir.take()
-        {
-            let kept = dir.keep();
+        // The files stay (until the next demo starts); after a panic, say where.
+        if std::thread::panicking() {
             eprintln!(
                 "replypad: the demo's files are kept in {} (its cache holds the drafts and notes)",
-                kept.display()
+                self.path().display()
             );
         }
     }
+}
+
+/// Sam's and Lee's replies waiting for Dana's review, written through the
+/// desk as they would write them.
+fn teammates_drafts(cache: &Path, outbox: &Path) -> Result<()> {
+    use crate::domain::compose::DraftKind;
+    let drafts: &[(&str, &str, &str)] = &[
+        (
+            "sam",
+            "Nonprofit discount?",
+            "Hi Fatima,\n\nThank you for asking. We offer registered nonprofits 30% off \
+             every plan; reply with your registration number and I'll apply it to your \
+             next invoice.\n",
+        ),
+        (
+            "lee",
+            "Booking widget shows wrong timezone",
+            "Hi Georgios,\n\nThank you for the clear report. The widget shows times in \
+             the visitor's time zone unless the site sets one; Settings > Widget > Time zone \
+             set to Europe/Athens fixes it for every visitor.\n",
+        ),
+    ];
+    for (agent, subject, body) in drafts {
+        let mut desk = super::Desk::new(
+            Store::open(cache)?,
+            Config::demo_as(agent)?,
+            Some(crate::config::Secret::new(super::DEMO_KEY)),
+            Box::new(super::transport::Demo::files(outbox.to_path_buf())),
+        );
+        let Some(conv) = desk
+            .store
+            .list_conversations(crate::store::ListQuery::ALL)?
+            .into_iter()
+            .find(|c| c.subject.contains(subject))
+        else {
+            continue;
+        };
+        let mut d = desk.start_reply(&conv.id, DraftKind::Reply)?;
+        d.body = format!("{body}{}", d.body);
+        desk.submit(&mut d, Some("dana@example.com".into()))?;
+        // The shared revision is in the log; the teammate's own working
+        // copy lives on their machine, not in Dana's drafts.
+        desk.store.delete_draft(&d.id)?;
+    }
+    Ok(())
 }
 
 /// Loads the demo mailbox into `store` (see [`DemoSession::start`]).
@@ -147,11 +245,13 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
     for root in roots {
         let s = &state[root];
         let conversation = conversation_id(root);
+        // Who worked on it: its owner (who claimed it), else Dana triaging.
+        let by = format!("{}@{domain}", s.assignee.as_deref().unwrap_or("dana"));
         let mut push = |kind| {
             events.push(Event {
                 id: format!("demo-{}", events.len()),
                 conversation: conversation.clone(),
-                agent: format!("dana@{domain}"),
+                agent: by.clone(),
                 at: now - 3600,
                 kind,
             })

@@ -132,9 +132,9 @@ impl Desk {
     pub fn open(start: Start, notify: Option<Notify>) -> Result<Desk> {
         match start {
             Start::Demo(session) => {
-                let cfg = Config::demo();
+                let cfg = session.cfg.clone();
                 let store = Store::open(&session.cache_file)?;
-                let demo = transport::Demo::new(session);
+                let demo = transport::Demo::new(*session);
                 Ok(Desk::new(
                     store,
                     cfg,
@@ -243,5 +243,5 @@ impl Desk {
 /// What to open: the configured account or the demo.
 pub enum Start {
     Account(Box<Config>),
-    Demo(demo::DemoSession),
+    Demo(Box<demo::DemoSession>),
 }

@@ -50,6 +50,26 @@ impl Desk {
         Ok((id, self.send(true)?))
     }
 
+    /// The agent's own reply draft shared for review on `conversation` and
+    /// not sent, when this cache has no working copy of it (a new machine,
+    /// a rebuilt cache): made from its latest revision and saved here.
+    pub fn own_shared_draft(&mut self, conversation: &str) -> Result<Option<Draft>> {
+        let me = self.me().to_ascii_lowercase();
+        let mine = self
+            .store
+            .shared_drafts_of(conversation)?
+            .into_values()
+            .filter(|s| !s.sent && s.author.to_ascii_lowercase() == me)
+            .max_by_key(|s| s.revisions.len());
+        let Some(shared) = mine else {
+            return Ok(None);
+        };
+        let mut d = from_shared(&shared);
+        d.baseline = self.store.baseline(&shared.conversation)?;
+        self.store.save_draft(&d)?;
+        Ok(Some(d))
+    }
+
     /// The reviewer takes the latest revision to edit it (saved here as a
     /// local draft with the author's id; submitting makes a new revision).
     pub fn take_over(&mut self, draft: &str) -> Result<Draft> {

@@ -53,7 +53,8 @@ fn view_filter(view: &View) -> &'static str {
                      WHERE e.conversation = c.id AND e.kind = 'note' AND m.value = ?4)"
         }
         View::Drafts => {
-            "EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id AND d.state = 'editing')"
+            "EXISTS (SELECT 1 FROM drafts d WHERE d.conversation_id = c.id AND d.state = 'editing'
+                     AND json_extract(d.payload, '$.author') = ?3 COLLATE NOCASE)"
         }
         // Stored when the events are folded, by the domain's rule
         // (`SharedDraft::waiting`): not restated in SQL.

@@ -54,6 +54,14 @@ impl Store {
     }
 
     /// A draft by id or unique id prefix.
+    /// Removes draft `id` from this cache (the demo's teammates' drafts
+    /// live in their own caches, not Dana's).
+    pub fn delete_draft(&mut self, id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
     pub fn draft(&self, prefix: &str) -> Result<Draft> {
         let mut st = self.conn.prepare_cached(
             "SELECT payload FROM drafts WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2",
@@ -72,12 +80,15 @@ impl Store {
         }
     }
 
-    /// Drafts still being written, newest first.
-    pub fn drafts(&self) -> Result<Vec<Draft>> {
+    /// `author`'s drafts still being written, newest first. (A cache is one
+    /// agent's; the demo's is shared by its team.)
+    pub fn drafts(&self, author: &str) -> Result<Vec<Draft>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT payload FROM drafts WHERE state = 'editing' ORDER BY updated_at DESC, id",
+            "SELECT payload FROM drafts WHERE state = 'editing'
+               AND json_extract(payload, '$.author') = ?1 COLLATE NOCASE
+             ORDER BY updated_at DESC, id",
         )?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let rows = st.query_map([author], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for r in rows {
             out.push(serde_json::from_str(&r?)?);
@@ -108,6 +119,7 @@ impl Store {
         &self,
         conversation: &str,
         kind: crate::domain::compose::DraftKind,
+        author: &str,
     ) -> Result<Option<Draft>> {
         let kind = serde_json::to_value(kind)?;
         let p: Option<String> = self
@@ -115,8 +127,9 @@ impl Store {
             .query_row(
                 "SELECT payload FROM drafts WHERE conversation_id = ?1 AND state = 'editing'
                    AND json_extract(payload, '$.kind') = ?2
+                   AND json_extract(payload, '$.author') = ?3 COLLATE NOCASE
                  ORDER BY updated_at DESC LIMIT 1",
-                params![conversation, kind.as_str().unwrap_or_default()],
+                params![conversation, kind.as_str().unwrap_or_default(), author],
                 |r| r.get(0),
             )
             .optional()?;

@@ -81,6 +81,45 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Files `raw`, written on this machine (the demo's sent mail), into
+    /// mailbox `name` as its next UID, as a sync would have fetched it:
+    /// the message joins its conversation. Returns the conversation id.
+    pub fn file_local(
+        &mut self,
+        name: &str,
+        role: MailboxRole,
+        raw: &[u8],
+        now: i64,
+        from_team: bool,
+    ) -> Result<String> {
+        let mailbox_id = self.mailbox_id(name, role)?;
+        let parsed = crate::mail::parse_message(raw, now);
+        self.transaction(|tx| {
+            let uid: u32 = tx.query_row(
+                "SELECT coalesce(max(uid), 0) + 1 FROM messages WHERE mailbox_id = ?1",
+                [mailbox_id],
+                |r| r.get(0),
+            )?;
+            let conv = Store::put_message(
+                tx,
+                &NewMessage {
+                    mailbox_id,
+                    uid,
+                    modseq: None,
+                    internal_date: now,
+                    size: raw.len() as u64,
+                    seen: true,
+                    answered: false,
+                    flagged: false,
+                    from_team,
+                    parsed: &parsed,
+                },
+            )?;
+            Store::refresh_conversations(tx, &BTreeSet::from([conv.clone()]))?;
+            Ok(conv)
+        })
+    }
+
     /// Caches `m` (replacing an earlier copy of the same mailbox and UID) and
     /// returns its conversation id. Call [`Store::refresh_conversations`] on the
     /// returned ids before the transaction commits. (For many messages, a

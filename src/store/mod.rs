@@ -162,6 +162,14 @@ impl Store {
     }
 
     /// Runs `f` in one transaction (large batches are much faster this way).
+    /// SQLite's data version: it changes when another connection (another
+    /// process) commits to the cache.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     pub fn transaction<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,

@@ -7,7 +7,7 @@ use super::imap::Connection;
 use super::smtp::{self, SendError};
 use crate::config::Config;
 use crate::domain::events::{Event, EventKind};
-use crate::store::{OutboxRow, OutboxState, Store};
+use crate::store::{MailboxRole, OutboxRow, OutboxState, Store};
 use anyhow::Result;
 use std::path::Path;
 
@@ -98,7 +98,14 @@ pub fn flush(
     while let Some(row) = store.claim_due(now, after)? {
         after = row.id;
         let result = match (&transport, &cfg.smtp) {
-            (Transport::Files(dir), _) => write_file(dir, &row),
+            (Transport::Files(dir), _) => write_file(dir, &row).inspect(|_| {
+                // As its Sent copy would be synced back: the reply shows in
+                // its conversation.
+                let now = chrono::Utc::now().timestamp();
+                if let Err(e) = store.file_local("Sent", MailboxRole::Sent, &row.raw, now, true) {
+                    tracing::warn!("the written message is not in the conversation: {e:#}");
+                }
+            }),
             (Transport::Smtp, None) => Err(SendError::NeedsFix(
                 "no [smtp] section in the config: nothing can be sent".into(),
             )),

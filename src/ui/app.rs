@@ -109,6 +109,9 @@ pub struct App {
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
     pub(super) pending_view: Option<usize>,
+    /// The cache's data version when last read (another process's write
+    /// changes it: see `check_outside`).
+    pub(super) outside: i64,
     /// The status line is the worker's "offline" error: cleared when it
     /// is online again.
     pub(super) offline_message: bool,
@@ -185,6 +188,7 @@ impl App {
             messages_view: None,
             text_view: None,
             pending_view: None,
+            outside: 0,
             offline_message: false,
             should_quit: false,
             compose: None,
@@ -201,6 +205,7 @@ impl App {
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
         };
+        app.outside = app.desk.store.data_version()?;
         app.refresh_counts()?;
         app.reload()?;
         Ok(app)

@@ -27,6 +27,9 @@ pub struct Compose {
     pub tone: Vec<crate::domain::tone::Finding>,
     /// The customer's first name, for the tone check.
     pub first_name: Option<String>,
+    /// What reviewers said about this draft's shared revisions (newest
+    /// first), so its author resuming it sees the changes asked for.
+    pub reviews: Vec<crate::domain::review::Verdict>,
 }
 
 impl Compose {
@@ -48,6 +51,7 @@ impl Compose {
             confirm_discard: false,
             tone: Vec::new(),
             first_name: None,
+            reviews: Vec::new(),
         }
     }
 
@@ -103,7 +107,11 @@ impl App {
         let conv = self
             .current_conversation()
             .context("no conversation selected")?;
-        let draft = match self.desk.store.draft_of_kind(&conv, kind)? {
+        let mut found = self.desk.store.draft_of_kind(&conv, kind, &self.me)?;
+        if found.is_none() && kind == DraftKind::Reply {
+            found = self.desk.own_shared_draft(&conv)?;
+        }
+        let draft = match found {
             Some(mut d) => {
                 let adopted = self.desk.adopt_latest(&mut d)?;
                 self.message = Some((
@@ -173,8 +181,19 @@ impl App {
             self.desk.presence(&conv, true)?;
         }
         let first = self.desk.customer_first_name(&draft)?;
+        let reviews = match &draft.conversation {
+            Some(conv) if draft.revision > 0 => self
+                .desk
+                .store
+                .shared_drafts_of(conv)?
+                .remove(&draft.id)
+                .map(|s| s.verdicts.into_iter().rev().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let mut c = Compose::new(draft);
         c.first_name = first;
+        c.reviews = reviews;
         self.compose = Some(c);
         self.save_compose()
     }

@@ -16,7 +16,7 @@ impl App {
         let mut mine: Vec<_> = self
             .desk
             .store
-            .drafts()?
+            .drafts(&self.me)?
             .into_iter()
             .filter(|d| d.kind == DraftKind::New && d.conversation.is_none() && d.author == self.me)
             .collect();

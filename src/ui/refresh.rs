@@ -154,3 +154,22 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Another process wrote the cache (a `--demo` or CLI command, a
+    /// teammate's demo TUI on the same cache): re-reads the counts and what
+    /// is on screen. True when it did. (The sync worker's writes come as
+    /// notices too; this catches the writers that send none.)
+    pub fn check_outside(&mut self) -> bool {
+        let Ok(v) = self.desk.store.data_version() else {
+            return false;
+        };
+        if v == self.outside {
+            return false;
+        }
+        self.outside = v;
+        let r = self.refresh_counts().and_then(|_| self.reload());
+        self.report(r);
+        true
+    }
+}

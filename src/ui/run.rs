@@ -52,6 +52,8 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut tick = interval(Duration::from_secs(30));
     let mut second = interval(Duration::from_secs(1));
+    // Writes by other processes (no notice comes for them).
+    let mut outside = interval(Duration::from_secs(2));
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
@@ -91,6 +93,11 @@ async fn event_loop(
                 app.clock = super::format::Clock::system();
                 app.tick();
                 dirty = true;
+            }
+            _ = outside.tick() => {
+                if app.check_outside() {
+                    dirty = true;
+                }
             }
             Some(n) = notices.recv() => {
                 app.on_notice(n);

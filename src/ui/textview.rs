@@ -87,8 +87,9 @@ impl TextView {
 
     /// A key while it is open; false when it closes.
     pub fn key(&mut self, ev: KeyEvent) -> bool {
-        let last = self.lines.len().saturating_sub(1);
         let page = self.height.max(1);
+        // As in less: the last line stays at the bottom, not alone at the top.
+        let last = self.lines.len().saturating_sub(page);
         match ev.code {
             KeyCode::Esc | KeyCode::Char('q') => return false,
             KeyCode::Char('j') | KeyCode::Down => self.scroll += 1,

@@ -78,6 +78,19 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             ]),
         );
     }
+    // What reviewers asked for, under the addressing: the author resuming
+    // the draft sees it before writing (the newest verdict first).
+    for v in c.reviews.iter().take(3) {
+        let text = super::reader::verdict_text(v, &app.clock);
+        let style = if v.approved {
+            app.theme.good
+        } else {
+            app.theme.heading
+        };
+        for w in crate::ui::format::wrap(&text, inner.width.max(20) as usize) {
+            head.push(Line::styled(w, style));
+        }
+    }
     if !d.attachments.is_empty() {
         let names: Vec<String> = d
             .attachments

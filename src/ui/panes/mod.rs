@@ -92,9 +92,10 @@ fn text_view(app: &mut App, frame: &mut Frame, area: Rect) {
     };
     v.height = area.height.saturating_sub(2) as usize;
     let title = format!(
-        " {} · line {}/{} · j k h l Space G · Esc closes ",
+        " {} · lines {}-{} of {} · j k h l Space G · Esc closes ",
         v.title,
         (v.scroll + 1).min(v.lines.len()),
+        (v.scroll + v.height).min(v.lines.len()),
         v.lines.len()
     );
     let lines: Vec<Line> = v

@@ -161,22 +161,7 @@ fn review_lines(
         sanitize::line(&l.subject)
     )));
     for v in &d.verdicts {
-        let text = format!(
-            "rev {} {} by {}{} · {}",
-            v.revision,
-            if v.approved {
-                "approved"
-            } else {
-                "changes requested"
-            },
-            sanitize::line(&v.by),
-            if v.comment.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", sanitize::line(&v.comment))
-            },
-            clock.datetime(v.at),
-        );
+        let text = verdict_text(v, clock);
         let style = if v.approved { th.good } else { th.heading };
         for w in wrap(&text, width) {
             out.push(Line::styled(w, style));
@@ -379,4 +364,24 @@ fn body_lines(
         out.extend(wrap(lines[i], width).into_iter().map(Line::raw));
         i += 1;
     }
+}
+
+/// One reviewer's verdict for people: "rev 2 changes requested by bo: …".
+pub(super) fn verdict_text(v: &crate::domain::review::Verdict, clock: &Clock) -> String {
+    format!(
+        "rev {} {} by {}{} · {}",
+        v.revision,
+        if v.approved {
+            "approved"
+        } else {
+            "changes requested"
+        },
+        sanitize::line(&v.by),
+        if v.comment.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", sanitize::line(&v.comment))
+        },
+        clock.datetime(v.at),
+    )
 }
