@@ -22,7 +22,7 @@ fn demo_threads_and_show_as_json() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let threads = v.as_array().unwrap();
-    assert_eq!(threads.len(), 44);
+    assert_eq!(threads.len(), 46);
     for key in [
         "id",
         "subject",

@@ -109,7 +109,7 @@ fn demo_in_a_real_terminal() {
     t.wait_all(
         &[
             "THIS IS UNACCEPTABLE - third",
-            "All · 1/44",
+            "All · 1/46",
             "DEMO",
             "Invoice ␛[31mOVERDUE␛[0m ␀",
         ],
@@ -140,9 +140,9 @@ fn demo_in_a_real_terminal() {
         "raw escapes from the body reached the terminal"
     );
     t.keys(&["h", "g", "g", "j", "j"]);
-    t.wait_for("All · 3/44", Duration::from_secs(2));
+    t.wait_for("All · 3/46", Duration::from_secs(2));
     t.keys(&["k"]);
-    t.wait_for("All · 2/44", Duration::from_secs(2));
+    t.wait_for("All · 2/46", Duration::from_secs(2));
     t.keys(&["Enter"]);
     t.wait_for(
         "Robert Chen <robert.chen@chen-family-dental.com>",
@@ -166,7 +166,7 @@ fn demo_in_a_real_terminal() {
     t.wait_for("Keys · Esc or ? closes", Duration::from_secs(2));
     t.wait_for("Next conversation", Duration::from_secs(1));
     t.keys(&["?", "h"]);
-    t.wait_for("All · 2/44", Duration::from_secs(2));
+    t.wait_for("All · 2/46", Duration::from_secs(2));
     t.keys(&["q"]);
     t.wait_for("REPLYPAD-EXITED:0", Duration::from_secs(3));
     assert_eq!(

@@ -401,7 +401,7 @@ fn search_by_key_shows_results_as_a_view() {
         n(&mut app, "label:billing OR label:bug"),
         billing + bug - both
     );
-    assert_eq!(n(&mut app, "-label:billing"), 44 - billing);
+    assert_eq!(n(&mut app, "-label:billing"), 46 - billing);
     // Esc (nothing selected) leaves the search for the view it came from.
     app.feed("g u");
     let unassigned = app.list.total;
@@ -410,7 +410,7 @@ fn search_by_key_shows_results_as_a_view() {
     assert_eq!(app.view, replypad::domain::views::View::Unassigned);
     assert_eq!(app.list.total, unassigned);
     app.feed("gi");
-    assert_eq!(app.list.total, 44);
+    assert_eq!(app.list.total, 46);
     app.feed("nnN");
     assert_eq!(app.list.selected, 1);
 }
@@ -781,4 +781,94 @@ fn archive_spam_trash_and_move_by_key_with_undo_and_their_views() {
     app.feed("<Enter>");
     assert!(app.message.as_ref().unwrap().0.contains("folders it syncs"));
     assert_eq!(app.list.total, total - 2);
+}
+
+/// Customer context: ← marks a customer who wrote last, W sorts who waited
+/// longest first (and back), C shows their other conversations by address
+/// and by company domain.
+#[test]
+fn customer_waiting_marker_sort_and_panel() {
+    let (mut app, mut term) = app(120, 40);
+    let waiting: Vec<_> = app
+        .list
+        .rows
+        .iter()
+        .filter(|r| r.waiting_since.is_some())
+        .collect();
+    assert!(!waiting.is_empty());
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .filter(|r| r.status == replypad::domain::Status::Closed)
+            .all(|r| r.waiting_since.is_none()),
+        "a closed conversation waits for nobody"
+    );
+    let screen = render(&mut app, &mut term);
+    let first = app.list.rows[0].clone();
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&first.subject[..10]))
+        .unwrap();
+    assert_eq!(line.contains('←'), first.waiting_since.is_some(), "{line}");
+
+    app.feed("W");
+    assert!(render(&mut app, &mut term).contains("waiting longest first"));
+    let all: Vec<_> = {
+        let mut v = Vec::new();
+        for _ in 0..app.list.total {
+            v.push(app.list.rows[app.list.selected - app.list.offset].clone());
+            app.feed("j");
+        }
+        v
+    };
+    let since: Vec<i64> = all.iter().map_while(|r| r.waiting_since).collect();
+    assert!(since.len() >= 2 && since.windows(2).all(|w| w[0] <= w[1]));
+    assert!(
+        all[since.len()..].iter().all(|r| r.waiting_since.is_none()),
+        "the waiting ones come first"
+    );
+    app.feed("gg");
+    app.feed("W");
+    assert!(!render(&mut app, &mut term).contains("waiting longest first"));
+    assert_eq!(app.list.rows[0].id, first.id, "newest first again");
+
+    // Jordan Blake wrote before; so did a colleague at blakeandco.io.
+    let row = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.email == "jordan@blakeandco.io")
+        .unwrap();
+    for _ in 0..row {
+        app.feed("j");
+    }
+    app.feed("C");
+    let screen = render(&mut app, &mut term);
+    for want in [
+        "Customer · jordan@blakeandco.io",
+        "← waiting for us",
+        "Their other conversations (1):",
+        "closed   sam",
+        "Sync delays after the October update",
+        "Others at blakeandco.io (1):",
+        "Adding five seats for new hires  (priya.shah@blakeandco.io)",
+    ] {
+        assert!(screen.contains(want), "{want:?} in\n{screen}");
+    }
+    app.feed("<Esc>");
+    assert!(app.text_view.is_none());
+    // A free-mail customer: no company to look up.
+    app.feed("gg");
+    let gmail = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.email.ends_with("@gmail.com"))
+        .expect("a gmail customer in the first page");
+    for _ in 0..gmail {
+        app.feed("j");
+    }
+    app.feed("C");
+    assert!(render(&mut app, &mut term).contains("a free-mail address"));
 }

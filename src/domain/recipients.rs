@@ -79,6 +79,55 @@ pub fn unattended(email: &str) -> bool {
     .any(|n| local.starts_with(n))
 }
 
+/// A free-mail domain (gmail.com, outlook.com…): everyone can have an
+/// address there, so it says nothing about the customer's company.
+pub fn free_mail(domain: &str) -> bool {
+    const FREE: &[&str] = &[
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "t-online.de",
+        "mail.com",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "naver.com",
+        "fastmail.com",
+        "zoho.com",
+        "hey.com",
+        "tutanota.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+        "seznam.cz",
+        "wp.pl",
+        "o2.pl",
+        "interia.pl",
+    ];
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    FREE.contains(&d.as_str()) || d.starts_with("yahoo.") || d.starts_with("hotmail.")
+}
+
 /// The recipients in `lines` (as typed: `Name <a@b>` or `a@b`) that nobody
 /// reads, to warn before sending.
 pub fn unattended_in<'a>(lines: impl IntoIterator<Item = &'a String>) -> Vec<String> {

@@ -130,6 +130,10 @@ pub struct ConversationSummary {
     pub has_attachment: bool,
     /// Another agent drafting a reply right now ("replying" presence, unexpired).
     pub replying: Option<String>,
+    /// The customer wrote last and has waited since then for the team
+    /// (their first unanswered message; None when the team wrote last, or
+    /// the conversation is closed).
+    pub waiting_since: Option<i64>,
 }
 
 /// An attachment as listed in the reader (the bytes stay in the cache).
@@ -195,6 +199,8 @@ pub struct ConversationView {
     pub status: Status,
     pub assignee: Option<String>,
     pub labels: Vec<String>,
+    /// As [`ConversationSummary::waiting_since`].
+    pub waiting_since: Option<i64>,
     pub messages: Vec<MessageView>,
     /// Internal notes, oldest first: (time, agent, text, pushed).
     pub notes: Vec<Note>,

@@ -10,6 +10,16 @@ use anyhow::{Result, bail};
 use rusqlite::{OptionalExtension, Row, params};
 
 /// Which page of the thread list to read (newest first).
+/// The list's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSort {
+    /// The newest conversation first.
+    #[default]
+    Newest,
+    /// Customers waiting for the team first, who waited longest at the top.
+    WaitingLongest,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct ListQuery {
     pub offset: usize,
@@ -97,7 +107,8 @@ pub(super) const SUMMARY_COLUMNS: &str = concat!(
     (SELECT json_group_array(label) FROM (SELECT label FROM conversation_labels l
         WHERE l.conversation_id = c.id ORDER BY label)),
     c.snippet, c.has_attachment,
-    CASE WHEN c.replying_until > CAST(strftime('%s', 'now') AS INTEGER) THEN c.replying END"
+    CASE WHEN c.replying_until > CAST(strftime('%s', 'now') AS INTEGER) THEN c.replying END,
+    CASE WHEN c.status != 'closed' THEN c.waiting_since END"
 );
 
 pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
@@ -117,6 +128,7 @@ pub(super) fn summary(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         snippet: r.get(10)?,
         has_attachment: r.get(11)?,
         replying: r.get(12)?,
+        waiting_since: r.get(13)?,
     })
 }
 
@@ -169,12 +181,33 @@ impl Store {
         me: &str,
         q: ListQuery,
     ) -> Result<Vec<ConversationSummary>> {
+        self.list_view_sorted(view, me, q, ListSort::Newest)
+    }
+
+    /// One page of `view` for agent `me` in `sort` order (a search's
+    /// results stay newest first).
+    pub fn list_view_sorted(
+        &self,
+        view: &View,
+        me: &str,
+        q: ListQuery,
+        sort: ListSort,
+    ) -> Result<Vec<ConversationSummary>> {
         if let Some(query) = view.query() {
             return self.search(query, me, q);
         }
+        let order = match sort {
+            ListSort::Newest => "c.last_date DESC, c.id",
+            // Waiting customers first, who waited longest at the top; the
+            // rest newest first. (Closed ones wait for nobody.)
+            ListSort::WaitingLongest => {
+                "(CASE WHEN c.status != 'closed' THEN c.waiting_since END) IS NULL,
+                 (CASE WHEN c.status != 'closed' THEN c.waiting_since END), c.last_date DESC, c.id"
+            }
+        };
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.message_count > 0 AND {} AND {} AND {ALL_PARAMS}
-             ORDER BY c.last_date DESC, c.id LIMIT ?1 OFFSET ?2",
+             ORDER BY {order} LIMIT ?1 OFFSET ?2",
             place_filter(view),
             view_filter(view)
         );
@@ -283,6 +316,7 @@ impl Store {
             status: head.status,
             assignee: head.assignee,
             labels: head.labels,
+            waiting_since: head.waiting_since,
             messages,
             notes,
         }))
@@ -469,10 +503,10 @@ mod tests {
         crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
         let me = "dana@example.com";
         let n = |v: &View| s.count_view(v, me).unwrap();
-        assert_eq!(n(&View::All), 44);
+        assert_eq!(n(&View::All), 46);
         assert_eq!(
             n(&View::Open) + n(&View::Pending) + n(&View::Closed) + n(&View::Snoozed),
-            44
+            46
         );
         assert!(n(&View::Unassigned) > 0 && n(&View::Unassigned) < n(&View::Open));
         let mine = s.list_view(&View::Mine, me, ListQuery::ALL).unwrap();

@@ -429,6 +429,8 @@ mod tests {
                  DROP INDEX events_by_agent;
                  DROP INDEX conversations_by_place; ALTER TABLE conversations DROP COLUMN place;
                  DROP INDEX messages_moving; ALTER TABLE messages DROP COLUMN moved_to;
+                 DROP INDEX conversations_by_waiting; DROP INDEX conversations_by_customer;
+                 ALTER TABLE conversations DROP COLUMN waiting_since;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

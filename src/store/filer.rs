@@ -39,6 +39,9 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// What this session knows of one conversation id.
+// On a first sync nearly every slot is Fresh: boxing the summary would add
+// an allocation per conversation to save space in the rare other slots.
+#[allow(clippy::large_enum_variant)]
 enum Slot {
     /// Not known whether the cache has it.
     Unknown,

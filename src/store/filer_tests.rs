@@ -57,13 +57,13 @@ fn dump(s: &Store) -> Vec<String> {
         .conn
         .prepare(
             "SELECT id, subject, customer_email, first_date, last_date, message_count,
-                    unread_count, snippet FROM conversations ORDER BY id",
+                    unread_count, snippet, waiting_since FROM conversations ORDER BY id",
         )
         .unwrap();
     let mut rows: Vec<String> = st
         .query_map([], |r| {
             Ok(format!(
-                "{}|{}|{}|{}|{}|{}|{}|{}",
+                "{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
@@ -71,7 +71,8 @@ fn dump(s: &Store) -> Vec<String> {
                 r.get::<_, i64>(4)?,
                 r.get::<_, i64>(5)?,
                 r.get::<_, i64>(6)?,
-                r.get::<_, String>(7)?
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<i64>>(8)?
             ))
         })
         .unwrap()

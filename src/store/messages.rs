@@ -132,12 +132,18 @@ impl Store {
     pub fn refresh_conversations(tx: &Transaction<'_>, ids: &BTreeSet<String>) -> Result<()> {
         // One pass over the conversation's messages for every count.
         let mut agg = tx.prepare_cached(
-            "UPDATE conversations SET (message_count, unread_count, first_date, last_date, has_attachment) =
+            "UPDATE conversations SET (message_count, unread_count, first_date, last_date, has_attachment, waiting_since) =
                 (SELECT count(DISTINCT message_id),
                         count(DISTINCT CASE WHEN seen = 0 AND from_team = 0 THEN message_id END),
                         coalesce(min(date), conversations.first_date),
                         coalesce(max(date), conversations.last_date),
-                        coalesce(max(attachments != '[]'), 0)
+                        coalesce(max(attachments != '[]'), 0),
+                        -- the customer's first message after the team's last
+                        -- (as store::summary::Summary::waiting_since)
+                        min(CASE WHEN from_team = 0 AND date > coalesce(
+                                (SELECT max(t.date) FROM messages t
+                                 WHERE t.conversation_id = ?1 AND t.from_team = 1), -1)
+                            THEN date END)
                  FROM messages WHERE conversation_id = ?1)
              WHERE id = ?1",
         )?;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0010_reply_to.sql"),
     include_str!("sql/0011_events_by_agent.sql"),
     include_str!("sql/0012_places.sql"),
+    include_str!("sql/0013_waiting.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -5,6 +5,7 @@
 //! resync produces the same state.
 
 mod conversations;
+mod customer;
 mod deferred;
 mod drafts;
 mod filer;
@@ -20,7 +21,8 @@ mod team;
 mod templates;
 mod threading;
 
-pub use conversations::ListQuery;
+pub use conversations::{ListQuery, ListSort};
+pub use customer::CustomerContext;
 pub use drafts::ReplyContext;
 pub use filer::Filer;
 pub use messages::{AUTO_BODY_MAX, MailboxRole, NewMessage, snippet};

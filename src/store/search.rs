@@ -197,7 +197,11 @@ mod tests {
         };
         assert_eq!(
             subjects("from:blakeandco"),
-            vec!["THIS IS UNACCEPTABLE - third outage this week"]
+            vec![
+                "THIS IS UNACCEPTABLE - third outage this week",
+                "Adding five seats for new hires",
+                "Sync delays after the October update"
+            ]
         );
         assert!(
             subjects("refund")

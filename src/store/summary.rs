@@ -23,6 +23,10 @@ pub struct Summary {
     /// The newest message by (date, id), and its snippet.
     latest: Option<(i64, i64)>,
     snippet: String,
+    /// The team's newest message date, and the customer's message dates
+    /// after it (for `waiting_since`).
+    team_last: Option<i64>,
+    customer: Vec<i64>,
 }
 
 impl Summary {
@@ -34,6 +38,7 @@ impl Summary {
         self.first = Some(self.first.map_or(p.date, |d| d.min(p.date)));
         self.last = Some(self.last.map_or(p.date, |d| d.max(p.date)));
         self.attachment |= !p.attachments.is_empty();
+        self.note_sender(m.from_team, p.date);
         let head = (m.from_team, p.date, rowid);
         if self.head.is_none_or(|h| head < h) {
             self.head = Some(head);
@@ -48,8 +53,31 @@ impl Summary {
         }
     }
 
+    fn note_sender(&mut self, from_team: bool, date: i64) {
+        if from_team {
+            if self.team_last.is_none_or(|t| date > t) {
+                self.team_last = Some(date);
+                self.customer.retain(|&d| d > date);
+            }
+        } else if self.team_last.is_none_or(|t| date > t) {
+            self.customer.push(date);
+        }
+    }
+
+    /// Since when the customer has waited: their first message after the
+    /// team's last one (None when the team wrote last).
+    pub fn waiting_since(&self) -> Option<i64> {
+        self.customer.iter().copied().min()
+    }
+
     /// Takes in the summary of a conversation merged into this one.
     pub fn absorb(&mut self, o: Summary) {
+        if let Some(t) = o.team_last {
+            self.note_sender(true, t);
+        }
+        for d in o.customer {
+            self.note_sender(false, d);
+        }
         self.count += o.count;
         self.unread += o.unread;
         self.first = self.first.min(o.first).or(self.first).or(o.first);
@@ -73,7 +101,7 @@ impl Summary {
             "UPDATE conversations SET message_count = ?2, unread_count = ?3,
                 first_date = coalesce(?4, first_date), last_date = coalesce(?5, last_date),
                 has_attachment = ?6, subject = ?7, customer_name = ?8, customer_email = ?9,
-                snippet = ?10
+                snippet = ?10, waiting_since = ?11
              WHERE id = ?1",
         )?
         .execute(params![
@@ -86,7 +114,8 @@ impl Summary {
             self.subject,
             self.name,
             self.email,
-            self.snippet
+            self.snippet,
+            self.waiting_since()
         ])?;
         Ok(())
     }
@@ -95,6 +124,23 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_since_is_the_customers_first_message_after_the_teams_last() {
+        let mut s = Summary::default();
+        s.note_sender(false, 10);
+        assert_eq!(s.waiting_since(), Some(10));
+        s.note_sender(true, 20);
+        assert_eq!(s.waiting_since(), None, "the team answered");
+        s.note_sender(false, 40);
+        s.note_sender(false, 30);
+        s.note_sender(false, 15); // before the answer: answered already
+        assert_eq!(s.waiting_since(), Some(30));
+        let mut other = Summary::default();
+        other.note_sender(true, 35);
+        s.absorb(other);
+        assert_eq!(s.waiting_since(), Some(40), "a merged answer counts");
+    }
 
     #[test]
     fn absorb_keeps_the_earliest_first_date() {

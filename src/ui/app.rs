@@ -109,6 +109,8 @@ pub struct App {
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
     pub(super) pending_view: Option<usize>,
+    /// The list's order (W toggles waiting longest first).
+    pub sort: crate::store::ListSort,
     /// The cache's data version when last read (another process's write
     /// changes it: see `check_outside`).
     pub(super) outside: i64,
@@ -188,6 +190,7 @@ impl App {
             messages_view: None,
             text_view: None,
             pending_view: None,
+            sort: Default::default(),
             outside: 0,
             offline_message: false,
             should_quit: false,
@@ -294,10 +297,12 @@ impl App {
                 let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
                 self.desk.store.summaries(&page)?
             }
-            v => self
-                .desk
-                .store
-                .list_view(&v, &self.me, ListQuery { offset, limit })?,
+            v => self.desk.store.list_view_sorted(
+                &v,
+                &self.me,
+                ListQuery { offset, limit },
+                self.sort,
+            )?,
         };
         Ok(())
     }
@@ -479,6 +484,8 @@ impl App {
             (_, Action::SaveAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::SaveAttachment)
             }
+            (_, Action::Customer) => self.show_customer()?,
+            (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
             (_, Action::ViewAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::ViewAttachment)
             }

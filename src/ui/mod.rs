@@ -5,6 +5,7 @@ pub mod action;
 pub mod acts;
 pub mod app;
 pub mod compose;
+mod customer;
 mod drafts;
 pub mod format;
 pub mod keymap;

@@ -46,13 +46,14 @@ impl App {
             return Ok(());
         };
         let (lo, hi) = (a.min(self.list.selected), a.max(self.list.selected));
-        let rows = self.desk.store.list_view(
+        let rows = self.desk.store.list_view_sorted(
             &self.view,
             &self.me,
             ListQuery {
                 offset: lo,
                 limit: hi - lo + 1,
             },
+            self.sort,
         )?;
         self.selected.extend(rows.into_iter().map(|r| r.id));
         Ok(())

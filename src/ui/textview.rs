@@ -85,6 +85,17 @@ impl TextView {
         })
     }
 
+    /// A view of lines made here (already clean).
+    pub fn of_lines(title: &str, lines: Vec<String>) -> TextView {
+        TextView {
+            title: crate::mail::sanitize::line(title).into_owned(),
+            lines,
+            scroll: 0,
+            hscroll: 0,
+            height: 20,
+        }
+    }
+
     /// A key while it is open; false when it closes.
     pub fn key(&mut self, ev: KeyEvent) -> bool {
         let page = self.height.max(1);

@@ -14,7 +14,10 @@ use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let l = &app.list;
-    let name = app.view.title();
+    let mut name = app.view.title();
+    if app.sort == crate::store::ListSort::WaitingLongest && app.view.query().is_none() {
+        name.push_str(" · waiting longest first");
+    }
     let title = if l.total == 0 {
         format!(" {name} ")
     } else {
@@ -102,7 +105,13 @@ fn row<'a>(
     };
     // Ages run from "now" to "Jul 2025": eight columns, so the count
     // never runs into the date.
-    let mut right = format!(" {count:>2} {age:>8}");
+    // ← the customer wrote last: the team owes an answer.
+    let mark = if c.waiting_since.is_some() {
+        '←'
+    } else {
+        ' '
+    };
+    let mut right = format!(" {mark}{count:>2} {age:>8}");
     let team = width >= 80;
     let assignee = c
         .assignee

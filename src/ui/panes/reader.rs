@@ -106,6 +106,12 @@ pub fn render_lines(
             th.label(label_colours.get(l).map(String::as_str)),
         ));
     }
+    if let Some(since) = v.waiting_since {
+        meta.push(Span::styled(
+            format!(" · ← customer waiting {}", clock.age(since)),
+            th.heading,
+        ));
+    }
     out.push(Line::from(meta));
     // Attachments are numbered across the conversation (w saves, o opens #N).
     let mut attachment_no = 0;

@@ -1,0 +1,115 @@
+//! The customer panel (`C`) and the "waiting longest" order (`W`).
+
+use super::app::{App, Level};
+use crate::domain::ConversationSummary;
+use crate::mail::sanitize;
+use crate::store::ListSort;
+use anyhow::{Context, Result};
+
+impl App {
+    /// `W`: customers waiting longest first, or back to newest first.
+    pub(super) fn toggle_waiting_sort(&mut self) -> Result<()> {
+        self.sort = match self.sort {
+            ListSort::Newest => ListSort::WaitingLongest,
+            ListSort::WaitingLongest => ListSort::Newest,
+        };
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.message = Some((
+            match self.sort {
+                ListSort::WaitingLongest => {
+                    "sorted: customers waiting longest first (← they wrote last); W again: newest first"
+                }
+                ListSort::Newest => "sorted: newest first",
+            }
+            .into(),
+            Level::Info,
+        ));
+        self.reload()
+    }
+
+    /// `C`: the current conversation's customer, their other conversations
+    /// by address and by company domain, and how long they have waited.
+    pub(super) fn show_customer(&mut self) -> Result<()> {
+        let conv = self
+            .current_conversation()
+            .context("no conversation selected")?;
+        let ctx = self
+            .desk
+            .store
+            .customer_context(&conv)?
+            .context("the conversation is not in the cache")?;
+        let c = &ctx.conversation;
+        let who = match &c.from.name {
+            Some(n) => format!("{} <{}>", sanitize::line(n), sanitize::line(&c.from.email)),
+            None => sanitize::line(&c.from.email).into_owned(),
+        };
+        let mut lines = vec![who, String::new()];
+        lines.push(match c.waiting_since {
+            Some(t) => format!(
+                "← waiting for us {} (since {})",
+                self.clock.age(t),
+                self.clock.datetime(t)
+            ),
+            None if c.status == crate::domain::Status::Closed => "closed".into(),
+            None => "we wrote last".into(),
+        });
+        lines.push(String::new());
+        let row = |s: &ConversationSummary, with_sender: bool| {
+            let mut l = format!(
+                "  {}{:<8} {:<8} {:>8}  {}",
+                if s.waiting_since.is_some() {
+                    '←'
+                } else {
+                    ' '
+                },
+                s.status.as_str(),
+                sanitize::line(
+                    s.assignee
+                        .as_deref()
+                        .map(|a| a.split('@').next().unwrap_or(a))
+                        .unwrap_or("-")
+                ),
+                self.clock.age(s.last_date),
+                sanitize::line(&s.subject)
+            );
+            if with_sender {
+                l.push_str(&format!("  ({})", sanitize::line(&s.from.email)));
+            }
+            l
+        };
+        lines.push(format!(
+            "Their other conversations ({}):",
+            ctx.by_address.len()
+        ));
+        if ctx.by_address.is_empty() {
+            lines.push("  none: this is their first".into());
+        }
+        lines.extend(ctx.by_address.iter().map(|s| row(s, false)));
+        lines.push(String::new());
+        match &ctx.domain {
+            Some(d) => {
+                lines.push(format!(
+                    "Others at {} ({}):",
+                    sanitize::line(d),
+                    ctx.by_domain.len()
+                ));
+                if ctx.by_domain.is_empty() {
+                    lines.push("  none".into());
+                }
+                lines.extend(ctx.by_domain.iter().map(|s| row(s, true)));
+            }
+            None => lines.push("(a free-mail address: no company to look up)".into()),
+        }
+        lines.push(String::new());
+        lines.push(format!(
+            "/ from:{} lists them in the list",
+            sanitize::line(&c.from.email)
+        ));
+        self.text_view = Some(super::textview::TextView::of_lines(
+            &format!("Customer · {}", c.from.email),
+            lines,
+        ));
+        Ok(())
+    }
+}
