@@ -721,6 +721,44 @@ fn undo_send_takes_a_held_reply_back_to_its_draft() {
     assert!(app.compose.is_none());
 }
 
+/// Send and set pending, then undo send: the reply is a draft again and the
+/// conversation is as it was (not pending on a reply the customer never got).
+#[test]
+fn undo_send_takes_back_the_status_set_with_it() {
+    let outbox = tempfile::tempdir().unwrap();
+    let cfg = replypad::config::Config::demo();
+    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let conv = app.list.rows[0].id.clone();
+    let status =
+        |app: &replypad::ui::App| app.desk.store.conversation(&conv).unwrap().unwrap().status;
+    let before = status(&app);
+    assert_ne!(before, replypad::domain::Status::Pending);
+    app.feed("r");
+    app.type_text("Fixed on our side.");
+    app.feed("<A-p>");
+    assert_eq!(status(&app), replypad::domain::Status::Pending);
+    app.feed("u");
+    assert!(app.compose.is_some(), "the draft is open again");
+    assert_eq!(status(&app), before, "{:?}", app.message);
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("and the status as it was")
+    );
+    // With undo send off, u after send and pending takes back the status.
+    let mut cfg = replypad::config::Config::demo();
+    cfg.undo_send = 0;
+    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    app.feed("r");
+    app.type_text("Second answer.");
+    app.feed("<A-p>");
+    assert_eq!(status(&app), replypad::domain::Status::Pending);
+    app.feed("<Esc>u");
+    assert_eq!(status(&app), before, "{:?}", app.message);
+}
+
 /// A text attachment read inside the TUI (`i`), sanitized and scrolled;
 /// a binary one is refused with what to do instead.
 #[test]

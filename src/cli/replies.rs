@@ -262,7 +262,7 @@ fn send_draft(
             }
             return Ok(ExitCode::from(REFUSED));
         }
-        SendOutcome::Queued { outbox, sent } => (outbox, sent),
+        SendOutcome::Queued { outbox, sent, .. } => (outbox, sent),
     };
     println!("draft {} queued as outbox #{id}", d.id);
     report_sent(&sent);

@@ -27,6 +27,9 @@ pub enum SendOutcome {
     Queued {
         outbox: i64,
         sent: super::transport::Sent,
+        /// What undoes the status set with the send (`send_draft_then`):
+        /// undo send takes both back.
+        then: Option<super::Undo>,
     },
 }
 
@@ -460,7 +463,11 @@ impl Desk {
         }
         let outbox = self.queue_send_held(draft, hold)?;
         let sent = self.send(hold == 0)?;
-        Ok(SendOutcome::Queued { outbox, sent })
+        Ok(SendOutcome::Queued {
+            outbox,
+            sent,
+            then: None,
+        })
     }
 
     /// Takes back a held message before it goes (undo send): its draft is
@@ -480,11 +487,11 @@ impl Desk {
         now: i64,
         hold: u32,
     ) -> Result<SendOutcome> {
-        let out = self.send_draft_held(draft, anyway, hold)?;
-        if let (SendOutcome::Queued { .. }, Some(status), Some(conv)) =
-            (&out, then, &draft.conversation)
+        let mut out = self.send_draft_held(draft, anyway, hold)?;
+        if let (SendOutcome::Queued { then: undo, .. }, Some(status), Some(conv)) =
+            (&mut out, then, &draft.conversation)
         {
-            self.act(
+            let acted = self.act(
                 std::slice::from_ref(conv),
                 EventKind::Status {
                     status,
@@ -492,6 +499,7 @@ impl Desk {
                 },
                 now,
             )?;
+            *undo = Some(acted.undo);
         }
         Ok(out)
     }

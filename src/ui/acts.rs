@@ -338,7 +338,7 @@ impl App {
             return Ok(());
         };
         match done {
-            Done::Send { outbox } => self.unsend(outbox),
+            Done::Send { outbox, then } => self.unsend(outbox, then),
             Done::Discard(mut d) => {
                 d.state = crate::domain::compose::DraftState::Editing;
                 self.desk.store.save_draft(&d)?;
@@ -545,6 +545,8 @@ pub enum Done {
     /// A reply held in the outbox (undo send).
     Send {
         outbox: i64,
+        /// The status set with it (send and set status), undone with it.
+        then: Option<crate::desk::Undo>,
     },
 }
 

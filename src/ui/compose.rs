@@ -398,15 +398,35 @@ impl App {
                 self.compose = Some(c);
                 return Ok(());
             }
-            SendOutcome::Queued { outbox, sent } => {
+            SendOutcome::Queued {
+                outbox,
+                sent,
+                then: status_undo,
+            } => {
                 let hold = self.desk.cfg().undo_send;
                 let mut line =
                     if hold > 0 && sent.report.sent == 0 && sent.report.problems.is_empty() {
                         let due = now + i64::from(hold);
                         self.held = Some((outbox, due));
-                        self.remember(super::acts::Done::Send { outbox });
+                        self.remember(super::acts::Done::Send {
+                            outbox,
+                            then: status_undo,
+                        });
                         held_line(due - now)
                     } else {
+                        // Gone at once: u takes back the status alone.
+                        if let (Some(undo), Some(s), Some(conv)) =
+                            (status_undo, then, c.draft.conversation.clone())
+                        {
+                            self.remember(super::acts::Done::Act {
+                                targets: vec![conv],
+                                kind: crate::domain::events::EventKind::Status {
+                                    status: s,
+                                    until: None,
+                                },
+                                undo,
+                            });
+                        }
                         self.sent_line(outbox, &sent)
                     };
                 if let Some(s) = then {
@@ -448,17 +468,25 @@ impl App {
         self.report(r);
     }
 
-    /// `u` on a held reply: back to its draft, in the compose pane.
-    pub(super) fn unsend(&mut self, outbox: i64) -> Result<()> {
+    /// `u` on a held reply: back to its draft, in the compose pane, and
+    /// the status set with it (send and set status) back as it was.
+    pub(super) fn unsend(&mut self, outbox: i64, then: Option<crate::desk::Undo>) -> Result<()> {
         self.held = self.held.filter(|(o, _)| *o != outbox);
         let Some(draft) = self.desk.unsend(outbox)? else {
             self.message = Some(("too late: the reply has gone".into(), Level::Error));
             return Ok(());
         };
+        let status_back = match then {
+            Some(undo) => {
+                self.desk.undo(undo, self.clock.now)?;
+                " and the status as it was"
+            }
+            None => "",
+        };
         let draft = self.desk.store.draft(&draft)?;
         self.open_compose(draft)?;
         self.message = Some((
-            "send undone: the reply is a draft again".into(),
+            format!("send undone: the reply is a draft again{status_back}"),
             Level::Info,
         ));
         self.refresh_counts()?;
