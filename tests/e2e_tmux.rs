@@ -324,3 +324,87 @@ fn a_panic_restores_the_terminal_and_keeps_the_demo_files() {
         "{notes:?}"
     );
 }
+
+/// A whole shift in the real binary, as an agent works (issue 26's
+/// acceptance): claim, a note with a completed @mention, a template reply
+/// with its fields, send and pending, undo send, a forward with the reply
+/// draft saved, and a teammate's draft reviewed; at 140x40, then 80x24.
+#[test]
+fn a_whole_shift_in_the_demo() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(140, 40, &format!("{bin} demo"));
+    t.wait_for("All · 1/46", Duration::from_secs(10));
+    // Robert Chen's urgent conversation: open it and claim it.
+    t.keys(&["j", "Enter"]);
+    t.wait_for(
+        "URGENT: all appointments disappeared",
+        Duration::from_secs(2),
+    );
+    t.keys(&["a"]);
+    t.wait_for("claimed by dana@example.com", Duration::from_secs(2));
+    // A note mentioning Lee, the name completed with Tab.
+    t.keys(&["c"]);
+    t.tmux(&["send-keys", "-t", "0", "-l", "@le"]);
+    t.keys(&["Tab"]);
+    t.wait_for("@lee", Duration::from_secs(2));
+    t.tmux(&["send-keys", "-t", "0", "-l", " please call him"]);
+    t.keys(&["Enter"]);
+    t.wait_for("note added (mentions lee)", Duration::from_secs(2));
+    // A template reply: the picker asks its two fields.
+    t.keys(&["T"]);
+    t.wait_for("Templates", Duration::from_secs(2));
+    t.tmux(&["send-keys", "-t", "0", "-l", "refund-appr"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Amount (1/2)", Duration::from_secs(2));
+    t.tmux(&["send-keys", "-t", "0", "-l", "$120"]);
+    t.keys(&["Enter"]);
+    t.tmux(&["send-keys", "-t", "0", "-l", "A-1042"]);
+    t.keys(&["Enter"]);
+    t.wait_all(&["Ctrl-s send", "A-1042"], Duration::from_secs(2));
+    // Send and pending; then undo send: the draft is back, the status too.
+    t.keys(&["M-p"]);
+    t.wait_for("sending in", Duration::from_secs(2));
+    t.keys(&["u"]);
+    t.wait_for("send undone", Duration::from_secs(2));
+    t.wait_all(&["Ctrl-s send", "A-1042"], Duration::from_secs(2));
+    t.keys(&["Escape"]);
+    t.wait_for("draft saved", Duration::from_secs(2));
+    let s = t.screen();
+    assert!(
+        s.contains("open · assigned to dana@example.com"),
+        "the status is back to open: {s}"
+    );
+    // Forward with the reply draft saved: a forward, not the reply.
+    t.keys(&["f"]);
+    t.wait_all(&["Forward · draft", "Fwd: URGENT"], Duration::from_secs(2));
+    t.keys(&["Escape"]);
+    t.wait_for("draft saved", Duration::from_secs(2));
+    // The reply draft is still there for r.
+    t.keys(&["r"]);
+    t.wait_all(&["resumed your draft", "A-1042"], Duration::from_secs(2));
+    t.keys(&["Escape"]);
+    // A teammate's draft waits for Dana: approve it.
+    t.keys(&["h", "g", "r"]);
+    t.wait_for("Review · 1/2", Duration::from_secs(2));
+    t.keys(&["Enter"]);
+    t.wait_for("DRAFT FOR REVIEW", Duration::from_secs(2));
+    t.keys(&["v", "a"]);
+    t.wait_for("revision 1: approved", Duration::from_secs(2));
+    // Narrow terminal: the same state, one pane at a time.
+    t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
+    t.keys(&["h", "g", "i"]);
+    t.wait_for("All · 1/46", Duration::from_secs(2));
+    t.keys(&["j", "Enter"]);
+    t.wait_all(
+        &[
+            "open · assigned to dana",
+            "NOTE  dana@example.com",
+            "@lee please call him",
+        ],
+        Duration::from_secs(2),
+    )
+    .lines()
+    .for_each(|l| assert!(l.chars().count() <= 80, "{l}"));
+    t.keys(&["h", "q"]);
+    t.wait_for("REPLYPAD-EXITED:0", Duration::from_secs(3));
+}
