@@ -429,3 +429,77 @@ fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
         sent.elapsed()
     );
 }
+
+/// Merging by hand: the customer wrote again without quoting (a new thread
+/// for the same case); Ana merges the two, Bo's client follows after one
+/// sync, a later reply to either joins the merged conversation on both,
+/// and a rebuilt cache gives the same list.
+#[test]
+fn a_merge_by_hand_is_followed_by_every_client_and_a_rebuild() {
+    let d = Dovecot::start();
+    seed(&d);
+    let mut c =
+        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    c.append(
+        "INBOX",
+        &message("t2", &[], "Order 1234 again", "Any news on my refund?"),
+        false,
+    )
+    .unwrap();
+    let (ana, bo) = (agent(&d, "ana"), agent(&d, "bo"));
+    for a in [&ana, &bo] {
+        a.ok(&["sync"]);
+    }
+    let threads = ana.json(&["threads", "--json"]);
+    assert_eq!(threads.as_array().unwrap().len(), 2);
+    let ids: Vec<String> = threads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    ana.ok(&["label", &ids[0], "+billing"]);
+    bo.ok(&["sync"]);
+    bo.ok(&["assign", &ids[1], "me"]);
+    ana.ok(&["sync"]);
+    let out = ana.ok(&["merge", &ids[0], &ids[1]]);
+    assert!(out.contains("merged into"), "{out}");
+    let survivor = ids.iter().min().unwrap().clone();
+    let merged = |a: &Agent| {
+        let t = a.json(&["threads", "--json"]);
+        assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+        t[0].clone()
+    };
+    let m = merged(&ana);
+    assert_eq!(m["id"], survivor.as_str());
+    assert_eq!(m["messages"], 2);
+    assert_eq!(
+        m["labels"],
+        serde_json::json!(["billing"]),
+        "both logs fold"
+    );
+    assert_eq!(m["assignee"], "bo@example.com");
+    bo.ok(&["sync"]);
+    assert_eq!(merged(&bo), m, "Bo's client follows");
+    // The merged-away id still works (for links and scripts).
+    let gone = ids.iter().max().unwrap();
+    assert!(bo.ok(&["history", gone]).contains("merged with"));
+    // A reply to the merged-away thread joins the merged conversation.
+    c.append(
+        "INBOX",
+        &message("t2-re", &["t2"], "Re: Order 1234 again", "Still nothing."),
+        false,
+    )
+    .unwrap();
+    for a in [&ana, &bo] {
+        a.ok(&["sync"]);
+        assert_eq!(merged(a)["messages"], 3);
+    }
+    // Merging what is one is refused; the rebuilt cache agrees.
+    let (code, out) = ana.run(&["merge", &ids[0], &ids[1]]);
+    assert_ne!(code, 0);
+    assert!(out.contains("one already"), "{out}");
+    let before = bo.ok(&["threads", "--json"]);
+    bo.ok(&["sync", "--rebuild"]);
+    assert_eq!(bo.ok(&["threads", "--json"]), before);
+}

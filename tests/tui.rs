@@ -872,3 +872,47 @@ fn customer_waiting_marker_sort_and_panel() {
     app.feed("C");
     assert!(render(&mut app, &mut term).contains("a free-mail address"));
 }
+
+/// `+` merges the selected conversations after asking; one alone is refused.
+#[test]
+fn plus_merges_the_selected_conversations_after_asking() {
+    let (mut app, _term) = app(120, 40);
+    let total = app.list.total;
+    app.feed("+");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("select the conversations")
+    );
+    // Jordan Blake's two conversations: the outage today, the sync delays in November.
+    let mut jordan = Vec::new();
+    for i in 0..total {
+        let r = &app.list.rows[i - app.list.offset];
+        if r.from.email == "jordan@blakeandco.io" {
+            jordan.push(r.id.clone());
+            app.feed("v");
+        }
+        app.feed("j");
+    }
+    assert_eq!(jordan.len(), 2);
+    app.feed("+");
+    assert!(app.message.as_ref().unwrap().0.contains("+ again merges"));
+    assert_eq!(app.list.total, total, "asked, not merged");
+    app.feed("+");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("2 conversations merged into"),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(app.list.total, total - 1);
+    let survivor = jordan.iter().min().unwrap();
+    let v = app.desk.store.conversation(survivor).unwrap().unwrap();
+    assert_eq!(v.messages.len(), 5);
+    assert!(app.selected.is_empty());
+}

@@ -79,6 +79,13 @@ pub fn file(acct: Account, place: &str, ids: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn merge(acct: Account, ids: &[String]) -> Result<ExitCode> {
+    let mut desk = acct.desk()?;
+    let (into, delivery) = desk.merge(ids, chrono::Utc::now().timestamp())?;
+    println!("merged into {into}{}", delivery_note(&delivery));
+    Ok(ExitCode::SUCCESS)
+}
+
 fn act(mut desk: Desk, id: &str, kind: EventKind) -> Result<ExitCode> {
     let conv = desk.store.resolve_conversation(id)?;
     let acted = desk.act(

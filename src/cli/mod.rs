@@ -84,6 +84,12 @@ pub enum Command {
     },
     /// Add an internal note; @name mentions a teammate.
     Note { id: String, text: String },
+    /// Merge conversations the threading kept apart into one (every agent's client follows).
+    Merge {
+        /// Two or more conversation ids (or unique prefixes).
+        #[arg(required = true, num_args = 2..)]
+        ids: Vec<String>,
+    },
     /// Archive conversations (into the folder the server marks Archive, or [folders] archive).
     Archive {
         /// Conversation ids (or unique prefixes).
@@ -311,6 +317,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Label { id, changes }) => acts::label(open()?, &id, &changes),
         Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
         Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
+        Some(Command::Merge { ids }) => acts::merge(open()?, &ids),
         Some(Command::Archive { ids }) => acts::file(open()?, "archive", &ids),
         Some(Command::Spam { ids }) => acts::file(open()?, "spam", &ids),
         Some(Command::Trash { ids }) => acts::file(open()?, "trash", &ids),

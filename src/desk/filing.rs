@@ -181,3 +181,36 @@ impl Desk {
         )
     }
 }
+
+impl Desk {
+    /// Merges conversations by hand (the threading kept apart what belongs
+    /// together): one `merge` event per conversation after the first, so
+    /// every client joins them; returns the conversation they became.
+    /// Merges are not undone by `u` (a split is the way back).
+    pub fn merge(&mut self, convs: &[String], now: i64) -> Result<(String, Delivery)> {
+        let mut ids = Vec::new();
+        for c in convs {
+            let id = self.store.resolve_conversation(c)?;
+            let id = self.store.canonical(&id)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ensure!(
+            ids.len() >= 2,
+            "merging needs two different conversations (they are one already)"
+        );
+        let first = ids[0].clone();
+        for other in &ids[1..] {
+            self.record_act(
+                other,
+                EventKind::Merge {
+                    into: first.clone(),
+                },
+                now,
+            )?;
+        }
+        let survivor = self.store.canonical(&first)?;
+        Ok((survivor, self.push()))
+    }
+}

@@ -60,6 +60,12 @@ pub enum EventKind {
         folder: String,
         role: String,
     },
+    /// Merged by hand with conversation `into` (the threading kept apart
+    /// what belongs together). Every client merges the two as the threading
+    /// does: the smaller id survives, team state folds from both logs.
+    Merge {
+        into: String,
+    },
     /// A reply went out (the SMTP server accepted it).
     Sent {
         draft: Option<String>,
@@ -122,6 +128,7 @@ impl EventKind {
                 ..
             } => format!("changes requested on draft {draft} revision {revision}: {comment}"),
             EventKind::Sent { subject, .. } => format!("replied: {subject}"),
+            EventKind::Merge { into } => format!("merged with {into}"),
             EventKind::Filed { role, folder } => match role.as_str() {
                 "archive" => "archived".into(),
                 "junk" => "marked as spam".into(),
@@ -149,6 +156,7 @@ impl EventKind {
             EventKind::Sent { .. } => "sent",
             EventKind::Template { .. } => "template",
             EventKind::Filed { .. } => "filed",
+            EventKind::Merge { .. } => "merge",
         }
     }
 
@@ -260,6 +268,7 @@ impl TeamState {
                 self.replying.remove(&e.agent);
             }
             EventKind::Note { .. }
+            | EventKind::Merge { .. }
             | EventKind::Filed { .. }
             | EventKind::Template { .. }
             | EventKind::DraftSubmitted { .. }

@@ -118,6 +118,9 @@ pub(super) fn record_event_tx(tx: &Transaction<'_>, e: &Event, raw: &[u8]) -> Re
         params![serde_json::to_string(&op)?, now],
     )?;
     super::drafts::review_event_stored(tx, e)?;
+    if let crate::domain::events::EventKind::Merge { into } = &e.kind {
+        super::threading::merge_by_hand(tx, &e.conversation, into)?;
+    }
     if e.kind.affects_row() {
         refold(tx, &e.conversation)
     } else {
@@ -145,6 +148,11 @@ impl Store {
             match e {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
+                    // (A merge made here comes back from the log too:
+                    // merging what is one already does nothing.)
+                    if let crate::domain::events::EventKind::Merge { into } = &e.kind {
+                        touched.insert(super::threading::merge_by_hand(tx, &e.conversation, into)?);
+                    }
                     // A draft, verdict or send changes what the Review view
                     // holds: its conversation is touched too (not refolded).
                     if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {

@@ -87,3 +87,46 @@ pub(super) fn keep_names(
     .execute(params)?;
     Ok(())
 }
+
+/// A merge by hand (a `merge` event on `a`, naming `b`): the two
+/// conversations they live under become one, the smaller id surviving as
+/// in a merge by links, so every client ends with the same conversation
+/// whatever order the mail and the event came in. Returns the survivor.
+pub(super) fn merge_by_hand(tx: &Transaction<'_>, a: &str, b: &str) -> Result<String> {
+    let (x, y) = (canonical(tx, a)?, canonical(tx, b)?);
+    if x == y {
+        return Ok(x);
+    }
+    let (from, into) = if x < y { (y, x) } else { (x, y) };
+    tracing::debug!(from, into, "merging conversations by hand");
+    tx.prepare_cached(
+        "INSERT INTO conversations(id, root_key) VALUES (?1, 'event:' || ?1) ON CONFLICT DO NOTHING",
+    )?
+    .execute([&into])?;
+    let exists: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM conversations WHERE id = ?1)")?
+        .query_row([&from], |r| r.get(0))?;
+    if exists {
+        merge(tx, &from, &into)?;
+    } else {
+        alias(tx, &from, &into)?;
+        tx.prepare_cached("UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1")?
+            .execute(params![from, into])?;
+    }
+    let ids = std::collections::BTreeSet::from([into.clone()]);
+    super::Store::refresh_conversations(tx, &ids)?;
+    super::places::refresh_places(tx, &ids)?;
+    Ok(into)
+}
+
+impl super::Store {
+    /// The conversation `id` lives under now (itself unless merged away).
+    pub fn canonical(&self, id: &str) -> Result<String> {
+        let c: Option<String> = self
+            .conn
+            .prepare_cached("SELECT canonical FROM conversation_aliases WHERE alias = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(c.unwrap_or_else(|| id.to_string()))
+    }
+}

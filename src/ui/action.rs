@@ -101,6 +101,7 @@ actions! {
     OpenAttachment = "open_attachment", "Open an attachment…";
     ViewAttachment = "view_attachment", "Read a text attachment here (logs, CSV, patches)…";
     NewMessage = "new_message", "New message…";
+    Merge = "merge", "Merge the selected conversations into one (asks first)";
     Customer = "customer", "Customer: their other conversations, and how long they have waited";
     SortWaiting = "sort_waiting", "Sort: customers waiting longest first (again: newest first)";
     ReviewEdit = "review_edit", "Edit the draft under review";

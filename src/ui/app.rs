@@ -109,6 +109,8 @@ pub struct App {
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
     pub(super) pending_view: Option<usize>,
+    /// `+` asked to merge these; `+` again merges them.
+    pub(super) confirm_merge: Option<Vec<String>>,
     /// The list's order (W toggles waiting longest first).
     pub sort: crate::store::ListSort,
     /// The cache's data version when last read (another process's write
@@ -191,6 +193,7 @@ impl App {
             text_view: None,
             pending_view: None,
             sort: Default::default(),
+            confirm_merge: None,
             outside: 0,
             offline_message: false,
             should_quit: false,
@@ -442,6 +445,7 @@ impl App {
         if !matches!(action, Action::Reply | Action::ReplyAll) {
             self.confirm_reply = None;
         }
+        let confirm_merge = self.confirm_merge.take();
         match (self.layer(), action) {
             (_, Action::Quit) => {
                 self.desk.stop();
@@ -485,6 +489,7 @@ impl App {
                 self.open_prompt(super::prompt::PromptKind::SaveAttachment)
             }
             (_, Action::Customer) => self.show_customer()?,
+            (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
             (_, Action::ViewAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::ViewAttachment)

@@ -1,4 +1,5 @@
-//! The customer panel (`C`) and the "waiting longest" order (`W`).
+//! The customer panel (`C`), the "waiting longest" order (`W`), and
+//! merging conversations by hand (`+`).
 
 use super::app::{App, Level};
 use crate::domain::ConversationSummary;
@@ -111,5 +112,40 @@ impl App {
             lines,
         ));
         Ok(())
+    }
+}
+
+impl App {
+    /// `+`: merges the selected conversations into one, after asking (a
+    /// merge is not undone by `u`).
+    pub(super) fn merge_selected(&mut self, asked: Option<Vec<String>>) -> Result<()> {
+        let targets: Vec<String> = self.selected.iter().cloned().collect();
+        if targets.len() < 2 {
+            self.message = Some((
+                "select the conversations to merge with v (two or more), then +".into(),
+                Level::Error,
+            ));
+            return Ok(());
+        }
+        if asked.as_ref() != Some(&targets) {
+            self.message = Some((
+                format!(
+                    "merge {} conversations into one? + again merges (u cannot undo a merge)",
+                    targets.len()
+                ),
+                Level::Info,
+            ));
+            self.confirm_merge = Some(targets);
+            return Ok(());
+        }
+        let (into, _) = self.desk.merge(&targets, self.clock.now)?;
+        self.selected.clear();
+        self.visual_anchor = None;
+        self.message = Some((
+            format!("{} conversations merged into {into}", targets.len()),
+            Level::Info,
+        ));
+        self.refresh_counts()?;
+        self.reload()
     }
 }
