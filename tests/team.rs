@@ -503,3 +503,87 @@ fn a_merge_by_hand_is_followed_by_every_client_and_a_rebuild() {
     bo.ok(&["sync", "--rebuild"]);
     assert_eq!(bo.ok(&["threads", "--json"]), before);
 }
+
+/// Splitting by hand: the customer asked a new question in a reply to an
+/// old thread; Ana splits it off, Bo's client follows, later replies go to
+/// the side they answer (even one whose References skip the split point),
+/// a new agent's first sync and a rebuilt cache agree.
+#[test]
+fn a_split_by_hand_is_followed_by_every_client_and_a_rebuild() {
+    let d = Dovecot::start();
+    seed(&d);
+    let mut c =
+        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let append =
+        |c: &mut replypad::sync::imap::Connection, id: &str, refs: &[&str], subject: &str| {
+            c.append("INBOX", &message(id, refs, subject, "text"), false)
+                .unwrap();
+        };
+    append(&mut c, "t1-a", &["t1"], "Re: Refund for order 1234");
+    append(&mut c, "t1-b", &["t1", "t1-a"], "Re: Refund for order 1234");
+    append(
+        &mut c,
+        "t1-c",
+        &["t1", "t1-a", "t1-b"],
+        "Re: Refund for order 1234",
+    );
+    let (ana, bo) = (agent(&d, "ana"), agent(&d, "bo"));
+    for a in [&ana, &bo] {
+        a.ok(&["sync"]);
+    }
+    let id = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ana.ok(&["label", &id, "+billing"]);
+    // t1-b (message 3) asked something new: split there.
+    let out = ana.ok(&["split", &id, "3"]);
+    assert!(out.contains("split"), "{out}");
+    let counts = |a: &Agent| {
+        let t = a.json(&["threads", "--json"]);
+        let mut v: Vec<(String, u64, String)> = t
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].as_str().unwrap().to_string(),
+                    t["messages"].as_u64().unwrap(),
+                    t["labels"].to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let split = counts(&ana);
+    assert_eq!(split.len(), 2, "{split:?}");
+    let old = split.iter().find(|t| t.0 == id).unwrap();
+    assert_eq!((old.1, old.2.as_str()), (2, "[\"billing\"]"));
+    let new = split.iter().find(|t| t.0 != id).unwrap().clone();
+    assert_eq!((new.1, new.2.as_str()), (2, "[]"), "a fresh team state");
+    bo.ok(&["sync"]);
+    assert_eq!(counts(&bo), split, "Bo's client follows");
+    // Later mail: a reply to the new question whose References skip the
+    // split point, and a reply to the old thread.
+    append(&mut c, "t1-d", &["t1", "t1-c"], "Re: Refund for order 1234");
+    append(&mut c, "t1-e", &["t1", "t1-a"], "Re: Refund for order 1234");
+    for a in [&ana, &bo] {
+        a.ok(&["sync"]);
+        let now = counts(a);
+        assert_eq!(now.iter().find(|t| t.0 == id).unwrap().1, 3, "{now:?}");
+        assert_eq!(now.iter().find(|t| t.0 == new.0).unwrap().1, 3, "{now:?}");
+    }
+    // Splitting at a thread's first message is refused.
+    let (code, out) = ana.run(&["split", &id, "1"]);
+    assert_ne!(code, 0);
+    assert!(out.contains("starts the conversation"), "{out}");
+    // A new agent (mail first, then the log) and a rebuild agree.
+    let cy = agent(&d, "cy");
+    cy.ok(&["sync"]);
+    let want = counts(&bo);
+    assert_eq!(counts(&cy), want);
+    let before = bo.ok(&["threads", "--json"]);
+    bo.ok(&["sync", "--rebuild"]);
+    assert_eq!(bo.ok(&["threads", "--json"]), before);
+}

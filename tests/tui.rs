@@ -916,3 +916,60 @@ fn plus_merges_the_selected_conversations_after_asking() {
     assert_eq!(v.messages.len(), 5);
     assert!(app.selected.is_empty());
 }
+
+/// `X` splits the conversation at the message on top, after asking; at its
+/// first message it says what to do instead.
+#[test]
+fn x_splits_the_conversation_at_the_message_on_top() {
+    let (mut app, mut term) = app(120, 40);
+    let total = app.list.total;
+    let conv = app.list.rows[0].id.clone();
+    app.feed("<Enter>");
+    render(&mut app, &mut term); // the reader jumps to the newest message
+    let r = app.reader.as_ref().unwrap();
+    let n = r.view.messages.len();
+    assert!(n >= 3, "Jordan's conversation has {n}");
+    app.feed("X");
+    let asked = app.message.as_ref().unwrap().0.clone();
+    assert!(
+        asked.contains(&format!("#{n} of {n}")) && asked.contains("X again"),
+        "{asked}"
+    );
+    app.feed("X");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("split: that message"),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(app.list.total, total + 1);
+    let left = app.desk.store.conversation(&conv).unwrap().unwrap();
+    assert_eq!(left.messages.len(), n - 1);
+    // A conversation of one message (the one just split off): nothing to split.
+    app.feed("h");
+    let new = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.id != conv && r.from.email == "jordan@blakeandco.io" && r.messages == 1)
+        .expect("the split-off conversation is listed");
+    app.feed("gg");
+    for _ in 0..new {
+        app.feed("j");
+    }
+    app.feed("<Enter>");
+    render(&mut app, &mut term);
+    app.feed("X");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("starts the conversation"),
+        "{:?}",
+        app.message
+    );
+}

@@ -6,7 +6,7 @@ use super::account::Account;
 use crate::desk::{Delivery, Desk, Fetched, Place, input};
 use crate::domain::events::{EventKind, Outcome};
 use crate::mail::sanitize;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::process::ExitCode;
 
 /// Exit code when a claim lost (or policy refused an act).
@@ -83,6 +83,38 @@ pub fn merge(acct: Account, ids: &[String]) -> Result<ExitCode> {
     let mut desk = acct.desk()?;
     let (into, delivery) = desk.merge(ids, chrono::Utc::now().timestamp())?;
     println!("merged into {into}{}", delivery_note(&delivery));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn split(acct: Account, id: &str, message: &str) -> Result<ExitCode> {
+    let mut desk = acct.desk()?;
+    let conv = desk.store.resolve_conversation(id)?;
+    let view = desk
+        .store
+        .conversation(&conv)?
+        .context("the conversation is not in the cache")?;
+    let message_id = match message.trim().parse::<usize>() {
+        Ok(n) => view
+            .messages
+            .get(n.wrapping_sub(1))
+            .map(|m| m.message_id.clone())
+            .with_context(|| {
+                format!(
+                    "no message #{n}: the conversation has {} (1 is the oldest)",
+                    view.messages.len()
+                )
+            })?,
+        Err(_) => message
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string(),
+    };
+    let (new, delivery) = desk.split(&conv, &message_id, chrono::Utc::now().timestamp())?;
+    println!(
+        "{conv}: split; the message and its replies are now {new}{}",
+        delivery_note(&delivery)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

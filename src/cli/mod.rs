@@ -90,6 +90,13 @@ pub enum Command {
         #[arg(required = true, num_args = 2..)]
         ids: Vec<String>,
     },
+    /// Split a conversation: message N (as `show` lists them, oldest first) and the replies to it become their own.
+    Split {
+        /// The conversation id (or a unique prefix).
+        id: String,
+        /// The message's number in the conversation, or its Message-ID.
+        message: String,
+    },
     /// Archive conversations (into the folder the server marks Archive, or [folders] archive).
     Archive {
         /// Conversation ids (or unique prefixes).
@@ -318,6 +325,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Note { id, text }) => acts::note(open()?, &id, &text),
         Some(Command::Follow { id, off }) => acts::follow(open()?, &id, !off),
         Some(Command::Merge { ids }) => acts::merge(open()?, &ids),
+        Some(Command::Split { id, message }) => acts::split(open()?, &id, &message),
         Some(Command::Archive { ids }) => acts::file(open()?, "archive", &ids),
         Some(Command::Spam { ids }) => acts::file(open()?, "spam", &ids),
         Some(Command::Trash { ids }) => acts::file(open()?, "trash", &ids),

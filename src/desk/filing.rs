@@ -214,3 +214,37 @@ impl Desk {
         Ok((survivor, self.push()))
     }
 }
+
+impl Desk {
+    /// Splits conversation `conv` at message `message_id`: it and the
+    /// replies to it become a conversation of their own (a `split` event,
+    /// which every client applies). Returns the new conversation's id.
+    pub fn split(&mut self, conv: &str, message_id: &str, now: i64) -> Result<(String, Delivery)> {
+        let conv = self
+            .store
+            .canonical(&self.store.resolve_conversation(conv)?)?;
+        let view = self
+            .store
+            .conversation(&conv)?
+            .ok_or_else(|| anyhow::anyhow!("no conversation {conv} in the cache"))?;
+        let at = view
+            .messages
+            .iter()
+            .position(|m| m.message_id == message_id)
+            .ok_or_else(|| anyhow::anyhow!("that message is not in conversation {conv}"))?;
+        ensure!(
+            at > 0,
+            "that message starts the conversation: split at a later one"
+        );
+        let new = crate::domain::thread::conversation_id(message_id);
+        self.record_act(
+            &conv,
+            EventKind::Split {
+                message_id: message_id.to_string(),
+            },
+            now,
+        )?;
+        // The part that went has the split point's id.
+        Ok((new, self.push()))
+    }
+}

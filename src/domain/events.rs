@@ -66,6 +66,12 @@ pub enum EventKind {
     Merge {
         into: String,
     },
+    /// Split by hand: message `message_id` and the replies to it become a
+    /// conversation of their own (the threading joined two cases). Every
+    /// client threads that message, and what follows it, apart from then on.
+    Split {
+        message_id: String,
+    },
     /// A reply went out (the SMTP server accepted it).
     Sent {
         draft: Option<String>,
@@ -129,6 +135,10 @@ impl EventKind {
             } => format!("changes requested on draft {draft} revision {revision}: {comment}"),
             EventKind::Sent { subject, .. } => format!("replied: {subject}"),
             EventKind::Merge { into } => format!("merged with {into}"),
+            EventKind::Split { message_id } => format!(
+                "split off at <{message_id}> (now {})",
+                crate::domain::thread::conversation_id(message_id)
+            ),
             EventKind::Filed { role, folder } => match role.as_str() {
                 "archive" => "archived".into(),
                 "junk" => "marked as spam".into(),
@@ -157,6 +167,7 @@ impl EventKind {
             EventKind::Template { .. } => "template",
             EventKind::Filed { .. } => "filed",
             EventKind::Merge { .. } => "merge",
+            EventKind::Split { .. } => "split",
         }
     }
 
@@ -269,6 +280,7 @@ impl TeamState {
             }
             EventKind::Note { .. }
             | EventKind::Merge { .. }
+            | EventKind::Split { .. }
             | EventKind::Filed { .. }
             | EventKind::Template { .. }
             | EventKind::DraftSubmitted { .. }

@@ -79,6 +79,10 @@ pub struct Filer {
     new_links: Vec<(String, usize)>,
     /// Conversations merged away before they were written.
     aliases: Vec<usize>,
+    /// Split points (`split` events): each Message-ID starts a conversation
+    /// of its own, and the ids of those conversations.
+    splits: Set<String>,
+    split_ids: Set<String>,
 }
 
 impl Filer {
@@ -112,6 +116,21 @@ impl Filer {
             self.probe = any("SELECT EXISTS(SELECT 1 FROM message_links)")?
                 || any("SELECT EXISTS(SELECT 1 FROM conversations)")?;
             self.events = any("SELECT EXISTS(SELECT 1 FROM events)")?;
+            self.splits.clear();
+            self.split_ids.clear();
+            if self.events {
+                let points: Vec<String> = tx
+                    .prepare_cached(
+                        "SELECT json_extract(payload, '$.message_id') FROM events
+                         WHERE kind = 'split' AND json_extract(payload, '$.message_id') IS NOT NULL",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for p in points {
+                    self.split_ids.insert(conversation_id(&p));
+                    self.splits.insert(p);
+                }
+            }
             self.ids.clear();
             self.slots.clear();
             self.index.clear();
@@ -216,31 +235,40 @@ impl Filer {
     /// conversation and records its links.
     fn thread(&mut self, tx: &Transaction<'_>, m: &NewMessage<'_>, i: usize) -> Result<()> {
         let p = m.parsed;
-        let mut names: Vec<&str> = vec![p.message_id.as_str()];
-        names.extend(p.in_reply_to.as_deref());
-        names.extend(p.references.iter().map(String::as_str));
-        let own = self.canonical(tx, &conversation_id(&p.conversation_key))?;
+        let (names, key) = self.names_of(p);
+        let own = self.canonical(tx, &conversation_id(&key))?;
         let mut convs = vec![own];
         for n in &names {
             convs.extend(self.linked(tx, n)?);
         }
         convs.sort_by(|a, b| self.ids[*a].cmp(&self.ids[*b]));
         convs.dedup();
-        let target = convs[0];
+        // A conversation split off by hand is not merged back by links (a
+        // reply whose References skip the split point): the message joins
+        // its nearest known ancestor's conversation instead.
+        let split_apart = convs.len() > 1
+            && !self.split_ids.is_empty()
+            && convs.iter().any(|c| self.split_ids.contains(&self.ids[*c]));
+        let (target, merging) = if split_apart {
+            let mut t = own;
+            for n in names[1..].iter().rev() {
+                if let Some(&c) = self.linked(tx, n)?.first() {
+                    t = self.find(c);
+                    break;
+                }
+            }
+            (t, Vec::new())
+        } else {
+            (convs[0], convs[1..].to_vec())
+        };
         if matches!(self.slots[target], Slot::Unknown) {
             if self.defer() {
                 // The cache was empty and this session never made it: new.
-                let row = (p.conversation_key.clone(), p.subject.clone(), p.date);
+                let row = (key.clone(), p.subject.clone(), p.date);
                 self.unwritten.insert(target, row);
                 self.slots[target] = Slot::Fresh(Summary::default());
             } else {
-                let created = insert_conversation(
-                    tx,
-                    &self.ids[target],
-                    &p.conversation_key,
-                    &p.subject,
-                    p.date,
-                )?;
+                let created = insert_conversation(tx, &self.ids[target], &key, &p.subject, p.date)?;
                 self.slots[target] = if created && self.summarize {
                     Slot::Fresh(Summary::default())
                 } else {
@@ -248,7 +276,7 @@ impl Filer {
                 };
             }
         }
-        for &other in &convs[1..] {
+        for &other in &merging {
             let never_written = self.unwritten.remove(&other).is_some()
                 || (matches!(self.slots[other], Slot::Unknown) && !self.probe);
             if never_written {
@@ -271,9 +299,13 @@ impl Filer {
                 (t, _) => *t = Slot::Cached,
             }
         }
-        for n in &names {
+        for (j, n) in names.iter().enumerate() {
             let k = name(n);
             let known = self.links.get(&k).copied().flatten();
+            // Split apart: a name another conversation holds stays there.
+            if split_apart && j > 0 && known.is_some_and(|c| self.find(c) != target) {
+                continue;
+            }
             if known.map(|c| self.find(c)) != Some(target) {
                 self.new_links.push((n.to_string(), target));
                 self.links.insert(k, Some(target));
@@ -281,6 +313,35 @@ impl Filer {
         }
         self.messages.push((i, target));
         Ok(())
+    }
+
+    /// The names a message links by (its own Message-ID first, then its
+    /// ancestors, the nearest last) and its conversation key. A split point
+    /// in its chain (or itself) cuts what came before: that is another
+    /// conversation.
+    fn names_of<'m>(&self, p: &'m crate::mail::ParsedMessage) -> (Vec<&'m str>, String) {
+        let own = p.message_id.as_str();
+        let mut chain: Vec<&str> = p.references.iter().map(String::as_str).collect();
+        if let Some(irt) = p.in_reply_to.as_deref()
+            && chain.last() != Some(&irt)
+        {
+            chain.retain(|n| *n != irt);
+            chain.push(irt);
+        }
+        if !self.splits.is_empty() {
+            if self.splits.contains(own) {
+                return (vec![own], own.to_string());
+            }
+            if let Some(pos) = chain.iter().rposition(|n| self.splits.contains(*n)) {
+                let key = chain[pos].to_string();
+                let mut names = vec![own];
+                names.extend(&chain[pos..]);
+                return (names, key);
+            }
+        }
+        let mut names = vec![own];
+        names.extend(chain);
+        (names, p.conversation_key.clone())
     }
 
     /// Writes what [`Filer::thread`] decided for the batch: the new

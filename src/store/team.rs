@@ -105,6 +105,21 @@ pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
     Ok(state)
 }
 
+/// A merge or split by hand regroups messages: returns the conversations
+/// it touched (none for other events).
+fn regroup(tx: &Transaction<'_>, e: &Event) -> Result<Vec<String>> {
+    use crate::domain::events::EventKind;
+    Ok(match &e.kind {
+        EventKind::Merge { into } => {
+            vec![super::threading::merge_by_hand(tx, &e.conversation, into)?]
+        }
+        EventKind::Split { message_id } => super::threading::split_by_hand(tx, message_id)?
+            .map(|(a, b)| vec![a, b])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    })
+}
+
 /// Records a local event inside a transaction: applied at once, queued to push.
 pub(super) fn record_event_tx(tx: &Transaction<'_>, e: &Event, raw: &[u8]) -> Result<TeamState> {
     let now = chrono::Utc::now().timestamp();
@@ -118,9 +133,7 @@ pub(super) fn record_event_tx(tx: &Transaction<'_>, e: &Event, raw: &[u8]) -> Re
         params![serde_json::to_string(&op)?, now],
     )?;
     super::drafts::review_event_stored(tx, e)?;
-    if let crate::domain::events::EventKind::Merge { into } = &e.kind {
-        super::threading::merge_by_hand(tx, &e.conversation, into)?;
-    }
+    regroup(tx, e)?;
     if e.kind.affects_row() {
         refold(tx, &e.conversation)
     } else {
@@ -148,11 +161,9 @@ impl Store {
             match e {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
-                    // (A merge made here comes back from the log too:
-                    // merging what is one already does nothing.)
-                    if let crate::domain::events::EventKind::Merge { into } = &e.kind {
-                        touched.insert(super::threading::merge_by_hand(tx, &e.conversation, into)?);
-                    }
+                    // (A merge or split made here comes back from the log
+                    // too: doing it again does nothing.)
+                    touched.extend(regroup(tx, e)?);
                     // A draft, verdict or send changes what the Review view
                     // holds: its conversation is touched too (not refolded).
                     if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {

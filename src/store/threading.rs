@@ -130,3 +130,150 @@ impl super::Store {
         Ok(c.unwrap_or_else(|| id.to_string()))
     }
 }
+
+/// A split by hand (a `split` event): message `message_id` and every
+/// message of its conversation that replies to it, directly or through
+/// another (In-Reply-To or References), move to a conversation of their
+/// own, whose id comes from that Message-ID as a thread root's does. The
+/// filer keeps them apart from then on (see `Filer::names_of`). Returns the
+/// two conversations, or None when the message is not in the cache yet
+/// (the filer splits it when it comes).
+pub(super) fn split_by_hand(
+    tx: &Transaction<'_>,
+    message_id: &str,
+) -> Result<Option<(String, String)>> {
+    let from: Option<String> = tx
+        .prepare_cached("SELECT conversation_id FROM messages WHERE message_id = ?1 LIMIT 1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()?;
+    let Some(from) = from else { return Ok(None) };
+    let new = crate::domain::thread::conversation_id(message_id);
+    let mut st = tx.prepare_cached(
+        "SELECT message_id, in_reply_to, refs FROM messages WHERE conversation_id = ?1",
+    )?;
+    let rows: Vec<(String, Option<String>, String)> = st
+        .query_map([&from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let chain = |irt: &Option<String>, refs: &str| -> Vec<String> {
+        let mut c: Vec<String> = serde_json::from_str(refs).unwrap_or_default();
+        c.extend(irt.iter().cloned());
+        c
+    };
+    let mut moving = std::collections::BTreeSet::from([message_id.to_string()]);
+    loop {
+        let before = moving.len();
+        for (id, irt, refs) in &rows {
+            if !moving.contains(id) && chain(irt, refs).iter().any(|n| moving.contains(n)) {
+                moving.insert(id.clone());
+            }
+        }
+        if moving.len() == before {
+            break;
+        }
+    }
+    let staying: std::collections::BTreeSet<&String> = rows
+        .iter()
+        .map(|(id, _, _)| id)
+        .filter(|id| !moving.contains(*id))
+        .collect();
+    // The names that go with them: their own, and those after the last
+    // moving message in a moving message's chain (parents not cached),
+    // as the filer cuts a chain at a split point (`Filer::names_of`).
+    let mut names = moving.clone();
+    for (_, irt, refs) in rows.iter().filter(|(id, _, _)| moving.contains(id)) {
+        let c = chain(irt, refs);
+        if let Some(pos) = c.iter().rposition(|n| moving.contains(n)) {
+            names.extend(
+                c[pos + 1..]
+                    .iter()
+                    .filter(|n| !staying.contains(*n))
+                    .cloned(),
+            );
+        }
+    }
+    if staying.is_empty() && new == from {
+        return Ok(None); // split already (or it is the root and alone)
+    }
+    // Each part takes the id the filer would give it: the part that goes,
+    // the split point's; the part that stays, the smallest its own
+    // messages' keys give (a conversation's id is the smallest of its keys').
+    let key = |irt: &Option<String>, refs: &str, id: &str| -> String {
+        let refs: Vec<String> = serde_json::from_str(refs).unwrap_or_default();
+        refs.into_iter()
+            .next()
+            .or_else(|| irt.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let rest = rows
+        .iter()
+        .filter(|(id, _, _)| staying.contains(id))
+        .map(|(id, irt, refs)| {
+            let k = key(irt, refs, id);
+            (crate::domain::thread::conversation_id(&k), k)
+        })
+        .min();
+    let mut ids = std::collections::BTreeSet::from([from.clone(), new.clone()]);
+    if new != from {
+        move_part(tx, &from, &new, message_id, names.iter())?;
+    }
+    if let Some((rest_id, rest_key)) = rest.filter(|(id, _)| *id != from) {
+        let linked: Vec<String> = tx
+            .prepare_cached("SELECT message_id FROM message_links WHERE conversation_id = ?1")?
+            .query_map([&from], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let stay: Vec<String> = staying
+            .iter()
+            .map(|s| (*s).clone())
+            .chain(linked.into_iter().filter(|n| !names.contains(n)))
+            .collect();
+        move_part(tx, &from, &rest_id, &rest_key, stay.iter())?;
+        if new != from {
+            // Nothing is left under the old id: it leads to what stayed
+            // (its team state goes with it).
+            tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
+                .execute([&from])?;
+            alias(tx, &from, &rest_id)?;
+            tx.prepare_cached(
+                "UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1",
+            )?
+            .execute(params![from, rest_id])?;
+            ids.remove(&from);
+        }
+        ids.insert(rest_id);
+    }
+    super::Store::refresh_conversations(tx, &ids)?;
+    super::places::refresh_places(tx, &ids)?;
+    for id in &ids {
+        super::team::refold(tx, id)?;
+    }
+    Ok(Some((from, new)))
+}
+
+/// Moves the messages and links `names` of conversation `from` to
+/// conversation `to` (created with root key `root` if new).
+fn move_part<'n>(
+    tx: &Transaction<'_>,
+    from: &str,
+    to: &str,
+    root: &str,
+    names: impl Iterator<Item = &'n String>,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM conversation_aliases WHERE alias = ?1")?
+        .execute([to])?;
+    tx.prepare_cached(
+        "INSERT INTO conversations(id, root_key, first_date, last_date) VALUES (?1, ?2, 0, 0)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![to, root])?;
+    let mut mv = tx.prepare_cached(
+        "UPDATE messages SET conversation_id = ?2 WHERE conversation_id = ?3 AND message_id = ?1",
+    )?;
+    let mut link = tx.prepare_cached(
+        "UPDATE OR REPLACE message_links SET conversation_id = ?2 WHERE conversation_id = ?3 AND message_id = ?1",
+    )?;
+    for n in names {
+        mv.execute(params![n, to, from])?;
+        link.execute(params![n, to, from])?;
+    }
+    Ok(())
+}

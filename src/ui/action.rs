@@ -102,6 +102,7 @@ actions! {
     ViewAttachment = "view_attachment", "Read a text attachment here (logs, CSV, patches)…";
     NewMessage = "new_message", "New message…";
     Merge = "merge", "Merge the selected conversations into one (asks first)";
+    Split = "split", "Split the conversation at the message on top (asks first)";
     Customer = "customer", "Customer: their other conversations, and how long they have waited";
     SortWaiting = "sort_waiting", "Sort: customers waiting longest first (again: newest first)";
     ReviewEdit = "review_edit", "Edit the draft under review";

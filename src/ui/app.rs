@@ -44,8 +44,10 @@ pub struct ReaderPane {
     /// The team history (who assigned, labelled, noted) shown above the
     /// messages, when toggled on; read from SQLite then and on reload, never in draw.
     pub history: Option<Vec<crate::store::HistoryEntry>>,
-    /// Lines in the last render (for scroll limits).
+    /// Lines in the last render (for scroll limits), and the line each
+    /// message starts at (for "the message at the top").
     pub rendered_lines: usize,
+    pub message_starts: Vec<usize>,
     /// A draft shared for review on this conversation and its tone advice
     /// (read with the view, not in draw).
     pub review: Option<UnderReview>,
@@ -111,6 +113,8 @@ pub struct App {
     pub(super) pending_view: Option<usize>,
     /// `+` asked to merge these; `+` again merges them.
     pub(super) confirm_merge: Option<Vec<String>>,
+    /// `X` asked to split at this Message-ID; `X` again splits.
+    pub(super) confirm_split: Option<String>,
     /// The list's order (W toggles waiting longest first).
     pub sort: crate::store::ListSort,
     /// The cache's data version when last read (another process's write
@@ -194,6 +198,7 @@ impl App {
             pending_view: None,
             sort: Default::default(),
             confirm_merge: None,
+            confirm_split: None,
             outside: 0,
             offline_message: false,
             should_quit: false,
@@ -446,6 +451,7 @@ impl App {
             self.confirm_reply = None;
         }
         let confirm_merge = self.confirm_merge.take();
+        let confirm_split = self.confirm_split.take();
         match (self.layer(), action) {
             (_, Action::Quit) => {
                 self.desk.stop();
@@ -490,6 +496,7 @@ impl App {
             }
             (_, Action::Customer) => self.show_customer()?,
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
+            (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
             (_, Action::ViewAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::ViewAttachment)
@@ -656,6 +663,7 @@ impl App {
             show_quotes: false,
             history: None,
             rendered_lines: 0,
+            message_starts: Vec::new(),
             review,
             // A draft under review is drawn first: the reviewer starts there.
             jump: (jump > 0 && !review_first).then_some(jump),

@@ -1,5 +1,5 @@
 //! The customer panel (`C`), the "waiting longest" order (`W`), and
-//! merging conversations by hand (`+`).
+//! merging (`+`) and splitting (`X`) conversations by hand.
 
 use super::app::{App, Level};
 use crate::domain::ConversationSummary;
@@ -143,6 +143,59 @@ impl App {
         self.visual_anchor = None;
         self.message = Some((
             format!("{} conversations merged into {into}", targets.len()),
+            Level::Info,
+        ));
+        self.refresh_counts()?;
+        self.reload()
+    }
+}
+
+impl App {
+    /// `X` in a conversation: splits it at the message on top of the pane
+    /// (it and the replies to it become their own conversation), after
+    /// asking.
+    pub(super) fn split_here(&mut self, asked: Option<String>) -> Result<()> {
+        let Some(r) = &self.reader else {
+            return Ok(());
+        };
+        // The message on top; when the pane is scrolled to its end (or the
+        // whole conversation is on screen), the newest.
+        let i = if r.scroll + r.height >= r.rendered_lines {
+            r.view.messages.len().saturating_sub(1)
+        } else {
+            r.message_starts
+                .iter()
+                .rposition(|&s| s <= r.scroll)
+                .unwrap_or(0)
+        };
+        let Some(m) = r.view.messages.get(i) else {
+            return Ok(());
+        };
+        let (conv, message_id) = (r.view.id.clone(), m.message_id.clone());
+        if i == 0 {
+            self.message = Some((
+                "the message on top starts the conversation: scroll it down to the message to split at (j, Space), then X".into(),
+                Level::Error,
+            ));
+            return Ok(());
+        }
+        if asked.as_deref() != Some(message_id.as_str()) {
+            self.message = Some((
+                format!(
+                    "split off #{} of {} ({}, {}) and its replies? X again splits",
+                    i + 1,
+                    r.view.messages.len(),
+                    sanitize::line(m.from.name.as_deref().unwrap_or(&m.from.email)),
+                    self.clock.age(m.date)
+                ),
+                Level::Info,
+            ));
+            self.confirm_split = Some(message_id);
+            return Ok(());
+        }
+        let (new, _) = self.desk.split(&conv, &message_id, self.clock.now)?;
+        self.message = Some((
+            format!("split: that message and its replies are conversation {new}"),
             Level::Info,
         ));
         self.refresh_counts()?;

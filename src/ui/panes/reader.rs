@@ -63,6 +63,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         r.scroll = before + start;
     }
     r.rendered_lines = lines.len();
+    r.message_starts = starts.iter().map(|s| before + s).collect();
     r.height = inner.height as usize;
     r.scroll = r.scroll.min(lines.len().saturating_sub(r.height));
     let n = r.view.messages.len();
