@@ -13,6 +13,8 @@ import hashlib
 import os
 import quopri
 import textwrap
+import struct
+import zlib
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "assets", "demo")
 TEAM = ("Example Support", "support@example.com")
@@ -595,6 +597,41 @@ Dana""")],
      state=dict(status="closed", assignee="dana", labels=["feature"]))
 
 
+# A returning customer and a colleague at the same company (for the
+# customer panel, C): weeks older than the rest, closed.
+conv(("Jordan Blake", "jordan@blakeandco.io"), "Sync delays after the October update",
+     [("c", 500, """Hi,
+
+Since the October update our project boards take up to ten minutes to
+show changes made by colleagues. It used to be instant. Is this known?
+
+Jordan Blake
+Operations, Blake & Co."""),
+      ("sam", 498, """Hi Jordan,
+
+Thank you for the detailed report. It was a known issue with the EU sync queue; a fix went out this morning, and boards should update within seconds again. Please tell me if you still see delays.
+
+Sam Okafor
+Example Support""")],
+     state=dict(status="closed", assignee="sam", labels=["bug"]))
+
+conv(("Priya Shah", "priya.shah@blakeandco.io"), "Adding five seats for new hires",
+     [("c", 460, """Hello,
+
+We have five people starting on Monday. Can you add five seats to our
+Business plan and send one invoice for the rest of the year?
+
+Priya Shah
+Finance, Blake & Co."""),
+      ("lee", 459, """Hi Priya,
+
+Thank you, and welcome to your new colleagues! The five seats are on your Business plan now, and one prorated invoice for the rest of the year is on its way to you.
+
+Lee Park
+Example Support""")],
+     state=dict(status="closed", assignee="lee", labels=["billing"]))
+
+
 def msgid(i, j):
     h = hashlib.sha256(f"demo-{i}-{j}".encode()).hexdigest()[:16]
     return f"<{h}.demo@{'example.com' if j % 2 else 'mail.customer.example'}>"
@@ -614,7 +651,34 @@ def addr(name, email_):
     return f"{encode_word(name)} <{email_}>"
 
 
+def png(width, height):
+    """A real PNG: a screenshot-like picture of an error dialog (grey window,
+    red title bar, white panel), so image viewers open the demo's PNG."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter: none
+        for x in range(width):
+            if y < 28:
+                px = (200, 40, 40)
+            elif 60 <= y < height - 40 and 30 <= x < width - 30:
+                px = (255, 255, 255) if (y // 12) % 3 else (230, 230, 230)
+            else:
+                px = (236, 236, 236)
+            row += bytes(px)
+        rows.append(bytes(row))
+
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+
+
 def fake_bytes(name, size):
+    if name.endswith(".png"):
+        return png(480, 300)
     seed = hashlib.sha256(name.encode()).digest()
     out = bytearray()
     while len(out) < size:

@@ -313,4 +313,24 @@ mod tests {
         );
         assert!(all[0].last_date <= 1_800_000_000 && all[0].last_date > 1_800_000_000 - 3600);
     }
+
+    #[test]
+    fn the_demo_png_is_a_real_image() {
+        use mail_parser::MimeHeaders;
+        let raw = raw_messages()
+            .find(|m| m.windows(16).any(|w| w == b"import-error.png"))
+            .expect("the demo has import-error.png");
+        let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+        let png = parsed
+            .attachments()
+            .find(|a| a.attachment_name() == Some("import-error.png"))
+            .unwrap()
+            .contents();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            "{:?}",
+            &png[..16]
+        );
+        assert!(png.ends_with(b"IEND\xaeB`\x82"), "a whole PNG");
+    }
 }
