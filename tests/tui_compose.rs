@@ -745,7 +745,7 @@ fn undo_send_takes_back_the_status_set_with_it() {
             .as_ref()
             .unwrap()
             .0
-            .contains("and the status as it was")
+            .contains("and the conversation as it was")
     );
     // With undo send off, u after send and pending takes back the status.
     let mut cfg = replypad::config::Config::demo();
@@ -757,6 +757,52 @@ fn undo_send_takes_back_the_status_set_with_it() {
     assert_eq!(status(&app), replypad::domain::Status::Pending);
     app.feed("<Esc>u");
     assert_eq!(status(&app), before, "{:?}", app.message);
+}
+
+/// Policy assign_on_reply: replying to an unowned conversation claims it
+/// (undo send takes the claim back too); an owned one keeps its owner.
+#[test]
+fn replying_to_an_unowned_conversation_claims_it_when_the_policy_says_so() {
+    let outbox = tempfile::tempdir().unwrap();
+    let mut cfg = replypad::config::Config::demo();
+    cfg.assign_on_reply = true;
+    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let owner = |app: &replypad::ui::App, id: &str| {
+        app.desk.store.conversation(id).unwrap().unwrap().assignee
+    };
+    let row = |app: &replypad::ui::App, owned: bool| {
+        app.list
+            .rows
+            .iter()
+            .position(|r| {
+                r.assignee.is_some() == owned && r.status != replypad::domain::Status::Closed
+            })
+            .unwrap()
+    };
+    let unowned = row(&app, false);
+    let id = app.list.rows[unowned].id.clone();
+    for _ in 0..unowned {
+        app.feed("j");
+    }
+    app.feed("r");
+    app.type_text("On it.");
+    app.feed("<C-s>");
+    assert_eq!(owner(&app, &id).as_deref(), Some("dana@example.com"));
+    app.feed("u");
+    assert_eq!(owner(&app, &id), None, "undo send takes the claim back");
+    app.feed("<Esc>");
+    // An owned conversation keeps its owner.
+    app.feed("gg");
+    let owned = row(&app, true);
+    let id = app.list.rows[owned].id.clone();
+    let before = owner(&app, &id);
+    for _ in 0..owned {
+        app.feed("j");
+    }
+    app.feed("r");
+    app.type_text("Adding a detail.");
+    app.feed("<C-s>");
+    assert_eq!(owner(&app, &id), before);
 }
 
 /// A text attachment read inside the TUI (`i`), sanitized and scrolled;

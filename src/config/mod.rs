@@ -56,6 +56,9 @@ pub struct Config {
     /// `u` takes it back to the draft (0: sent at once).
     #[serde(default = "default_undo_send")]
     pub undo_send: u32,
+    /// Replying to a conversation nobody owns claims it for you.
+    #[serde(default)]
+    pub assign_on_reply: bool,
     /// From this many columns the TUI shows the list and the conversation
     /// side by side.
     #[serde(default = "default_split_width")]
@@ -297,6 +300,7 @@ impl Config {
         Config {
             timezone: None,
             undo_send: default_undo_send(),
+            assign_on_reply: false,
             split_width: default_split_width(),
             identity: Identity {
                 name: "Dana Demo".into(),

@@ -27,8 +27,8 @@ pub enum SendOutcome {
     Queued {
         outbox: i64,
         sent: super::transport::Sent,
-        /// What undoes the status set with the send (`send_draft_then`):
-        /// undo send takes both back.
+        /// What undoes the claim and the status set with the send
+        /// (`send_draft_then`): undo send takes them back with it.
         then: Option<super::Undo>,
     },
 }
@@ -488,9 +488,23 @@ impl Desk {
         hold: u32,
     ) -> Result<SendOutcome> {
         let mut out = self.send_draft_held(draft, anyway, hold)?;
-        if let (SendOutcome::Queued { then: undo, .. }, Some(status), Some(conv)) =
-            (&mut out, then, &draft.conversation)
-        {
+        let (SendOutcome::Queued { then: undo, .. }, Some(conv)) = (&mut out, &draft.conversation)
+        else {
+            return Ok(out);
+        };
+        let mut taken_back = super::Undo::default();
+        // Policy: replying to an unowned conversation claims it (a claim:
+        // it loses to a teammate's earlier one).
+        if self.cfg.assign_on_reply && self.store.team_state(conv)?.assignee.is_none() {
+            let me = self.me().to_string();
+            let acted = self.act(
+                std::slice::from_ref(conv),
+                super::input::assign(Some(me.clone()), &me, false),
+                now,
+            )?;
+            taken_back.entries.extend(acted.undo.entries);
+        }
+        if let Some(status) = then {
             let acted = self.act(
                 std::slice::from_ref(conv),
                 EventKind::Status {
@@ -499,7 +513,10 @@ impl Desk {
                 },
                 now,
             )?;
-            *undo = Some(acted.undo);
+            taken_back.entries.extend(acted.undo.entries);
+        }
+        if !taken_back.entries.is_empty() {
+            *undo = Some(taken_back);
         }
         Ok(out)
     }

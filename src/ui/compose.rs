@@ -479,7 +479,7 @@ impl App {
         let status_back = match then {
             Some(undo) => {
                 self.desk.undo(undo, self.clock.now)?;
-                " and the status as it was"
+                " and the conversation as it was"
             }
             None => "",
         };
