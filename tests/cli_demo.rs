@@ -2,18 +2,9 @@
 
 use std::process::Command;
 
+/// The binary on a demo of its own (a new state directory).
 fn replypad(args: &[&str]) -> (i32, String, String) {
-    let state = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-        .args(args)
-        .env("XDG_STATE_HOME", state.path())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    replypad_in(tempfile::tempdir().unwrap().path(), args)
 }
 
 #[test]
@@ -218,6 +209,7 @@ fn template_commands_and_doctor_say_what_to_do() {
     );
 }
 
+/// The binary with its state (the demo's files) in `state`.
 fn replypad_in(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
         .args(args)

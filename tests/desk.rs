@@ -442,18 +442,7 @@ fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     app.feed("<Enter>vc");
     app.type_text("Add the date");
     app.feed("<Enter>");
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(240, 48)).unwrap();
-    term.draw(|f| replypad::ui::panes::draw(&mut app, f))
-        .unwrap();
-    let buf = term.backend().buffer();
-    let screen: String = (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let screen = screen_of(&mut app, 240, 48);
     assert!(
         screen.contains("changes requested by bo@example.com"),
         "{screen}"
@@ -474,18 +463,7 @@ fn the_author_resuming_a_draft_sees_what_the_reviewer_asked_for() {
     app.feed("r");
     let c = app.compose.as_ref().expect("r resumes the reply draft");
     assert_eq!(c.draft.id, d.id, "her own draft, not a new one");
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    term.draw(|f| replypad::ui::panes::draw(&mut app, f))
-        .unwrap();
-    let buf = term.backend().buffer();
-    let screen: String = (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let screen = screen_of(&mut app, 100, 30);
     assert!(
         screen.contains("rev 1 changes requested by bo@example.com: Add the date of the refund"),
         "{screen}"
@@ -534,6 +512,21 @@ fn a_running_app_sees_what_another_process_wrote() {
         "the list was re-read"
     );
     assert!(!app.check_outside(), "once");
+}
+
+/// The App drawn at `w`×`h`, as text.
+fn screen_of(app: &mut App, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| replypad::ui::panes::draw(app, f)).unwrap();
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
 }
 
 fn open_row(app: &mut App, conv: &str) {

@@ -893,4 +893,20 @@ fn a_text_attachment_is_read_inline_and_a_binary_one_refused() {
             app.message
         );
     }
+    // A conversation with one attachment (the audit log CSV): i reads it at once.
+    app.feed("h");
+    app.feed("gg");
+    for _ in 0..app.list.total {
+        let r = &app.list.rows[app.list.selected - app.list.offset];
+        if r.subject.contains("Audit log export") {
+            break;
+        }
+        app.feed("j");
+    }
+    app.feed("<Enter>i");
+    let v = app
+        .text_view
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", app.message));
+    assert!(v.title.contains("audit-log"), "{}", v.title);
 }

@@ -78,22 +78,25 @@ fn dump(s: &Store) -> Vec<String> {
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    let mut st = s
-        .conn
-        .prepare(
-            "SELECT uid || '>' || conversation_id FROM messages
-             UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
-             UNION ALL SELECT * FROM (SELECT message_id || '~' || conversation_id FROM message_links
-                UNION SELECT message_id || '~' || conversation_id FROM messages)",
-        )
-        .unwrap();
-    let mut more: Vec<String> = st
+    rows.extend(sorted_strings(
+        s,
+        "SELECT uid || '>' || conversation_id FROM messages
+         UNION ALL SELECT alias || '=' || canonical FROM conversation_aliases
+         UNION ALL SELECT * FROM (SELECT message_id || '~' || conversation_id FROM message_links
+            UNION SELECT message_id || '~' || conversation_id FROM messages)",
+    ));
+    rows
+}
+
+/// The strings a query gives, sorted.
+fn sorted_strings(s: &Store, sql: &str) -> Vec<String> {
+    let mut st = s.conn.prepare(sql).unwrap();
+    let mut rows: Vec<String> = st
         .query_map([], |r| r.get(0))
         .unwrap()
         .map(|r| r.unwrap())
         .collect();
-    more.sort();
-    rows.extend(more);
+    rows.sort();
     rows
 }
 
@@ -209,26 +212,17 @@ fn another_writer_between_chunks_is_noticed() {
 
 /// Which conversation each message is in, and each conversation's counts.
 fn grouping(s: &Store) -> Vec<String> {
-    let mut st = s
-        .conn
-        .prepare(
-            "SELECT uid || '>' || conversation_id FROM messages
-             UNION ALL SELECT id || ':' || message_count || ':' || coalesce(waiting_since, '-')
-             FROM conversations WHERE message_count > 0",
-        )
-        .unwrap();
-    let mut rows: Vec<String> = st
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    rows.sort();
-    rows
+    sorted_strings(
+        s,
+        "SELECT uid || '>' || conversation_id FROM messages
+         UNION ALL SELECT id || ':' || message_count || ':' || coalesce(waiting_since, '-')
+         FROM conversations WHERE message_count > 0",
+    )
 }
 
-/// A thread in the order its mail was written: `t` messages, each replying
+/// A thread in the order its mail was written: `n` messages, each replying
 /// to the one before; every third lost its References (In-Reply-To only),
-/// and `skip` ones at the end quote a chain that leaves out `m{t}.{cut}`.
+/// and those from `cut + 3` on quote a chain that leaves out `{tag}.{cut}`.
 fn chronological(tag: &str, n: usize, cut: usize) -> Vec<(u32, ParsedMessage, bool)> {
     (0..n)
         .map(|i| {

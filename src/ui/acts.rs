@@ -435,6 +435,19 @@ impl App {
 
     /// Reads text attachment `n` here: a private copy is fetched (by the
     /// worker when the message must come from the server), then shown.
+    /// `i`: a conversation's only attachment is read at once; with more,
+    /// the prompt asks which.
+    pub(super) fn view_attachment_key(&mut self) -> Result<()> {
+        let attachments = self.reader.as_ref().map_or(0, |r| {
+            r.view.messages.iter().map(|m| m.attachments.len()).sum()
+        });
+        if attachments == 1 {
+            return self.view_attachment(1);
+        }
+        self.open_prompt(PromptKind::ViewAttachment);
+        Ok(())
+    }
+
     pub(super) fn view_attachment(&mut self, n: usize) -> Result<()> {
         let conv = self
             .current_conversation()

@@ -498,9 +498,7 @@ impl App {
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
-            (_, Action::ViewAttachment) => {
-                self.open_prompt(super::prompt::PromptKind::ViewAttachment)
-            }
+            (_, Action::ViewAttachment) => self.view_attachment_key()?,
             (_, Action::OpenAttachment) => {
                 self.open_prompt(super::prompt::PromptKind::OpenAttachment)
             }
