@@ -512,6 +512,24 @@ fn a_running_app_sees_what_another_process_wrote() {
         "the list was re-read"
     );
     assert!(!app.check_outside(), "once");
+    // While the worker announces its writes, their notices re-read them.
+    app.on_notice(replypad::desk::Notice::Changed(
+        replypad::desk::Changed::everything(),
+    ));
+    bo.act(
+        std::slice::from_ref(&conv),
+        replypad::desk::input::assign(None, "bo@example.com", true),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    assert!(!app.check_outside(), "a notice came: no second recount");
+    bo.act(
+        std::slice::from_ref(&conv),
+        replypad::desk::input::assign(Some("bo@example.com".into()), "bo@example.com", true),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    assert!(app.check_outside(), "no notice since: re-read");
 }
 
 /// The App drawn at `w`×`h`, as text.

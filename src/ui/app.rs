@@ -120,6 +120,9 @@ pub struct App {
     /// The cache's data version when last read (another process's write
     /// changes it: see `check_outside`).
     pub(super) outside: i64,
+    /// A worker's notice came since the last look (its writes are
+    /// re-read through the notice, not again by `check_outside`).
+    pub(super) noticed: bool,
     /// The status line is the worker's "offline" error: cleared when it
     /// is online again.
     pub(super) offline_message: bool,
@@ -200,6 +203,7 @@ impl App {
             confirm_merge: None,
             confirm_split: None,
             outside: 0,
+            noticed: false,
             offline_message: false,
             should_quit: false,
             compose: None,

@@ -96,6 +96,7 @@ impl App {
     pub fn on_notice(&mut self, n: Notice) {
         let offline = matches!(n, Notice::Offline { .. });
         let online = matches!(n, Notice::Synced(_) | Notice::Changed(_));
+        self.noticed |= matches!(n, Notice::Changed(_));
         self.on_notice_inner(n);
         if offline {
             self.offline_message = true;
@@ -158,16 +159,21 @@ impl App {
 impl App {
     /// Another process wrote the cache (a `--demo` or CLI command, a
     /// teammate's demo TUI on the same cache): re-reads the counts and what
-    /// is on screen. True when it did. (The sync worker's writes come as
-    /// notices too; this catches the writers that send none.)
+    /// is on screen. True when it did. The sync worker's writes come with
+    /// notices, which re-read what they name: while they come, this does
+    /// not recount every view again.
     pub fn check_outside(&mut self) -> bool {
         let Ok(v) = self.desk.store.data_version() else {
             return false;
         };
+        let noticed = std::mem::take(&mut self.noticed);
         if v == self.outside {
             return false;
         }
         self.outside = v;
+        if noticed {
+            return false;
+        }
         let r = self.refresh_counts().and_then(|_| self.reload());
         self.report(r);
         true
