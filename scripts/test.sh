@@ -8,6 +8,7 @@
 #   dovecot-imapd           the real IMAP server the integration tests start
 #   python3-aiosmtpd        the real SMTP server the integration tests start
 #   openssl tmux            throwaway certificates; the end-to-end terminal test
+#   man-db                  the test that `replypad man | man -l -` renders
 # The tests start their own private servers on 127.0.0.1 in temp dirs; the
 # system services these packages bring are never used.
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in pkg-config libssl-dev dovecot-imapd python3-aiosmtpd openssl tmux ca-certificates; do
+for p in pkg-config libssl-dev dovecot-imapd python3-aiosmtpd openssl tmux man-db ca-certificates; do
   have_pkg "$p" || need+=("$p")
 done
 if [ "${#need[@]}" -gt 0 ]; then

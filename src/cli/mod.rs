@@ -18,8 +18,9 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "replypad", version, about = "A terminal shared inbox for support teams", long_about = None)]
 pub struct Cli {
-    /// Config file (default: $XDG_CONFIG_HOME/replypad/config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Config file (or REPLYPAD_CONFIG; default: $XDG_CONFIG_HOME/replypad/config.toml
+    /// on Linux, ~/Library/Application Support/replypad/config.toml on macOS).
+    #[arg(long, global = true, value_name = "PATH", env = "REPLYPAD_CONFIG")]
     pub config: Option<PathBuf>,
     /// Use the built-in demo mailbox instead of an account (no network).
     #[arg(long, global = true)]
@@ -46,6 +47,7 @@ pub enum Command {
     },
     /// List conversations, newest first.
     Threads {
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
         /// all, unassigned, mine, open, pending, snoozed, closed, mentions, following, drafts, review, label:NAME, archive, spam, trash
@@ -59,6 +61,7 @@ pub enum Command {
     Show {
         /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -66,24 +69,43 @@ pub enum Command {
     Doctor,
     /// Assign a conversation: AGENT is `me` (a claim), an address or name, or `none`.
     Assign {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// `me` (a claim), a teammate's address or short name, or `none`.
         agent: String,
         /// Take it even if someone else owns it (a reassign, not a claim).
         #[arg(long)]
         force: bool,
     },
     /// Set a conversation's status: open, pending or closed.
-    Status { id: String, status: String },
+    Status {
+        /// Conversation id (or a unique prefix of at least 4 characters).
+        id: String,
+        /// open, pending or closed.
+        status: String,
+    },
     /// Snooze until WHEN: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00.
-    Snooze { id: String, when: String },
+    Snooze {
+        /// Conversation id (or a unique prefix of at least 4 characters).
+        id: String,
+        /// When it comes back: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00.
+        when: String,
+    },
     /// Add or remove labels: +billing -urgent.
     Label {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// Labels to add (`billing` or `+billing`) and remove (`-urgent`).
         #[arg(allow_hyphen_values = true, required = true)]
         changes: Vec<String>,
     },
     /// Add an internal note; @name mentions a teammate.
-    Note { id: String, text: String },
+    Note {
+        /// Conversation id (or a unique prefix of at least 4 characters).
+        id: String,
+        /// The note (for the team only; @name mentions a teammate).
+        text: String,
+    },
     /// Merge conversations the threading kept apart into one (every agent's client follows).
     Merge {
         /// Two or more conversation ids (or unique prefixes).
@@ -118,6 +140,7 @@ pub enum Command {
     /// Move conversations to FOLDER: inbox, archive, spam, trash, or a
     /// team inbox's name (`move inbox ID` takes one back).
     Move {
+        /// inbox, archive, spam, trash, or a team inbox's name.
         folder: String,
         /// Conversation ids (or unique prefixes).
         #[arg(required = true)]
@@ -125,13 +148,17 @@ pub enum Command {
     },
     /// Follow a conversation (--off to stop).
     Follow {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// Stop following.
         #[arg(long)]
         off: bool,
     },
     /// Save attachment #N of a conversation (numbered as `show` lists them).
     Save {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// The attachment's number, as `show` lists them (📎 [N]).
         n: usize,
         /// Directory to save into (default: Downloads). Never overwrites.
         #[arg(long)]
@@ -142,12 +169,15 @@ pub enum Command {
     },
     /// A conversation's team history (who assigned, labelled, noted, when).
     History {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Reply to a conversation with the text of a file (sent now, or shared for review).
     Reply {
+        /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
         /// The reply text; the signature and the quoted message follow it.
         #[arg(long)]
@@ -179,18 +209,25 @@ pub enum Command {
     },
     /// A new message (starts a conversation), sent now or shared for review.
     New {
+        /// A recipient (repeatable; `Name <a@b>` or `a@b`).
         #[arg(long, required = true)]
         to: Vec<String>,
+        /// A copy recipient (repeatable).
         #[arg(long)]
         cc: Vec<String>,
+        /// The subject.
         #[arg(long)]
         subject: String,
+        /// The message text; your signature follows it.
         #[arg(long)]
         file: PathBuf,
+        /// Attach a file (repeatable).
         #[arg(long)]
         attach: Vec<PathBuf>,
+        /// Share for review instead of sending.
         #[arg(long)]
         submit_for_review: bool,
+        /// Only save the draft (send later with `replypad drafts send`).
         #[arg(long, conflicts_with = "submit_for_review")]
         draft: bool,
         /// Send although the message looks like a mistake (no text, an
@@ -210,6 +247,7 @@ pub enum Command {
     },
     /// Messages on their way out: sends what is queued (not with --json, which only lists). `retry N`, `forget N`.
     Outbox {
+        /// List as JSON (for scripts); sends nothing.
         #[arg(long)]
         json: bool,
         #[command(subcommand)]
@@ -222,6 +260,13 @@ pub enum Command {
     },
     /// Run automation headless: auto-replies, scheduled sends (not built yet).
     Daemon,
+    /// Print a shell completion script: `replypad completions bash > ~/.local/share/bash-completion/completions/replypad`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `replypad man | man -l -`.
+    Man,
 }
 
 /// Entry point of the binary.
@@ -391,5 +436,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             bail!("the daemon needs a real account; it has nothing to do in demo mode")
         }
         Some(Command::Daemon) => not_built("daemon"),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "replypad",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

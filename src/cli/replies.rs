@@ -21,25 +21,34 @@ const REFUSED: u8 = 3;
 pub enum DraftsCmd {
     /// Drafts being written here.
     List {
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print a draft.
-    Show { id: String },
+    Show {
+        /// Draft id (or a unique prefix), as `drafts list` shows it.
+        id: String,
+    },
     /// Replace a draft's text with a file's (signature and quote included as written).
     Edit {
+        /// Draft id (or a unique prefix), as `drafts list` shows it.
         id: String,
+        /// The new text.
         #[arg(long)]
         file: PathBuf,
     },
     /// Share the draft for review (a new revision).
     Submit {
+        /// Draft id (or a unique prefix), as `drafts list` shows it.
         id: String,
+        /// Ask this teammate to review.
         #[arg(long)]
         reviewer: Option<String>,
     },
     /// Send the draft (checks review policy and what changed meanwhile).
     Send {
+        /// Draft id (or a unique prefix), as `drafts list` shows it.
         id: String,
         /// Send although the conversation changed since the draft began, or
         /// the draft looks like a mistake (no text, a missing attachment).
@@ -47,35 +56,51 @@ pub enum DraftsCmd {
         anyway: bool,
     },
     /// Throw the draft away.
-    Discard { id: String },
+    Discard {
+        /// Draft id (or a unique prefix), as `drafts list` shows it.
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ReviewCmd {
     /// Drafts shared for review and where they stand.
     List {
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// A shared draft beside the customer's message, with the diff to the previous revision.
-    Show { id: String },
+    Show {
+        /// Draft id (or a unique prefix), as `review list` shows it.
+        id: String,
+    },
     /// Approve the latest revision.
     Approve {
+        /// Draft id (or a unique prefix), as `review list` shows it.
         id: String,
+        /// A word for the author (optional).
         #[arg(long, default_value = "")]
         comment: String,
     },
     /// Ask the author for changes.
     RequestChanges {
+        /// Draft id (or a unique prefix), as `review list` shows it.
         id: String,
+        /// What to change.
         #[arg(long)]
         comment: String,
     },
     /// Send an approved draft yourself (review.sender = "reviewer").
-    Send { id: String },
+    Send {
+        /// Draft id (or a unique prefix), as `review list` shows it.
+        id: String,
+    },
     /// Edit the draft as the reviewer: the file's text becomes a new revision.
     Edit {
+        /// Draft id (or a unique prefix), as `review list` shows it.
         id: String,
+        /// The new text.
         #[arg(long)]
         file: PathBuf,
     },
@@ -84,9 +109,15 @@ pub enum ReviewCmd {
 #[derive(Subcommand, Debug)]
 pub enum OutboxCmd {
     /// Try a failed or delivery-unknown message again.
-    Retry { id: i64 },
+    Retry {
+        /// The outbox number, as `replypad outbox` lists it.
+        id: i64,
+    },
     /// Drop a failed or delivery-unknown message.
-    Forget { id: i64 },
+    Forget {
+        /// The outbox number, as `replypad outbox` lists it.
+        id: i64,
+    },
 }
 
 /// A message that did not go, with what to do about it.

@@ -14,14 +14,20 @@ use std::process::ExitCode;
 pub enum TemplatesCmd {
     /// Every template (bundled, team, personal; the closer level wins).
     List {
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print a template's source.
-    Show { name: String },
+    Show {
+        /// The template's name, as `templates list` shows it.
+        name: String,
+    },
     /// Render a template with a conversation's values.
     Render {
+        /// The template's name, as `templates list` shows it.
         name: String,
+        /// The conversation whose values fill it (id or unique prefix).
         #[arg(long)]
         conversation: String,
         /// An answer to an ask("Field"): --set "Order number=1234" (repeatable).
@@ -30,17 +36,28 @@ pub enum TemplatesCmd {
     },
     /// Check templates (all, or these files): syntax, unknown placeholders
     /// (errors: exit 1), tone (warnings).
-    Lint { files: Vec<PathBuf> },
+    Lint {
+        /// Template files to check (default: every template).
+        files: Vec<PathBuf>,
+    },
     /// Save a team template from a file (shared with everyone after sync).
     Save {
+        /// The name it is saved under.
         name: String,
+        /// The template file (front matter and text).
         #[arg(long)]
         file: PathBuf,
     },
     /// Delete a team template (`restore` brings it back).
-    Delete { name: String },
+    Delete {
+        /// The template's name, as `templates list` shows it.
+        name: String,
+    },
     /// Bring back a deleted team template (its last text).
-    Restore { name: String },
+    Restore {
+        /// The deleted template's name.
+        name: String,
+    },
 }
 
 fn find<'a>(all: &'a [Template], name: &str) -> Result<&'a Template> {
