@@ -114,3 +114,76 @@ fn replypad_config_names_the_config_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere.toml"), "{err}");
 }
+
+/// The log file rotates daily and keeps a week: older files go, today's is
+/// written (0600), `replypad.log` leads to it; an older replypad's single
+/// `replypad.log` is kept aside; `-v`/`-q` are accepted everywhere.
+#[test]
+fn logs_rotate_daily_and_keep_a_week() {
+    let run = |state: &std::path::Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .args(args)
+            .env("XDG_STATE_HOME", state)
+            .env_remove("REPLYPAD_LOG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let state = tempfile::tempdir().unwrap();
+    let logs = state.path().join("replypad");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 1..=12 {
+        std::fs::write(logs.join(format!("replypad.2026-11-{day:02}.log")), "old\n").unwrap();
+    }
+    for args in [
+        &["-v", "--demo", "threads"][..],
+        &["-q", "--demo", "threads"],
+        &["--demo", "-vv", "threads"],
+    ] {
+        run(state.path(), args);
+    }
+    let dated: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("replypad.2") && n.ends_with(".log"))
+        .collect();
+    assert!(dated.len() <= replypad::logging::KEEP_DAYS, "{dated:?}");
+    let today = chrono::Utc::now()
+        .format("replypad.%Y-%m-%d.log")
+        .to_string();
+    assert!(dated.contains(&today), "{dated:?}");
+    let link = logs.join("replypad.log");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(logs.join(&today))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "private: {mode:o}");
+    // An older replypad's one growing file is kept aside, not overwritten.
+    let state = tempfile::tempdir().unwrap();
+    let logs = state.path().join("replypad");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("replypad.log"), "from an older replypad\n").unwrap();
+    run(state.path(), &["--demo", "threads"]);
+    assert!(
+        std::fs::read_to_string(logs.join("replypad.old.log"))
+            .unwrap()
+            .contains("older")
+    );
+    assert!(
+        std::fs::symlink_metadata(logs.join("replypad.log"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

@@ -28,6 +28,12 @@ pub struct Cli {
     /// In the demo: work as this teammate (dana, sam or lee; default dana).
     #[arg(long = "as", global = true, value_name = "AGENT")]
     pub as_agent: Option<String>,
+    /// Log more (-v debug, -vv trace) to the log file.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log warnings and errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -320,6 +326,18 @@ fn quiet_on_closed_pipe() {
     }));
 }
 
+/// The log filter `-v`/`-q` ask for (None: the default). More detail is
+/// replypad's own: libraries stay at info (their debug output can carry
+/// protocol lines, credentials included).
+fn log_level(verbose: u8, quiet: bool) -> Option<&'static str> {
+    match (verbose, quiet) {
+        (_, true) => Some("warn"),
+        (0, _) => None,
+        (1, _) => Some("info,replypad=debug"),
+        _ => Some("info,replypad=trace"),
+    }
+}
+
 fn not_built(what: &str) -> Result<ExitCode> {
     eprintln!("replypad: `{what}` is not built yet in this version; see the project's open issues");
     Ok(ExitCode::from(2))
@@ -329,8 +347,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     // The one choice of the demo: the desk's transport (`Account::open`);
     // doctor and the daemon have nothing to do there.
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo));
-    let _log =
-        crate::logging::init(&crate::paths::state_dir()).context("cannot start the log file")?;
+    let _log = crate::logging::init(
+        &crate::paths::state_dir(),
+        log_level(cli.verbose, cli.quiet),
+    )
+    .context("cannot start the log file")?;
     if cli.as_agent.is_some() && !demo {
         bail!(
             "--as is for the demo (replypad demo --as lee); an account's agent is [identity] in its config"
