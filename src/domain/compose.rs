@@ -231,18 +231,20 @@ pub fn initial_body(signatures: &[&str], quoted: Option<&str>) -> String {
 /// What the agent wrote in a draft: the lines above the signature (or the
 /// forwarded message), without the quoted lines and their "On … wrote:".
 pub fn own_text(body: &str) -> String {
+    use super::quotes;
     let mut out = Vec::new();
     let lines: Vec<&str> = body.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
+    let tail = quotes::header_block_start(&lines).unwrap_or(lines.len());
+    for (i, line) in lines[..tail].iter().enumerate() {
         let t = line.trim();
         if t == "--" || t.starts_with("---------- Forwarded message") {
             break;
         }
-        let attribution = t.ends_with("wrote:")
-            && lines
-                .get(i + 1)
-                .is_some_and(|n| n.trim_start().starts_with('>'));
-        if t.starts_with('>') || attribution {
+        let next_quoted = |j: usize| lines.get(j).is_some_and(|n| quotes::is_quoted(n));
+        let attribution = (quotes::is_attribution(t) && next_quoted(i + 1))
+            || (quotes::attribution_start(&lines, i + 1) == Some(i) && next_quoted(i + 2))
+            || (i > 0 && quotes::attribution_start(&lines, i) == Some(i - 1) && next_quoted(i + 1));
+        if quotes::is_quoted(t) || attribution {
             continue;
         }
         out.push(*line);

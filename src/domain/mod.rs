@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod events;
 pub mod names;
+pub mod quotes;
 pub mod recipients;
 pub mod review;
 pub mod search;

@@ -51,13 +51,16 @@ fn norm(s: &str) -> String {
 
 /// The text the agent wrote: quoted lines and the signature are not theirs.
 fn own_lines(text: &str) -> Vec<(usize, &str)> {
+    use super::quotes;
     let mut out = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if l == "-- " || l.starts_with("On ") && l.trim_end().ends_with("wrote:") {
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = quotes::header_block_start(&lines).unwrap_or(lines.len());
+    for (i, l) in lines[..tail].iter().enumerate() {
+        if *l == "-- " || quotes::attribution_start(&lines, i).is_some() {
             break;
         }
-        if !l.starts_with('>') {
-            out.push((i + 1, l));
+        if !quotes::is_quoted(l) {
+            out.push((i + 1, *l));
         }
     }
     out

@@ -394,10 +394,13 @@ pub(super) fn index_text(
 /// The first meaningful words of a message: quoted lines and greetings
 /// skipped, white space folded, at most 160 characters.
 pub fn snippet(text: &str) -> String {
+    use crate::domain::quotes;
     let mut out = String::new();
-    for line in text.lines() {
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = quotes::header_block_start(&lines).unwrap_or(lines.len());
+    for line in &lines[..tail] {
         let l = line.trim();
-        if l.is_empty() || l.starts_with('>') || (l.starts_with("On ") && l.ends_with("wrote:")) {
+        if l.is_empty() || quotes::is_quoted(l) || quotes::is_attribution(l) {
             continue;
         }
         if !out.is_empty() {

@@ -340,19 +340,28 @@ fn body_lines(
     th: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
+    use crate::domain::quotes;
     let lines: Vec<&str> = text.trim_end().lines().collect();
     let quote = th.dim;
+    // Outlook's style: the original below a From:/Sent: block, unquoted.
+    let tail = quotes::header_block_start(&lines).unwrap_or(lines.len());
     let mut i = 0;
     while i < lines.len() {
-        let is_quote = |l: &str| l.trim_start().starts_with('>');
-        let attribution = lines[i].trim_end().ends_with("wrote:")
-            && lines.get(i + 1).is_some_and(|l| is_quote(l));
-        if is_quote(lines[i]) || attribution {
+        let is_quote = |j: usize| lines.get(j).is_some_and(|l| quotes::is_quoted(l));
+        // An attribution (one line, or two where the client wrapped it)
+        // goes with the quote below it.
+        let attribution = (quotes::is_attribution(lines[i]) && is_quote(i + 1))
+            || (i + 1 < lines.len()
+                && quotes::attribution_start(&lines, i + 1) == Some(i)
+                && is_quote(i + 2));
+        if i >= tail || is_quote(i) || attribution {
             let start = i;
             i += 1;
             while i < lines.len()
-                && (is_quote(lines[i])
-                    || lines[i].trim().is_empty() && lines.get(i + 1).is_some_and(|l| is_quote(l)))
+                && (start >= tail
+                    || is_quote(i)
+                    || (i == start + 1 && quotes::attribution_start(&lines, i) == Some(start))
+                    || lines[i].trim().is_empty() && is_quote(i + 1))
             {
                 i += 1;
             }
@@ -391,4 +400,50 @@ pub(super) fn verdict_text(v: &crate::domain::review::Verdict, clock: &Clock) ->
         },
         clock.datetime(v.at),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        body_lines(text, 80, false, &Theme::default(), &mut out);
+        out.iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn quotes_fold_for_every_client_and_language() {
+        let cases = [
+            // Gmail in German, the quote below its attribution.
+            "Danke, jetzt geht es.\n\nAm Mo., 3. Nov. 2025 um 09:12 Uhr schrieb Example Support <support@example.com>:\n> Bitte neu laden.\n> Gruß",
+            // Gmail in Japanese.
+            "ありがとうございます。\n\n2025年11月3日(月) 9:12 Example Support <support@example.com>:\n> 再読み込みしてください。",
+            // A long English attribution Gmail wrapped onto two lines.
+            "Thanks, it works.\n\nOn Mon, Nov 3, 2025 at 9:12 AM Example Support <\nsupport@example.com> wrote:\n> Please reload.",
+            // Outlook: no > at all, the original below a header block.
+            "Thanks, it works.\n\n________________________________\nFrom: Example Support <support@example.com>\nSent: Monday, November 3, 2025 9:12 AM\nTo: Jordan Blake <jordan@blakeandco.io>\nSubject: RE: Sync delays\n\nPlease reload.\n\nSam",
+            // Outlook in French.
+            "Merci, ça marche.\n\nDe : Example Support <support@example.com>\nEnvoyé : lundi 3 novembre 2025 09:12\nÀ : Jordan Blake <jordan@blakeandco.io>\nObjet : RE: Sync\n\nVeuillez recharger.",
+        ];
+        for text in cases {
+            let lines = folded(text);
+            let first = text.lines().next().unwrap();
+            assert_eq!(lines[0], first, "{text}");
+            assert_eq!(
+                lines.len(),
+                3,
+                "the reply, a blank line, one folded block: {lines:?}"
+            );
+            assert!(
+                lines[2].starts_with("[… ") && lines[2].contains("quoted lines"),
+                "{lines:?}"
+            );
+        }
+        // Not a quote: a sentence that starts like one.
+        let plain = folded("On Monday we ship the fix.\nFrom: the docs, it is clear.");
+        assert_eq!(plain.len(), 2, "{plain:?}");
+    }
 }
