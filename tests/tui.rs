@@ -973,3 +973,38 @@ fn x_splits_the_conversation_at_the_message_on_top() {
         app.message
     );
 }
+
+/// `[theme] preset = "high-contrast"`: no dark grey anywhere, the cursor
+/// row black on white; a preset it does not know is refused.
+#[test]
+fn the_high_contrast_theme_has_no_dark_grey_and_a_white_cursor_row() {
+    use ratatui::style::Color;
+    let preset =
+        |p: &str| std::collections::BTreeMap::from([("preset".to_string(), p.to_string())]);
+    let (mut app, mut term) = app(160, 48);
+    app.theme = replypad::ui::theme::Theme::load(&preset("high-contrast"), false).unwrap();
+    app.feed("j");
+    term.draw(|f| panes::draw(&mut app, f)).unwrap();
+    let buf = term.backend().buffer();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg != Color::DarkGray && c.bg != Color::DarkGray,
+                "dark grey at {x},{y}"
+            );
+        }
+    }
+    let white_row = (0..buf.area.height).any(|y| {
+        (0..buf.area.width)
+            .filter(|&x| buf[(x, y)].bg == Color::White)
+            .count()
+            > 60
+    });
+    assert!(white_row, "the cursor row is black on white");
+    let err = replypad::ui::theme::Theme::load(&preset("neon"), false)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("high-contrast"), "{err}");
+}

@@ -93,8 +93,8 @@ pub struct Config {
 
 /// The roles `[theme]` may colour (the TUI's `ui::theme::Theme`).
 pub const THEME_ROLES: &[&str] = &[
-    "cursor", "marked", "dim", "accent", "heading", "good", "bad", "notice", "bar", "banner",
-    "title", "alarm",
+    "preset", "cursor", "marked", "dim", "accent", "heading", "good", "bad", "notice", "bar",
+    "banner", "title", "alarm",
 ];
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]

@@ -220,3 +220,12 @@ fn a_time_zone_is_an_iana_name() {
         "{e}"
     );
 }
+
+#[test]
+fn a_theme_preset_is_high_contrast_or_default() {
+    let good = format!("{GOOD}\n[theme]\npreset = \"high-contrast\"\ncursor = \"green\"\n");
+    assert!(Config::parse(&good).is_ok());
+    let bad = format!("{GOOD}\n[theme]\npreset = \"neon\"\n");
+    let e = Config::parse(&bad).unwrap_err();
+    assert!(e.contains("preset") && e.contains("high-contrast"), "{e}");
+}

@@ -162,6 +162,13 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
                 at(raw, "theme", role),
                 super::THEME_ROLES.join(", ")
             ));
+        } else if role == "preset" {
+            if !matches!(colour.as_str(), "default" | "high-contrast") {
+                errors.push(format!(
+                    "{}: {colour:?} is not a theme (\"default\" or \"high-contrast\")",
+                    at(raw, "theme", role)
+                ));
+            }
         } else if colour.parse::<colour_names::Colour>().is_err() {
             errors.push(format!(
                 "{}: {colour:?} is not a colour (use a name such as \"red\" or \"#rrggbb\")",

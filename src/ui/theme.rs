@@ -87,14 +87,56 @@ impl Theme {
         }
     }
 
+    /// Bright text and bold marks for low vision and washed-out screens: no
+    /// dark grey on black, the cursor row black on white.
+    pub fn high_contrast() -> Theme {
+        let fg = |c| Style::new().fg(c).add_modifier(Modifier::BOLD);
+        let inverse = Style::new()
+            .bg(Color::White)
+            .fg(Color::Black)
+            .add_modifier(Modifier::BOLD);
+        Theme {
+            cursor: inverse,
+            marked: Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            dim: Style::new().fg(Color::White),
+            accent: fg(Color::LightCyan),
+            heading: fg(Color::LightYellow),
+            good: fg(Color::LightGreen),
+            bad: fg(Color::LightRed).add_modifier(Modifier::UNDERLINED),
+            notice: fg(Color::LightMagenta),
+            bar: inverse,
+            banner: Style::new()
+                .bg(Color::LightYellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            title: inverse,
+            alarm: Style::new()
+                .bg(Color::LightRed)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            input: Style::new().bg(Color::Black).fg(Color::White),
+            colours: true,
+        }
+    }
+
     /// The theme for this terminal: none with `NO_COLOR` (any non-empty
-    /// value), else the default with the config's `[theme]` colours.
+    /// value), else the `[theme] preset` ("default" or "high-contrast")
+    /// with the config's colours per role on top.
     pub fn load(overrides: &BTreeMap<String, String>, no_color: bool) -> Result<Theme> {
         if no_color {
             return Ok(Theme::no_color());
         }
-        let mut t = Theme::default();
-        for (role, colour) in overrides {
+        let mut t = match overrides.get("preset").map(String::as_str) {
+            None | Some("default") => Theme::default(),
+            Some("high-contrast") => Theme::high_contrast(),
+            Some(other) => bail!(
+                "[theme] preset = {other:?} is not a theme (\"default\" or \"high-contrast\")"
+            ),
+        };
+        for (role, colour) in overrides.iter().filter(|(r, _)| *r != "preset") {
             let c: Color = match colour.parse() {
                 Ok(c) => c,
                 Err(_) => bail!(
