@@ -33,11 +33,12 @@ fn every_command_and_argument_has_help() {
     assert!(out.is_empty(), "no help line:\n{}", out.join("\n"));
 }
 
-fn replypad(args: &[&str]) -> Vec<u8> {
-    let state = tempfile::tempdir().unwrap();
+/// The binary with its state in `state`; it must succeed; its stdout.
+fn replypad_in(state: &std::path::Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
         .args(args)
-        .env("XDG_STATE_HOME", state.path())
+        .env("XDG_STATE_HOME", state)
+        .env_remove("REPLYPAD_LOG")
         .output()
         .unwrap();
     assert!(
@@ -46,6 +47,10 @@ fn replypad(args: &[&str]) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+fn replypad(args: &[&str]) -> Vec<u8> {
+    replypad_in(tempfile::tempdir().unwrap().path(), args)
 }
 
 #[test]
@@ -121,17 +126,7 @@ fn replypad_config_names_the_config_file() {
 #[test]
 fn logs_rotate_daily_and_keep_a_week() {
     let run = |state: &std::path::Path, args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
-            .args(args)
-            .env("XDG_STATE_HOME", state)
-            .env_remove("REPLYPAD_LOG")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        replypad_in(state, args);
     };
     let state = tempfile::tempdir().unwrap();
     let logs = state.path().join("replypad");
