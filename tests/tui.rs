@@ -188,6 +188,9 @@ snapshot!(split_140x40, 140, 40, "jj<Enter>");
 snapshot!(split_200x50, 200, 50, "jj<Enter><Tab>");
 snapshot!(split_240x60, 240, 60, "jj<Enter>");
 snapshot!(list_120x40, 120, 40, "jj");
+snapshot!(list_200x50, 200, 50, "jj");
+snapshot!(list_240x60, 240, 60, "jj");
+snapshot!(reader_120x40, 120, 40, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
 snapshot!(help_160x48, 160, 48, "?");
 
@@ -1007,4 +1010,29 @@ fn the_high_contrast_theme_has_no_dark_grey_and_a_white_cursor_row() {
         .unwrap()
         .to_string();
     assert!(err.contains("high-contrast"), "{err}");
+}
+
+/// The help overlay at 80 columns cuts nothing: every line fits, and each
+/// key's whole description is there (a long one wraps under itself).
+#[test]
+fn help_at_80_columns_wraps_instead_of_cutting() {
+    use replypad::ui::keymap::Layer;
+    use unicode_width::UnicodeWidthStr;
+    let (app, _term) = app(80, 24);
+    let width = 74; // the overlay's inside at 80 columns
+    let lines: Vec<String> = replypad::ui::panes::help::lines(&app, width)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for l in &lines {
+        assert!(l.width() <= width, "{l:?} is wider than {width}");
+    }
+    let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    for layer in Layer::ALL {
+        for b in app.keymap.bindings(layer) {
+            let words: Vec<&str> = b.desc.split_whitespace().collect();
+            let last = words.last().copied().unwrap_or_default();
+            assert!(text.contains(last), "{:?}: {:?} is cut", b.spec, b.desc);
+        }
+    }
 }

@@ -9,8 +9,14 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-/// The help text: per layer, each action once with all its keys.
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// The key column's width (two spaces of indent, the keys, a space).
+const KEYS_W: usize = 20;
+
+/// The help text at `width` cells: per layer, each action once with all its
+/// keys; a description too long for the line wraps under itself, so nothing
+/// is cut.
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let desc_w = width.saturating_sub(KEYS_W).max(16);
     let mut out = Vec::new();
     for layer in Layer::ALL {
         let mut rows: Vec<(String, String)> = Vec::new();
@@ -34,19 +40,29 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             app.theme.heading.add_modifier(Modifier::BOLD),
         ));
         for (keys, desc) in rows {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), app.theme.accent),
-                Span::raw(desc),
-            ]));
+            let wrapped = crate::ui::format::wrap(&desc, desc_w);
+            for (i, part) in wrapped.into_iter().enumerate() {
+                let lead = if i == 0 {
+                    format!("  {keys:<18}")
+                } else {
+                    " ".repeat(KEYS_W)
+                };
+                out.push(Line::from(vec![
+                    Span::styled(lead, app.theme.accent),
+                    Span::raw(part),
+                ]));
+            }
         }
     }
     out
 }
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let text = lines(app);
+    // Wider where the terminal is (long descriptions then fit on a line).
+    let w = area.width.saturating_sub(4).clamp(40, 110);
+    let text = lines(app, w.saturating_sub(2) as usize);
     let h = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = centered(area, 64, h);
+    let rect = centered(area, w, h);
     let scroll = app
         .help
         .unwrap_or(0)

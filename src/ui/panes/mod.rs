@@ -3,7 +3,7 @@
 //! Every untrusted string passes `mail::sanitize` before it becomes a Span.
 
 mod compose;
-mod help;
+pub mod help;
 mod list;
 mod picker;
 mod reader;
