@@ -182,3 +182,113 @@ fn logs_rotate_daily_and_keep_a_week() {
             .is_symlink()
     );
 }
+
+/// `replypad init` writes a commented, valid, private config for each
+/// provider, never over an existing one without --force, refuses bad
+/// addresses before writing anything, and runs doctor on what it wrote.
+#[test]
+fn init_writes_a_valid_private_config_per_provider() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let init = |path: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "init",
+            "--name",
+            "Ana \"Lima\"",
+            "--email",
+            "ana@acme.io",
+            "--team",
+            "support@acme.io",
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .args(&args)
+            .env("REPLYPAD_CONFIG", path)
+            .env("XDG_STATE_HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    for (provider, smtp_host, smtp_port) in [
+        ("m365", "smtp.office365.com", 587),
+        ("gmail", "smtp.gmail.com", 465),
+        ("fastmail", "smtp.fastmail.com", 465),
+        ("generic", "smtp.acme.io", 465),
+    ] {
+        let path = dir.path().join(provider).join("config.toml");
+        let out = init(&path, &["--provider", provider, "--no-doctor"]);
+        assert!(
+            out.status.success(),
+            "{provider}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cfg = replypad::config::Config::load(&path).unwrap();
+        assert_eq!(cfg.identity.name, "Ana \"Lima\"");
+        let smtp = cfg.smtp.unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port),
+            (smtp_host, smtp_port),
+            "{provider}"
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{provider}: {mode:o}");
+        // Never over an existing config without --force.
+        let again = init(&path, &["--provider", provider, "--no-doctor"]);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+        assert!(
+            init(&path, &["--provider", provider, "--no-doctor", "--force"])
+                .status
+                .success()
+        );
+    }
+    // A bad address: nothing written.
+    let bad = dir.path().join("bad/config.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .args([
+            "init",
+            "--name",
+            "x",
+            "--email",
+            "not an address",
+            "--team",
+            "s@acme.io",
+            "--no-doctor",
+        ])
+        .env("REPLYPAD_CONFIG", &bad)
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an email address"));
+    assert!(!bad.exists());
+    // Without --no-doctor, doctor checks what was written (its secret
+    // commands do not exist here, so it fails, and says so).
+    let path = dir.path().join("doctor/config.toml");
+    let mut args = vec![
+        "init",
+        "--name",
+        "Ana",
+        "--email",
+        "ana@localhost",
+        "--team",
+        "support@localhost",
+    ];
+    args.push("--provider");
+    args.push("generic");
+    let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+        .args(&args)
+        .env("REPLYPAD_CONFIG", &path)
+        .env("XDG_STATE_HOME", dir.path())
+        .env("XDG_CACHE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("replypad doctor") && text.contains("ok    config"),
+        "{text}"
+    );
+    assert!(
+        !out.status.success(),
+        "the secrets are placeholders: {text}"
+    );
+}

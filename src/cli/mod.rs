@@ -5,6 +5,7 @@
 mod account;
 mod acts;
 mod doctor;
+mod init;
 mod output;
 mod replies;
 mod templates;
@@ -73,6 +74,28 @@ pub enum Command {
     },
     /// Check config, secrets, IMAP and SMTP, and say how to fix what is wrong.
     Doctor,
+    /// Write a commented config for a mail provider (where --config or
+    /// REPLYPAD_CONFIG says, else the default path), then run doctor on it.
+    Init {
+        /// The team's mail provider.
+        #[arg(long, value_enum, default_value = "generic")]
+        provider: init::Provider,
+        /// Your name, as customers and teammates see it.
+        #[arg(long)]
+        name: String,
+        /// Your own address (assignments and notes are in its name).
+        #[arg(long)]
+        email: String,
+        /// The team mailbox's address (support@…).
+        #[arg(long)]
+        team: String,
+        /// Replace a config that is there.
+        #[arg(long)]
+        force: bool,
+        /// Only write it (doctor connects to the servers).
+        #[arg(long)]
+        no_doctor: bool,
+    },
     /// Assign a conversation: AGENT is `me` (a claim), an address or name, or `none`.
     Assign {
         /// Conversation id (or a unique prefix of at least 4 characters).
@@ -384,6 +407,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
         Some(Command::Doctor) if demo => doctor::nothing_to_check(),
         Some(Command::Doctor) => doctor::run(cli.config.as_deref()),
+        Some(Command::Init { .. }) if demo => {
+            bail!("init writes a config for an account; the demo needs none")
+        }
+        Some(Command::Init {
+            provider,
+            name,
+            email,
+            team,
+            force,
+            no_doctor,
+        }) => init::run(
+            &cli.config
+                .clone()
+                .unwrap_or_else(crate::paths::default_config_file),
+            provider,
+            &name,
+            &email,
+            &team,
+            force,
+            no_doctor,
+        ),
         Some(Command::Assign { id, agent, force }) => acts::assign(open()?, &id, &agent, force),
         Some(Command::Status { id, status }) => acts::status(open()?, &id, &status),
         Some(Command::Snooze { id, when }) => acts::snooze(open()?, &id, &when),
