@@ -1,5 +1,8 @@
 //! The real App on the demo mailbox with a fixed clock, and a TestBackend.
 
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
 use ratatui::{Terminal, backend::TestBackend};
 use replypad::config::Config;
 use replypad::desk::{Desk, transport::Demo};

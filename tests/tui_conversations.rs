@@ -1,0 +1,264 @@
+//! Where conversations go, by keys through the real App: archive, spam,
+//! trash and move with undo; the customer's context (the waiting marker and
+//! sort, the panel); merging and splitting conversations by hand.
+
+#[path = "support/tui.rs"]
+mod tui_support;
+
+use ratatui::{Terminal, backend::TestBackend};
+use replypad::ui::App;
+use tui_support::render;
+
+fn app(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    tui_support::app_with_outbox(width, height, "/tmp/replypad-demo/outbox".into())
+}
+
+#[test]
+fn archive_spam_trash_and_move_by_key_with_undo_and_their_views() {
+    use replypad::domain::views::View;
+    let (mut app, mut term) = app(120, 40);
+    let ids = |app: &App| -> Vec<String> { app.list.rows.iter().map(|r| r.id.clone()).collect() };
+    let first = app.list.rows[0].id.clone();
+    let total = app.list.total;
+    app.feed("e");
+    assert!(!ids(&app).contains(&first), "archived: out of the list");
+    assert!(app.message.as_ref().unwrap().0.contains("moved to Archive"));
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Archive"),
+        "the sidebar has the view:\n{screen}"
+    );
+    app.feed("g a");
+    assert_eq!(app.view, View::Archive);
+    assert_eq!(ids(&app), vec![first.clone()]);
+    // From the Archive view, u takes it back to the inbox.
+    app.feed("u");
+    assert!(ids(&app).is_empty(), "{:?}", ids(&app));
+    app.feed("g i");
+    assert_eq!(app.list.total, total);
+    assert!(ids(&app).contains(&first));
+    // Ctrl-r archives it again; a bulk spam of two; trash; a prompt move.
+    app.feed("<C-r>");
+    assert_eq!(app.list.total, total - 1);
+    app.feed("vjv");
+    app.feed("!");
+    assert_eq!(app.list.total, total - 3, "{:?}", app.message);
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("2 of 2 conversations moved to Junk")
+    );
+    app.feed("g !");
+    assert_eq!(app.list.rows.len(), 2);
+    app.feed("D");
+    assert_eq!(app.list.rows.len(), 1);
+    app.feed("g t");
+    assert_eq!(app.list.rows.len(), 1);
+    app.feed("M");
+    app.type_text("in");
+    app.feed("<Tab>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "inbox");
+    app.feed("<Enter>");
+    assert!(app.list.rows.is_empty());
+    app.feed("g i");
+    assert_eq!(app.list.total, total - 2);
+    // A folder replypad does not sync is refused, nothing moves.
+    app.feed("M");
+    app.type_text("Clients/Acme");
+    app.feed("<Enter>");
+    assert!(app.message.as_ref().unwrap().0.contains("folders it syncs"));
+    assert_eq!(app.list.total, total - 2);
+}
+
+/// Customer context: ← marks a customer who wrote last, W sorts who waited
+/// longest first (and back), C shows their other conversations by address
+/// and by company domain.
+#[test]
+fn customer_waiting_marker_sort_and_panel() {
+    let (mut app, mut term) = app(120, 40);
+    let waiting: Vec<_> = app
+        .list
+        .rows
+        .iter()
+        .filter(|r| r.waiting_since.is_some())
+        .collect();
+    assert!(!waiting.is_empty());
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .filter(|r| r.status == replypad::domain::Status::Closed)
+            .all(|r| r.waiting_since.is_none()),
+        "a closed conversation waits for nobody"
+    );
+    let screen = render(&mut app, &mut term);
+    let first = app.list.rows[0].clone();
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&first.subject[..10]))
+        .unwrap();
+    assert_eq!(line.contains('←'), first.waiting_since.is_some(), "{line}");
+
+    app.feed("W");
+    assert!(render(&mut app, &mut term).contains("waiting longest first"));
+    let all: Vec<_> = {
+        let mut v = Vec::new();
+        for _ in 0..app.list.total {
+            v.push(app.list.rows[app.list.selected - app.list.offset].clone());
+            app.feed("j");
+        }
+        v
+    };
+    let since: Vec<i64> = all.iter().map_while(|r| r.waiting_since).collect();
+    assert!(since.len() >= 2 && since.windows(2).all(|w| w[0] <= w[1]));
+    assert!(
+        all[since.len()..].iter().all(|r| r.waiting_since.is_none()),
+        "the waiting ones come first"
+    );
+    app.feed("gg");
+    app.feed("W");
+    assert!(!render(&mut app, &mut term).contains("waiting longest first"));
+    assert_eq!(app.list.rows[0].id, first.id, "newest first again");
+
+    // Jordan Blake wrote before; so did a colleague at blakeandco.io.
+    let row = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.email == "jordan@blakeandco.io")
+        .unwrap();
+    for _ in 0..row {
+        app.feed("j");
+    }
+    app.feed("C");
+    let screen = render(&mut app, &mut term);
+    for want in [
+        "Customer · jordan@blakeandco.io",
+        "← waiting for us",
+        "Their other conversations (1):",
+        "closed   sam",
+        "Sync delays after the October update",
+        "Others at blakeandco.io (1):",
+        "Adding five seats for new hires  (priya.shah@blakeandco.io)",
+    ] {
+        assert!(screen.contains(want), "{want:?} in\n{screen}");
+    }
+    app.feed("<Esc>");
+    assert!(app.text_view.is_none());
+    // A free-mail customer: no company to look up.
+    app.feed("gg");
+    let gmail = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.email.ends_with("@gmail.com"))
+        .expect("a gmail customer in the first page");
+    for _ in 0..gmail {
+        app.feed("j");
+    }
+    app.feed("C");
+    assert!(render(&mut app, &mut term).contains("a free-mail address"));
+}
+
+/// `+` merges the selected conversations after asking; one alone is refused.
+#[test]
+fn plus_merges_the_selected_conversations_after_asking() {
+    let (mut app, _term) = app(120, 40);
+    let total = app.list.total;
+    app.feed("+");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("select the conversations")
+    );
+    // Jordan Blake's two conversations: the outage today, the sync delays in November.
+    let mut jordan = Vec::new();
+    for i in 0..total {
+        let r = &app.list.rows[i - app.list.offset];
+        if r.from.email == "jordan@blakeandco.io" {
+            jordan.push(r.id.clone());
+            app.feed("v");
+        }
+        app.feed("j");
+    }
+    assert_eq!(jordan.len(), 2);
+    app.feed("+");
+    assert!(app.message.as_ref().unwrap().0.contains("+ again merges"));
+    assert_eq!(app.list.total, total, "asked, not merged");
+    app.feed("+");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("2 conversations merged into"),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(app.list.total, total - 1);
+    let survivor = jordan.iter().min().unwrap();
+    let v = app.desk.store.conversation(survivor).unwrap().unwrap();
+    assert_eq!(v.messages.len(), 5);
+    assert!(app.selected.is_empty());
+}
+
+/// `X` splits the conversation at the message on top, after asking; at its
+/// first message it says what to do instead.
+#[test]
+fn x_splits_the_conversation_at_the_message_on_top() {
+    let (mut app, mut term) = app(120, 40);
+    let total = app.list.total;
+    let conv = app.list.rows[0].id.clone();
+    app.feed("<Enter>");
+    render(&mut app, &mut term); // the reader jumps to the newest message
+    let r = app.reader.as_ref().unwrap();
+    let n = r.view.messages.len();
+    assert!(n >= 3, "Jordan's conversation has {n}");
+    app.feed("X");
+    let asked = app.message.as_ref().unwrap().0.clone();
+    assert!(
+        asked.contains(&format!("#{n} of {n}")) && asked.contains("X again"),
+        "{asked}"
+    );
+    app.feed("X");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("split: that message"),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(app.list.total, total + 1);
+    let left = app.desk.store.conversation(&conv).unwrap().unwrap();
+    assert_eq!(left.messages.len(), n - 1);
+    // A conversation of one message (the one just split off): nothing to split.
+    app.feed("h");
+    let new = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.id != conv && r.from.email == "jordan@blakeandco.io" && r.messages == 1)
+        .expect("the split-off conversation is listed");
+    app.feed("gg");
+    for _ in 0..new {
+        app.feed("j");
+    }
+    app.feed("<Enter>");
+    render(&mut app, &mut term);
+    app.feed("X");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("starts the conversation"),
+        "{:?}",
+        app.message
+    );
+}
