@@ -9,18 +9,34 @@ use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A conversation's attachments in the reader's order (#1 first): each with
+/// the message holding it and its index there.
+pub fn numbered(
+    view: &crate::domain::ConversationView,
+) -> impl Iterator<
+    Item = (
+        &crate::domain::MessageView,
+        usize,
+        &crate::domain::Attachment,
+    ),
+> {
+    view.messages.iter().flat_map(|m| {
+        m.attachments
+            .iter()
+            .enumerate()
+            .map(move |(i, a)| (m, i, a))
+    })
+}
+
 /// Which message holds attachment `n` of a conversation, and its index there.
 pub fn locate(view: &crate::domain::ConversationView, n: usize) -> Result<(String, usize)> {
-    let mut k = 0;
-    for m in &view.messages {
-        for i in 0..m.attachments.len() {
-            k += 1;
-            if k == n {
-                return Ok((m.message_id.clone(), i));
-            }
-        }
+    match numbered(view).nth(n.wrapping_sub(1)) {
+        Some((m, i, _)) if n > 0 => Ok((m.message_id.clone(), i)),
+        _ => bail!(
+            "no attachment #{n} here (the conversation has {})",
+            numbered(view).count()
+        ),
     }
-    bail!("no attachment #{n} here (the conversation has {k})")
 }
 
 /// A name in `dir` that does not exist yet: `name`, else `name (1).ext`, ...

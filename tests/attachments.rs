@@ -3,20 +3,13 @@
 
 mod support;
 
-use replypad::config::Tls;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use support::dovecot::Dovecot;
 
 #[test]
 fn an_attachment_is_fetched_saved_private_and_never_overwrites() {
     let d = Dovecot::start();
-    let mut c = replypad::sync::connect(&support::account(
-        &d,
-        Path::new("/nonexistent"),
-        Tls::Implicit,
-    ))
-    .unwrap();
+    let mut c = support::client(&d);
     let payload = "line one\r\nline two: the customer's export\r\n";
     let raw = format!(
         "From: Kim <kim@shop.test>\r\nTo: support@example.com\r\nSubject: Export attached\r\n\
@@ -68,15 +61,9 @@ fn an_attachment_is_fetched_saved_private_and_never_overwrites() {
 /// removed.
 #[test]
 fn a_text_attachment_from_the_server_is_read_in_the_tui() {
-    use replypad::desk::{Desk, Start};
     use std::time::{Duration, Instant};
     let d = Dovecot::start();
-    let mut c = replypad::sync::connect(&support::account(
-        &d,
-        Path::new("/nonexistent"),
-        Tls::Implicit,
-    ))
-    .unwrap();
+    let mut c = support::client(&d);
     let raw = "From: Kim <kim@shop.test>\r\nTo: support@example.com\r\nSubject: Crash log\r\n\
          Message-ID: <log1@shop.test>\r\nDate: Tue, 1 Jul 2025 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n\
@@ -86,18 +73,7 @@ fn a_text_attachment_from_the_server_is_read_in_the_tui() {
     c.append("INBOX", raw.as_bytes(), false).unwrap();
     let ana = support::cli::Instance::new(&d, "ana", "");
     ana.ok(&["sync", "--headers-only"]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let notify: replypad::desk::Notify = std::sync::Arc::new(move |n| {
-        let _ = tx.send(n);
-    });
-    let desk = Desk::open(Start::Account(Box::new(ana.cfg.clone())), Some(notify)).unwrap();
-    let mut app = replypad::ui::App::new(
-        desk,
-        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
-        replypad::ui::format::Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
+    let (mut app, rx) = support::live_app(&ana.cfg, true, 120, 40);
     app.feed("<Enter>");
     // Opening it fetches its body (headers only were synced).
     let t0 = Instant::now();

@@ -186,12 +186,7 @@ fn demo_in_a_real_terminal() {
 #[test]
 fn a_draft_survives_kill_9_during_compose() {
     let d = support::dovecot::Dovecot::start();
-    let mut c = replypad::sync::connect(&support::account(
-        &d,
-        std::path::Path::new("/nonexistent"),
-        replypad::config::Tls::Implicit,
-    ))
-    .unwrap();
+    let mut c = support::client(&d);
     c.append(
         "INBOX",
         &support::message("k9", &[], "Where is my parcel", "It has been two weeks."),

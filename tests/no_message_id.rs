@@ -5,17 +5,13 @@
 
 mod support;
 
-use replypad::config::Tls;
-use std::path::Path;
-use support::account;
 use support::cli::Instance as Agent;
 use support::dovecot::Dovecot;
 
 #[test]
 fn distinct_messages_without_a_message_id_stay_distinct() {
     let d = Dovecot::start();
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     let head = "From: Test Suite <mime@tests.test>\r\nTo: support@example.com\r\n\
                 Subject: MIME test\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n";
     let bodies = [
@@ -67,8 +63,7 @@ fn distinct_messages_without_a_message_id_stay_distinct() {
 #[test]
 fn an_encoded_word_in_the_local_part_is_shown_as_received_and_flagged() {
     let d = Dovecot::start();
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     let raw = "From: =?utf-8?q?admin?=@example.com\r\nTo: support@example.com\r\n\
                Subject: Account notice\r\nMessage-ID: <enc1@x.test>\r\n\
                Date: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nPlease log in.\r\n";

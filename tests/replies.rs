@@ -506,15 +506,7 @@ fn a_team_template_saved_by_one_agent_is_offered_by_the_others_picker() {
 
     // Bo's picker (the real App on Bo's cache) offers it.
     let cfg = replypad::config::Config::load(&bo.config).unwrap();
-    let desk =
-        replypad::desk::Desk::open(replypad::desk::Start::Account(Box::new(cfg)), None).unwrap();
-    let mut app = replypad::ui::App::new(
-        desk,
-        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
-        replypad::ui::format::Clock::system(),
-    )
-    .unwrap();
-    app.resize(120, 40);
+    let (mut app, _) = support::live_app(&cfg, false, 120, 40);
     app.feed("<Enter>T");
     app.type_text("shipping");
     let p = app.picker.as_ref().expect("picker open");

@@ -5,9 +5,6 @@
 
 mod support;
 
-use replypad::config::Tls;
-use std::path::Path;
-use support::account;
 use support::cli::Instance as Agent;
 use support::dovecot::Dovecot;
 use support::smtp::{Smtp, SmtpOptions};
@@ -18,8 +15,7 @@ const KEY: &str = "reply-to-team-key";
 /// (with `[team] aliases`) synced; the conversation's id.
 fn setup(raw: &str) -> (Dovecot, Smtp, Agent, String) {
     let d = Dovecot::start();
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     c.append("INBOX", raw.replace('\n', "\r\n").as_bytes(), false)
         .unwrap();
     let smtp = Smtp::start(SmtpOptions {

@@ -77,8 +77,7 @@ fn acts_of_one_agent_are_seen_by_two_others_after_one_sync() {
         assert_eq!(h[3]["event"]["text"], "Refund approved, @bo please send it");
     }
     // The keyword mirror: other mail clients see labels and status as keywords.
-    let mut plain =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut plain = support::client(&d);
     plain.select("INBOX", None).unwrap();
     let kw = plain.fetch_flags("1", None).unwrap()[0].keywords.clone();
     assert!(kw.contains(&"replypad-billing".to_string()), "{kw:?}");
@@ -133,8 +132,7 @@ fn a_forged_event_changes_nothing() {
         &replypad::config::Secret::new("guess"),
         "support@example.com",
     );
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     let log = c.folder(&["Replypad", "Log"]).unwrap();
     c.append(&log, &raw, true).unwrap();
     c.append(&log, b"Subject: not an event\r\n\r\nhello\r\n", true)
@@ -156,8 +154,7 @@ fn a_forged_event_changes_nothing() {
 fn five_agents_race_for_the_same_conversation_twenty_times() {
     let d = Dovecot::start();
     let agents: Vec<Agent> = (0..5).map(|i| agent(&d, &format!("agent{i}"))).collect();
-    let mut seeder =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut seeder = support::client(&d);
     let quiet = |_| {};
     for round in 0..20 {
         seeder
@@ -367,7 +364,6 @@ fn the_running_worker_sees_a_teammates_note_within_seconds() {
 /// (`Notice::Changed` names the conversation), with no key pressed.
 #[test]
 fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
-    use replypad::desk::{Desk, Start};
     use std::time::{Duration, Instant};
     let d = Dovecot::start();
     seed(&d);
@@ -378,18 +374,7 @@ fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
         .as_str()
         .unwrap()
         .to_string();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let notify: replypad::desk::Notify = std::sync::Arc::new(move |n| {
-        let _ = tx.send(n);
-    });
-    let desk = Desk::open(Start::Account(Box::new(bo.cfg.clone())), Some(notify)).unwrap();
-    let mut app = replypad::ui::App::new(
-        desk,
-        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
-        replypad::ui::format::Clock::system(),
-    )
-    .unwrap();
-    app.resize(160, 48);
+    let (mut app, rx) = support::live_app(&bo.cfg, true, 160, 48);
     app.feed("<Enter>");
     assert_eq!(app.reader.as_ref().unwrap().view.id, id);
     // Wait for the worker's first pass, as the event loop would.
@@ -438,8 +423,7 @@ fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
 fn a_merge_by_hand_is_followed_by_every_client_and_a_rebuild() {
     let d = Dovecot::start();
     seed(&d);
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     c.append(
         "INBOX",
         &message("t2", &[], "Order 1234 again", "Any news on my refund?"),
@@ -512,8 +496,7 @@ fn a_merge_by_hand_is_followed_by_every_client_and_a_rebuild() {
 fn a_split_by_hand_is_followed_by_every_client_and_a_rebuild() {
     let d = Dovecot::start();
     seed(&d);
-    let mut c =
-        replypad::sync::connect(&account(&d, Path::new("/nonexistent"), Tls::Implicit)).unwrap();
+    let mut c = support::client(&d);
     let append =
         |c: &mut replypad::sync::imap::Connection, id: &str, refs: &[&str], subject: &str| {
             c.append("INBOX", &message(id, refs, subject, "text"), false)

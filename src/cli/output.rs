@@ -69,7 +69,7 @@ pub fn threads(
         let assignee = c
             .assignee
             .as_deref()
-            .map(|a| a.split('@').next().unwrap_or(a))
+            .map(crate::domain::names::handle)
             .unwrap_or("-");
         writeln!(
             out,

@@ -46,6 +46,12 @@ fn is_cjk(s: &str) -> bool {
     })
 }
 
+/// An agent's short name as the list and the status bar show it: the
+/// local part of the address ("lee" for lee@example.com).
+pub fn handle(address: &str) -> &str {
+    address.split('@').next().unwrap_or(address)
+}
+
 /// The first name, or None when there is nothing person-like to use.
 pub fn first_name(display: Option<&str>, email: &str) -> Option<String> {
     let name = display.map(clean).unwrap_or_default();

@@ -430,6 +430,7 @@ mod tests {
                  DROP INDEX conversations_by_place; ALTER TABLE conversations DROP COLUMN place;
                  DROP INDEX messages_moving; ALTER TABLE messages DROP COLUMN moved_to;
                  DROP INDEX conversations_by_waiting; DROP INDEX conversations_by_customer;
+                 DROP INDEX events_split;
                  ALTER TABLE conversations DROP COLUMN waiting_since;
                  PRAGMA user_version = 8;",
             )

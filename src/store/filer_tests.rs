@@ -6,6 +6,21 @@ use crate::store::MailboxRole;
 
 /// A thread-shaped mailbox delivered out of order: replies before their
 /// parents, truncated References, a team reply, a second copy.
+/// A message replying along `refs` (the last one is its In-Reply-To).
+fn reply(from: &str, subject: &str, id: &str, refs: &[String], date: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nSubject: {subject}\r\nMessage-ID: {id}\r\n{}{}Date: {date}\r\n\r\n{body}\r\n",
+        refs.last()
+            .map(|r| format!("In-Reply-To: {r}\r\n"))
+            .unwrap_or_default(),
+        if refs.is_empty() {
+            String::new()
+        } else {
+            format!("References: {}\r\n", refs.join(" "))
+        },
+    )
+}
+
 fn mailbox() -> Vec<(u32, ParsedMessage, bool)> {
     let mut out = Vec::new();
     let mut uid = 0;
@@ -23,21 +38,17 @@ fn mailbox() -> Vec<(u32, ParsedMessage, bool)> {
             } else {
                 "c@shop.test"
             };
-            let raw = format!(
-                "From: {from}\r\nSubject: t{t}\r\nMessage-ID: <m{t}.{i}@x>\r\n{}{}Date: {}\r\n\r\nbody {t} {i}\r\n",
-                refs.last()
-                    .map(|r| format!("In-Reply-To: {r}\r\n"))
-                    .unwrap_or_default(),
-                if refs.is_empty() {
-                    String::new()
-                } else {
-                    format!("References: {}\r\n", refs.join(" "))
-                },
-                format_args!(
+            let raw = reply(
+                from,
+                &format!("t{t}"),
+                &format!("<m{t}.{i}@x>"),
+                &refs,
+                &format!(
                     "Tue, 14 Nov 2023 {:02}:{:02}:00 +0000",
                     (t * 5 + i) / 60,
                     (t * 5 + i) % 60
                 ),
+                &format!("body {t} {i}"),
             );
             uid += 1;
             out.push((
@@ -233,20 +244,19 @@ fn chronological(tag: &str, n: usize, cut: usize) -> Vec<(u32, ParsedMessage, bo
             if i > cut + 2 {
                 refs.retain(|r| *r != format!("<{tag}.{cut}@x>"));
             }
-            let raw = format!(
-                "From: {}\r\nSubject: {tag}\r\nMessage-ID: <{tag}.{i}@x>\r\n{}{}Date: {}\r\n\r\nbody\r\n",
-                if i % 2 == 1 { "support@example.com" } else { "c@shop.test" },
-                refs.last()
-                    .map(|r| format!("In-Reply-To: {r}\r\n"))
-                    .unwrap_or_default(),
-                if refs.is_empty() {
-                    String::new()
+            let raw = reply(
+                if i % 2 == 1 {
+                    "support@example.com"
                 } else {
-                    format!("References: {}\r\n", refs.join(" "))
+                    "c@shop.test"
                 },
-                chrono::DateTime::from_timestamp(1_700_000_000 + i as i64 * 60, 0)
+                tag,
+                &format!("<{tag}.{i}@x>"),
+                &refs,
+                &chrono::DateTime::from_timestamp(1_700_000_000 + i as i64 * 60, 0)
                     .unwrap()
-                    .to_rfc2822()
+                    .to_rfc2822(),
+                "body",
             );
             (i as u32 + 1, parse_message(raw.as_bytes(), 0), i % 2 == 1)
         })

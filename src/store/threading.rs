@@ -17,8 +17,8 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// The conversation `id` now lives under (itself unless merged away).
-pub fn canonical(tx: &Transaction<'_>, id: &str) -> Result<String> {
-    let c: Option<String> = tx
+pub fn canonical(conn: &rusqlite::Connection, id: &str) -> Result<String> {
+    let c: Option<String> = conn
         .prepare_cached("SELECT canonical FROM conversation_aliases WHERE alias = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
@@ -56,11 +56,18 @@ pub(super) fn merge(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> 
     tx.prepare_cached("UPDATE conversations SET assignee = coalesce(assignee, (SELECT assignee FROM conversations WHERE id = ?1))
          WHERE id = ?2")?.execute(params![from, into],
     )?;
+    alias_all(tx, from, into)?;
+    tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
+        .execute([from])?;
+    Ok(())
+}
+
+/// Records that conversation `from` now lives under `into`, and so does
+/// every id that lived under `from`.
+fn alias_all(tx: &Transaction<'_>, from: &str, into: &str) -> Result<()> {
     alias(tx, from, into)?;
     tx.prepare_cached("UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1")?
         .execute(params![from, into])?;
-    tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
-        .execute([from])?;
     Ok(())
 }
 
@@ -109,9 +116,7 @@ pub(super) fn merge_by_hand(tx: &Transaction<'_>, a: &str, b: &str) -> Result<St
     if exists {
         merge(tx, &from, &into)?;
     } else {
-        alias(tx, &from, &into)?;
-        tx.prepare_cached("UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1")?
-            .execute(params![from, into])?;
+        alias_all(tx, &from, &into)?;
     }
     let ids = std::collections::BTreeSet::from([into.clone()]);
     super::Store::refresh_conversations(tx, &ids)?;
@@ -122,12 +127,7 @@ pub(super) fn merge_by_hand(tx: &Transaction<'_>, a: &str, b: &str) -> Result<St
 impl super::Store {
     /// The conversation `id` lives under now (itself unless merged away).
     pub fn canonical(&self, id: &str) -> Result<String> {
-        let c: Option<String> = self
-            .conn
-            .prepare_cached("SELECT canonical FROM conversation_aliases WHERE alias = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?;
-        Ok(c.unwrap_or_else(|| id.to_string()))
+        canonical(&self.conn, id)
     }
 }
 
@@ -148,22 +148,39 @@ pub(super) fn split_by_hand(
         .optional()?;
     let Some(from) = from else { return Ok(None) };
     let new = crate::domain::thread::conversation_id(message_id);
-    let mut st = tx.prepare_cached(
-        "SELECT message_id, in_reply_to, refs FROM messages WHERE conversation_id = ?1",
-    )?;
-    let rows: Vec<(String, Option<String>, String)> = st
-        .query_map([&from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    // Each message once: its id, its chain (References, then In-Reply-To)
+    // and its conversation key.
+    let rows: Vec<(String, Vec<String>, String)> = tx
+        .prepare_cached(
+            "SELECT message_id, in_reply_to, refs FROM messages WHERE conversation_id = ?1",
+        )?
+        .query_map([&from], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .map(|row| {
+            let (id, irt, refs) = row?;
+            let refs: Vec<String> = serde_json::from_str(&refs).unwrap_or_default();
+            let key =
+                crate::domain::thread::conversation_key(&crate::domain::thread::ThreadHeaders {
+                    message_id: Some(&id),
+                    in_reply_to: irt.as_deref(),
+                    references: &refs,
+                    ..Default::default()
+                });
+            let mut chain = refs.clone();
+            chain.extend(irt);
+            Ok((id, chain, key))
+        })
         .collect::<rusqlite::Result<_>>()?;
-    let chain = |irt: &Option<String>, refs: &str| -> Vec<String> {
-        let mut c: Vec<String> = serde_json::from_str(refs).unwrap_or_default();
-        c.extend(irt.iter().cloned());
-        c
-    };
     let mut moving = std::collections::BTreeSet::from([message_id.to_string()]);
     loop {
         let before = moving.len();
-        for (id, irt, refs) in &rows {
-            if !moving.contains(id) && chain(irt, refs).iter().any(|n| moving.contains(n)) {
+        for (id, chain, _) in &rows {
+            if !moving.contains(id) && chain.iter().any(|n| moving.contains(n)) {
                 moving.insert(id.clone());
             }
         }
@@ -180,8 +197,7 @@ pub(super) fn split_by_hand(
     // moving message in a moving message's chain (parents not cached),
     // as the filer cuts a chain at a split point (`Filer::names_of`).
     let mut names = moving.clone();
-    for (_, irt, refs) in rows.iter().filter(|(id, _, _)| moving.contains(id)) {
-        let c = chain(irt, refs);
+    for (_, c, _) in rows.iter().filter(|(id, _, _)| moving.contains(id)) {
         if let Some(pos) = c.iter().rposition(|n| moving.contains(n)) {
             names.extend(
                 c[pos + 1..]
@@ -197,20 +213,10 @@ pub(super) fn split_by_hand(
     // Each part takes the id the filer would give it: the part that goes,
     // the split point's; the part that stays, the smallest its own
     // messages' keys give (a conversation's id is the smallest of its keys').
-    let key = |irt: &Option<String>, refs: &str, id: &str| -> String {
-        let refs: Vec<String> = serde_json::from_str(refs).unwrap_or_default();
-        refs.into_iter()
-            .next()
-            .or_else(|| irt.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
     let rest = rows
         .iter()
         .filter(|(id, _, _)| staying.contains(id))
-        .map(|(id, irt, refs)| {
-            let k = key(irt, refs, id);
-            (crate::domain::thread::conversation_id(&k), k)
-        })
+        .map(|(_, _, k)| (crate::domain::thread::conversation_id(k), k.clone()))
         .min();
     let mut ids = std::collections::BTreeSet::from([from.clone(), new.clone()]);
     if new != from {
@@ -232,11 +238,7 @@ pub(super) fn split_by_hand(
             // (its team state goes with it).
             tx.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
                 .execute([&from])?;
-            alias(tx, &from, &rest_id)?;
-            tx.prepare_cached(
-                "UPDATE conversation_aliases SET canonical = ?2 WHERE canonical = ?1",
-            )?
-            .execute(params![from, rest_id])?;
+            alias_all(tx, &from, &rest_id)?;
             ids.remove(&from);
         }
         ids.insert(rest_id);

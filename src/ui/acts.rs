@@ -183,7 +183,7 @@ impl App {
                 .desk
                 .known_agents()?
                 .iter()
-                .map(|a| a.split('@').next().unwrap_or(a).to_string())
+                .map(|a| crate::domain::names::handle(a).to_string())
                 .collect())
         };
         let (prefix, stem, candidates) = match kind {
@@ -433,14 +433,13 @@ impl App {
         Ok(())
     }
 
-    /// Reads text attachment `n` here: a private copy is fetched (by the
-    /// worker when the message must come from the server), then shown.
     /// `i`: a conversation's only attachment is read at once; with more,
     /// the prompt asks which.
     pub(super) fn view_attachment_key(&mut self) -> Result<()> {
-        let attachments = self.reader.as_ref().map_or(0, |r| {
-            r.view.messages.iter().map(|m| m.attachments.len()).sum()
-        });
+        let attachments = self
+            .reader
+            .as_ref()
+            .map_or(0, |r| crate::attachments::numbered(&r.view).count());
         if attachments == 1 {
             return self.view_attachment(1);
         }
@@ -448,6 +447,8 @@ impl App {
         Ok(())
     }
 
+    /// Reads text attachment `n` here: a private copy is fetched (by the
+    /// worker when the message must come from the server), then shown.
     pub(super) fn view_attachment(&mut self, n: usize) -> Result<()> {
         let conv = self
             .current_conversation()
@@ -457,12 +458,9 @@ impl App {
             .store
             .conversation(&conv)?
             .context("no such conversation")?;
-        let a = view
-            .messages
-            .iter()
-            .flat_map(|m| &m.attachments)
-            .nth(n.saturating_sub(1))
-            .filter(|_| n > 0);
+        let a = crate::attachments::numbered(&view)
+            .nth(n.wrapping_sub(1))
+            .map(|(_, _, a)| a);
         let loading = view
             .messages
             .iter()

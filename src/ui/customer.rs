@@ -41,11 +41,10 @@ impl App {
             .customer_context(&conv)?
             .context("the conversation is not in the cache")?;
         let c = &ctx.conversation;
-        let who = match &c.from.name {
-            Some(n) => format!("{} <{}>", sanitize::line(n), sanitize::line(&c.from.email)),
-            None => sanitize::line(&c.from.email).into_owned(),
-        };
-        let mut lines = vec![who, String::new()];
+        let mut lines = vec![
+            sanitize::line(&c.from.to_string()).into_owned(),
+            String::new(),
+        ];
         lines.push(match c.waiting_since {
             Some(t) => format!(
                 "← waiting for us {} (since {})",
@@ -68,7 +67,7 @@ impl App {
                 sanitize::line(
                     s.assignee
                         .as_deref()
-                        .map(|a| a.split('@').next().unwrap_or(a))
+                        .map(crate::domain::names::handle)
                         .unwrap_or("-")
                 ),
                 self.clock.age(s.last_date),
@@ -113,9 +112,7 @@ impl App {
         ));
         Ok(())
     }
-}
 
-impl App {
     /// `+`: merges the selected conversations into one, after asking (a
     /// merge is not undone by `u`).
     pub(super) fn merge_selected(&mut self, asked: Option<Vec<String>>) -> Result<()> {
@@ -148,9 +145,7 @@ impl App {
         self.refresh_counts()?;
         self.reload()
     }
-}
 
-impl App {
     /// `X` in a conversation: splits it at the message on top of the pane
     /// (it and the replies to it become their own conversation), after
     /// asking.

@@ -154,9 +154,7 @@ impl App {
             Notice::Error(e) => self.message = Some((e, Level::Error)),
         }
     }
-}
 
-impl App {
     /// Another process wrote the cache (a `--demo` or CLI command, a
     /// teammate's demo TUI on the same cache): re-reads the counts and what
     /// is on screen. True when it did. The sync worker's writes come with

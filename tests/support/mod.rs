@@ -117,6 +117,17 @@ pub fn account(
     cfg
 }
 
+/// A plain IMAP client on `d` (implicit TLS, no cache): for tests that put
+/// mail in place or look at the server.
+pub fn client(d: &dovecot::Dovecot) -> replypad::sync::imap::Connection {
+    replypad::sync::connect(&account(
+        d,
+        Path::new("/nonexistent"),
+        replypad::config::Tls::Implicit,
+    ))
+    .unwrap()
+}
+
 /// The `[imap]` table for a fake server on 127.0.0.1:`port` (user "agent").
 pub fn fake_server_config(port: u16, tls: replypad::config::Tls) -> replypad::config::Imap {
     replypad::config::Imap {
@@ -360,4 +371,32 @@ pub fn write_config(
     )
     .unwrap();
     path
+}
+
+/// The real App over `cfg`'s account at `width`×`height`: with a background
+/// worker whose notices come out of the returned receiver (as the event
+/// loop gets them), or with network work inline (`worker: false`).
+pub fn live_app(
+    cfg: &replypad::config::Config,
+    worker: bool,
+    width: u16,
+    height: u16,
+) -> (
+    replypad::ui::App,
+    std::sync::mpsc::Receiver<replypad::desk::Notice>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let notify: replypad::desk::Notify = std::sync::Arc::new(move |n| {
+        let _ = tx.send(n);
+    });
+    let start = replypad::desk::Start::Account(Box::new(cfg.clone()));
+    let desk = replypad::desk::Desk::open(start, worker.then_some(notify)).unwrap();
+    let mut app = replypad::ui::App::new(
+        desk,
+        replypad::ui::keymap::Keymap::load(&Default::default()).unwrap(),
+        replypad::ui::format::Clock::system(),
+    )
+    .unwrap();
+    app.resize(width, height);
+    (app, rx)
 }

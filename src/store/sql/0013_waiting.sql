@@ -11,3 +11,6 @@ UPDATE conversations SET waiting_since = (
 );
 CREATE INDEX conversations_by_waiting ON conversations(waiting_since) WHERE waiting_since IS NOT NULL;
 CREATE INDEX conversations_by_customer ON conversations(customer_email COLLATE NOCASE);
+-- Split points (split events), read by the filer at the start of each
+-- sync: a partial index, so a long team log is not scanned for them.
+CREATE INDEX events_split ON events(kind) WHERE kind = 'split';

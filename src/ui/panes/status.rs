@@ -39,7 +39,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         crate::desk::Mode::Live { account } => ("", account.as_str()),
     };
     // Who is working: the agent, then the mailbox.
-    let me = app.me.split('@').next().unwrap_or(&app.me);
+    let me = crate::domain::names::handle(&app.me);
     let left = format!(" {} · {} ", sanitize::line(me), sanitize::line(account));
     let right = " ? help  q quit ";
     let room =
