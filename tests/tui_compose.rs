@@ -700,6 +700,15 @@ fn a_text_attachment_is_read_inline_and_a_binary_one_refused() {
             app.message
         );
     }
+    // A conversation with none: i says so instead of asking for a number.
+    app.feed("h");
+    app.feed("gg<Enter>i");
+    assert!(app.prompt.is_none() && app.text_view.is_none());
+    assert!(
+        app.message.as_ref().unwrap().0.contains("no attachments"),
+        "{:?}",
+        app.message
+    );
     // A conversation with one attachment (the audit log CSV): i reads it at once.
     app.feed("h");
     app.feed("gg");

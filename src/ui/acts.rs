@@ -440,11 +440,14 @@ impl App {
             .reader
             .as_ref()
             .map_or(0, |r| crate::attachments::numbered(&r.view).count());
-        if attachments == 1 {
-            return self.view_attachment(1);
+        match attachments {
+            0 if self.reader.is_some() => bail!("this conversation has no attachments"),
+            1 => self.view_attachment(1),
+            _ => {
+                self.open_prompt(PromptKind::ViewAttachment);
+                Ok(())
+            }
         }
-        self.open_prompt(PromptKind::ViewAttachment);
-        Ok(())
     }
 
     /// Reads text attachment `n` here: a private copy is fetched (by the

@@ -48,7 +48,7 @@ impl App {
         lines.push(match c.waiting_since {
             Some(t) => format!(
                 "← waiting for us {} (since {})",
-                self.clock.age(t),
+                self.clock.elapsed(t),
                 self.clock.datetime(t)
             ),
             None if c.status == crate::domain::Status::Closed => "closed".into(),

@@ -47,6 +47,18 @@ impl Clock {
         }
     }
 
+    /// How long since `t`, as a length of time: "5m", "3h", "2d", "40d"
+    /// (a wait, where `age`'s dates would read as a when).
+    pub fn elapsed(&self, t: i64) -> String {
+        let d = (self.now - t).max(0);
+        match d {
+            0..60 => "under a minute".into(),
+            60..3600 => format!("{}m", d / 60),
+            3600..86_400 => format!("{}h", d / 3600),
+            _ => format!("{}d", d / 86_400),
+        }
+    }
+
     /// A full local date and time for the reader.
     pub fn datetime(&self, t: i64) -> String {
         self.local(t).format("%a %d %b %Y %H:%M").to_string()
@@ -200,6 +212,14 @@ mod tests {
         assert_eq!(c.age(1_764_000_000 - 3 * 86_400), "3d");
         assert_eq!(c.age(1_764_000_000 - 20 * 86_400), "04 Nov");
         assert_eq!(c.age(1_700_000_000), "Nov 2023");
+    }
+
+    #[test]
+    fn waits_read_as_lengths_of_time() {
+        let c = Clock::fixed(1_764_000_000);
+        assert_eq!(c.elapsed(1_764_000_000 - 300), "5m");
+        assert_eq!(c.elapsed(1_764_000_000 - 20 * 86_400), "20d", "not a date");
+        assert_eq!(c.elapsed(1_764_000_000 + 60), "under a minute");
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn render_lines(
     }
     if let Some(since) = v.waiting_since {
         meta.push(Span::styled(
-            format!(" · ← customer waiting {}", clock.age(since)),
+            format!(" · ← customer waiting {}", clock.elapsed(since)),
             th.heading,
         ));
     }
