@@ -160,6 +160,23 @@ fn customer_waiting_marker_sort_and_panel() {
     }
     app.feed("C");
     assert!(render(&mut app, &mut term).contains("a free-mail address"));
+    // A sender posing under another address's name is flagged in the panel.
+    app.feed("<Esc>gg");
+    let forged = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.looks_forged())
+        .expect("the demo's phishing message");
+    for _ in 0..forged {
+        app.feed("j");
+    }
+    app.feed("C");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("⚠ support@example.com <security-alert"),
+        "{screen}"
+    );
 }
 
 /// `+` merges the selected conversations after asking; one alone is refused.

@@ -41,8 +41,10 @@ impl App {
             .customer_context(&conv)?
             .context("the conversation is not in the cache")?;
         let c = &ctx.conversation;
+        // A display name posing as another address is flagged, as in the list.
+        let warn = if c.from.looks_forged() { "⚠ " } else { "" };
         let mut lines = vec![
-            sanitize::line(&c.from.to_string()).into_owned(),
+            format!("{warn}{}", sanitize::line(&c.from.to_string())),
             String::new(),
         ];
         lines.push(match c.waiting_since {
