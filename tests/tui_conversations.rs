@@ -120,6 +120,19 @@ fn customer_waiting_marker_sort_and_panel() {
     app.feed("gg");
     app.feed("W");
     assert!(!render(&mut app, &mut term).contains("waiting longest first"));
+    // A search keeps its order, and says so.
+    app.feed("/");
+    app.type_text("has:attachment");
+    app.feed("<Enter>W");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("search results stay newest first")
+    );
+    assert_eq!(app.sort, replypad::store::ListSort::Newest);
+    app.feed("<Esc>");
     assert_eq!(app.list.rows[0].id, first.id, "newest first again");
 
     // Jordan Blake wrote before; so did a colleague at blakeandco.io.

@@ -10,6 +10,13 @@ use anyhow::{Context, Result};
 impl App {
     /// `W`: customers waiting longest first, or back to newest first.
     pub(super) fn toggle_waiting_sort(&mut self) -> Result<()> {
+        if self.view.query().is_some() {
+            self.message = Some((
+                "search results stay newest first; W sorts the views".into(),
+                Level::Info,
+            ));
+            return Ok(());
+        }
         self.sort = match self.sort {
             ListSort::Newest => ListSort::WaitingLongest,
             ListSort::WaitingLongest => ListSort::Newest,
