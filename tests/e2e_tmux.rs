@@ -24,7 +24,11 @@ impl Tmux {
         let status = Command::new(&tmux)
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y", &height.to_string()])
             .arg(format!(
-                "env HOME={h} XDG_STATE_HOME={h}/state TERM=xterm-256color {cmd}; echo REPLYPAD-EXITED:$?; sleep 30",
+                // The marker starts a line of its own: after a kill -9 the
+                // terminal is still raw (no CR on LF) and the shell's "Killed"
+                // report, with the whole command line, comes first; a long
+                // temp path would otherwise wrap the marker.
+                "env HOME={h} XDG_STATE_HOME={h}/state TERM=xterm-256color {cmd}; rc=$?; printf '\\r\\nREPLYPAD-EXITED:%s\\r\\n' $rc; sleep 30",
                 h = home.path().display()
             ))
             .status()
@@ -210,6 +214,7 @@ fn a_draft_survives_kill_9_during_compose() {
         "Your parcel left our warehouse",
     ]);
     t.wait_for("Your parcel left our warehouse", Duration::from_secs(3));
+    eprintln!("before the kill:\n{}", t.screen());
     // The replypad process itself (not the shell tmux runs it in).
     let pids = Command::new("pgrep")
         .args(["-f", &format!("{bin} --config {}", config.display())])

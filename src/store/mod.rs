@@ -20,6 +20,8 @@ mod sync_state;
 mod team;
 mod templates;
 mod threading;
+#[cfg(test)]
+mod two_writers_tests;
 
 pub use conversations::{ListQuery, ListSort};
 pub use customer::CustomerContext;
@@ -151,7 +153,9 @@ impl Store {
 
     /// Builds the indexes [`Store::prepare_indexes`] left out.
     pub fn build_indexes(&mut self) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         deferred::ensure(&tx)?;
         tx.commit()?;
         Ok(())
@@ -163,7 +167,6 @@ impl Store {
         deferred::present(&self.conn)
     }
 
-    /// Runs `f` in one transaction (large batches are much faster this way).
     /// SQLite's data version: it changes when another connection (another
     /// process) commits to the cache.
     pub fn data_version(&self) -> Result<i64> {
@@ -172,11 +175,18 @@ impl Store {
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
+    /// Runs `f` in one transaction (large batches are much faster this way).
+    /// The write lock is taken at BEGIN (IMMEDIATE): a deferred transaction
+    /// that reads first and writes later fails at once, without the busy
+    /// wait, when another connection (the UI saving a draft while the sync
+    /// worker files mail) committed in between.
     pub fn transaction<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
