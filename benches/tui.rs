@@ -191,7 +191,7 @@ fn fill(path: &Path, n: usize) {
     // path folded all of them on every store change.
     let shared = (n / 200).max(10);
     let body = rng.words(300);
-    let events: Vec<(u32, Result<Event, String>)> = (0..shared)
+    let events: Vec<(u32, Result<replypad::domain::roster::Signed, String>)> = (0..shared)
         .map(|i| {
             let copy = DraftCopy {
                 draft: format!("d{i}"),
@@ -214,7 +214,10 @@ fn fill(path: &Path, n: usize) {
                 at: base,
                 kind: EventKind::DraftSubmitted { copy },
             };
-            (i as u32 + 1, Ok(e))
+            (
+                i as u32 + 1,
+                Ok(replypad::domain::roster::Signed::team_key_only(e)),
+            )
         })
         .collect();
     store

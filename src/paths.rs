@@ -33,6 +33,13 @@ pub fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| home_fallback(".cache"))
 }
 
+/// `$XDG_DATA_HOME/replypad` (the agent's signing keys).
+pub fn data_dir() -> PathBuf {
+    project()
+        .map(|p| p.data_dir().to_path_buf())
+        .unwrap_or_else(|| home_fallback(".local/share"))
+}
+
 /// `$XDG_STATE_HOME/replypad` (logs).
 pub fn state_dir() -> PathBuf {
     project()

@@ -462,7 +462,7 @@ fn replying_presence_is_seen_by_a_teammate_and_expires() {
                 until: chrono::Utc::now().timestamp() - 1,
             },
         };
-        let raw = replypad::mail::team_event::encode(&e, &key, "support@example.com");
+        let raw = replypad::mail::team_event::encode(&e, Some(&key), None, "support@example.com");
         store.record_local_event(&e, &raw).unwrap();
     }
     ana.ok(&["sync"]);

@@ -129,7 +129,8 @@ fn a_forged_event_changes_nothing() {
     };
     let raw = replypad::mail::team_event::encode(
         &forged,
-        &replypad::config::Secret::new("guess"),
+        Some(&replypad::config::Secret::new("guess")),
+        None,
         "support@example.com",
     );
     let mut c = support::client(&d);
@@ -208,7 +209,8 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
                         };
                         let raw = replypad::mail::team_event::encode(
                             &e,
-                            team.key.as_ref().unwrap(),
+                            team.key.as_ref(),
+                            None,
                             "support@example.com",
                         );
                         store.record_local_event(&e, &raw).unwrap();

@@ -15,8 +15,7 @@ const REFUSED: u8 = 3;
 pub fn assign(acct: Account, id: &str, who: &str, force: bool) -> Result<ExitCode> {
     let desk = acct.desk()?;
     let me = desk.me().to_string();
-    let known = desk.known_agents()?;
-    let kind = input::assign(input::known_agent(who, &me, &known)?, &me, force);
+    let kind = input::assign(desk.resolve_agent(who)?, &me, force);
     act(desk, id, kind)
 }
 

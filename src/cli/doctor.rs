@@ -22,12 +22,72 @@ impl Report {
             }
         );
     }
+    fn note(&self, what: &str, detail: &str) {
+        println!("  note  {what}: {}", crate::mail::sanitize::text(detail));
+    }
     fn fail(&mut self, what: &str, err: &str, fix: &str) {
         self.failed += 1;
         println!("  FAIL  {what}: {}", crate::mail::sanitize::text(err));
         if !fix.is_empty() {
             println!("        fix: {fix}");
         }
+    }
+}
+
+/// The roster (is this agent on it, with the key it holds) and the team
+/// policy (does the config's own `[review]`, `[labels]`, `[tone]` apply).
+fn team(r: &mut Report, cfg: &Config, trust: &crate::domain::roster::Trust) {
+    let local_rules = cfg.review != Default::default()
+        || !cfg.labels.is_empty()
+        || cfg.tone != Default::default();
+    match &trust.roster {
+        None => r.note(
+            "team roster",
+            "none yet: any holder of the team key can write events in any agent's name;              `replypad team init` starts a roster with per-agent keys",
+        ),
+        Some(roster) => match roster.get(&cfg.identity.email) {
+            Some(m) if m.active && m.key.is_some() => {
+                match crate::desk::keys::agent_key(cfg) {
+                    Ok(Some(k)) if Some(crate::mail::team_event::public_key(&k)) == m.key => {
+                        r.ok("team roster", &format!("you are on it as {} ({})", m.email, m.role))
+                    }
+                    Ok(Some(_)) => r.fail(
+                        "team roster",
+                        "your signing key is not the one the roster holds for you: your events are refused",
+                        "use the key you joined with (team.signing_key_command or the key file), or ask an admin to invite you again",
+                    ),
+                    Ok(None) => r.fail(
+                        "team roster",
+                        &format!("no signing key at {}", crate::desk::keys::key_file(cfg).display()),
+                        "restore the key file you joined with, or ask an admin to invite you again",
+                    ),
+                    Err(e) => r.fail("team roster", &format!("{e:#}"), "fix the signing key named above"),
+                }
+            }
+            Some(m) if m.active => r.fail(
+                "team roster",
+                "you are invited but have not joined: your events are refused",
+                "run `replypad team join CODE` with the code an admin gave you",
+            ),
+            _ => r.fail(
+                "team roster",
+                &format!("{} is not an active member: your events are refused", cfg.identity.email),
+                "ask an admin for an invitation (`replypad team invite`)",
+            ),
+        },
+    }
+    match (&trust.policy, local_rules) {
+        (Some(_), true) => r.note(
+            "team policy",
+            "the team's policy is in force; your config's [review], [labels] and [tone] are ignored",
+        ),
+        (Some(_), false) => r.ok("team policy", "the team's policy is in force"),
+        (None, true) => r.note(
+            "team policy",
+            "none yet: your config's [review], [labels] and [tone] apply to you alone; an admin can \
+             make them the team's with `replypad team policy edit`",
+        ),
+        (None, false) => {}
     }
 }
 
@@ -148,7 +208,7 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
                 r.fail(
                     "team log",
                     &format!("{} message(s) in the log folder are not valid events and were ignored: {}", rejected.len(), list.join("; ")),
-                    "if they are forged, someone can deliver mail into the log folder; if signed with another key, check every agent's team.key_command",
+                    "if they are forged, someone can deliver mail into the log folder; events of a removed agent are refused on purpose; otherwise check every agent's team.key_command and signing key (`replypad doctor` on their machine)",
                 );
             }
             Err(e) => r.fail(
@@ -156,6 +216,9 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
                 &format!("{e:#}"),
                 "delete the cache file; `replypad sync` rebuilds it",
             ),
+        }
+        if let Ok(trust) = crate::store::Store::open(&cache).and_then(|s| s.trust()) {
+            team(&mut r, &cfg, &trust);
         }
     }
     match &cfg.imap {

@@ -8,6 +8,7 @@ mod doctor;
 mod init;
 mod output;
 mod replies;
+mod team;
 mod templates;
 
 use account::Account;
@@ -287,6 +288,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: templates::TemplatesCmd,
     },
+    /// The team itself: roster (init, invite, join, role, remove) and the team policy.
+    Team {
+        #[command(subcommand)]
+        cmd: team::TeamCmd,
+    },
     /// Run automation headless: auto-replies, scheduled sends (not built yet).
     Daemon,
     /// Print a shell completion script: `replypad completions bash > ~/.local/share/bash-completion/completions/replypad`.
@@ -497,6 +503,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Review { cmd }) => replies::review(open()?, cmd),
         Some(Command::Outbox { json, cmd }) => replies::outbox(open()?, json, cmd),
         Some(Command::Templates { cmd }) => templates::run(open()?, cmd),
+        Some(Command::Team { cmd }) => team::run(open()?, cmd),
         Some(Command::Daemon) if demo => {
             bail!("the daemon needs a real account; it has nothing to do in demo mode")
         }

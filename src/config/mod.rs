@@ -5,6 +5,7 @@
 //! come from commands (`password_command`, `oauth_token_command`,
 //! `key_command`), run when needed and never logged.
 
+pub mod policy;
 mod secret;
 mod validate;
 
@@ -114,6 +115,10 @@ pub struct Team {
     pub address: String,
     /// Prints the team's shared key (authenticates team events).
     pub key_command: Option<String>,
+    /// Prints this agent's own signing key (64 hex digits; see `replypad
+    /// team join`). Unset: the key file `replypad team init`/`join` writes.
+    #[serde(default)]
+    pub signing_key_command: Option<String>,
     /// The From display name of replies; `{agent}` and `{team}` are filled in.
     #[serde(default = "default_from_format")]
     pub from_format: String,
@@ -311,6 +316,7 @@ impl Config {
                 name: "Example Support".into(),
                 address: "support@example.com".into(),
                 key_command: None,
+                signing_key_command: None,
                 from_format: default_from_format(),
                 signature: "Example Support · help.example.com".into(),
                 aliases: Vec::new(),

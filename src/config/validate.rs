@@ -42,6 +42,7 @@ pub(crate) fn no_inline_secrets(raw: &str) -> Result<(), String> {
         ("imap", "password", "password_command"),
         ("smtp", "password", "password_command"),
         ("team", "key", "key_command"),
+        ("team", "signing_key", "signing_key_command"),
         ("imap", "oauth_token", "oauth_token_command"),
     ] {
         if let Some(l) = find_line(raw, table, key) {
@@ -181,6 +182,11 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
     } else {
         Err(errors.join("\n"))
     }
+}
+
+/// Whether `s` names a colour `[labels]` accepts.
+pub(crate) fn is_colour(s: &str) -> bool {
+    s.parse::<colour_names::Colour>().is_ok()
 }
 
 /// Colour names accepted in `[labels]`, parsed without the terminal crates

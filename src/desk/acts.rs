@@ -48,7 +48,7 @@ impl Acted {
             .iter()
             .filter_map(|r| match &r.outcome {
                 Outcome::ClaimLost { owner } => Some(owner.as_str()),
-                Outcome::Applied => None,
+                Outcome::Applied | Outcome::Unapproved | Outcome::Refused => None,
             })
             .collect()
     }
@@ -59,6 +59,7 @@ impl Desk {
     /// then pushes.
     pub fn act(&mut self, targets: &[String], kind: EventKind, now: i64) -> Result<Acted> {
         ensure!(!targets.is_empty(), "no conversation selected");
+        let kind = self.roster_mentions(kind)?;
         let mut reports = Vec::new();
         let mut undo = Undo::default();
         for conv in targets {
@@ -87,6 +88,8 @@ impl Desk {
             for r in &mut reports {
                 if let Some(o) = self.outcome_of(&r.conversation, &r.event.id)? {
                     r.outcome = o;
+                } else if !self.store.event_counted(&r.event.id)? {
+                    r.outcome = Outcome::Refused;
                 }
             }
         }
@@ -104,6 +107,7 @@ impl Desk {
         kind: EventKind,
         now: i64,
     ) -> Result<(Event, TeamState)> {
+        self.check_member()?;
         let (event, raw) = self
             .signer()
             .event_at(conv, kind, now)

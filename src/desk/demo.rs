@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::domain::Status;
 use crate::domain::events::{Event, EventKind};
+use crate::domain::roster::Signed;
 use crate::domain::thread::conversation_id;
 use crate::mail::parse_message;
 use crate::store::{MailboxRole, NewMessage, Store};
@@ -276,10 +277,10 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
             });
         }
     }
-    let log: Vec<(u32, Result<Event, String>)> = events
+    let log: Vec<(u32, Result<Signed, String>)> = events
         .into_iter()
         .enumerate()
-        .map(|(i, e)| (i as u32 + 1, Ok(e)))
+        .map(|(i, e)| (i as u32 + 1, Ok(Signed::team_key_only(e))))
         .collect();
     store.transaction(|tx| Store::apply_log(tx, &log))?;
     Ok(count)

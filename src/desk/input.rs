@@ -114,6 +114,65 @@ pub fn known_agent(text: &str, me: &str, known: &[String]) -> Result<Option<Stri
     }
 }
 
+/// An agent as typed, checked against the team's roster: `me`, `none`, or
+/// an active member by address, handle or display name (any case); anyone
+/// else is refused with the closest members.
+pub fn roster_agent(
+    text: &str,
+    me: &str,
+    roster: &crate::domain::roster::Roster,
+) -> Result<Option<String>> {
+    let who = text.trim();
+    match who.to_lowercase().as_str() {
+        "" => bail!("name an agent: me, a teammate's handle, name or address, or none"),
+        "none" | "nobody" => return Ok(None),
+        "me" => return Ok(Some(me.to_ascii_lowercase())),
+        _ => {}
+    }
+    let lower = who.to_lowercase();
+    let names = |m: &crate::domain::roster::Member| {
+        m.email.eq_ignore_ascii_case(who)
+            || m.handle.to_lowercase() == lower
+            || (!m.name.is_empty() && m.name.to_lowercase() == lower)
+    };
+    if let Some(m) = roster.active().find(|m| names(m)) {
+        return Ok(Some(m.email.clone()));
+    }
+    if let Some(m) = roster.members.values().find(|m| names(m)) {
+        bail!(
+            "{} is no longer on the team; `replypad team list` shows who is",
+            m.email
+        );
+    }
+    // The closest members, each once, by address, handle or name.
+    let mut words: Vec<String> = Vec::new();
+    let mut owner: Vec<&str> = Vec::new();
+    for m in roster.active() {
+        for w in [&m.email, &m.handle, &m.name] {
+            if !w.is_empty() {
+                words.push(w.clone());
+                owner.push(&m.email);
+            }
+        }
+    }
+    let mut near: Vec<&str> = Vec::new();
+    for w in closest(who, &words) {
+        let i = words.iter().position(|x| x == w).unwrap_or(0);
+        if let Some(e) = owner.get(i)
+            && !near.contains(e)
+        {
+            near.push(e);
+        }
+    }
+    if near.is_empty() {
+        bail!("{who:?} is not on the team's roster; `replypad team list` shows who is");
+    }
+    bail!(
+        "{who:?} is not on the team's roster; did you mean {}?",
+        near.join(", ")
+    )
+}
+
 /// An assignment. Taking an unowned conversation for yourself is a claim
 /// (it loses to an earlier owner); anything else, or an `explicit` one
 /// (`A`, `--force`), reassigns.

@@ -25,8 +25,10 @@ mod acts;
 pub mod demo;
 mod filing;
 pub mod input;
+pub mod keys;
 mod replies;
 mod shared;
+mod team;
 mod templates;
 pub mod transport;
 pub mod words;
@@ -34,6 +36,7 @@ pub mod words;
 pub use acts::{ActReport, Acted, Undo};
 pub use filing::{Filed, Place};
 pub use replies::{Blocked, SendOutcome, StartReply, find_shared, unfilled_message};
+pub use team::TeamDone;
 pub use transport::{Delivery, Fetched, Mode, Sent, Transport};
 
 /// What the workers tell a front end (typed; the front end words it).
@@ -53,11 +56,13 @@ pub fn team_key(cfg: &Config) -> Result<Secret> {
 /// The key the demo signs its local-only events with.
 pub const DEMO_KEY: &str = "replypad-demo-team-key";
 
-/// The acting agent and the team key: builds and signs every team event.
+/// The acting agent, the team key and the agent's own key: builds and
+/// signs every team event.
 pub struct Signer {
     agent: String,
     team_address: String,
     key: Option<Secret>,
+    agent_key: Option<ed25519_dalek::SigningKey>,
 }
 
 impl Signer {
@@ -66,7 +71,22 @@ impl Signer {
             agent: cfg.identity.email.clone(),
             team_address: cfg.team.address.clone(),
             key,
+            agent_key: None,
         }
+    }
+
+    /// Signs with the agent's own key too (a team with a roster counts
+    /// only events signed by their author).
+    pub fn with_agent_key(mut self, key: Option<ed25519_dalek::SigningKey>) -> Signer {
+        self.agent_key = key;
+        self
+    }
+
+    /// The agent's public key (hex), if they have a key.
+    pub fn public_key(&self) -> Option<String> {
+        self.agent_key
+            .as_ref()
+            .map(crate::mail::team_event::public_key)
     }
 
     /// An event by this agent at `at`, signed (None: team state is off).
@@ -76,7 +96,28 @@ impl Signer {
         kind: EventKind,
         at: i64,
     ) -> Option<(Event, Vec<u8>)> {
-        let key = self.key.as_ref()?;
+        self.build(conversation, kind, at, None)
+    }
+
+    /// An event by this agent now, signed with `key` (a new key, as `team
+    /// init` and `join` use) instead of the agent's own.
+    pub(crate) fn event_with_key(
+        &self,
+        conversation: &str,
+        kind: EventKind,
+        key: Option<&ed25519_dalek::SigningKey>,
+    ) -> Option<(Event, Vec<u8>)> {
+        self.build(conversation, kind, chrono::Utc::now().timestamp(), key)
+    }
+
+    fn build(
+        &self,
+        conversation: &str,
+        kind: EventKind,
+        at: i64,
+        key: Option<&ed25519_dalek::SigningKey>,
+    ) -> Option<(Event, Vec<u8>)> {
+        self.key.as_ref()?;
         let e = Event {
             id: new_event_id(),
             conversation: conversation.to_string(),
@@ -84,7 +125,12 @@ impl Signer {
             at,
             kind,
         };
-        let raw = crate::mail::team_event::encode(&e, key, &self.team_address);
+        let raw = crate::mail::team_event::encode(
+            &e,
+            self.key.as_ref(),
+            key.or(self.agent_key.as_ref()),
+            &self.team_address,
+        );
         Some((e, raw))
     }
 
@@ -102,7 +148,10 @@ impl crate::sync::outbox::Sign for Signer {
 /// One agent's desk: the cache, who they are, and the way to the server.
 pub struct Desk {
     pub store: Store,
+    /// The rules in force: the agent's config with the team policy over it.
     cfg: Config,
+    /// The agent's own config as loaded.
+    local_cfg: Config,
     signer: Arc<Signer>,
     transport: Box<dyn Transport>,
 }
@@ -117,12 +166,15 @@ impl Desk {
         transport: Box<dyn Transport>,
     ) -> Desk {
         let signer = Arc::new(Signer::new(&cfg, key));
-        Desk {
+        let mut desk = Desk {
             store,
+            local_cfg: cfg.clone(),
             cfg,
             signer,
             transport,
-        }
+        };
+        desk.refresh_team();
+        desk
     }
 
     /// Opens the configured account (`notify`: run a background worker
@@ -148,14 +200,21 @@ impl Desk {
                 let key = team_key(&cfg)
                     .map_err(|e| tracing::warn!("team state is off: {e:#}"))
                     .ok();
-                let signer = Arc::new(Signer::new(&cfg, key.clone()));
+                let agent_key = keys::agent_key(&cfg)
+                    .map_err(|e| tracing::warn!("no signing key of your own: {e:#}"))
+                    .ok()
+                    .flatten();
+                let signer = Arc::new(Signer::new(&cfg, key.clone()).with_agent_key(agent_key));
                 let live = transport::Live::start(cfg.clone(), key, signer.clone(), notify);
-                Ok(Desk {
+                let mut desk = Desk {
                     store,
+                    local_cfg: cfg.clone(),
                     cfg,
                     signer,
                     transport: Box::new(live),
-                })
+                };
+                desk.refresh_team();
+                Ok(desk)
             }
         }
     }
@@ -173,8 +232,12 @@ impl Desk {
         self.transport.mode()
     }
 
-    /// The agents this desk knows (seen in the log or as owners, and me).
+    /// The agents this desk knows: the roster's active members, else
+    /// those seen in the log or as owners, and me.
     pub fn known_agents(&self) -> Result<Vec<String>> {
+        if let Some(r) = self.roster()? {
+            return Ok(r.active().map(|m| m.email.clone()).collect());
+        }
         let mut v = self.store.known_agents()?;
         if !v.iter().any(|a| a == self.me()) {
             v.push(self.me().to_string());
@@ -194,7 +257,9 @@ impl Desk {
     /// Pushes what is queued (acts, copies) and reads the log back: now
     /// (CLI), by the worker (TUI), or not at all (demo).
     pub fn push(&mut self) -> Delivery {
-        self.transport.push(&mut self.store, &self.signer)
+        let d = self.transport.push(&mut self.store, &self.signer);
+        self.refresh_team();
+        d
     }
 
     /// Works the outbox (everything queued when `all`, else what is due).
@@ -208,8 +273,11 @@ impl Desk {
         bodies: bool,
         progress: &(dyn Fn(crate::sync::engine::Progress) + Sync),
     ) -> Result<transport::Synced> {
-        self.transport
-            .sync(&mut self.store, &self.signer, bodies, progress)
+        let synced = self
+            .transport
+            .sync(&mut self.store, &self.signer, bodies, progress);
+        self.refresh_team();
+        synced
     }
 
     /// Whether there is a server to sync with (the demo has none).

@@ -70,9 +70,10 @@ fn domain_of(addr: &str) -> &str {
 
 impl Desk {
     pub(super) fn need_key(&self) -> Result<()> {
-        self.team_key()
-            .map(|_| ())
-            .context("team state is off (no team.key_command): drafts cannot be shared for review")
+        self.team_key().map(|_| ()).context(
+            "team state is off (no team.key_command): drafts cannot be shared for review",
+        )?;
+        self.check_member()
     }
 
     /// Records a signed event on `conversation` now (nothing when team
@@ -246,6 +247,10 @@ impl Desk {
         if let Some(why) = unfilled_message(draft) {
             bail!("{why}");
         }
+        let reviewer = match reviewer {
+            Some(r) => Some(self.resolve_reviewer(&r)?),
+            None => None,
+        };
         let conv = self.draft_conversation(draft);
         let shared = self.store.shared_drafts_of(&conv)?;
         let last = shared
@@ -359,13 +364,28 @@ impl Desk {
         let policy = &self.cfg.review;
         if policy.requires_review(&draft.author) {
             let shared = self.store.shared_drafts()?;
+            let roster = self.roster()?;
+            // With a roster, only a reviewer's or an admin's approval counts.
+            let by_reviewer = |s: &crate::domain::review::SharedDraft| match &roster {
+                Some(r) => s.verdict().is_some_and(|v| {
+                    r.get(&v.by).is_some_and(|m| {
+                        m.active
+                            && matches!(
+                                m.role,
+                                crate::domain::roster::Role::Reviewer
+                                    | crate::domain::roster::Role::Admin
+                            )
+                    })
+                }),
+                None => true,
+            };
             let approved = shared
                 .get(&draft.id)
-                .is_some_and(|s| s.approves(&draft.content_hash()));
+                .is_some_and(|s| s.approves(&draft.content_hash()) && by_reviewer(s));
             if !approved {
                 let why = match shared.get(&draft.id) {
                     None => {
-                        "review is required (config [review]): submit the draft for review first"
+                        "review is required (the team's review rules): submit the draft for review first"
                             .to_string()
                     }
                     Some(s) if draft.edited_since_shared() => format!(

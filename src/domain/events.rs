@@ -78,7 +78,18 @@ pub enum EventKind {
         message_id: String,
         subject: String,
     },
+    /// The team's roster changed (conversation [`TEAM`]).
+    Roster {
+        change: super::roster::Change,
+    },
+    /// An admin set the team policy, as TOML (conversation [`TEAM`]).
+    Policy {
+        toml: String,
+    },
 }
+
+/// The conversation field of events about the team itself (roster, policy).
+pub const TEAM: &str = "team";
 
 impl EventKind {
     /// One line for people: "assigned to ana@…", "labels +billing -urgent".
@@ -150,6 +161,8 @@ impl EventKind {
                 body: Some(_),
             } => format!("team template {name} saved"),
             EventKind::Template { name, body: None } => format!("team template {name} deleted"),
+            EventKind::Roster { change } => change.describe(),
+            EventKind::Policy { .. } => "set the team policy".into(),
         }
     }
 
@@ -168,6 +181,8 @@ impl EventKind {
             EventKind::Filed { .. } => "filed",
             EventKind::Merge { .. } => "merge",
             EventKind::Split { .. } => "split",
+            EventKind::Roster { .. } => "roster",
+            EventKind::Policy { .. } => "policy",
         }
     }
 
@@ -181,6 +196,8 @@ impl EventKind {
                 | EventKind::Sent { .. }
                 | EventKind::Template { .. }
                 | EventKind::Filed { .. }
+                | EventKind::Roster { .. }
+                | EventKind::Policy { .. }
         )
     }
 }
@@ -213,7 +230,14 @@ pub struct TeamState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Applied,
-    ClaimLost { owner: String },
+    ClaimLost {
+        owner: String,
+    },
+    /// A reply the team policy says needed approval, sent without it.
+    Unapproved,
+    /// The log refused it (the author is not on the roster, or their key
+    /// is not the one it holds).
+    Refused,
 }
 
 impl std::fmt::Display for Outcome {
@@ -221,6 +245,8 @@ impl std::fmt::Display for Outcome {
         match self {
             Outcome::Applied => f.write_str("applied"),
             Outcome::ClaimLost { owner } => write!(f, "claim lost to {owner}"),
+            Outcome::Unapproved => f.write_str("sent without approval"),
+            Outcome::Refused => f.write_str("refused by the team log (see `replypad doctor`)"),
         }
     }
 }
@@ -239,6 +265,8 @@ impl PartialEq<&str> for Outcome {
             Outcome::ClaimLost { owner } => other
                 .strip_prefix("claim lost to ")
                 .is_some_and(|o| o == owner),
+            Outcome::Unapproved => *other == "sent without approval",
+            Outcome::Refused => other.starts_with("refused by the team log"),
         }
     }
 }
@@ -284,7 +312,9 @@ impl TeamState {
             | EventKind::Filed { .. }
             | EventKind::Template { .. }
             | EventKind::DraftSubmitted { .. }
-            | EventKind::Review { .. } => {}
+            | EventKind::Review { .. }
+            | EventKind::Roster { .. }
+            | EventKind::Policy { .. } => {}
             EventKind::Follow { on } => {
                 if *on {
                     self.followers.insert(e.agent.clone());

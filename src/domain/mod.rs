@@ -6,6 +6,7 @@ pub mod names;
 pub mod quotes;
 pub mod recipients;
 pub mod review;
+pub mod roster;
 pub mod search;
 pub mod thread;
 pub mod tone;

@@ -395,24 +395,25 @@ mod tests {
             references: vec![],
             hash: "h".into(),
         };
+        use crate::domain::roster::Signed;
         let log = vec![
             (
                 9001,
-                Ok(ev(
+                Ok(Signed::team_key_only(ev(
                     "e1",
                     &conv,
                     "ana@example.com",
                     EventKind::DraftSubmitted { copy },
-                )),
+                ))),
             ),
             (
                 9002,
-                Ok(ev(
+                Ok(Signed::team_key_only(ev(
                     "e2",
                     &conv,
                     "bo@example.com",
                     EventKind::Follow { on: true },
-                )),
+                ))),
             ),
         ];
         s.transaction(|tx| Store::apply_log(tx, &log).map(|_| ()))
@@ -432,6 +433,7 @@ mod tests {
                  DROP INDEX conversations_by_waiting; DROP INDEX conversations_by_customer;
                  DROP INDEX events_split;
                  ALTER TABLE conversations DROP COLUMN waiting_since;
+                 DROP TABLE team_trust; ALTER TABLE events DROP COLUMN unapproved;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

@@ -282,8 +282,17 @@ fn a_split_groups_alike_whatever_mail_came_after_it() {
                 message_id: point.to_string(),
             },
         };
-        s.transaction(|tx| Store::apply_log(tx, &[(1, Ok(e.clone()))]).map(|_| ()))
-            .unwrap();
+        s.transaction(|tx| {
+            Store::apply_log(
+                tx,
+                &[(
+                    1,
+                    Ok(crate::domain::roster::Signed::team_key_only(e.clone())),
+                )],
+            )
+            .map(|_| ())
+        })
+        .unwrap();
     };
     for (tag, n, cut) in [("a", 9, 3), ("b", 9, 2), ("c", 8, 5), ("d", 6, 1)] {
         let mail = chronological(tag, n, cut);

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0011_events_by_agent.sql"),
     include_str!("sql/0012_places.sql"),
     include_str!("sql/0013_waiting.sql"),
+    include_str!("sql/0014_roster.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -7,6 +7,7 @@
 use super::Store;
 use super::pending::Op;
 use crate::domain::events::{Event, Outcome, TeamState};
+use crate::domain::roster::{Signed, Trust};
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
@@ -28,6 +29,58 @@ fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<boo
     )?
     .execute(params![uid, e.id, e.conversation, e.kind.name(), e.agent, e.at, serde_json::to_string(e)?])?;
     Ok(n > 0)
+}
+
+fn read_trust(conn: &rusqlite::Connection) -> Result<Trust> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT trust FROM team_trust WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(match text {
+        Some(t) => serde_json::from_str(&t)?,
+        None => Trust::default(),
+    })
+}
+
+/// Whether `e` is a reply the team policy in `trust` says needed approval
+/// (its author must be reviewed) and that went out without it: the latest
+/// revision of its draft approved by someone else who, where the team has
+/// a roster, is a reviewer or an admin.
+fn unapproved(tx: &Transaction<'_>, e: &Event, trust: &Trust) -> Result<bool> {
+    use crate::domain::events::EventKind;
+    use crate::domain::roster::Role;
+    let EventKind::Sent { draft, .. } = &e.kind else {
+        return Ok(false);
+    };
+    let Some(policy) = trust
+        .policy
+        .as_ref()
+        .and_then(|(text, _)| crate::config::policy::parse(text).ok())
+    else {
+        return Ok(false);
+    };
+    let events: Vec<Event> = events_of(tx, &e.conversation)?
+        .into_iter()
+        .filter(|(uid, _)| uid.is_some())
+        .map(|(_, e)| e)
+        .collect();
+    let shared = crate::domain::review::fold(&events);
+    let Some(d) = draft.as_ref().and_then(|d| shared.get(d)) else {
+        return Ok(policy.review.requires_review(&e.agent));
+    };
+    if !policy.review.requires_review(&d.author) {
+        return Ok(false);
+    }
+    let reviewer = |who: &str| match &trust.roster {
+        Some(r) => r
+            .get(who)
+            .is_some_and(|m| matches!(m.role, Role::Reviewer | Role::Admin)),
+        None => true,
+    };
+    let approved = d
+        .verdict()
+        .is_some_and(|v| v.approved && v.by != d.latest().author && reviewer(&v.by));
+    Ok(!approved)
 }
 
 fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event)>> {
@@ -148,19 +201,35 @@ impl Store {
         self.transaction(|tx| record_event_tx(tx, e, raw))
     }
 
-    /// Folds events fetched from the log (in UID order); `Err` entries are
-    /// rejected messages. Returns the conversations whose state changed.
+    /// Folds events fetched from the log (in UID order, continuing from
+    /// the last fetched UID); `Err` entries are messages that are not
+    /// events. Each event counts only if the roster as of its place in the
+    /// log admits it ([`Trust::admit`]); the others are kept in
+    /// `rejected_events` with the reason (and a local copy of one, which
+    /// the screen showed before the log refused it, is taken back).
+    /// Returns the conversations whose state changed.
     pub fn apply_log(
         tx: &Transaction<'_>,
-        fetched: &[(u32, Result<Event, String>)],
+        fetched: &[(u32, Result<Signed, String>)],
     ) -> Result<BTreeSet<String>> {
         let mut touched = BTreeSet::new();
-        let mut refold_these = BTreeSet::new();
         let now = chrono::Utc::now().timestamp();
-        for (uid, e) in fetched {
-            match e {
+        let mut trust = read_trust(tx)?;
+        let before = trust.clone();
+        let policy_ok = |text: &str| crate::config::policy::parse(text).is_ok();
+        for (uid, got) in fetched {
+            let admitted = got.as_ref().map_err(Clone::clone).and_then(|s| {
+                trust
+                    .admit(&s.event, &s.proof, &policy_ok)
+                    .map(|()| &s.event)
+            });
+            match admitted {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
+                    if unapproved(tx, e, &trust)? {
+                        tx.prepare_cached("UPDATE events SET unapproved = 1 WHERE event_id = ?1")?
+                            .execute([&e.id])?;
+                    }
                     // (A merge or split made here comes back from the log
                     // too: doing it again does nothing.)
                     touched.extend(regroup(tx, e)?);
@@ -169,21 +238,71 @@ impl Store {
                     if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {
                         touched.insert(e.conversation.clone());
                     }
-                    if e.kind.affects_row() {
-                        refold_these.insert(e.conversation.clone());
-                    }
                 }
                 Err(reason) => {
                     tracing::warn!(uid, %reason, "ignoring a message in the team log");
                     tx.prepare_cached("INSERT OR REPLACE INTO rejected_events(uid, reason, seen_at) VALUES (?1, ?2, ?3)")?
                         .execute(params![uid, reason, now])?;
+                    if let Ok(s) = got {
+                        let gone = tx
+                            .prepare_cached(
+                                "DELETE FROM events WHERE event_id = ?1 AND uid IS NULL",
+                            )?
+                            .execute([&s.event.id])?;
+                        if gone > 0 {
+                            touched.insert(s.event.conversation.clone());
+                        }
+                    }
                 }
             }
         }
+        if trust != before {
+            tx.prepare_cached("INSERT OR REPLACE INTO team_trust(id, trust) VALUES (1, ?1)")?
+                .execute([serde_json::to_string(&trust)?])?;
+        }
+        touched.remove(crate::domain::events::TEAM);
         for c in &touched {
             refold(tx, c)?;
         }
         Ok(touched)
+    }
+
+    /// Whether event `id` is in the log and counted (false: refused by the
+    /// log, or not pushed yet).
+    pub fn event_counted(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT uid IS NOT NULL FROM events WHERE event_id = ?1")?
+            .query_row([id], |r| r.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// Each agent's latest act in the log (by their clock), for "who is
+    /// active".
+    pub fn agents_last_seen(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT agent, max(at) FROM events GROUP BY agent")?;
+        Ok(st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Who is drafting a reply now, and on which conversation (subject).
+    pub fn replying_now(&self, now: i64) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT replying, subject FROM conversations WHERE replying IS NOT NULL AND replying_until > ?1",
+        )?;
+        Ok(st
+            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What the log says about the team: roster and policy (empty before
+    /// the log has a roster).
+    pub fn trust(&self) -> Result<Trust> {
+        read_trust(&self.conn)
     }
 
     /// Forgets the fetched log (its UIDVALIDITY changed); local events stay.
@@ -194,6 +313,7 @@ impl Store {
             [],
         )?;
         tx.execute("DELETE FROM rejected_events", [])?;
+        tx.execute("DELETE FROM team_trust", [])?;
         Ok(())
     }
 
@@ -203,8 +323,15 @@ impl Store {
             let conv = super::threading::canonical(tx, conv)?;
             let mut state = TeamState::default();
             let mut out = Vec::new();
+            let flagged: BTreeSet<String> = tx
+                .prepare_cached("SELECT event_id FROM events WHERE unapproved = 1")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             for (uid, e) in events_of(tx, &conv)? {
-                let outcome = state.apply(&e);
+                let mut outcome = state.apply(&e);
+                if flagged.contains(&e.id) {
+                    outcome = Outcome::Unapproved;
+                }
                 out.push(HistoryEntry {
                     uid,
                     pushed: uid.is_some(),

@@ -39,13 +39,13 @@ pub fn sync_log(
         let uids = conn.uids_from(start)?;
         for chunk in uids.chunks(500) {
             let fetched = conn.fetch_bodies(&uid_set(chunk))?;
-            let mut events: Vec<(u32, Result<crate::domain::events::Event, String>)> = fetched
+            let mut events: Vec<(u32, Result<crate::domain::roster::Signed, String>)> = fetched
                 .iter()
                 .map(|f| {
                     let raw = f.data.as_deref().unwrap_or(b"");
                     (
                         f.flags.uid,
-                        team_event::decode(raw, key).map_err(|e| e.to_string()),
+                        team_event::decode(raw, Some(key)).map_err(|e| e.to_string()),
                     )
                 })
                 .collect();

@@ -104,6 +104,7 @@ actions! {
     Merge = "merge", "Merge the selected conversations into one (asks first)";
     Split = "split", "Split the conversation at the message on top (asks first)";
     Customer = "customer", "Customer: their other conversations, and how long they have waited";
+    Team = "team", "The team: members, roles, who is active";
     SortWaiting = "sort_waiting", "Sort: customers waiting longest first (again: newest first)";
     ReviewEdit = "review_edit", "Edit the draft under review";
     ReviewSend = "review_send", "Send the approved draft (as reviewer)";

@@ -105,10 +105,7 @@ impl App {
         }
         let me = self.me.clone();
         let kind = match kind {
-            PromptKind::AssignTo => {
-                let known = self.desk.known_agents()?;
-                input::assign(input::known_agent(text, &me, &known)?, &me, true)
-            }
+            PromptKind::AssignTo => input::assign(self.desk.resolve_agent(text)?, &me, true),
             PromptKind::Labels => input::labels(text)?,
             PromptKind::Status => input::status(text)?,
             PromptKind::Snooze => {

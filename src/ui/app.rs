@@ -110,6 +110,8 @@ pub struct App {
     pub messages_view: Option<usize>,
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
+    /// Members' names from the roster, for the panes.
+    pub names: super::team::Names,
     pub(super) pending_view: Option<usize>,
     /// `+` asked to merge these; `+` again merges them.
     pub(super) confirm_merge: Option<Vec<String>>,
@@ -198,6 +200,7 @@ impl App {
             messages: Vec::new(),
             messages_view: None,
             text_view: None,
+            names: Default::default(),
             pending_view: None,
             sort: Default::default(),
             confirm_merge: None,
@@ -221,6 +224,7 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
         };
         app.outside = app.desk.store.data_version()?;
+        app.names = super::team::Names::load(&app.desk);
         app.refresh_counts()?;
         app.reload()?;
         Ok(app)
@@ -499,6 +503,7 @@ impl App {
                 self.open_prompt(super::prompt::PromptKind::SaveAttachment)
             }
             (_, Action::Customer) => self.show_customer()?,
+            (_, Action::Team) => self.show_team()?,
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,

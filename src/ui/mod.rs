@@ -16,6 +16,7 @@ pub mod prompt;
 mod refresh;
 pub mod run;
 mod select;
+mod team;
 pub mod textview;
 pub mod theme;
 

@@ -9,6 +9,10 @@ use anyhow::Result;
 impl App {
     /// Re-reads what a worker's notice says changed, and only that.
     pub fn on_changed(&mut self, c: &Changed) -> Result<()> {
+        if c.drafts {
+            // Team events arrived: the roster or the policy may be new.
+            self.refresh_team();
+        }
         if c.counts {
             self.refresh_counts()?;
         }

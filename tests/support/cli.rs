@@ -26,6 +26,8 @@ impl Instance {
             .arg(&self.config)
             .args(args)
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            // The agent's signing key (`team init`/`join`) stays in the temp dir.
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .envs(env.iter().copied())
             .output()
             .unwrap();

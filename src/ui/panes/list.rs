@@ -116,7 +116,7 @@ fn row<'a>(
     let assignee = c
         .assignee
         .as_deref()
-        .map(crate::domain::names::handle)
+        .map(|a| app.names.short(a))
         .unwrap_or("");
     if team {
         let owner_w = if narrow { 6 } else { 7 };
@@ -160,7 +160,7 @@ fn row<'a>(
     let mut subject_w = subject_w;
     if let Some(who) = c.replying.as_deref().filter(|w| *w != app.me) {
         let mark = truncate(
-            &format!("✎{} ", sanitize::line(crate::domain::names::handle(who))),
+            &format!("✎{} ", sanitize::line(app.names.short(who))),
             subject_w / 2,
         );
         subject_w = subject_w.saturating_sub(mark.width());

@@ -1,0 +1,215 @@
+//! The team policy: the rules every agent follows, kept in the team log (an
+//! admin's `policy` event, `domain::roster::Trust`) instead of each agent's
+//! config. While the log holds none, the agent's own `[review]`, `[labels]`
+//! and `[tone]` are used (and `doctor` says so).
+//!
+//! A policy is TOML. Each section replaces the config's section of the same
+//! name as a whole: a policy without `[review]` means nobody needs review,
+//! whatever an agent's config says.
+
+use super::Config;
+use crate::domain::{review, tone};
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPolicy {
+    /// Who must pass review before a reply goes out.
+    #[serde(default)]
+    pub review: review::Policy,
+    /// The team's labels: name → colour.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Tone rules (added to the bundled ones), and whether findings block.
+    #[serde(default)]
+    pub tone: tone::Rules,
+    /// Business hours, for response times and SLAs.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    /// Service-level targets ("4h", "30m", "2d").
+    #[serde(default)]
+    pub sla: Sla,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hours {
+    /// An IANA time zone ("Europe/Berlin").
+    pub timezone: String,
+    /// Working days ("mon" … "sun").
+    pub days: Vec<String>,
+    /// Opening and closing time, "HH:MM".
+    pub open: String,
+    pub close: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    pub first_response: Option<String>,
+    pub next_response: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// Parses and checks a team policy; the error names every problem.
+pub fn parse(text: &str) -> Result<TeamPolicy> {
+    let p: TeamPolicy = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    let mut errors = Vec::new();
+    for (label, colour) in &p.labels {
+        if !super::validate::is_colour(colour) {
+            errors.push(format!("labels.{label}: {colour:?} is not a colour"));
+        }
+    }
+    if let Some(h) = &p.hours {
+        if h.timezone.parse::<chrono_tz::Tz>().is_err() {
+            errors.push(format!(
+                "hours.timezone: {:?} is not an IANA time zone",
+                h.timezone
+            ));
+        }
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        for d in &h.days {
+            if !DAYS.contains(&d.to_ascii_lowercase().as_str()) {
+                errors.push(format!("hours.days: {d:?} is not a day (mon … sun)"));
+            }
+        }
+        let open = minutes(&h.open);
+        let close = minutes(&h.close);
+        if open.is_none() {
+            errors.push(format!("hours.open: {:?} is not a time (HH:MM)", h.open));
+        }
+        if close.is_none() {
+            errors.push(format!("hours.close: {:?} is not a time (HH:MM)", h.close));
+        }
+        if let (Some(o), Some(c)) = (open, close)
+            && o >= c
+        {
+            errors.push("hours: open must be before close".into());
+        }
+    }
+    for (name, v) in [
+        ("first_response", &p.sla.first_response),
+        ("next_response", &p.sla.next_response),
+        ("resolution", &p.sla.resolution),
+    ] {
+        if let Some(v) = v
+            && duration(v).is_none()
+        {
+            errors.push(format!(
+                "sla.{name}: {v:?} is not a duration (such as 30m, 4h, 2d)"
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("; "));
+    }
+    Ok(p)
+}
+
+/// "HH:MM" → minutes after midnight.
+fn minutes(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && s.trim().len() == 5).then_some(h * 60 + m)
+}
+
+/// "30m", "4h", "2d" → seconds (at most a year).
+pub fn duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s.get(..s.len() - unit.len_utf8())?.parse().ok()?;
+    let secs = n.checked_mul(match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    })?;
+    (1..=366 * 86_400).contains(&secs).then_some(secs)
+}
+
+impl TeamPolicy {
+    /// The agent's config with the team's rules in place of their own.
+    pub fn apply_to(&self, cfg: &mut Config) {
+        cfg.review = self.review.clone();
+        cfg.labels = self.labels.clone();
+        cfg.tone = self.tone.clone();
+    }
+
+    /// A first policy from an agent's config: what the team has used so far.
+    pub fn from_config(cfg: &Config) -> TeamPolicy {
+        TeamPolicy {
+            review: cfg.review.clone(),
+            labels: cfg.labels.clone(),
+            tone: cfg.tone.clone(),
+            hours: None,
+            sla: Sla::default(),
+        }
+    }
+
+    /// As TOML, with a commented example of the sections not set.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# The team policy: every agent's replypad follows it. Only an admin can change it\n\
+             # (`replypad team policy edit`). Each section replaces the agent's own config section.\n\n",
+        );
+        out.push_str(&toml::to_string_pretty(self).unwrap_or_default());
+        if self.hours.is_none() {
+            out.push_str(
+                "\n# [hours]\n# timezone = \"Europe/Berlin\"\n# days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n\
+                 # open = \"09:00\"\n# close = \"17:30\"\n",
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_checks_every_section() {
+        let p = parse(
+            "[review]\nrequired = \"everyone\"\n[labels]\nbilling = \"red\"\n\
+             [hours]\ntimezone = \"Europe/Berlin\"\ndays = [\"mon\"]\nopen = \"09:00\"\nclose = \"17:30\"\n\
+             [sla]\nfirst_response = \"4h\"\n",
+        )
+        .unwrap();
+        assert!(p.review.requires_review("anyone@x"));
+        let e = parse(
+            "[labels]\nbilling = \"rouge\"\n[hours]\ntimezone = \"Mars/Base\"\ndays = [\"someday\"]\n\
+             open = \"18:00\"\nclose = \"9\"\n[sla]\nresolution = \"forever\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for bit in ["rouge", "Mars/Base", "someday", "hours.close", "forever"] {
+            assert!(e.contains(bit), "{bit}: {e}");
+        }
+        assert!(parse("[reveiw]\n").is_err());
+        assert!(parse("").is_ok());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("30m"), Some(1800));
+        assert_eq!(duration("2d"), Some(172_800));
+        for bad in ["", "h", "0h", "-1h", "99999999999999999d", "4 h", "4x", "é"] {
+            assert_eq!(duration(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_shown_policy_parses_back() {
+        let p = parse("[review]\nrequired = \"everyone\"\n[labels]\nvip = \"#ff00aa\"\n").unwrap();
+        assert_eq!(parse(&p.to_toml()).unwrap(), p);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_policy_text_panics(s in "\\PC{0,200}") {
+            let _ = parse(&s);
+        }
+    }
+}
