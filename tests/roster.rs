@@ -336,3 +336,64 @@ fn three_agents_a_roster_forgeries_removal_and_the_policy() {
         assert_eq!(team_view(a, &conv), views[0]);
     }
 }
+
+/// A running TUI follows a new team policy as its worker reads the log:
+/// the team's labels replace the agent's own, with no restart.
+#[test]
+fn a_running_tui_follows_a_new_policy() {
+    use std::time::{Duration, Instant};
+    let d = Dovecot::start();
+    let mut c = support::client(&d);
+    c.append(
+        "INBOX",
+        &message("p1", &[], "Where is my parcel", "Hello?"),
+        false,
+    )
+    .unwrap();
+    let ana = agent(&d, "ana", "");
+    let lee = agent(&d, "lee", "[labels]\nmine-only = \"red\"\n");
+    ana.ok(&["sync"]);
+    lee.ok(&["sync"]);
+    let out = ana.ok(&["team", "init"]);
+    assert!(out.contains("first admin"), "{out}");
+    let out = lee.ok(&["sync"]);
+    assert!(
+        !out.contains("team 0"),
+        "the roster counts as team state: {out}"
+    );
+    let (mut app, rx) = support::live_app(&lee.cfg, true, 120, 40);
+    assert!(app.desk.cfg().labels.contains_key("mine-only"));
+    let t0 = Instant::now();
+    loop {
+        let n = rx.recv_timeout(Duration::from_secs(10)).expect("a notice");
+        let synced = matches!(n, replypad::desk::Notice::Synced(_));
+        app.on_notice(n);
+        if synced {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+    let policy = ana.file("p.toml", "[labels]\nvip = \"magenta\"\n");
+    ana.ok(&["team", "policy", "edit", "--file", &policy]);
+    let set = Instant::now();
+    while !app.desk.cfg().labels.contains_key("vip") {
+        if let Ok(n) = rx.recv_timeout(Duration::from_millis(100)) {
+            app.on_notice(n);
+        }
+        assert!(
+            set.elapsed() < Duration::from_secs(5),
+            "the policy did not arrive within 5 s"
+        );
+    }
+    assert!(
+        !app.desk.cfg().labels.contains_key("mine-only"),
+        "the team's labels replace the agent's"
+    );
+    app.feed("gT");
+    let lines = app
+        .text_view
+        .as_ref()
+        .map(|t| format!("{t:?}"))
+        .unwrap_or_default();
+    assert!(lines.contains("the team policy is in force"), "{lines}");
+}

@@ -38,7 +38,12 @@ pub fn label(acct: Account, id: &str, changes: &[String]) -> Result<ExitCode> {
             .iter()
             .filter(|l| !defined.is_empty() && !defined.contains_key(*l))
         {
-            eprintln!("replypad: note: label {l:?} is not defined in [labels] of the config");
+            let whose = if desk.team_policy()?.is_some() {
+                "the team policy's [labels]"
+            } else {
+                "[labels] of the config"
+            };
+            eprintln!("replypad: note: label {l:?} is not defined in {whose}");
         }
     }
     act(desk, id, kind)

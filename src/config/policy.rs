@@ -55,7 +55,9 @@ pub struct Sla {
 
 /// Parses and checks a team policy; the error names every problem.
 pub fn parse(text: &str) -> Result<TeamPolicy> {
-    let p: TeamPolicy = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    // toml's error names the line and shows it.
+    let p: TeamPolicy =
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
     let mut errors = Vec::new();
     for (label, colour) in &p.labels {
         if !super::validate::is_colour(colour) {
@@ -154,7 +156,18 @@ impl TeamPolicy {
             "# The team policy: every agent's replypad follows it. Only an admin can change it\n\
              # (`replypad team policy edit`). Each section replaces the agent's own config section.\n\n",
         );
-        out.push_str(&toml::to_string_pretty(self).unwrap_or_default());
+        let mut body = toml::to_string_pretty(self).unwrap_or_default();
+        if self.labels.is_empty() {
+            body = body.replacen("[labels]\n", "[labels]\n# billing = \"yellow\"\n", 1);
+        }
+        if self.sla == Sla::default() {
+            body = body.replacen(
+                "[sla]\n",
+                "[sla]\n# first_response = \"4h\"\n# next_response = \"1d\"\n# resolution = \"3d\"\n",
+                1,
+            );
+        }
+        out.push_str(&body);
         if self.hours.is_none() {
             out.push_str(
                 "\n# [hours]\n# timezone = \"Europe/Berlin\"\n# days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n\
@@ -177,7 +190,7 @@ mod tests {
              [sla]\nfirst_response = \"4h\"\n",
         )
         .unwrap();
-        assert!(p.review.requires_review("anyone@x"));
+        assert!(p.review.requires_review("anyone@x", &[]));
         let e = parse(
             "[labels]\nbilling = \"rouge\"\n[hours]\ntimezone = \"Mars/Base\"\ndays = [\"someday\"]\n\
              open = \"18:00\"\nclose = \"9\"\n[sla]\nresolution = \"forever\"\n",

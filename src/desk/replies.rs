@@ -362,7 +362,11 @@ impl Desk {
             }
         }
         let policy = &self.cfg.review;
-        if policy.requires_review(&draft.author) {
+        let labels = match &draft.conversation {
+            Some(c) => self.store.team_summary(c)?.1,
+            None => Vec::new(),
+        };
+        if policy.requires_review(&draft.author, &labels) {
             let shared = self.store.shared_drafts()?;
             let roster = self.roster()?;
             // With a roster, only a reviewer's or an admin's approval counts.

@@ -161,6 +161,9 @@ impl Desk {
     /// made if they have none).
     pub fn team_init(&mut self, name: &str, handle: &str) -> Result<TeamDone> {
         if let Some(r) = self.roster()? {
+            if let Some(m) = r.get(self.me()).filter(|m| m.active) {
+                bail!("the team already has a roster; you are on it as {}", m.role);
+            }
             let admins: Vec<&str> = r
                 .active()
                 .filter(|m| m.role == Role::Admin)

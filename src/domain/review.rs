@@ -203,15 +203,25 @@ pub struct Policy {
     pub agents: Vec<String>,
     #[serde(default)]
     pub sender: Sender,
+    /// Conversations with any of these labels need review whoever writes
+    /// (refunds, legal).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 impl Policy {
-    pub fn requires_review(&self, agent: &str) -> bool {
-        match self.required {
-            Required::Everyone => true,
-            Required::Nobody => false,
-            Required::Listed => self.agents.iter().any(|a| a.eq_ignore_ascii_case(agent)),
-        }
+    /// Whether a reply by `agent` on a conversation with `labels` needs an
+    /// approval first.
+    pub fn requires_review(&self, agent: &str, labels: &[String]) -> bool {
+        let by_label = labels
+            .iter()
+            .any(|l| self.labels.iter().any(|p| p.eq_ignore_ascii_case(l)));
+        by_label
+            || match self.required {
+                Required::Everyone => true,
+                Required::Nobody => false,
+                Required::Listed => self.agents.iter().any(|a| a.eq_ignore_ascii_case(agent)),
+            }
     }
 }
 
@@ -295,9 +305,16 @@ mod tests {
             required: Required::Listed,
             agents: vec!["New@x".into()],
             sender: Sender::Author,
+            labels: vec![],
         };
-        assert!(p.requires_review("new@x"));
-        assert!(!p.requires_review("old@x"));
-        assert!(!Policy::default().requires_review("x"));
+        assert!(p.requires_review("new@x", &[]));
+        assert!(!p.requires_review("old@x", &[]));
+        assert!(!Policy::default().requires_review("x", &[]));
+        let refunds = Policy {
+            labels: vec!["refund".into()],
+            ..Policy::default()
+        };
+        assert!(refunds.requires_review("old@x", &["Refund".into()]));
+        assert!(!refunds.requires_review("old@x", &["billing".into()]));
     }
 }

@@ -64,11 +64,18 @@ fn unapproved(tx: &Transaction<'_>, e: &Event, trust: &Trust) -> Result<bool> {
         .filter(|(uid, _)| uid.is_some())
         .map(|(_, e)| e)
         .collect();
+    // The labels as of this place in the log (not the cache's current
+    // fold, which a batch updates at its end).
+    let mut state = TeamState::default();
+    for ev in &events {
+        state.apply(ev);
+    }
+    let labels: Vec<String> = state.labels.iter().cloned().collect();
     let shared = crate::domain::review::fold(&events);
     let Some(d) = draft.as_ref().and_then(|d| shared.get(d)) else {
-        return Ok(policy.review.requires_review(&e.agent));
+        return Ok(policy.review.requires_review(&e.agent, &labels));
     };
-    if !policy.review.requires_review(&d.author) {
+    if !policy.review.requires_review(&d.author, &labels) {
         return Ok(false);
     }
     let reviewer = |who: &str| match &trust.roster {
@@ -263,6 +270,11 @@ impl Store {
         touched.remove(crate::domain::events::TEAM);
         for c in &touched {
             refold(tx, c)?;
+        }
+        if trust != before {
+            // Not a conversation: tells the caller the roster or the policy
+            // changed (the sync's "team" count, the TUI's re-read).
+            touched.insert(crate::domain::events::TEAM.to_string());
         }
         Ok(touched)
     }

@@ -100,7 +100,7 @@ pub fn mirror_keywords(
     convs: &BTreeSet<String>,
 ) -> Result<usize> {
     let mut stored = 0;
-    for conv in convs {
+    for conv in convs.iter().filter(|c| *c != crate::domain::events::TEAM) {
         let (status, labels) = store.team_summary(conv)?;
         let mut want: BTreeSet<String> = labels.iter().map(|l| label_keyword(l)).collect();
         want.extend(status_keyword(status));

@@ -180,7 +180,7 @@ impl App {
                 .desk
                 .known_agents()?
                 .iter()
-                .map(|a| crate::domain::names::handle(a).to_string())
+                .map(|a| self.names.short(a).to_string())
                 .collect())
         };
         let (prefix, stem, candidates) = match kind {
