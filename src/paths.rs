@@ -33,6 +33,19 @@ pub fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| home_fallback(".cache"))
 }
 
+/// `s` as a file name: letters, digits and `@.-_` kept, anything else `_`.
+pub fn safe_file_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// `$XDG_DATA_HOME/replypad` (the agent's signing keys).
 pub fn data_dir() -> PathBuf {
     project()

@@ -363,16 +363,7 @@ fn a_running_tui_follows_a_new_policy() {
     );
     let (mut app, rx) = support::live_app(&lee.cfg, true, 120, 40);
     assert!(app.desk.cfg().labels.contains_key("mine-only"));
-    let t0 = Instant::now();
-    loop {
-        let n = rx.recv_timeout(Duration::from_secs(10)).expect("a notice");
-        let synced = matches!(n, replypad::desk::Notice::Synced(_));
-        app.on_notice(n);
-        if synced {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(10));
-    }
+    support::first_pass(&mut app, &rx);
     let policy = ana.file("p.toml", "[labels]\nvip = \"magenta\"\n");
     ana.ok(&["team", "policy", "edit", "--file", &policy]);
     let set = Instant::now();

@@ -380,16 +380,7 @@ fn a_running_tui_shows_a_teammates_acts_through_typed_notices() {
     app.feed("<Enter>");
     assert_eq!(app.reader.as_ref().unwrap().view.id, id);
     // Wait for the worker's first pass, as the event loop would.
-    let t0 = Instant::now();
-    loop {
-        let n = rx.recv_timeout(Duration::from_secs(10)).expect("a notice");
-        let synced = matches!(n, replypad::desk::Notice::Synced(_));
-        app.on_notice(n);
-        if synced {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(10));
-    }
+    support::first_pass(&mut app, &rx);
     let sent = Instant::now();
     ana.ok(&["assign", &id, "me"]);
     ana.ok(&["note", &id, "on it, bo"]);

@@ -369,17 +369,10 @@ impl Config {
             Some(i) => format!("{}@{}", i.user, i.host),
             None => self.team.address.clone(),
         };
-        let safe: String = account
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        dir.join(format!("{safe}.sqlite3"))
+        dir.join(format!(
+            "{}.sqlite3",
+            crate::paths::safe_file_name(&account)
+        ))
     }
 }
 

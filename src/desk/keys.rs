@@ -11,21 +11,10 @@ use std::path::PathBuf;
 
 /// Where this agent's key file lives.
 pub fn key_file(cfg: &Config) -> PathBuf {
-    let safe: String = cfg
-        .identity
-        .email
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let name = crate::paths::safe_file_name(&cfg.identity.email);
     crate::paths::data_dir()
         .join("keys")
-        .join(format!("{safe}.key"))
+        .join(format!("{name}.key"))
 }
 
 fn parse(text: &str, from: &str) -> Result<SigningKey> {

@@ -400,3 +400,23 @@ pub fn live_app(
     app.resize(width, height);
     (app, rx)
 }
+
+/// Feeds the worker's notices to `app`, as the event loop would, until its
+/// first sync pass is done (at most 10 s).
+pub fn first_pass(
+    app: &mut replypad::ui::App,
+    rx: &std::sync::mpsc::Receiver<replypad::desk::Notice>,
+) {
+    let t0 = std::time::Instant::now();
+    loop {
+        let n = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a notice");
+        let synced = matches!(n, replypad::desk::Notice::Synced(_));
+        app.on_notice(n);
+        if synced {
+            break;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
