@@ -324,7 +324,45 @@ fn three_agents_a_roster_forgeries_removal_and_the_policy() {
         assert!(out.contains("no longer on the team"), "{out}");
     }
 
+    // Sam's key leaks: Ana invites him again with a new key; the old one
+    // stops counting, his role and name stay.
+    let (rc, out) = ana.run(&["team", "invite", "sam@example.com"]);
+    assert_ne!(rc, 0, "{out}");
+    assert!(out.contains("--new-key"), "{out}");
+    let code = code_of(&ana.ok(&["team", "invite", "sam@example.com", "--new-key"]));
+    sam.ok(&["sync"]);
+    let (rc, out) = sam.run(&["follow", &conv]);
+    assert_ne!(rc, 0, "between invitation and join his acts wait: {out}");
+    assert!(sam.ok(&["team", "join", &code]).contains("joined"));
+    assert_ne!(key_of(&sam).to_bytes(), sam_key.to_bytes(), "a new key");
+    sam.ok(&["follow", &conv]);
+    append_event(
+        &d,
+        &event("sam@example.com", &conv, EventKind::Follow { on: false }),
+        true,
+        Some(&sam_key),
+    );
+    ana.ok(&["sync"]);
+    let me = ana.json(&["team", "list", "--json"]);
+    let sam_row = me
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "sam@example.com")
+        .unwrap();
+    assert_eq!(sam_row["role"], "reviewer");
+    assert_eq!(sam_row["name"], "Sam Ortiz");
+    let store = Store::open(&ana.cfg.cache_file()).unwrap();
+    let last = store.rejected_events().unwrap().pop().unwrap().1;
+    assert!(
+        last.contains("another key"),
+        "the leaked key is refused: {last}"
+    );
+
     // Every client agrees, and a rebuilt cache gives the same, byte for byte.
+    for a in [&ana, &lee, &sam] {
+        a.ok(&["sync"]);
+    }
     let views: Vec<String> = [&ana, &lee, &sam]
         .iter()
         .map(|a| team_view(a, &conv))

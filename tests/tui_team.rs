@@ -126,6 +126,23 @@ fn the_team_view_and_the_rosters_handles() {
     }
 }
 
+/// The conversation names its owner and note authors by display name.
+#[test]
+fn the_reader_gives_members_display_names() {
+    let (mut app, mut term) =
+        tui_support::app_with_outbox(140, 40, "/tmp/replypad-demo/outbox".into());
+    give_roster(&mut app);
+    let i = app
+        .list
+        .rows
+        .iter()
+        .position(|c| c.assignee.as_deref() == Some("sam@example.com"))
+        .expect("a conversation Sam owns on the first page");
+    app.feed(&format!("{}<Enter>", "j".repeat(i)));
+    let screen = tui_support::render(&mut app, &mut term);
+    assert!(screen.contains("assigned to Sam Rivera"), "{screen}");
+}
+
 #[test]
 fn without_a_roster_the_team_view_says_how_to_start_one() {
     let (mut app, mut term) =

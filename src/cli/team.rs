@@ -38,9 +38,12 @@ pub enum TeamCmd {
         /// Their short handle (default: the address's local part).
         #[arg(long)]
         handle: Option<String>,
-        /// agent, reviewer or admin.
-        #[arg(long, default_value = "agent")]
-        role: String,
+        /// agent, reviewer or admin (default: agent, or the member's role when invited again).
+        #[arg(long)]
+        role: Option<String>,
+        /// Invite a member again whose key is lost or leaked: their old key stops counting.
+        #[arg(long)]
+        new_key: bool,
     },
     /// Join the team with the code an admin gave you (makes your signing key).
     Join {
@@ -130,11 +133,13 @@ pub fn run(acct: Account, cmd: TeamCmd) -> Result<ExitCode> {
             name,
             handle,
             role: r,
+            new_key,
         } => {
-            let r = role(&r)?;
-            let handle = handle.unwrap_or_else(|| handle_of(&email));
+            let r = r.as_deref().map(role).transpose()?;
+            let was = desk.roster()?.and_then(|ro| ro.get(&email).map(|m| m.role));
             let (code, done) =
-                desk.team_invite(&email, name.as_deref().unwrap_or(""), &handle, r)?;
+                desk.team_invite(&email, name.as_deref(), handle.as_deref(), r, new_key)?;
+            let r = r.or(was).unwrap_or(Role::Agent);
             let code_line = format!(
                 "invited {} as {r}. Give them this one-time code (not by the team mailbox):\n  {code}\n\
                  They run: replypad team join {code}",

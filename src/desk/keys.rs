@@ -71,6 +71,22 @@ pub fn create_agent_key(cfg: &Config) -> Result<SigningKey> {
     Ok(key)
 }
 
+/// A new key for joining: an existing key file is kept aside as
+/// `<name>.key.old` (a re-invitation means the old key is lost or leaked);
+/// with `team.signing_key_command`, the key it prints.
+pub fn fresh_agent_key(cfg: &Config) -> Result<SigningKey> {
+    if cfg.team.signing_key_command.is_none() {
+        let path = key_file(cfg);
+        if path.exists() {
+            let mut old = path.clone().into_os_string();
+            old.push(".old");
+            std::fs::rename(&path, &old)
+                .with_context(|| format!("cannot move {} aside", path.display()))?;
+        }
+    }
+    create_agent_key(cfg)
+}
+
 /// A one-time join code for an invitation (16 random bytes, hex).
 pub fn new_code() -> Result<String> {
     let mut b = [0u8; 16];

@@ -189,26 +189,42 @@ impl Desk {
     pub fn team_invite(
         &mut self,
         email: &str,
-        name: &str,
-        handle: &str,
-        role: Role,
+        name: Option<&str>,
+        handle: Option<&str>,
+        role: Option<Role>,
+        new_key: bool,
     ) -> Result<(String, TeamDone)> {
         let roster = self.admin()?;
         let email = super::input::addresses(email, "the agent's address")?
             .into_iter()
             .next()
             .context("give the new agent's address")?;
-        if roster
-            .get(&email)
-            .is_some_and(|m| m.active && m.key.is_some())
+        if !new_key
+            && roster
+                .get(&email)
+                .is_some_and(|m| m.active && m.key.is_some())
         {
-            bail!("{email} is already on the team (`replypad team role` changes a role)");
+            bail!(
+                "{email} is already on the team (`replypad team role` changes a role; \
+                 `--new-key` invites them again when their key is lost or leaked)"
+            );
         }
+        // A member invited again keeps what is not given anew.
+        let old = roster.get(&email);
+        let name = name
+            .map(str::to_string)
+            .or_else(|| old.map(|m| m.name.clone()))
+            .unwrap_or_default();
+        let handle = handle
+            .map(str::to_string)
+            .or_else(|| old.map(|m| m.handle.clone()))
+            .unwrap_or_else(|| crate::domain::names::handle(&email).to_string());
+        let role = role.or_else(|| old.map(|m| m.role)).unwrap_or(Role::Agent);
         let code = keys::new_code()?;
         let change = Change::Member {
             email,
-            name: name.to_string(),
-            handle: handle.to_string(),
+            name,
+            handle,
             role,
             invite: Some(code_hash(&code)),
             key: None,
@@ -231,7 +247,7 @@ impl Desk {
         if me.invite.as_deref() != Some(code_hash(code).as_str()) {
             bail!("that code does not match {}'s invitation", self.me());
         }
-        let key = keys::create_agent_key(&self.local_cfg)?;
+        let key = keys::fresh_agent_key(&self.local_cfg)?;
         let change = Change::Join {
             key: crate::mail::team_event::public_key(&key),
             code: code.trim().to_string(),

@@ -1,6 +1,7 @@
 //! The conversation pane: every message in order, quoted text folded,
 //! attachments listed. Team replies are set apart from customer mail.
 
+use super::super::team::Names;
 use super::{border, title_style};
 use crate::domain::{BodyState, ConversationView, MessageView};
 use crate::mail::sanitize;
@@ -33,7 +34,14 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     };
     let mut lines = Vec::new();
     if let Some(h) = &r.history {
-        history_lines(h, inner.width as usize, &app.clock, &th, &mut lines);
+        history_lines(
+            h,
+            inner.width as usize,
+            &app.clock,
+            &app.names,
+            &th,
+            &mut lines,
+        );
     }
     // A draft under review comes first: it is what the reviewer is here for.
     if let Some((d, tone, diff)) = &r.review {
@@ -54,6 +62,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         r.show_quotes,
         &app.clock,
         &app.desk.cfg().labels,
+        &app.names,
         &th,
     );
     lines.extend(conversation);
@@ -88,6 +97,7 @@ pub fn render_lines(
     show_quotes: bool,
     clock: &Clock,
     label_colours: &BTreeMap<String, String>,
+    names: &Names,
     th: &Theme,
 ) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut out = Vec::new();
@@ -97,7 +107,10 @@ pub fn render_lines(
     }
     let mut meta = vec![Span::styled(v.status.as_str().to_string(), th.good)];
     if let Some(a) = &v.assignee {
-        meta.push(Span::raw(format!(" · assigned to {}", sanitize::line(a))));
+        meta.push(Span::raw(format!(
+            " · assigned to {}",
+            sanitize::line(names.full(a))
+        )));
     } else {
         meta.push(Span::styled(" · unassigned", th.dim));
     }
@@ -120,7 +133,7 @@ pub fn render_lines(
     let mut notes = v.notes.iter().peekable();
     for m in &v.messages {
         while let Some(n) = notes.next_if(|n| n.at <= m.date) {
-            note_lines(n, width, clock, th, &mut out);
+            note_lines(n, width, clock, names, th, &mut out);
         }
         starts.push(out.len());
         out.push(Line::styled("─".repeat(width), th.dim));
@@ -135,7 +148,7 @@ pub fn render_lines(
         );
     }
     for n in notes {
-        note_lines(n, width, clock, th, &mut out);
+        note_lines(n, width, clock, names, th, &mut out);
     }
     (out, starts)
 }
@@ -204,13 +217,14 @@ fn note_lines(
     n: &crate::domain::Note,
     width: usize,
     clock: &Clock,
+    names: &Names,
     th: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
     let bar = th.banner;
     let head = format!(
         " NOTE  {}  {}{} ",
-        sanitize::line(&n.agent),
+        sanitize::line(names.full(&n.agent)),
         clock.datetime(n.at),
         if n.pushed { "" } else { "  (not pushed yet)" }
     );
@@ -230,6 +244,7 @@ fn history_lines(
     h: &[crate::store::HistoryEntry],
     width: usize,
     clock: &Clock,
+    names: &Names,
     th: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
@@ -248,7 +263,7 @@ fn history_lines(
         let mut line = format!(
             "  {}  {}  {}",
             clock.datetime(e.event.at),
-            e.event.agent,
+            names.full(&e.event.agent),
             what
         );
         if e.outcome != crate::domain::events::Outcome::Applied {
