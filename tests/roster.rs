@@ -151,6 +151,14 @@ fn three_agents_a_roster_forgeries_removal_and_the_policy() {
         ana.ok(&["assign", &conv, "Lee Park"])
             .contains("lee@example.com")
     );
+    // @mentions too; a member's mention reaches their Mentions view.
+    let (rc, out) = ana.run(&["note", &conv, "@samm can you look?"]);
+    assert_ne!(rc, 0, "{out}");
+    assert!(out.contains("did you mean sam@example.com"), "{out}");
+    ana.ok(&["note", &conv, "@Sam can you look?"]);
+    sam.ok(&["sync"]);
+    let mentions = sam.json(&["threads", "--json", "--view", "mentions"]);
+    assert_eq!(mentions.as_array().unwrap().len(), 1, "{mentions}");
 
     // Forgeries: an assignment in Sam's name signed with Lee's key; one in
     // Lee's name with only the shared team key (as before the roster).
