@@ -60,7 +60,8 @@ fn team() -> Trust {
     t
 }
 
-/// One event of every kind an agent writes about a conversation.
+/// One event of every kind an agent writes about a conversation (the
+/// roster and policy kinds have tests of their own below).
 fn every_conversation_kind() -> Vec<EventKind> {
     vec![
         EventKind::Assign {
@@ -81,6 +82,22 @@ fn every_conversation_kind() -> Vec<EventKind> {
         },
         EventKind::Follow { on: true },
         EventKind::Replying { on: true, until: 9 },
+        EventKind::DraftSubmitted {
+            copy: crate::domain::review::DraftCopy {
+                draft: "d".into(),
+                revision: 1,
+                author: "lee@x".into(),
+                reviewer: None,
+                to: vec!["c@y".into()],
+                cc: vec![],
+                subject: "s".into(),
+                body: "b".into(),
+                message_id: "m@x".into(),
+                in_reply_to: None,
+                references: vec![],
+                hash: "h".into(),
+            },
+        },
         EventKind::Review {
             draft: "d".into(),
             revision: 1,
@@ -105,6 +122,33 @@ fn every_conversation_kind() -> Vec<EventKind> {
             subject: "s".into(),
         },
     ]
+}
+
+/// A new event kind does not compile until it is placed here: among the
+/// conversation kinds above, or with the roster and policy kinds.
+#[test]
+fn every_kind_is_covered() {
+    for k in every_conversation_kind() {
+        match k {
+            EventKind::Assign { .. }
+            | EventKind::Status { .. }
+            | EventKind::Label { .. }
+            | EventKind::Note { .. }
+            | EventKind::Follow { .. }
+            | EventKind::Replying { .. }
+            | EventKind::DraftSubmitted { .. }
+            | EventKind::Review { .. }
+            | EventKind::Template { .. }
+            | EventKind::Filed { .. }
+            | EventKind::Merge { .. }
+            | EventKind::Split { .. }
+            | EventKind::Sent { .. } => {}
+            EventKind::Roster { .. } | EventKind::Policy { .. } => {
+                panic!("tested on their own")
+            }
+        }
+    }
+    assert_eq!(every_conversation_kind().len(), 13);
 }
 
 #[test]

@@ -126,7 +126,7 @@ pub fn render_lines(
             th.heading,
         ));
     }
-    out.push(Line::from(meta));
+    out.extend(wrap_spans(meta, width));
     // Attachments are numbered across the conversation (w saves, o opens #N).
     let mut attachment_no = 0;
     // Messages and internal notes, interleaved by time.
@@ -276,6 +276,45 @@ fn history_lines(
     out.push(Line::raw(""));
 }
 
+/// Spans on as many lines as `width` needs, broken between spans (a span
+/// wider than a line is wrapped by words).
+fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut cur_w = 0;
+    for span in spans {
+        let w = span.content.width();
+        if cur_w + w > width && !cur.is_empty() {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+            cur_w = 0;
+        }
+        if w > width {
+            let style = span.style;
+            let text = span.content.trim_start().to_string();
+            let mut parts = wrap(&text, width);
+            let last = parts.pop().unwrap_or_default();
+            lines.extend(parts.into_iter().map(|p| Line::styled(p, style)));
+            cur_w = last.width();
+            cur.push(Span::styled(last, style));
+        } else {
+            // A span that starts a line loses its leading separator (" · ").
+            let span = if cur.is_empty() && !lines.is_empty() {
+                let t = span.content.trim_start_matches([' ', '·']).to_string();
+                Span::styled(t, span.style)
+            } else {
+                span
+            };
+            cur_w += span.content.width();
+            cur.push(span);
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(Line::from(cur));
+    }
+    lines
+}
+
 fn message_lines(
     m: &MessageView,
     width: usize,
@@ -293,21 +332,36 @@ fn message_lines(
     };
     let from = sanitize::line(&m.from.to_string()).into_owned();
     let date = format!("  {} ({})", clock.datetime(m.date), clock.age(m.date));
-    out.push(Line::from(vec![
-        Span::styled(if m.unread { "● " } else { "" }, th.heading),
-        Span::styled(from, who),
-        Span::styled(date, th.dim),
-    ]));
+    let mark = if m.unread { "● " } else { "" };
+    // On a narrow screen the date goes under the sender rather than being
+    // cut off at the border.
+    use unicode_width::UnicodeWidthStr;
+    if mark.width() + from.width() + date.width() <= width {
+        out.push(Line::from(vec![
+            Span::styled(mark, th.heading),
+            Span::styled(from, who),
+            Span::styled(date, th.dim),
+        ]));
+    } else {
+        for l in wrap(&format!("{mark}{from}"), width) {
+            out.push(Line::styled(l, who));
+        }
+        for l in wrap(date.trim_start(), width) {
+            out.push(Line::styled(format!("  {l}"), th.dim));
+        }
+    }
     if m.from.looks_forged() {
         let why = if m.from.name_spoofs_address() {
             "the display name shows an address that is not the sender's"
         } else {
             "the sender's address is malformed (an encoded word where the name should be), shown as received"
         };
-        out.push(Line::styled(
-            format!("  ⚠ {why} ({})", sanitize::line(&m.from.email)),
-            th.bad.add_modifier(Modifier::BOLD),
-        ));
+        for l in wrap(
+            &format!("  ⚠ {why} ({})", sanitize::line(&m.from.email)),
+            width,
+        ) {
+            out.push(Line::styled(l, th.bad.add_modifier(Modifier::BOLD)));
+        }
     }
     let to: Vec<String> =
         m.to.iter()
@@ -321,16 +375,16 @@ fn message_lines(
     }
     for a in &m.attachments {
         *attachment_no += 1;
-        out.push(Line::styled(
-            format!(
-                "📎 [{}] {} ({}, {})",
-                attachment_no,
-                sanitize::filename(&a.filename),
-                sanitize::line(&a.content_type),
-                human_size(a.size)
-            ),
-            th.notice,
-        ));
+        let line = format!(
+            "📎 [{}] {} ({}, {})",
+            attachment_no,
+            sanitize::filename(&a.filename),
+            sanitize::line(&a.content_type),
+            human_size(a.size)
+        );
+        for l in wrap(&line, width) {
+            out.push(Line::styled(l, th.notice));
+        }
     }
     match m.body_state {
         BodyState::Headers => {
@@ -462,3 +516,7 @@ mod tests {
         assert_eq!(plain.len(), 2, "{plain:?}");
     }
 }
+
+#[cfg(test)]
+#[path = "reader_tests.rs"]
+mod width_tests;
