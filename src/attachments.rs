@@ -98,12 +98,30 @@ pub fn open(path: &Path) -> Result<()> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
-        .with_context(|| {
-            format!(
+        .map_err(|_| {
+            anyhow::anyhow!(
                 "no system opener (xdg-open) here; the file is saved at {}",
                 path.display()
             )
         })
+}
+
+/// What to save or open from a conversation: attachment #N (numbered as
+/// the reader lists them), or message #N's HTML part (messages numbered
+/// as `show` lists them, 1 the oldest), sanitized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Attachment(usize),
+    Html(usize),
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Attachment(n) => write!(f, "attachment #{n}"),
+            Part::Html(n) => write!(f, "message #{n} as HTML"),
+        }
+    }
 }
 
 /// The demo's raw message with this Message-ID.
@@ -112,12 +130,12 @@ pub fn demo_raw(message_id: &str) -> Option<&'static [u8]> {
         .find(|raw| crate::mail::parse_message(raw, 0).message_id == message_id)
 }
 
-/// Saves (and optionally opens) attachment `n` of `conversation`, reading
-/// the message from `raw_for(message_id)`. Returns the file written.
+/// Saves (and optionally opens) `part` of `conversation`, reading the
+/// message from `raw_for(message_id)`. Returns the file written.
 pub fn save(
     store: &crate::store::Store,
     conversation: &str,
-    n: usize,
+    part: Part,
     dir: Option<&Path>,
     open_it: bool,
     raw_for: &mut dyn FnMut(&str) -> Result<Vec<u8>>,
@@ -125,10 +143,34 @@ pub fn save(
     let view = store
         .conversation(conversation)?
         .with_context(|| format!("no conversation {conversation}"))?;
-    let (message_id, index) = locate(&view, n)?;
-    let raw = raw_for(&message_id)?;
-    let (name, bytes) = crate::mail::parse::attachment(&raw, index)
-        .with_context(|| format!("attachment #{n} could not be read from its message"))?;
+    let (name, bytes) = match part {
+        Part::Attachment(n) => {
+            let (message_id, index) = locate(&view, n)?;
+            let raw = raw_for(&message_id)?;
+            crate::mail::parse::attachment(&raw, index)
+                .with_context(|| format!("attachment #{n} could not be read from its message"))?
+        }
+        Part::Html(n) => {
+            let m = view
+                .messages
+                .get(n.wrapping_sub(1))
+                .filter(|_| n > 0)
+                .with_context(|| {
+                    format!(
+                        "no message #{n} here (the conversation has {})",
+                        view.messages.len()
+                    )
+                })?;
+            let raw = raw_for(&m.message_id)?;
+            let html = crate::mail::parse_message(&raw, 0)
+                .html
+                .with_context(|| format!("message #{n} has no HTML part (it is plain text)"))?;
+            (
+                format!("message-{n}.html"),
+                crate::mail::sanitize::html_document(&html).into_bytes(),
+            )
+        }
+    };
     let dir = match (dir, open_it) {
         (Some(d), _) => d.to_path_buf(),
         (None, true) => {

@@ -290,3 +290,66 @@ fn the_demo_is_a_team_and_its_commands_share_one_demo() {
     // A new demo TUI would start afresh; a --demo command keeps it.
     assert!(run(&["--demo", "history", &id]).contains("checked with product"));
 }
+
+/// `save ID N --html`: message N's HTML part, sanitized, 0600, never over a
+/// file; a plain-text message says it has none. (The TUI's `o` goes the
+/// same way and opens the copy in the browser.)
+#[test]
+fn an_html_message_is_saved_sanitized() {
+    let state = tempfile::tempdir().unwrap();
+    let (_, out, _) = replypad_in(state.path(), &["--demo", "threads", "--json"]);
+    let threads: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id_of = |subject: &str| {
+        threads
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["subject"].as_str().unwrap().starts_with(subject))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let news = id_of("Your weekly SaaS digest");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = replypad_in(
+        state.path(),
+        &["--demo", "save", &news, "1", "--html", "--dir", d],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("message #1 as HTML saved to"), "{out}");
+    let file = dir.path().join("message-1.html");
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        html.contains("default-src 'none'") && !html.contains("<script"),
+        "{html}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (code, _, _) = replypad_in(
+        state.path(),
+        &["--demo", "save", &news, "1", "--html", "--dir", d],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        dir.path().join("message-1 (1).html").exists(),
+        "never over a file"
+    );
+    let plain = id_of("THIS IS UNACCEPTABLE");
+    let (code, _, err) = replypad_in(
+        state.path(),
+        &["--demo", "save", &plain, "1", "--html", "--dir", d],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("has no HTML part"), "{err}");
+    let (code, _, err) = replypad_in(
+        state.path(),
+        &["--demo", "save", &news, "9", "--html", "--dir", d],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no message #9"), "{err}");
+}

@@ -191,6 +191,9 @@ snapshot!(list_120x40, 120, 40, "jj");
 snapshot!(list_200x50, 200, 50, "jj");
 snapshot!(list_240x60, 240, 60, "jj");
 snapshot!(reader_120x40, 120, 40, "jj<Enter>");
+// Below 80 columns: one pane at a time, lines wrapped rather than cut.
+snapshot!(list_60x20, 60, 20, "jj");
+snapshot!(reader_60x20, 60, 20, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
 snapshot!(help_160x48, 160, 48, "?");
 

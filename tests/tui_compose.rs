@@ -726,3 +726,48 @@ fn a_text_attachment_is_read_inline_and_a_binary_one_refused() {
         .unwrap_or_else(|| panic!("{:?}", app.message));
     assert!(v.title.contains("audit-log"), "{}", v.title);
 }
+
+/// `o` on a conversation without attachments opens the message on top as
+/// HTML in the browser (from a sanitized private copy); with attachments,
+/// the prompt takes `h` for it; a plain-text message says it has none.
+#[test]
+fn o_opens_an_html_message_in_the_browser() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
+    app.feed("/");
+    app.type_text("digest");
+    app.feed("<Enter><Enter>o");
+    let (text, _) = app.message.clone().expect("a status line");
+    // Opened, or (no xdg-open on the machine) saved, naming the copy.
+    assert!(
+        text.contains("message #1 as HTML opened from") || text.contains("the file is saved at"),
+        "{text}"
+    );
+    let path = text
+        .split_once(" opened from ")
+        .or_else(|| text.split_once(" saved at "))
+        .unwrap()
+        .1;
+    let html = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{text}: {e}"));
+    assert!(
+        html.contains("SaaS Weekly") && html.contains("default-src 'none'"),
+        "{html}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    std::fs::remove_file(path).unwrap();
+    // A plain-text conversation.
+    let (mut app, mut term) = app_with_outbox(120, 40, outbox.path().to_path_buf());
+    app.feed("/");
+    app.type_text("UNACCEPTABLE");
+    app.feed("<Enter><Enter>o");
+    if app.message.is_none() {
+        // It has attachments: the prompt asks, and h is the message's HTML.
+        app.type_text("h");
+        app.feed("<Enter>");
+    }
+    let screen = tui_support::render(&mut app, &mut term);
+    let (text, _) = app.message.clone().unwrap_or_else(|| panic!("{screen}"));
+    assert!(text.contains("has no HTML part"), "{text}");
+}

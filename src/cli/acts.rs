@@ -194,12 +194,18 @@ pub fn save_attachment(
     n: usize,
     dir: Option<&std::path::Path>,
     open: bool,
+    html: bool,
 ) -> Result<ExitCode> {
     let mut desk = acct.desk()?;
     let conv = desk.store.resolve_conversation(id)?;
-    if let Fetched::Saved(path) = desk.attachment(&conv, n, dir.map(Into::into), open)? {
+    let part = if html {
+        crate::attachments::Part::Html(n)
+    } else {
+        crate::attachments::Part::Attachment(n)
+    };
+    if let Fetched::Saved(path) = desk.attachment(&conv, part, dir.map(Into::into), open)? {
         println!(
-            "attachment #{n} {} {}",
+            "{part} {} {}",
             if open { "opened from" } else { "saved to" },
             sanitize::line(&path.display().to_string())
         );

@@ -196,6 +196,9 @@ pub enum Command {
         /// Open it with the system opener afterwards.
         #[arg(long)]
         open: bool,
+        /// N is a message (as `show` numbers them, 1 the oldest): save its HTML part, sanitized (scripts, remote images and other requests removed).
+        #[arg(long)]
+        html: bool,
     },
     /// A conversation's team history (who assigned, labelled, noted, when).
     History {
@@ -452,7 +455,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             n,
             dir,
             open: o,
-        }) => acts::save_attachment(open()?, &id, n, dir.as_deref(), o),
+            html,
+        }) => acts::save_attachment(open()?, &id, n, dir.as_deref(), o, html),
         Some(Command::Reply {
             id,
             file,

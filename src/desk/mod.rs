@@ -290,16 +290,17 @@ impl Desk {
         self.transport.want_bodies(conversation);
     }
 
-    /// Saves (or opens) attachment `n` of a conversation.
+    /// Saves (or opens) a part of a conversation: an attachment, or a
+    /// message's HTML.
     pub fn attachment(
         &mut self,
         conversation: &str,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<std::path::PathBuf>,
         open: bool,
     ) -> Result<Fetched> {
         self.transport
-            .attachment(&self.store, conversation, n, dir, open)
+            .attachment(&self.store, conversation, part, dir, open)
     }
 
     /// The front end is closing: stop background work.

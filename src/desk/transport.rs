@@ -81,7 +81,7 @@ pub trait Transport: Send {
         &mut self,
         store: &Store,
         conversation: &str,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<PathBuf>,
         open: bool,
     ) -> Result<Fetched>;
@@ -243,28 +243,34 @@ impl Transport for Live {
         &mut self,
         store: &Store,
         conversation: &str,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<PathBuf>,
         open: bool,
     ) -> Result<Fetched> {
         if let Some(w) = &self.worker {
             w.request(Request::Attachment {
                 conversation: conversation.to_string(),
-                n,
+                part,
                 dir,
                 open,
             });
             return Ok(Fetched::Background);
         }
         let mut conn = None;
-        let path =
-            crate::attachments::save(store, conversation, n, dir.as_deref(), open, &mut |mid| {
+        let path = crate::attachments::save(
+            store,
+            conversation,
+            part,
+            dir.as_deref(),
+            open,
+            &mut |mid| {
                 if conn.is_none() {
                     conn = Some(crate::sync::connect(&self.cfg)?);
                 }
                 let c = conn.as_mut().expect("just set");
                 crate::sync::engine::fetch_raw(c, store, mid)
-            })?;
+            },
+        )?;
         Ok(Fetched::Saved(path))
     }
 
@@ -356,12 +362,12 @@ impl Transport for Demo {
         &mut self,
         store: &Store,
         conversation: &str,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<PathBuf>,
         open: bool,
     ) -> Result<Fetched> {
         let path =
-            crate::attachments::save(store, conversation, n, dir.as_deref(), open, &mut |id| {
+            crate::attachments::save(store, conversation, part, dir.as_deref(), open, &mut |id| {
                 crate::attachments::demo_raw(id)
                     .map(<[u8]>::to_vec)
                     .ok_or_else(|| anyhow::anyhow!("the message is not in the demo mailbox"))

@@ -153,3 +153,66 @@ mod tests {
         assert_eq!(filename("report\u{202e}fdp.exe"), "report⟪bidi⟫fdp.exe");
     }
 }
+
+/// An HTML message as a document that is safe to open in a browser:
+/// ammonia's allow-list removes scripts, event handlers, forms, frames and
+/// styles; remote images are dropped too (a tracking pixel would tell the
+/// sender that, and when, the team read the mail), and a Content-Security-
+/// Policy forbids any request the page might still make. Links stay, with
+/// `rel="noopener noreferrer"`. ammonia (html5ever, which html2text already
+/// builds) rather than hand-written filtering: HTML sanitizing is where
+/// hand-written code goes wrong.
+pub fn html_document(html: &str) -> String {
+    let clean = ammonia::Builder::default()
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("img", "src" | "srcset") => None,
+            _ => Some(value.into()),
+        })
+        .clean(html)
+        .to_string();
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>replypad: a message</title></head><body>\n{clean}\n</body></html>\n"
+    )
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::html_document;
+
+    #[test]
+    fn a_hostile_message_opens_without_scripts_or_requests() {
+        let html = r#"<p onclick="steal()">Hello <b>there</b></p>
+            <script>alert(1)</script><img src="https://track.example/p.gif?u=1">
+            <iframe src="https://evil.example"></iframe><a href="https://shop.example/order/1">your order</a>
+            <form action="https://evil.example"><input name=p></form>
+            <style>body{background:url(https://track.example/bg)}</style>"#;
+        let out = html_document(html);
+        for gone in [
+            "<script",
+            "alert(1)",
+            "onclick",
+            "track.example",
+            "<iframe",
+            "<form",
+            "<style",
+        ] {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        assert!(out.contains("<b>there</b>"), "{out}");
+        assert!(
+            out.contains(r#"href="https://shop.example/order/1""#),
+            "{out}"
+        );
+        assert!(out.contains("noopener"), "{out}");
+        assert!(out.contains("default-src 'none'"), "{out}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_html_panics(s in "\\PC{0,300}") {
+            let _ = html_document(&s);
+        }
+    }
+}

@@ -115,7 +115,7 @@ pub enum Notice {
     Recovered(Recovered),
     /// An attachment saved (or opened), or why not.
     Attachment {
-        n: usize,
+        part: crate::attachments::Part,
         open: bool,
         result: Result<PathBuf, String>,
     },
@@ -133,10 +133,10 @@ pub enum Request {
     Open(String),
     /// A message was queued in the outbox: send it.
     Send,
-    /// Save attachment `n` of a conversation (into `dir`, or open it).
+    /// Save a part of a conversation (into `dir`, or open it).
     Attachment {
         conversation: String,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<PathBuf>,
         open: bool,
     },
@@ -403,10 +403,10 @@ fn session(
                 }
                 Request::Attachment {
                     conversation,
-                    n,
+                    part,
                     dir,
                     open,
-                } => attachment(&mut s.conn, store, &conversation, n, dir, open, notify),
+                } => attachment(&mut s.conn, store, &conversation, part, dir, open, notify),
             }
             Ok(Flow::Continue)
         };
@@ -470,16 +470,16 @@ fn attachment(
     conn: &mut super::imap::Connection,
     store: &mut Store,
     conversation: &str,
-    n: usize,
+    part: crate::attachments::Part,
     dir: Option<PathBuf>,
     open: bool,
     notify: &Notify,
 ) {
-    let r = crate::attachments::save(store, conversation, n, dir.as_deref(), open, &mut |id| {
+    let r = crate::attachments::save(store, conversation, part, dir.as_deref(), open, &mut |id| {
         super::engine::fetch_raw(conn, store, id)
     });
     notify(Notice::Attachment {
-        n,
+        part,
         open,
         result: r.map_err(|e| format!("{e:#}")),
     });

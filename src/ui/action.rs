@@ -98,7 +98,7 @@ actions! {
     VisualSelect = "visual_select", "Select a range";
     ClearSelection = "clear_selection", "Clear the selection";
     SaveAttachment = "save_attachment", "Save an attachment…";
-    OpenAttachment = "open_attachment", "Open an attachment…";
+    OpenAttachment = "open_attachment", "Open an attachment, or the message as HTML in the browser…";
     ViewAttachment = "view_attachment", "Read a text attachment here (logs, CSV, patches)…";
     NewMessage = "new_message", "New message…";
     Merge = "merge", "Merge the selected conversations into one (asks first)";

@@ -85,12 +85,19 @@ impl App {
             PromptKind::SaveAttachment | PromptKind::OpenAttachment
         ) {
             let (n, dir) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+            if kind == PromptKind::OpenAttachment && n.eq_ignore_ascii_case("h") {
+                return self.open_html();
+            }
             let n: usize = n
                 .trim_start_matches('#')
                 .parse()
                 .map_err(|_| anyhow!("{n:?}: give the attachment's number, as listed (📎 [N])"))?;
             let dir = (!dir.trim().is_empty()).then(|| expand_home(dir.trim()));
-            return self.save_attachment(n, dir, kind == PromptKind::OpenAttachment);
+            return self.save_part(
+                crate::attachments::Part::Attachment(n),
+                dir,
+                kind == PromptKind::OpenAttachment,
+            );
         }
         if kind == PromptKind::Search {
             // Parse first: a bad query keeps its prompt open, saying why;
@@ -413,21 +420,43 @@ impl App {
 
     /// Saves (or opens) attachment `n` of the open conversation: at once,
     /// or by the worker (a notice says where).
-    pub(super) fn save_attachment(
+    pub(super) fn save_part(
         &mut self,
-        n: usize,
+        part: crate::attachments::Part,
         dir: Option<std::path::PathBuf>,
         open: bool,
     ) -> Result<()> {
         let conv = self
             .current_conversation()
             .context("open a conversation first")?;
-        let text = match self.desk.attachment(&conv, n, dir, open)? {
-            Fetched::Background => format!("fetching attachment #{n}…"),
-            Fetched::Saved(path) => attachment_line(n, open, &path),
+        let text = match self.desk.attachment(&conv, part, dir, open)? {
+            Fetched::Background => format!("fetching {part}…"),
+            Fetched::Saved(path) => attachment_line(part, open, &path),
         };
         self.message = Some((text, Level::Info));
         Ok(())
+    }
+
+    /// `o`: with attachments, the prompt asks which (or `h`); without, the
+    /// message on top opens as HTML in the browser.
+    pub(super) fn open_key(&mut self) -> Result<()> {
+        let attachments = self
+            .reader
+            .as_ref()
+            .map_or(0, |r| crate::attachments::numbered(&r.view).count());
+        if self.reader.is_some() && attachments == 0 {
+            return self.open_html();
+        }
+        self.open_prompt(PromptKind::OpenAttachment);
+        Ok(())
+    }
+
+    /// The message on top of the conversation, opened in the browser from
+    /// a sanitized private copy of its HTML part.
+    pub(super) fn open_html(&mut self) -> Result<()> {
+        let r = self.reader.as_ref().context("open a conversation first")?;
+        let n = r.top_message() + 1;
+        self.save_part(crate::attachments::Part::Html(n), None, true)
     }
 
     /// `i`: a conversation's only attachment is read at once; with more,
@@ -477,7 +506,12 @@ impl App {
             );
         }
         let dir = viewing_dir()?;
-        match self.desk.attachment(&conv, n, Some(dir), false)? {
+        match self.desk.attachment(
+            &conv,
+            crate::attachments::Part::Attachment(n),
+            Some(dir),
+            false,
+        )? {
             Fetched::Background => {
                 self.pending_view = Some(n);
                 self.message = Some((format!("fetching attachment #{n}…"), Level::Info));
@@ -562,9 +596,13 @@ pub enum Done {
 }
 
 /// "attachment #2 saved to ~/Downloads/x.pdf".
-pub(super) fn attachment_line(n: usize, open: bool, path: &std::path::Path) -> String {
+pub(super) fn attachment_line(
+    part: crate::attachments::Part,
+    open: bool,
+    path: &std::path::Path,
+) -> String {
     format!(
-        "attachment #{n} {} {}",
+        "{part} {} {}",
         if open { "opened from" } else { "saved to" },
         crate::mail::sanitize::line(&path.display().to_string())
     )

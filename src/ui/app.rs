@@ -508,9 +508,7 @@ impl App {
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
             (_, Action::ViewAttachment) => self.view_attachment_key()?,
-            (_, Action::OpenAttachment) => {
-                self.open_prompt(super::prompt::PromptKind::OpenAttachment)
-            }
+            (_, Action::OpenAttachment) => self.open_key()?,
             (Layer::List, Action::ToggleSelect) => self.toggle_select()?,
             (Layer::List, Action::VisualSelect) => self.visual_select()?,
             (Layer::List, Action::ClearSelection) => {

@@ -162,16 +162,7 @@ impl App {
         let Some(r) = &self.reader else {
             return Ok(());
         };
-        // The message on top; when the pane is scrolled to its end (or the
-        // whole conversation is on screen), the newest.
-        let i = if r.scroll + r.height >= r.rendered_lines {
-            r.view.messages.len().saturating_sub(1)
-        } else {
-            r.message_starts
-                .iter()
-                .rposition(|&s| s <= r.scroll)
-                .unwrap_or(0)
-        };
+        let i = r.top_message();
         let Some(m) = r.view.messages.get(i) else {
             return Ok(());
         };
@@ -204,5 +195,21 @@ impl App {
         ));
         self.refresh_counts()?;
         self.reload()
+    }
+}
+
+impl super::app::ReaderPane {
+    /// The index of the message on top of the pane; when the pane is
+    /// scrolled to its end (or the whole conversation is on screen), the
+    /// newest.
+    pub fn top_message(&self) -> usize {
+        if self.scroll + self.height >= self.rendered_lines {
+            self.view.messages.len().saturating_sub(1)
+        } else {
+            self.message_starts
+                .iter()
+                .rposition(|&s| s <= self.scroll)
+                .unwrap_or(0)
+        }
     }
 }

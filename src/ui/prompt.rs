@@ -50,7 +50,7 @@ impl PromptKind {
             PromptKind::SaveAttachment => {
                 "Save attachment # (and a directory; default Downloads): "
             }
-            PromptKind::OpenAttachment => "Open attachment #: ",
+            PromptKind::OpenAttachment => "Open attachment # (h: the message on top as HTML): ",
             PromptKind::ViewAttachment => "Read attachment # here: ",
             PromptKind::AttachPath => "Attach file (Tab completes): ",
             PromptKind::NewTo => "New message to: ",

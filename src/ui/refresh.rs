@@ -139,20 +139,22 @@ impl App {
             Notice::Sent(n) => self.sync_state = format!("sent {n}"),
             Notice::NotSent(p) => self.message = Some((p.to_string(), Level::Error)),
             Notice::Recovered(r) => self.message = Some((r.to_string(), Level::Error)),
-            Notice::Attachment { n, open, result }
-                if !open && self.pending_view == Some(n) && result.is_ok() =>
-            {
+            Notice::Attachment {
+                part: crate::attachments::Part::Attachment(n),
+                open,
+                result,
+            } if !open && self.pending_view == Some(n) && result.is_ok() => {
                 self.pending_view = None;
                 if let Ok(path) = result {
                     let r = self.show_text(n, &path);
                     self.report(r);
                 }
             }
-            Notice::Attachment { n, open, result } => {
+            Notice::Attachment { part, open, result } => {
                 self.pending_view = None;
                 self.message = Some(match result {
-                    Ok(path) => (super::acts::attachment_line(n, open, &path), Level::Info),
-                    Err(e) => (format!("attachment #{n}: {e}"), Level::Error),
+                    Ok(path) => (super::acts::attachment_line(part, open, &path), Level::Info),
+                    Err(e) => (format!("{part}: {e}"), Level::Error),
                 })
             }
             Notice::Error(e) => self.message = Some((e, Level::Error)),
