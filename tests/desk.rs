@@ -211,10 +211,16 @@ fn agent_names_get_the_agents_domain_in_both_front_ends() {
     app.feed("A");
     app.type_text("Lee Park");
     app.feed("<Enter>");
+    // Refused, and the prompt stays open with what was typed.
+    let p = app.prompt.as_ref().expect("the prompt stays open");
     assert!(
-        matches!(&app.message, Some((m, replypad::ui::app::Level::Error)) if m.contains("not an agent")),
-        "{:?}",
-        app.message
+        p.error
+            .as_deref()
+            .is_some_and(|e| e.contains("not an agent"))
+            && p.input == "Lee Park",
+        "{:?} {:?}",
+        p.error,
+        p.input
     );
     drop(app);
     let (code, out) = cli(&config, &["assign", &conv, "Lee Park"]);

@@ -292,6 +292,10 @@ fn three_agents_a_roster_forgeries_removal_and_the_policy() {
         out.contains("was removed from the team"),
         "his own client says so: {out}"
     );
+    // Nor does it send in the team's name (the draft stays).
+    let (rc, out) = lee.run(&["reply", &conv, "--file", &body]);
+    assert_eq!(rc, 3, "{out}");
+    assert!(out.contains("was removed from the team"), "{out}");
     // An older client of his still signs with his key: refused everywhere.
     append_event(
         &d,

@@ -152,3 +152,19 @@ fn without_a_roster_the_team_view_says_how_to_start_one() {
     assert!(screen.contains("no roster yet"), "{screen}");
     assert!(screen.contains("team init"), "{screen}");
 }
+
+/// A note whose @mention is off the roster is refused with the closest
+/// member, and the prompt keeps what was typed.
+#[test]
+fn a_note_to_someone_off_the_roster_keeps_its_text() {
+    let (mut app, _term) =
+        tui_support::app_with_outbox(120, 40, "/tmp/replypad-demo/outbox".into());
+    give_roster(&mut app);
+    app.feed("c");
+    app.type_text("please look @samm");
+    app.feed("<Enter>");
+    let p = app.prompt.as_ref().expect("the prompt stays open");
+    assert_eq!(p.input, "please look @samm");
+    let e = p.error.clone().unwrap_or_default();
+    assert!(e.contains("did you mean sam@example.com"), "{e}");
+}

@@ -343,6 +343,11 @@ impl Desk {
     /// policy, approval, a likely mistake, collisions). With `anyway`, what
     /// the agent may overrule (a likely mistake, a collision) is let go.
     pub fn check_send(&mut self, draft: &Draft, anyway: bool) -> Result<Option<Blocked>> {
+        // A removed (or not yet joined) agent's client sends nothing in the
+        // team's name; the mail server alone could not stop them.
+        if let Err(e) = self.check_member() {
+            return Ok(Some(Blocked::Invalid(format!("{e:#}"))));
+        }
         if draft.to.is_empty() {
             return Ok(Some(Blocked::Invalid("the draft has no recipient".into())));
         }

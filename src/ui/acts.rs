@@ -111,14 +111,18 @@ impl App {
             return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }
         let me = self.me.clone();
-        let kind = match kind {
-            PromptKind::AssignTo => input::assign(self.desk.resolve_agent(text)?, &me, true),
-            PromptKind::Labels => input::labels(text)?,
-            PromptKind::Status => input::status(text)?,
+        let prompt = kind;
+        let parsed = match kind {
+            PromptKind::AssignTo => self
+                .desk
+                .resolve_agent(text)
+                .map(|to| input::assign(to, &me, true)),
+            PromptKind::Labels => input::labels(text),
+            PromptKind::Status => input::status(text),
             PromptKind::Snooze => {
-                input::snooze_at(text, self.clock.now, self.desk.cfg().time_zone())?
+                input::snooze_at(text, self.clock.now, self.desk.cfg().time_zone())
             }
-            PromptKind::Note => input::note(text)?,
+            PromptKind::Note => input::note(text),
             PromptKind::Search
             | PromptKind::Palette
             | PromptKind::ReviewComment
@@ -135,7 +139,14 @@ impl App {
                 unreachable!("handled above")
             }
         };
-        self.act(kind)
+        // Refused (an unknown teammate, a bad time, an @mention off the
+        // roster): the prompt stays open with what was typed, saying why.
+        if let Err(e) = parsed.and_then(|kind| self.act(kind)) {
+            let mut p = Prompt::with_input(prompt, text.to_string());
+            p.error = Some(format!("{e:#}"));
+            self.prompt = Some(p);
+        }
+        Ok(())
     }
 
     /// Enter in the palette: `snooze 3d`, `status closed`, `assign lee`,
