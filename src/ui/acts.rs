@@ -142,8 +142,13 @@ impl App {
         // Refused (an unknown teammate, a bad time, an @mention off the
         // roster): the prompt stays open with what was typed, saying why.
         if let Err(e) = parsed.and_then(|kind| self.act(kind)) {
+            let why = format!("{e:#}");
+            // Kept in the messages log (g l) too, as a status line would be.
+            let shown = self.message.replace((why.clone(), Level::Error));
+            self.log_message();
+            self.message = shown;
             let mut p = Prompt::with_input(prompt, text.to_string());
-            p.error = Some(format!("{e:#}"));
+            p.error = Some(why);
             self.prompt = Some(p);
         }
         Ok(())
