@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod editor;
 pub mod fault;
 pub mod logging;
 pub mod mail;

@@ -34,15 +34,15 @@ pub fn label(acct: Account, id: &str, changes: &[String]) -> Result<ExitCode> {
     let desk = acct.desk()?;
     if let EventKind::Label { add, .. } = &kind {
         let defined = &desk.cfg().labels;
+        let whose = if desk.team_policy()?.is_some() {
+            "the team policy's [labels]"
+        } else {
+            "[labels] of the config"
+        };
         for l in add
             .iter()
             .filter(|l| !defined.is_empty() && !defined.contains_key(*l))
         {
-            let whose = if desk.team_policy()?.is_some() {
-                "the team policy's [labels]"
-            } else {
-                "[labels] of the config"
-            };
             eprintln!("replypad: note: label {l:?} is not defined in {whose}");
         }
     }

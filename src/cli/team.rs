@@ -236,29 +236,13 @@ fn edit_policy(desk: &mut Desk, file: Option<std::path::PathBuf>) -> Result<Exit
         None => {
             // Checked before anything is written: an agent who is not an
             // admin hears so before editing.
-            if !desk.roster()?.is_some_and(|r| {
-                r.get(desk.me())
-                    .is_some_and(|m| m.active && m.role == Role::Admin)
-            }) {
-                bail!(
-                    "only an admin can change the team policy (`replypad team list` shows the admins)"
-                );
-            }
+            desk.check_admin()?;
             let mut tmp = tempfile::Builder::new().suffix(".toml").tempfile()?;
             use std::io::Write;
             tmp.write_all(desk.policy_text()?.as_bytes())?;
             tmp.flush()?;
             loop {
-                let editor = std::env::var("VISUAL")
-                    .or_else(|_| std::env::var("EDITOR"))
-                    .unwrap_or_else(|_| "vi".into());
-                let status = std::process::Command::new("sh")
-                    .arg("-c")
-                    .arg(format!("{editor} \"$1\""))
-                    .arg("sh")
-                    .arg(tmp.path())
-                    .status()
-                    .with_context(|| format!("cannot run the editor {editor:?}"))?;
+                let status = crate::editor::run(tmp.path())?;
                 if !status.success() {
                     bail!("the editor exited with {status}; the team policy was not changed");
                 }

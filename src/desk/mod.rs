@@ -258,7 +258,11 @@ impl Desk {
     /// (CLI), by the worker (TUI), or not at all (demo).
     pub fn push(&mut self) -> Delivery {
         let d = self.transport.push(&mut self.store, &self.signer);
-        self.refresh_team();
+        // Only a push that read the log back can have brought a new policy
+        // (the TUI's worker pushes in the background: its notice re-reads).
+        if d == Delivery::Done {
+            self.refresh_team();
+        }
         d
     }
 

@@ -376,16 +376,7 @@ impl Desk {
             let roster = self.roster()?;
             // With a roster, only a reviewer's or an admin's approval counts.
             let by_reviewer = |s: &crate::domain::review::SharedDraft| match &roster {
-                Some(r) => s.verdict().is_some_and(|v| {
-                    r.get(&v.by).is_some_and(|m| {
-                        m.active
-                            && matches!(
-                                m.role,
-                                crate::domain::roster::Role::Reviewer
-                                    | crate::domain::roster::Role::Admin
-                            )
-                    })
-                }),
+                Some(r) => s.verdict().is_some_and(|v| r.may_review(&v.by)),
                 None => true,
             };
             let approved = shared

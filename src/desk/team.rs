@@ -99,20 +99,21 @@ impl Desk {
         Ok(())
     }
 
+    /// Whether this agent may change the roster and the policy (else why
+    /// not, naming the admins), checked before an editor opens.
+    pub fn check_admin(&self) -> Result<()> {
+        self.admin().map(|_| ())
+    }
+
     fn admin(&self) -> Result<Roster> {
         let roster = self.roster()?.context(
             "the team has no roster yet: `replypad team init` makes you its first admin",
         )?;
         let me = self.me_in(&roster)?;
         if me.role != Role::Admin {
-            let admins: Vec<&str> = roster
-                .active()
-                .filter(|m| m.role == Role::Admin)
-                .map(|m| m.email.as_str())
-                .collect();
             bail!(
                 "only an admin can do this; the team's admins: {}",
-                admins.join(", ")
+                roster.admin_list()
             );
         }
         Ok(roster)
@@ -134,7 +135,6 @@ impl Desk {
             Delivery::Done => {}
             other => return Ok(TeamDone::Queued(other)),
         }
-        self.refresh_team();
         if self.store.event_counted(&e.id)? {
             Ok(TeamDone::Counted)
         } else {
@@ -164,14 +164,9 @@ impl Desk {
             if let Some(m) = r.get(self.me()).filter(|m| m.active) {
                 bail!("the team already has a roster; you are on it as {}", m.role);
             }
-            let admins: Vec<&str> = r
-                .active()
-                .filter(|m| m.role == Role::Admin)
-                .map(|m| m.email.as_str())
-                .collect();
             bail!(
                 "the team already has a roster; ask an admin ({}) for an invitation",
-                admins.join(", ")
+                r.admin_list()
             );
         }
         let key = keys::create_agent_key(&self.local_cfg)?;
@@ -276,8 +271,7 @@ impl Desk {
     pub fn team_remove(&mut self, who: &str) -> Result<TeamDone> {
         let roster = self.admin()?;
         let m = self.member(&roster, who)?;
-        let admins = roster.active().filter(|a| a.role == Role::Admin).count();
-        if m.role == Role::Admin && admins == 1 {
+        if m.role == Role::Admin && roster.admins().count() == 1 {
             bail!(
                 "{} is the team's last admin; make someone else admin first",
                 m.email
@@ -355,29 +349,13 @@ impl Desk {
         };
         let who =
             super::input::roster_agent(text, self.me(), &roster)?.context("name a reviewer")?;
-        let ok = roster
-            .get(&who)
-            .is_some_and(|m| matches!(m.role, Role::Reviewer | Role::Admin));
-        if !ok {
-            let reviewers: Vec<&str> = roster
-                .active()
-                .filter(|m| matches!(m.role, Role::Reviewer | Role::Admin))
-                .map(|m| m.email.as_str())
-                .collect();
+        if !roster.may_review(&who) {
+            let reviewers: Vec<&str> = roster.reviewers().map(|m| m.email.as_str()).collect();
             bail!(
                 "{who} is not a reviewer; the team's reviewers: {}",
                 reviewers.join(", ")
             );
         }
         Ok(who)
-    }
-
-    /// A display name for `email` from the roster (else the address).
-    pub fn display_name(&self, email: &str) -> Result<String> {
-        Ok(self
-            .roster()?
-            .and_then(|r| r.get(email).map(|m| m.name.clone()))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| email.to_string()))
     }
 }

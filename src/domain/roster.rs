@@ -40,6 +40,11 @@ impl Role {
         }
     }
 
+    /// Whether this role's approval of a draft counts.
+    pub fn reviews(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Admin)
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         match s.trim().to_ascii_lowercase().as_str() {
             "agent" => Some(Role::Agent),
@@ -130,8 +135,32 @@ impl Roster {
         self.members.values().filter(|m| m.active)
     }
 
+    /// Active admins.
+    pub fn admins(&self) -> impl Iterator<Item = &Member> {
+        self.active().filter(|m| m.role == Role::Admin)
+    }
+
+    /// Active members whose approval of a draft counts: reviewers and admins.
+    pub fn reviewers(&self) -> impl Iterator<Item = &Member> {
+        self.active().filter(|m| m.role.reviews())
+    }
+
+    /// Whether `email` is an active reviewer or admin.
+    pub fn may_review(&self, email: &str) -> bool {
+        self.get(email)
+            .is_some_and(|m| m.active && m.role.reviews())
+    }
+
+    /// The active admins' addresses, for "ask an admin (…)".
+    pub fn admin_list(&self) -> String {
+        self.admins()
+            .map(|m| m.email.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     fn active_admins(&self) -> usize {
-        self.active().filter(|m| m.role == Role::Admin).count()
+        self.admins().count()
     }
 }
 
@@ -195,12 +224,14 @@ impl Trust {
         let Some(roster) = &mut self.roster else {
             return self.admit_before_roster(e, proof);
         };
-        let author = roster.get(&e.agent);
         if let EventKind::Roster {
             change: Change::Join { key, code },
         } = &e.kind
         {
-            let m = author.ok_or_else(|| format!("{} was not invited", e.agent))?;
+            let m = roster
+                .members
+                .get_mut(&e.agent.to_ascii_lowercase())
+                .ok_or_else(|| format!("{} was not invited", e.agent))?;
             if !m.active || m.invite.as_deref() != Some(code_hash(code).as_str()) {
                 return Err(format!("{} joined without a valid invitation", e.agent));
             }
@@ -210,15 +241,11 @@ impl Trust {
                     e.agent
                 ));
             }
-            let m = roster
-                .members
-                .get_mut(&e.agent.to_ascii_lowercase())
-                .expect("checked above");
             m.key = Some(key.clone());
             m.invite = None;
             return Ok(());
         }
-        let m = match author {
+        let m = match roster.get(&e.agent) {
             Some(m) if m.active => m,
             Some(_) => return Err(format!("{} was removed from the team", e.agent)),
             None => return Err(format!("{} is not on the team's roster", e.agent)),
@@ -302,7 +329,9 @@ impl Trust {
     fn change(roster: &mut Roster, change: &Change) -> Result<(), String> {
         match change {
             Change::Init { .. } => Err("the team already has a roster".into()),
-            Change::Join { .. } => unreachable!("handled by admit"),
+            // A join is the joining member's own event (`admit`), never
+            // an admin's change.
+            Change::Join { .. } => Err("a join in someone else's name".into()),
             Change::Member {
                 email,
                 name,

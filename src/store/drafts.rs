@@ -433,7 +433,8 @@ mod tests {
                  DROP INDEX conversations_by_waiting; DROP INDEX conversations_by_customer;
                  DROP INDEX events_split;
                  ALTER TABLE conversations DROP COLUMN waiting_since;
-                 DROP TABLE team_trust; ALTER TABLE events DROP COLUMN unapproved;
+                 DROP TABLE team_trust; DROP INDEX events_unapproved;
+                 ALTER TABLE events DROP COLUMN unapproved;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

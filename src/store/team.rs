@@ -42,21 +42,29 @@ fn read_trust(conn: &rusqlite::Connection) -> Result<Trust> {
     })
 }
 
-/// Whether `e` is a reply the team policy in `trust` says needed approval
-/// (its author must be reviewed) and that went out without it: the latest
-/// revision of its draft approved by someone else who, where the team has
-/// a roster, is a reviewer or an admin.
-fn unapproved(tx: &Transaction<'_>, e: &Event, trust: &Trust) -> Result<bool> {
-    use crate::domain::events::EventKind;
-    use crate::domain::roster::Role;
-    let EventKind::Sent { draft, .. } = &e.kind else {
-        return Ok(false);
-    };
-    let Some(policy) = trust
+/// The policy `trust` holds, parsed (None: the team has none).
+fn policy_of(trust: &Trust) -> Option<crate::config::policy::TeamPolicy> {
+    trust
         .policy
         .as_ref()
         .and_then(|(text, _)| crate::config::policy::parse(text).ok())
-    else {
+}
+
+/// Whether `e` is a reply the team `policy` says needed approval (its
+/// author must be reviewed) and that went out without it: the latest
+/// revision of its draft approved by someone else who, where the team has
+/// a roster, is a reviewer or an admin.
+fn unapproved(
+    tx: &Transaction<'_>,
+    e: &Event,
+    trust: &Trust,
+    policy: Option<&crate::config::policy::TeamPolicy>,
+) -> Result<bool> {
+    use crate::domain::events::EventKind;
+    let EventKind::Sent { draft, .. } = &e.kind else {
+        return Ok(false);
+    };
+    let Some(policy) = policy else {
         return Ok(false);
     };
     let events: Vec<Event> = events_of(tx, &e.conversation)?
@@ -79,9 +87,7 @@ fn unapproved(tx: &Transaction<'_>, e: &Event, trust: &Trust) -> Result<bool> {
         return Ok(false);
     }
     let reviewer = |who: &str| match &trust.roster {
-        Some(r) => r
-            .get(who)
-            .is_some_and(|m| matches!(m.role, Role::Reviewer | Role::Admin)),
+        Some(r) => r.get(who).is_some_and(|m| m.role.reviews()),
         None => true,
     };
     let approved = d
@@ -224,6 +230,8 @@ impl Store {
         let mut trust = read_trust(tx)?;
         let before = trust.clone();
         let policy_ok = |text: &str| crate::config::policy::parse(text).is_ok();
+        // Parsed once, and again only when the log sets a new one.
+        let mut policy = policy_of(&trust);
         for (uid, got) in fetched {
             let admitted = got.as_ref().map_err(Clone::clone).and_then(|s| {
                 trust
@@ -233,7 +241,10 @@ impl Store {
             match admitted {
                 Ok(e) => {
                     insert_event(tx, Some(*uid), e)?;
-                    if unapproved(tx, e, &trust)? {
+                    if matches!(e.kind, crate::domain::events::EventKind::Policy { .. }) {
+                        policy = policy_of(&trust);
+                    }
+                    if unapproved(tx, e, &trust, policy.as_ref())? {
                         tx.prepare_cached("UPDATE events SET unapproved = 1 WHERE event_id = ?1")?
                             .execute([&e.id])?;
                     }

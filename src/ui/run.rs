@@ -136,20 +136,12 @@ fn repaint(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
 /// temp file, with the terminal restored meanwhile, and reads it back.
 fn external_editor(app: &mut App) -> Result<()> {
     let file = app.external_edit_file()?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
     // Leave the TUI's terminal modes without rebuilding the Terminal (a new
     // one would query the cursor position, which races with the input reader).
     use crossterm::{execute, terminal};
     let _ = terminal::disable_raw_mode();
     let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(file.path())
-        .status();
+    let status = crate::editor::run(file.path());
     terminal::enable_raw_mode()?;
     execute!(std::io::stdout(), terminal::EnterAlternateScreen)?;
     match status {
@@ -158,6 +150,6 @@ fn external_editor(app: &mut App) -> Result<()> {
             app.external_edit_done(&text)
         }
         Ok(s) => anyhow::bail!("the editor exited with {s}; the draft is unchanged"),
-        Err(e) => anyhow::bail!("cannot run the editor {editor:?}: {e}"),
+        Err(e) => Err(e),
     }
 }

@@ -15,3 +15,5 @@ DELETE FROM rejected_events;
 -- A reply the team policy (as of its place in the log) says needed approval
 -- and was sent without it: the verdict every client reaches.
 ALTER TABLE events ADD COLUMN unapproved INTEGER NOT NULL DEFAULT 0;
+-- A conversation's history looks the few flagged ones up after every act.
+CREATE INDEX events_unapproved ON events(event_id) WHERE unapproved = 1;
