@@ -353,3 +353,16 @@ fn an_html_message_is_saved_sanitized() {
     assert_eq!(code, 1);
     assert!(err.contains("no message #9"), "{err}");
 }
+
+/// The demo has no shared log: roster commands say so instead of queueing
+/// a roster that would count nowhere.
+#[test]
+fn the_demo_keeps_no_roster() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, err) = replypad_in(state.path(), &["--demo", "team", "init"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("needs a real account"), "{err}");
+    let (code, out, _) = replypad_in(state.path(), &["--demo", "team", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no roster yet"), "{out}");
+}

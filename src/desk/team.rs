@@ -126,6 +126,13 @@ impl Desk {
         kind: EventKind,
         key: Option<&ed25519_dalek::SigningKey>,
     ) -> Result<TeamDone> {
+        // The demo has no shared log: a roster kept on one machine would
+        // say "queued" forever and count nowhere.
+        if matches!(self.mode(), super::Mode::Demo { .. }) {
+            bail!(
+                "the demo has no team log to keep a roster in; `replypad team` needs a real account"
+            );
+        }
         let (e, raw) = self
             .signer
             .event_with_key(TEAM, kind, key)
