@@ -68,6 +68,12 @@ impl Account {
         self.need_cache()?;
         Desk::open(self.start, None)
     }
+
+    /// The desk, making the cache if there is none yet (the daemon's
+    /// first pass fills it, as `sync` does).
+    pub fn desk_or_new(self) -> Result<Desk> {
+        Desk::open(self.start, None)
+    }
 }
 
 pub fn run_tui(acct: Account) -> Result<ExitCode> {

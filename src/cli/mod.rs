@@ -4,8 +4,11 @@
 
 mod account;
 mod acts;
+mod daemon;
 mod doctor;
 mod init;
+mod jobs;
+mod notify;
 mod output;
 mod replies;
 mod team;
@@ -296,8 +299,43 @@ pub enum Command {
         #[command(subcommand)]
         cmd: team::TeamCmd,
     },
-    /// Run automation headless: auto-replies, scheduled sends (not built yet).
-    Daemon,
+    /// Run the automation headless: acknowledgements, replies sent later, updates.
+    Daemon {
+        /// Run what is due now, then exit (cron, tests).
+        #[arg(long)]
+        once: bool,
+    },
+    /// The automation's jobs: pending, running, done, failed, and who ran them.
+    Jobs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a reply (or, with --update, an update unless the customer writes first) later; `schedule cancel JOB`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Schedule {
+        #[command(subcommand)]
+        cmd: Option<jobs::ScheduleCmd>,
+        /// The conversation.
+        id: Option<String>,
+        /// When: "tomorrow 9:00", "in 2 business days", "4h", "2026-12-01 08:00".
+        #[arg(long)]
+        at: Option<String>,
+        /// The text (a reply: above the quote and signature).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Schedule this draft (one submitted for review goes once approved).
+        #[arg(long)]
+        draft: Option<String>,
+        /// An update, cancelled when the customer writes, an agent replies or the status changes.
+        #[arg(long)]
+        update: bool,
+        /// The update's template (default: scheduled-update).
+        #[arg(long)]
+        template: Option<String>,
+        /// Schedule although it looks like a mistake.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script: `replypad completions bash > ~/.local/share/bash-completion/completions/replypad`.
     Completions {
         /// The shell: bash, zsh, fish, elvish or powershell.
@@ -368,11 +406,6 @@ fn log_level(verbose: u8, quiet: bool) -> Option<&'static str> {
         (1, _) => Some("info,replypad=debug"),
         _ => Some("info,replypad=trace"),
     }
-}
-
-fn not_built(what: &str) -> Result<ExitCode> {
-    eprintln!("replypad: `{what}` is not built yet in this version; see the project's open issues");
-    Ok(ExitCode::from(2))
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -508,10 +541,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Outbox { json, cmd }) => replies::outbox(open()?, json, cmd),
         Some(Command::Templates { cmd }) => templates::run(open()?, cmd),
         Some(Command::Team { cmd }) => team::run(open()?, cmd),
-        Some(Command::Daemon) if demo => {
+        Some(Command::Daemon { .. }) if demo => {
             bail!("the daemon needs a real account; it has nothing to do in demo mode")
         }
-        Some(Command::Daemon) => not_built("daemon"),
+        Some(Command::Daemon { once }) => daemon::run(open()?, once),
+        Some(Command::Jobs { json }) => jobs::list(open()?, json),
+        Some(Command::Schedule {
+            cmd,
+            id,
+            at,
+            file,
+            draft,
+            update,
+            template,
+            force,
+        }) => jobs::schedule(
+            open()?,
+            cmd,
+            jobs::ScheduleArgs {
+                id,
+                at,
+                file,
+                draft,
+                update,
+                template,
+                force,
+            },
+        ),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

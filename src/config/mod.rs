@@ -5,6 +5,7 @@
 //! come from commands (`password_command`, `oauth_token_command`,
 //! `key_command`), run when needed and never logged.
 
+pub mod automation;
 pub mod policy;
 mod secret;
 mod validate;
@@ -90,6 +91,15 @@ pub struct Config {
     /// Colours of the TUI by role (`[theme] cursor = "green"`); see [`THEME_ROLES`].
     #[serde(default)]
     pub theme: BTreeMap<String, String>,
+    /// What runs by itself: acknowledgements, replies sent later, updates.
+    #[serde(default)]
+    pub automation: automation::Automation,
+    /// How the agent hears of mentions, assignments, replies, jobs.
+    #[serde(default)]
+    pub notify: automation::Notify,
+    /// Business hours (the team policy's replace them).
+    #[serde(default)]
+    pub hours: Option<policy::Hours>,
 }
 
 /// The roles `[theme]` may colour (the TUI's `ui::theme::Theme`).
@@ -323,6 +333,9 @@ impl Config {
             },
             imap: None,
             smtp: None,
+            automation: automation::Automation::default(),
+            notify: automation::Notify::default(),
+            hours: None,
             cache: Cache::default(),
             folders: Folders::default(),
             labels: [

@@ -31,6 +31,9 @@ pub struct TeamPolicy {
     /// Service-level targets ("4h", "30m", "2d").
     #[serde(default)]
     pub sla: Sla,
+    /// What runs by itself for the whole team (acknowledgements).
+    #[serde(default)]
+    pub automation: Option<super::automation::TeamAutomation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -110,6 +113,24 @@ pub fn parse(text: &str) -> Result<TeamPolicy> {
     Ok(p)
 }
 
+impl Hours {
+    /// As the domain uses them (None: not valid; `parse` says why).
+    pub fn business(&self) -> Option<crate::domain::hours::BusinessHours> {
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let mut days = [false; 7];
+        for d in &self.days {
+            let i = DAYS.iter().position(|x| x.eq_ignore_ascii_case(d))?;
+            days[i] = true;
+        }
+        Some(crate::domain::hours::BusinessHours {
+            tz: self.timezone.parse().ok()?,
+            days,
+            open: minutes(&self.open)?,
+            close: minutes(&self.close)?,
+        })
+    }
+}
+
 /// "HH:MM" → minutes after midnight.
 fn minutes(s: &str) -> Option<u32> {
     let (h, m) = s.trim().split_once(':')?;
@@ -137,6 +158,12 @@ impl TeamPolicy {
         cfg.review = self.review.clone();
         cfg.labels = self.labels.clone();
         cfg.tone = self.tone.clone();
+        if self.hours.is_some() {
+            cfg.hours = self.hours.clone();
+        }
+        if let Some(a) = &self.automation {
+            a.apply_to(&mut cfg.automation);
+        }
     }
 
     /// A first policy from an agent's config: what the team has used so far.
@@ -145,8 +172,9 @@ impl TeamPolicy {
             review: cfg.review.clone(),
             labels: cfg.labels.clone(),
             tone: cfg.tone.clone(),
-            hours: None,
+            hours: cfg.hours.clone(),
             sla: Sla::default(),
+            automation: None,
         }
     }
 

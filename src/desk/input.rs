@@ -241,6 +241,23 @@ pub fn snooze<Tz: chrono::TimeZone>(text: &str, now: chrono::DateTime<Tz>) -> Re
     })
 }
 
+/// When a scheduled message is due: "tomorrow 9:00", "in 2 business
+/// days" (the business hours in force), "4h", a date; in the agent's time
+/// zone (business days: the team's hours).
+pub fn due_at(cfg: &crate::config::Config, text: &str, now: i64) -> Result<i64> {
+    let utc = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
+    let hours = cfg.hours.as_ref().and_then(|h| h.business());
+    let parsed = match cfg.time_zone() {
+        Some(tz) => crate::domain::hours::parse_due(text, utc.with_timezone(&tz), hours.as_ref())
+            .map(|t| t.timestamp()),
+        None => {
+            crate::domain::hours::parse_due(text, utc.with_timezone(&chrono::Local), hours.as_ref())
+                .map(|t| t.timestamp())
+        }
+    };
+    parsed.map_err(|e| anyhow!(e))
+}
+
 /// An internal note; `@name` mentions a teammate.
 pub fn note(text: &str) -> Result<EventKind> {
     if text.trim().is_empty() {

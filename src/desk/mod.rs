@@ -25,6 +25,7 @@ mod acts;
 pub mod demo;
 mod filing;
 pub mod input;
+mod jobs;
 pub mod keys;
 mod replies;
 mod shared;
@@ -35,6 +36,7 @@ pub mod words;
 
 pub use acts::{ActReport, Acted, Undo};
 pub use filing::{Filed, Place};
+pub use jobs::{JobLine, JobsReport, Scheduled};
 pub use replies::{Blocked, SendOutcome, StartReply, find_shared, unfilled_message};
 pub use team::TeamDone;
 pub use transport::{Delivery, Fetched, Mode, Sent, Transport};

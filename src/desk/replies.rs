@@ -224,7 +224,7 @@ impl Desk {
         Ok(())
     }
 
-    fn record_presence(&mut self, conversation: &str, on: bool) -> Result<()> {
+    pub(super) fn record_presence(&mut self, conversation: &str, on: bool) -> Result<()> {
         let until = chrono::Utc::now().timestamp() + 15 * 60;
         self.record(conversation, EventKind::Replying { on, until })?;
         Ok(())
@@ -373,16 +373,7 @@ impl Desk {
         };
         if policy.requires_review(&draft.author, &labels) {
             let shared = self.store.shared_drafts()?;
-            let roster = self.roster()?;
-            // With a roster, only a reviewer's or an admin's approval counts.
-            let by_reviewer = |s: &crate::domain::review::SharedDraft| match &roster {
-                Some(r) => s.verdict().is_some_and(|v| r.may_review(&v.by)),
-                None => true,
-            };
-            let approved = shared
-                .get(&draft.id)
-                .is_some_and(|s| s.approves(&draft.content_hash()) && by_reviewer(s));
-            if !approved {
+            if !self.approved(&draft.id, &draft.content_hash())? {
                 let why = match shared.get(&draft.id) {
                     None => {
                         "review is required (the team's review rules): submit the draft for review first"
@@ -431,6 +422,20 @@ impl Desk {
             }
         }
         Ok(None)
+    }
+
+    /// Whether revision text `hash` of draft `id` is approved (with a
+    /// roster, only a reviewer's or an admin's approval counts).
+    pub(super) fn approved(&self, id: &str, hash: &str) -> Result<bool> {
+        let shared = self.store.shared_drafts()?;
+        let roster = self.roster()?;
+        Ok(shared.get(id).is_some_and(|s| {
+            s.approves(hash)
+                && match &roster {
+                    Some(r) => s.verdict().is_some_and(|v| r.may_review(&v.by)),
+                    None => true,
+                }
+        }))
     }
 
     /// Queues the draft for sending (after `check_send`, or when the agent

@@ -86,6 +86,37 @@ pub enum EventKind {
     Policy {
         toml: String,
     },
+    /// A job scheduled by an agent (a reply sent later, an update unless
+    /// the customer writes first); the same `job` again reschedules it.
+    Job {
+        job: String,
+        spec: super::jobs::JobSpec,
+    },
+    /// A runner (a daemon or TUI) wants to do `job`: the first counted
+    /// claim in log order owns it (`domain::jobs`). `to`: the address an
+    /// automatic message goes to (its rate rules).
+    JobClaim {
+        job: String,
+        runner: String,
+        what: super::jobs::What,
+        to: Option<String>,
+    },
+    /// The owner of `job` did it (or could not).
+    JobDone {
+        job: String,
+        runner: String,
+        outcome: super::jobs::JobOutcome,
+    },
+    /// An agent cancelled `job` before it ran.
+    JobCancel {
+        job: String,
+        reason: String,
+    },
+    /// Automatic acknowledgements switched on or off (conversation
+    /// [`TEAM`]): only mail that arrives after "on" is acknowledged.
+    Automation {
+        acknowledge: bool,
+    },
 }
 
 /// The conversation field of events about the team itself (roster, policy).
@@ -163,6 +194,16 @@ impl EventKind {
             EventKind::Template { name, body: None } => format!("team template {name} deleted"),
             EventKind::Roster { change } => change.describe(),
             EventKind::Policy { .. } => "set the team policy".into(),
+            EventKind::Job { spec, .. } => spec.describe(),
+            EventKind::JobClaim { what, runner, .. } => format!("{what} claimed by {runner}"),
+            EventKind::JobDone { outcome, .. } => outcome.describe(),
+            EventKind::JobCancel { reason, .. } => format!("scheduled message cancelled: {reason}"),
+            EventKind::Automation { acknowledge: true } => {
+                "automatic acknowledgements switched on".into()
+            }
+            EventKind::Automation { acknowledge: false } => {
+                "automatic acknowledgements switched off".into()
+            }
         }
     }
 
@@ -183,6 +224,11 @@ impl EventKind {
             EventKind::Split { .. } => "split",
             EventKind::Roster { .. } => "roster",
             EventKind::Policy { .. } => "policy",
+            EventKind::Job { .. } => "job",
+            EventKind::JobClaim { .. } => "job_claim",
+            EventKind::JobDone { .. } => "job_done",
+            EventKind::JobCancel { .. } => "job_cancel",
+            EventKind::Automation { .. } => "automation",
         }
     }
 
@@ -198,7 +244,23 @@ impl EventKind {
                 | EventKind::Filed { .. }
                 | EventKind::Roster { .. }
                 | EventKind::Policy { .. }
+                | EventKind::Job { .. }
+                | EventKind::JobClaim { .. }
+                | EventKind::JobDone { .. }
+                | EventKind::JobCancel { .. }
+                | EventKind::Automation { .. }
         )
+    }
+
+    /// The job an automation event is about.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            EventKind::Job { job, .. }
+            | EventKind::JobClaim { job, .. }
+            | EventKind::JobDone { job, .. }
+            | EventKind::JobCancel { job, .. } => Some(job),
+            _ => None,
+        }
     }
 }
 
@@ -314,7 +376,12 @@ impl TeamState {
             | EventKind::DraftSubmitted { .. }
             | EventKind::Review { .. }
             | EventKind::Roster { .. }
-            | EventKind::Policy { .. } => {}
+            | EventKind::Policy { .. }
+            | EventKind::Job { .. }
+            | EventKind::JobClaim { .. }
+            | EventKind::JobDone { .. }
+            | EventKind::JobCancel { .. }
+            | EventKind::Automation { .. } => {}
             EventKind::Follow { on } => {
                 if *on {
                     self.followers.insert(e.agent.clone());

@@ -2,6 +2,8 @@
 
 pub mod compose;
 pub mod events;
+pub mod hours;
+pub mod jobs;
 pub mod names;
 pub mod quotes;
 pub mod recipients;

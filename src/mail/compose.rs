@@ -132,6 +132,48 @@ pub fn build(
     })
 }
 
+/// `raw` with its `Date` field set to `date` (a message built earlier,
+/// sent now); the rest byte for byte. A message without one gets one.
+pub fn redate(raw: &[u8], date: std::time::SystemTime) -> Vec<u8> {
+    let stamp = chrono::DateTime::<chrono::Utc>::from(date).to_rfc2822();
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |i| i + 2);
+    let mut out = Vec::with_capacity(raw.len() + 40);
+    let mut done = false;
+    let mut i = 0;
+    while i < head_end {
+        let end = raw[i..head_end]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map_or(head_end, |p| i + p + 2);
+        let line = &raw[i..end];
+        if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
+            out.extend_from_slice(format!("Date: {stamp}\r\n").as_bytes());
+            done = true;
+            // Skip its folded continuation lines.
+            i = end;
+            while i < head_end && matches!(raw[i], b' ' | b'\t') {
+                i = raw[i..head_end]
+                    .windows(2)
+                    .position(|w| w == b"\r\n")
+                    .map_or(head_end, |p| i + p + 2);
+            }
+            continue;
+        }
+        out.extend_from_slice(line);
+        i = end;
+    }
+    if !done {
+        let mut with = format!("Date: {stamp}\r\n").into_bytes();
+        with.extend_from_slice(&out);
+        out = with;
+    }
+    out.extend_from_slice(&raw[head_end.min(raw.len())..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

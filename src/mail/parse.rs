@@ -27,6 +27,8 @@ pub struct ParsedMessage {
     pub attachments: Vec<Attachment>,
     pub body_state: BodyState,
     pub parse_error: Option<String>,
+    /// Why an automatic reply must not answer it (`mail::autoreply`).
+    pub auto_refusal: Option<String>,
 }
 
 thread_local! {
@@ -215,6 +217,13 @@ fn parse_inner(raw: &[u8], fallback_date: i64, size: u64) -> Option<ParsedMessag
             size: p.len() as u64,
         })
         .collect();
+    let auto_refusal = super::autoreply::refusal(
+        &|name| msg.header_raw(name).map(str::to_string),
+        msg.headers()
+            .iter()
+            .any(|h| h.name().to_ascii_lowercase().starts_with("list-")),
+        &from.email,
+    );
     Some(ParsedMessage {
         message_id,
         conversation_key,
@@ -231,6 +240,7 @@ fn parse_inner(raw: &[u8], fallback_date: i64, size: u64) -> Option<ParsedMessag
         attachments,
         body_state: BodyState::Full,
         parse_error: None,
+        auto_refusal,
     })
 }
 
@@ -328,6 +338,7 @@ fn unparseable(raw: &[u8], fallback_date: i64, size: u64, why: &str) -> ParsedMe
         attachments: vec![],
         body_state: BodyState::Unparseable,
         parse_error: Some(why.to_string()),
+        auto_refusal: Some(format!("the message could not be parsed ({why})")),
     }
 }
 

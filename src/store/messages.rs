@@ -220,9 +220,10 @@ pub(super) fn insert_message(
             .prepare_cached(
                 "INSERT INTO messages(mailbox_id, uid, modseq, conversation_id, message_id, in_reply_to, refs,
                     from_name, from_email, to_addrs, cc_addrs, subject, date, internal_date, size,
-                    seen, answered, flagged, from_team, body_state, text, attachments, parse_error, reply_to)
+                    seen, answered, flagged, from_team, body_state, text, attachments, parse_error, reply_to,
+                    auto_refusal)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24)
+                    ?21, ?22, ?23, ?24, ?25)
                  ON CONFLICT (mailbox_id, uid) DO NOTHING",
             )?
             .execute(params![
@@ -250,6 +251,7 @@ pub(super) fn insert_message(
                 serde_json::to_string(&p.attachments)?,
                 p.parse_error,
                 addrs_json(&p.reply_to),
+                p.auto_refusal,
             ])?;
         if inserted == 1 {
             break;

@@ -116,7 +116,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
-fn pid_alive(pid: i64) -> bool {
+pub(super) fn pid_alive(pid: i64) -> bool {
     // SAFETY: kill with signal 0 only checks for the process.
     pid > 0 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }

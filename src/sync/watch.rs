@@ -153,16 +153,30 @@ pub fn crowded(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Holds IDLE on the team log and asks for a sync on any change. IDLE is
+/// Holds IDLE on the team log and asks for a sync on any change (the
+/// daemon watches its inbox this way too: [`folder_watcher`]). IDLE is
 /// re-issued well before the 29-minute limit. On a server without IDLE,
 /// or one that refuses it, it polls with NOOP every [`POLL`] on the same
 /// connection instead (reconnecting after each refusal, with the backoff
 /// reset by the successful SELECT, came to a login a second).
 pub fn log_watcher(cfg: Config, tx: Sender<Request>, watching: Arc<AtomicBool>) {
+    folder_watcher(cfg, None, tx, watching)
+}
+
+/// [`log_watcher`] on `folder` (None: the team log).
+pub fn folder_watcher(
+    cfg: Config,
+    folder: Option<String>,
+    tx: Sender<Request>,
+    watching: Arc<AtomicBool>,
+) {
     let mut backoff = Backoff::default();
     loop {
         let r = super::connect(&cfg).and_then(|mut conn| {
-            let folder = super::team::log_folder(&mut conn, &cfg)?;
+            let folder = match &folder {
+                Some(f) => f.clone(),
+                None => super::team::log_folder(&mut conn, &cfg)?,
+            };
             conn.ensure_mailbox(&folder)?;
             conn.select(&folder, None)?;
             backoff.reset();

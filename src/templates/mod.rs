@@ -43,6 +43,9 @@ const BUNDLED: &[&str] = &[
     include_str!("../../assets/templates/closing-check-in.md"),
     include_str!("../../assets/templates/post-mortem-summary.md"),
     include_str!("../../assets/templates/thanks-for-feedback.md"),
+    include_str!("../../assets/templates/auto-acknowledgement.md"),
+    include_str!("../../assets/templates/auto-acknowledgement-closed.md"),
+    include_str!("../../assets/templates/scheduled-update.md"),
 ];
 
 /// A template name: lowercase letters, digits and dashes.
@@ -226,6 +229,11 @@ pub fn values_for(
         created,
         last_message: ctx.map(|c| c.text).unwrap_or_default(),
         now,
+        business_hours: cfg
+            .hours
+            .as_ref()
+            .and_then(|h| h.business())
+            .map(|h| h.describe()),
     })
 }
 

@@ -29,6 +29,8 @@ pub struct Values {
     pub created: i64,
     pub last_message: String,
     pub now: DateTime<FixedOffset>,
+    /// The team's business hours in words, where configured.
+    pub business_hours: Option<String>,
 }
 
 /// A rendered template.
@@ -53,6 +55,7 @@ pub const KNOWN: &[&str] = &[
     "agent.email",
     "team",
     "team.name",
+    "team.hours",
     "conversation",
     "conversation.subject",
     "conversation.id",
@@ -218,7 +221,10 @@ fn context(v: &Values) -> Value {
         ),
         (
             "team",
-            map(vec![("name", opt(Some(&v.team_name), "team.name"))]),
+            map(vec![
+                ("name", opt(Some(&v.team_name), "team.name")),
+                ("hours", opt(v.business_hours.as_deref(), "team.hours")),
+            ]),
         ),
         (
             "conversation",

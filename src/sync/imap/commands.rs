@@ -11,8 +11,12 @@ use super::{Connection, ImapError, clean};
 use std::time::Duration;
 
 /// The headers fetched for the thread list before any body.
-pub const HEADER_FIELDS: &str =
-    "FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE";
+/// (With the fields the safety rules of `mail::autoreply` read.)
+pub const HEADER_FIELDS: &str = concat!(
+    "FROM TO CC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE ",
+    "AUTO-SUBMITTED PRECEDENCE LIST-ID LIST-UNSUBSCRIBE LIST-POST LIST-HELP LIST-SUBSCRIBE ",
+    "LIST-OWNER LIST-ARCHIVE X-LOOP X-AUTO-RESPONSE-SUPPRESS RETURN-PATH"
+);
 
 const ENABLE: &str = "ENABLE QRESYNC";
 

@@ -1,0 +1,185 @@
+//! Business hours: whether the team is at work at a moment, "N business
+//! days" from now, and the hours in words for a customer. In the team's
+//! time zone, with its daylight-saving rules. Without configured hours,
+//! Monday to Friday all day counts as working time.
+
+use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusinessHours {
+    pub tz: Tz,
+    /// Working days, Monday first.
+    pub days: [bool; 7],
+    /// Minutes after midnight.
+    pub open: u32,
+    pub close: u32,
+}
+
+const NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+impl BusinessHours {
+    fn works(&self, d: Weekday) -> bool {
+        self.days[d.num_days_from_monday() as usize]
+    }
+
+    /// Whether the team is at work at `t` (seconds since the epoch).
+    pub fn is_open(&self, t: i64) -> bool {
+        let Some(local) = DateTime::from_timestamp(t, 0).map(|u| u.with_timezone(&self.tz)) else {
+            return false;
+        };
+        let m = local.hour() * 60 + local.minute();
+        self.works(local.weekday()) && m >= self.open && m < self.close
+    }
+
+    /// "Monday to Friday, 09:00–17:30 (Europe/Berlin)".
+    pub fn describe(&self) -> String {
+        let on: Vec<usize> = (0..7).filter(|&i| self.days[i]).collect();
+        let days = match on.as_slice() {
+            [] => "no day".to_string(),
+            [one] => NAMES[*one].to_string(),
+            [first, .., last] if on.len() == last - first + 1 => {
+                format!("{} to {}", NAMES[*first], NAMES[*last])
+            }
+            _ => on
+                .iter()
+                .map(|&i| &NAMES[i][..3])
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        format!(
+            "{days}, {:02}:{:02}–{:02}:{:02} ({})",
+            self.open / 60,
+            self.open % 60,
+            self.close / 60,
+            self.close % 60,
+            self.tz.name()
+        )
+    }
+}
+
+/// The most business days counted ahead.
+pub const MAX_DAYS: i64 = 400;
+
+/// `n` working days after `from`, at the same wall-clock time (working
+/// days: `hours`' days, else Monday to Friday). `n` is clamped to
+/// 0..=[`MAX_DAYS`], so no input loops for long.
+pub fn add_business_days<Tz2: TimeZone>(
+    from: DateTime<Tz2>,
+    n: i64,
+    hours: Option<&BusinessHours>,
+) -> DateTime<Tz2> {
+    let works = |d: Weekday| match hours {
+        Some(h) if h.days.iter().any(|&x| x) => h.works(d),
+        _ => !matches!(d, Weekday::Sat | Weekday::Sun),
+    };
+    let mut d = from;
+    let mut left = n.clamp(0, MAX_DAYS);
+    while left > 0 {
+        match d.clone().checked_add_signed(Duration::days(1)) {
+            Some(next) => d = next,
+            None => break,
+        }
+        if works(d.weekday()) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// A due time typed by an agent: "in 2 business days", "3 business days",
+/// or anything [`super::when::parse_when`] reads ("tomorrow 9:00", "4h",
+/// "2026-12-01 08:00", also after "in ").
+pub fn parse_due<Tz2: TimeZone>(
+    input: &str,
+    now: DateTime<Tz2>,
+    hours: Option<&BusinessHours>,
+) -> Result<DateTime<Tz2>, String> {
+    let s = input.trim().to_ascii_lowercase();
+    let s = s.strip_prefix("in ").unwrap_or(&s).trim();
+    let business = [
+        "business days",
+        "business day",
+        "working days",
+        "working day",
+    ]
+    .iter()
+    .find_map(|unit| s.strip_suffix(unit));
+    if let Some(n) = business {
+        let n: i64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("cannot read {input:?}: say \"in 2 business days\""))?;
+        if !(1..=MAX_DAYS).contains(&n) {
+            return Err(format!("{input:?}: between 1 and {MAX_DAYS} business days"));
+        }
+        return Ok(add_business_days(now, n, hours));
+    }
+    super::when::parse_when(s, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> BusinessHours {
+        BusinessHours {
+            tz: chrono_tz::Europe::Berlin,
+            days: [true, true, true, true, true, false, false],
+            open: 9 * 60,
+            close: 17 * 60 + 30,
+        }
+    }
+
+    fn t(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    #[test]
+    fn open_in_the_teams_time_zone_across_daylight_saving() {
+        let h = berlin();
+        // Friday 2026-10-23 08:30 UTC is 10:30 in Berlin (summer time).
+        assert!(h.is_open(t("2026-10-23T08:30:00Z")));
+        // 16:00 UTC is 18:00 there: closed.
+        assert!(!h.is_open(t("2026-10-23T16:00:00Z")));
+        // Saturday: closed.
+        assert!(!h.is_open(t("2026-10-24T10:00:00Z")));
+        // Monday 2026-10-26 (winter time): 08:30 UTC is 09:30 there.
+        assert!(h.is_open(t("2026-10-26T08:30:00Z")));
+        assert!(!h.is_open(t("2026-10-26T07:30:00Z")));
+        assert_eq!(
+            h.describe(),
+            "Monday to Friday, 09:00–17:30 (Europe/Berlin)"
+        );
+    }
+
+    #[test]
+    fn business_days_skip_the_weekend() {
+        let fri = DateTime::parse_from_rfc3339("2026-12-04T15:00:00+01:00").unwrap();
+        let p = |s| parse_due(s, fri, Some(&berlin())).unwrap().to_rfc3339();
+        assert_eq!(p("in 2 business days"), "2026-12-08T15:00:00+01:00");
+        assert_eq!(p("1 business day"), "2026-12-07T15:00:00+01:00");
+        assert_eq!(p("in 4h"), "2026-12-04T19:00:00+01:00");
+        assert_eq!(p("tomorrow 9:00"), "2026-12-05T09:00:00+01:00");
+        assert!(parse_due("in x business days", fri, None).is_err());
+        assert!(parse_due("0 business days", fri, None).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_panics(s in "\\PC{0,40}", n in -5i64..1000) {
+            let now = DateTime::parse_from_rfc3339("2026-12-04T15:00:00+01:00").unwrap();
+            let _ = parse_due(&s, now, Some(&berlin()));
+            let _ = parse_due(&format!("in {n} business days"), now, None);
+            let _ = berlin().is_open(n * 1_000_000_000);
+        }
+    }
+}
