@@ -15,6 +15,7 @@ pub mod editor;
 pub mod fault;
 pub mod logging;
 pub mod mail;
+pub mod notify;
 pub mod paths;
 pub mod store;
 pub mod sync;

@@ -282,3 +282,167 @@ fn the_loop_safety_matrix_answers_nothing() {
     ana.ok(&["daemon", "--once"]);
     assert_eq!(received(&s).len(), 1);
 }
+
+fn only_conversation(a: &Agent) -> String {
+    let t = a.json(&["threads", "--json"]);
+    assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+    t[0]["id"].as_str().unwrap().to_string()
+}
+
+fn job_state(a: &Agent, id: &str) -> serde_json::Value {
+    let jobs = a.json(&["jobs", "--json"]);
+    jobs.as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"].as_str().unwrap().starts_with(id))
+        .unwrap_or_else(|| panic!("no job {id} in {jobs}"))
+        .clone()
+}
+
+fn scheduled_id(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("scheduled job "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no job in {out}"))
+        .to_string()
+}
+
+#[test]
+fn a_reply_scheduled_by_one_agent_is_sent_by_anothers_daemon_once_and_a_cancelled_one_never() {
+    let d = Dovecot::start();
+    let s = smtp();
+    deliver(
+        &d,
+        &mail(
+            "q1@customer.test",
+            "Kim <kim@customer.test>",
+            "Question",
+            "",
+        ),
+    );
+    let ana = agent(&d, &s, "ana", "");
+    let lee = agent(&d, &s, "lee", "");
+    ana.ok(&["sync"]);
+    let conv = only_conversation(&ana);
+    let body = ana.file("reply.txt", "Here is the answer you asked for.");
+    let out = ana.ok(&["schedule", &conv, "--at", "4s", "--file", &body]);
+    let job = scheduled_id(&out);
+    let out = ana.ok(&["schedule", &conv, "--at", "4s", "--file", &body, "--force"]);
+    let cancelled = scheduled_id(&out);
+    ana.ok(&["schedule", "cancel", &cancelled]);
+    // Ana's laptop is closed: Lee's daemon runs. Not due yet: nothing.
+    lee.ok(&["daemon", "--once"]);
+    assert_eq!(received(&s).len(), 0);
+    assert_eq!(job_state(&lee, &job)["state"], "pending");
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    lee.ok(&["daemon", "--once"]);
+    lee.ok(&["daemon", "--once"]);
+    let got = received(&s);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("Here is the answer you asked for."));
+    assert!(
+        header(&got[0], "From")
+            .unwrap()
+            .contains("support@example.com")
+    );
+    let j = job_state(&ana, &job);
+    assert_eq!(j["state"], "pending", "ana has not synced yet: {j}");
+    ana.ok(&["sync"]);
+    let j = job_state(&ana, &job);
+    assert_eq!(j["state"], "done", "{j}");
+    assert!(
+        j["runner"]
+            .as_str()
+            .unwrap()
+            .starts_with("lee@example.com on ")
+    );
+    assert_eq!(job_state(&ana, &cancelled)["state"], "cancelled");
+    // Ana's daemon now has nothing to do either.
+    ana.ok(&["daemon", "--once"]);
+    assert_eq!(received(&s).len(), 1);
+    // A job that ran cannot be cancelled.
+    let (code, out) = ana.run(&["schedule", "cancel", &job]);
+    assert_ne!(code, 0, "{out}");
+}
+
+#[test]
+fn a_customer_reply_cancels_a_scheduled_update() {
+    let d = Dovecot::start();
+    let s = smtp();
+    deliver(
+        &d,
+        &mail("u1@customer.test", "Kim <kim@customer.test>", "Waiting", ""),
+    );
+    let ana = agent(&d, &s, "ana", "");
+    let lee = agent(&d, &s, "lee", "");
+    ana.ok(&["sync"]);
+    let conv = only_conversation(&ana);
+    let out = ana.ok(&["schedule", &conv, "--update", "--at", "3s"]);
+    let job = scheduled_id(&out);
+    let out = ana.ok(&["schedule", &conv, "--update", "--at", "3s"]);
+    let second = scheduled_id(&out);
+    ana.ok(&["schedule", "cancel", &second]);
+    // The customer writes again before it is due.
+    let reply = format!(
+        "From: Kim <kim@customer.test>\r\nTo: support@example.com\r\nSubject: Re: Waiting\r\n\
+         Message-ID: <u2@customer.test>\r\nIn-Reply-To: <u1@customer.test>\r\nReferences: <u1@customer.test>\r\n\
+         Date: Fri, 4 Dec 2026 11:00:00 +0000\r\n\r\nAny news?\r\n"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    deliver(&d, reply.as_bytes());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    lee.ok(&["daemon", "--once"]);
+    assert_eq!(received(&s).len(), 0);
+    let j = job_state(&lee, &job);
+    assert_eq!(j["state"], "skipped", "{j}");
+    assert!(
+        j["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the customer wrote again"),
+        "{j}"
+    );
+    // Without a reply, an update goes, once.
+    let out = ana.ok(&["schedule", &conv, "--update", "--at", "2s"]);
+    let third = scheduled_id(&out);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    lee.ok(&["daemon", "--once"]);
+    ana.ok(&["daemon", "--once"]);
+    let got = received(&s);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("still working on it"), "{}", got[0]);
+    assert_eq!(header(&got[0], "Auto-Submitted"), Some("auto-generated"));
+    assert_eq!(job_state(&ana, &third)["state"], "done");
+}
+
+/// A crash at each point of a job, then a restart: nothing lost, nothing
+/// sent twice without an agent being told.
+#[test]
+fn kill_at_claim_smtp_accept_and_done_then_restart() {
+    for (point, sends, state) in [
+        ("after-job-claim", 1, "done"),
+        ("after-smtp-accept", 1, "unknown"),
+        ("after-job-done", 1, "done"),
+    ] {
+        let d = Dovecot::start();
+        let s = smtp();
+        let ana = agent(&d, &s, "ana", ACK);
+        switch_on(&ana);
+        deliver(
+            &d,
+            &mail("c1@customer.test", "Kim <kim@customer.test>", "Crash", ""),
+        );
+        let (code, out) = ana.run_env(&["daemon", "--once"], &[("REPLYPAD_FAULT", point)]);
+        assert_ne!(code, 0, "{point}: the fault point was not reached: {out}");
+        ana.ok(&["daemon", "--once"]);
+        ana.ok(&["daemon", "--once"]);
+        assert_eq!(received(&s).len(), sends, "{point}");
+        let jobs = ana.json(&["jobs", "--json"]);
+        let j = &jobs.as_array().unwrap()[0];
+        assert_eq!(j["state"], state, "{point}: {jobs}");
+        if state == "unknown" {
+            let outbox = ana.ok(&["outbox", "--json"]);
+            assert!(outbox.contains("unknown"), "{outbox}");
+        }
+    }
+}

@@ -408,3 +408,43 @@ fn a_whole_shift_in_the_demo() {
     t.keys(&["h", "q"]);
     t.wait_for("REPLYPAD-EXITED:0", Duration::from_secs(3));
 }
+
+/// A mention by one agent shows in another agent's running TUI within
+/// seconds (the log watcher's IDLE), and `g n` reads it.
+#[test]
+fn a_mention_reaches_a_teammates_running_tui() {
+    let d = support::dovecot::Dovecot::start();
+    let mut c = support::client(&d);
+    c.append(
+        "INBOX",
+        &support::message("mn", &[], "Broken invoice", "The total is wrong."),
+        false,
+    )
+    .unwrap();
+    let ana = support::cli::Instance::new(&d, "ana", "key_command = \"printf k\"");
+    let lee = support::cli::Instance::new(&d, "lee", "key_command = \"printf k\"");
+    ana.ok(&["sync"]);
+    lee.ok(&["sync"]);
+    let conv = ana.json(&["threads", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(100, 30, &format!("{bin} --config {}", lee.config.display()));
+    t.wait_for("Broken invoice", Duration::from_secs(10));
+    // Let the first pass and the log watcher settle.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!t.screen().contains("new (g n)"));
+    ana.ok(&["note", &conv, "@lee can you check the total?"]);
+    let took = t.wait_for("1 new (g n)", Duration::from_secs(5));
+    eprintln!("the mention showed after {took:?}");
+    t.keys(&["g", "n"]);
+    let s = t.wait_all(
+        &["Notifications", "mentioned you", "can you check the total?"],
+        Duration::from_secs(3),
+    );
+    assert!(s.contains("Broken invoice"), "{s}");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!t.screen().contains("new (g n)"), "read: {}", t.screen());
+}

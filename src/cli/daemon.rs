@@ -57,9 +57,9 @@ fn report(r: &JobsReport, desk: &Desk) {
         };
         say(level, &format!("job {j}: {}", o.describe()));
         if level == 4 {
-            super::notify::hook(
+            crate::notify::hook(
                 desk.cfg(),
-                &super::notify::Hook::job(j, &o.describe(), "job needs a decision"),
+                &crate::notify::Hook::job(j, &o.describe(), "job needs a decision"),
             );
         }
     }
@@ -107,9 +107,9 @@ pub fn run(acct: Account, once: bool) -> Result<ExitCode> {
                         "job {a} held back by the daily cap: a mail loop? look at it with `replypad jobs`"
                     );
                     say(3, &msg);
-                    super::notify::hook(
+                    crate::notify::hook(
                         desk.cfg(),
-                        &super::notify::Hook::job(a, &msg, "daily cap"),
+                        &crate::notify::Hook::job(a, &msg, "daily cap"),
                     );
                 }
             }

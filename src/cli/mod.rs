@@ -8,7 +8,6 @@ mod daemon;
 mod doctor;
 mod init;
 mod jobs;
-mod notify;
 mod output;
 mod replies;
 mod team;

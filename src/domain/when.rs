@@ -1,4 +1,4 @@
-//! Human snooze times: "3d", "4h", "tomorrow", "tomorrow 9:00", "mon",
+//! Human snooze times: "3d", "4h", "90s", "tomorrow", "tomorrow 9:00", "mon",
 //! "friday 14:30", "2026-12-01", "2026-12-01 08:00". Local time in the time
 //! zone of `now` (the agent's: config `timezone`, else the system's), with
 //! its daylight-saving rules: "tomorrow 9:00" across a change is 9:00 on
@@ -22,7 +22,7 @@ pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTi
             "cannot read {input:?} as a time; use 3d, 4h, 30m, tomorrow, tomorrow 9:00, mon, fri 14:30 or 2026-12-01 08:00"
         )
     };
-    let relative = [('d', 86_400i64), ('h', 3_600), ('m', 60)]
+    let relative = [('d', 86_400i64), ('h', 3_600), ('m', 60), ('s', 1)]
         .into_iter()
         .find_map(|(unit, secs)| {
             let n = s.strip_suffix(unit)?.trim().parse::<i64>().ok()?;

@@ -105,6 +105,8 @@ actions! {
     Split = "split", "Split the conversation at the message on top (asks first)";
     Customer = "customer", "Customer: their other conversations, and how long they have waited";
     Team = "team", "The team: members, roles, who is active";
+    Notifications = "notifications", "Notifications: mentions, assignments, replies, jobs that need you";
+    Jobs = "jobs", "The automation's jobs: acknowledgements, scheduled replies and updates";
     SortWaiting = "sort_waiting", "Sort: customers waiting longest first (again: newest first)";
     ReviewEdit = "review_edit", "Edit the draft under review";
     ReviewSend = "review_send", "Send the approved draft (as reviewer)";

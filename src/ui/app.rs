@@ -130,6 +130,8 @@ pub struct App {
     pub(super) offline_message: bool,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
+    /// Notifications and jobs (`ui::automation`).
+    pub automation: super::automation::AutoState,
     pub should_quit: bool,
     /// The reply being written, when the compose pane is open.
     pub compose: Option<super::compose::Compose>,
@@ -197,6 +199,7 @@ impl App {
             visual_anchor: None,
             message,
             sync_state: String::new(),
+            automation: Default::default(),
             messages: Vec::new(),
             messages_view: None,
             text_view: None,
@@ -504,6 +507,8 @@ impl App {
             }
             (_, Action::Customer) => self.show_customer()?,
             (_, Action::Team) => self.show_team()?,
+            (_, Action::Notifications) => self.show_notifications()?,
+            (_, Action::Jobs) => self.show_jobs()?,
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod acts;
 pub mod app;
+mod automation;
 pub mod compose;
 mod customer;
 mod drafts;

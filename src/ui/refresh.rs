@@ -102,6 +102,9 @@ impl App {
         let online = matches!(n, Notice::Synced(_) | Notice::Changed(_));
         self.noticed |= matches!(n, Notice::Changed(_));
         self.on_notice_inner(n);
+        if online {
+            self.after_news();
+        }
         if offline {
             self.offline_message = true;
         } else if online && std::mem::take(&mut self.offline_message) {

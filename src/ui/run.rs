@@ -51,6 +51,7 @@ async fn event_loop(
     app.resize(size.width, size.height);
     let mut events = EventStream::new();
     let mut tick = interval(Duration::from_secs(30));
+    let mut jobs = interval(Duration::from_secs(5));
     let mut second = interval(Duration::from_secs(1));
     // Writes by other processes (no notice comes for them).
     let mut outside = interval(Duration::from_secs(2));
@@ -88,6 +89,12 @@ async fn event_loop(
                 app.tick();
                 dirty = true;
             }
+            // Scheduled jobs fall due without news from the server.
+            _ = jobs.tick(), if app.desk.cfg().automation.run_in_tui => {
+                app.clock = super::format::Clock::system();
+                app.after_news();
+                dirty = true;
+            }
             // A reply held for undo send: its countdown, every second.
             _ = second.tick(), if app.held.is_some() => {
                 app.clock = super::format::Clock::system();
@@ -115,11 +122,34 @@ async fn event_loop(
             repaint(terminal)?;
             dirty = true;
         }
+        let rings = app.take_rings();
+        if !rings.is_empty() && app.desk.cfg().notify.terminal_on() {
+            ring(&rings);
+        }
         if app.should_quit {
             break;
         }
     }
     Ok(())
+}
+
+/// The terminal bell, and a desktop notification (OSC 9, and OSC 777 for
+/// the terminals that read that one); terminals that know neither ignore
+/// them. The text is sanitized, with no escape or bell of its own left.
+fn ring(texts: &[String]) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let mut seq = String::from("\x07");
+    for t in texts {
+        let t: String = crate::mail::sanitize::line(t)
+            .chars()
+            .filter(|c| !c.is_control() && *c != ';')
+            .take(200)
+            .collect();
+        seq.push_str(&format!("\x1b]9;{t}\x07\x1b]777;notify;replypad;{t}\x07"));
+    }
+    let _ = out.write_all(seq.as_bytes());
+    let _ = out.flush();
 }
 
 /// Clears the screen and makes the next draw repaint every cell.

@@ -42,8 +42,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let me = crate::domain::names::handle(&app.me);
     let left = format!(" {} · {} ", sanitize::line(me), sanitize::line(account));
     let right = " ? help  q quit ";
-    let room =
-        (area.width as usize).saturating_sub(left.width() + mode.width() + right.width() + 2);
+    let news = match app.automation.unseen {
+        0 => String::new(),
+        n => format!(" ● {n} new (g n) "),
+    };
+    let room = (area.width as usize)
+        .saturating_sub(left.width() + mode.width() + news.width() + right.width() + 2);
     let (msg, msg_style) = match &app.message {
         Some((m, Level::Error)) => (m.as_str(), bar.patch(t.bad).add_modifier(Modifier::BOLD)),
         Some((m, Level::Info)) => (m.as_str(), bar),
@@ -54,6 +58,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let line = Line::from(vec![
         Span::styled(left, bar.add_modifier(Modifier::BOLD)),
         Span::styled(mode, t.banner.add_modifier(Modifier::BOLD)),
+        Span::styled(news, t.notice.add_modifier(Modifier::BOLD)),
         Span::styled(" ", bar),
         Span::styled(msg, msg_style),
         Span::styled(" ".repeat(pad + 1), bar),

@@ -57,3 +57,19 @@ pub fn hook(cfg: &crate::config::Config, n: &Hook) {
         }
     });
 }
+
+impl Hook {
+    /// A notification for the agent at the keyboard.
+    pub fn of(n: &crate::store::Notification) -> Hook {
+        Hook {
+            kind: serde_json::to_value(n.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            title: crate::mail::sanitize::line(&n.subject).into_owned(),
+            text: crate::mail::sanitize::line(&n.text).into_owned(),
+            conversation: Some(n.conversation.clone()),
+            job: None,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The automation in the TUI: the agent's notifications (a count in the
+//! status bar, `g n` to read them, a bell and a desktop notification where
+//! the terminal takes them), the jobs (`g J`), and, with `[automation]
+//! run_in_tui`, the same job runs as `replypad daemon` (`Desk::run_jobs`:
+//! one step per worker notice; the worker pushes and sends).
+
+use super::app::{App, Level};
+use crate::mail::sanitize;
+use anyhow::Result;
+
+/// What the TUI keeps of the automation between frames.
+#[derive(Debug, Default)]
+pub struct AutoState {
+    /// Notifications not read yet (`g n` reads them).
+    pub unseen: usize,
+    /// Desktop notifications for the run loop to write to the terminal.
+    pub ring: Vec<String>,
+    /// The newest notification already rung (at, text).
+    rung: Option<(i64, String)>,
+}
+
+/// How many notifications `g n` shows.
+const SHOWN: usize = 200;
+
+impl App {
+    /// After the worker brought something: new notifications, and a step
+    /// of the jobs when this TUI runs them.
+    pub fn after_news(&mut self) {
+        if let Err(e) = self.refresh_notifications() {
+            tracing::warn!("notifications: {e:#}");
+        }
+        if self.desk.cfg().automation.run_in_tui {
+            match self.desk.run_jobs(self.clock.now) {
+                Ok(r) => {
+                    if let Some(a) = r.alerts.first() {
+                        self.message = Some((
+                            format!("job {a} held back by the daily cap: a mail loop? (g J)"),
+                            Level::Error,
+                        ));
+                    }
+                }
+                Err(e) => tracing::warn!("jobs: {e:#}"),
+            }
+        }
+    }
+
+    fn refresh_notifications(&mut self) -> Result<()> {
+        let me = self.me.clone();
+        let list = self.desk.store.notifications(&me, SHOWN)?;
+        self.automation.unseen = list.len();
+        if let Some(top) = list.first() {
+            let key = (top.at, top.text.clone());
+            if self.automation.rung.as_ref() != Some(&key) {
+                let fresh: Vec<_> = list
+                    .iter()
+                    .take_while(|n| {
+                        self.automation
+                            .rung
+                            .as_ref()
+                            .is_none_or(|r| (n.at, &n.text) != (r.0, &r.1))
+                    })
+                    .collect();
+                for n in fresh.iter().take(3) {
+                    crate::notify::hook(self.desk.cfg(), &crate::notify::Hook::of(n));
+                    self.automation.ring.push(format!(
+                        "{}: {}",
+                        sanitize::line(&n.subject),
+                        sanitize::line(&n.text)
+                    ));
+                }
+                self.automation.rung = Some(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// The desktop notifications to write (the run loop writes them when
+    /// `[notify] terminal` is on).
+    pub fn take_rings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.automation.ring)
+    }
+
+    /// `g n`: the notifications, newest first; they count as read.
+    pub(super) fn show_notifications(&mut self) -> Result<()> {
+        let me = self.me.clone();
+        let list = self.desk.store.notifications(&me, SHOWN)?;
+        let mut lines = Vec::new();
+        if list.is_empty() {
+            lines.push("Nothing new: mentions, assignments to you, replies on conversations you own or follow, and jobs that need you show here.".into());
+        }
+        for n in &list {
+            let what = match n.kind {
+                crate::store::NotificationKind::Mention => "mentioned you",
+                crate::store::NotificationKind::Assigned => "assigned to you",
+                crate::store::NotificationKind::Reply => "replied",
+                crate::store::NotificationKind::Job => "job",
+            };
+            lines.push(format!(
+                "{} · {} {what} · {} [{}]",
+                self.clock.elapsed(n.at),
+                sanitize::line(crate::domain::names::handle(&n.by)),
+                sanitize::line(&n.subject),
+                sanitize::line(&n.conversation),
+            ));
+            lines.push(format!("    {}", sanitize::line(&n.text)));
+        }
+        self.desk.store.mark_notices_seen()?;
+        self.automation.unseen = 0;
+        self.text_view = Some(super::textview::TextView::of_lines("Notifications", lines));
+        Ok(())
+    }
+
+    /// `g J`: the automation's jobs.
+    pub(super) fn show_jobs(&mut self) -> Result<()> {
+        let jobs = self.desk.job_lines()?;
+        let mut lines = Vec::new();
+        if jobs.is_empty() {
+            lines.push("No jobs: `replypad schedule` sends a reply or an update later; [automation] acknowledge = true answers new conversations.".into());
+        }
+        for j in &jobs {
+            lines.push(format!(
+                "{} · {} · {} [{}]{}",
+                j.what.as_str(),
+                j.state.as_str(),
+                sanitize::line(&j.detail),
+                sanitize::line(&j.conversation),
+                if j.alert { " (!)" } else { "" }
+            ));
+        }
+        self.text_view = Some(super::textview::TextView::of_lines("Jobs", lines));
+        Ok(())
+    }
+}
