@@ -67,7 +67,7 @@ fn human_output_is_sanitized_and_unknown_ids_are_clear() {
     assert!(err.contains("no conversation ffffffffffff"), "{err}");
     let (code, out, err) = replypad(&["--demo", "templates", "lint"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("12 template(s), 0 error(s)"), "{out}");
+    assert!(out.contains("15 template(s), 0 error(s)"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.md");
     std::fs::write(

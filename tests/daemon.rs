@@ -383,11 +383,9 @@ fn a_customer_reply_cancels_a_scheduled_update() {
     let second = scheduled_id(&out);
     ana.ok(&["schedule", "cancel", &second]);
     // The customer writes again before it is due.
-    let reply = format!(
-        "From: Kim <kim@customer.test>\r\nTo: support@example.com\r\nSubject: Re: Waiting\r\n\
+    let reply = "From: Kim <kim@customer.test>\r\nTo: support@example.com\r\nSubject: Re: Waiting\r\n\
          Message-ID: <u2@customer.test>\r\nIn-Reply-To: <u1@customer.test>\r\nReferences: <u1@customer.test>\r\n\
-         Date: Fri, 4 Dec 2026 11:00:00 +0000\r\n\r\nAny news?\r\n"
-    );
+         Date: Fri, 4 Dec 2026 11:00:00 +0000\r\n\r\nAny news?\r\n";
     std::thread::sleep(std::time::Duration::from_millis(1100));
     deliver(&d, reply.as_bytes());
     std::thread::sleep(std::time::Duration::from_secs(3));
@@ -445,4 +443,196 @@ fn kill_at_claim_smtp_accept_and_done_then_restart() {
             assert!(outbox.contains("unknown"), "{outbox}");
         }
     }
+}
+
+/// A running `replypad daemon` for `a`, stopped (SIGTERM) when dropped.
+struct Running(std::process::Child);
+
+impl Running {
+    fn start(a: &Agent) -> Running {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .arg("--config")
+            .arg(&a.config)
+            .arg("daemon")
+            .env("XDG_STATE_HOME", a.dir.path().join("state"))
+            .env("XDG_DATA_HOME", a.dir.path().join("data"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Running(child)
+    }
+
+    /// SIGTERM; true when it exited by itself within 10 s.
+    fn stop(&mut self) -> bool {
+        // SAFETY: kill with a valid pid and signal.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < std::time::Duration::from_secs(10) {
+            if let Ok(Some(s)) = self.0.try_wait() {
+                return s.success();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two daemons and a TUI (`run_in_tui`) on one mailbox, over 50 jobs of
+/// each kind: each happens exactly once.
+#[test]
+fn two_daemons_and_a_tui_do_each_of_150_jobs_exactly_once() {
+    const N: usize = 50;
+    let d = Dovecot::start();
+    let s = smtp();
+    let auto = "[automation]\nacknowledge = true\npoll = 1\nrun_in_tui = true\n";
+    let (ana, lee, sam) = (
+        agent(&d, &s, "ana", auto),
+        agent(&d, &s, "lee", auto),
+        agent(&d, &s, "sam", auto),
+    );
+    // Conversations for the scheduled replies and updates, from before the
+    // acknowledgements are on (never acknowledged).
+    for i in 0..2 * N {
+        deliver(
+            &d,
+            &mail(
+                &format!("old{i}@customer.test"),
+                &format!("C{i} <c{i}@customer.test>"),
+                &format!("Old {i}"),
+                "",
+            ),
+        );
+    }
+    ana.ok(&["sync"]);
+    let mut desk = replypad::desk::Desk::open(
+        replypad::desk::Start::Account(Box::new(ana.cfg.clone())),
+        None,
+    )
+    .unwrap();
+    let threads = ana.json(&["threads", "--json"]);
+    let convs: Vec<String> = threads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(convs.len(), 2 * N);
+    let due = chrono::Utc::now().timestamp() + 25;
+    for (i, c) in convs.iter().enumerate() {
+        if i < N {
+            let mut dr = desk
+                .start_reply(c, replypad::domain::compose::DraftKind::Reply)
+                .unwrap();
+            dr.body = format!("Scheduled answer {i}.\n{}", dr.body);
+            desk.store.save_draft(&dr).unwrap();
+            let r = desk.schedule_send(&dr, due, true).unwrap();
+            assert!(matches!(r, replypad::desk::Scheduled::Job { .. }), "{r:?}");
+        } else {
+            desk.schedule_update(c, due, &format!("Update {i}: still on it."))
+                .unwrap();
+        }
+    }
+    drop(desk);
+    let mut a = Running::start(&ana);
+    let mut l = Running::start(&lee);
+    sam.ok(&["sync"]);
+    let (mut tui, rx) = support::live_app(&sam.cfg, true, 120, 40);
+    // The switch is in the log once a runner has made a pass.
+    let t0 = std::time::Instant::now();
+    loop {
+        let store = replypad::store::Store::open(&sam.cfg.cache_file()).unwrap();
+        if store.acknowledging_since().unwrap().is_some() {
+            break;
+        }
+        while let Ok(n) = rx.try_recv() {
+            tui.on_notice(n);
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(20),
+            "no runner switched acknowledgements on"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for i in 0..N {
+        deliver(
+            &d,
+            &mail(
+                &format!("new{i}@customer.test"),
+                &format!("N{i} <n{i}@customer.test>"),
+                &format!("New {i}"),
+                "",
+            ),
+        );
+    }
+    // Run until every job is done (or two minutes pass).
+    let t0 = std::time::Instant::now();
+    let mut last_tick = std::time::Instant::now();
+    let mut done = 0;
+    while t0.elapsed() < std::time::Duration::from_secs(150) {
+        if let Ok(n) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            tui.on_notice(n);
+        }
+        if last_tick.elapsed() > std::time::Duration::from_secs(2) {
+            last_tick = std::time::Instant::now();
+            tui.after_news();
+            done = received(&s).len();
+            if done >= 3 * N {
+                break;
+            }
+        }
+    }
+    // A little longer: anything sent twice would show now.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(a.stop(), "ana's daemon ends on SIGTERM");
+    assert!(l.stop(), "lee's daemon ends on SIGTERM");
+    let got = received(&s);
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap_or("").to_string())
+        .collect();
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "a message went twice");
+    assert_eq!(
+        got.len(),
+        3 * N,
+        "after {done} seen: {} acks, {} replies, {} updates",
+        got.iter()
+            .filter(|m| m.contains("Auto-Submitted: auto-replied"))
+            .count(),
+        got.iter()
+            .filter(|m| m.contains("Scheduled answer"))
+            .count(),
+        got.iter().filter(|m| m.contains("still on it")).count()
+    );
+    lee.ok(&["sync"]);
+    let jobs = lee.json(&["jobs", "--json"]);
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 3 * N);
+    let mut by_runner = std::collections::BTreeMap::new();
+    for j in jobs {
+        assert_eq!(j["state"], "done", "{j}");
+        *by_runner
+            .entry(
+                j["runner"]
+                    .as_str()
+                    .unwrap()
+                    .split(" on ")
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+            .or_insert(0) += 1;
+    }
+    eprintln!("jobs by runner: {by_runner:?}");
 }

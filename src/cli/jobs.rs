@@ -16,7 +16,9 @@ pub enum ScheduleCmd {
     /// Cancel a scheduled reply or update (a prefix of its id will do);
     /// a reply comes back to your drafts.
     Cancel {
+        /// The job's id, as `replypad jobs` shows it (a prefix will do).
         job: String,
+        /// Why, for the log and the author.
         #[arg(long, default_value = "cancelled by an agent")]
         reason: String,
     },

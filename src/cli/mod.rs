@@ -306,6 +306,7 @@ pub enum Command {
     },
     /// The automation's jobs: pending, running, done, failed, and who ran them.
     Jobs {
+        /// Print JSON (for scripts) instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -68,6 +68,32 @@ pub fn parse(text: &str) -> Result<TeamPolicy> {
         }
     }
     if let Some(h) = &p.hours {
+        errors.extend(h.problems());
+    }
+    for (name, v) in [
+        ("first_response", &p.sla.first_response),
+        ("next_response", &p.sla.next_response),
+        ("resolution", &p.sla.resolution),
+    ] {
+        if let Some(v) = v
+            && duration(v).is_none()
+        {
+            errors.push(format!(
+                "sla.{name}: {v:?} is not a duration (such as 30m, 4h, 2d)"
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("; "));
+    }
+    Ok(p)
+}
+
+impl Hours {
+    /// What is wrong with these hours, each as "hours.KEY: why".
+    pub fn problems(&self) -> Vec<String> {
+        let h = self;
+        let mut errors = Vec::new();
         if h.timezone.parse::<chrono_tz::Tz>().is_err() {
             errors.push(format!(
                 "hours.timezone: {:?} is not an IANA time zone",
@@ -93,27 +119,8 @@ pub fn parse(text: &str) -> Result<TeamPolicy> {
         {
             errors.push("hours: open must be before close".into());
         }
+        errors
     }
-    for (name, v) in [
-        ("first_response", &p.sla.first_response),
-        ("next_response", &p.sla.next_response),
-        ("resolution", &p.sla.resolution),
-    ] {
-        if let Some(v) = v
-            && duration(v).is_none()
-        {
-            errors.push(format!(
-                "sla.{name}: {v:?} is not a duration (such as 30m, 4h, 2d)"
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        bail!("{}", errors.join("; "));
-    }
-    Ok(p)
-}
-
-impl Hours {
     /// As the domain uses them (None: not valid; `parse` says why).
     pub fn business(&self) -> Option<crate::domain::hours::BusinessHours> {
         const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

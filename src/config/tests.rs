@@ -174,7 +174,8 @@ fn the_example_documents_every_key() {
         }
         if let Some(t) = l.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
             table = t.split('.').next().unwrap_or(t).to_string();
-            if OPEN.contains(&table.as_str()) {
+            // An optional table (unset: null) is documented by its example.
+            if OPEN.contains(&table.as_str()) || json.get(&table).is_some_and(|v| v.is_null()) {
                 have.insert(table.clone());
             }
             continue;
@@ -183,7 +184,11 @@ fn the_example_documents_every_key() {
             continue;
         };
         let k = k.trim();
-        if k.contains(' ') || k.is_empty() || OPEN.contains(&table.as_str()) {
+        if k.contains(' ')
+            || k.is_empty()
+            || OPEN.contains(&table.as_str())
+            || json.get(&table).is_some_and(|v| v.is_null())
+        {
             continue;
         }
         if table.is_empty() {

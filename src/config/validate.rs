@@ -144,6 +144,9 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
                 .map_or("timezone".to_string(), |l| format!("line {l}: timezone"))
         ));
     }
+    if let Some(h) = &cfg.hours {
+        errors.extend(h.problems());
+    }
     for (i, alias) in cfg.team.aliases.iter().enumerate() {
         let ok = alias.rsplit_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !alias.contains(char::is_whitespace)

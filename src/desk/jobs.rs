@@ -619,7 +619,7 @@ impl Desk {
         body: &str,
     ) -> Result<Scheduled> {
         self.check_member()?;
-        if crate::templates::render::unfilled(body).first().is_some() {
+        if !crate::templates::render::unfilled(body).is_empty() {
             bail!("the update still has unfilled fields (⟦…⟧)");
         }
         let ctx = self

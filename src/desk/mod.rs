@@ -1,5 +1,5 @@
 //! The desk: everything the front ends do that is not drawing or argument
-//! parsing. The TUI, the CLI (and the coming daemon) are thin front ends
+//! parsing. The TUI, the CLI and the daemon are thin front ends
 //! over it; a rule (who may claim, how a label is parsed, when a draft may
 //! go) is written here once.
 //!

@@ -121,6 +121,30 @@ fn every_conversation_kind() -> Vec<EventKind> {
             message_id: "m@x".into(),
             subject: "s".into(),
         },
+        EventKind::Job {
+            job: "j".into(),
+            spec: crate::domain::jobs::JobSpec::Update {
+                due: 1,
+                subject: "s".into(),
+                body: "b".into(),
+            },
+        },
+        EventKind::JobClaim {
+            job: "j".into(),
+            runner: "r".into(),
+            what: crate::domain::jobs::What::Update,
+            to: None,
+        },
+        EventKind::JobDone {
+            job: "j".into(),
+            runner: "r".into(),
+            outcome: crate::domain::jobs::JobOutcome::Skipped { reason: "x".into() },
+        },
+        EventKind::JobCancel {
+            job: "j".into(),
+            reason: "x".into(),
+        },
+        EventKind::Automation { acknowledge: true },
     ]
 }
 
@@ -142,13 +166,18 @@ fn every_kind_is_covered() {
             | EventKind::Filed { .. }
             | EventKind::Merge { .. }
             | EventKind::Split { .. }
-            | EventKind::Sent { .. } => {}
+            | EventKind::Sent { .. }
+            | EventKind::Job { .. }
+            | EventKind::JobClaim { .. }
+            | EventKind::JobDone { .. }
+            | EventKind::JobCancel { .. }
+            | EventKind::Automation { .. } => {}
             EventKind::Roster { .. } | EventKind::Policy { .. } => {
                 panic!("tested on their own")
             }
         }
     }
-    assert_eq!(every_conversation_kind().len(), 13);
+    assert_eq!(every_conversation_kind().len(), 18);
 }
 
 #[test]

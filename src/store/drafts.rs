@@ -435,6 +435,8 @@ mod tests {
                  ALTER TABLE conversations DROP COLUMN waiting_since;
                  DROP TABLE team_trust; DROP INDEX events_unapproved;
                  ALTER TABLE events DROP COLUMN unapproved;
+                 ALTER TABLE messages DROP COLUMN auto_refusal; DROP TABLE job_runs;
+                 DROP TABLE notices_seen; DROP INDEX events_jobs;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

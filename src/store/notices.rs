@@ -147,7 +147,7 @@ impl Store {
         for r in rows {
             out.push(r?);
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|b| std::cmp::Reverse(b.at));
         out.truncate(limit);
         Ok(out)
     }

@@ -334,6 +334,7 @@ mod tests {
             last_message: "Please refund.\n\nJane".into(),
             // Thursday 26 November 2026, 10:00 UTC
             now: DateTime::parse_from_rfc3339("2026-11-26T10:00:00+00:00").unwrap(),
+            business_hours: None,
         }
     }
 

@@ -107,6 +107,9 @@ actions! {
     Team = "team", "The team: members, roles, who is active";
     Notifications = "notifications", "Notifications: mentions, assignments, replies, jobs that need you";
     Jobs = "jobs", "The automation's jobs: acknowledgements, scheduled replies and updates";
+    ComposeSendLater = "compose_send_later", "Send the draft later (asks when)";
+    ScheduleUpdate = "schedule_update", "Send an update later unless the customer writes first (asks when)";
+    CancelJob = "cancel_job", "Cancel a scheduled reply or update (asks which)";
     SortWaiting = "sort_waiting", "Sort: customers waiting longest first (again: newest first)";
     ReviewEdit = "review_edit", "Edit the draft under review";
     ReviewSend = "review_send", "Send the approved draft (as reviewer)";

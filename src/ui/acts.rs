@@ -71,6 +71,16 @@ impl App {
                 return self.start_new_message(&to, text);
             }
             PromptKind::MoveTo => return self.file(&crate::desk::Place::parse(text)?),
+            PromptKind::SendLater | PromptKind::ScheduleUpdate | PromptKind::CancelJob => {
+                // Refused (a bad time, an unknown job): the prompt stays
+                // open with what was typed, saying why.
+                if let Err(e) = self.schedule_prompt(kind, text) {
+                    let mut p = Prompt::with_input(kind, text.to_string());
+                    p.error = Some(format!("{e:#}"));
+                    self.prompt = Some(p);
+                }
+                return Ok(());
+            }
             PromptKind::ViewAttachment => {
                 let n = text.trim().trim_start_matches('#');
                 let n: usize = n.parse().map_err(|_| {
@@ -135,7 +145,10 @@ impl App {
             | PromptKind::ComposeCc
             | PromptKind::ComposeSubject
             | PromptKind::MoveTo
-            | PromptKind::ViewAttachment => {
+            | PromptKind::ViewAttachment
+            | PromptKind::SendLater
+            | PromptKind::ScheduleUpdate
+            | PromptKind::CancelJob => {
                 unreachable!("handled above")
             }
         };

@@ -54,6 +54,8 @@ pub struct ReaderPane {
     /// The message the next draw scrolls to (its index): where the agent
     /// left off, the first unread one, else the newest.
     pub jump: Option<usize>,
+    /// The next reply or update scheduled on it, in words.
+    pub next_job: Option<String>,
 }
 
 /// A draft under review: the shared draft, the tone advice on its text,
@@ -284,6 +286,7 @@ impl App {
             if review {
                 r.review = under_review(&self.desk.store, self.desk.cfg(), &r.view)?;
             }
+            r.next_job = super::automation::next_job_line(&self.desk, &r.view.id);
         }
         Ok(())
     }
@@ -509,6 +512,7 @@ impl App {
             (_, Action::Team) => self.show_team()?,
             (_, Action::Notifications) => self.show_notifications()?,
             (_, Action::Jobs) => self.show_jobs()?,
+            (_, Action::CancelJob | Action::ScheduleUpdate) => self.schedule_key(action),
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,
             (Layer::List, Action::SortWaiting) => self.toggle_waiting_sort()?,
@@ -677,6 +681,7 @@ impl App {
             review,
             // A draft under review is drawn first: the reviewer starts there.
             jump: (jump > 0 && !review_first).then_some(jump),
+            next_job: super::automation::next_job_line(&self.desk, &id),
         });
         self.focus = Focus::Reader;
         Ok(())

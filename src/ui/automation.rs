@@ -131,3 +131,115 @@ impl App {
         Ok(())
     }
 }
+
+/// The next reply or update scheduled on `conversation`, in words.
+pub(super) fn next_job_line(desk: &crate::desk::Desk, conversation: &str) -> Option<String> {
+    let j = desk.next_job(conversation).ok()??;
+    let when = j
+        .due
+        .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%a %d %b %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let by = j
+        .scheduled_by
+        .as_deref()
+        .map(|b| format!(" by {}", sanitize::line(crate::domain::names::handle(b))))
+        .unwrap_or_default();
+    Some(format!(
+        "{} {when}{by}, job {}",
+        j.what,
+        sanitize::line(&j.id)
+    ))
+}
+
+impl App {
+    /// `g U` (an update later, on the conversation at hand) and `g X`
+    /// (cancel a job): their prompts.
+    pub(super) fn schedule_key(&mut self, a: super::action::Action) {
+        use super::prompt::{Prompt, PromptKind};
+        match a {
+            super::action::Action::ScheduleUpdate => self.open_prompt(PromptKind::ScheduleUpdate),
+            _ => self.prompt = Some(Prompt::new(PromptKind::CancelJob)),
+        }
+    }
+
+    /// An answer to the send-later, update or cancel prompt.
+    pub(super) fn schedule_prompt(
+        &mut self,
+        kind: super::prompt::PromptKind,
+        text: &str,
+    ) -> Result<()> {
+        use super::prompt::PromptKind;
+        let now = self.clock.now;
+        match kind {
+            PromptKind::CancelJob => {
+                let me = self.me.clone();
+                let (j, _) = self
+                    .desk
+                    .cancel_job(text.trim(), &format!("cancelled by {me}"))?;
+                self.message = Some((
+                    format!(
+                        "cancelled the {} on {}",
+                        j.what,
+                        sanitize::line(&j.conversation)
+                    ),
+                    Level::Info,
+                ));
+            }
+            PromptKind::ScheduleUpdate => {
+                let conv = self
+                    .current_conversation()
+                    .ok_or_else(|| anyhow::anyhow!("no conversation selected"))?;
+                let due = crate::desk::input::due_at(self.desk.cfg(), text, now)?;
+                let body = self.desk.render_for(&conv, "scheduled-update")?;
+                self.desk.schedule_update(&conv, due, &body)?;
+                self.message = Some((
+                    format!(
+                        "update scheduled for {} unless the customer writes first",
+                        local(due)
+                    ),
+                    Level::Info,
+                ));
+            }
+            _ => {
+                let due = crate::desk::input::due_at(self.desk.cfg(), text, now)?;
+                self.save_compose()?;
+                let Some(mut c) = self.compose.take() else {
+                    return Ok(());
+                };
+                match self.desk.schedule_send(&c.draft, due, c.confirm_anyway) {
+                    Ok(crate::desk::Scheduled::Job { .. }) => {
+                        self.message = Some((
+                            format!(
+                                "the reply goes {} (any agent's daemon sends it; g J lists it, g X cancels)",
+                                local(due)
+                            ),
+                            Level::Info,
+                        ));
+                    }
+                    Ok(crate::desk::Scheduled::Blocked(b)) => {
+                        c.blocked = Some(b.to_string());
+                        self.compose = Some(c);
+                    }
+                    Err(e) => {
+                        c.blocked = Some(format!("{e:#}"));
+                        self.compose = Some(c);
+                    }
+                }
+            }
+        }
+        self.reload_reader(false)
+    }
+}
+
+fn local(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono::Local)
+        .format("%a %d %b %H:%M")
+        .to_string()
+}

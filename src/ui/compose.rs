@@ -157,7 +157,7 @@ impl App {
         self.save_compose()
     }
 
-    fn save_compose(&mut self) -> Result<()> {
+    pub(super) fn save_compose(&mut self) -> Result<()> {
         if let Some(c) = &mut self.compose {
             c.sync_body();
             c.tone = crate::domain::tone::check(
@@ -258,6 +258,12 @@ impl App {
             Some(Action::ComposeDiscard) => self.discard_compose(armed),
             Some(Action::ComposeFields) => self.edit_compose_fields(),
             Some(Action::ComposeSend) => self.compose_send(None),
+            Some(Action::ComposeSendLater) => {
+                self.prompt = Some(super::prompt::Prompt::new(
+                    super::prompt::PromptKind::SendLater,
+                ));
+                Ok(())
+            }
             Some(Action::ComposeSendPending) => self.compose_send(Some(Status::Pending)),
             Some(Action::ComposeSendClose) => self.compose_send(Some(Status::Closed)),
             Some(Action::ComposeSubmit) => self.compose_submit(),

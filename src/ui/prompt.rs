@@ -34,6 +34,12 @@ pub enum PromptKind {
     MoveTo,
     /// "N": read text attachment #N here.
     ViewAttachment,
+    /// When the draft goes (send later).
+    SendLater,
+    /// When the update goes, unless the customer writes first.
+    ScheduleUpdate,
+    /// Which job to cancel.
+    CancelJob,
 }
 
 impl PromptKind {
@@ -43,6 +49,11 @@ impl PromptKind {
             PromptKind::Labels => "Labels (+add -remove): ",
             PromptKind::Status => "Status (open, pending, closed): ",
             PromptKind::Snooze => "Snooze until (3d, tomorrow 9:00, mon): ",
+            PromptKind::SendLater => "Send at (tomorrow 9:00, in 2 business days, 4h): ",
+            PromptKind::ScheduleUpdate => {
+                "Send an update unless they write first, at (in 2 business days, mon 9:00): "
+            }
+            PromptKind::CancelJob => "Cancel job (its id, from g J): ",
             PromptKind::Note => "Internal note (@name mentions): ",
             PromptKind::Search => "/",
             PromptKind::Palette => ":",

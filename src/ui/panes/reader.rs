@@ -55,6 +55,13 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             &mut lines,
         );
     }
+    if let Some(j) = &r.next_job {
+        lines.push(Line::styled(
+            format!("⏲ {j} (g J lists the jobs, g X cancels)"),
+            th.notice,
+        ));
+        lines.push(Line::raw(""));
+    }
     let before = lines.len();
     let (conversation, starts) = render_lines(
         &r.view,
