@@ -19,7 +19,7 @@ pub enum ScheduleCmd {
         /// The job's id, as `replypad jobs` shows it (a prefix will do).
         job: String,
         /// Why, for the log and the author.
-        #[arg(long, default_value = "cancelled by an agent")]
+        #[arg(long, default_value = "cancelled by hand")]
         reason: String,
     },
 }

@@ -115,17 +115,35 @@ impl App {
         let jobs = self.desk.job_lines()?;
         let mut lines = Vec::new();
         if jobs.is_empty() {
-            lines.push("No jobs: `replypad schedule` sends a reply or an update later; [automation] acknowledge = true answers new conversations.".into());
+            lines.extend(
+                [
+                    "No jobs yet.",
+                    "",
+                    "Alt-l in compose sends a reply later; g U schedules an update",
+                    "unless the customer writes first; with [automation]",
+                    "acknowledge = true new conversations are acknowledged.",
+                ]
+                .map(String::from),
+            );
         }
         for j in &jobs {
-            lines.push(format!(
-                "{} · {} · {} [{}]{}",
-                j.what.as_str(),
-                j.state.as_str(),
-                sanitize::line(&j.detail),
-                sanitize::line(&j.conversation),
-                if j.alert { " (!)" } else { "" }
-            ));
+            let who = match (&j.runner, &j.scheduled_by) {
+                (Some(r), _) => format!(" · run by {r}"),
+                (None, Some(b)) => format!(" · by {b}"),
+                (None, None) => String::new(),
+            };
+            lines.push(
+                sanitize::line(&format!(
+                    "{}{} · {} · {} · conversation {} · job {}{who}",
+                    if j.alert { "(!) " } else { "" },
+                    j.what.as_str(),
+                    j.state.as_str(),
+                    j.detail,
+                    j.conversation,
+                    j.id.get(..12).unwrap_or(&j.id),
+                ))
+                .into_owned(),
+            );
         }
         self.text_view = Some(super::textview::TextView::of_lines("Jobs", lines));
         Ok(())
@@ -163,7 +181,15 @@ impl App {
         use super::prompt::{Prompt, PromptKind};
         match a {
             super::action::Action::ScheduleUpdate => self.open_prompt(PromptKind::ScheduleUpdate),
-            _ => self.prompt = Some(Prompt::new(PromptKind::CancelJob)),
+            _ => {
+                // The conversation's next job, ready to confirm with Enter.
+                let next = self
+                    .current_conversation()
+                    .and_then(|c| self.desk.next_job(&c).ok().flatten())
+                    .map(|j| j.id)
+                    .unwrap_or_default();
+                self.prompt = Some(Prompt::with_input(PromptKind::CancelJob, next));
+            }
         }
     }
 
@@ -177,10 +203,7 @@ impl App {
         let now = self.clock.now;
         match kind {
             PromptKind::CancelJob => {
-                let me = self.me.clone();
-                let (j, _) = self
-                    .desk
-                    .cancel_job(text.trim(), &format!("cancelled by {me}"))?;
+                let (j, _) = self.desk.cancel_job(text.trim(), "cancelled by hand")?;
                 self.message = Some((
                     format!(
                         "cancelled the {} on {}",
