@@ -7,6 +7,7 @@ mod acts;
 mod daemon;
 mod doctor;
 mod init;
+mod insight;
 mod jobs;
 mod output;
 mod replies;
@@ -201,6 +202,35 @@ pub enum Command {
         /// N is a message (as `show` numbers them, 1 the oldest): save its HTML part, sanitized (scripts, remote images and other requests removed).
         #[arg(long)]
         html: bool,
+    },
+    /// Figures: new conversations, first-response and resolution times, reopens, backlog, busiest hours, SLA breaches.
+    Report {
+        /// First day: 2026-11-01, today, 30d or 6w ago (default: four weeks ago).
+        #[arg(long)]
+        since: Option<String>,
+        /// Last day, included: 2026-11-30, today, 7d ago (default: today).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only conversations with this label.
+        #[arg(long)]
+        label: Option<String>,
+        /// Group the table by label, agent or week.
+        #[arg(long, value_enum, default_value = "label")]
+        by: crate::domain::insight::Group,
+        /// Print JSON (for scripts) instead of text.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print the grouped table as CSV (for spreadsheets).
+        #[arg(long)]
+        csv: bool,
+    },
+    /// A conversation's post-mortem: every message, note and change with who and when, its timings, and sections to fill in.
+    Export {
+        /// Conversation id (or a unique prefix of at least 4 characters).
+        id: String,
+        /// Markdown for people, JSON for tools.
+        #[arg(long, value_enum, default_value = "md")]
+        format: insight::ExportFormat,
     },
     /// A conversation's team history (who assigned, labelled, noted, when).
     History {
@@ -483,6 +513,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trash { ids }) => acts::file(open()?, "trash", &ids),
         Some(Command::Move { folder, ids }) => acts::file(open()?, &folder, &ids),
         Some(Command::History { id, json }) => acts::history(open()?, &id, json),
+        Some(Command::Report {
+            since,
+            until,
+            label,
+            by,
+            json,
+            csv,
+        }) => insight::report(
+            open()?,
+            insight::ReportArgs {
+                since,
+                until,
+                label,
+                by,
+                json,
+                csv,
+            },
+        ),
+        Some(Command::Export { id, format }) => insight::export(open()?, &id, format),
         Some(Command::Save {
             id,
             n,

@@ -100,6 +100,9 @@ pub struct Config {
     /// Business hours (the team policy's replace them).
     #[serde(default)]
     pub hours: Option<policy::Hours>,
+    /// Service-level targets (the team policy's replace them).
+    #[serde(default)]
+    pub sla: policy::Sla,
 }
 
 /// The roles `[theme]` may colour (the TUI's `ui::theme::Theme`).
@@ -336,6 +339,19 @@ impl Config {
             automation: automation::Automation::default(),
             notify: automation::Notify::default(),
             hours: None,
+            sla: policy::Sla {
+                first_response: Some("4h".into()),
+                next_response: Some("1d".into()),
+                resolution: Some("3d".into()),
+                label: [(
+                    "urgent".to_string(),
+                    policy::SlaTargets {
+                        first_response: Some("1h".into()),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
+            },
             cache: Cache::default(),
             folders: Folders::default(),
             labels: [

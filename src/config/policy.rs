@@ -46,6 +46,9 @@ pub struct Hours {
     /// Opening and closing time, "HH:MM".
     pub open: String,
     pub close: String,
+    /// Days off ("2026-12-25"), not counted in response times and SLAs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -54,6 +57,77 @@ pub struct Sla {
     pub first_response: Option<String>,
     pub next_response: Option<String>,
     pub resolution: Option<String>,
+    /// Targets for conversations with a label (`[sla.label.urgent]`);
+    /// where several labels set one, the shortest counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub label: BTreeMap<String, SlaTargets>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTargets {
+    pub first_response: Option<String>,
+    pub next_response: Option<String>,
+    pub resolution: Option<String>,
+}
+
+impl SlaTargets {
+    fn seconds(&self) -> crate::domain::insight::Targets {
+        crate::domain::insight::Targets {
+            first_response: self.first_response.as_deref().and_then(duration),
+            next_response: self.next_response.as_deref().and_then(duration),
+            resolution: self.resolution.as_deref().and_then(duration),
+        }
+    }
+}
+
+impl Sla {
+    /// What is wrong, each as "sla.KEY: why".
+    pub fn problems(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        let all = std::iter::once((
+            "sla".to_string(),
+            [&self.first_response, &self.next_response, &self.resolution],
+        ))
+        .chain(self.label.iter().map(|(l, t)| {
+            (
+                format!("sla.label.{l}"),
+                [&t.first_response, &t.next_response, &t.resolution],
+            )
+        }));
+        for (at, values) in all {
+            for (name, v) in ["first_response", "next_response", "resolution"]
+                .iter()
+                .zip(values)
+            {
+                if let Some(v) = v
+                    && duration(v).is_none()
+                {
+                    errors.push(format!(
+                        "{at}.{name}: {v:?} is not a duration (such as 30m, 4h, 2d)"
+                    ));
+                }
+            }
+        }
+        errors
+    }
+
+    /// The targets in seconds, as the insight code uses them.
+    pub fn rules(&self) -> crate::domain::insight::SlaRules {
+        crate::domain::insight::SlaRules {
+            default: SlaTargets {
+                first_response: self.first_response.clone(),
+                next_response: self.next_response.clone(),
+                resolution: self.resolution.clone(),
+            }
+            .seconds(),
+            label: self
+                .label
+                .iter()
+                .map(|(l, t)| (l.clone(), t.seconds()))
+                .collect(),
+        }
+    }
 }
 
 /// Parses and checks a team policy; the error names every problem.
@@ -70,19 +144,7 @@ pub fn parse(text: &str) -> Result<TeamPolicy> {
     if let Some(h) = &p.hours {
         errors.extend(h.problems());
     }
-    for (name, v) in [
-        ("first_response", &p.sla.first_response),
-        ("next_response", &p.sla.next_response),
-        ("resolution", &p.sla.resolution),
-    ] {
-        if let Some(v) = v
-            && duration(v).is_none()
-        {
-            errors.push(format!(
-                "sla.{name}: {v:?} is not a duration (such as 30m, 4h, 2d)"
-            ));
-        }
-    }
+    errors.extend(p.sla.problems());
     if !errors.is_empty() {
         bail!("{}", errors.join("; "));
     }
@@ -119,6 +181,11 @@ impl Hours {
         {
             errors.push("hours: open must be before close".into());
         }
+        for d in &h.holidays {
+            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                errors.push(format!("hours.holidays: {d:?} is not a date (YYYY-MM-DD)"));
+            }
+        }
         errors
     }
     /// As the domain uses them (None: not valid; `parse` says why).
@@ -134,6 +201,11 @@ impl Hours {
             days,
             open: minutes(&self.open)?,
             close: minutes(&self.close)?,
+            holidays: self
+                .holidays
+                .iter()
+                .filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .collect(),
         })
     }
 }
@@ -168,6 +240,9 @@ impl TeamPolicy {
         if self.hours.is_some() {
             cfg.hours = self.hours.clone();
         }
+        if self.sla != Sla::default() {
+            cfg.sla = self.sla.clone();
+        }
         if let Some(a) = &self.automation {
             a.apply_to(&mut cfg.automation);
         }
@@ -180,7 +255,7 @@ impl TeamPolicy {
             labels: cfg.labels.clone(),
             tone: cfg.tone.clone(),
             hours: cfg.hours.clone(),
-            sla: Sla::default(),
+            sla: cfg.sla.clone(),
             automation: None,
         }
     }

@@ -147,6 +147,7 @@ pub(crate) fn check(cfg: &Config, raw: &str) -> Result<(), String> {
     if let Some(h) = &cfg.hours {
         errors.extend(h.problems());
     }
+    errors.extend(cfg.sla.problems());
     for (i, alias) in cfg.team.aliases.iter().enumerate() {
         let ok = alias.rsplit_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !alias.contains(char::is_whitespace)

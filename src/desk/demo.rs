@@ -277,6 +277,51 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
             });
         }
     }
+    // The demo's replies, as the log records them (who sent which).
+    for (p, _) in &parsed {
+        if p.from.email.to_ascii_lowercase() == team
+            && let Some(agent) = super::demo_history::author(p.from.name.as_deref(), domain)
+        {
+            events.push(Event {
+                id: format!("demo-{}", events.len()),
+                conversation: conversation_id(&p.conversation_key),
+                agent,
+                at: p.date,
+                kind: EventKind::Sent {
+                    draft: None,
+                    message_id: p.message_id.clone(),
+                    subject: p.subject.clone(),
+                },
+            });
+        }
+    }
+    // Six weeks of archived history, for the reports.
+    let (past, past_events) = super::demo_history::past(now, &cfg.team.address, domain);
+    let archive = store.mailbox_id("Archive", MailboxRole::Archive)?;
+    let mut touched = BTreeSet::new();
+    store.transaction(|tx| {
+        for (i, m) in past.iter().enumerate() {
+            let p = parse_message(&m.raw, now);
+            touched.insert(Store::put_message(
+                tx,
+                &NewMessage {
+                    mailbox_id: if m.from_team { sent } else { archive },
+                    uid: 10_000 + i as u32,
+                    modseq: None,
+                    internal_date: p.date,
+                    size: m.raw.len() as u64,
+                    seen: true,
+                    answered: m.from_team,
+                    flagged: false,
+                    from_team: m.from_team,
+                    parsed: &p,
+                },
+            )?);
+        }
+        Store::refresh_conversations(tx, &touched)
+    })?;
+    store.settle_places(archive, MailboxRole::Archive, &touched)?;
+    events.extend(past_events);
     let log: Vec<(u32, Result<Signed, String>)> = events
         .into_iter()
         .enumerate()

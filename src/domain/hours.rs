@@ -3,7 +3,7 @@
 //! time zone, with its daylight-saving rules. Without configured hours,
 //! Monday to Friday all day counts as working time.
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub struct BusinessHours {
     /// Minutes after midnight.
     pub open: u32,
     pub close: u32,
+    /// Days off on working days (public holidays), in the team's zone.
+    pub holidays: std::collections::BTreeSet<NaiveDate>,
 }
 
 const NAMES: [&str; 7] = [
@@ -31,13 +33,100 @@ impl BusinessHours {
         self.days[d.num_days_from_monday() as usize]
     }
 
+    /// Whether `day` is a working day (its weekday, and not a holiday).
+    pub fn works_on(&self, day: NaiveDate) -> bool {
+        self.works(day.weekday()) && !self.holidays.contains(&day)
+    }
+
     /// Whether the team is at work at `t` (seconds since the epoch).
     pub fn is_open(&self, t: i64) -> bool {
         let Some(local) = DateTime::from_timestamp(t, 0).map(|u| u.with_timezone(&self.tz)) else {
             return false;
         };
         let m = local.hour() * 60 + local.minute();
-        self.works(local.weekday()) && m >= self.open && m < self.close
+        self.works_on(local.date_naive()) && m >= self.open && m < self.close
+    }
+
+    /// The working window of `day` as instants (opening, closing), on a
+    /// working day. A time the clock skips (a DST gap) moves to the first
+    /// instant after it, so a day is never lost.
+    fn window(&self, day: NaiveDate) -> Option<(i64, i64)> {
+        if !self.works_on(day) {
+            return None;
+        }
+        let at = |m: u32| -> Option<i64> {
+            let naive = day.and_hms_opt(m / 60, m % 60, 0)?;
+            match self.tz.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(t) => Some(t.timestamp()),
+                chrono::LocalResult::Ambiguous(a, _) => Some(a.timestamp()),
+                // In a gap: the hour after is there.
+                chrono::LocalResult::None => self
+                    .tz
+                    .from_local_datetime(&(naive + Duration::hours(1)))
+                    .earliest()
+                    .map(|t| t.timestamp()),
+            }
+        };
+        Some((at(self.open)?, at(self.close)?))
+    }
+
+    /// Working seconds between `from` and `to` (0 when `to` ≤ `from`):
+    /// what "4 business hours" measures. Spans longer than [`MAX_DAYS`]
+    /// days are cut there, so no input loops for long.
+    pub fn seconds_between(&self, from: i64, to: i64) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let Some(start) = DateTime::from_timestamp(from, 0) else {
+            return 0;
+        };
+        let mut day = start.with_timezone(&self.tz).date_naive();
+        let mut total = 0;
+        for _ in 0..=MAX_DAYS * 2 {
+            if let Some((open, close)) = self.window(day) {
+                if open >= to {
+                    break;
+                }
+                total += (close.min(to) - open.max(from)).max(0);
+            }
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+            // Past `to` in every zone: local midnight is within a day of UTC's.
+            if day
+                .and_hms_opt(0, 0, 0)
+                .is_some_and(|m| m.and_utc().timestamp() > to + 86_400)
+            {
+                break;
+            }
+        }
+        total
+    }
+
+    /// The instant `secs` working seconds after `from` (a due time).
+    /// Without a working day in [`MAX_DAYS`] days, `from + secs`.
+    pub fn add_seconds(&self, from: i64, secs: i64) -> i64 {
+        let Some(start) = DateTime::from_timestamp(from, 0) else {
+            return from.saturating_add(secs);
+        };
+        let mut day = start.with_timezone(&self.tz).date_naive();
+        let mut left = secs.max(0);
+        for _ in 0..=MAX_DAYS * 2 {
+            if let Some((open, close)) = self.window(day) {
+                let begin = open.max(from);
+                let have = (close - begin).max(0);
+                if have >= left && begin < close {
+                    return begin + left;
+                }
+                left -= have;
+            }
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+        }
+        from.saturating_add(secs)
     }
 
     /// "Monday to Friday, 09:00–17:30 (Europe/Berlin)".
@@ -136,6 +225,7 @@ mod tests {
             days: [true, true, true, true, true, false, false],
             open: 9 * 60,
             close: 17 * 60 + 30,
+            holidays: Default::default(),
         }
     }
 

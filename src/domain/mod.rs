@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod events;
 pub mod hours;
+pub mod insight;
 pub mod jobs;
 pub mod names;
 pub mod quotes;

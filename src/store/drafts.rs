@@ -436,7 +436,7 @@ mod tests {
                  DROP TABLE team_trust; DROP INDEX events_unapproved;
                  ALTER TABLE events DROP COLUMN unapproved;
                  ALTER TABLE messages DROP COLUMN auto_refusal; DROP TABLE job_runs;
-                 DROP TABLE notices_seen; DROP INDEX events_jobs;
+                 DROP TABLE notices_seen; DROP INDEX events_jobs; DROP INDEX events_insight;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

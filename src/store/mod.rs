@@ -9,6 +9,7 @@ mod customer;
 mod deferred;
 mod drafts;
 mod filer;
+mod insight;
 mod jobs;
 mod messages;
 pub mod migrations;

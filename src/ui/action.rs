@@ -107,6 +107,8 @@ actions! {
     Team = "team", "The team: members, roles, who is active";
     Notifications = "notifications", "Notifications: mentions, assignments, replies, jobs that need you";
     Jobs = "jobs", "The automation's jobs: acknowledgements, scheduled replies and updates";
+    Reports = "reports", "Reports: volume, response times, backlog, busiest hours, SLA";
+    PostMortem = "post_mortem", "Post-mortem of the conversation: timeline, timings, sections to fill (saved as Markdown)";
     ComposeSendLater = "compose_send_later", "Send the draft later (asks when)";
     ScheduleUpdate = "schedule_update", "Send an update later unless the customer writes first (asks when)";
     CancelJob = "cancel_job", "Cancel a scheduled reply or update (asks which)";

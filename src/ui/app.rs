@@ -112,6 +112,10 @@ pub struct App {
     pub messages_view: Option<usize>,
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
+    /// The soonest SLA target of each open conversation on the page.
+    pub sla: std::collections::HashMap<String, (crate::domain::insight::SlaKind, i64)>,
+    /// The reports view (`g R`), while open.
+    pub reports: Option<super::reports::ReportsView>,
     /// Members' names from the roster, for the panes.
     pub names: super::team::Names,
     pub(super) pending_view: Option<usize>,
@@ -205,6 +209,8 @@ impl App {
             messages: Vec::new(),
             messages_view: None,
             text_view: None,
+            reports: None,
+            sla: Default::default(),
             names: Default::default(),
             pending_view: None,
             sort: Default::default(),
@@ -326,6 +332,8 @@ impl App {
                 self.sort,
             )?,
         };
+        let ids: Vec<String> = self.list.rows.iter().map(|r| r.id.clone()).collect();
+        self.sla = self.desk.sla_due_of(&ids)?;
         Ok(())
     }
 
@@ -369,6 +377,12 @@ impl App {
         if let Some(v) = &mut self.text_view {
             if !v.key(ev) {
                 self.text_view = None;
+            }
+            return;
+        }
+        if self.reports.is_some() {
+            if !self.reports_key(ev) {
+                self.reports = None;
             }
             return;
         }
@@ -512,6 +526,8 @@ impl App {
             (_, Action::Team) => self.show_team()?,
             (_, Action::Notifications) => self.show_notifications()?,
             (_, Action::Jobs) => self.show_jobs()?,
+            (_, Action::Reports) => self.show_reports()?,
+            (_, Action::PostMortem) => self.post_mortem()?,
             (_, Action::CancelJob | Action::ScheduleUpdate) => self.schedule_key(action),
             (Layer::List, Action::Merge) => self.merge_selected(confirm_merge)?,
             (Layer::Reader, Action::Split) => self.split_here(confirm_split)?,

@@ -15,6 +15,7 @@ pub mod panes;
 pub mod picker;
 pub mod prompt;
 mod refresh;
+pub mod reports;
 pub mod run;
 mod select;
 mod team;

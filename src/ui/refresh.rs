@@ -100,8 +100,12 @@ impl App {
     pub fn on_notice(&mut self, n: Notice) {
         let offline = matches!(n, Notice::Offline { .. });
         let online = matches!(n, Notice::Synced(_) | Notice::Changed(_));
-        self.noticed |= matches!(n, Notice::Changed(_));
+        let changed = matches!(n, Notice::Changed(_));
+        self.noticed |= changed;
         self.on_notice_inner(n);
+        if changed {
+            self.refresh_reports();
+        }
         if online {
             self.after_news();
         }

@@ -169,6 +169,26 @@ fn row<'a>(
             if selected { base } else { base.patch(t.notice) },
         ));
     }
+    // An SLA target due within two hours, or missed.
+    if let Some(&(_, due)) = app.sla.get(&c.id) {
+        let left = due - app.clock.now;
+        if left <= 2 * 3600 {
+            let (text, style) = if left < 0 {
+                ("⚠SLA ".to_string(), t.bad)
+            } else {
+                (
+                    format!("⏱{} ", crate::domain::insight::human(left)),
+                    t.notice,
+                )
+            };
+            let mark = truncate(&text, subject_w / 2);
+            subject_w = subject_w.saturating_sub(mark.width());
+            spans.push(Span::styled(
+                mark,
+                if selected { base } else { base.patch(style) },
+            ));
+        }
+    }
     let subj_fit = truncate(&subject, subject_w);
     let rest = subject_w.saturating_sub(subj_fit.width());
     spans.push(Span::styled(subj_fit, bold));

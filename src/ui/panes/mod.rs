@@ -7,6 +7,7 @@ pub mod help;
 mod list;
 mod picker;
 mod reader;
+mod reports;
 mod sidebar;
 mod status;
 
@@ -79,6 +80,7 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     if app.messages_view.is_some() {
         messages(app, frame, area);
     }
+    reports::draw(app, frame, body);
     text_view(app, frame, body);
 }
 

@@ -1,0 +1,403 @@
+//! Draws the reports view (`ui::reports`): a line of totals, then the
+//! page's chart or, on `t`, the table behind it.
+
+use super::super::app::App;
+use super::super::reports::{Page, ReportsView};
+use super::super::theme::Theme;
+use crate::domain::insight::{Group, Report, Stat, human};
+use crate::mail::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Block, Chart, Clear, Dataset, GraphType, Paragraph, Sparkline,
+};
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(v) = &app.reports else { return };
+    let theme = &app.theme;
+    let label = v.label.as_deref().map_or("all labels".to_string(), |l| {
+        format!("#{}", sanitize::line(l))
+    });
+    let title = format!(
+        " Reports · {} {}/5 · last {} days · {label} ",
+        v.page.title(),
+        Page::ALL.iter().position(|p| *p == v.page).unwrap_or(0) + 1,
+        v.days,
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .title(Span::styled(
+            super::super::format::truncate(&title, area.width.saturating_sub(2) as usize),
+            theme.title,
+        ))
+        .title_bottom(Span::styled(
+            super::super::format::truncate(
+                " Tab page · [ ] range · l label · b group · t table · j k · Esc ",
+                area.width.saturating_sub(2) as usize,
+            ),
+            theme.dim,
+        ))
+        .border_style(theme.accent);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(totals(&v.report, theme)), head);
+    if v.table {
+        let lines = table(v);
+        let visible: Vec<Line> = lines.into_iter().skip(v.scroll).map(Line::from).collect();
+        frame.render_widget(Paragraph::new(visible), body);
+        return;
+    }
+    match v.page {
+        Page::Volume => volume(v, theme, frame, body),
+        Page::Times => times(v, theme, frame, body),
+        Page::Backlog => backlog(&v.report, theme, frame, body),
+        Page::Hours => hours(&v.report, theme, frame, body),
+        Page::Sla => {
+            let lines: Vec<Line> = sla_lines(v)
+                .into_iter()
+                .skip(v.scroll)
+                .map(Line::from)
+                .collect();
+            frame.render_widget(Paragraph::new(lines), body);
+        }
+    }
+}
+
+fn stat(s: &Stat) -> String {
+    match (s.median, s.p90) {
+        (Some(m), Some(p)) => format!("{} / {}", human(m), human(p)),
+        _ => "-".into(),
+    }
+}
+
+fn totals<'a>(r: &Report, theme: &Theme) -> Vec<Line<'a>> {
+    let t = &r.totals;
+    let sla = if t.breached + t.at_risk > 0 {
+        Span::styled(
+            format!("SLA: {} breached, {} at risk", t.breached, t.at_risk),
+            theme.bad,
+        )
+    } else {
+        Span::styled("SLA: none breached".to_string(), theme.good)
+    };
+    let rate = t
+        .reopen_rate_pct
+        .map(|p| format!(" ({p}%)"))
+        .unwrap_or_default();
+    vec![
+        Line::from(format!(
+            "new {} · replied {} · resolved {} · reopened {}{rate}",
+            t.new, t.replied, t.resolved, t.reopened,
+        )),
+        Line::from(format!(
+            "first response {} · resolution {} (median / p90)",
+            stat(&t.first_response),
+            stat(&t.resolution)
+        )),
+        Line::from(vec![
+            Span::raw(format!("now {} open, {} pending · ", t.open, t.pending)),
+            sla,
+            Span::styled(format!(" · {}", r.measured_in), theme.dim),
+        ]),
+    ]
+}
+
+/// New conversations per day (a sparkline) over new ones per label (bars).
+fn volume(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let r = &v.report;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
+    let most = r.days.iter().map(|d| d.new).max().unwrap_or(0);
+    let title = format!(
+        "New per day (most {most}) · {} to {}",
+        r.days
+            .first()
+            .map(|d| d.date.format("%m-%d").to_string())
+            .unwrap_or_default(),
+        r.days
+            .last()
+            .map(|d| d.date.format("%m-%d").to_string())
+            .unwrap_or_default()
+    );
+    // One bar a day where the days fit, else a sparkline (a column a day).
+    let wide = (top.width as usize) / r.days.len().max(1);
+    if wide >= 2 {
+        let bars: Vec<Bar> = r
+            .days
+            .iter()
+            .map(|d| Bar::default().value(d.new as u64).text_value(String::new()))
+            .collect();
+        frame.render_widget(
+            BarChart::default()
+                .block(Block::new().title(title))
+                .bar_width((wide - 1).min(6) as u16)
+                .bar_gap(1)
+                .bar_style(theme.accent)
+                .data(BarGroup::default().bars(&bars)),
+            top,
+        );
+    } else {
+        let data: Vec<u64> = r.days.iter().map(|d| d.new as u64).collect();
+        frame.render_widget(
+            Sparkline::default()
+                .block(Block::new().title(title))
+                .data(&data)
+                .style(theme.accent),
+            top,
+        );
+    }
+    let bars: Vec<Bar> = r
+        .by_label
+        .iter()
+        .map(|g| {
+            Bar::default()
+                .value(g.conversations as u64)
+                .label(Line::from(sanitize::line(&g.key).into_owned()))
+                .text_value(g.conversations.to_string())
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::new().title("New by label"))
+            .direction(Direction::Horizontal)
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(theme.accent)
+            .data(BarGroup::default().bars(&bars)),
+        bottom,
+    );
+}
+
+/// Median first response per group, as bars.
+fn times(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = v.report.groups(v.by);
+    let bars: Vec<Bar> = rows
+        .iter()
+        .map(|g| {
+            let m = g.first_response.median.unwrap_or(0);
+            Bar::default()
+                .value(m.max(0) as u64)
+                .label(Line::from(sanitize::line(&g.key).into_owned()))
+                .text_value(match g.first_response.median {
+                    Some(m) => format!(
+                        "{} (p90 {})",
+                        human(m),
+                        g.first_response.p90.map_or("-".into(), human)
+                    ),
+                    None => "-".into(),
+                })
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::new().title(format!(
+                "Median first response by {} (b: by label, agent, week)",
+                group_name(v.by)
+            )))
+            .direction(Direction::Horizontal)
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(theme.accent)
+            .data(BarGroup::default().bars(&bars)),
+        area,
+    );
+}
+
+fn group_name(g: Group) -> &'static str {
+    match g {
+        Group::Label => "label",
+        Group::Agent => "agent",
+        Group::Week => "week",
+    }
+}
+
+/// Open and pending at the end of each day, as lines.
+fn backlog(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let open: Vec<(f64, f64)> = r
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i as f64, d.open as f64))
+        .collect();
+    let pending: Vec<(f64, f64)> = r
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i as f64, d.pending as f64))
+        .collect();
+    let top = r
+        .days
+        .iter()
+        .map(|d| d.open.max(d.pending))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let first = r
+        .days
+        .first()
+        .map(|d| d.date.format("%m-%d").to_string())
+        .unwrap_or_default();
+    let last = r
+        .days
+        .last()
+        .map(|d| d.date.format("%m-%d").to_string())
+        .unwrap_or_default();
+    let chart = Chart::new(vec![
+        Dataset::default()
+            .name("open")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.accent)
+            .data(&open),
+        Dataset::default()
+            .name("pending")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.notice)
+            .data(&pending),
+    ])
+    .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+    .block(Block::new().title("Backlog at the end of each day"))
+    .x_axis(
+        Axis::default()
+            .bounds([0.0, (r.days.len().max(2) - 1) as f64])
+            .labels([first, last]),
+    )
+    .y_axis(
+        Axis::default()
+            .bounds([0.0, top])
+            .labels(["0".to_string(), format!("{top}")]),
+    );
+    frame.render_widget(chart, area);
+}
+
+/// Customer messages by weekday and hour: a heatmap.
+fn hours(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let most = r.busiest.iter().flatten().copied().max().unwrap_or(0);
+    // Three columns an hour where they fit, else two.
+    let cell = if area.width >= 4 + 24 * 3 { 3 } else { 2 };
+    let mut lines = vec![Line::from(format!(
+        "Customer messages by hour (darkest: {most})"
+    ))];
+    let mut head = String::from("    ");
+    for h in 0..24 {
+        if h % 3 == 0 {
+            head.push_str(&format!("{h:<width$}", width = cell * 3));
+        }
+    }
+    lines.push(Line::from(Span::styled(head, theme.dim)));
+    const SHADES: [&str; 5] = [" ", "░", "▒", "▓", "█"];
+    for (d, name) in DAYS.iter().enumerate() {
+        let mut spans = vec![Span::raw(format!("{name} "))];
+        for h in 0..24 {
+            let n = r.busiest[d][h];
+            let shade = if n == 0 || most == 0 {
+                0
+            } else {
+                1 + ((n as usize * 4 - 1) / most as usize).min(3)
+            };
+            let text = if shade == 0 { "·" } else { SHADES[shade] };
+            let style = if shade == 0 { theme.dim } else { theme.accent };
+            spans.push(Span::styled(text.repeat(cell), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn when(t: i64, zone: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.with_timezone(&zone).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn sla_lines(v: &ReportsView) -> Vec<String> {
+    if v.report.sla.is_empty() {
+        return vec![
+            "Nothing breached or about to be (targets: [sla] in the config or team policy).".into(),
+        ];
+    }
+    v.report
+        .sla
+        .iter()
+        .map(|s| {
+            let state = match (s.breached, s.met) {
+                (true, Some(m)) => format!("late by {}", human(m - s.due)),
+                (true, None) => format!("overdue {}", human(-s.left)),
+                (false, _) => format!("due in {}", human(s.left)),
+            };
+            format!(
+                "{:<14} {:<14} due {}  {}  {}",
+                state,
+                s.kind.as_str(),
+                when(s.due, v.zone),
+                s.id.get(..8).unwrap_or(&s.id),
+                sanitize::line(&s.subject)
+            )
+        })
+        .collect()
+}
+
+/// The table behind the page's chart.
+fn table(v: &ReportsView) -> Vec<String> {
+    let r = &v.report;
+    match v.page {
+        Page::Volume | Page::Backlog => {
+            let mut out = vec![format!(
+                "{:<12} {:>5} {:>6} {:>8}",
+                "day", "new", "open", "pending"
+            )];
+            out.extend(r.days.iter().map(|d| {
+                format!(
+                    "{:<12} {:>5} {:>6} {:>8}",
+                    d.date.format("%Y-%m-%d"),
+                    d.new,
+                    d.open,
+                    d.pending
+                )
+            }));
+            out
+        }
+        Page::Times => {
+            let mut out = vec![format!(
+                "{:<20} {:>6}  {:<17}  {:<17}  reopened",
+                group_name(v.by),
+                "convs",
+                "first response",
+                "resolution"
+            )];
+            out.extend(r.groups(v.by).iter().map(|g| {
+                format!(
+                    "{:<20} {:>6}  {:<17}  {:<17}  {}",
+                    sanitize::line(&g.key),
+                    g.conversations,
+                    stat(&g.first_response),
+                    stat(&g.resolution),
+                    g.reopened
+                )
+            }));
+            out
+        }
+        Page::Hours => {
+            let mut head = String::from("   ");
+            for h in 0..24 {
+                head.push_str(&format!("{h:>4}"));
+            }
+            let mut out = vec![head];
+            for (d, name) in DAYS.iter().enumerate() {
+                let mut l = name.to_string();
+                for h in 0..24 {
+                    l.push_str(&format!("{:>4}", r.busiest[d][h]));
+                }
+                out.push(l);
+            }
+            out
+        }
+        Page::Sla => sla_lines(v),
+    }
+}
