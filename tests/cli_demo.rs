@@ -366,3 +366,79 @@ fn the_demo_keeps_no_roster() {
     assert_eq!(code, 0);
     assert!(out.contains("no roster yet"), "{out}");
 }
+
+#[test]
+fn report_as_text_json_and_csv_and_its_wrong_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| replypad_in(dir.path(), args);
+    let (code, out, err) = run(&["--demo", "report", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let new = r["totals"]["new"].as_u64().unwrap();
+    assert!(new > 50, "six weeks of history: {new}");
+    assert_eq!(r["days"].as_array().unwrap().len(), 28);
+    // The text says the same.
+    let (code, text, _) = run(&["--demo", "report"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains(&format!("new {new} · replied {}", r["totals"]["replied"])),
+        "{text}"
+    );
+    let (code, csv, _) = run(&["--demo", "report", "--csv", "--by", "agent"]);
+    assert_eq!(code, 0);
+    assert!(
+        csv.starts_with("agent,conversations,first_response_median_s"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nsam@example.com,"), "{csv}");
+    for (args, says) in [
+        (&["--since", "yesterday"][..], "cannot read \"yesterday\""),
+        (
+            &["--since", "2026-12-01", "--until", "2026-11-01"],
+            "--since must be before --until",
+        ),
+        (
+            &["--label", "nosuch"],
+            "no conversation has the label \"nosuch\"",
+        ),
+    ] {
+        let mut a = vec!["--demo", "report"];
+        a.extend_from_slice(args);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn export_is_the_post_mortem_in_markdown_or_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| replypad_in(dir.path(), args);
+    let (_, out, _) = run(&["--demo", "threads", "--json"]);
+    let threads: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The hostile subject: sanitized like on screen.
+    let hostile = threads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject"].as_str().unwrap().contains("OVERDUE"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, md, err) = run(&["--demo", "export", &hostile]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.starts_with("# Post-mortem: Invoice ␛[31mOVERDUE"),
+        "{md}"
+    );
+    assert!(!md.contains('\u{1b}') && !md.contains('\u{202e}'));
+    assert!(md.contains("## What happened") && md.contains("## Prevention"));
+    let (code, json, _) = run(&["--demo", "export", &hostile, "--format", "json"]);
+    assert_eq!(code, 0);
+    let pm: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(!pm["timeline"].as_array().unwrap().is_empty());
+    let (code, _, err) = run(&["--demo", "export", "zzzz"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is not a conversation id"), "{err}");
+}

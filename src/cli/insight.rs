@@ -51,7 +51,23 @@ pub fn report(acct: Account, a: ReportArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp();
     let zone = desk.report_zone();
     let range = range_of(a.since.as_deref(), a.until.as_deref(), zone, now)?;
-    let r = desk.report(range, a.label.as_deref(), now)?;
+    let cases = desk.cases()?;
+    if let Some(l) = &a.label
+        && !cases.iter().any(|c| c.labels.contains(l))
+    {
+        let mut known: Vec<&str> = cases
+            .iter()
+            .flat_map(|c| c.labels.iter().map(String::as_str))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        anyhow::bail!(
+            "no conversation has the label {:?} (labels: {})",
+            sanitize::line(l),
+            sanitize::line(&known.join(", "))
+        );
+    }
+    let r = desk.report_of(&cases, range, a.label.as_deref(), now);
     let mut out = std::io::stdout().lock();
     if a.json {
         super::output::write_json(&mut out, &r)?;
@@ -61,13 +77,6 @@ pub fn report(acct: Account, a: ReportArgs) -> Result<ExitCode> {
         write_text(&mut out, &r, a.by, zone)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn stat(s: &Stat) -> String {
-    match (s.median, s.p90) {
-        (Some(m), Some(p)) => format!("{} / {}", human(m), human(p)),
-        _ => "-".into(),
-    }
 }
 
 fn day(t: i64, zone: chrono_tz::Tz) -> String {
@@ -115,12 +124,12 @@ pub fn write_text(out: &mut impl Write, r: &Report, by: Group, zone: chrono_tz::
     writeln!(
         out,
         "first response (median / p90): {}",
-        stat(&t.first_response)
+        Stat::text(&t.first_response)
     )?;
     writeln!(
         out,
         "resolution (median / p90):     {}",
-        stat(&t.resolution)
+        Stat::text(&t.resolution)
     )?;
     writeln!(out, "SLA: {} breached, {} at risk", t.breached, t.at_risk)?;
     writeln!(out)?;
@@ -140,8 +149,8 @@ pub fn write_text(out: &mut impl Write, r: &Report, by: Group, zone: chrono_tz::
             "{:<28} {:>6}  {:<19}  {:<19}  {}",
             sanitize::line(&g.key),
             g.conversations,
-            stat(&g.first_response),
-            stat(&g.resolution),
+            Stat::text(&g.first_response),
+            Stat::text(&g.resolution),
             g.reopened
         )?;
     }

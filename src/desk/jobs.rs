@@ -305,20 +305,32 @@ impl Desk {
         Ok(())
     }
 
+    /// Whom an automatic message answering `ctx` goes to: the sender (or
+    /// their Reply-To), never the team, never the Cc.
+    fn automatic_recipients(
+        &self,
+        ctx: &crate::store::ReplyContext,
+    ) -> Result<Vec<crate::domain::Address>> {
+        let us = self.team_addresses()?;
+        Ok(
+            crate::domain::recipients::reply(
+                &ctx.from,
+                &ctx.reply_to,
+                &ctx.to,
+                &ctx.cc,
+                &us,
+                false,
+            )
+            .0,
+        )
+    }
+
     /// The address an automatic message to `conversation` goes to.
     fn reply_to_address(&self, conversation: &str) -> Result<Option<String>> {
         let Some(ctx) = self.store.reply_context(conversation)? else {
             return Ok(None);
         };
-        let us = self.team_addresses()?;
-        let (to, _) = crate::domain::recipients::reply(
-            &ctx.from,
-            &ctx.reply_to,
-            &ctx.to,
-            &ctx.cc,
-            &us,
-            false,
-        );
+        let to = self.automatic_recipients(&ctx)?;
         Ok(to.first().map(|a| a.email.to_ascii_lowercase()))
     }
 
@@ -495,15 +507,7 @@ impl Desk {
             .store
             .reply_context(conversation)?
             .context("the conversation has no message to answer")?;
-        let us = self.team_addresses()?;
-        let (to, _) = crate::domain::recipients::reply(
-            &ctx.from,
-            &ctx.reply_to,
-            &ctx.to,
-            &ctx.cc,
-            &us,
-            false,
-        );
+        let to = self.automatic_recipients(&ctx)?;
         let draft = Draft {
             conversation: Some(conversation.to_string()),
             to: to.iter().map(crate::domain::recipients::mailbox).collect(),

@@ -212,8 +212,10 @@ impl PostMortem {
         out.push_str(&line(
             "Messages",
             format!(
-                "{} from the customer, {} replies, {} internal notes",
-                t.customer_messages, t.replies, t.notes
+                "{} from the customer, {}, {}",
+                t.customer_messages,
+                count(t.replies, "reply", "replies"),
+                count(t.notes, "internal note", "internal notes")
             ),
         ));
         out.push_str(&line("Durations in", t.measured_in.clone()));
@@ -232,4 +234,8 @@ impl PostMortem {
         out.push_str(SECTIONS);
         out
     }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -434,9 +434,10 @@ mod tests {
                  DROP INDEX events_split;
                  ALTER TABLE conversations DROP COLUMN waiting_since;
                  DROP TABLE team_trust; DROP INDEX events_unapproved;
+                 DROP INDEX events_status_facts; DROP INDEX events_sent_facts; DROP INDEX messages_insight;
                  ALTER TABLE events DROP COLUMN unapproved;
                  ALTER TABLE messages DROP COLUMN auto_refusal; DROP TABLE job_runs;
-                 DROP TABLE notices_seen; DROP INDEX events_jobs; DROP INDEX events_insight;
+                 DROP TABLE notices_seen; DROP INDEX events_jobs;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

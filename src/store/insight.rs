@@ -66,7 +66,7 @@ impl Store {
         // Who sent what, from the log's sent events.
         let mut senders: HashMap<String, String> = HashMap::new();
         let mut st = self.conn.prepare(
-            "SELECT payload ->> '$.message_id', agent FROM events WHERE kind = 'sent' AND unapproved = 0",
+            "SELECT json_extract(payload, '$.message_id'), agent FROM events WHERE kind = 'sent' AND unapproved = 0",
         )?;
         let rows = st.query_map([], |r| {
             Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
@@ -76,34 +76,36 @@ impl Store {
                 senders.insert(bare(&m).to_string(), agent);
             }
         }
-        // Messages: a copy in two folders counts once.
+        // Messages: a copy in two folders counts once. The index gives them
+        // in (conversation, Message-ID) order, so copies come together.
+        // (A GROUP BY in SQL sorts every message and costs several times more.)
         let mut st = self.conn.prepare(
-            "SELECT conversation_id, message_id, min(internal_date), max(from_team),
-                    max(auto_refusal IS NOT NULL), min(coalesce(nullif(from_name, ''), from_email))
-             FROM messages WHERE ?1 IS NULL OR conversation_id = ?1
-             GROUP BY conversation_id, message_id",
+            "SELECT conversation_id, message_id, internal_date, from_team,
+                    auto_refusal IS NOT NULL, coalesce(nullif(from_name, ''), from_email)
+             FROM messages INDEXED BY messages_insight WHERE ?1 IS NULL OR conversation_id = ?1",
         )?;
-        let rows = st.query_map([only], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
-        })?;
-        for row in rows {
-            let (c, mid, at, team, automatic, from) = row?;
-            let Some(&i) = index.get(&c) else { continue };
+        let mut rows = st.query([only])?;
+        let (mut last_c, mut last_m) = (String::new(), String::new());
+        while let Some(r) = rows.next()? {
+            let c = r.get_ref(0)?.as_str()?;
+            let mid = r.get_ref(1)?.as_str()?;
+            if c == last_c && mid == last_m {
+                continue;
+            }
+            last_c.clear();
+            last_c.push_str(c);
+            last_m.clear();
+            last_m.push_str(mid);
+            let Some(&i) = index.get(c) else { continue };
+            let at: i64 = r.get(2)?;
+            let (team, automatic): (bool, bool) = (r.get(3)?, r.get(4)?);
             if !team {
                 cases[i].customer.push(at);
             } else if !automatic {
-                let agent = senders
-                    .get(bare(&mid))
-                    .cloned()
-                    .or(from)
-                    .unwrap_or_default();
+                let agent = match senders.get(bare(mid)) {
+                    Some(a) => a.clone(),
+                    None => r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                };
                 cases[i].replies.push(Reply { at, agent });
             }
         }
@@ -115,11 +117,10 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut st = self.conn.prepare(
-            "SELECT conversation, at, payload ->> '$.status' FROM events
+            "SELECT conversation, at, json_extract(payload, '$.status') FROM events
              WHERE kind = 'status' AND unapproved = 0
                AND (?1 IS NULL OR conversation = ?1
-                    OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1))
-             ORDER BY uid IS NULL, uid, seq",
+                    OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1))",
         )?;
         let rows = st.query_map([only], |r| {
             Ok((
@@ -138,6 +139,8 @@ impl Store {
             cases[i].statuses.push((at, s));
         }
         for c in &mut cases {
+            // By time (two changes in the same second: in the index's order).
+            c.statuses.sort_by_key(|s| s.0);
             c.labels.sort();
             c.customer.sort_unstable();
             c.replies.sort_by_key(|r| r.at);

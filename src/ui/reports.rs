@@ -66,9 +66,13 @@ impl App {
     /// `g R`: opens the reports view.
     pub(super) fn show_reports(&mut self) -> Result<()> {
         let cases = self.desk.cases()?;
-        let mut labels: Vec<String> = cases.iter().flat_map(|c| c.labels.clone()).collect();
-        labels.sort();
-        labels.dedup();
+        let labels: Vec<String> = cases
+            .iter()
+            .flat_map(|c| c.labels.iter().map(String::as_str))
+            .collect::<std::collections::BTreeSet<&str>>()
+            .into_iter()
+            .map(String::from)
+            .collect();
         let mut v = ReportsView {
             page: Page::Volume,
             days: crate::desk::insight::DEFAULT_DAYS,

@@ -35,6 +35,14 @@ pub struct Stat {
 }
 
 impl Stat {
+    /// "1h 20m / 5h" (median / p90), or "-" without data.
+    pub fn text(&self) -> String {
+        match (self.median, self.p90) {
+            (Some(m), Some(p)) => format!("{} / {}", super::human(m), super::human(p)),
+            _ => "-".into(),
+        }
+    }
+
     fn of(mut v: Vec<i64>) -> Stat {
         v.sort_unstable();
         Stat {

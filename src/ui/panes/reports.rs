@@ -68,13 +68,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn stat(s: &Stat) -> String {
-    match (s.median, s.p90) {
-        (Some(m), Some(p)) => format!("{} / {}", human(m), human(p)),
-        _ => "-".into(),
-    }
-}
-
 fn totals<'a>(r: &Report, theme: &Theme) -> Vec<Line<'a>> {
     let t = &r.totals;
     let sla = if t.breached + t.at_risk > 0 {
@@ -96,8 +89,8 @@ fn totals<'a>(r: &Report, theme: &Theme) -> Vec<Line<'a>> {
         )),
         Line::from(format!(
             "first response {} · resolution {} (median / p90)",
-            stat(&t.first_response),
-            stat(&t.resolution)
+            Stat::text(&t.first_response),
+            Stat::text(&t.resolution)
         )),
         Line::from(vec![
             Span::raw(format!("now {} open, {} pending · ", t.open, t.pending)),
@@ -376,8 +369,8 @@ fn table(v: &ReportsView) -> Vec<String> {
                     "{:<20} {:>6}  {:<17}  {:<17}  {}",
                     sanitize::line(&g.key),
                     g.conversations,
-                    stat(&g.first_response),
-                    stat(&g.resolution),
+                    Stat::text(&g.first_response),
+                    Stat::text(&g.resolution),
                     g.reopened
                 )
             }));
