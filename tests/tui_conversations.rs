@@ -120,9 +120,26 @@ fn customer_waiting_marker_sort_and_panel() {
         all[since.len()..].iter().all(|r| r.waiting_since.is_none()),
         "the waiting ones come first"
     );
+    // W again: the soonest SLA target first (the demo team has targets).
     app.feed("gg");
     app.feed("W");
-    assert!(!render(&mut app, &mut term).contains("waiting longest first"));
+    assert!(render(&mut app, &mut term).contains("SLA target due soonest first"));
+    let mut dues = Vec::new();
+    for _ in 0..app.list.total {
+        let r = &app.list.rows[app.list.selected - app.list.offset];
+        dues.push(app.sla.get(&r.id).map(|d| d.1));
+        app.feed("j");
+    }
+    let due: Vec<i64> = dues.iter().map_while(|d| *d).collect();
+    assert!(due.len() >= 5, "{dues:?}");
+    assert!(due.windows(2).all(|w| w[0] <= w[1]), "{due:?}");
+    assert!(
+        dues[due.len()..].iter().all(Option::is_none),
+        "targets first"
+    );
+    app.feed("gg");
+    app.feed("W");
+    assert!(render(&mut app, &mut term).contains("sorted: newest first"));
     // A search keeps its order, and says so.
     app.feed("/");
     app.type_text("has:attachment");

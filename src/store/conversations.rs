@@ -18,6 +18,10 @@ pub enum ListSort {
     Newest,
     /// Customers waiting for the team first, who waited longest at the top.
     WaitingLongest,
+    /// The soonest SLA target first. The due time depends on labels and
+    /// business hours, so the store gives the waiting order and the desk
+    /// sorts (`ui` keeps the order of the whole view).
+    SlaDue,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -200,7 +204,7 @@ impl Store {
             ListSort::Newest => "c.last_date DESC, c.id",
             // Waiting customers first, who waited longest at the top; the
             // rest newest first. (Closed ones wait for nobody.)
-            ListSort::WaitingLongest => {
+            ListSort::WaitingLongest | ListSort::SlaDue => {
                 "(CASE WHEN c.status != 'closed' THEN c.waiting_since END) IS NULL,
                  (CASE WHEN c.status != 'closed' THEN c.waiting_since END), c.last_date DESC, c.id"
             }

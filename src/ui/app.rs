@@ -8,7 +8,7 @@ use super::keymap::{Key, Keymap, Layer, Lookup};
 use crate::desk::{Desk, Mode};
 use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
-use crate::store::{ListQuery, Store};
+use crate::store::{ListQuery, ListSort, Store};
 use anyhow::{Context as _, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -112,6 +112,8 @@ pub struct App {
     pub messages_view: Option<usize>,
     /// A text attachment read here (`i`), and the one being fetched for it.
     pub text_view: Option<super::textview::TextView>,
+    /// The view's order by SLA due time (`W` `W`), while that sort is on.
+    pub(super) sla_order: Option<Vec<String>>,
     /// The soonest SLA target of each open conversation on the page.
     pub sla: std::collections::HashMap<String, (crate::domain::insight::SlaKind, i64)>,
     /// The reports view (`g R`), while open.
@@ -211,6 +213,7 @@ impl App {
             text_view: None,
             reports: None,
             sla: Default::default(),
+            sla_order: None,
             names: Default::default(),
             pending_view: None,
             sort: Default::default(),
@@ -269,6 +272,7 @@ impl App {
     /// The list's total (from `known` when the counts were just read) and page.
     pub(super) fn reload_list(&mut self, known: Option<usize>) -> Result<()> {
         self.search_cache = None;
+        self.sla_order = None;
         self.list.total = match (&self.view, known) {
             (v, _) if v.query().is_some() => {
                 let q = v.query().unwrap_or_default().to_string();
@@ -322,6 +326,11 @@ impl App {
             v if v.query().is_some() => {
                 let q = v.query().unwrap_or_default().to_string();
                 let ids = self.search_ids(&q)?;
+                let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
+                self.desk.store.summaries(&page)?
+            }
+            v if self.sort == ListSort::SlaDue => {
+                let ids = self.sla_ordered(&v)?;
                 let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
                 self.desk.store.summaries(&page)?
             }

@@ -8,7 +8,8 @@ use crate::store::ListSort;
 use anyhow::{Context, Result};
 
 impl App {
-    /// `W`: customers waiting longest first, or back to newest first.
+    /// `W`: customers waiting longest first, then the soonest SLA target
+    /// first (where the team set targets), then back to newest first.
     pub(super) fn toggle_waiting_sort(&mut self) -> Result<()> {
         if self.view.query().is_some() {
             self.message = Some((
@@ -17,16 +18,24 @@ impl App {
             ));
             return Ok(());
         }
+        let targets = !self.desk.sla_rules().is_empty();
         self.sort = match self.sort {
             ListSort::Newest => ListSort::WaitingLongest,
-            ListSort::WaitingLongest => ListSort::Newest,
+            ListSort::WaitingLongest if targets => ListSort::SlaDue,
+            ListSort::WaitingLongest | ListSort::SlaDue => ListSort::Newest,
         };
         self.list.selected = 0;
         self.list.offset = 0;
         self.message = Some((
             match self.sort {
+                ListSort::WaitingLongest if targets => {
+                    "sorted: customers waiting longest first (← they wrote last); W again: SLA due soonest"
+                }
                 ListSort::WaitingLongest => {
                     "sorted: customers waiting longest first (← they wrote last); W again: newest first"
+                }
+                ListSort::SlaDue => {
+                    "sorted: SLA target due soonest first (missed ones on top); W again: newest first"
                 }
                 ListSort::Newest => "sorted: newest first",
             }
@@ -34,6 +43,33 @@ impl App {
             Level::Info,
         ));
         self.reload()
+    }
+
+    /// The whole view's ids, soonest SLA target first (kept until the next
+    /// full reload, so moving through the list does not recompute it).
+    pub(super) fn sla_ordered(&mut self, v: &crate::domain::views::View) -> Result<&[String]> {
+        if self.sla_order.is_none() {
+            let all = self.desk.store.list_view_sorted(
+                v,
+                &self.me,
+                crate::store::ListQuery {
+                    offset: 0,
+                    limit: usize::MAX,
+                },
+                ListSort::WaitingLongest,
+            )?;
+            let open: Vec<String> = all
+                .iter()
+                .filter(|c| c.status == crate::domain::Status::Open)
+                .map(|c| c.id.clone())
+                .collect();
+            let due = self.desk.sla_due_of(&open)?;
+            let mut ids: Vec<String> = all.into_iter().map(|c| c.id).collect();
+            // Stable: without a target, the waiting order.
+            ids.sort_by_key(|id| due.get(id).map_or(i64::MAX, |d| d.1));
+            self.sla_order = Some(ids);
+        }
+        Ok(self.sla_order.as_deref().unwrap_or_default())
     }
 
     /// `C`: the current conversation's customer, their other conversations

@@ -86,10 +86,9 @@ pub fn warn_before(target: i64) -> i64 {
 pub fn check(case: &Case, t: &Timing, rules: &SlaRules, clock: &Clock, now: i64) -> Vec<SlaCase> {
     let targets = rules.for_labels(&case.labels);
     let mut out = Vec::new();
-    let done = t
-        .spans
-        .last()
-        .is_some_and(|s| s.status == Status::Closed || s.status == Status::Snoozed);
+    // Pending, snoozed or closed: the team waits for nobody, the clock
+    // stops (as `next_due` says for the thread list).
+    let done = t.spans.last().is_some_and(|s| s.status != Status::Open);
     let mut judge = |kind, from: i64, target: Option<i64>, met: Option<i64>| {
         let Some(target) = target else { return };
         let due = clock.add(from, target);

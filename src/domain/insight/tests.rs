@@ -253,7 +253,8 @@ fn the_report_of_a_known_week() {
     // Busiest: Monday 9, 11 and Tuesday 9, 14, 15.
     assert_eq!(r.busiest[0][9] + r.busiest[0][11], 2);
     assert_eq!(r.busiest[1][9] + r.busiest[1][14] + r.busiest[1][15], 3);
-    // b missed its first response (2h > 1h); d never got one.
+    // b missed its first response (2h > 1h); d never got one, but it is
+    // pending: the clock stops while the team waits for the customer.
     let breached: Vec<_> = r
         .sla
         .iter()
@@ -261,7 +262,7 @@ fn the_report_of_a_known_week() {
         .map(|s| s.id.as_str())
         .collect();
     assert!(
-        breached.contains(&"b") && breached.contains(&"d"),
+        breached.contains(&"b") && !breached.contains(&"d"),
         "{:?}",
         r.sla
     );
