@@ -188,7 +188,15 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
                             team_address: "support@example.com",
                             progress: &quiet,
                         };
-                        engine::pass(&mut conn, &mut store, &a.cfg, &team, &ctx, false).unwrap();
+                        engine::pass(
+                            &mut conn,
+                            &mut store,
+                            &a.cfg,
+                            &team,
+                            &ctx,
+                            engine::Depth::Headers,
+                        )
+                        .unwrap();
                         let conv = store
                             .list_conversations(ListQuery::ALL)
                             .unwrap()

@@ -6,7 +6,7 @@
 use super::Signer;
 use crate::config::{Config, Secret};
 use crate::store::Store;
-use crate::sync::engine::{Progress, Report};
+use crate::sync::engine::{Depth, Progress, Report};
 use crate::sync::outbox::{self, FlushReport, Recovered};
 use crate::sync::session::Session;
 use crate::sync::worker::{Notify, Request, Worker};
@@ -212,7 +212,12 @@ impl Transport for Live {
             });
         }
         let mut s = self.session()?;
-        let (report, _) = s.pass(store, &self.cfg, progress, bodies)?;
+        let depth = if bodies {
+            Depth::Bodies
+        } else {
+            Depth::Headers
+        };
+        let (report, _) = s.pass(store, &self.cfg, progress, depth)?;
         // The outbox: resolve interrupted sends, send what is due, file the copies.
         let recovered = s.recover(store, signer)?;
         let sent = outbox::flush(

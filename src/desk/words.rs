@@ -51,7 +51,16 @@ impl fmt::Display for Progress {
                 "syncing {}: {done}/{total} headers ({rate:.0}/s)",
                 crate::mail::sanitize::line(mailbox)
             ),
-            Progress::Bodies { done, total } => write!(f, "fetching bodies: {done}/{total}"),
+            Progress::Bodies { done, total } => write!(f, "bodies: {done}/{total}"),
+            Progress::History {
+                mailbox,
+                done,
+                total,
+            } => write!(
+                f,
+                "older mail: {done}/{total} ({})",
+                crate::mail::sanitize::line(mailbox)
+            ),
         }
     }
 }

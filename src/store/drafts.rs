@@ -438,6 +438,7 @@ mod tests {
                  ALTER TABLE events DROP COLUMN unapproved;
                  ALTER TABLE messages DROP COLUMN auto_refusal; DROP TABLE job_runs;
                  DROP TABLE notices_seen; DROP INDEX events_jobs;
+                 ALTER TABLE mailboxes DROP COLUMN history_below;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

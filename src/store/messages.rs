@@ -42,6 +42,16 @@ impl MailboxRole {
             MailboxRole::Trash => "trash",
         }
     }
+
+    /// The role `as_str` wrote (None: not one of ours).
+    pub fn parse(s: &str) -> Option<MailboxRole> {
+        use MailboxRole::*;
+        [
+            Inbox, Sent, Log, Drafts, Templates, Outbox, Archive, Junk, Trash,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
 }
 
 /// A message to cache: where it lives on the server, its flags and its parse.

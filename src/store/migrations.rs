@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0014_roster.sql"),
     include_str!("sql/0015_automation.sql"),
     include_str!("sql/0016_insight.sql"),
+    include_str!("sql/0017_history.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -94,7 +94,8 @@ impl Store {
         // Replies kept in other folders (Sent) lose what they quote.
         super::messages::reindex_replies(tx, &gone)?;
         tx.execute(
-            "UPDATE mailboxes SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
+            "UPDATE mailboxes SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL, history_below = NULL
+             WHERE id = ?1",
             [mailbox_id],
         )?;
         Ok(touched)

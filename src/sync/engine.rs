@@ -17,6 +17,10 @@ use std::time::Instant;
 
 /// Header responses handed to the writer at a time.
 const HEADER_CHUNK: usize = 1000;
+/// Messages a first sync caches per folder before the rest: the newest, so
+/// today's mail is on screen however large the folder
+/// (`history::fetch_history` fetches what is below them).
+pub const NEWEST_PAGE: usize = 2_000;
 pub use super::bodies::{PARTIAL_MIN, fetch_bodies, store_bodies};
 pub use super::replay::replay_pending;
 pub use crate::store::AUTO_BODY_MAX;
@@ -55,6 +59,12 @@ pub enum Progress {
         rate: f64,
     },
     Bodies {
+        done: usize,
+        total: usize,
+    },
+    /// Older mail filling in behind the newest page of a first sync.
+    History {
+        mailbox: String,
         done: usize,
         total: usize,
     },
@@ -120,12 +130,20 @@ fn sync_mailbox_rows(
     }
     let modseq = info.highestmodseq;
     // New messages: everything from the last known UIDNEXT on.
-    let start = known.map(|k| k.uidnext).unwrap_or(1);
-    let uids: Vec<u32> = match known {
+    let mut start = known.map(|k| k.uidnext).unwrap_or(1);
+    let mut uids: Vec<u32> = match known {
         None => conn.uid_search_all()?,
         Some(k) if info.uidnext > k.uidnext => conn.uids_from(start)?,
         Some(_) => Vec::new(),
     };
+    let mut floor = super::headers::Floor::Keep;
+    if known.is_none() && uids.len() > NEWEST_PAGE {
+        // Newest first: the older UIDs are left to `history`.
+        let older = uids.len() - NEWEST_PAGE;
+        start = uids[older];
+        floor = super::headers::Floor::Newest(start);
+        uids.drain(..older);
+    }
     if let Some(k) = known {
         // Changes to what we have: flags and expunges.
         let (flags, vanished) = if conn.qresync && k.highestmodseq.is_some() {
@@ -197,6 +215,8 @@ fn sync_mailbox_rows(
         from_team_box,
         team: &team,
         began,
+        floor,
+        cached: 0,
     };
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = std::thread::Builder::new()
@@ -237,6 +257,7 @@ fn sync_mailbox_rows(
                     messages,
                     next_uid,
                     last: done && last_command,
+                    floor: None,
                 };
                 tx_batches
                     .send(batch)
@@ -331,17 +352,30 @@ impl TeamLog {
     }
 }
 
-/// A whole pass: push queued changes, sync the mail folders, fold the team log.
+/// How far a pass goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// New mail, and only the newest page of a folder synced for the first
+    /// time (the TUI's worker fills history in the background).
+    Newest,
+    /// Every header, history included.
+    Headers,
+    /// Every header and the bodies.
+    Bodies,
+}
+
+/// A whole pass: push queued changes, sync the mail folders (newest
+/// first), fold the team log, then fetch the history `depth` asks for.
 pub fn pass(
     conn: &mut Connection,
     store: &mut Store,
     cfg: &crate::config::Config,
     team: &TeamLog,
     ctx: &SyncContext<'_>,
-    bodies: bool,
+    depth: Depth,
 ) -> Result<(Report, BTreeSet<String>)> {
     let pushed = replay_pending(conn, store, team)?;
-    let (mut report, mut touched) = sync_all(conn, store, cfg, ctx, bodies)?;
+    let (mut report, mut touched) = sync_newest(conn, store, cfg, ctx)?;
     report.pushed = pushed;
     if let Some(key) = &team.key {
         let t = super::team::sync_log(conn, store, &team.folder, key)?;
@@ -351,6 +385,14 @@ pub fn pass(
             tracing::warn!("keyword mirror: {e:#}");
         }
         touched.extend(t);
+    }
+    if depth != Depth::Newest {
+        let (n, t) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
+        report.new += n;
+        touched.extend(t);
+    }
+    if depth == Depth::Bodies {
+        report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
     }
     Ok((report, touched))
 }
@@ -423,13 +465,32 @@ pub fn filing_folder(
     Ok(None)
 }
 
-/// One pass over every folder; bodies too when `bodies` is set.
+/// One pass over every folder, history included; bodies too when
+/// `bodies` is set.
 pub fn sync_all(
     conn: &mut Connection,
     store: &mut Store,
     cfg: &crate::config::Config,
     ctx: &SyncContext<'_>,
     bodies: bool,
+) -> Result<(Report, BTreeSet<String>)> {
+    let (mut report, mut touched) = sync_newest(conn, store, cfg, ctx)?;
+    let (n, t) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
+    report.new += n;
+    touched.extend(t);
+    if bodies {
+        report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
+    }
+    Ok((report, touched))
+}
+
+/// One pass over every folder: what changed, new mail, and of a folder
+/// synced for the first time its newest [`NEWEST_PAGE`] messages.
+pub fn sync_newest(
+    conn: &mut Connection,
+    store: &mut Store,
+    cfg: &crate::config::Config,
+    ctx: &SyncContext<'_>,
 ) -> Result<(Report, BTreeSet<String>)> {
     let mut report = Report::default();
     let mut touched = BTreeSet::new();
@@ -461,9 +522,6 @@ pub fn sync_all(
             touched.extend(t);
             done.push((name, role));
         }
-    }
-    if bodies {
-        report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
     }
     Ok((report, touched))
 }

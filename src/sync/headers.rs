@@ -29,8 +29,22 @@ pub struct Batch {
     /// Every requested UID below this is in this batch or an earlier one
     /// (the UIDNEXT a commit of it may record).
     pub next_uid: u32,
-    /// The last batch of the sync.
+    /// The last batch of the sync (of a history window: commit it now).
     pub last: bool,
+    /// Filling history: the floor a commit of this batch may record (every
+    /// UID from it up is cached).
+    pub floor: Option<u32>,
+}
+
+/// What a header write records of the folder's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Floor {
+    /// New mail above what is cached: the history is left as it is.
+    Keep,
+    /// A first sync's newest page: UIDs below this are left for later.
+    Newest(u32),
+    /// A window of history: each batch carries the floor (no UIDNEXT).
+    Fill,
 }
 
 /// UIDs per FETCH command at most.
@@ -124,6 +138,9 @@ pub struct Target<'a> {
     /// The team address, lower case.
     pub team: &'a str,
     pub began: Instant,
+    pub floor: Floor,
+    /// Filling history: the messages cached before this write.
+    pub cached: usize,
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
@@ -166,7 +183,7 @@ pub fn write(
                     drop(messages);
                     in_tx += b.messages.len();
                     let last = b.last;
-                    state = Some((last, b.next_uid));
+                    state = Some((last, b.next_uid, b.floor));
                     let _ = to_free.send(b);
                     let left = TX_TIME.saturating_sub(t0.elapsed());
                     if !last && in_tx < TX_MESSAGES && !left.is_zero() {
@@ -176,7 +193,16 @@ pub fn write(
                     }
                 }
                 let touched = filer.flush(tx)?;
-                let (last, next_uid) = state.expect("one batch at least");
+                let (last, next_uid, floor) = state.expect("one batch at least");
+                if t.floor == Floor::Fill {
+                    if floor.is_some() {
+                        Store::save_history(tx, t.mailbox_id, floor)?;
+                    }
+                    return Ok(touched);
+                }
+                if let Floor::Newest(f) = t.floor {
+                    Store::save_history(tx, t.mailbox_id, Some(f))?;
+                }
                 let state = MailboxState {
                     uidvalidity: t.uidvalidity,
                     uidnext: if last {
@@ -194,6 +220,14 @@ pub fn write(
             busy += t0.elapsed() - waited;
             touched.extend(tt);
             let secs = t.began.elapsed().as_secs_f64().max(1e-6);
+            if t.floor == Floor::Fill {
+                (ctx.progress)(Progress::History {
+                    mailbox: t.name.into(),
+                    done: t.cached + written,
+                    total: t.total,
+                });
+                continue;
+            }
             (ctx.progress)(Progress::Headers {
                 mailbox: t.name.into(),
                 done: written,

@@ -5,6 +5,7 @@
 mod bodies;
 pub mod engine;
 mod headers;
+pub mod history;
 pub mod imap;
 pub mod outbox;
 mod replay;

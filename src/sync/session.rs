@@ -2,7 +2,7 @@
 //! sync pass, a push and the recovery of interrupted sends are put
 //! together, for `replypad sync`, the CLI's acts and the TUI's worker alike.
 
-use super::engine::{self, Progress, Report, SyncContext, TeamLog};
+use super::engine::{self, Depth, Progress, Report, SyncContext, TeamLog};
 use super::imap::Connection;
 use super::outbox::{Recovered, Sign};
 use crate::config::{Config, Secret};
@@ -30,19 +30,20 @@ impl Session {
         super::outbox::recover(store, sign, Some((&mut self.conn, &self.team.sent)))
     }
 
-    /// A whole pass: push, mail folders (bodies too when asked), team log.
+    /// A whole pass: push, mail folders (newest first), team log, then as
+    /// much history and as many bodies as `depth` asks.
     pub fn pass(
         &mut self,
         store: &mut Store,
         cfg: &Config,
         progress: &(dyn Fn(Progress) + Sync),
-        bodies: bool,
+        depth: Depth,
     ) -> Result<(Report, BTreeSet<String>)> {
         let ctx = SyncContext {
             team_address: &cfg.team.address,
             progress,
         };
-        engine::pass(&mut self.conn, store, cfg, &self.team, &ctx, bodies)
+        engine::pass(&mut self.conn, store, cfg, &self.team, &ctx, depth)
     }
 
     /// Pushes queued changes and reads the log back (claims learn their

@@ -386,7 +386,7 @@ fn session(
         notify(Notice::Recovered(r));
     }
     loop {
-        let (report, touched) = s.pass(store, cfg, &progress, false)?;
+        let (report, touched) = s.pass(store, cfg, &progress, super::engine::Depth::Newest)?;
         // Online again: the send thread tries what waits in the outbox.
         let _ = nudge.send(());
         notify(Notice::Changed(Changed::pass(touched, report.team > 0)));
@@ -419,6 +419,18 @@ fn session(
                     Flow::Continue => {}
                 },
                 Err(mpsc::TryRecvError::Empty) => {
+                    // Older mail behind a first sync's newest page, a
+                    // window at a time, then bodies.
+                    let (n, touched) = super::history::fetch_history(
+                        &mut s.conn,
+                        store,
+                        &ctx,
+                        super::history::WINDOW as usize,
+                    )?;
+                    if n > 0 || !touched.is_empty() {
+                        notify(Notice::Changed(Changed::pass(touched, false)));
+                        continue;
+                    }
                     let n = super::engine::fetch_bodies(&mut s.conn, store, 200, &ctx)?;
                     if n > 0 {
                         notify(Notice::Changed(Changed::bodies()));

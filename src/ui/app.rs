@@ -138,6 +138,9 @@ pub struct App {
     pub(super) offline_message: bool,
     /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
     pub sync_state: String,
+    /// What the worker is busy with, while it is ("older mail: 7000/9000
+    /// (INBOX)"): the status bar shows it when it has no message.
+    pub activity: Option<String>,
     /// Notifications and jobs (`ui::automation`).
     pub automation: super::automation::AutoState,
     pub should_quit: bool,
@@ -207,6 +210,7 @@ impl App {
             visual_anchor: None,
             message,
             sync_state: String::new(),
+            activity: None,
             automation: Default::default(),
             messages: Vec::new(),
             messages_view: None,

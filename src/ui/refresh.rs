@@ -125,8 +125,14 @@ impl App {
                 self.report(r);
             }
             Notice::Connecting => self.sync_state = "connecting…".into(),
-            Notice::Progress(p) => self.sync_state = p.to_string(),
-            Notice::Synced(r) => self.sync_state = crate::desk::words::synced(&r),
+            Notice::Progress(p) => {
+                self.sync_state = p.to_string();
+                self.activity = Some(self.sync_state.clone());
+            }
+            Notice::Synced(r) => {
+                self.sync_state = crate::desk::words::synced(&r);
+                self.activity = None;
+            }
             Notice::Offline {
                 error,
                 retry_in,
@@ -141,6 +147,7 @@ impl App {
                     (format!("offline: {error}"), "offline")
                 };
                 self.message = Some((error, Level::Error));
+                self.activity = None;
                 self.sync_state = format!("{state}; retrying in {}s", retry_in.as_secs().max(1));
             }
             Notice::Sent(n) => self.sync_state = format!("sent {n}"),

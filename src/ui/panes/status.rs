@@ -51,7 +51,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let (msg, msg_style) = match &app.message {
         Some((m, Level::Error)) => (m.as_str(), bar.patch(t.bad).add_modifier(Modifier::BOLD)),
         Some((m, Level::Info)) => (m.as_str(), bar),
-        None => ("", bar),
+        // Otherwise what the sync is busy with (a first sync's history).
+        None => (app.activity.as_deref().unwrap_or(""), bar),
     };
     let msg = truncate(&sanitize::line(msg), room);
     let pad = room.saturating_sub(msg.width());

@@ -1,0 +1,151 @@
+//! Newest first: a first sync caches each folder's newest page (see
+//! `engine::NEWEST_PAGE`) and this fills in the older mail behind it,
+//! newest window first, while the agent already works.
+//!
+//! Windows are UID ranges below the floor (`UID FETCH lo:hi`), not UID
+//! lists: no SEARCH of the whole folder per window, which at a million
+//! messages would cost more than the window. A window that finds few
+//! messages (a folder with many expunged UIDs) doubles the next one. The
+//! floor drops to a window's start in the transaction that commits the
+//! window's last messages, so a kill anywhere leaves at worst one window to
+//! fetch again (its rows are replaced by mailbox and UID: no duplicate).
+
+use super::engine::{SyncContext, join_writer, writer_stopped};
+use super::headers::{Batch, Chunk, Floor, Target};
+use super::imap::{Batching, Connection};
+use crate::mail::parse_headers;
+use crate::store::{MailboxRole, Store, Unfetched};
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// UIDs in the first window of a call.
+pub const WINDOW: u32 = 5_000;
+/// The widest window (a sparse folder).
+const MAX_WINDOW: u32 = 1 << 20;
+
+/// Fetches older mail behind the newest pages until about `budget`
+/// messages are cached (whole windows: it may pass it by one window) or
+/// every folder is complete. Returns how many were written and the
+/// conversations they touched.
+pub fn fetch_history(
+    conn: &mut Connection,
+    store: &mut Store,
+    ctx: &SyncContext<'_>,
+    budget: usize,
+) -> Result<(usize, BTreeSet<String>)> {
+    let mut written = 0;
+    let mut touched = BTreeSet::new();
+    for folder in store.unfetched_history()? {
+        if written >= budget {
+            break;
+        }
+        let (n, t) = fill(conn, store, ctx, &folder, budget - written).with_context(|| {
+            format!(
+                "cannot fetch the history of {}",
+                crate::mail::sanitize::line(&folder.name)
+            )
+        })?;
+        written += n;
+        touched.extend(t);
+    }
+    Ok((written, touched))
+}
+
+/// Whether any folder's history is still to fetch.
+pub fn incomplete(store: &Store) -> Result<bool> {
+    Ok(!store.unfetched_history()?.is_empty())
+}
+
+fn fill(
+    conn: &mut Connection,
+    store: &mut Store,
+    ctx: &SyncContext<'_>,
+    folder: &Unfetched,
+    budget: usize,
+) -> Result<(usize, BTreeSet<String>)> {
+    let info = conn.select(&folder.name, None)?;
+    let known = store.mailbox_state(folder.mailbox_id)?;
+    if known.is_none_or(|k| k.uidvalidity != info.uidvalidity) {
+        // The next pass drops the folder and fetches it again.
+        return Ok((0, BTreeSet::new()));
+    }
+    let team = ctx.team_address.to_ascii_lowercase();
+    let target = Target {
+        mailbox_id: folder.mailbox_id,
+        name: &folder.name,
+        total: info.exists as usize,
+        uidvalidity: info.uidvalidity,
+        uidnext: info.uidnext,
+        modseq: None,
+        known_modseq: None,
+        from_team_box: folder.role == MailboxRole::Sent,
+        team: &team,
+        began: Instant::now(),
+        floor: Floor::Fill,
+        cached: store.cached_count(folder.mailbox_id)?,
+    };
+    let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);
+    let (written, touched) = std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("rp-history".into())
+            .spawn_scoped(scope, || {
+                super::headers::write(store, rx_batches, &target, ctx)
+            })?;
+        let fetched = windows(conn, folder.below, budget, &tx_batches);
+        drop(tx_batches);
+        join_writer(handle, fetched)
+    })?;
+    let moved = store.settle_places(folder.mailbox_id, folder.role, &touched)?;
+    Ok((written, touched.into_iter().chain(moved).collect()))
+}
+
+/// Fetches windows below `floor`, handing each on as it streams in.
+fn windows(
+    conn: &mut Connection,
+    mut floor: u32,
+    budget: usize,
+    to_writer: &mpsc::SyncSender<Batch>,
+) -> Result<(), super::imap::ImapError> {
+    let mut sent = 0usize;
+    let mut width = WINDOW;
+    while floor > 1 && sent < budget {
+        let lo = floor.saturating_sub(width).max(1);
+        let hi = floor - 1;
+        let mut got = 0usize;
+        let batching = Batching {
+            count: 1000,
+            bytes: usize::MAX,
+        };
+        conn.fetch_headers_each(&format!("{lo}:{hi}"), batching, &mut |f, done| {
+            let messages: Chunk = f
+                .into_iter()
+                // A server that answers outside the range asked is ignored
+                // (what is above the floor is cached already).
+                .filter(|f| (lo..=hi).contains(&f.flags.uid))
+                .map(|mut f| {
+                    let raw = f.data.take().unwrap_or_default();
+                    let p = parse_headers(&raw, f.internal_date, f.size.into());
+                    (f, p)
+                })
+                .collect();
+            got += messages.len();
+            let batch = Batch {
+                messages,
+                next_uid: 0,
+                last: done,
+                floor: Some(if done { lo } else { floor }),
+            };
+            to_writer
+                .send(batch)
+                .map_err(|_| writer_stopped("UID FETCH history"))
+        })?;
+        sent += got;
+        floor = lo;
+        if got < (width / 4) as usize {
+            width = width.saturating_mul(2).min(MAX_WINDOW);
+        }
+    }
+    Ok(())
+}
