@@ -1,7 +1,7 @@
 //! The words for the desk's typed outcomes, shared by every front end (a
 //! front end adds its own advice, such as the CLI's command to run next).
 
-use crate::sync::engine::{Progress, Report};
+use crate::sync::engine::Progress;
 use crate::sync::outbox::{Problem, Recovered};
 use std::fmt;
 
@@ -63,12 +63,4 @@ impl fmt::Display for Progress {
             ),
         }
     }
-}
-
-/// "synced: 3 new, 1 changed, 0 vanished".
-pub fn synced(r: &Report) -> String {
-    format!(
-        "synced: {} new, {} changed, {} vanished",
-        r.new, r.changed, r.vanished
-    )
 }

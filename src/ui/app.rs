@@ -136,8 +136,6 @@ pub struct App {
     /// The status line is the worker's "offline" error: cleared when it
     /// is online again.
     pub(super) offline_message: bool,
-    /// One line from the sync worker ("synced: 3 new…", "offline; retrying…").
-    pub sync_state: String,
     /// What the worker is busy with, while it is ("older mail: 7000/9000
     /// (INBOX)"): the status bar shows it when it has no message.
     pub activity: Option<String>,
@@ -209,7 +207,6 @@ impl App {
             selected: Default::default(),
             visual_anchor: None,
             message,
-            sync_state: String::new(),
             activity: None,
             automation: Default::default(),
             messages: Vec::new(),

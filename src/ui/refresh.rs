@@ -124,33 +124,20 @@ impl App {
                 let r = self.on_changed(&c);
                 self.report(r);
             }
-            Notice::Connecting => self.sync_state = "connecting…".into(),
-            Notice::Progress(p) => {
-                self.sync_state = p.to_string();
-                self.activity = Some(self.sync_state.clone());
-            }
-            Notice::Synced(r) => {
-                self.sync_state = crate::desk::words::synced(&r);
-                self.activity = None;
-            }
-            Notice::Offline {
-                error,
-                retry_in,
-                disk,
-            } => {
-                let (error, state) = if disk {
-                    (
-                        format!("{}: {error}", crate::store::DISK_HINT),
-                        "cache not writable",
-                    )
+            // Connecting and sending say nothing in the status bar; the
+            // outcome of a send comes as its own notice.
+            Notice::Connecting | Notice::Sent(_) => {}
+            Notice::Progress(p) => self.activity = Some(p.to_string()),
+            Notice::Synced(_) => self.activity = None,
+            Notice::Offline { error, disk, .. } => {
+                let error = if disk {
+                    format!("{}: {error}", crate::store::DISK_HINT)
                 } else {
-                    (format!("offline: {error}"), "offline")
+                    format!("offline: {error}")
                 };
                 self.message = Some((error, Level::Error));
                 self.activity = None;
-                self.sync_state = format!("{state}; retrying in {}s", retry_in.as_secs().max(1));
             }
-            Notice::Sent(n) => self.sync_state = format!("sent {n}"),
             Notice::NotSent(p) => self.message = Some((p.to_string(), Level::Error)),
             Notice::Recovered(r) => self.message = Some((r.to_string(), Level::Error)),
             Notice::Attachment {
