@@ -22,6 +22,20 @@ use std::sync::OnceLock;
 const LINKED: &str = "SELECT conversation_id FROM messages WHERE message_id = ?1
      UNION SELECT conversation_id FROM message_links WHERE message_id = ?1";
 
+/// Up to this many cached messages and links, a filer that begins on a
+/// cache holding something may read all of its threading data into memory
+/// instead of asking SQL name by name: the history a first sync fills in
+/// behind its newest page then files at a first sync's pace.
+const PRELOAD_ROWS: i64 = 250_000;
+/// ... when it expects to file at least one message per this many rows
+/// read: reading a row costs about a tenth of a name's lookup in SQL
+/// (`cargo bench --bench sync`: rows (a) and (d) move with it).
+const ROWS_PER_MESSAGE: i64 = 8;
+
+/// Every name [`LINKED`] may be asked for, with its conversation.
+const LINKED_ALL: &str = "SELECT message_id, conversation_id FROM messages
+     UNION SELECT message_id, conversation_id FROM message_links";
+
 /// A Message-ID, hashed to 128 bits (no collision in any real mailbox).
 type Name = u128;
 
@@ -67,6 +81,13 @@ pub struct Filer {
     index: Map<String, usize>,
     /// Message-ID → the conversation it was filed under (None: in no conversation).
     links: Map<Name, Option<usize>>,
+    /// Read from the cache: names filed under more than one conversation
+    /// (all of them, answered once, as a lookup in SQL would).
+    multi: Map<Name, Vec<usize>>,
+    /// Preload the cache's threading data up to this many rows.
+    preload_rows: i64,
+    /// Messages the caller expects to file with this filer.
+    expected: i64,
     /// Own Message-IDs filed this session (a second copy is left to SQL).
     own: Set<Name>,
     dirty: BTreeSet<usize>,
@@ -91,8 +112,15 @@ impl Filer {
     pub fn new() -> Filer {
         Filer {
             summarize: true,
+            preload_rows: PRELOAD_ROWS,
             ..Filer::default()
         }
+    }
+
+    /// Tells the filer how many messages it is about to file, before the
+    /// first [`Filer::begin`]: whether reading the cache into memory pays.
+    pub fn expect(&mut self, messages: usize) {
+        self.expected = i64::try_from(messages).unwrap_or(i64::MAX);
     }
 
     /// A filer for a few messages: the caller runs
@@ -135,12 +163,63 @@ impl Filer {
             self.slots.clear();
             self.index.clear();
             self.links.clear();
+            self.multi.clear();
             self.own.clear();
             self.dirty.clear();
             self.started = true;
+            if self.probe && self.summarize && self.preload(tx)? {
+                self.probe = false;
+            }
         }
         self.data_version = version;
         Ok(())
+    }
+
+    /// Reads every conversation, alias and link of a small cache into
+    /// memory, so that what is not there is new; false (nothing read) when
+    /// the cache holds more than `preload_rows` messages and links.
+    fn preload(&mut self, tx: &Transaction<'_>) -> Result<bool> {
+        let rows: i64 = tx.query_row(
+            "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM message_links)",
+            [],
+            |r| r.get(0),
+        )?;
+        if rows > self.preload_rows || rows > self.expected.saturating_mul(ROWS_PER_MESSAGE) {
+            return Ok(false);
+        }
+        let mut st = tx.prepare("SELECT id FROM conversations")?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            self.slot(r.get_ref(0)?.as_str()?, Slot::Cached);
+        }
+        let mut st = tx.prepare("SELECT alias, canonical FROM conversation_aliases")?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            let into = self.slot(r.get_ref(1)?.as_str()?, Slot::Cached);
+            let alias = self.slot(r.get_ref(0)?.as_str()?, Slot::Cached);
+            if self.find(into) != alias {
+                self.slots[alias] = Slot::Merged(into);
+            }
+        }
+        let mut st = tx.prepare(LINKED_ALL)?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            let k = name(r.get_ref(0)?.as_str()?);
+            let c = self.slot(r.get_ref(1)?.as_str()?, Slot::Cached);
+            match self.links.get(&k).copied().flatten() {
+                None => {
+                    self.links.insert(k, Some(c));
+                }
+                Some(first) if first != c => {
+                    let all = self.multi.entry(k).or_insert_with(|| vec![first]);
+                    if !all.contains(&c) {
+                        all.push(c);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(true)
     }
 
     fn slot(&mut self, id: &str, known: Slot) -> usize {
@@ -183,6 +262,9 @@ impl Filer {
     /// The conversations message name `n` was filed under.
     fn linked(&mut self, tx: &Transaction<'_>, n: &str) -> Result<Vec<usize>> {
         let k = name(n);
+        if let Some(all) = self.multi.remove(&k) {
+            return Ok(all.into_iter().map(|c| self.find(c)).collect());
+        }
         if let Some(c) = self.links.get(&k) {
             return Ok(c.map(|c| self.find(c)).into_iter().collect());
         }

@@ -128,8 +128,18 @@ fn message(mbox: i64, uid: u32, p: &ParsedMessage, team: bool) -> NewMessage<'_>
 }
 
 fn file(store: &mut Store, mail: &[(u32, ParsedMessage, bool)], chunk: usize, fast: bool) {
+    file_by(store, mail, chunk, fast, Filer::new());
+}
+
+fn file_by(
+    store: &mut Store,
+    mail: &[(u32, ParsedMessage, bool)],
+    chunk: usize,
+    fast: bool,
+    mut filer: Filer,
+) {
+    filer.expect(mail.len());
     let mbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
-    let mut filer = Filer::new();
     for c in mail.chunks(chunk) {
         store
             .transaction(|tx| {
@@ -177,6 +187,43 @@ fn summaries_in_memory_match_the_sql_refresh() {
     file(&mut fast, &mail[..mail.len() / 2], 5, true);
     file(&mut fast, &mail[mail.len() / 2..], 5, true);
     assert_eq!(dump(&fast), want);
+}
+
+/// History filled in behind a newest page: the newer half is cached
+/// first, then the older half is filed by a new filer, which reads the
+/// small cache into memory; it files as the SQL path and as a filer that
+/// looks every name up in SQL.
+#[test]
+fn history_behind_a_cached_page_files_as_sql_does() {
+    // Threads span both halves: roots and first replies older, later
+    // replies newer; then the other way round (replies first, their roots
+    // filed later merge what the page had apart).
+    for replies_first in [false, true] {
+        let mut mail = mailbox();
+        mail.sort_by_key(|(uid, p, _)| (p.references.len(), *uid));
+        if replies_first {
+            mail.reverse();
+        }
+        let (older, newer) = mail.split_at(mail.len() / 2);
+        let mut slow = Store::open_in_memory().unwrap();
+        file(&mut slow, newer, 1000, false);
+        file(&mut slow, older, 1000, false);
+        let want = dump(&slow);
+        for chunk in [1, 7, 1000] {
+            for preload_rows in [0, PRELOAD_ROWS] {
+                let mut fast = Store::open_in_memory().unwrap();
+                file(&mut fast, newer, 1000, true);
+                let filer = Filer {
+                    preload_rows,
+                    ..Filer::new()
+                };
+                file_by(&mut fast, older, chunk, true, filer);
+                let at =
+                    format!("replies first {replies_first}, chunk {chunk}, preload {preload_rows}");
+                assert_eq!(dump(&fast), want, "{at}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -110,10 +110,20 @@ fn sync_mailbox_rows(
     ctx: &SyncContext<'_>,
 ) -> Result<(Report, BTreeSet<String>)> {
     let mut known = store.mailbox_state(mbox)?;
-    let info = conn.select(
-        name,
-        known.map(|k| (k.uidvalidity, k.highestmodseq.unwrap_or(0))),
-    )?;
+    let still = match known {
+        Some(k) => {
+            let m = k.highestmodseq.unwrap_or(0);
+            conn.changes_in_selected(name, k.uidvalidity, k.uidnext, m)?
+        }
+        None => None,
+    };
+    let (info, arrived) = match still {
+        Some((info, new)) => (info, Some(new)),
+        None => {
+            let k = known.map(|k| (k.uidvalidity, k.highestmodseq.unwrap_or(0)));
+            (conn.select(name, k)?, None)
+        }
+    };
     let mut report = Report::default();
     let mut touched = BTreeSet::new();
     if known.is_some_and(|k| k.uidvalidity != info.uidvalidity) {
@@ -131,10 +141,11 @@ fn sync_mailbox_rows(
     let modseq = info.highestmodseq;
     // New messages: everything from the last known UIDNEXT on.
     let mut start = known.map(|k| k.uidnext).unwrap_or(1);
-    let mut uids: Vec<u32> = match known {
-        None => conn.uid_search_all()?,
-        Some(k) if info.uidnext > k.uidnext => conn.uids_from(start)?,
-        Some(_) => Vec::new(),
+    let mut uids: Vec<u32> = match (arrived, known) {
+        (Some(new), _) => new,
+        (None, None) => conn.uid_search_all()?,
+        (None, Some(k)) if info.uidnext > k.uidnext => conn.uids_from(start)?,
+        (None, Some(_)) => Vec::new(),
     };
     let mut floor = super::headers::Floor::Keep;
     if known.is_none() && uids.len() > NEWEST_PAGE {
@@ -217,6 +228,7 @@ fn sync_mailbox_rows(
         began,
         floor,
         cached: 0,
+        expected: total,
     };
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = std::thread::Builder::new()

@@ -141,6 +141,8 @@ pub struct Target<'a> {
     pub floor: Floor,
     /// Filling history: the messages cached before this write.
     pub cached: usize,
+    /// About how many messages this write will file.
+    pub expected: usize,
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
@@ -155,6 +157,7 @@ pub fn write(
     let mut touched = BTreeSet::new();
     let mut busy = Duration::ZERO;
     let mut filer = Filer::new();
+    filer.expect(t.expected);
     // Freeing a written batch (many small strings) is left to another
     // thread: this one is the sync's bottleneck.
     let (to_free, freeing) = mpsc::channel::<Batch>();

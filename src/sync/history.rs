@@ -72,6 +72,7 @@ fn fill(
         return Ok((0, BTreeSet::new()));
     }
     let team = ctx.team_address.to_ascii_lowercase();
+    let cached = store.cached_count(folder.mailbox_id)?;
     let target = Target {
         mailbox_id: folder.mailbox_id,
         name: &folder.name,
@@ -84,7 +85,8 @@ fn fill(
         team: &team,
         began: Instant::now(),
         floor: Floor::Fill,
-        cached: store.cached_count(folder.mailbox_id)?,
+        cached,
+        expected: (info.exists as usize).saturating_sub(cached).min(budget),
     };
     let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);
     let (written, touched) = std::thread::scope(|scope| {

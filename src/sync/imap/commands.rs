@@ -294,6 +294,7 @@ impl Connection {
         // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
         self.core.selected = None;
         let what = format!("SELECT {mailbox}");
+        self.core.selects += 1;
         let first = command(self);
         let p = match self.raw(&what, &first) {
             // The ENABLE that went with it was refused: once more without.
@@ -307,6 +308,71 @@ impl Connection {
             self.core.opened.push(mailbox.to_string());
         }
         Ok(p.select)
+    }
+
+    /// What changed in `mailbox` since `modseq` and the UIDs from `uidnext`
+    /// on, when the folder is still selected in its session since an
+    /// earlier pass (same UIDVALIDITY) and QRESYNC is on: one `UID FETCH
+    /// (CHANGEDSINCE .. VANISHED)` instead of a SELECT, which on a Maildir
+    /// server right after another client's change rescans the folder.
+    /// Returns what a QRESYNC SELECT would have said (UIDNEXT and
+    /// HIGHESTMODSEQ as far as the answer shows them: never above the
+    /// server's, so nothing is skipped next time) and the new UIDs; None
+    /// when the folder is not selected so (the caller SELECTs).
+    pub fn changes_in_selected(
+        &mut self,
+        mailbox: &str,
+        uidvalidity: u32,
+        uidnext: u32,
+        modseq: u64,
+    ) -> Result<Option<(SelectInfo, Vec<u32>)>, ImapError> {
+        if !self.qresync || modseq == 0 {
+            return Ok(None);
+        }
+        self.use_session_for(mailbox);
+        if !matches!(&self.core.selected, Some((m, v)) if m == mailbox && *v == uidvalidity) {
+            return Ok(None);
+        }
+        // Every UID, not `1:*`: `*` is the highest UID left, and mail
+        // expunged above it must be reported too.
+        let command = format!(
+            "UID FETCH 1:{} (UID FLAGS) (CHANGEDSINCE {modseq} VANISHED)",
+            u32::MAX
+        );
+        let mut info = SelectInfo::default();
+        let mut found = std::collections::BTreeMap::new();
+        // A server runs a FETCH on the folder as the session last saw it
+        // and brings the view up to date at its end: mail that came since
+        // shows as an EXISTS there, and the FETCH is asked again to see it.
+        // (A NOOP before it would cost that round trip every time; a NOOP
+        // pipelined with it does not help: Dovecot runs the FETCH on the
+        // old view all the same.)
+        for _ in 0..3 {
+            let p = self.raw("UID FETCH changes", &command)?;
+            info.vanished.extend(p.select.vanished);
+            for f in p.fetches.into_iter().filter(|f| f.has_flags) {
+                found.insert(f.flags.uid, f.flags);
+            }
+            if p.select.exists == 0 {
+                break;
+            }
+        }
+        let mut highest = modseq;
+        let mut new = Vec::new();
+        for (uid, f) in found {
+            highest = highest.max(f.modseq.unwrap_or(0));
+            if uid >= uidnext {
+                new.push(uid);
+            } else {
+                info.changed.push(f);
+            }
+        }
+        info.uidvalidity = uidvalidity;
+        info.uidnext = new
+            .last()
+            .map_or(uidnext, |u| uidnext.max(u.saturating_add(1)));
+        info.highestmodseq = Some(highest);
+        Ok(Some((info, new)))
     }
 
     /// Selects `mailbox` unless it is selected already: for FETCHes by UID,

@@ -126,6 +126,8 @@ struct Core {
     selected: Option<(String, u32)>,
     /// Every mailbox this session has selected.
     opened: Vec<String>,
+    /// SELECT commands sent on this session.
+    selects: usize,
     /// ENABLE QRESYNC is still to send (with the next raw command).
     enable_pending: bool,
 }
@@ -432,6 +434,7 @@ impl Connection {
                 raw_tag: 0,
                 selected: None,
                 opened: Vec::new(),
+                selects: 0,
                 enable_pending: false,
             },
             capabilities,

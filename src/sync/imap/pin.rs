@@ -52,6 +52,11 @@ impl Connection {
             .collect()
     }
 
+    /// SELECT commands sent on every session so far.
+    pub fn selects(&self) -> usize {
+        self.core.selects + self.pin.other.as_ref().map_or(0, |c| c.selects)
+    }
+
     /// Whether commands on `mailbox` go to the pinned session.
     fn pinned(&self, mailbox: &str) -> bool {
         self.pin.folder.as_deref() == Some(mailbox)
