@@ -38,9 +38,27 @@ fn corpus(args: &[&str]) {
 /// A minimal IMAP client: LOGIN, SELECT, then one UID FETCH of `uids`
 /// whose bytes it reads and discards. Returns (seconds, bytes).
 fn raw_fetch(port: u16, uids: &str, items: &str) -> (f64, usize) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    raw_fetch_on(
+        TcpStream::connect(("127.0.0.1", port)).unwrap(),
+        uids,
+        items,
+    )
+}
+
+/// The same over implicit TLS, trusting the test server's certificate `ca`.
+fn raw_fetch_tls(port: u16, ca: &Path, uids: &str, items: &str) -> (f64, usize) {
+    let cert = native_tls::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap();
+    let tls = native_tls::TlsConnector::builder()
+        .add_root_certificate(cert)
+        .build()
+        .unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    raw_fetch_on(tls.connect("127.0.0.1", tcp).unwrap(), uids, items)
+}
+
+fn raw_fetch_on<S: Read + Write>(mut s: S, uids: &str, items: &str) -> (f64, usize) {
     let mut buf = vec![0u8; 1 << 20];
-    let mut expect = |s: &mut TcpStream, tag: &[u8]| -> usize {
+    let mut expect = |s: &mut S, tag: &[u8]| -> usize {
         let mut total = 0;
         let mut tail: Vec<u8> = b"\r\n".to_vec();
         loop {
@@ -296,6 +314,40 @@ fn bench(n: usize) {
     }
     a.row(n, "(a) first sync, headers, history included", "<= 2x");
     b.row(n, "(b) first full sync with bodies and FTS", "<= 3x");
+
+    // The same over implicit TLS, the raw client speaking TLS too.
+    let ca = d
+        .imap_config(Tls::Implicit)
+        .ca_file
+        .expect("the test server's certificate");
+    let config_tls = work.path().join("config-tls.toml");
+    std::fs::write(
+        &config_tls,
+        std::fs::read_to_string(&config).unwrap().replace(
+            &format!("port = {}\ntls = \"none\"\n", d.imap_port),
+            &format!(
+                "port = {}\ntls = \"implicit\"\nca_file = {:?}\n",
+                d.imaps_port, ca
+            ),
+        ),
+    )
+    .unwrap();
+    let (mut at, mut bt, mut ct) = (Rounds::default(), Rounds::default(), Rounds::default());
+    for _ in 0..repeat() {
+        let raw = raw_fetch_tls(d.imaps_port, &ca, "1:*", &headers).0;
+        wipe();
+        at.push(replypad(&config_tls, &["sync", "--headers-only"]).0, raw);
+        let raw = raw_fetch_tls(d.imaps_port, &ca, "1:*", full).0;
+        wipe();
+        bt.push(replypad(&config_tls, &["sync"]).0, raw);
+        // A no-change resync as a process (login, TLS handshake and all)
+        // against the same over plain TCP.
+        let plain = replypad(&config, &["sync"]).0;
+        ct.push(replypad(&config_tls, &["sync"]).0, plain);
+    }
+    at.row(n, "(a-tls) first header sync over TLS", "<= 1.5x raw TLS");
+    bt.row(n, "(b-tls) first full sync over TLS", "<= 3x raw TLS");
+    ct.row(n, "(c-tls) `replypad sync`, no change: TLS vs plain", "-");
 
     // (f) Newest first: from an empty cache to the newest 200
     // conversations read as the thread list reads them (login, every

@@ -25,11 +25,13 @@ const INDEXES: [(&str, &str); 2] = [
     ),
 ];
 
-/// Before a header write: on a bulk write into a cache that holds no
-/// message, conversation or link yet, drops the deferred indexes and
-/// returns true (build them with [`ensure`] at the end); otherwise makes
-/// sure they exist and returns false.
-pub fn prepare(conn: &Connection, bulk: bool) -> Result<bool> {
+/// Before a header write of about `expected` messages: on a bulk write
+/// into a cache that holds no message, conversation or link yet, or at
+/// most a quarter of `expected` in messages and links (the filer then reads
+/// them all into memory and asks SQL for no name: `filer.rs`), drops the
+/// deferred indexes and returns true (build them with [`ensure`] at the
+/// end); otherwise makes sure they exist and returns false.
+pub fn prepare(conn: &Connection, bulk: bool, expected: usize) -> Result<bool> {
     let empty = || -> Result<bool> {
         Ok(conn.query_row(
             "SELECT NOT EXISTS(SELECT 1 FROM messages)
@@ -39,7 +41,16 @@ pub fn prepare(conn: &Connection, bulk: bool) -> Result<bool> {
             |r| r.get(0),
         )?)
     };
-    if bulk && empty()? {
+    let small = || -> Result<bool> {
+        let rows: i64 = conn.query_row(
+            "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM message_links)",
+            [],
+            |r| r.get(0),
+        )?;
+        let expected = i64::try_from(expected).unwrap_or(i64::MAX);
+        Ok(rows.saturating_mul(4) <= expected && super::filer::preloads(rows, expected))
+    };
+    if bulk && (empty()? || small()?) {
         for (name, _) in INDEXES {
             conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
         }
@@ -79,21 +90,33 @@ mod tests {
         let s = crate::store::Store::open_in_memory().unwrap();
         let c = &s.conn;
         assert_eq!(present(c).unwrap(), 2);
-        assert!(!prepare(c, false).unwrap(), "not a bulk write");
-        assert!(prepare(c, true).unwrap());
+        assert!(!prepare(c, false, 0).unwrap(), "not a bulk write");
+        assert!(prepare(c, true, 0).unwrap());
         assert_eq!(present(c).unwrap(), 0);
         // The process died there: the next header write, bulk or not,
         // builds them.
-        assert!(!prepare(c, false).unwrap());
+        assert!(!prepare(c, false, 0).unwrap());
         assert_eq!(present(c).unwrap(), 2);
-        assert!(prepare(c, true).unwrap());
+        assert!(prepare(c, true, 0).unwrap());
         // A write into a cache that holds something builds them too.
-        c.execute(
-            "INSERT INTO conversations(id, root_key) VALUES ('c1', 'k1')",
-            [],
+        c.execute_batch(
+            "INSERT INTO conversations(id, root_key) VALUES ('c1', 'k1');
+             INSERT INTO message_links(message_id, conversation_id) VALUES ('<k1>', 'c1');",
         )
         .unwrap();
-        assert!(!prepare(c, true).unwrap(), "the cache holds something");
+        assert!(!prepare(c, true, 0).unwrap(), "the cache holds something");
+        assert_eq!(present(c).unwrap(), 2);
+        // ... unless the write dwarfs it (history behind a newest page).
+        for m in 0..9 {
+            c.execute(
+                "INSERT INTO message_links(message_id, conversation_id) VALUES (?1, 'c1')",
+                [format!("<m{m}@x>")],
+            )
+            .unwrap();
+        }
+        assert!(!prepare(c, true, 39).unwrap());
+        assert!(prepare(c, true, 40).unwrap());
+        assert!(!prepare(c, false, 0).unwrap());
         assert_eq!(present(c).unwrap(), 2);
         // The same definitions as the migrations', so the planner uses them.
         let plan: String = c

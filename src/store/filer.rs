@@ -36,6 +36,12 @@ const ROWS_PER_MESSAGE: i64 = 8;
 const LINKED_ALL: &str = "SELECT message_id, conversation_id FROM messages
      UNION SELECT message_id, conversation_id FROM message_links";
 
+/// Whether a filer about to file `expected` messages into a cache of `rows`
+/// messages and links reads them into memory first.
+pub(super) fn preloads(rows: i64, expected: i64) -> bool {
+    rows <= PRELOAD_ROWS && rows <= expected.saturating_mul(ROWS_PER_MESSAGE)
+}
+
 /// A Message-ID, hashed to 128 bits (no collision in any real mailbox).
 type Name = u128;
 
@@ -184,7 +190,7 @@ impl Filer {
             [],
             |r| r.get(0),
         )?;
-        if rows > self.preload_rows || rows > self.expected.saturating_mul(ROWS_PER_MESSAGE) {
+        if rows > self.preload_rows || !preloads(rows, self.expected) {
             return Ok(false);
         }
         let mut st = tx.prepare("SELECT id FROM conversations")?;

@@ -235,7 +235,7 @@ fn another_writer_between_chunks_is_noticed() {
     let mut b = Store::open(&path).unwrap();
     let mbox = a.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
     // As a first sync: the Message-ID index is left to the end.
-    assert!(a.prepare_indexes(true).unwrap());
+    assert!(a.prepare_indexes(true, 0).unwrap());
     let mut filer = Filer::new();
     for (i, (uid, p, team)) in mail.iter().enumerate() {
         // Every other message is filed by another connection.

@@ -151,11 +151,13 @@ impl Store {
         Ok(())
     }
 
-    /// Before a header write: a bulk write into an empty cache leaves two
-    /// indexes to [`Store::build_indexes`] at its end (returns true);
-    /// otherwise they are made sure of (see `deferred.rs`).
-    pub fn prepare_indexes(&mut self, bulk: bool) -> Result<bool> {
-        deferred::prepare(&self.conn, bulk)
+    /// Before a header write of about `expected` messages: a bulk write
+    /// into an empty cache, or one that dwarfs what the cache holds (the
+    /// history behind a newest page), leaves two indexes to
+    /// [`Store::build_indexes`] at its end (returns true); otherwise they
+    /// are made sure of (see `deferred.rs`).
+    pub fn prepare_indexes(&mut self, bulk: bool, expected: usize) -> Result<bool> {
+        deferred::prepare(&self.conn, bulk, expected)
     }
 
     /// Builds the indexes [`Store::prepare_indexes`] left out.

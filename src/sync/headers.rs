@@ -167,7 +167,7 @@ pub fn write(
     // A first sync writes in bulk; a few new messages do not. Into an
     // empty cache it builds two indexes at the end (`store/deferred.rs`).
     let bulk = t.total >= BULK_MESSAGES;
-    let deferred = store.prepare_indexes(bulk)?;
+    let deferred = store.prepare_indexes(bulk, t.expected)?;
     let outcome = store.bulk(bulk, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
