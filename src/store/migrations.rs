@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0015_automation.sql"),
     include_str!("sql/0016_insight.sql"),
     include_str!("sql/0017_history.sql"),
+    include_str!("sql/0018_refold_pending.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -225,6 +225,53 @@ impl Store {
         tx: &Transaction<'_>,
         fetched: &[(u32, Result<Signed, String>)],
     ) -> Result<BTreeSet<String>> {
+        apply_log(tx, fetched, false)
+    }
+
+    /// [`Store::apply_log`] for one chunk of a long log: the touched
+    /// conversations are not refolded but queued (in the same
+    /// transaction); [`Store::refold_pending`] refolds each once after the
+    /// last chunk. A conversation with events in every chunk is then read
+    /// once instead of once per chunk.
+    pub fn apply_log_chunk(
+        tx: &Transaction<'_>,
+        fetched: &[(u32, Result<Signed, String>)],
+    ) -> Result<BTreeSet<String>> {
+        apply_log(tx, fetched, true)
+    }
+
+    /// Refolds the conversations [`Store::apply_log_chunk`] queued, in
+    /// transactions of a few thousand; returns them.
+    pub fn refold_pending(&mut self) -> Result<BTreeSet<String>> {
+        let mut done = BTreeSet::new();
+        loop {
+            let batch = self.transaction(|tx| {
+                let convs: Vec<String> = tx
+                    .prepare_cached("SELECT conversation FROM refold_pending LIMIT 2000")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut gone =
+                    tx.prepare_cached("DELETE FROM refold_pending WHERE conversation = ?1")?;
+                for c in &convs {
+                    refold(tx, c)?;
+                    gone.execute([c])?;
+                }
+                Ok(convs)
+            })?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            done.extend(batch);
+        }
+    }
+}
+
+fn apply_log(
+    tx: &Transaction<'_>,
+    fetched: &[(u32, Result<Signed, String>)],
+    defer: bool,
+) -> Result<BTreeSet<String>> {
+    {
         let mut touched = BTreeSet::new();
         let now = chrono::Utc::now().timestamp();
         let mut trust = read_trust(tx)?;
@@ -279,8 +326,17 @@ impl Store {
                 .execute([serde_json::to_string(&trust)?])?;
         }
         touched.remove(crate::domain::events::TEAM);
-        for c in &touched {
-            refold(tx, c)?;
+        if defer {
+            let mut queue = tx.prepare_cached(
+                "INSERT INTO refold_pending(conversation) VALUES (?1) ON CONFLICT DO NOTHING",
+            )?;
+            for c in &touched {
+                queue.execute([c])?;
+            }
+        } else {
+            for c in &touched {
+                refold(tx, c)?;
+            }
         }
         if trust != before {
             // Not a conversation: tells the caller the roster or the policy
@@ -289,7 +345,9 @@ impl Store {
         }
         Ok(touched)
     }
+}
 
+impl Store {
     /// Whether event `id` is in the log and counted (false: refused by the
     /// log, or not pushed yet).
     pub fn event_counted(&self, id: &str) -> Result<bool> {
@@ -473,3 +531,7 @@ impl Store {
         ))
     }
 }
+
+#[cfg(test)]
+#[path = "refold_tests.rs"]
+mod refold_tests;

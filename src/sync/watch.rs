@@ -91,9 +91,16 @@ impl Waiting {
             });
         }
         // IDLE reports only what happens from now on: mail that came while
-        // this connection was busy shows in the SELECT's answer.
-        let info = s.conn.select(&self.inbox, None)?;
-        if behind(store, &self.inbox, &info) && !self.rechecked {
+        // this connection was busy shows in a NOOP's answer where the inbox
+        // is still selected (a SELECT right after another client's change
+        // costs a Maildir server a rescan), else in the SELECT's.
+        let behind_now = if s.conn.still_selected(&self.inbox, None) {
+            s.conn.noop_news()?
+        } else {
+            let info = s.conn.select(&self.inbox, None)?;
+            behind(store, &self.inbox, &info)
+        };
+        if behind_now && !self.rechecked {
             self.rechecked = true;
             return Ok(Woke::News);
         }

@@ -310,6 +310,13 @@ impl Connection {
         Ok(p.select)
     }
 
+    /// Puts `mailbox`'s session in use; whether it has the folder selected
+    /// (with this UIDVALIDITY, when given).
+    pub fn still_selected(&mut self, mailbox: &str, uidvalidity: Option<u32>) -> bool {
+        self.use_session_for(mailbox);
+        matches!(&self.core.selected, Some((m, v)) if m == mailbox && uidvalidity.is_none_or(|u| u == *v))
+    }
+
     /// What changed in `mailbox` since `modseq` and the UIDs from `uidnext`
     /// on, when the folder is still selected in its session since an
     /// earlier pass (same UIDVALIDITY) and QRESYNC is on: one `UID FETCH
@@ -329,8 +336,7 @@ impl Connection {
         if !self.qresync || modseq == 0 {
             return Ok(None);
         }
-        self.use_session_for(mailbox);
-        if !matches!(&self.core.selected, Some((m, v)) if m == mailbox && *v == uidvalidity) {
+        if !self.still_selected(mailbox, Some(uidvalidity)) {
             return Ok(None);
         }
         // Every UID, not `1:*`: `*` is the highest UID left, and mail
