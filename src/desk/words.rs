@@ -57,8 +57,11 @@ impl fmt::Display for Progress {
                 done,
                 total,
             } => write!(
+                // A share, not "7000/30000": it fits the status bar at 80
+                // columns with the folder's name.
                 f,
-                "older mail: {done}/{total} ({})",
+                "older mail {}% ({})",
+                (done * 100).checked_div(*total).unwrap_or(100).min(100),
                 crate::mail::sanitize::line(mailbox)
             ),
         }

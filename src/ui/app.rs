@@ -136,7 +136,7 @@ pub struct App {
     /// The status line is the worker's "offline" error: cleared when it
     /// is online again.
     pub(super) offline_message: bool,
-    /// What the worker is busy with, while it is ("older mail: 7000/9000
+    /// What the worker is busy with, while it is ("older mail 77%
     /// (INBOX)"): the status bar shows it when it has no message.
     pub activity: Option<String>,
     /// Notifications and jobs (`ui::automation`).
