@@ -10,6 +10,7 @@ use crate::mail::team_event;
 use crate::store::{MailboxRole, MailboxState, Store};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The log folder's name on this server.
@@ -39,49 +40,72 @@ pub fn sync_log(
     let mut touched = BTreeSet::new();
     if info.uidnext > start && info.exists > 0 {
         let uids = conn.uids_from(start)?;
-        let (mut fetching, mut decoding, mut folding) =
-            (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        for chunk in uids.chunks(CHUNK) {
-            let t0 = Instant::now();
-            let fetched = conn.fetch_bodies(&uid_set(chunk))?;
-            let t1 = Instant::now();
-            fetching += t1 - t0;
-            let mut events = decode_all(&fetched, key);
-            events.sort_by_key(|(u, _)| *u);
-            let t2 = Instant::now();
-            decoding += t2 - t1;
-            let max = chunk.iter().max().copied().unwrap_or(start);
-            touched.extend(store.transaction(|tx| {
-                let t = Store::apply_log_chunk(tx, &events)?;
-                Store::save_mailbox_state(
-                    tx,
-                    mbox,
-                    MailboxState {
-                        uidvalidity: info.uidvalidity,
-                        uidnext: max + 1,
-                        highestmodseq: info.highestmodseq,
-                    },
-                )?;
-                Ok(t)
-            })?);
-            folding += t2.elapsed();
-        }
-        let t3 = Instant::now();
+        // Fetching on this thread, checking and folding on another: a long
+        // log's fetch overlaps its signature checks.
+        let (to_fold, chunks) = mpsc::sync_channel::<(Vec<Fetched>, u32)>(2);
+        let began = Instant::now();
+        let folded = std::thread::scope(|scope| -> Result<BTreeSet<String>> {
+            let folder = std::thread::Builder::new()
+                .name("rp-log".into())
+                .spawn_scoped(scope, || fold_chunks(store, chunks, key, mbox, &info))?;
+            let mut fetched = Ok(());
+            for chunk in uids.chunks(CHUNK) {
+                let max = chunk.iter().max().copied().unwrap_or(start);
+                fetched = conn.fetch_bodies(&uid_set(chunk)).and_then(|f| {
+                    to_fold
+                        .send((f, max))
+                        .map_err(|_| super::engine::writer_stopped("UID FETCH log"))
+                });
+                if fetched.is_err() {
+                    break;
+                }
+            }
+            drop(to_fold);
+            super::engine::join_writer(folder, fetched)
+        })?;
+        touched.extend(folded);
+        let refolding = Instant::now();
         touched.extend(store.refold_pending()?);
-        let refolding = t3.elapsed();
-        tracing::debug!(
-            events = uids.len(),
-            ?fetching,
-            ?decoding,
-            ?folding,
-            ?refolding,
-            "team log folded"
-        );
+        tracing::debug!(events = uids.len(), whole = ?began.elapsed(), refolding = ?refolding.elapsed(), "team log folded");
     } else if known.is_none() {
         super::engine::save_selected_state(store, mbox, &info)?;
     }
     // What a fold killed before its end left queued.
     touched.extend(store.refold_pending()?);
+    Ok(touched)
+}
+
+/// Checks and folds the chunks `chunks` delivers, each in a transaction
+/// with the UIDNEXT it reaches; returns the conversations touched.
+fn fold_chunks(
+    store: &mut Store,
+    chunks: mpsc::Receiver<(Vec<Fetched>, u32)>,
+    key: &Secret,
+    mbox: i64,
+    info: &super::imap::SelectInfo,
+) -> Result<BTreeSet<String>> {
+    let mut touched = BTreeSet::new();
+    let (mut decoding, mut folding) = (Duration::ZERO, Duration::ZERO);
+    for (fetched, max) in chunks {
+        let t = Instant::now();
+        let mut events = decode_all(&fetched, key);
+        drop(fetched);
+        events.sort_by_key(|(u, _)| *u);
+        decoding += t.elapsed();
+        let t = Instant::now();
+        touched.extend(store.transaction(|tx| {
+            let t = Store::apply_log_chunk(tx, &events)?;
+            let state = MailboxState {
+                uidvalidity: info.uidvalidity,
+                uidnext: max + 1,
+                highestmodseq: info.highestmodseq,
+            };
+            Store::save_mailbox_state(tx, mbox, state)?;
+            Ok(t)
+        })?);
+        folding += t.elapsed();
+    }
+    tracing::debug!(?decoding, ?folding, "team log chunks folded");
     Ok(touched)
 }
 
