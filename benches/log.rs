@@ -6,6 +6,7 @@
 //!
 //!   cargo bench --bench log                 # 100,000 events
 //!   cargo bench --bench log -- 500000 20000 # other sizes
+//!   cargo test --bench log                  # 300 events: a smoke test
 //!
 //! Prints: the raw client's fetch of every log message (the bytes any fold
 //! must read), replypad's whole fold (`team::sync_log` from an empty
@@ -44,7 +45,7 @@ fn events(n: usize, key: &ed25519_dalek::SigningKey) -> Vec<Event> {
             },
         },
     }];
-    let convs = (n / 20).max(1);
+    let convs = (n / 20).max(2);
     for i in 0..n {
         let c = i % convs;
         let kind = match (i / convs) % 8 {
@@ -190,14 +191,14 @@ fn main() {
         .with_env_filter("replypad::sync::team=debug")
         .with_writer(std::io::stderr)
         .init();
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![100_000]
-    } else {
-        sizes
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // `cargo bench` passes --bench; `cargo test --bench log` runs this as a
+    // quick smoke test of the benchmark itself.
+    let sizes = match (sizes.is_empty(), args.iter().any(|a| a == "--bench")) {
+        (false, _) => sizes,
+        (true, true) => vec![100_000],
+        (true, false) => vec![300],
     };
     println!("| events | measure | replypad | target |");
     println!("|---|---|---|---|");

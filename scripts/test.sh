@@ -40,9 +40,10 @@ echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
-echo "== benchmark smoke runs (sync N = 300, TUI N = 2,000, reports 2,000 / 10,000)"
+echo "== benchmark smoke runs (sync N = 300, TUI N = 2,000, reports 2,000 / 10,000, team log 300)"
 cargo test --locked --bench sync
 cargo test --locked --bench tui
 cargo test --locked --bench insight
+cargo test --locked --bench log
 echo "== cargo test"
 cargo test --locked --lib --bins --tests
