@@ -84,33 +84,68 @@ fn fold_chunks(
     mbox: i64,
     info: &super::imap::SelectInfo,
 ) -> Result<BTreeSet<String>> {
+    use mpsc::RecvTimeoutError::{Disconnected, Timeout};
     let mut touched = BTreeSet::new();
     let (mut decoding, mut folding) = (Duration::ZERO, Duration::ZERO);
-    for (fetched, max) in chunks {
-        let t = Instant::now();
-        let mut events = decode_all(&fetched, key);
-        drop(fetched);
-        events.sort_by_key(|(u, _)| *u);
-        decoding += t.elapsed();
-        let t = Instant::now();
-        touched.extend(store.transaction(|tx| {
-            let t = Store::apply_log_chunk(tx, &events)?;
-            let state = MailboxState {
-                uidvalidity: info.uidvalidity,
-                uidnext: max + 1,
-                highestmodseq: info.highestmodseq,
-            };
-            Store::save_mailbox_state(tx, mbox, state)?;
-            Ok(t)
-        })?);
-        folding += t.elapsed();
+    // Checked events wait for their transaction: one per TX_EVENTS (or
+    // TX_TIME), not one per chunk. Each commit rewrites every index page
+    // it touched, and the events' indexes are touched all over: with a
+    // commit per chunk, a long log's fold grew faster than the log.
+    let mut pending: Vec<(u32, Result<Signed, String>)> = Vec::new();
+    let (mut reach, mut since) = (0, None::<Instant>);
+    loop {
+        let next = match since {
+            Some(t0) => chunks.recv_timeout(TX_TIME.saturating_sub(t0.elapsed())),
+            None => chunks.recv().map_err(|_| Disconnected),
+        };
+        let done = match next {
+            Ok((fetched, max)) => {
+                let t = Instant::now();
+                let mut events = decode_all(&fetched, key);
+                drop(fetched);
+                events.sort_by_key(|(u, _)| *u);
+                decoding += t.elapsed();
+                pending.extend(events);
+                reach = max;
+                let t0 = *since.get_or_insert_with(Instant::now);
+                if pending.len() < TX_EVENTS && t0.elapsed() < TX_TIME {
+                    continue;
+                }
+                false
+            }
+            Err(Timeout) => false,
+            Err(Disconnected) => true,
+        };
+        if !pending.is_empty() {
+            let t = Instant::now();
+            touched.extend(store.transaction(|tx| {
+                let t = Store::apply_log_chunk(tx, &pending)?;
+                let state = MailboxState {
+                    uidvalidity: info.uidvalidity,
+                    uidnext: reach + 1,
+                    highestmodseq: info.highestmodseq,
+                };
+                Store::save_mailbox_state(tx, mbox, state)?;
+                Ok(t)
+            })?);
+            folding += t.elapsed();
+            pending.clear();
+        }
+        since = None;
+        if done {
+            break;
+        }
     }
     tracing::debug!(?decoding, ?folding, "team log chunks folded");
     Ok(touched)
 }
 
-/// Log messages per FETCH and per transaction.
+/// Log messages per FETCH.
 const CHUNK: usize = 2000;
+/// Checked events per transaction at most ...
+const TX_EVENTS: usize = 20_000;
+/// ... and how long a transaction waits for more of them.
+const TX_TIME: Duration = Duration::from_secs(1);
 
 /// Decodes (authenticates and checks the signature of) each fetched log
 /// message, on every core: the signature check is most of a long log's
