@@ -64,13 +64,12 @@ pub fn sync_log(
             super::engine::join_writer(folder, fetched)
         })?;
         touched.extend(folded);
-        let refolding = Instant::now();
-        touched.extend(store.refold_pending()?);
-        tracing::debug!(events = uids.len(), whole = ?began.elapsed(), refolding = ?refolding.elapsed(), "team log folded");
+        tracing::debug!(events = uids.len(), fetched_and_folded = ?began.elapsed(), "team log fetched");
     } else if known.is_none() {
         super::engine::save_selected_state(store, mbox, &info)?;
     }
-    // What a fold killed before its end left queued.
+    // Each conversation a fold touched, once (and what a fold killed
+    // before its end left queued).
     touched.extend(store.refold_pending()?);
     Ok(touched)
 }

@@ -8,10 +8,12 @@ use super::keymap::{Key, Keymap, Layer, Lookup};
 use crate::desk::{Desk, Mode};
 use crate::domain::views::View;
 use crate::domain::{ConversationSummary, ConversationView};
-use crate::store::{ListQuery, ListSort, Store};
+use crate::store::Store;
 use anyhow::{Context as _, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
+
+mod reading;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -261,90 +263,6 @@ impl App {
         }
         let r = self.reload();
         self.report(r);
-    }
-
-    /// Re-reads the visible page (after a resize, an act, or a change
-    /// everywhere): the count, the page, and the open conversation.
-    pub fn reload(&mut self) -> Result<()> {
-        self.reload_list(None)?;
-        self.reload_reader(true)
-    }
-
-    /// The list's total (from `known` when the counts were just read) and page.
-    pub(super) fn reload_list(&mut self, known: Option<usize>) -> Result<()> {
-        self.search_cache = None;
-        self.sla_order = None;
-        self.list.total = match (&self.view, known) {
-            (v, _) if v.query().is_some() => {
-                let q = v.query().unwrap_or_default().to_string();
-                self.search_ids(&q)?.len()
-            }
-            (_, Some(n)) => n,
-            (v, None) => self.desk.store.count_view(v, &self.me)?,
-        };
-        self.reload_page()
-    }
-
-    /// Re-reads the open conversation (and its review when `review`).
-    pub(super) fn reload_reader(&mut self, review: bool) -> Result<()> {
-        if let Some(r) = &mut self.reader
-            && let Some(v) = self.desk.store.conversation(&r.view.id)?
-        {
-            r.view = v;
-            if r.history.is_some() {
-                r.history = Some(self.desk.store.history(&r.view.id)?);
-            }
-            if review {
-                r.review = under_review(&self.desk.store, self.desk.cfg(), &r.view)?;
-            }
-            r.next_job = super::automation::next_job_line(&self.desk, &r.view.id);
-        }
-        Ok(())
-    }
-
-    /// The ids a search matches, read once per search and kept until the
-    /// store changes (the list pages over them).
-    fn search_ids(&mut self, q: &str) -> Result<&[String]> {
-        if self.search_cache.as_ref().is_none_or(|(cq, _)| cq != q) {
-            let ids = self.desk.store.search_all_ids(q, &self.me)?;
-            self.search_cache = Some((q.to_string(), ids));
-        }
-        Ok(&self.search_cache.as_ref().expect("just set").1)
-    }
-
-    /// Re-reads only the visible rows (after a move: the total is unchanged).
-    fn reload_page(&mut self) -> Result<()> {
-        let l = &mut self.list;
-        l.selected = l.selected.min(l.total.saturating_sub(1));
-        if l.selected < l.offset {
-            l.offset = l.selected;
-        } else if l.selected >= l.offset + l.height {
-            l.offset = l.selected + 1 - l.height;
-        }
-        l.offset = l.offset.min(l.total.saturating_sub(l.height));
-        let (offset, limit) = (l.offset, l.height);
-        self.list.rows = match self.view.clone() {
-            v if v.query().is_some() => {
-                let q = v.query().unwrap_or_default().to_string();
-                let ids = self.search_ids(&q)?;
-                let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
-                self.desk.store.summaries(&page)?
-            }
-            v if self.sort == ListSort::SlaDue => {
-                let ids = self.sla_ordered(&v)?;
-                let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
-                self.desk.store.summaries(&page)?
-            }
-            v => self.desk.store.list_view_sorted(
-                &v,
-                &self.me,
-                ListQuery { offset, limit },
-                self.sort,
-            )?,
-        };
-        let ids: Vec<String> = self.list.rows.iter().map(|r| r.id.clone()).collect();
-        self.sla = self.desk.sla_due_of(&ids)?;
-        Ok(())
     }
 
     pub(super) fn report(&mut self, r: Result<()>) {
@@ -613,58 +531,6 @@ impl App {
                 }
             }
         }
-        Ok(())
-    }
-
-    /// The sidebar's views: the fixed ones, then one per configured label.
-    pub fn views(&self) -> Vec<View> {
-        let mut v: Vec<View> = View::FIXED.to_vec();
-        v.extend(
-            self.desk
-                .cfg()
-                .views
-                .iter()
-                .map(|(name, query)| View::Saved {
-                    name: name.clone(),
-                    query: query.clone(),
-                }),
-        );
-        v.extend(
-            self.desk
-                .cfg()
-                .labels
-                .keys()
-                .map(|l| View::Label(l.clone())),
-        );
-        v.extend(View::FILED);
-        v
-    }
-
-    /// Switches the list to `view` (from the top).
-    pub fn set_view(&mut self, view: View) -> Result<()> {
-        // Switching views changes no count: the sidebar's stay as they are
-        // (they are recounted on acts and store changes).
-        if let View::Search(q) = &view {
-            self.last_search = Some(q.clone());
-            if !matches!(self.view, View::Search(_)) {
-                self.before_search = Some(self.view.clone());
-            }
-        } else {
-            self.before_search = None;
-        }
-        self.view = view;
-        self.list.selected = 0;
-        self.list.offset = 0;
-        self.reload()
-    }
-
-    /// Recounts every view (on a store change or an act, not on every move).
-    pub fn refresh_counts(&mut self) -> Result<()> {
-        let views = self.views();
-        self.view_counts = views
-            .iter()
-            .map(|v| self.desk.store.count_view(v, &self.me))
-            .collect::<Result<_>>()?;
         Ok(())
     }
 
