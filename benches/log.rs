@@ -9,8 +9,12 @@
 //!   cargo test --bench log                  # 300 events: a smoke test
 //!
 //! Prints: the raw client's fetch of every log message (the bytes any fold
-//! must read), replypad's whole fold (`team::sync_log` from an empty
-//! cache, in process, login included), and its parts.
+//! must read), replypad's whole fold message by message (`team::sync_log`
+//! from an empty cache, checkpoints off, in process, login included); then
+//! the checkpoints written for that log, a tail of half a checkpoint
+//! appended, and a new agent catching up from them: the snapshot fetched
+//! and laid in (the state the list shows), and the whole fold (snapshot,
+//! archives, tail), checked against the whole log's fold.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -21,7 +25,8 @@ use replypad::domain::events::{Event, EventKind};
 use replypad::domain::roster::Change;
 use replypad::mail::team_event;
 use replypad::store::Store;
-use replypad::sync::team;
+use replypad::sync::engine::TeamLog;
+use replypad::sync::{checkpoint, team};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
@@ -166,29 +171,141 @@ fn bench(n: usize) {
     raw_fetch(d.imap_port, &folder);
     let raw = raw_fetch(d.imap_port, &folder);
 
+    // The whole log, message by message (checkpoints off).
+    cfg.team.checkpoint_every = 0;
     let t = Instant::now();
     let mut store = Store::open(&cfg.cache_file()).unwrap();
     let mut conn = replypad::sync::connect(&cfg).unwrap();
-    let touched = team::sync_log(&mut conn, &mut store, &folder, &secret).unwrap();
+    let log = TeamLog::resolve(&mut conn, &cfg, Some(secret.clone())).unwrap();
+    let touched = team::sync_log(&mut conn, &mut store, &log, &secret).unwrap();
     let fold = t.elapsed().as_secs_f64();
-    let counted: i64 = rusqlite::Connection::open(cfg.cache_file())
+    assert_eq!(count(&cfg.cache_file()), n + 1, "every event counted");
+    assert!(touched.len() >= n / 20, "{} conversations", touched.len());
+    println!("| {n:>7} | raw fetch of the whole log | {raw:>7.2} s | |");
+    println!("| {n:>7} | new agent, every message (no checkpoints) | {fold:>7.2} s | |");
+
+    // The same cache writes the checkpoints (once, for the whole log: a
+    // team upgrading to checkpoints; later each covers `every` events).
+    let every = (n as u32 / 50).clamp(20, 10_000);
+    cfg.team.checkpoint_every = every;
+    cfg.identity.email = ADMIN.into();
+    let signer =
+        replypad::desk::Signer::new(&cfg, Some(secret.clone())).with_agent_key(Some(key.clone()));
+    let log = TeamLog::resolve(&mut conn, &cfg, Some(secret.clone())).unwrap();
+    let t = Instant::now();
+    let written = checkpoint::write_if_due(&mut conn, &mut store, &log, &signer).unwrap();
+    let write = t.elapsed().as_secs_f64();
+    assert!(written >= 1);
+    println!(
+        "| {n:>7} | writing {written} checkpoint(s) of {every} events, once | {write:>7.2} s | |"
+    );
+    conn.logout();
+    let want = team_state(&cfg.cache_file());
+
+    // A tail since the last checkpoint: fewer events than one checkpoint.
+    let tail = (every / 2) as usize;
+    for (i, e) in events(tail, &key).iter().skip(1).enumerate() {
+        let mut e = e.clone();
+        e.id = format!("tail{i}");
+        let raw = team_event::encode(&e, Some(&secret), Some(&key), "support@example.com");
+        let name = format!("{}.M{i}P1.logbench:2,S", 1_800_000_000 + i / 1000);
+        std::fs::write(dir.join(name), raw).unwrap();
+    }
+    d.fix_ownership();
+    raw_fetch(d.imap_port, &folder);
+
+    // A new agent: the snapshot alone (fetched, then laid in: the state
+    // the list shows), then the whole catch-up (snapshot, archives, tail).
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cfg2 = cfg.clone();
+    cfg2.cache.dir = Some(fresh.path().to_path_buf());
+    let mut conn = replypad::sync::connect(&cfg2).unwrap();
+    let log = TeamLog::resolve(&mut conn, &cfg2, Some(secret.clone())).unwrap();
+    let validity = conn.select(&folder, None).unwrap().uidvalidity;
+    let t = Instant::now();
+    let chain = checkpoint::read_chain(&mut conn, &log.checkpoints, &secret, validity)
+        .unwrap()
+        .unwrap();
+    let (uid, m) = chain.links.last().unwrap().clone();
+    let bases = checkpoint::fetch_snapshot(&mut conn, uid, &m).unwrap();
+    let fetched = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut scratch = Store::open(&fresh.path().join("scratch.db")).unwrap();
+    scratch
+        .transaction(|tx| Store::lay_snapshot(tx, &bases, &m.trust))
+        .unwrap();
+    let laid = t.elapsed().as_secs_f64();
+    drop(scratch);
+    println!(
+        "| {n:>7} | new agent: chain read, snapshot fetched ({} conversations) | {fetched:>7.2} s | |",
+        bases.len()
+    );
+    println!("| {n:>7} | new agent: snapshot laid in (state usable) | {laid:>7.2} s | <= 2 s |");
+    let t = Instant::now();
+    let mut store = Store::open(&cfg2.cache_file()).unwrap();
+    team::sync_log(&mut conn, &mut store, &log, &secret).unwrap();
+    let caught = t.elapsed().as_secs_f64();
+    assert_eq!(
+        count(&cfg2.cache_file()),
+        n + 1 + tail,
+        "every event counted"
+    );
+    println!(
+        "| {n:>7} | new agent: whole fold from checkpoints + tail of {tail} | {caught:>7.2} s | <= 10 s |"
+    );
+    // The state agrees with the whole log's fold (the tail folded in too).
+    let mut conn = replypad::sync::connect(&cfg).unwrap();
+    cfg.team.checkpoint_every = 0;
+    let log = TeamLog::resolve(&mut conn, &cfg, Some(secret.clone())).unwrap();
+    team::sync_log(
+        &mut conn,
+        &mut Store::open(&cfg.cache_file()).unwrap(),
+        &log,
+        &secret,
+    )
+    .unwrap();
+    let want_now = team_state(&cfg.cache_file());
+    assert_ne!(want, want_now, "the tail changed something");
+    assert_eq!(
+        team_state(&cfg2.cache_file()),
+        want_now,
+        "checkpoints + tail = the whole log"
+    );
+}
+
+/// Events the cache counted.
+fn count(cache: &std::path::Path) -> usize {
+    rusqlite::Connection::open(cache)
         .unwrap()
         .query_row(
             "SELECT count(*) FROM events WHERE uid IS NOT NULL",
             [],
-            |r| r.get(0),
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize
+}
+
+/// Every conversation's folded team state, labels and followers.
+fn team_state(cache: &std::path::Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(cache).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT c.id || '|' || c.status || '|' || coalesce(c.assignee, '') || '|' || coalesce(c.snoozed_until, '')
+                 || '|' || coalesce(c.replying, '') || '|' || coalesce(c.replying_until, '')
+                 || '|' || coalesce((SELECT group_concat(label) FROM (SELECT label FROM conversation_labels WHERE conversation_id = c.id ORDER BY label)), '')
+             FROM conversations c ORDER BY c.id",
         )
         .unwrap();
-    assert_eq!(counted as usize, n + 1, "every event counted");
-    assert!(touched.len() >= n / 20, "{} conversations", touched.len());
-    println!("| {n:>7} | raw fetch of the whole log | {raw:>7.2} s | |");
-    println!("| {n:>7} | new agent: whole fold (fetch, verify, fold) | {fold:>7.2} s | <= 10 s |");
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 fn main() {
     // The fold's parts (fetching, decoding, folding) on stderr.
     tracing_subscriber::fmt()
-        .with_env_filter("replypad::sync::team=debug")
+        .with_env_filter("replypad::sync::team=debug,replypad::sync::checkpoint=debug")
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -142,6 +142,16 @@ pub struct Team {
     /// added to a reply's recipients.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// A checkpoint of the team log (archive and snapshot, so a new agent
+    /// need not replay it message by message) is written once the log
+    /// has grown by this many events since the last one; 0: checkpoints
+    /// are neither written nor read.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: u32,
+}
+
+fn default_checkpoint_every() -> u32 {
+    10_000
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -333,6 +343,7 @@ impl Config {
                 from_format: default_from_format(),
                 signature: "Example Support · help.example.com".into(),
                 aliases: Vec::new(),
+                checkpoint_every: default_checkpoint_every(),
             },
             imap: None,
             smtp: None,

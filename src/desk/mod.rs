@@ -149,6 +149,13 @@ impl crate::sync::outbox::Sign for Signer {
     fn sign(&self, conversation: &str, kind: EventKind) -> Option<(Event, Vec<u8>)> {
         self.event_at(conversation, kind, chrono::Utc::now().timestamp())
     }
+
+    fn prove(&self, body: &[u8]) -> Option<(String, String)> {
+        let key = self.key.as_ref()?;
+        let proof =
+            crate::mail::team_event::proof_headers(body, Some(key), self.agent_key.as_ref());
+        Some((self.agent.clone(), proof))
+    }
 }
 
 /// One agent's desk: the cache, who they are, and the way to the server.

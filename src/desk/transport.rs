@@ -218,6 +218,9 @@ impl Transport for Live {
             Depth::Headers
         };
         let (report, _) = s.pass(store, &self.cfg, progress, depth)?;
+        if let Err(e) = s.checkpoint(store, signer) {
+            tracing::warn!("team log checkpoint not written: {e:#}");
+        }
         // The outbox: resolve interrupted sends, send what is due, file the copies.
         let recovered = s.recover(store, signer)?;
         let sent = outbox::flush(

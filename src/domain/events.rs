@@ -277,7 +277,7 @@ pub struct Event {
 }
 
 /// The team state of one conversation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamState {
     pub assignee: Option<String>,
     pub status: Status,

@@ -1,5 +1,6 @@
 //! Pure types and rules: no IO, no terminal. Everything here is unit-tested.
 
+pub mod checkpoint;
 pub mod compose;
 pub mod events;
 pub mod hours;

@@ -289,6 +289,49 @@ impl Trust {
         }
     }
 
+    /// Whether an act by `agent` with `proof` counts here (a checkpoint,
+    /// which is not an event): before the roster, the team key's
+    /// authenticator; from then on, a signature by the key the roster
+    /// holds for an active member.
+    pub fn vouches(&self, agent: &str, proof: &Proof) -> Result<(), String> {
+        let Some(roster) = &self.roster else {
+            return if proof.team_key {
+                Ok(())
+            } else {
+                Err("a bad authenticator (forged, or another team key)".into())
+            };
+        };
+        match roster.get(agent) {
+            Some(m) if m.active && m.key.is_some() && m.key == proof.signed_by => Ok(()),
+            Some(m) if m.active => Err(format!("not signed with {agent}'s key")),
+            Some(_) => Err(format!("{agent} was removed from the team")),
+            None => Err(format!("{agent} is not on the team's roster")),
+        }
+    }
+
+    /// Applies what an event the log already admitted did to the trust
+    /// (a roster change, a policy), without the proof it came with: the
+    /// trust as of a place in a log, from the admitted events alone (a
+    /// checkpoint's writer does not keep each event's signature).
+    pub fn replay(&mut self, e: &Event) {
+        let key = match (&e.kind, &self.roster) {
+            (
+                EventKind::Roster {
+                    change: Change::Init { key, .. } | Change::Join { key, .. },
+                },
+                _,
+            ) => Some(key.clone()),
+            (_, Some(r)) => r.get(&e.agent).and_then(|m| m.key.clone()),
+            (_, None) => None,
+        };
+        let proof = Proof {
+            team_key: true,
+            signed_by: key,
+        };
+        // Admitted once, so it passes again; a policy was valid then.
+        let _ = self.admit(e, &proof, &|_| true);
+    }
+
     fn admit_before_roster(&mut self, e: &Event, proof: &Proof) -> Result<(), String> {
         if !proof.team_key {
             return Err(format!(

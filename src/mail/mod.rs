@@ -2,6 +2,7 @@
 //! and the sanitizer every untrusted string passes before it is shown.
 
 pub mod autoreply;
+pub mod checkpoint;
 pub mod compose;
 pub mod parse;
 pub mod sanitize;

@@ -46,7 +46,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Base64 in lines of 76 characters (RFC 2045).
-fn b64(data: &[u8]) -> String {
+pub(crate) fn b64(data: &[u8]) -> String {
     use base64::Engine as _;
     let flat = base64::engine::general_purpose::STANDARD.encode(data);
     let lines: Vec<&str> = flat
@@ -71,18 +71,7 @@ pub fn encode(
     team_address: &str,
 ) -> Vec<u8> {
     let body = serde_json::to_vec(e).expect("events serialize");
-    let mut proof = String::new();
-    if let Some(key) = team_key {
-        let auth = hex(&mac(key, &body).finalize().into_bytes());
-        proof.push_str(&format!("X-Replypad-Auth: {auth}\r\n"));
-    }
-    if let Some(key) = agent_key {
-        let sig = hex(&key.sign(&body).to_bytes());
-        proof.push_str(&format!(
-            "X-Replypad-Key: {}\r\nX-Replypad-Signature: {sig}\r\n",
-            public_key(key)
-        ));
-    }
+    let proof = proof_headers(&body, team_key, agent_key);
     let date = chrono::DateTime::from_timestamp(e.at, 0)
         .unwrap_or_default()
         .to_rfc2822();
@@ -100,6 +89,44 @@ pub fn encode(
         body = b64(&body),
     )
     .into_bytes()
+}
+
+/// The header lines that prove who wrote `body`: the team key's
+/// authenticator and the agent's signature, where each key is given.
+pub fn proof_headers(
+    body: &[u8],
+    team_key: Option<&Secret>,
+    agent_key: Option<&SigningKey>,
+) -> String {
+    let mut proof = String::new();
+    if let Some(key) = team_key {
+        let auth = hex(&mac(key, body).finalize().into_bytes());
+        proof.push_str(&format!("X-Replypad-Auth: {auth}\r\n"));
+    }
+    if let Some(key) = agent_key {
+        let sig = hex(&key.sign(body).to_bytes());
+        proof.push_str(&format!(
+            "X-Replypad-Key: {}\r\nX-Replypad-Signature: {sig}\r\n",
+            public_key(key)
+        ));
+    }
+    proof
+}
+
+/// What the proof headers of `msg` prove about who wrote `body`.
+pub fn proof(msg: &mail_parser::Message<'_>, body: &[u8], team_key: Option<&Secret>) -> Proof {
+    let auth = msg
+        .header_raw("X-Replypad-Auth")
+        .map(str::trim)
+        .and_then(unhex);
+    let team_key_ok = match (team_key, auth) {
+        (Some(k), Some(a)) => mac(k, body).verify_slice(&a).is_ok(),
+        _ => false,
+    };
+    Proof {
+        team_key: team_key_ok,
+        signed_by: signature(msg, body),
+    }
 }
 
 /// The public key whose valid signature over `body` the message carries.
@@ -128,18 +155,7 @@ pub fn decode(raw: &[u8], team_key: Option<&Secret>) -> Result<Signed, EventErro
         .body_text(0)
         .ok_or_else(|| EventError::Malformed("no body".into()))?;
     let body = body.trim_end_matches(['\r', '\n']).as_bytes();
-    let auth = msg
-        .header_raw("X-Replypad-Auth")
-        .map(str::trim)
-        .and_then(unhex);
-    let team_key_ok = match (team_key, auth) {
-        (Some(k), Some(a)) => mac(k, body).verify_slice(&a).is_ok(),
-        _ => false,
-    };
-    let proof = Proof {
-        team_key: team_key_ok,
-        signed_by: signature(&msg, body),
-    };
+    let proof = proof(&msg, body, team_key);
     if !proof.team_key && proof.signed_by.is_none() {
         let id = msg
             .header_raw("X-Replypad-Event-Id")

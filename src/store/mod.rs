@@ -4,6 +4,7 @@
 //! re-reads the visible page. The cache is disposable: delete the file and a
 //! resync produces the same state.
 
+mod checkpoint;
 mod conversations;
 mod customer;
 mod deferred;

@@ -22,7 +22,7 @@ pub struct HistoryEntry {
     pub outcome: Outcome,
 }
 
-fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<bool> {
+pub(super) fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<bool> {
     let n = tx.prepare_cached(
         "INSERT INTO events(uid, event_id, conversation, kind, agent, at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(event_id) DO UPDATE SET uid = coalesce(events.uid, excluded.uid)",
@@ -31,7 +31,7 @@ fn insert_event(tx: &Transaction<'_>, uid: Option<u32>, e: &Event) -> Result<boo
     Ok(n > 0)
 }
 
-fn read_trust(conn: &rusqlite::Connection) -> Result<Trust> {
+pub(super) fn read_trust(conn: &rusqlite::Connection) -> Result<Trust> {
     let text: Option<String> = conn
         .prepare_cached("SELECT trust FROM team_trust WHERE id = 1")?
         .query_row([], |r| r.get(0))
@@ -96,7 +96,7 @@ fn unapproved(
     Ok(!approved)
 }
 
-fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event)>> {
+pub(super) fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event)>> {
     let mut st = tx.prepare_cached(
         "SELECT uid, payload FROM events
          WHERE conversation = ?1 OR conversation IN (SELECT alias FROM conversation_aliases WHERE canonical = ?1)
@@ -115,17 +115,37 @@ fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<u32>, Event
     Ok(out)
 }
 
-/// Re-folds a conversation's team state from its events into the cache.
-pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
-    let conv = super::threading::canonical(tx, conv)?;
+/// A conversation's team state folded from `events` (in log order), and
+/// when its status last changed.
+pub(super) fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> (TeamState, i64) {
     let mut state = TeamState::default();
     let mut status_at = i64::MIN;
-    for (_, e) in events_of(tx, &conv)? {
+    for e in events {
         if matches!(e.kind, crate::domain::events::EventKind::Status { .. }) {
             status_at = e.at;
         }
-        state.apply(&e);
+        state.apply(e);
     }
+    (state, status_at)
+}
+
+/// Re-folds a conversation's team state from its events into the cache.
+pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
+    let conv = super::threading::canonical(tx, conv)?;
+    let events = events_of(tx, &conv)?;
+    let (state, status_at) = fold(events.iter().map(|(_, e)| e));
+    write_state(tx, &conv, state, status_at)
+}
+
+/// Writes a conversation's folded team state into its row, labels and
+/// followers.
+pub(super) fn write_state(
+    tx: &Transaction<'_>,
+    conv: &str,
+    mut state: TeamState,
+    status_at: i64,
+) -> Result<TeamState> {
+    let conv = conv.to_string();
     // A customer writing after the conversation was closed, snoozed or set
     // pending reopens it (the server's arrival time of their mail decides).
     if state.status != crate::domain::Status::Open {
@@ -173,7 +193,7 @@ pub(super) fn refold(tx: &Transaction<'_>, conv: &str) -> Result<TeamState> {
 
 /// A merge or split by hand regroups messages: returns the conversations
 /// it touched (none for other events).
-fn regroup(tx: &Transaction<'_>, e: &Event) -> Result<Vec<String>> {
+pub(super) fn regroup(tx: &Transaction<'_>, e: &Event) -> Result<Vec<String>> {
     use crate::domain::events::EventKind;
     Ok(match &e.kind {
         EventKind::Merge { into } => {
@@ -266,6 +286,51 @@ impl Store {
     }
 }
 
+/// Puts an event the log admitted (at `uid`) into the cache, marked
+/// `unapproved` where it is a reply sent without the approval the policy
+/// asks for; adds the conversations it touched to `touched`.
+pub(super) fn take_event(
+    tx: &Transaction<'_>,
+    uid: u32,
+    e: &Event,
+    unapproved: bool,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    insert_event(tx, Some(uid), e)?;
+    if unapproved {
+        tx.prepare_cached("UPDATE events SET unapproved = 1 WHERE event_id = ?1")?
+            .execute([&e.id])?;
+    }
+    // (A merge or split made here comes back from the log too: doing it
+    // again does nothing.)
+    touched.extend(regroup(tx, e)?);
+    // A draft, verdict or send changes what the Review view holds: its
+    // conversation is touched too (not refolded).
+    if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {
+        touched.insert(e.conversation.clone());
+    }
+    Ok(())
+}
+
+/// Queues `touched` (without the team's own pseudo-conversation) for
+/// [`Store::refold_pending`].
+pub(super) fn queue_refold(tx: &Transaction<'_>, touched: &BTreeSet<String>) -> Result<()> {
+    let mut queue = tx.prepare_cached(
+        "INSERT INTO refold_pending(conversation) VALUES (?1) ON CONFLICT DO NOTHING",
+    )?;
+    for c in touched.iter().filter(|c| *c != crate::domain::events::TEAM) {
+        queue.execute([c])?;
+    }
+    Ok(())
+}
+
+/// Stores the trust the log reached.
+pub(super) fn write_trust(tx: &Transaction<'_>, trust: &Trust) -> Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO team_trust(id, trust) VALUES (1, ?1)")?
+        .execute([serde_json::to_string(trust)?])?;
+    Ok(())
+}
+
 fn apply_log(
     tx: &Transaction<'_>,
     fetched: &[(u32, Result<Signed, String>)],
@@ -287,22 +352,11 @@ fn apply_log(
             });
             match admitted {
                 Ok(e) => {
-                    insert_event(tx, Some(*uid), e)?;
                     if matches!(e.kind, crate::domain::events::EventKind::Policy { .. }) {
                         policy = policy_of(&trust);
                     }
-                    if unapproved(tx, e, &trust, policy.as_ref())? {
-                        tx.prepare_cached("UPDATE events SET unapproved = 1 WHERE event_id = ?1")?
-                            .execute([&e.id])?;
-                    }
-                    // (A merge or split made here comes back from the log
-                    // too: doing it again does nothing.)
-                    touched.extend(regroup(tx, e)?);
-                    // A draft, verdict or send changes what the Review view
-                    // holds: its conversation is touched too (not refolded).
-                    if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {
-                        touched.insert(e.conversation.clone());
-                    }
+                    let flag = unapproved(tx, e, &trust, policy.as_ref())?;
+                    take_event(tx, *uid, e, flag, &mut touched)?;
                 }
                 Err(reason) => {
                     tracing::warn!(uid, %reason, "ignoring a message in the team log");
@@ -322,17 +376,11 @@ fn apply_log(
             }
         }
         if trust != before {
-            tx.prepare_cached("INSERT OR REPLACE INTO team_trust(id, trust) VALUES (1, ?1)")?
-                .execute([serde_json::to_string(&trust)?])?;
+            write_trust(tx, &trust)?;
         }
         touched.remove(crate::domain::events::TEAM);
         if defer {
-            let mut queue = tx.prepare_cached(
-                "INSERT INTO refold_pending(conversation) VALUES (?1) ON CONFLICT DO NOTHING",
-            )?;
-            for c in &touched {
-                queue.execute([c])?;
-            }
+            queue_refold(tx, &touched)?;
         } else {
             for c in &touched {
                 refold(tx, c)?;
@@ -395,6 +443,7 @@ impl Store {
         )?;
         tx.execute("DELETE FROM rejected_events", [])?;
         tx.execute("DELETE FROM team_trust", [])?;
+        tx.execute("DELETE FROM checkpoint_chain", [])?;
         Ok(())
     }
 

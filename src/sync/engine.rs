@@ -337,6 +337,12 @@ pub struct TeamLog {
     pub templates: String,
     /// None: no `team.key_command`; mail syncs, team state does not.
     pub key: Option<crate::config::Secret>,
+    /// Where checkpoints of the log go (`Replypad/Checkpoints`), and after
+    /// how many events the next is written (0: none written nor read).
+    pub checkpoints: String,
+    pub checkpoint_every: u32,
+    /// The team's address (the From of the log's messages).
+    pub address: String,
 }
 
 impl TeamLog {
@@ -349,6 +355,7 @@ impl TeamLog {
         let folder = super::team::log_folder(conn, cfg)?;
         let drafts = conn.folder(&[&cfg.folders.prefix, "Drafts"])?;
         let templates = conn.folder(&[&cfg.folders.prefix, "Templates"])?;
+        let checkpoints = conn.folder(&[&cfg.folders.prefix, "Checkpoints"])?;
         let sent = folders(conn, cfg)?
             .into_iter()
             .find(|(_, r)| *r == MailboxRole::Sent)
@@ -360,6 +367,9 @@ impl TeamLog {
             drafts,
             templates,
             key,
+            checkpoints,
+            checkpoint_every: cfg.team.checkpoint_every,
+            address: cfg.team.address.clone(),
         })
     }
 }
@@ -390,7 +400,7 @@ pub fn pass(
     let (mut report, mut touched) = sync_newest(conn, store, cfg, ctx)?;
     report.pushed = pushed;
     if let Some(key) = &team.key {
-        let t = super::team::sync_log(conn, store, &team.folder, key)?;
+        let t = super::team::sync_log(conn, store, team, key)?;
         report.team = t.len();
         if let Err(e) = super::team::mirror_keywords(conn, store, &t) {
             // A mirror, not the truth: never let it stop a sync.

@@ -3,6 +3,7 @@
 //! Never imports the terminal crates.
 
 mod bodies;
+pub mod checkpoint;
 pub mod engine;
 mod headers;
 pub mod history;

@@ -17,6 +17,12 @@ use std::path::Path;
 pub trait Sign: Send + Sync {
     /// The signed event, or None when team state is off (no team key).
     fn sign(&self, conversation: &str, kind: EventKind) -> Option<(Event, Vec<u8>)>;
+
+    /// The agent, and the header lines that prove they wrote `body` (a
+    /// checkpoint's manifest). None when team state is off.
+    fn prove(&self, _body: &[u8]) -> Option<(String, String)> {
+        None
+    }
 }
 
 /// Where sent mail goes.

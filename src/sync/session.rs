@@ -51,9 +51,16 @@ impl Session {
     pub fn push(&mut self, store: &mut Store) -> Result<BTreeSet<String>> {
         engine::replay_pending(&mut self.conn, store, &self.team)?;
         match &self.team.key {
-            Some(key) => super::team::sync_log(&mut self.conn, store, &self.team.folder, key),
+            Some(key) => super::team::sync_log(&mut self.conn, store, &self.team, key),
             None => Ok(BTreeSet::new()),
         }
+    }
+
+    /// Writes the next checkpoint of the team log if it is due (see
+    /// [`super::checkpoint`]); how many were written. A checkpoint only
+    /// saves others time: its failure is the caller's to log, not to stop on.
+    pub fn checkpoint(&mut self, store: &mut Store, sign: &dyn Sign) -> Result<usize> {
+        super::checkpoint::write_if_due(&mut self.conn, store, &self.team, sign)
     }
 
     /// Logs out, waiting for the answer.

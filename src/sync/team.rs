@@ -22,9 +22,10 @@ pub fn log_folder(conn: &mut Connection, cfg: &Config) -> Result<String> {
 pub fn sync_log(
     conn: &mut Connection,
     store: &mut Store,
-    folder: &str,
+    team: &super::engine::TeamLog,
     key: &Secret,
 ) -> Result<BTreeSet<String>> {
+    let folder = team.folder.as_str();
     conn.ensure_mailbox(folder).with_context(|| {
         format!("cannot create the team log folder {folder} (does the server allow CREATE?)")
     })?;
@@ -36,8 +37,20 @@ pub fn sync_log(
         store.transaction(Store::reset_log)?;
         known = None;
     }
-    let start = known.map(|k| k.uidnext).unwrap_or(1);
+    let mut start = known.map(|k| k.uidnext).unwrap_or(1);
     let mut touched = BTreeSet::new();
+    // An empty cache, or one far behind, catches up from the checkpoints.
+    let every = team.checkpoint_every;
+    if every > 0 && info.exists > 0 && (start == 1 || info.uidnext.saturating_sub(start) >= every) {
+        let caught = super::checkpoint::catch_up(conn, store, team, key, (mbox, &info), start);
+        match caught {
+            Ok(Some(next)) => start = next,
+            Ok(None) => {}
+            // The log itself still has every event.
+            Err(e) => tracing::warn!("team log checkpoints: {e:#}"),
+        }
+        conn.ensure_selected(folder)?;
+    }
     if info.uidnext > start && info.exists > 0 {
         let uids = conn.uids_from(start)?;
         // Fetching on this thread, checking and folding on another: a long

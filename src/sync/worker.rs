@@ -387,6 +387,9 @@ fn session(
     }
     loop {
         let (report, touched) = s.pass(store, cfg, &progress, super::engine::Depth::Newest)?;
+        if let Err(e) = s.checkpoint(store, sign) {
+            tracing::warn!("team log checkpoint not written: {e:#}");
+        }
         // Online again: the send thread tries what waits in the outbox.
         let _ = nudge.send(());
         notify(Notice::Changed(Changed::pass(touched, report.team > 0)));

@@ -441,6 +441,15 @@ impl Connection {
         self.fetch_parts_each(uids, "BODY.PEEK[TEXT]", batch, on)
     }
 
+    /// The FETCH `items` of `uids` (body sections: `BODY.PEEK[1]` lands
+    /// in `sections`, a header in `data`).
+    pub fn fetch_sections(&mut self, uids: &str, items: &str) -> Result<Vec<Fetched>, ImapError> {
+        self.bulk_fetch(
+            "UID FETCH sections",
+            &format!("UID FETCH {uids} (UID {items})"),
+        )
+    }
+
     /// The BODYSTRUCTURE of `uids`, as a plan for fetching each without
     /// its attachments (`Fetched::plan`; None: fetch it whole).
     pub fn fetch_structures(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
