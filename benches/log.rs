@@ -177,7 +177,7 @@ fn bench(n: usize) {
     let mut store = Store::open(&cfg.cache_file()).unwrap();
     let mut conn = replypad::sync::connect(&cfg).unwrap();
     let log = TeamLog::resolve(&mut conn, &cfg, Some(secret.clone())).unwrap();
-    let touched = team::sync_log(&mut conn, &mut store, &log, &secret).unwrap();
+    let touched = team::sync_log(&mut conn, &mut store, &log, &secret, &|_| {}).unwrap();
     let fold = t.elapsed().as_secs_f64();
     assert_eq!(count(&cfg.cache_file()), n + 1, "every event counted");
     assert!(touched.len() >= n / 20, "{} conversations", touched.len());
@@ -243,7 +243,7 @@ fn bench(n: usize) {
     println!("| {n:>7} | new agent: snapshot laid in (state usable) | {laid:>7.2} s | <= 2 s |");
     let t = Instant::now();
     let mut store = Store::open(&cfg2.cache_file()).unwrap();
-    team::sync_log(&mut conn, &mut store, &log, &secret).unwrap();
+    team::sync_log(&mut conn, &mut store, &log, &secret, &|_| {}).unwrap();
     let caught = t.elapsed().as_secs_f64();
     assert_eq!(
         count(&cfg2.cache_file()),
@@ -262,6 +262,7 @@ fn bench(n: usize) {
         &mut Store::open(&cfg.cache_file()).unwrap(),
         &log,
         &secret,
+        &|_| {},
     )
     .unwrap();
     let want_now = team_state(&cfg.cache_file());

@@ -538,6 +538,39 @@ fn a_running_app_sees_what_another_process_wrote() {
     assert!(app.check_outside(), "no notice since: re-read");
 }
 
+#[test]
+fn a_snapshot_of_the_team_log_shows_before_the_archives_are_taken() {
+    let (dir, cache, ana, conv) = shared_cache_as_ana();
+    let mut app = app_of(ana, 120, 40);
+    // The worker laid a snapshot in (here: another desk's act on the same
+    // cache stands for it) and says so with its progress.
+    let mut bo = desk_as(&cache, "bo", dir.path());
+    bo.act(
+        std::slice::from_ref(&conv),
+        replypad::desk::input::assign(Some("bo@example.com".into()), "bo@example.com", true),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    app.message = None; // the demo's notice would hide the activity
+    app.on_notice(replypad::desk::Notice::Progress(
+        replypad::desk::Progress::TeamLog {
+            done: 0,
+            total: 500_000,
+        },
+    ));
+    let row = app.list.rows.iter().find(|r| r.id == conv).unwrap();
+    assert_eq!(row.assignee.as_deref(), Some("bo@example.com"), "re-read");
+    let screen = screen_of(&mut app, 120, 40);
+    assert!(screen.contains("team log 0%"), "{screen}");
+    app.on_notice(replypad::desk::Notice::Progress(
+        replypad::desk::Progress::TeamLog {
+            done: 200_000,
+            total: 500_000,
+        },
+    ));
+    assert!(screen_of(&mut app, 80, 24).contains("team log 40%"));
+}
+
 /// The App drawn at `w`×`h`, as text.
 fn screen_of(app: &mut App, w: u16, h: u16) -> String {
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();

@@ -46,6 +46,7 @@ pub use team::TeamDone;
 pub use transport::{Delivery, Fetched, Mode, Sent, Transport};
 
 /// What the workers tell a front end (typed; the front end words it).
+pub use crate::sync::engine::Progress;
 pub use crate::sync::worker::{Changed, Notice, Notify};
 
 /// The key that signs team events, from `team.key_command`. Run once per

@@ -64,6 +64,14 @@ impl fmt::Display for Progress {
                 (done * 100).checked_div(*total).unwrap_or(100).min(100),
                 crate::mail::sanitize::line(mailbox)
             ),
+            Progress::TeamLog { done, total } => write!(
+                f,
+                "team log {}%",
+                (u64::from(*done) * 100)
+                    .checked_div(u64::from(*total))
+                    .unwrap_or(100)
+                    .min(100)
+            ),
         }
     }
 }

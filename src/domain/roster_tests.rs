@@ -433,5 +433,22 @@ mod interleavings {
             // The team always keeps an admin.
             prop_assert!(ta.roster.unwrap().active_admins() >= 1);
         }
+
+        /// A checkpoint's writer keeps no proofs: replaying the admitted
+        /// events alone gives the trust `admit` gave, at every place.
+        #[test]
+        fn replaying_admitted_events_gives_the_same_trust(
+            entries in proptest::collection::vec(entry(), 0..40),
+        ) {
+            let mut log = vec![(init("ana@x", "ka"), signed("ka"))];
+            log.extend(entries.into_iter().enumerate().map(|(i, x)| event(i, x)));
+            let (mut admitted, mut replayed) = (Trust::default(), Trust::default());
+            for (e, p) in &log {
+                if admitted.admit(e, p, ANY).is_ok() {
+                    replayed.replay(e);
+                }
+                prop_assert_eq!(&replayed, &admitted);
+            }
+        }
     }
 }

@@ -196,6 +196,24 @@ mod tests {
         assert!(got.is_err(), "{got:?}");
     }
 
+    proptest::proptest! {
+        /// No manifest, part or archive a server hands over panics.
+        #[test]
+        fn no_input_panics(
+            headers in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            part in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            text in "[A-Za-z0-9+/=\r\n -]{0,200}",
+        ) {
+            let key = Secret::new("k");
+            let _ = decode_manifest(&headers, &part, Some(&key));
+            let _ = decode_manifest(b"X-Replypad-Auth: 00\r\n", text.as_bytes(), Some(&key));
+            let _ = part_bytes(&part);
+            let sha = sha256(&part);
+            let _ = unpack::<Vec<Archived>>(&part, &sha);
+            let _ = unpack::<Vec<crate::domain::checkpoint::Base>>(&part, &sha);
+        }
+    }
+
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         for (h, b) in [

@@ -6,14 +6,15 @@
 
 use super::Store;
 use super::team::{
-    events_of, fold, queue_refold, read_trust, take_event, write_state, write_trust,
+    events_of, fold, fold_start, fold_step, queue_refold, read_trust, take_event, write_state,
+    write_trust,
 };
 use crate::domain::checkpoint::{Archived, Base};
-use crate::domain::events::{Event, TEAM};
+use crate::domain::events::{Event, TEAM, TeamState};
 use crate::domain::roster::Trust;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 impl Store {
     /// The log's messages with UIDs in `(from, to]` as the fold left them,
@@ -143,12 +144,14 @@ impl Store {
     /// admitted events into `events` (and what they regroup), refused ones
     /// into `rejected_events`; the trust becomes `trust` (the archive's
     /// end). Touched conversations are queued for
-    /// [`Store::refold_pending`]; returned.
+    /// [`Store::refold_pending`]; with `folded`, each event is also folded
+    /// into it, by the conversation it names (see [`Store::settle_folded`]).
     pub fn apply_archived(
         tx: &Transaction<'_>,
         entries: &[Archived],
         trust: &Trust,
-    ) -> Result<BTreeSet<String>> {
+        folded: &mut Folded,
+    ) -> Result<()> {
         let mut touched = BTreeSet::new();
         let now = chrono::Utc::now().timestamp();
         for a in entries {
@@ -157,7 +160,15 @@ impl Store {
                     uid,
                     event,
                     unapproved,
-                } => take_event(tx, *uid, event, *unapproved, &mut touched)?,
+                } => {
+                    let regrouped = take_event(tx, *uid, event, || Ok(*unapproved), &mut touched)?;
+                    if event.conversation != TEAM {
+                        let acc = folded.states.entry(event.conversation.clone());
+                        fold_step(acc.or_insert_with(fold_start), event);
+                    }
+                    folded.regrouped.extend(regrouped.iter().cloned());
+                    touched.extend(regrouped);
+                }
                 Archived::Refused { uid, reason } => {
                     tx.prepare_cached("INSERT OR REPLACE INTO rejected_events(uid, reason, seen_at) VALUES (?1, ?2, ?3)")?
                         .execute(params![uid, reason, now])?;
@@ -167,8 +178,70 @@ impl Store {
         queue_refold(tx, &touched)?;
         if read_trust(tx)? != *trust {
             write_trust(tx, trust)?;
-            touched.insert(TEAM.to_string());
         }
-        Ok(touched)
+        Ok(())
     }
+
+    /// Whether the cache holds events not pushed yet.
+    pub fn has_local_events(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM events WHERE uid IS NULL)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Settles what archives taken from an empty cache folded in memory
+    /// (`folded`, every event of each conversation so far): a state that
+    /// differs from the snapshot laid in (`laid`) is written, one equal to
+    /// it left, and either way its refold is taken off the queue. The
+    /// queue keeps what memory cannot settle: a conversation with aliases
+    /// or regrouped by a merge or split (their events are folded across
+    /// keys), and one the snapshot has but no event names. Returns how
+    /// many states differed from the snapshot's (an honest snapshot: none).
+    pub fn settle_folded(
+        tx: &Transaction<'_>,
+        folded: &Folded,
+        laid: &HashMap<String, (TeamState, i64)>,
+    ) -> Result<usize> {
+        let mut differed = 0;
+        let mut done = tx.prepare_cached("DELETE FROM refold_pending WHERE conversation = ?1")?;
+        for (conv, got) in &folded.states {
+            let aliased = folded.regrouped.contains(conv)
+                || super::threading::canonical(tx, conv)? != *conv
+                || tx
+                    .prepare_cached(
+                        "SELECT EXISTS(SELECT 1 FROM conversation_aliases WHERE canonical = ?1)",
+                    )?
+                    .query_row([conv], |r| r.get::<_, bool>(0))?;
+            if aliased {
+                continue;
+            }
+            if laid.get(conv) != Some(got) {
+                if laid.contains_key(conv) {
+                    differed += 1;
+                }
+                write_state(tx, conv, got.0.clone(), got.1)?;
+            }
+            done.execute([conv])?;
+        }
+        let mut queue = tx.prepare_cached(
+            "INSERT INTO refold_pending(conversation) VALUES (?1) ON CONFLICT DO NOTHING",
+        )?;
+        for conv in laid.keys().filter(|c| !folded.states.contains_key(*c)) {
+            differed += 1;
+            queue.execute([conv])?;
+        }
+        Ok(differed)
+    }
+}
+
+/// Conversations' team states folded in memory as archives are taken.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// By the conversation each event names: (state, when its status last
+    /// changed), as [`super::team::fold`] gives from the same events.
+    pub states: HashMap<String, (TeamState, i64)>,
+    /// Conversations a merge or split regrouped.
+    pub regrouped: BTreeSet<String>,
 }

@@ -28,6 +28,7 @@ mod threading;
 #[cfg(test)]
 mod two_writers_tests;
 
+pub use checkpoint::Folded;
 pub use conversations::{ListQuery, ListSort};
 pub use customer::CustomerContext;
 pub use drafts::ReplyContext;

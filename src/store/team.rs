@@ -118,15 +118,24 @@ pub(super) fn events_of(tx: &Transaction<'_>, conv: &str) -> Result<Vec<(Option<
 /// A conversation's team state folded from `events` (in log order), and
 /// when its status last changed.
 pub(super) fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> (TeamState, i64) {
-    let mut state = TeamState::default();
-    let mut status_at = i64::MIN;
+    let mut acc = fold_start();
     for e in events {
-        if matches!(e.kind, crate::domain::events::EventKind::Status { .. }) {
-            status_at = e.at;
-        }
-        state.apply(e);
+        fold_step(&mut acc, e);
     }
-    (state, status_at)
+    acc
+}
+
+/// Where [`fold`] starts.
+pub(super) fn fold_start() -> (TeamState, i64) {
+    (TeamState::default(), i64::MIN)
+}
+
+/// One event of [`fold`].
+pub(super) fn fold_step((state, status_at): &mut (TeamState, i64), e: &Event) {
+    if matches!(e.kind, crate::domain::events::EventKind::Status { .. }) {
+        *status_at = e.at;
+    }
+    state.apply(e);
 }
 
 /// Re-folds a conversation's team state from its events into the cache.
@@ -286,30 +295,32 @@ impl Store {
     }
 }
 
-/// Puts an event the log admitted (at `uid`) into the cache, marked
-/// `unapproved` where it is a reply sent without the approval the policy
-/// asks for; adds the conversations it touched to `touched`.
+/// Puts an event the log admitted (at `uid`) into the cache, marked where
+/// `unapproved` (asked once the event is in) says it is a reply sent
+/// without the approval the policy asks for. Adds the conversation to
+/// `touched` where its row or the Review view changes; returns the
+/// conversations a merge or split regrouped.
 pub(super) fn take_event(
     tx: &Transaction<'_>,
     uid: u32,
     e: &Event,
-    unapproved: bool,
+    unapproved: impl FnOnce() -> Result<bool>,
     touched: &mut BTreeSet<String>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     insert_event(tx, Some(uid), e)?;
-    if unapproved {
+    if unapproved()? {
         tx.prepare_cached("UPDATE events SET unapproved = 1 WHERE event_id = ?1")?
             .execute([&e.id])?;
     }
     // (A merge or split made here comes back from the log too: doing it
     // again does nothing.)
-    touched.extend(regroup(tx, e)?);
+    let regrouped = regroup(tx, e)?;
     // A draft, verdict or send changes what the Review view holds: its
     // conversation is touched too (not refolded).
     if super::drafts::review_event_stored(tx, e)? || e.kind.affects_row() {
         touched.insert(e.conversation.clone());
     }
-    Ok(())
+    Ok(regrouped)
 }
 
 /// Queues `touched` (without the team's own pseudo-conversation) for
@@ -355,8 +366,9 @@ fn apply_log(
                     if matches!(e.kind, crate::domain::events::EventKind::Policy { .. }) {
                         policy = policy_of(&trust);
                     }
-                    let flag = unapproved(tx, e, &trust, policy.as_ref())?;
-                    take_event(tx, *uid, e, flag, &mut touched)?;
+                    let flag = || unapproved(tx, e, &trust, policy.as_ref());
+                    let regrouped = take_event(tx, *uid, e, flag, &mut touched)?;
+                    touched.extend(regrouped);
                 }
                 Err(reason) => {
                     tracing::warn!(uid, %reason, "ignoring a message in the team log");

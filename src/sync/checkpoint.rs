@@ -10,14 +10,15 @@
 //! without searching the log's headers (a SEARCH HEADER over a long log
 //! reads every message on a server without a header cache).
 
-use super::engine::TeamLog;
+use super::engine::{Progress, TeamLog};
 use super::imap::{Connection, SelectInfo};
 use super::outbox::Sign;
 use crate::config::Secret;
 use crate::domain::checkpoint::{Archived, Base, Chain, Found, Manifest, chain};
 use crate::mail::checkpoint as msg;
-use crate::store::{MailboxState, Store};
+use crate::store::{Folded, MailboxState, Store};
 use anyhow::{Context, Result};
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -66,12 +67,13 @@ pub fn read_chain(
 pub fn catch_up(
     conn: &mut Connection,
     store: &mut Store,
-    team: &TeamLog,
-    key: &Secret,
+    (team, key): (&TeamLog, &Secret),
     log: (i64, &SelectInfo),
     start: u32,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Option<u32>> {
     let (mbox, info) = log;
+    let total = info.uidnext.saturating_sub(1);
     let began = Instant::now();
     let Some(chain) = read_chain(conn, &team.checkpoints, key, info.uidvalidity)? else {
         return Ok(None);
@@ -82,9 +84,12 @@ pub fn catch_up(
     if links.is_empty() {
         return Ok(None);
     }
-    // An empty cache lays the newest snapshot in first: the list shows
-    // the team's state before the archives are taken.
-    if folded == 0
+    // An empty cache (nothing of its own yet) folds the archives in
+    // memory and lays the newest snapshot in first: the list shows the
+    // team's state before the archives are taken.
+    let in_memory = folded == 0 && !store.has_local_events()?;
+    let mut laid = HashMap::new();
+    if in_memory
         && let Some((uid, m)) = links
             .iter()
             .rev()
@@ -93,7 +98,12 @@ pub fn catch_up(
         match fetch_snapshot(conn, *uid, m) {
             Ok(bases) => {
                 store.transaction(|tx| Store::lay_snapshot(tx, &bases, &m.trust))?;
-                tracing::debug!(conversations = bases.len(), took = ?began.elapsed(), "team log snapshot laid in");
+                progress(Progress::TeamLog { done: 0, total });
+                laid = bases
+                    .into_iter()
+                    .map(|b| (b.conversation, (b.state, b.status_at)))
+                    .collect();
+                tracing::debug!(conversations = laid.len(), took = ?began.elapsed(), "team log snapshot laid in");
             }
             Err(e) => tracing::warn!("a snapshot of the team log could not be read: {e:#}"),
         }
@@ -101,10 +111,14 @@ pub fn catch_up(
     // Archives in order: fetched and unpacked here, taken on a thread of
     // their own, each in a transaction with the log position it reaches.
     let (to_apply, archives) = mpsc::sync_channel::<(Vec<Archived>, Manifest)>(1);
-    let reached = std::thread::scope(|scope| -> Result<u32> {
+    let (reached, folded_states) = std::thread::scope(|scope| -> Result<(u32, Folded)> {
         let applier = std::thread::Builder::new()
             .name("rp-archive".into())
-            .spawn_scoped(scope, || apply(store, archives, mbox, info, folded))?;
+            .spawn_scoped(scope, || {
+                apply(store, archives, (mbox, info), folded, &|done| {
+                    progress(Progress::TeamLog { done, total })
+                })
+            })?;
         let mut fetched = Ok(());
         for (uid, m) in &links {
             match archive(conn, *uid, m) {
@@ -124,6 +138,15 @@ pub fn catch_up(
         drop(to_apply);
         super::engine::join_writer(applier, fetched)
     })?;
+    if in_memory {
+        let differed = store.transaction(|tx| Store::settle_folded(tx, &folded_states, &laid))?;
+        if differed > 0 && !laid.is_empty() {
+            tracing::warn!(
+                differed,
+                "the snapshot of the team log disagrees with its archives; the archives' fold is kept"
+            );
+        }
+    }
     tracing::debug!(links = links.len(), reached, took = ?began.elapsed(), "team log caught up from checkpoints");
     Ok((reached > folded).then_some(reached + 1))
 }
@@ -156,17 +179,21 @@ fn archive(conn: &mut Connection, uid: u32, m: &Manifest) -> Result<Vec<Archived
     Ok(entries)
 }
 
-/// Takes the archives `archives` delivers; returns the last log UID reached.
+/// Takes the archives `archives` delivers; returns the last log UID
+/// reached and what was folded in memory.
 fn apply(
     store: &mut Store,
     archives: mpsc::Receiver<(Vec<Archived>, Manifest)>,
-    mbox: i64,
-    info: &SelectInfo,
+    (mbox, info): (i64, &SelectInfo),
     mut reached: u32,
-) -> Result<u32> {
+    progress: &dyn Fn(u32),
+) -> Result<(u32, Folded)> {
+    let mut folded = Folded::default();
+    let mut busy = std::time::Duration::ZERO;
     for (entries, m) in archives {
+        let t = Instant::now();
         store.transaction(|tx| {
-            Store::apply_archived(tx, &entries, &m.trust)?;
+            Store::apply_archived(tx, &entries, &m.trust, &mut folded)?;
             let state = MailboxState {
                 uidvalidity: info.uidvalidity,
                 uidnext: m.to + 1,
@@ -176,9 +203,12 @@ fn apply(
             Store::set_chain_end(tx, m.to)?;
             Ok(())
         })?;
+        busy += t.elapsed();
         reached = m.to;
+        progress(reached);
     }
-    Ok(reached)
+    tracing::debug!(?busy, "checkpoint archives taken");
+    Ok((reached, folded))
 }
 
 /// Writes the next checkpoints when the log has grown by

@@ -68,6 +68,12 @@ pub enum Progress {
         done: usize,
         total: usize,
     },
+    /// The team log caught up from its checkpoints: `done` of `total` log
+    /// UIDs (0 done: the snapshot was laid in, the team's state shows).
+    TeamLog {
+        done: u32,
+        total: u32,
+    },
 }
 
 /// Who sent what: messages from the team address (or in Sent) are the team's.
@@ -400,7 +406,7 @@ pub fn pass(
     let (mut report, mut touched) = sync_newest(conn, store, cfg, ctx)?;
     report.pushed = pushed;
     if let Some(key) = &team.key {
-        let t = super::team::sync_log(conn, store, team, key)?;
+        let t = super::team::sync_log(conn, store, team, key, ctx.progress)?;
         report.team = t.len();
         if let Err(e) = super::team::mirror_keywords(conn, store, &t) {
             // A mirror, not the truth: never let it stop a sync.

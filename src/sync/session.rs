@@ -51,7 +51,7 @@ impl Session {
     pub fn push(&mut self, store: &mut Store) -> Result<BTreeSet<String>> {
         engine::replay_pending(&mut self.conn, store, &self.team)?;
         match &self.team.key {
-            Some(key) => super::team::sync_log(&mut self.conn, store, &self.team, key),
+            Some(key) => super::team::sync_log(&mut self.conn, store, &self.team, key, &|_| {}),
             None => Ok(BTreeSet::new()),
         }
     }

@@ -24,6 +24,7 @@ pub fn sync_log(
     store: &mut Store,
     team: &super::engine::TeamLog,
     key: &Secret,
+    progress: &(dyn Fn(super::engine::Progress) + Sync),
 ) -> Result<BTreeSet<String>> {
     let folder = team.folder.as_str();
     conn.ensure_mailbox(folder).with_context(|| {
@@ -42,7 +43,8 @@ pub fn sync_log(
     // An empty cache, or one far behind, catches up from the checkpoints.
     let every = team.checkpoint_every;
     if every > 0 && info.exists > 0 && (start == 1 || info.uidnext.saturating_sub(start) >= every) {
-        let caught = super::checkpoint::catch_up(conn, store, team, key, (mbox, &info), start);
+        let caught =
+            super::checkpoint::catch_up(conn, store, (team, key), (mbox, &info), start, progress);
         match caught {
             Ok(Some(next)) => start = next,
             Ok(None) => {}

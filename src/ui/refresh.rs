@@ -127,7 +127,16 @@ impl App {
             // Connecting and sending say nothing in the status bar; the
             // outcome of a send comes as its own notice.
             Notice::Connecting | Notice::Sent(_) => {}
-            Notice::Progress(p) => self.activity = Some(p.to_string()),
+            Notice::Progress(p) => {
+                // A new agent's cache just got the team's state from a
+                // snapshot of the log: the list shows it now, not after
+                // the archives.
+                if let crate::desk::Progress::TeamLog { done: 0, .. } = p {
+                    let r = self.on_changed(&Changed::everything());
+                    self.report(r);
+                }
+                self.activity = Some(p.to_string());
+            }
             Notice::Synced(_) => self.activity = None,
             Notice::Offline { error, disk, .. } => {
                 let error = if disk {
