@@ -6,6 +6,7 @@
 //!   cargo bench --bench sync -- 2000         # other sizes
 //!   cargo bench --bench sync -- 50000 --hold # set up, then wait (for perf)
 //!   cargo bench --bench sync -- 50000 --repeat 5
+//!   cargo bench --bench sync -- --link 2000  # over a 20 ms, 10 Mbit/s link
 //!
 //! Prints a table: each replypad figure, the raw baseline, and their ratio.
 //! (a) and (b) run in rounds (3 by default), each pairing a raw fetch with
@@ -14,6 +15,8 @@
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+
+mod link;
 
 use replypad::config::Tls;
 use replypad::store::Store;
@@ -556,8 +559,93 @@ fn bench(n: usize) {
     );
 }
 
+/// COMPRESS=DEFLATE over a slow link (20 ms round trip, 10 Mbit/s each
+/// way; see `link.rs`): a first sync of `n` messages, headers then with
+/// bodies, without and with compression, next to the raw client's
+/// (uncompressed) header fetch over the same link. Dovecot with its
+/// imap_zlib plugin.
+fn link_rows(n: usize) {
+    eprintln!("== link: {n} messages over 20 ms / 10 Mbit/s");
+    let d = Dovecot::start_with(
+        "mail_plugins = $mail_plugins zlib\nprotocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n",
+    );
+    let maildir = d.maildir();
+    corpus(&[
+        "--count",
+        &n.to_string(),
+        "--format",
+        "maildir",
+        "--out",
+        maildir.to_str().unwrap(),
+    ]);
+    d.fix_ownership();
+    let link = link::Link::start(d.imap_port, Duration::from_millis(10), 10e6);
+    let work = tempfile::tempdir().unwrap();
+    let headers = format!(
+        "(UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ BODY.PEEK[HEADER.FIELDS ({})])",
+        replypad::sync::imap::HEADER_FIELDS
+    );
+    raw_fetch(
+        d.imap_port,
+        "1:*",
+        "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])",
+    );
+    let (raw, bytes) = raw_fetch(link.port, "1:*", &headers);
+    row(
+        n,
+        &format!(
+            "(g) raw header fetch over the link ({:.1} MB)",
+            bytes as f64 / 1e6
+        ),
+        raw,
+        None,
+        "",
+    );
+    for (args, what) in [
+        (&["sync", "--headers-only"][..], "headers"),
+        (&["sync"][..], "with bodies"),
+    ] {
+        let mut plain = 0.0;
+        for compress in [false, true] {
+            let cache = work.path().join(format!("cache-{compress}-{what}"));
+            let config = work.path().join(format!("config-{compress}-{what}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "[identity]\nname = \"Bench\"\nemail = \"bench@example.com\"\n[team]\nname = \"Support\"\naddress = \"support@example.com\"\n\
+                     [imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"{USER}\"\npassword_command = \"printf '%s' '{PASSWORD}'\"\ncompress = {compress}\n\
+                     [cache]\ndir = {cache:?}\n",
+                    link.port,
+                ),
+            )
+            .unwrap();
+            let (t, _) = replypad(&config, args);
+            let label = if compress { "COMPRESS" } else { "plain" };
+            let base = compress.then_some(plain);
+            row(
+                n,
+                &format!("(g) first sync over the link, {what}, {label}"),
+                t,
+                base,
+                "",
+            );
+            plain = t;
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--link")
+        .and_then(|i| args.get(i + 1))
+    {
+        println!("| N | measure | replypad | plain | ratio | target |");
+        println!("|---|---|---|---|---|---|");
+        link_rows(n.parse().expect("--link N"));
+        return;
+    }
     let sizes: Vec<usize> = args
         .iter()
         .enumerate()

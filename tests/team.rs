@@ -226,8 +226,9 @@ fn five_agents_race_for_the_same_conversation_twenty_times() {
                         replypad::sync::team::sync_log(
                             &mut conn,
                             &mut store,
-                            &team.folder,
+                            &team,
                             team.key.as_ref().unwrap(),
+                            &|_| {},
                         )
                         .unwrap();
                         let won = store

@@ -172,6 +172,11 @@ pub struct Imap {
     /// and address). A CLI command always uses one.
     #[serde(default = "default_max_connections")]
     pub max_connections: u8,
+    /// COMPRESS=DEFLATE (RFC 4978) where the server offers it: true,
+    /// false, or unset for "unless the server is on this machine" (on
+    /// loopback it only costs CPU).
+    #[serde(default)]
+    pub compress: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]

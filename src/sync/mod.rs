@@ -4,6 +4,7 @@
 
 mod bodies;
 pub mod checkpoint;
+mod deflate;
 pub mod engine;
 mod headers;
 pub mod history;

@@ -78,6 +78,8 @@ impl Inner {
 #[derive(Debug)]
 struct Shared {
     inner: Inner,
+    /// COMPRESS=DEFLATE, once the server agreed to it.
+    deflate: Option<Box<super::deflate::Deflate>>,
     read_since_write: usize,
     /// A copy of what is read, while [`RawHandle::tap`] asks for one.
     tap: Option<Vec<u8>>,
@@ -90,9 +92,10 @@ const TAP_MAX: usize = 16 * 1024;
 
 impl Shared {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = match &mut self.inner {
-            Inner::Plain(s) => s.read(buf)?,
-            Inner::Tls(s) => s.read(buf)?,
+        let n = match (&mut self.deflate, &mut self.inner) {
+            (Some(d), inner) => d.read(inner, buf)?,
+            (None, Inner::Plain(s)) => s.read(buf)?,
+            (None, Inner::Tls(s)) => s.read(buf)?,
         };
         self.read_since_write += n;
         if let Some(t) = &mut self.tap {
@@ -114,15 +117,41 @@ impl Shared {
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.read_since_write = 0;
-        match &mut self.inner {
-            Inner::Plain(s) => s.write_all(buf)?,
-            Inner::Tls(s) => s.write_all(buf)?,
+        match (&mut self.deflate, &mut self.inner) {
+            (Some(d), inner) => return d.write_all(inner, buf),
+            (None, Inner::Plain(s)) => s.write_all(buf)?,
+            (None, Inner::Tls(s)) => s.write_all(buf)?,
         }
         self.flush()
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
+            Inner::Plain(s) => s.flush(),
+            Inner::Tls(s) => s.flush(),
+        }
+    }
+}
+
+impl Read for Inner {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Inner::Plain(s) => s.read(buf),
+            Inner::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Inner {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Inner::Plain(s) => s.write(buf),
+            Inner::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
             Inner::Plain(s) => s.flush(),
             Inner::Tls(s) => s.flush(),
         }
@@ -150,6 +179,7 @@ impl Stream {
         Stream {
             shared: Arc::new(Mutex::new(Shared {
                 inner,
+                deflate: None,
                 read_since_write: 0,
                 tap: None,
                 overflowed: false,
@@ -190,6 +220,17 @@ impl RawHandle {
         lock(&self.0).overflowed
     }
 
+    /// Everything from now on is DEFLATE-compressed both ways (the
+    /// server said OK to COMPRESS DEFLATE).
+    pub fn start_deflate(&self) {
+        lock(&self.0).deflate = Some(Box::default());
+    }
+
+    /// (compressed bytes read, what they inflated to), once compressing.
+    pub fn deflate_counts(&self) -> Option<(u64, u64)> {
+        lock(&self.0).deflate.as_ref().map(|d| (d.read, d.inflated))
+    }
+
     /// How long a read waits for the server (None: for ever).
     pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         lock(&self.0).inner.tcp().set_read_timeout(t)
@@ -214,9 +255,11 @@ impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut s = lock(&self.shared);
         s.read_since_write = 0;
-        match &mut s.inner {
-            Inner::Plain(t) => t.write(buf),
-            Inner::Tls(t) => t.write(buf),
+        let s = &mut *s;
+        match (&mut s.deflate, &mut s.inner) {
+            (Some(d), inner) => d.write_all(inner, buf).map(|()| buf.len()),
+            (None, Inner::Plain(t)) => t.write(buf),
+            (None, Inner::Tls(t)) => t.write(buf),
         }
     }
 

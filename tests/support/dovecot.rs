@@ -121,6 +121,7 @@ impl Dovecot {
             oauth_token_command: None,
             ca_file: Some(self.cert.clone()),
             max_connections: 2,
+            compress: None,
         }
     }
 

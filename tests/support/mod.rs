@@ -139,6 +139,7 @@ pub fn fake_server_config(port: u16, tls: replypad::config::Tls) -> replypad::co
         oauth_token_command: None,
         ca_file: None,
         max_connections: 2,
+        compress: None,
     }
 }
 

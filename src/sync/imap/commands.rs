@@ -88,7 +88,7 @@ impl Connection {
     }
 
     /// The tag of the next command replypad sends itself (the crate's are `aN`).
-    fn next_tag(&mut self) -> String {
+    pub(super) fn next_tag(&mut self) -> String {
         self.core.raw_tag += 1;
         format!("rp{}", self.core.raw_tag)
     }

@@ -448,8 +448,33 @@ impl Connection {
             delimiter: None,
             pin: pin::Pin::default(),
         };
+        let compress = cfg
+            .compress
+            .unwrap_or_else(|| !config::validate_is_loopback(host));
+        if compress && conn.has_capability("COMPRESS=DEFLATE") {
+            conn.start_compress()?;
+        }
         conn.enable_qresync();
         Ok(conn)
+    }
+
+    /// COMPRESS DEFLATE (RFC 4978): from the server's OK on, both
+    /// directions are compressed. A refusal leaves the connection as it was.
+    fn start_compress(&mut self) -> Result<(), ImapError> {
+        let tag = self.next_tag();
+        let what = "COMPRESS DEFLATE";
+        let buf = raw::command(&self.core.raw, &tag, what, what)?;
+        match parse::parse(&buf, what) {
+            Ok(_) => self.core.raw.start_deflate(),
+            Err(e) => tracing::info!("the server refused COMPRESS: {}", clean(e)),
+        }
+        Ok(())
+    }
+
+    /// (compressed bytes read, inflated) since COMPRESS began; None when
+    /// the connection is not compressed.
+    pub fn compressed(&self) -> Option<(u64, u64)> {
+        self.core.raw.deflate_counts()
     }
 
     /// Sends this connection's folder listings over a short-lived second
