@@ -439,7 +439,7 @@ mod tests {
                  ALTER TABLE messages DROP COLUMN auto_refusal; DROP TABLE job_runs;
                  DROP TABLE notices_seen; DROP INDEX events_jobs;
                  ALTER TABLE mailboxes DROP COLUMN history_below;
-                 DROP TABLE refold_pending;
+                 DROP TABLE refold_pending; DROP TABLE checkpoint_chain;
                  PRAGMA user_version = 8;",
             )
             .unwrap();
