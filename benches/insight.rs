@@ -349,6 +349,7 @@ fn bench(m: usize, e: usize) {
     )
     .unwrap();
     app.resize(160, 48);
+    app.settle();
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let open = time(5, || {
         app.feed("gR");

@@ -273,6 +273,8 @@ fn app_of(desk: Desk, w: u16, h: u16) -> App {
     )
     .unwrap();
     app.resize(w, h);
+    // As the event loop does after its first frame.
+    app.settle();
     app
 }
 

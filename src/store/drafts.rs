@@ -440,6 +440,7 @@ mod tests {
                  DROP TABLE notices_seen; DROP INDEX events_jobs;
                  ALTER TABLE mailboxes DROP COLUMN history_below;
                  DROP TABLE refold_pending; DROP TABLE checkpoint_chain;
+                 DROP INDEX events_sent_drafts; DROP INDEX events_notes;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

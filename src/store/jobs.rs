@@ -31,9 +31,13 @@ impl Store {
     /// The automation events: those in the log in UID order (`true`), then
     /// this client's own not pushed yet.
     pub fn job_events(&self) -> Result<Vec<(bool, Event)>> {
+        // The first condition is the `events_jobs` index's own: SQLite uses
+        // a partial index only where the query states its condition, and
+        // would otherwise read the whole log (each conversation opened).
         let mut st = self.conn.prepare_cached(
             "SELECT uid IS NOT NULL, payload FROM events
-             WHERE kind IN ('job', 'job_claim', 'job_done', 'job_cancel')
+             WHERE kind IN ('job', 'job_claim', 'job_done', 'job_cancel', 'automation')
+               AND kind != 'automation'
              ORDER BY uid IS NULL, uid, seq",
         )?;
         let rows = st.query_map([], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?)))?;

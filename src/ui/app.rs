@@ -242,9 +242,21 @@ impl App {
         };
         app.outside = app.desk.store.data_version()?;
         app.names = super::team::Names::load(&app.desk);
-        app.refresh_counts()?;
+        // The sidebar's counts come after the first frame (`settle`): at a
+        // million messages they cost more than the page the agent reads.
         app.reload()?;
         Ok(app)
+    }
+
+    /// After the first frame: the sidebar's counts, read once the page is
+    /// on screen. True when there was something to read.
+    pub fn settle(&mut self) -> bool {
+        if !self.view_counts.is_empty() {
+            return false;
+        }
+        let r = self.refresh_counts();
+        self.report(r);
+        true
     }
 
     /// Wide terminals show list and conversation side by side.
@@ -549,8 +561,10 @@ impl App {
             self.desk.want_bodies(&id);
         }
         // Opening reads it: local first, pushed after.
+        // No view but a search's depends on being read: its count stands.
         if view.messages.iter().any(|m| m.unread) && self.desk.mark_read(&id, true)? > 0 {
-            self.reload()?;
+            self.reload_list(Some(self.list.total))?;
+            self.reload_reader(true)?;
         }
         let height = self.list.height;
         let review = under_review(&self.desk.store, self.desk.cfg(), &view)?;

@@ -62,6 +62,10 @@ async fn event_loop(
             terminal.draw(|f| panes::draw(&mut app, f))?;
             dirty = false;
             last_draw = Instant::now();
+            if app.settle() {
+                dirty = true;
+                continue;
+            }
         }
         tokio::select! {
             ev = events.next() => match ev {

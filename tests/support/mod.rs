@@ -399,6 +399,8 @@ pub fn live_app(
     )
     .unwrap();
     app.resize(width, height);
+    // As the event loop does after its first frame.
+    app.settle();
     (app, rx)
 }
 

@@ -44,6 +44,8 @@ pub fn app_with_config(
     )
     .unwrap();
     app.resize(width, height);
+    // As the event loop does after its first frame.
+    app.settle();
     (app, Terminal::new(TestBackend::new(width, height)).unwrap())
 }
 

@@ -137,10 +137,7 @@ impl App {
     /// Recounts every view (on a store change or an act, not on every move).
     pub fn refresh_counts(&mut self) -> Result<()> {
         let views = self.views();
-        self.view_counts = views
-            .iter()
-            .map(|v| self.desk.store.count_view(v, &self.me))
-            .collect::<Result<_>>()?;
+        self.view_counts = self.desk.store.count_views(&views, &self.me)?;
         Ok(())
     }
 }

@@ -26,8 +26,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let count = app.view_counts.get(i).copied().unwrap_or(0);
-            let count = count.to_string();
+            // No figure until the counts are read (just after the first frame).
+            let count = app
+                .view_counts
+                .get(i)
+                .map(usize::to_string)
+                .unwrap_or_default();
             let name = sanitize::line(&v.title()).into_owned();
             let text = format!("{}{count}", fit(&name, w.saturating_sub(count.len() + 1)));
             let text = format!("{text} ");
