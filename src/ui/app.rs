@@ -242,9 +242,11 @@ impl App {
         };
         app.outside = app.desk.store.data_version()?;
         app.names = super::team::Names::load(&app.desk);
-        // The sidebar's counts come after the first frame (`settle`): at a
-        // million messages they cost more than the page the agent reads.
-        app.reload()?;
+        // The sidebar's counts and the list's total come after the first
+        // frame (`settle`): at a million messages they cost more than the
+        // page the agent reads. Until then the list is taken to go on.
+        app.list.total = usize::MAX;
+        app.reload_page()?;
         Ok(app)
     }
 
@@ -254,7 +256,14 @@ impl App {
         if !self.view_counts.is_empty() {
             return false;
         }
-        let r = self.refresh_counts();
+        let r = self.refresh_counts().and_then(|_| {
+            let known = self
+                .views()
+                .iter()
+                .position(|v| *v == self.view)
+                .and_then(|i| self.view_counts.get(i).copied());
+            self.reload_list(known)
+        });
         self.report(r);
         true
     }
@@ -273,7 +282,9 @@ impl App {
         if let Some(r) = &mut self.reader {
             r.height = body.saturating_sub(2).max(1);
         }
-        let r = self.reload();
+        // A new size shows more or less of the same list: its page, not
+        // a recount.
+        let r = self.reload_page();
         self.report(r);
     }
 

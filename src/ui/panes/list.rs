@@ -20,6 +20,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
     let title = if l.total == 0 {
         format!(" {name} ")
+    } else if app.view_counts.is_empty() {
+        // The first frame: the total is counted just after it.
+        format!(" {name} · {} ", l.selected + 1)
     } else {
         format!(" {name} · {}/{} ", l.selected + 1, l.total)
     };
