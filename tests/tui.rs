@@ -349,13 +349,19 @@ fn search_by_key_shows_results_as_a_view() {
             .iter()
             .all(|r| r.unread > 0 && r.labels.contains(&"billing".to_string()))
     );
-    // `/` starts from the last query; Ctrl-u clears it.
+    // `/` offers the last query: Backspace edits it, Enter runs it again.
     app.feed("/");
     assert_eq!(
         app.prompt.as_ref().unwrap().input,
         "label:billing is:unread"
     );
-    app.feed("<C-u>");
+    app.feed("<Backspace>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "label:billing is:unrea");
+    app.feed("<Esc>/<C-u>");
+    assert_eq!(app.prompt.as_ref().unwrap().input, "");
+    app.feed("<Esc>");
+    // Typing replaces it (not appended to it).
+    app.feed("/");
     app.type_text("\"storage cluster\"");
     app.feed("<Enter>");
     assert_eq!(app.list.total, 1, "a phrase from a body, through FTS5");

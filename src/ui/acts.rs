@@ -20,9 +20,10 @@ impl App {
 
     pub(super) fn open_prompt(&mut self, kind: PromptKind) {
         if kind == PromptKind::Search {
-            // `/` starts from the last query (Ctrl-u clears it).
+            // `/` offers the last query: typing replaces it, Backspace
+            // edits it, Enter runs it again.
             let last = self.last_search.clone().unwrap_or_default();
-            self.prompt = Some(Prompt::with_input(kind, last));
+            self.prompt = Some(Prompt::offering(kind, last));
             return;
         }
         if matches!(

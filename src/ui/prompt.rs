@@ -84,6 +84,9 @@ pub struct Prompt {
     pub error: Option<String>,
     /// The palette's chosen line (arrow keys), counted from the best match.
     pub selected: usize,
+    /// The input is offered, as selected text is: the first character
+    /// typed replaces it; Backspace starts editing it instead.
+    pub offered: bool,
 }
 
 /// What a key did to the prompt.
@@ -106,6 +109,15 @@ impl Prompt {
             input,
             error: None,
             selected: 0,
+            offered: false,
+        }
+    }
+
+    /// A prompt that offers `input` (the last search): typing replaces it.
+    pub fn offering(kind: PromptKind, input: String) -> Prompt {
+        Prompt {
+            offered: !input.is_empty(),
+            ..Prompt::with_input(kind, input)
         }
     }
 
@@ -114,6 +126,7 @@ impl Prompt {
         if action != Some(Action::PromptSubmit) {
             self.error = None;
         }
+        let offered = std::mem::take(&mut self.offered);
         match action {
             Some(Action::PromptCancel) => return PromptKey::Cancel,
             Some(Action::PromptSubmit) => return PromptKey::Submit(self.input.trim().to_string()),
@@ -143,6 +156,9 @@ impl Prompt {
                 self.selected = 0;
             }
             KeyCode::Char(c) if !c.is_control() && self.input.chars().count() < 2000 => {
+                if offered {
+                    self.input.clear();
+                }
                 self.input.push(c);
                 self.selected = 0;
             }

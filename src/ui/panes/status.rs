@@ -29,7 +29,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let line = Line::from(vec![
             Span::styled(error, t.alarm.add_modifier(Modifier::BOLD)),
             Span::styled(label, t.banner.add_modifier(Modifier::BOLD)),
-            Span::styled(format!("{shown}▏"), t.input),
+            // An offered input looks selected: typing replaces it.
+            Span::styled(
+                shown,
+                if p.offered {
+                    t.input.add_modifier(Modifier::REVERSED)
+                } else {
+                    t.input
+                },
+            ),
+            Span::styled("▏", t.input),
         ]);
         frame.render_widget(Paragraph::new(line).style(t.input), area);
         return;
