@@ -73,6 +73,29 @@ fn enter_opens_and_escape_returns() {
     );
 }
 
+/// `/` searches from the conversation too: the query goes to the prompt,
+/// not to the reader's keys (found driving the binary: "invoice" typed
+/// after `/` in the reader ran `i`, `c` (a note), `e` (archive)...).
+#[test]
+fn slash_in_the_reader_searches() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("jj<Enter>");
+    assert_eq!(app.focus, Focus::Reader);
+    app.feed("/");
+    app.type_text("from:blake");
+    app.feed("<Enter>");
+    assert!(app.prompt.is_none());
+    assert_eq!(
+        app.view,
+        replypad::domain::views::View::Search("from:blake".into())
+    );
+    // The results are in the list, as when the conversation is closed.
+    assert_eq!(app.focus, Focus::List);
+    assert!(app.reader.is_none());
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("/from:blake · 1/"), "{screen}");
+}
+
 #[test]
 fn reader_next_conversation_and_scroll() {
     let (mut app, mut term) = app(80, 24);

@@ -119,6 +119,14 @@ impl App {
                 self.prompt = Some(p);
                 return Ok(());
             }
+            // Asked from a conversation: the results are in the list, as
+            // when the conversation is closed.
+            if self.focus == Focus::Reader {
+                self.focus = Focus::List;
+                if !self.is_wide() {
+                    self.reader = None;
+                }
+            }
             return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }
         let me = self.me.clone();
