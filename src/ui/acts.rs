@@ -122,10 +122,7 @@ impl App {
             // Asked from a conversation: the results are in the list, as
             // when the conversation is closed.
             if self.focus == Focus::Reader {
-                self.focus = Focus::List;
-                if !self.is_wide() {
-                    self.reader = None;
-                }
+                self.close_reader();
             }
             return self.set_view(crate::domain::views::View::Search(text.to_string()));
         }

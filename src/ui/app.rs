@@ -151,6 +151,8 @@ pub struct App {
     /// The last search typed (`/` starts from it), and the view it was
     /// typed from (`Esc` goes back to it).
     pub(super) last_search: Option<String>,
+    /// The first counts were read (`settle`).
+    settled: bool,
     /// A reply held in the outbox for undo send: (outbox row, when it goes).
     pub held: Option<(i64, i64)>,
     pub(super) before_search: Option<View>,
@@ -239,6 +241,7 @@ impl App {
             template_edit: None,
             pending: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
+            settled: false,
         };
         app.outside = app.desk.store.data_version()?;
         app.names = super::team::Names::load(&app.desk);
@@ -251,19 +254,15 @@ impl App {
     }
 
     /// After the first frame: the sidebar's counts, read once the page is
-    /// on screen. True when there was something to read.
+    /// on screen. True the first time (a failure is reported, not retried
+    /// every frame: the next notice or act counts again).
     pub fn settle(&mut self) -> bool {
-        if !self.view_counts.is_empty() {
+        if std::mem::replace(&mut self.settled, true) {
             return false;
         }
-        let r = self.refresh_counts().and_then(|_| {
-            let known = self
-                .views()
-                .iter()
-                .position(|v| *v == self.view)
-                .and_then(|i| self.view_counts.get(i).copied());
-            self.reload_list(known)
-        });
+        let r = self
+            .refresh_counts()
+            .and_then(|_| self.reload_list(self.counted_total()));
         self.report(r);
         true
     }
@@ -630,12 +629,7 @@ impl App {
                     r.jump = None;
                 }
             }
-            Action::Close => {
-                self.focus = Focus::List;
-                if !self.is_wide() {
-                    self.reader = None;
-                }
-            }
+            Action::Close => self.close_reader(),
             Action::NextConversation => {
                 self.move_to(self.list.selected + 1)?;
                 self.open_selected()?;

@@ -21,11 +21,7 @@ impl App {
             // members only with what the counts follow.
             let known = match (c.counts, self.view.query()) {
                 (_, Some(_)) => None,
-                (true, None) => self
-                    .views()
-                    .iter()
-                    .position(|v| *v == self.view)
-                    .and_then(|i| self.view_counts.get(i).copied()),
+                (true, None) => self.counted_total(),
                 (false, None) => Some(self.list.total),
             };
             self.reload_list(known)?;
@@ -84,14 +80,7 @@ impl App {
             }
             _ => self.refresh_counts()?,
         }
-        let known = match self.view.query() {
-            Some(_) => None,
-            None => self
-                .views()
-                .iter()
-                .position(|v| *v == self.view)
-                .and_then(|i| self.view_counts.get(i).copied()),
-        };
+        let known = self.counted_total();
         self.reload_list(known)?;
         self.reload_reader(true)
     }

@@ -135,6 +135,26 @@ impl App {
     }
 
     /// Recounts every view (on a store change or an act, not on every move).
+    /// The open view's count as the sidebar has it (None: a search, or no
+    /// counts read yet).
+    pub(in crate::ui) fn counted_total(&self) -> Option<usize> {
+        if self.view.query().is_some() {
+            return None;
+        }
+        self.views()
+            .iter()
+            .position(|v| *v == self.view)
+            .and_then(|i| self.view_counts.get(i).copied())
+    }
+
+    /// Leaves the conversation for the list (narrow terminals close it).
+    pub(in crate::ui) fn close_reader(&mut self) {
+        self.focus = super::Focus::List;
+        if !self.is_wide() {
+            self.reader = None;
+        }
+    }
+
     pub fn refresh_counts(&mut self) -> Result<()> {
         let views = self.views();
         self.view_counts = self.desk.store.count_views(&views, &self.me)?;
