@@ -8,14 +8,13 @@
 //! every [`Filer::begin`] compares SQLite's `data_version`, and on any
 //! foreign commit it forgets what it knew and asks SQLite again.
 
+use super::filer_maps::{ConversationIds, Links, Map, Name, name};
 use super::messages::{NewMessage, insert_message};
 use super::{Store, summary::Summary};
 use crate::domain::thread::conversation_id;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::BuildHasher;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashSet};
 
 /// The conversations a Message-ID was filed under: that of the cached
 /// messages with it, and the links of names no cached message has.
@@ -42,35 +41,36 @@ pub(super) fn preloads(rows: i64, expected: i64) -> bool {
     rows <= PRELOAD_ROWS && rows <= expected.saturating_mul(ROWS_PER_MESSAGE)
 }
 
-/// A Message-ID, hashed to 128 bits (no collision in any real mailbox).
-type Name = u128;
-
-/// Seeded at random per process, so a sender cannot craft Message-IDs
-/// that collide.
-fn name(s: &str) -> Name {
-    static SEEDS: OnceLock<[foldhash::quality::RandomState; 2]> = OnceLock::new();
-    let [a, b] = SEEDS.get_or_init(Default::default);
-    (a.hash_one(s) as u128) << 64 | b.hash_one(s) as u128
-}
-
-/// Hash maps keyed by ids and names from the mailbox: foldhash (these
-/// lookups are a good part of a first sync's filing), seeded per process.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
+/// At most about this many conversation summaries are kept in memory: past
+/// it, a flush forgets the half touched longest ago (they are in the cache
+/// by then, and SQL refreshes one that gets another message). A first sync
+/// of a large mailbox then needs memory for its names and ids, not for a
+/// summary of every conversation.
+const KEPT_SUMMARIES: usize = 32_768;
+
 /// What this session knows of one conversation id.
-// On a first sync nearly every slot is Fresh: boxing the summary would add
-// an allocation per conversation to save space in the rare other slots.
-#[allow(clippy::large_enum_variant)]
 enum Slot {
     /// Not known whether the cache has it.
     Unknown,
     /// Created in this session: its summary is kept here.
-    Fresh(Summary),
+    Fresh(Box<Kept>),
     /// In the cache from before (or not summarised here): SQL refreshes it.
     Cached,
     /// Merged into another conversation.
     Merged(usize),
+}
+
+/// A summary kept in memory, and the flush that last wrote it.
+#[derive(Default)]
+struct Kept {
+    summary: Summary,
+    flush: u32,
+}
+
+fn fresh() -> Slot {
+    Slot::Fresh(Box::default())
 }
 
 #[derive(Default)]
@@ -82,11 +82,11 @@ pub struct Filer {
     started: bool,
     data_version: i64,
     events: bool,
-    ids: Vec<String>,
+    ids: ConversationIds,
     slots: Vec<Slot>,
-    index: Map<String, usize>,
-    /// Message-ID → the conversation it was filed under (None: in no conversation).
-    links: Map<Name, Option<usize>>,
+    /// Message-ID → the conversation it was filed under (None: in no
+    /// conversation), and whether this session filed a message with it.
+    links: Links,
     /// Read from the cache: names filed under more than one conversation
     /// (all of them, answered once, as a lookup in SQL would).
     multi: Map<Name, Vec<usize>>,
@@ -94,9 +94,11 @@ pub struct Filer {
     preload_rows: i64,
     /// Messages the caller expects to file with this filer.
     expected: i64,
-    /// Own Message-IDs filed this session (a second copy is left to SQL).
-    own: Set<Name>,
     dirty: BTreeSet<usize>,
+    /// Summaries in `Slot::Fresh`, how many may be, and flushes so far.
+    kept: usize,
+    kept_limit: usize,
+    flushes: u32,
     /// Conversations created in this batch, not yet in the cache: their
     /// root key, subject and date.
     unwritten: Map<usize, (String, String, i64)>,
@@ -119,6 +121,7 @@ impl Filer {
         Filer {
             summarize: true,
             preload_rows: PRELOAD_ROWS,
+            kept_limit: KEPT_SUMMARIES,
             ..Filer::default()
         }
     }
@@ -167,11 +170,10 @@ impl Filer {
             }
             self.ids.clear();
             self.slots.clear();
-            self.index.clear();
             self.links.clear();
             self.multi.clear();
-            self.own.clear();
             self.dirty.clear();
+            self.kept = 0;
             self.started = true;
             if self.probe && self.summarize && self.preload(tx)? {
                 self.probe = false;
@@ -212,10 +214,8 @@ impl Filer {
         while let Some(r) = q.next()? {
             let k = name(r.get_ref(0)?.as_str()?);
             let c = self.slot(r.get_ref(1)?.as_str()?, Slot::Cached);
-            match self.links.get(&k).copied().flatten() {
-                None => {
-                    self.links.insert(k, Some(c));
-                }
+            match self.links.get(&k).flatten() {
+                None => self.links.set(k, Some(c)),
                 Some(first) if first != c => {
                     let all = self.multi.entry(k).or_insert_with(|| vec![first]);
                     if !all.contains(&c) {
@@ -229,16 +229,25 @@ impl Filer {
     }
 
     fn slot(&mut self, id: &str, known: Slot) -> usize {
-        if let Some(&i) = self.index.get(id) {
+        if let Some(i) = self.ids.get(id) {
             if matches!(self.slots[i], Slot::Unknown) && !matches!(known, Slot::Unknown) {
-                self.slots[i] = known;
+                self.set_slot(i, known);
             }
             return i;
         }
-        self.ids.push(id.to_string());
+        let i = self.ids.intern(id);
+        self.kept += usize::from(matches!(known, Slot::Fresh(_)));
         self.slots.push(known);
-        self.index.insert(id.to_string(), self.ids.len() - 1);
-        self.ids.len() - 1
+        debug_assert_eq!(self.slots.len(), self.ids.len());
+        i
+    }
+
+    /// Replaces what is known of slot `i`, counting the summaries kept.
+    fn set_slot(&mut self, i: usize, to: Slot) -> Slot {
+        self.kept += usize::from(matches!(to, Slot::Fresh(_)));
+        let was = std::mem::replace(&mut self.slots[i], to);
+        self.kept -= usize::from(matches!(was, Slot::Fresh(_)));
+        was
     }
 
     /// The live conversation `i` was merged into (itself if not merged).
@@ -251,7 +260,7 @@ impl Filer {
 
     /// The conversation id `id` lives under now.
     fn canonical(&mut self, tx: &Transaction<'_>, id: &str) -> Result<usize> {
-        if let Some(&i) = self.index.get(id) {
+        if let Some(i) = self.ids.get(id) {
             return Ok(self.find(i));
         }
         if self.probe {
@@ -282,7 +291,7 @@ impl Filer {
             .query_map([n], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let found: Vec<usize> = rows.iter().map(|c| self.slot(c, Slot::Cached)).collect();
-        self.links.insert(k, found.first().copied());
+        self.links.set(k, found.first().copied());
         Ok(found)
     }
 
@@ -290,7 +299,7 @@ impl Filer {
     /// caches it, and returns the conversation id.
     pub fn put(&mut self, tx: &Transaction<'_>, m: &NewMessage<'_>) -> Result<String> {
         let filed = self.file(tx, std::slice::from_ref(m))?;
-        Ok(self.ids[self.find(filed[0])].clone())
+        Ok(self.ids.id(self.find(filed[0])).to_string())
     }
 
     /// Files a batch of messages. On a first sync (a summarising filer
@@ -329,14 +338,16 @@ impl Filer {
         for n in &names {
             convs.extend(self.linked(tx, n)?);
         }
-        convs.sort_by(|a, b| self.ids[*a].cmp(&self.ids[*b]));
+        convs.sort_by(|a, b| self.ids.id(*a).cmp(&self.ids.id(*b)));
         convs.dedup();
         // A conversation split off by hand is not merged back by links (a
         // reply whose References skip the split point): the message joins
         // its nearest known ancestor's conversation instead.
         let split_apart = convs.len() > 1
             && !self.split_ids.is_empty()
-            && convs.iter().any(|c| self.split_ids.contains(&self.ids[*c]));
+            && convs
+                .iter()
+                .any(|c| self.split_ids.contains(&*self.ids.id(*c)));
         let (target, merging) = if split_apart {
             let mut t = own;
             for n in names[1..].iter().rev() {
@@ -354,14 +365,18 @@ impl Filer {
                 // The cache was empty and this session never made it: new.
                 let row = (key.clone(), p.subject.clone(), p.date);
                 self.unwritten.insert(target, row);
-                self.slots[target] = Slot::Fresh(Summary::default());
+                self.set_slot(target, fresh());
             } else {
-                let created = insert_conversation(tx, &self.ids[target], &key, &p.subject, p.date)?;
-                self.slots[target] = if created && self.summarize {
-                    Slot::Fresh(Summary::default())
-                } else {
-                    Slot::Cached
-                };
+                let created =
+                    insert_conversation(tx, &self.ids.id(target), &key, &p.subject, p.date)?;
+                self.set_slot(
+                    target,
+                    if created && self.summarize {
+                        fresh()
+                    } else {
+                        Slot::Cached
+                    },
+                );
             }
         }
         for &other in &merging {
@@ -372,31 +387,33 @@ impl Filer {
                 if self.defer() {
                     self.aliases.push(other);
                 } else {
-                    super::threading::alias(tx, &self.ids[other], &self.ids[target])?;
+                    super::threading::alias(tx, &self.ids.id(other), &self.ids.id(target))?;
                 }
             } else {
                 // Rows move into the survivor: it must be in the cache first.
                 if let Some((key, subject, date)) = self.unwritten.remove(&target) {
-                    insert_conversation(tx, &self.ids[target], &key, &subject, date)?;
+                    insert_conversation(tx, &self.ids.id(target), &key, &subject, date)?;
                 }
-                super::threading::merge(tx, &self.ids[other], &self.ids[target])?;
+                super::threading::merge(tx, &self.ids.id(other), &self.ids.id(target))?;
             }
-            let gone = std::mem::replace(&mut self.slots[other], Slot::Merged(target));
+            let gone = self.set_slot(other, Slot::Merged(target));
             match (&mut self.slots[target], gone) {
-                (Slot::Fresh(s), Slot::Fresh(o)) => s.absorb(o),
-                (t, _) => *t = Slot::Cached,
+                (Slot::Fresh(s), Slot::Fresh(o)) => s.summary.absorb(o.summary),
+                _ => {
+                    self.set_slot(target, Slot::Cached);
+                }
             }
         }
         for (j, n) in names.iter().enumerate() {
             let k = name(n);
-            let known = self.links.get(&k).copied().flatten();
+            let known = self.links.get(&k).flatten();
             // Split apart: a name another conversation holds stays there.
             if split_apart && j > 0 && known.is_some_and(|c| self.find(c) != target) {
                 continue;
             }
             if known.map(|c| self.find(c)) != Some(target) {
                 self.new_links.push((n.to_string(), target));
-                self.links.insert(k, Some(target));
+                self.links.set(k, Some(target));
             }
         }
         self.messages.push((i, target));
@@ -440,8 +457,8 @@ impl Filer {
             if matches!(self.slots[slot], Slot::Merged(_)) {
                 continue;
             }
-            if !insert_conversation(tx, &self.ids[slot], &key, &subject, date)? {
-                self.slots[slot] = Slot::Cached;
+            if !insert_conversation(tx, &self.ids.id(slot), &key, &subject, date)? {
+                self.set_slot(slot, Slot::Cached);
             }
         }
         let mut filed = Vec::with_capacity(ms.len());
@@ -449,16 +466,18 @@ impl Filer {
             let target = self.find(slot);
             filed.push(target);
             let m = &ms[i];
-            let (rowid, replaced) = insert_message(tx, m, &self.ids[target])?;
-            let first_copy = self.own.insert(name(&m.parsed.message_id));
+            let (rowid, replaced) = insert_message(tx, m, &self.ids.id(target))?;
+            let first_copy = self.links.mark_own(name(&m.parsed.message_id), target);
             match &mut self.slots[target] {
-                Slot::Fresh(s) if first_copy && replaced.is_none() => s.add(m, rowid),
-                s => *s = Slot::Cached,
+                Slot::Fresh(s) if first_copy && replaced.is_none() => s.summary.add(m, rowid),
+                _ => {
+                    self.set_slot(target, Slot::Cached);
+                }
             }
             if let Some(old) = replaced {
                 let i = self.slot(&old, Slot::Cached);
                 let i = self.find(i);
-                self.slots[i] = Slot::Cached;
+                self.set_slot(i, Slot::Cached);
                 self.dirty.insert(i);
             }
             self.dirty.insert(target);
@@ -468,13 +487,13 @@ impl Filer {
         )?;
         for (n, slot) in std::mem::take(&mut self.new_links) {
             // A cached message's own Message-ID is linked by its row.
-            if !self.own.contains(&name(&n)) {
-                link.execute(params![n, self.ids[self.find(slot)]])?;
+            if !self.links.is_own(&name(&n)) {
+                link.execute(params![n, &*self.ids.id(self.find(slot))])?;
             }
         }
         for other in std::mem::take(&mut self.aliases) {
             let into = self.find(other);
-            super::threading::alias(tx, &self.ids[other], &self.ids[into])?;
+            super::threading::alias(tx, &self.ids.id(other), &self.ids.id(into))?;
         }
         Ok(filed)
     }
@@ -484,12 +503,17 @@ impl Filer {
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<BTreeSet<String>> {
         let mut touched = BTreeSet::new();
         let mut refresh = BTreeSet::new();
-        let dirty = std::mem::take(&mut self.dirty);
-        for i in dirty.into_iter().map(|i| self.find(i)) {
-            let id = self.ids[i].clone();
-            match &self.slots[i] {
+        let dirty: BTreeSet<usize> = std::mem::take(&mut self.dirty)
+            .into_iter()
+            .map(|i| self.find(i))
+            .collect();
+        self.flushes += 1;
+        for i in dirty {
+            let id = self.ids.id(i).to_string();
+            match &mut self.slots[i] {
                 Slot::Fresh(s) => {
-                    s.write(tx, &id)?;
+                    s.flush = self.flushes;
+                    s.summary.write(tx, &id)?;
                     if self.events && has_events(tx, &id)? {
                         super::team::refold(tx, &id)?;
                     }
@@ -501,7 +525,29 @@ impl Filer {
             touched.insert(id);
         }
         Store::refresh_conversations(tx, &refresh)?;
+        if self.kept > self.kept_limit {
+            self.forget_old_summaries();
+        }
         Ok(touched)
+    }
+
+    /// Forgets the older half of the summaries kept (every one is in the
+    /// cache after a flush): they become `Cached`, refreshed by SQL.
+    fn forget_old_summaries(&mut self) {
+        let mut flushes: Vec<u32> = (self.slots.iter())
+            .filter_map(|s| match s {
+                Slot::Fresh(k) => Some(k.flush),
+                _ => None,
+            })
+            .collect();
+        let half = flushes.len() / 2;
+        let (_, &mut median, _) = flushes.select_nth_unstable(half);
+        for i in 0..self.slots.len() {
+            if matches!(&self.slots[i], Slot::Fresh(k) if k.flush < median) {
+                self.set_slot(i, Slot::Cached);
+            }
+        }
+        tracing::debug!(kept = self.kept, "forgot the older conversation summaries");
     }
 }
 

@@ -182,6 +182,17 @@ fn summaries_in_memory_match_the_sql_refresh() {
         file(&mut fast, &mail, chunk, true);
         assert_eq!(dump(&fast), want, "chunk {chunk}");
     }
+    // Keeping few summaries in memory: the rest are refreshed by SQL when
+    // they get another message.
+    for (chunk, kept_limit) in [(1, 0), (1, 3), (7, 2), (7, 10)] {
+        let mut fast = Store::open_in_memory().unwrap();
+        let filer = Filer {
+            kept_limit,
+            ..Filer::new()
+        };
+        file_by(&mut fast, &mail, chunk, true, filer);
+        assert_eq!(dump(&fast), want, "chunk {chunk}, kept {kept_limit}");
+    }
     // Again into a cache that already holds half of it (the memory starts empty).
     let mut fast = Store::open_in_memory().unwrap();
     file(&mut fast, &mail[..mail.len() / 2], 5, true);
@@ -210,16 +221,20 @@ fn history_behind_a_cached_page_files_as_sql_does() {
         file(&mut slow, older, 1000, false);
         let want = dump(&slow);
         for chunk in [1, 7, 1000] {
-            for preload_rows in [0, PRELOAD_ROWS] {
+            for (preload_rows, kept_limit) in
+                [(0, 1), (PRELOAD_ROWS, KEPT_SUMMARIES), (PRELOAD_ROWS, 2)]
+            {
                 let mut fast = Store::open_in_memory().unwrap();
                 file(&mut fast, newer, 1000, true);
                 let filer = Filer {
                     preload_rows,
+                    kept_limit,
                     ..Filer::new()
                 };
                 file_by(&mut fast, older, chunk, true, filer);
-                let at =
-                    format!("replies first {replies_first}, chunk {chunk}, preload {preload_rows}");
+                let at = format!(
+                    "replies first {replies_first}, chunk {chunk}, preload {preload_rows}, kept {kept_limit}"
+                );
                 assert_eq!(dump(&fast), want, "{at}");
             }
         }

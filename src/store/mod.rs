@@ -10,6 +10,7 @@ mod customer;
 mod deferred;
 mod drafts;
 mod filer;
+mod filer_maps;
 mod history;
 mod insight;
 mod jobs;
@@ -164,12 +165,20 @@ impl Store {
 
     /// Builds the indexes [`Store::prepare_indexes`] left out.
     pub fn build_indexes(&mut self) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        deferred::ensure(&tx)?;
-        tx.commit()?;
-        Ok(())
+        // The sort behind an index of every message spills to a temp file
+        // past the page cache; kept in memory (`temp_store`), it would hold
+        // the whole index once more at the end of a first sync.
+        self.conn.pragma_update(None, "temp_store", "FILE")?;
+        let built = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            deferred::ensure(&tx)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        built
     }
 
     /// How many of the deferred indexes the cache has (tests: 2 after any

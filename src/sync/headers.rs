@@ -239,6 +239,8 @@ pub fn write(
             });
         }
         if deferred {
+            // The filer's memory of every name is not needed for the sort.
+            drop(std::mem::take(&mut filer));
             store.build_indexes()?;
         }
         Ok(())
