@@ -178,6 +178,12 @@ impl Filer {
             if self.probe && self.summarize && self.preload(tx)? {
                 self.probe = false;
             }
+            if !self.probe && self.summarize {
+                // Each message's own name, and the names its references
+                // add (a fifth more in a generated mailbox).
+                let expected = usize::try_from(self.expected).unwrap_or(0);
+                self.links.reserve(expected.saturating_add(expected / 4));
+            }
         }
         self.data_version = version;
         Ok(())

@@ -170,6 +170,12 @@ impl Links {
         self.map.get(k).is_some_and(|v| v & OWN != 0)
     }
 
+    /// Room for `n` more names: a map grown by doubling holds the old
+    /// table and the new one at once, the sync's peak of memory.
+    pub fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
+
     pub fn clear(&mut self) {
         self.map = Map::default();
     }
