@@ -249,14 +249,28 @@ fn bench(n: usize) {
     // answering a whole-folder FETCH of a few hundred thousand messages.
     let d = Dovecot::start_with("default_vsz_limit = 0\n");
     let maildir = d.maildir();
-    corpus(&[
-        "--count",
-        &n.to_string(),
-        "--format",
-        "maildir",
-        "--out",
-        maildir.to_str().unwrap(),
-    ]);
+    // REPLYPAD_BENCH_CORPUS=DIR keeps the generated mailbox there for the
+    // next run (a million messages take about 17 minutes to generate);
+    // the rows that add mail and change flags change it as they go.
+    let kept = std::env::var_os("REPLYPAD_BENCH_CORPUS")
+        .map(|dir| Path::new(&dir).join(format!("maildir-{n}")));
+    let out = kept.clone().unwrap_or_else(|| maildir.clone());
+    if !out.exists() {
+        corpus(&[
+            "--count",
+            &n.to_string(),
+            "--format",
+            "maildir",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    }
+    if let Some(kept) = &kept {
+        eprintln!("   the mailbox is kept in {}", kept.display());
+        std::fs::create_dir_all(maildir.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(kept, &maildir).unwrap();
+        d.fix_ownership_of(kept);
+    }
     d.fix_ownership();
     let work = tempfile::tempdir().unwrap();
     let cfg = support::account(&d, &work.path().join("cache"), Tls::None);

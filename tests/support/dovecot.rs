@@ -158,11 +158,16 @@ impl Dovecot {
 
     /// Hands everything under the mail home to the user Dovecot runs mail as.
     pub fn fix_ownership(&self) {
+        self.fix_ownership_of(&self.dir.path().join("home"));
+    }
+
+    /// Hands everything under `path` to the user Dovecot runs mail as.
+    pub fn fix_ownership_of(&self, path: &std::path::Path) {
         let (uid, gid) = mail_owner();
         let status = Command::new("chown")
             .arg("-R")
             .arg(format!("{uid}:{gid}"))
-            .arg(self.dir.path().join("home"))
+            .arg(path)
             .status()
             .expect("run chown");
         assert!(status.success());
