@@ -38,6 +38,18 @@ fn corpus(args: &[&str]) {
     assert!(st.success(), "corpus.py failed");
 }
 
+/// Generates a mailbox of `n` messages into Maildir `out`.
+fn generate(n: usize, out: &Path) {
+    corpus(&[
+        "--count",
+        &n.to_string(),
+        "--format",
+        "maildir",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+}
+
 /// A minimal IMAP client: LOGIN, SELECT, then one UID FETCH of `uids`
 /// whose bytes it reads and discards. Returns (seconds, bytes).
 fn raw_fetch(port: u16, uids: &str, items: &str) -> (f64, usize) {
@@ -256,20 +268,14 @@ fn bench(n: usize) {
         .map(|dir| Path::new(&dir).join(format!("maildir-{n}")));
     let out = kept.clone().unwrap_or_else(|| maildir.clone());
     if !out.exists() {
-        corpus(&[
-            "--count",
-            &n.to_string(),
-            "--format",
-            "maildir",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        generate(n, &out);
     }
     if let Some(kept) = &kept {
         eprintln!("   the mailbox is kept in {}", kept.display());
+        // The Sent folder is added below, by each run.
+        let _ = std::fs::remove_dir_all(kept.join(".Sent"));
         std::fs::create_dir_all(maildir.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(kept, &maildir).unwrap();
-        d.fix_ownership_of(kept);
     }
     d.fix_ownership();
     let work = tempfile::tempdir().unwrap();
@@ -585,15 +591,7 @@ fn link_rows(n: usize) {
     let d = Dovecot::start_with(
         "mail_plugins = $mail_plugins zlib\nprotocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n",
     );
-    let maildir = d.maildir();
-    corpus(&[
-        "--count",
-        &n.to_string(),
-        "--format",
-        "maildir",
-        "--out",
-        maildir.to_str().unwrap(),
-    ]);
+    generate(n, &d.maildir());
     d.fix_ownership();
     let link = link::Link::start(d.imap_port, Duration::from_millis(10), 10e6);
     let work = tempfile::tempdir().unwrap();

@@ -96,6 +96,23 @@ fn slash_in_the_reader_searches() {
     assert!(screen.contains("/from:blake · 1/"), "{screen}");
 }
 
+/// `Esc /` typed fast (or over a slow link) reaches the app as Alt-/: the
+/// query after it is a search, not keys run in the conversation.
+#[test]
+fn an_escape_run_into_the_next_key_is_both_keys() {
+    let (mut app, _term) = app(80, 24);
+    app.feed("jj<Enter>");
+    assert_eq!(app.focus, Focus::Reader);
+    app.feed("<A-/>");
+    app.type_text("refund");
+    app.feed("<Enter>");
+    assert!(app.compose.is_none(), "r opened a reply");
+    assert_eq!(
+        app.view,
+        replypad::domain::views::View::Search("refund".into())
+    );
+}
+
 #[test]
 fn reader_next_conversation_and_scroll() {
     let (mut app, mut term) = app(80, 24);

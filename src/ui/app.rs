@@ -171,6 +171,14 @@ pub struct App {
     size: Rect,
 }
 
+/// The key an unbound Alt-key stands for after an Esc (Alt-/ for `Esc /`).
+fn escape_then(ev: KeyEvent) -> Option<KeyEvent> {
+    let rest = ev.modifiers - KeyModifiers::ALT;
+    let alt_only = ev.modifiers.contains(KeyModifiers::ALT)
+        && (rest.is_empty() || rest == KeyModifiers::SHIFT);
+    (alt_only && matches!(ev.code, KeyCode::Char(_))).then(|| KeyEvent::new(ev.code, rest))
+}
+
 impl App {
     pub fn new(desk: Desk, keymap: Keymap, clock: Clock) -> Result<App> {
         let mode = desk.mode();
@@ -413,6 +421,14 @@ impl App {
                 self.pending.clear();
                 if retry {
                     self.handle_key_inner(ev);
+                } else if let Some(key) = escape_then(ev) {
+                    // Esc and the key typed after it can arrive as one
+                    // Alt-key (the two bytes in one read, as over a slow
+                    // ssh link): unbound, it is taken as the two keys, not
+                    // dropped, so a query typed after `Esc /` is not run
+                    // as commands.
+                    self.handle_key_inner(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                    self.handle_key_inner(key);
                 }
             }
         }

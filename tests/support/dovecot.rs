@@ -161,11 +161,12 @@ impl Dovecot {
         self.fix_ownership_of(&self.dir.path().join("home"));
     }
 
-    /// Hands everything under `path` to the user Dovecot runs mail as.
+    /// Hands everything under `path` to the user Dovecot runs mail as
+    /// (following symbolic links: a kept mailbox linked in, say).
     pub fn fix_ownership_of(&self, path: &std::path::Path) {
         let (uid, gid) = mail_owner();
         let status = Command::new("chown")
-            .arg("-R")
+            .args(["-R", "-L"])
             .arg(format!("{uid}:{gid}"))
             .arg(path)
             .status()
