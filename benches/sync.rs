@@ -566,7 +566,7 @@ fn bench(n: usize) {
         "-",
     );
     println!(
-        "| {n:>6} | (e) peak memory: headers sync {mem_a:.0} MB, full sync {mem_b:.0} MB | | | | < 60 MB |"
+        "| {n:>6} | (e) peak memory: headers sync {mem_a:.0} MB, full sync {mem_b:.0} MB | | | | <= 100 MB at 1M |"
     );
     let size: u64 = ["", "-wal"]
         .iter()
