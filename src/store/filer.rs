@@ -212,7 +212,7 @@ impl Filer {
             let into = self.slot(r.get_ref(1)?.as_str()?, Slot::Cached);
             let alias = self.slot(r.get_ref(0)?.as_str()?, Slot::Cached);
             if self.find(into) != alias {
-                self.slots[alias] = Slot::Merged(into);
+                self.set_slot(alias, Slot::Merged(into));
             }
         }
         let mut st = tx.prepare(LINKED_ALL)?;
@@ -546,6 +546,9 @@ impl Filer {
                 _ => None,
             })
             .collect();
+        if flushes.is_empty() {
+            return;
+        }
         let half = flushes.len() / 2;
         let (_, &mut median, _) = flushes.select_nth_unstable(half);
         for i in 0..self.slots.len() {
