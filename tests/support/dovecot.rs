@@ -156,19 +156,14 @@ impl Dovecot {
         self.dir.path().join("home").join(USER).join("Maildir")
     }
 
-    /// Hands everything under the mail home to the user Dovecot runs mail as.
-    pub fn fix_ownership(&self) {
-        self.fix_ownership_of(&self.dir.path().join("home"));
-    }
-
-    /// Hands everything under `path` to the user Dovecot runs mail as
+    /// Hands everything under the mail home to the user Dovecot runs mail as
     /// (following symbolic links: a kept mailbox linked in, say).
-    pub fn fix_ownership_of(&self, path: &std::path::Path) {
+    pub fn fix_ownership(&self) {
         let (uid, gid) = mail_owner();
         let status = Command::new("chown")
             .args(["-R", "-L"])
             .arg(format!("{uid}:{gid}"))
-            .arg(path)
+            .arg(self.dir.path().join("home"))
             .status()
             .expect("run chown");
         assert!(status.success());
