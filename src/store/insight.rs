@@ -93,13 +93,21 @@ impl Store {
                AND json_extract(payload, '$.message_id') IN (?1, '<' || ?1 || '>')
              ORDER BY agent DESC LIMIT 1",
         )?;
-        // Messages: a copy in two folders counts once. The index gives them
-        // in (conversation, Message-ID) order, so copies come together.
-        // (A GROUP BY in SQL sorts every message and costs several times more.)
+        // Messages: a copy in two folders counts once. In (conversation,
+        // Message-ID) order copies come together; the index gives that order
+        // without a sort. (A GROUP BY in SQL sorts every message and costs
+        // several times more.) A first sync builds the index at its end: a
+        // report meanwhile sorts instead.
+        let hint = if super::deferred::has(&self.conn, "messages_insight")? {
+            "INDEXED BY messages_insight"
+        } else {
+            ""
+        };
         let mut st = self.conn.prepare(&format!(
             "SELECT conversation_id, message_id, internal_date, from_team,
                     auto_refusal IS NOT NULL, coalesce(nullif(from_name, ''), from_email)
-             FROM messages INDEXED BY messages_insight WHERE {}",
+             FROM messages {hint} WHERE {}
+             ORDER BY conversation_id, message_id",
             by("?1 IS NULL", "conversation_id = ?1")
         ))?;
         let mut rows = st.query([only])?;
@@ -197,5 +205,39 @@ mod tests {
             assert_eq!(s.insight_case(&c.id).unwrap().as_ref(), Some(c), "{}", c.id);
         }
         assert_eq!(s.insight_case("nothing").unwrap(), None);
+    }
+}
+
+#[cfg(test)]
+mod without_the_index {
+    use super::*;
+
+    /// During a first sync the report index is built only at its end: a
+    /// report meanwhile reads the same cases, by a sort instead.
+    #[test]
+    fn a_report_without_its_index_reads_the_same_cases() {
+        let mut s = Store::open_in_memory().unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let with = s.insight_cases().unwrap();
+        let one = s.insight_case(&with[0].id).unwrap();
+        s.conn.execute_batch("DROP INDEX messages_insight").unwrap();
+        assert_eq!(s.insight_cases().unwrap(), with);
+        assert_eq!(s.insight_case(&with[0].id).unwrap(), one);
+        // Built again, the planner reads it in order: no sort.
+        s.build_indexes().unwrap();
+        let plan: Vec<String> = s
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT conversation_id, message_id, internal_date, from_team,
+                    auto_refusal IS NOT NULL, coalesce(nullif(from_name, ''), from_email)
+                 FROM messages INDEXED BY messages_insight WHERE ?1 IS NULL
+                 ORDER BY conversation_id, message_id",
+            )
+            .unwrap()
+            .query_map([rusqlite::types::Null], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }
 }

@@ -156,7 +156,7 @@ impl Store {
 
     /// Before a header write of about `expected` messages: a bulk write
     /// into an empty cache, or one that dwarfs what the cache holds (the
-    /// history behind a newest page), leaves two indexes to
+    /// history behind a newest page), leaves the deferred indexes to
     /// [`Store::build_indexes`] at its end (returns true); otherwise they
     /// are made sure of (see `deferred.rs`).
     pub fn prepare_indexes(&mut self, bulk: bool, expected: usize) -> Result<bool> {
@@ -181,8 +181,8 @@ impl Store {
         built
     }
 
-    /// How many of the deferred indexes the cache has (tests: 2 after any
-    /// sync).
+    /// How many of the deferred indexes the cache has (tests: all of them
+    /// after any sync).
     pub fn deferred_indexes_present(&self) -> Result<usize> {
         deferred::present(&self.conn)
     }
