@@ -35,8 +35,10 @@ pub(super) fn name(s: &str) -> Name {
 pub(super) struct ConversationIds {
     /// Slot → the id packed, or [`OTHER`] | its index in `others`.
     keys: Vec<u64>,
-    /// Packed id → slot.
-    packed: Map<u64, u32>,
+    /// The slots of packed ids, hashed by the id they hold in `keys`
+    /// (4 bytes an entry).
+    packed: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     others: Vec<Box<str>>,
     other_slots: Map<Box<str>, u32>,
 }
@@ -62,7 +64,11 @@ fn pack(id: &str) -> Option<u64> {
 impl ConversationIds {
     pub fn get(&self, id: &str) -> Option<usize> {
         match pack(id) {
-            Some(k) => self.packed.get(&k),
+            Some(k) => {
+                let keys = &self.keys;
+                self.packed
+                    .find(self.hasher.hash_one(k), |&s| keys[s as usize] == k)
+            }
             None => self.other_slots.get(id),
         }
         .map(|&s| s as usize)
@@ -77,7 +83,10 @@ impl ConversationIds {
         match pack(id) {
             Some(k) => {
                 self.keys.push(k);
-                self.packed.insert(k, slot);
+                let (keys, hasher) = (&self.keys, &self.hasher);
+                self.packed.insert_unique(hasher.hash_one(k), slot, |&s| {
+                    hasher.hash_one(keys[s as usize])
+                });
             }
             None => {
                 self.keys.push(OTHER | self.others.len() as u64);
