@@ -96,7 +96,7 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
     let (n, touched) =
         history::fetch_history(&mut conn, &mut store, &ctx, history::WINDOW as usize).unwrap();
     assert_eq!(n, history::WINDOW as usize);
-    assert!(!touched.is_empty());
+    assert!(touched.is_some_and(|t| !t.is_empty()));
     let (uids, floor, _) = inbox_of(&db);
     assert_eq!(uids.len(), NEWEST_PAGE + n);
     assert_eq!(floor, Some(newest[0] - history::WINDOW));

@@ -320,7 +320,7 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
         }
         Store::refresh_conversations(tx, &touched)
     })?;
-    store.settle_places(archive, MailboxRole::Archive, &touched)?;
+    store.settle_places(archive, MailboxRole::Archive, Some(&touched))?;
     events.extend(past_events);
     let log: Vec<(u32, Result<Signed, String>)> = events
         .into_iter()

@@ -154,7 +154,8 @@ impl Store {
             .optional()?)
     }
 
-    /// After a sync of mailbox `mbox` (of `role`) that touched `touched`:
+    /// After a sync of mailbox `mbox` (of `role`) that touched `touched`
+    /// (`None`: too many to list, any conversation with mail there):
     /// moves no longer queued are settled (what is still in the folder
     /// did not move: the server refused or found nothing), and the places
     /// of the conversations that may have moved are refreshed. Returns the
@@ -163,7 +164,7 @@ impl Store {
         &mut self,
         mbox: i64,
         role: MailboxRole,
-        touched: &BTreeSet<String>,
+        touched: Option<&BTreeSet<String>>,
     ) -> Result<BTreeSet<String>> {
         self.transaction(|tx| {
             let queued: bool = tx.query_row(
@@ -191,14 +192,27 @@ impl Store {
                 }
                 ids.extend(stuck);
             }
-            match role {
-                MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash => {
-                    ids.extend(touched.iter().cloned())
+            let filing = matches!(
+                role,
+                MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash
+            );
+            match (role, touched) {
+                (_, Some(touched)) if filing => ids.extend(touched.iter().cloned()),
+                (_, None) if filing => {
+                    let all: Vec<String> = tx
+                        .prepare_cached(
+                            "SELECT DISTINCT conversation_id FROM messages WHERE mailbox_id = ?1",
+                        )?
+                        .query_map([mbox], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    ids.extend(all);
                 }
                 // New mail there brings a conversation back (one that is
                 // filed has a place); mail that left it may file it.
-                MailboxRole::Inbox if touched.len() <= 2000 => ids.extend(touched.iter().cloned()),
-                MailboxRole::Inbox => {
+                (MailboxRole::Inbox, Some(touched)) if touched.len() <= 2000 => {
+                    ids.extend(touched.iter().cloned())
+                }
+                (MailboxRole::Inbox, touched) => {
                     let maybe: BTreeSet<String> = tx
                         .prepare(&format!(
                             "SELECT id FROM conversations WHERE place IS NOT NULL
@@ -207,7 +221,10 @@ impl Store {
                         ))?
                         .query_map([], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?;
-                    ids.extend(touched.intersection(&maybe).cloned());
+                    match touched {
+                        Some(touched) => ids.extend(touched.intersection(&maybe).cloned()),
+                        None => ids.extend(maybe),
+                    }
                 }
                 _ => {}
             }
@@ -244,4 +261,49 @@ pub(super) fn refresh_places(
         }
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history fill of a whole folder does not list what it touched:
+    /// settling every conversation of each folder finds the same places
+    /// as settling the listed ones (the demo's archive and inbox).
+    #[test]
+    fn settling_an_unlisted_sync_finds_every_place() {
+        let mut s = Store::open_in_memory().unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let places = |s: &Store| -> Vec<(String, Option<String>)> {
+            s.conn
+                .prepare("SELECT id, place FROM conversations ORDER BY id")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let before = places(&s);
+        assert!(
+            before.iter().any(|(_, p)| p.is_some()),
+            "the demo files some"
+        );
+        assert!(before.iter().any(|(_, p)| p.is_none()), "and keeps some");
+        s.conn
+            .execute("UPDATE conversations SET place = 'trash'", [])
+            .unwrap();
+        let folders: Vec<(i64, String)> = s
+            .conn
+            .prepare("SELECT id, role FROM mailboxes ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (id, role) in folders {
+            let role = MailboxRole::parse(&role).unwrap();
+            s.settle_places(id, role, None).unwrap();
+        }
+        assert_eq!(places(&s), before);
+    }
 }

@@ -102,7 +102,7 @@ pub fn sync_mailbox(
 ) -> Result<(Report, BTreeSet<String>)> {
     let mbox = store.mailbox_id(name, role)?;
     let (report, mut touched) = sync_mailbox_rows(conn, store, mbox, name, role, ctx)?;
-    let moved = store.settle_places(mbox, role, &touched)?;
+    let moved = store.settle_places(mbox, role, Some(&touched))?;
     touched.extend(moved);
     Ok((report, touched))
 }
@@ -235,6 +235,7 @@ fn sync_mailbox_rows(
         floor,
         cached: 0,
         expected: total,
+        list_touched: true,
     };
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = std::thread::Builder::new()
@@ -394,6 +395,8 @@ pub enum Depth {
 
 /// A whole pass: push queued changes, sync the mail folders (newest
 /// first), fold the team log, then fetch the history `depth` asks for.
+/// Returns the report and the conversations touched, the history's not
+/// listed (it touches every one).
 pub fn pass(
     conn: &mut Connection,
     store: &mut Store,
@@ -415,9 +418,9 @@ pub fn pass(
         touched.extend(t);
     }
     if depth != Depth::Newest {
-        let (n, t) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
+        // A whole history touches every conversation: not listed.
+        let (n, _) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
         report.new += n;
-        touched.extend(t);
     }
     if depth == Depth::Bodies {
         report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
@@ -494,7 +497,7 @@ pub fn filing_folder(
 }
 
 /// One pass over every folder, history included; bodies too when
-/// `bodies` is set.
+/// `bodies` is set. The conversations touched are listed as by [`pass`].
 pub fn sync_all(
     conn: &mut Connection,
     store: &mut Store,
@@ -502,10 +505,10 @@ pub fn sync_all(
     ctx: &SyncContext<'_>,
     bodies: bool,
 ) -> Result<(Report, BTreeSet<String>)> {
-    let (mut report, mut touched) = sync_newest(conn, store, cfg, ctx)?;
-    let (n, t) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
+    let (mut report, touched) = sync_newest(conn, store, cfg, ctx)?;
+    // A whole history touches every conversation: not listed.
+    let (n, _) = super::history::fetch_history(conn, store, ctx, usize::MAX)?;
     report.new += n;
-    touched.extend(t);
     if bodies {
         report.bodies += fetch_bodies(conn, store, usize::MAX >> 1, ctx)?;
     }

@@ -143,10 +143,15 @@ pub struct Target<'a> {
     pub cached: usize,
     /// About how many messages this write will file.
     pub expected: usize,
+    /// Whether to list the conversations the write touched (a history fill
+    /// of a whole mailbox touches every one: the list would be the largest
+    /// thing in memory at its end).
+    pub list_touched: bool,
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
-/// written and the conversations they touched.
+/// written and the conversations they touched (none listed unless
+/// `t.list_touched`).
 pub fn write(
     store: &mut Store,
     rx: Receiver<Batch>,
@@ -221,7 +226,9 @@ pub fn write(
             })?;
             written += in_tx;
             busy += t0.elapsed() - waited;
-            touched.extend(tt);
+            if t.list_touched {
+                touched.extend(tt);
+            }
             let secs = t.began.elapsed().as_secs_f64().max(1e-6);
             if t.floor == Floor::Fill {
                 (ctx.progress)(Progress::History {

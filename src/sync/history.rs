@@ -25,32 +25,41 @@ pub const WINDOW: u32 = 5_000;
 /// The widest window (a sparse folder).
 const MAX_WINDOW: u32 = 1 << 20;
 
+/// A fetch of at most this many messages lists the conversations it
+/// touched; a longer one (a whole mailbox's history) does not: it touches
+/// nearly every conversation, and the list would be the largest thing in
+/// a first sync's memory at its end.
+pub const LISTED: usize = 50_000;
+
 /// Fetches older mail behind the newest pages until about `budget`
 /// messages are cached (whole windows: it may pass it by one window) or
-/// every folder is complete. Returns how many were written and the
-/// conversations they touched.
+/// every folder is complete. Returns how many were written and, for a
+/// budget of at most [`LISTED`], the conversations they touched (`None`:
+/// any of them).
 pub fn fetch_history(
     conn: &mut Connection,
     store: &mut Store,
     ctx: &SyncContext<'_>,
     budget: usize,
-) -> Result<(usize, BTreeSet<String>)> {
+) -> Result<(usize, Option<BTreeSet<String>>)> {
     let mut written = 0;
+    let list = budget <= LISTED;
     let mut touched = BTreeSet::new();
     for folder in store.unfetched_history()? {
         if written >= budget {
             break;
         }
-        let (n, t) = fill(conn, store, ctx, &folder, budget - written).with_context(|| {
-            format!(
-                "cannot fetch the history of {}",
-                crate::mail::sanitize::line(&folder.name)
-            )
-        })?;
+        let (n, t) =
+            fill(conn, store, ctx, &folder, budget - written, list).with_context(|| {
+                format!(
+                    "cannot fetch the history of {}",
+                    crate::mail::sanitize::line(&folder.name)
+                )
+            })?;
         written += n;
         touched.extend(t);
     }
-    Ok((written, touched))
+    Ok((written, list.then_some(touched)))
 }
 
 /// Whether any folder's history is still to fetch.
@@ -64,6 +73,7 @@ fn fill(
     ctx: &SyncContext<'_>,
     folder: &Unfetched,
     budget: usize,
+    list: bool,
 ) -> Result<(usize, BTreeSet<String>)> {
     let info = conn.select(&folder.name, None)?;
     let known = store.mailbox_state(folder.mailbox_id)?;
@@ -87,6 +97,7 @@ fn fill(
         floor: Floor::Fill,
         cached,
         expected: (info.exists as usize).saturating_sub(cached).min(budget),
+        list_touched: list,
     };
     let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);
     let (written, touched) = std::thread::scope(|scope| {
@@ -99,7 +110,7 @@ fn fill(
         drop(tx_batches);
         join_writer(handle, fetched)
     })?;
-    let moved = store.settle_places(folder.mailbox_id, folder.role, &touched)?;
+    let moved = store.settle_places(folder.mailbox_id, folder.role, list.then_some(&touched))?;
     Ok((written, touched.into_iter().chain(moved).collect()))
 }
 

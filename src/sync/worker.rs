@@ -430,8 +430,12 @@ fn session(
                         &ctx,
                         super::history::WINDOW as usize,
                     )?;
-                    if n > 0 || !touched.is_empty() {
-                        notify(Notice::Changed(Changed::pass(touched, false)));
+                    let changed = match touched {
+                        Some(t) => Changed::pass(t, false),
+                        None => Changed::everything(),
+                    };
+                    if n > 0 || changed.list {
+                        notify(Notice::Changed(changed));
                         continue;
                     }
                     let n = super::engine::fetch_bodies(&mut s.conn, store, 200, &ctx)?;
