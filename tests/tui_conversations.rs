@@ -312,3 +312,64 @@ fn x_splits_the_conversation_at_the_message_on_top() {
         app.message
     );
 }
+
+/// A search reads the full-text index, which a message enters with its
+/// body: while mail is still on its way (a first sync's history, bodies
+/// not fetched yet), the list's title says the result is partial; a search
+/// by fields only (labels, status) is complete and says nothing.
+#[test]
+fn a_search_says_when_mail_is_still_on_its_way() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (mut app, mut term) = app(w, h);
+        app.feed("/");
+        app.type_text("refund");
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(screen.contains("/refund · 1/"), "{screen}");
+        assert!(!screen.contains("partial"), "every demo body is cached");
+        app.feed("<Esc>");
+
+        // A message arrives with its headers only (its body comes later).
+        let raw = b"From: Kim <kim@example.org>\r\nTo: support@example.com\r\n\
+                    Subject: refund please\r\nMessage-ID: <late@example.org>\r\n\
+                    Date: Mon, 24 Nov 2025 10:00:00 +0000\r\n\r\n";
+        let parsed = replypad::mail::parse_headers(raw, tui_support::NOW, 4000);
+        let store = &mut app.desk.store;
+        let inbox = store
+            .mailbox_id("INBOX", replypad::store::MailboxRole::Inbox)
+            .unwrap();
+        store
+            .transaction(|tx| {
+                replypad::store::Store::put_message(
+                    tx,
+                    &replypad::store::NewMessage {
+                        mailbox_id: inbox,
+                        uid: 900_001,
+                        modseq: None,
+                        internal_date: tui_support::NOW,
+                        size: 4000,
+                        seen: false,
+                        answered: false,
+                        flagged: false,
+                        from_team: false,
+                        parsed: &parsed,
+                    },
+                )
+            })
+            .unwrap();
+        app.feed("/");
+        app.type_text("refund");
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("/refund · 1/") && screen.contains("partial: mail still syncing"),
+            "{w}x{h}\n{screen}"
+        );
+        app.feed("<Esc>/");
+        app.type_text("label:billing");
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(screen.contains("/label:billing · 1/"), "{screen}");
+        assert!(!screen.contains("partial"), "fields only: {screen}");
+    }
+}

@@ -112,7 +112,35 @@ fn term_sql(t: &Term, me: &str) -> (String, Vec<Value>) {
     }
 }
 
+/// Whether `query` reads the full-text index (words, phrases, `from:`).
+fn uses_text(query: &str) -> bool {
+    parse(query).is_ok_and(|q| {
+        q.groups
+            .iter()
+            .flatten()
+            .any(|l| matches!(l.term, Term::Text { .. } | Term::From(_)))
+    })
+}
+
 impl Store {
+    /// Whether a search for `query` may miss mail that is on its way: it
+    /// reads the full-text index, and older mail is still to fetch or a
+    /// message's text is not cached yet (a message enters the index with
+    /// its body; one too large to fetch by itself, with its headers).
+    pub fn search_is_partial(&self, query: &str) -> Result<bool> {
+        if !uses_text(query) {
+            return Ok(false);
+        }
+        if !self.unfetched_history()?.is_empty() {
+            return Ok(true);
+        }
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM messages WHERE body_state = 'headers' AND size <= ?1)",
+            [super::messages::AUTO_BODY_MAX as i64],
+            |r| r.get(0),
+        )?)
+    }
+
     /// How many conversations match `query`.
     pub fn search_count(&self, query: &str, me: &str) -> Result<usize> {
         let (cond, params) = condition(query, me)?;

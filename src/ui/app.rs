@@ -148,6 +148,9 @@ pub struct App {
     pub compose: Option<super::compose::Compose>,
     /// The current search's matching ids (query, ids), newest first.
     search_cache: Option<(String, Vec<String>)>,
+    /// The current search may miss mail still on its way (the list's
+    /// title says so).
+    pub search_partial: bool,
     /// The last search typed (`/` starts from it), and the view it was
     /// typed from (`Esc` goes back to it).
     pub(super) last_search: Option<String>,
@@ -238,6 +241,7 @@ impl App {
             should_quit: false,
             compose: None,
             search_cache: None,
+            search_partial: false,
             last_search: None,
             held: None,
             before_search: None,

@@ -52,6 +52,7 @@ impl App {
     pub(super) fn search_ids(&mut self, q: &str) -> Result<&[String]> {
         if self.search_cache.as_ref().is_none_or(|(cq, _)| cq != q) {
             let ids = self.desk.store.search_all_ids(q, &self.me)?;
+            self.search_partial = self.desk.store.search_is_partial(q)?;
             self.search_cache = Some((q.to_string(), ids));
         }
         Ok(&self.search_cache.as_ref().expect("just set").1)

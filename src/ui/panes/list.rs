@@ -18,13 +18,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if app.sort == crate::store::ListSort::WaitingLongest && app.view.query().is_none() {
         name.push_str(" · waiting longest first");
     }
+    let partial = app.search_partial && app.view.query().is_some();
+    let title = |count: String| {
+        if partial {
+            format!(" {name}{count} · partial: mail still syncing ")
+        } else {
+            format!(" {name}{count} ")
+        }
+    };
     let title = if l.total == 0 {
-        format!(" {name} ")
+        title(String::new())
     } else if app.view_counts.is_empty() {
         // The first frame: the total is counted just after it.
-        format!(" {name} · {} ", l.selected + 1)
+        title(format!(" · {}", l.selected + 1))
     } else {
-        format!(" {name} · {}/{} ", l.selected + 1, l.total)
+        title(format!(" · {}/{}", l.selected + 1, l.total))
     };
     let block = Block::bordered()
         .title(Span::styled(title, title_style()))
