@@ -223,7 +223,18 @@ impl Store {
                         .collect::<rusqlite::Result<_>>()?;
                     match touched {
                         Some(touched) => ids.extend(touched.intersection(&maybe).cloned()),
-                        None => ids.extend(maybe),
+                        // Too many to list: those of them with mail here.
+                        None => {
+                            let mut here = tx.prepare_cached(
+                                "SELECT EXISTS(SELECT 1 FROM messages
+                                 WHERE conversation_id = ?1 AND mailbox_id = ?2)",
+                            )?;
+                            for id in maybe {
+                                if here.query_row(params![id, mbox], |r| r.get(0))? {
+                                    ids.insert(id);
+                                }
+                            }
+                        }
                     }
                 }
                 _ => {}
