@@ -192,13 +192,11 @@ impl Store {
                 }
                 ids.extend(stuck);
             }
-            let filing = matches!(
-                role,
-                MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash
-            );
             match (role, touched) {
-                (_, Some(touched)) if filing => ids.extend(touched.iter().cloned()),
-                (_, None) if filing => {
+                (MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash, Some(touched)) => {
+                    ids.extend(touched.iter().cloned())
+                }
+                (MailboxRole::Archive | MailboxRole::Junk | MailboxRole::Trash, None) => {
                     let all: Vec<String> = tx
                         .prepare_cached(
                             "SELECT DISTINCT conversation_id FROM messages WHERE mailbox_id = ?1",
