@@ -373,3 +373,62 @@ fn a_search_says_when_mail_is_still_on_its_way() {
         assert!(!screen.contains("partial"), "fields only: {screen}");
     }
 }
+
+/// A search that matches much shows its first page at once and scans on
+/// between keys: the title says how many it found so far, `j` past them
+/// and `G` read on, and the scan ends with the same list and count as a
+/// search read whole. (The demo is small: the store is told to scan it
+/// two conversations at a time.)
+#[test]
+fn a_search_that_matches_much_shows_its_first_page_and_scans_on() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let (mut app, mut term) = app(w, h);
+        let whole = app
+            .desk
+            .store
+            .search_all_ids("-refund", "dana@example.com")
+            .unwrap();
+        assert!(whole.len() > h as usize, "the demo fills more than a page");
+        app.desk.store.set_search_scan(0, 2);
+        app.feed("/");
+        app.type_text("-refund");
+        app.feed("<Enter>");
+        let found = app.searching().expect("still scanning");
+        assert!(found < whole.len(), "{found}");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains(&format!("/-refund · 1/{found}+ searching")),
+            "{w}x{h}\n{screen}"
+        );
+        if (w, h) == (80, 24) {
+            insta::assert_snapshot!("search_scanning_80x24", screen);
+        }
+        // Steps between keys find more, then all.
+        assert!(app.search_step());
+        assert!(app.searching().unwrap_or(usize::MAX) > found);
+        while app.search_step() {}
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains(&format!("/-refund · 1/{} ", whole.len())),
+            "{w}x{h}\n{screen}"
+        );
+        assert!(!app.search_step(), "nothing left to scan");
+        assert_eq!(app.list.total, whole.len());
+
+        // Again, and move: `G` reads to the end at once.
+        app.feed("<Esc>/");
+        app.type_text("-refund");
+        app.feed("<Enter>");
+        assert!(app.searching().is_some());
+        app.feed("G");
+        assert_eq!(app.searching(), None);
+        assert_eq!(app.list.selected, whole.len() - 1);
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains(&format!("· {n}/{n} ", n = whole.len())),
+            "{w}x{h}\n{screen}"
+        );
+        let last = app.list.rows.last().expect("the last page").id.clone();
+        assert_eq!(&last, whole.last().unwrap());
+    }
+}

@@ -21,6 +21,7 @@ mod outbox;
 mod pending;
 mod places;
 mod search;
+mod search_scan;
 mod summary;
 mod sync_state;
 mod team;
@@ -41,6 +42,7 @@ pub use notices::{Notification, NotificationKind};
 pub use outbox::{NewOutgoing, OutboxRow, OutboxState};
 pub use pending::{FlagOp, MoveOp, Op, PendingOp};
 pub use places::Moved;
+pub use search_scan::{NARROW, Search};
 pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;
 
@@ -55,6 +57,11 @@ const BULK_CHECKPOINT_PAGES: i64 = 16_384;
 pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
+    /// The message sets of the search being scanned (`search_scan`).
+    text_sets: search_scan::TextSets,
+    /// See `set_search_scan`.
+    search_narrow: usize,
+    search_slice: Option<usize>,
 }
 
 impl Store {
@@ -108,7 +115,15 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         let before: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         migrations::migrate(&mut conn)?;
-        let mut store = Store { conn, path };
+        let text_sets = search_scan::TextSets::default();
+        search_scan::register(&conn, text_sets.clone())?;
+        let mut store = Store {
+            conn,
+            path,
+            text_sets,
+            search_narrow: search_scan::NARROW,
+            search_slice: None,
+        };
         if before > 0 && before < migrations::STORED_RULES {
             store.transaction(drafts::refresh_stored_rules)?;
         }

@@ -8,11 +8,37 @@ use anyhow::{Result, anyhow};
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
-/// The WHERE condition and its parameters for `query`, for agent `me`.
-fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
+/// How a condition asks the full-text index.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextForm {
+    /// `c.id IN (matching messages' conversations)`: cheap when few
+    /// messages match, and SQLite can start from that list.
+    Index,
+    /// Per conversation, whether one of its messages is in the matching
+    /// set loaded beforehand (`search_scan`): cheap per conversation, for
+    /// a scan in date order that stops after a page.
+    Sets,
+}
+
+/// A query as SQL: the WHERE condition on conversation `c`, its
+/// parameters, and the full-text expressions it reads.
+pub(super) struct Condition {
+    pub sql: String,
+    pub params: Vec<Value>,
+    /// Every full-text expression the condition reads.
+    pub texts: Vec<String>,
+    /// The expressions every match must satisfy: the plain words, and a
+    /// `from:` that stands alone.
+    pub required: Vec<String>,
+}
+
+/// The condition for `query`, for agent `me`.
+pub(super) fn condition(query: &str, me: &str, form: TextForm) -> Result<Condition> {
     let query = parse(query).map_err(|e| anyhow!("search: {e}"))?;
     let mut sql: Vec<String> = vec!["c.message_count > 0".into()];
     let mut params: Vec<Value> = Vec::new();
+    let mut texts = Vec::new();
+    let mut required = Vec::new();
     // Plain words and phrases (the common case) go to one FTS5 MATCH.
     let mut words: Vec<&Term> = Vec::new();
     for group in &query.groups {
@@ -26,9 +52,21 @@ fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
             words.push(t);
             continue;
         }
+        if let [
+            Lit {
+                negated: false,
+                term: Term::From(x),
+            },
+        ] = group.as_slice()
+        {
+            required.extend(from_expression(x));
+        }
         let mut any = Vec::new();
         for lit in group {
-            let (c, p) = term_sql(&lit.term, me);
+            let (c, p) = term_sql(&lit.term, me, form);
+            if let Some(text) = text_of(&lit.term) {
+                texts.push(text);
+            }
             params.extend(p);
             // NOT of a NULL comparison (no assignee) is NULL: count it false.
             any.push(if lit.negated {
@@ -40,10 +78,17 @@ fn condition(query: &str, me: &str) -> Result<(String, Vec<Value>)> {
         sql.push(format!("({})", any.join(" OR ")));
     }
     if let Some(fts) = fts_expression(&words) {
-        sql.push(TEXT_MATCH.into());
-        params.push(Value::Text(fts));
+        sql.push(text_match(form).into());
+        params.push(Value::Text(fts.clone()));
+        texts.push(fts.clone());
+        required.push(fts);
     }
-    Ok((sql.join(" AND "), params))
+    Ok(Condition {
+        sql: sql.join(" AND "),
+        params,
+        texts,
+        required,
+    })
 }
 
 /// Conversations with a message the FTS5 expression `?` matches.
@@ -51,8 +96,40 @@ const TEXT_MATCH: &str =
     "c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
                       WHERE messages_fts MATCH ?)";
 
+/// The same, from the messages the expression matched, loaded as a set
+/// (`rp_text`, see `search_scan`).
+const TEXT_IN_SET: &str = "EXISTS (SELECT 1 FROM messages m INDEXED BY messages_by_conversation
+                     WHERE m.conversation_id = c.id AND rp_text(?, m.id))";
+
+fn text_match(form: TextForm) -> &'static str {
+    match form {
+        TextForm::Index => TEXT_MATCH,
+        TextForm::Sets => TEXT_IN_SET,
+    }
+}
+
+/// The full-text expression term `t` reads, if it reads one.
+fn text_of(t: &Term) -> Option<String> {
+    match t {
+        Term::From(x) => from_expression(x),
+        Term::Text { .. } => fts_expression(&[t]),
+        _ => None,
+    }
+}
+
+/// `from:billing.test` as the phrase "billing test" in the `sender`
+/// column (display name and address, split into words), the last word a
+/// prefix; `None` when it has no word.
+fn from_expression(x: &str) -> Option<String> {
+    let words: Vec<&str> = x
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| format!("sender : \"{}\"*", words.join(" ")))
+}
+
 /// One term as an SQL condition on conversation `c`, with its parameters.
-fn term_sql(t: &Term, me: &str) -> (String, Vec<Value>) {
+fn term_sql(t: &Term, me: &str, form: TextForm) -> (String, Vec<Value>) {
     let like = |s: &str| {
         Value::Text(format!(
             "%{}%",
@@ -63,22 +140,10 @@ fn term_sql(t: &Term, me: &str) -> (String, Vec<Value>) {
     };
     let one = |sql: &str, v: Value| (sql.to_string(), vec![v]);
     match t {
-        // The sender through the full-text index (its `sender` column:
-        // display name and address, split into words): `from:billing.test`
-        // is the phrase "billing test", the last word a prefix.
-        Term::From(x) => {
-            let words: Vec<&str> = x
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            if words.is_empty() {
-                return ("0".into(), Vec::new());
-            }
-            one(
-                TEXT_MATCH,
-                Value::Text(format!("sender : \"{}\"*", words.join(" "))),
-            )
-        }
+        Term::From(x) => match from_expression(x) {
+            Some(e) => one(text_match(form), Value::Text(e)),
+            None => ("0".into(), Vec::new()),
+        },
         Term::To(x) => (
             "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.to_addrs LIKE ? ESCAPE '\\' OR m.cc_addrs LIKE ? ESCAPE '\\'))".into(),
             vec![like(x), like(x)],
@@ -106,7 +171,7 @@ fn term_sql(t: &Term, me: &str) -> (String, Vec<Value>) {
         Term::Before(t) => one("c.last_date < ?", Value::Integer(*t)),
         Term::After(t) => one("c.last_date >= ?", Value::Integer(*t)),
         Term::Text { .. } => one(
-            TEXT_MATCH,
+            text_match(form),
             Value::Text(fts_expression(&[t]).unwrap_or_default()),
         ),
     }
@@ -143,7 +208,9 @@ impl Store {
 
     /// How many conversations match `query`.
     pub fn search_count(&self, query: &str, me: &str) -> Result<usize> {
-        let (cond, params) = condition(query, me)?;
+        let Condition {
+            sql: cond, params, ..
+        } = condition(query, me, TextForm::Index)?;
         let mut st = self.conn.prepare(&format!(
             "SELECT count(*) FROM conversations c WHERE {cond}"
         ))?;
@@ -152,7 +219,11 @@ impl Store {
 
     /// Whether conversation `id` matches `query`.
     pub fn search_has(&self, query: &str, me: &str, id: &str) -> Result<bool> {
-        let (cond, mut params) = condition(query, me)?;
+        let Condition {
+            sql: cond,
+            mut params,
+            ..
+        } = condition(query, me, TextForm::Index)?;
         params.push(id.to_string().into());
         let mut st = self.conn.prepare(&format!(
             "SELECT EXISTS (SELECT 1 FROM conversations c WHERE {cond} AND c.id = ?)"
@@ -164,7 +235,9 @@ impl Store {
     /// Every conversation matching `query`, newest first (ids only): run
     /// once per search; the list pages over it with `summaries`.
     pub fn search_all_ids(&self, query: &str, me: &str) -> Result<Vec<String>> {
-        let (cond, params) = condition(query, me)?;
+        let Condition {
+            sql: cond, params, ..
+        } = condition(query, me, TextForm::Index)?;
         let mut st = self.conn.prepare(&format!(
             "SELECT c.id FROM conversations c WHERE {cond} ORDER BY c.last_date DESC, c.id"
         ))?;
@@ -191,7 +264,11 @@ impl Store {
     }
 
     pub fn search(&self, query: &str, me: &str, q: ListQuery) -> Result<Vec<ConversationSummary>> {
-        let (cond, mut params) = condition(query, me)?;
+        let Condition {
+            sql: cond,
+            mut params,
+            ..
+        } = condition(query, me, TextForm::Index)?;
         params.push(Value::Integer(q.limit as i64));
         params.push(Value::Integer(q.offset as i64));
         let sql = format!(

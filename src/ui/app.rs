@@ -146,8 +146,9 @@ pub struct App {
     pub should_quit: bool,
     /// The reply being written, when the compose pane is open.
     pub compose: Option<super::compose::Compose>,
-    /// The current search's matching ids (query, ids), newest first.
-    search_cache: Option<(String, Vec<String>)>,
+    /// The current search: its matches so far, newest first, and whether
+    /// it is complete (`search_step` goes on between keys).
+    search_cache: Option<crate::store::Search>,
     /// The current search may miss mail still on its way (the list's
     /// title says so).
     pub search_partial: bool,

@@ -114,6 +114,12 @@ async fn event_loop(
                 app.on_notice(n);
                 dirty = true;
             }
+            // A search that matches much scans on between keys.
+            _ = std::future::ready(()), if app.searching().is_some() => {
+                if app.search_step() {
+                    dirty = true;
+                }
+            }
             _ = sleep_until(last_draw + FRAME), if dirty => {}
         }
         if app.external_edit {

@@ -4,8 +4,16 @@
 
 use super::App;
 use crate::domain::views::View;
-use crate::store::{ListQuery, ListSort};
+use crate::store::{ListQuery, ListSort, Search};
 use anyhow::Result;
+use std::time::Duration;
+
+/// How long a new search may read before its first page is drawn (a
+/// search that matches much shows its first page and scans on).
+const SEARCH_FIRST: Duration = Duration::from_millis(25);
+
+/// How long one step of a search's scan between keys may read.
+const SEARCH_STEP: Duration = Duration::from_millis(5);
 
 impl App {
     /// Re-reads the visible page (after a resize, an act, or a change
@@ -20,10 +28,8 @@ impl App {
         self.search_cache = None;
         self.sla_order = None;
         self.list.total = match (&self.view, known) {
-            (v, _) if v.query().is_some() => {
-                let q = v.query().unwrap_or_default().to_string();
-                self.search_ids(&q)?.len()
-            }
+            // A search counts as it scans (`reload_page` sets the total).
+            (v, _) if v.query().is_some() => usize::MAX,
             (_, Some(n)) => n,
             (v, None) => self.desk.store.count_view(v, &self.me)?,
         };
@@ -47,19 +53,66 @@ impl App {
         Ok(())
     }
 
-    /// The ids a search matches, read once per search and kept until the
-    /// store changes (the list pages over them).
-    pub(super) fn search_ids(&mut self, q: &str) -> Result<&[String]> {
-        if self.search_cache.as_ref().is_none_or(|(cq, _)| cq != q) {
-            let ids = self.desk.store.search_all_ids(q, &self.me)?;
-            self.search_partial = self.desk.store.search_is_partial(q)?;
-            self.search_cache = Some((q.to_string(), ids));
+    /// The current search for `q`, begun when the query or the cache
+    /// changed (looking for `want` matches for a moment) and kept until
+    /// the store changes (the list pages over it); scanned on until it
+    /// has `need` matches or is complete.
+    fn search_to(&mut self, q: &str, want: usize, need: usize) -> Result<&Search> {
+        let store = &self.desk.store;
+        match &mut self.search_cache {
+            Some(s) if s.query() == q => {
+                if !s.is_complete() && s.ids().len() < need {
+                    store.search_more(s, need, Duration::MAX)?;
+                }
+            }
+            cache => {
+                let s = store.search_begin(q, &self.me, want, SEARCH_FIRST)?;
+                self.search_partial = store.search_is_partial(q)?;
+                *cache = Some(s);
+            }
         }
-        Ok(&self.search_cache.as_ref().expect("just set").1)
+        Ok(self.search_cache.as_ref().expect("just set"))
+    }
+
+    /// A search still scanning: how many it has found so far.
+    pub fn searching(&self) -> Option<usize> {
+        let s = self.search_cache.as_ref()?;
+        (self.view.query() == Some(s.query()) && !s.is_complete()).then(|| s.ids().len())
+    }
+
+    /// Scans the current search on for a moment (between keys); true when
+    /// it did (the list's total or page may have changed).
+    pub fn search_step(&mut self) -> bool {
+        if self.searching().is_none() {
+            return false;
+        }
+        let r = (|| {
+            if let Some(s) = &mut self.search_cache {
+                self.desk.store.search_more(s, usize::MAX, SEARCH_STEP)?;
+            }
+            // The page is re-read when it was short or the count is final
+            // (the title reads the count so far by itself).
+            if self.searching().is_none() || self.list.rows.len() < self.list.height {
+                self.reload_page()?;
+            }
+            Ok(())
+        })();
+        self.report(r);
+        true
     }
 
     /// Re-reads only the visible rows (after a move: the total is unchanged).
     pub(super) fn reload_page(&mut self) -> Result<()> {
+        if let Some(q) = self.view.query().map(str::to_string) {
+            // The selected row must be found (the agent moved there: `G`
+            // scans to the end); the rest of the page fills as the scan
+            // goes on, and the first row is not waited for.
+            let (sel, h) = (self.list.selected, self.list.height);
+            let need = if sel == 0 { 0 } else { sel.saturating_add(1) };
+            let s = self.search_to(&q, h, need)?;
+            let (found, complete) = (s.ids().len(), s.is_complete());
+            self.list.total = if complete { found } else { usize::MAX };
+        }
         let l = &mut self.list;
         l.selected = l.selected.min(l.total.saturating_sub(1));
         if l.selected < l.offset {
@@ -72,7 +125,7 @@ impl App {
         self.list.rows = match self.view.clone() {
             v if v.query().is_some() => {
                 let q = v.query().unwrap_or_default().to_string();
-                let ids = self.search_ids(&q)?;
+                let ids = self.search_to(&q, limit, 0)?.ids();
                 let page = ids[offset.min(ids.len())..(offset + limit).min(ids.len())].to_vec();
                 self.desk.store.summaries(&page)?
             }

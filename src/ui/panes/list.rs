@@ -26,7 +26,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             format!(" {name}{count} ")
         }
     };
-    let title = if l.total == 0 {
+    let searching = app.searching();
+    let title = if let Some(found) = searching {
+        // A search still scanning: what it found so far.
+        if l.rows.is_empty() {
+            title(" · searching".into())
+        } else {
+            title(format!(" · {}/{found}+ searching", l.selected + 1))
+        }
+    } else if l.total == 0 {
         title(String::new())
     } else if app.view_counts.is_empty() {
         // The first frame: the total is counted just after it.
@@ -42,6 +50,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if searching.is_some() && l.rows.is_empty() {
+        frame.render_widget(Paragraph::new("Searching…"), inner);
+        return;
+    }
     if l.total == 0 {
         let empty = if app.view == crate::domain::views::View::All {
             "No conversations yet. `replypad sync` fetches the mailbox."
