@@ -97,6 +97,11 @@ impl App {
             }
             Ok(())
         })();
+        if r.is_err() {
+            // Not again on every turn of the loop: the next re-read of
+            // the list begins the search afresh.
+            self.search_cache = None;
+        }
         self.report(r);
         true
     }
