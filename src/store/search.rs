@@ -22,6 +22,7 @@ pub(super) enum TextForm {
 
 /// A query as SQL: the WHERE condition on conversation `c`, its
 /// parameters, and the full-text expressions it reads.
+#[derive(Clone, Debug)]
 pub(super) struct Condition {
     pub sql: String,
     pub params: Vec<Value>,

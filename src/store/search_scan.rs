@@ -65,7 +65,8 @@ struct Cursor {
 #[derive(Clone, Debug)]
 pub struct Search {
     query: String,
-    me: String,
+    /// The query as SQL, built once (each step of the scan reuses it).
+    cond: Condition,
     ids: Vec<String>,
     next: Option<Cursor>,
     /// Conversations examined per statement (`SLICE`, then sized by time).
@@ -103,13 +104,13 @@ impl Store {
     ) -> Result<Search> {
         let mut search = Search {
             query: query.to_string(),
-            me: me.to_string(),
+            cond: condition(query, me, TextForm::Sets)?,
             ids: Vec::new(),
             next: None,
             slice: self.search_slice.unwrap_or(SLICE),
             fixed: self.search_slice.is_some(),
         };
-        let c = condition(query, me, TextForm::Sets)?;
+        let c = &search.cond;
         // The sets are read first (one query per expression), and tell
         // the fewest messages a match must be among, if any expression is
         // required.
@@ -146,11 +147,10 @@ impl Store {
     /// `budget` is spent (at least one slice is read).
     pub fn search_more(&self, search: &mut Search, want: usize, budget: Duration) -> Result<()> {
         let started = Instant::now();
-        let c = condition(&search.query, &search.me, TextForm::Sets)?;
-        self.load_text_sets(&c.texts, false)?;
+        self.load_text_sets(&search.cond.texts, false)?;
         while let Some(from) = search.next.take() {
             let t = Instant::now();
-            search.next = self.scan_slice(&c, from, search.slice, &mut search.ids)?;
+            search.next = self.scan_slice(&search.cond, from, search.slice, &mut search.ids)?;
             if !search.fixed {
                 let took = t.elapsed().as_secs_f64().max(1e-6);
                 let next = search.slice as f64 * SLICE_TIME.as_secs_f64() / took;
