@@ -89,6 +89,23 @@ fn raw_fetch_on<S: Read + Write>(mut s: S, uids: &str, items: &str) -> (f64, usi
             {
                 return total;
             }
+            // A tagged NO or BAD (a Maildir the server may not read, say)
+            // would otherwise leave the bench waiting for ever.
+            let name = &tag[..tag.len() - 2];
+            for bad in [&b"NO"[..], b"BAD"]
+                .into_iter()
+                .filter(|_| tag.starts_with(b"\r\n"))
+            {
+                let no = [name, bad].concat();
+                if let Some(pos) = tail.windows(no.len()).rposition(|w| w == no.as_slice())
+                    && tail[pos..].ends_with(b"\r\n")
+                {
+                    panic!(
+                        "the server refused: {}",
+                        String::from_utf8_lossy(&tail[pos..]).trim()
+                    );
+                }
+            }
         }
     };
     expect(&mut s, b"* OK");
@@ -408,6 +425,46 @@ fn bench(n: usize) {
         &format!("(f) empty cache to newest 200 listed ({newest}/folder)"),
         "<= 0.3 s",
     );
+    // (h) The TUI's worker: after the newest page, the history a window at
+    // a time (a request waits at most for the window under way), next to
+    // the raw client's fetch of every message's headers.
+    let raw = raw_fetch(d.imap_port, "1:*", &headers).0;
+    wipe();
+    let (mut store, mut conn) = (
+        Store::open(&cache).unwrap(),
+        replypad::sync::connect_syncing(&cfg, 2).unwrap(),
+    );
+    let quiet = |_| {};
+    let ctx = SyncContext {
+        team_address: &cfg.team.address,
+        progress: &quiet,
+    };
+    let t = Instant::now();
+    engine::sync_newest(&mut conn, &mut store, &cfg, &ctx).unwrap();
+    let (mut windows, mut longest) = (0, 0f64);
+    loop {
+        let w = Instant::now();
+        let window = replypad::sync::history::WINDOW as usize;
+        let (got, _) =
+            replypad::sync::history::fetch_history(&mut conn, &mut store, &ctx, window).unwrap();
+        if got == 0 {
+            break;
+        }
+        windows += 1;
+        longest = longest.max(w.elapsed().as_secs_f64());
+    }
+    row(
+        n,
+        &format!(
+            "(h) newest page, then history in {windows} windows (longest {:.0} ms)",
+            longest * 1000.0
+        ),
+        t.elapsed().as_secs_f64(),
+        Some(raw),
+        "-",
+    );
+    conn.logout();
+    drop(store);
     // The cache for the resyncs below: a whole sync again.
     wipe();
     replypad(&config, &["sync"]);

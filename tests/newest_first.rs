@@ -92,10 +92,15 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
     assert!(history::incomplete(&store).unwrap());
 
     // One window at a time, as the TUI's worker asks: the floor drops by
-    // a window, the progress says how far.
+    // a window, the progress says how far. A session that has the folder
+    // selected sends no SELECT for it (on a Maildir server a SELECT of a
+    // large folder costs more than the window's FETCH).
+    conn.select("INBOX", None).unwrap();
+    let selects = conn.selects();
     let (n, touched) =
         history::fetch_history(&mut conn, &mut store, &ctx, history::WINDOW as usize).unwrap();
     assert_eq!(n, history::WINDOW as usize);
+    assert_eq!(conn.selects(), selects, "a window of a selected folder");
     assert!(touched.is_some_and(|t| !t.is_empty()));
     let (uids, floor, _) = inbox_of(&db);
     assert_eq!(uids.len(), NEWEST_PAGE + n);

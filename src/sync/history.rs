@@ -75,20 +75,32 @@ fn fill(
     budget: usize,
     list: bool,
 ) -> Result<(usize, BTreeSet<String>)> {
-    let info = conn.select(&folder.name, None)?;
-    let known = store.mailbox_state(folder.mailbox_id)?;
-    if known.is_none_or(|k| k.uidvalidity != info.uidvalidity) {
-        // The next pass drops the folder and fetches it again.
+    let Some(known) = store.mailbox_state(folder.mailbox_id)? else {
         return Ok((0, BTreeSet::new()));
-    }
+    };
+    // Windows are fetched by UID: a session that still has the folder
+    // selected needs no SELECT, which on a large Maildir folder costs the
+    // server far more than a window's FETCH (the TUI's worker fills a
+    // window at a time).
+    let exists = match conn.selected_count(&folder.name, known.uidvalidity) {
+        Some(exists) => exists,
+        None => {
+            let info = conn.select(&folder.name, None)?;
+            if info.uidvalidity != known.uidvalidity {
+                // The next pass drops the folder and fetches it again.
+                return Ok((0, BTreeSet::new()));
+            }
+            info.exists
+        }
+    };
     let team = ctx.team_address.to_ascii_lowercase();
     let cached = store.cached_count(folder.mailbox_id)?;
     let target = Target {
         mailbox_id: folder.mailbox_id,
         name: &folder.name,
-        total: info.exists as usize,
-        uidvalidity: info.uidvalidity,
-        uidnext: info.uidnext,
+        total: exists as usize,
+        uidvalidity: known.uidvalidity,
+        uidnext: known.uidnext,
         modseq: None,
         known_modseq: None,
         from_team_box: folder.role == MailboxRole::Sent,
@@ -96,7 +108,7 @@ fn fill(
         began: Instant::now(),
         floor: Floor::Fill,
         cached,
-        expected: (info.exists as usize).saturating_sub(cached).min(budget),
+        expected: (exists as usize).saturating_sub(cached).min(budget),
         list_touched: list,
     };
     let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);

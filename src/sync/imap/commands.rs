@@ -304,6 +304,7 @@ impl Connection {
             r => r?,
         };
         self.core.selected = Some((mailbox.to_string(), p.select.uidvalidity));
+        self.core.selected_exists = p.select.exists;
         if !self.core.opened.iter().any(|m| m == mailbox) {
             self.core.opened.push(mailbox.to_string());
         }
@@ -315,6 +316,15 @@ impl Connection {
     pub fn still_selected(&mut self, mailbox: &str, uidvalidity: Option<u32>) -> bool {
         self.use_session_for(mailbox);
         matches!(&self.core.selected, Some((m, v)) if m == mailbox && uidvalidity.is_none_or(|u| u == *v))
+    }
+
+    /// How many messages `mailbox` had when this session last selected it,
+    /// if it is still selected with `uidvalidity` (no command is sent: the
+    /// count may miss mail that came since, which is above every UID a
+    /// history window asks for).
+    pub fn selected_count(&mut self, mailbox: &str, uidvalidity: u32) -> Option<u32> {
+        self.still_selected(mailbox, Some(uidvalidity))
+            .then_some(self.core.selected_exists)
     }
 
     /// What changed in `mailbox` since `modseq` and the UIDs from `uidnext`

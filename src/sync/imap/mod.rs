@@ -124,6 +124,8 @@ struct Core {
     raw_tag: u32,
     /// The mailbox the last successful SELECT opened, and its UIDVALIDITY.
     selected: Option<(String, u32)>,
+    /// How many messages that SELECT said the mailbox had.
+    selected_exists: u32,
     /// Every mailbox this session has selected.
     opened: Vec<String>,
     /// SELECT commands sent on this session.
@@ -433,6 +435,7 @@ impl Connection {
                 raw,
                 raw_tag: 0,
                 selected: None,
+                selected_exists: 0,
                 opened: Vec::new(),
                 selects: 0,
                 enable_pending: false,
