@@ -101,6 +101,9 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
         history::fetch_history(&mut conn, &mut store, &ctx, history::WINDOW as usize).unwrap();
     assert_eq!(n, history::WINDOW as usize);
     assert_eq!(conn.selects(), selects, "a window of a selected folder");
+    // A window's commit does not keep up the report indexes (random
+    // order): they wait for the whole history.
+    assert_eq!(store.deferred_indexes_present().unwrap(), 2);
     assert!(touched.is_some_and(|t| !t.is_empty()));
     let (uids, floor, _) = inbox_of(&db);
     assert_eq!(uids.len(), NEWEST_PAGE + n);
@@ -131,6 +134,7 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
     assert_eq!(uids, (1..=N as u32 + 1).collect::<Vec<_>>());
     assert_eq!(floor, None);
     assert!(!history::incomplete(&store).unwrap());
+    assert_eq!(store.deferred_indexes_present().unwrap(), 4);
     assert_eq!(
         history::fetch_history(&mut conn, &mut store, &ctx, usize::MAX)
             .unwrap()

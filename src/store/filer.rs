@@ -146,8 +146,8 @@ impl Filer {
             if self.started {
                 tracing::debug!("the cache changed under the filer; re-reading it");
                 // It will look names up in SQL: a first sync's deferred
-                // indexes are needed now.
-                super::deferred::ensure(tx)?;
+                // Message-ID index is needed now.
+                super::deferred::ensure_threading(tx)?;
             }
             let any = |sql: &str| tx.query_row(sql, [], |r| r.get::<_, bool>(0));
             self.probe = any("SELECT EXISTS(SELECT 1 FROM message_links)")?

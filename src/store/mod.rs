@@ -174,8 +174,8 @@ impl Store {
     /// history behind a newest page), leaves the deferred indexes to
     /// [`Store::build_indexes`] at its end (returns true); otherwise they
     /// are made sure of (see `deferred.rs`).
-    pub fn prepare_indexes(&mut self, bulk: bool, expected: usize) -> Result<bool> {
-        deferred::prepare(&self.conn, bulk, expected)
+    pub fn prepare_indexes(&mut self, bulk: bool, expected: usize, window: bool) -> Result<bool> {
+        deferred::prepare(&self.conn, bulk, expected, window)
     }
 
     /// Builds the indexes [`Store::prepare_indexes`] left out.

@@ -147,6 +147,10 @@ pub struct Target<'a> {
     /// of a whole mailbox touches every one: the list would be the largest
     /// thing in memory at its end).
     pub list_touched: bool,
+    /// One window of a history filled a window at a time (the TUI's
+    /// worker): the report indexes wait for the whole history
+    /// (`store/deferred.rs`).
+    pub window: bool,
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
@@ -172,7 +176,7 @@ pub fn write(
     // A first sync writes in bulk; a few new messages do not. Into an
     // empty cache it builds two indexes at the end (`store/deferred.rs`).
     let bulk = t.total >= BULK_MESSAGES;
-    let deferred = store.prepare_indexes(bulk, t.expected)?;
+    let deferred = store.prepare_indexes(bulk, t.expected, t.window)?;
     let outcome = store.bulk(bulk, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();

@@ -59,6 +59,10 @@ pub fn fetch_history(
         written += n;
         touched.extend(t);
     }
+    if written > 0 && !incomplete(store)? {
+        // The report indexes a history filled by windows left out.
+        store.build_indexes()?;
+    }
     Ok((written, list.then_some(touched)))
 }
 
@@ -110,6 +114,7 @@ fn fill(
         cached,
         expected: (exists as usize).saturating_sub(cached).min(budget),
         list_touched: list,
+        window: list,
     };
     let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);
     let (written, touched) = std::thread::scope(|scope| {
