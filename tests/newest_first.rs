@@ -36,6 +36,16 @@ fn loaded() -> Dovecot {
     d
 }
 
+/// RFC822.SIZE of every INBOX message from `from` up, by UID, as another
+/// client fetches them.
+fn raw_sizes(d: &Dovecot, from: u32) -> Vec<i64> {
+    let mut other = support::sync::other_client(d);
+    other.select("INBOX", None).unwrap();
+    let mut f = other.fetch_headers(&format!("{from}:*")).unwrap();
+    f.sort_by_key(|f| f.flags.uid);
+    f.iter().map(|f| i64::from(f.size)).collect()
+}
+
 /// The cache's INBOX: its cached UIDs (ascending), floor and UIDNEXT.
 fn inbox_of(db: &Connection) -> (Vec<u32>, Option<u32>, Option<u32>) {
     let (id, floor, next): (i64, Option<u32>, Option<u32>) = db
@@ -90,6 +100,18 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
     assert_eq!(floor, Some(newest[0]));
     assert_eq!(next, Some(N as u32 + 1));
     assert!(history::incomplete(&store).unwrap());
+    // The newest page came without sizes (a Maildir Dovecot reads a large
+    // folder's whole uidlist for them); the history's first call gets them.
+    let later = store.unsized_messages().unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].uids, newest);
+    let zero = |db: &Connection| -> i64 {
+        db.query_row("SELECT count(*) FROM messages WHERE size = 0", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(zero(&db), NEWEST_PAGE as i64);
 
     // One window at a time, as the TUI's worker asks: the floor drops by
     // a window, the progress says how far. A session that has the folder
@@ -101,6 +123,20 @@ fn the_newest_page_comes_first_then_history_fills_in_behind_it() {
         history::fetch_history(&mut conn, &mut store, &ctx, history::WINDOW as usize).unwrap();
     assert_eq!(n, history::WINDOW as usize);
     assert_eq!(conn.selects(), selects, "a window of a selected folder");
+    assert_eq!(zero(&db), 0, "every size is known");
+    assert!(store.unsized_messages().unwrap().is_empty());
+    let sizes_of_page: Vec<i64> = db
+        .prepare("SELECT size FROM messages WHERE uid >= ?1 ORDER BY uid")
+        .unwrap()
+        .query_map([newest[0]], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        sizes_of_page,
+        raw_sizes(&d, newest[0]),
+        "the sizes the server gives"
+    );
     // A window's commit does not keep up the report indexes (random
     // order): they wait for the whole history.
     assert_eq!(store.deferred_indexes_present().unwrap(), 2);

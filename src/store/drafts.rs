@@ -441,6 +441,7 @@ mod tests {
                  ALTER TABLE mailboxes DROP COLUMN history_below;
                  DROP TABLE refold_pending; DROP TABLE checkpoint_chain;
                  DROP INDEX events_sent_drafts; DROP INDEX events_notes;
+                 DROP INDEX messages_unsized;
                  PRAGMA user_version = 8;",
             )
             .unwrap();

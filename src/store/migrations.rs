@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0018_refold_pending.sql"),
     include_str!("sql/0019_checkpoints.sql"),
     include_str!("sql/0020_scale_reads.sql"),
+    include_str!("sql/0021_sizes_later.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

@@ -22,6 +22,7 @@ mod pending;
 mod places;
 mod search;
 mod search_scan;
+mod sizes;
 mod summary;
 mod sync_state;
 mod team;
@@ -43,6 +44,7 @@ pub use outbox::{NewOutgoing, OutboxRow, OutboxState};
 pub use pending::{FlagOp, MoveOp, Op, PendingOp};
 pub use places::Moved;
 pub use search_scan::{NARROW, Search};
+pub use sizes::Unsized;
 pub use sync_state::{Flags, MailboxState};
 pub use team::HistoryEntry;
 

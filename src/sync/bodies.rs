@@ -39,6 +39,8 @@ pub fn fetch_bodies(
     limit: usize,
     ctx: &SyncContext<'_>,
 ) -> Result<usize> {
+    // What to fetch of a body depends on its size.
+    super::sizes::fill_sizes(conn, store)?;
     let missing = store.missing_bodies(AUTO_BODY_MAX, limit)?;
     let total = missing.len();
     let mut done = 0;

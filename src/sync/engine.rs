@@ -149,18 +149,28 @@ fn sync_mailbox_rows(
     let mut start = known.map(|k| k.uidnext).unwrap_or(1);
     let mut uids: Vec<u32> = match (arrived, known) {
         (Some(new), _) => new,
+        // A first sync lists only the newest page's UIDs when there is
+        // more (by sequence number), not every UID of the folder.
+        (None, None) if info.exists as usize > NEWEST_PAGE => {
+            conn.uid_search_newest(info.exists, NEWEST_PAGE as u32)?
+        }
         (None, None) => conn.uid_search_all()?,
         (None, Some(k)) if info.uidnext > k.uidnext => conn.uids_from(start)?,
         (None, Some(_)) => Vec::new(),
     };
     let mut floor = super::headers::Floor::Keep;
-    if known.is_none() && uids.len() > NEWEST_PAGE {
+    if known.is_none() && (uids.len() > NEWEST_PAGE || info.exists as usize > NEWEST_PAGE) {
         // Newest first: the older UIDs are left to `history`.
-        let older = uids.len() - NEWEST_PAGE;
-        start = uids[older];
-        floor = super::headers::Floor::Newest(start);
+        let older = uids.len().saturating_sub(NEWEST_PAGE);
         uids.drain(..older);
+        if let Some(&first) = uids.first() {
+            start = first;
+            floor = super::headers::Floor::Newest(start);
+        }
     }
+    // The newest page of a large folder comes without sizes (see
+    // `sync/sizes.rs`); they follow before any history or body.
+    let sizes_later = matches!(floor, super::headers::Floor::Newest(_));
     if let Some(k) = known {
         // Changes to what we have: flags and expunges.
         let (flags, vanished) = if conn.qresync && k.highestmodseq.is_some() {
@@ -257,7 +267,7 @@ fn sync_mailbox_rows(
                 count: HEADER_CHUNK,
                 bytes: usize::MAX,
             };
-            let fetched = conn.fetch_headers_each(&uid_set(command), batching, &mut |f, done| {
+            let mut on = |f: Vec<super::imap::Fetched>, done: bool| {
                 let t0 = Instant::now();
                 // Parsing here, on the fetching thread, keeps the writer free for SQLite.
                 let messages: super::headers::Chunk = f
@@ -282,7 +292,13 @@ fn sync_mailbox_rows(
                 tx_batches
                     .send(batch)
                     .map_err(|_| writer_stopped("UID FETCH headers"))
-            });
+            };
+            let set = uid_set(command);
+            let fetched = if sizes_later {
+                conn.fetch_unsized_headers_each(&set, batching, &mut on)
+            } else {
+                conn.fetch_headers_each(&set, batching, &mut on)
+            };
             if fetched.is_err() {
                 drop(tx_batches);
                 return join_writer(handle, fetched);

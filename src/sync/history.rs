@@ -42,6 +42,8 @@ pub fn fetch_history(
     ctx: &SyncContext<'_>,
     budget: usize,
 ) -> Result<(usize, Option<BTreeSet<String>>)> {
+    // A first sync's newest page came without sizes: they come first.
+    super::sizes::fill_sizes(conn, store)?;
     let mut written = 0;
     let list = budget <= LISTED;
     let mut touched = BTreeSet::new();

@@ -12,6 +12,7 @@ pub mod imap;
 pub mod outbox;
 mod replay;
 pub mod session;
+pub mod sizes;
 pub mod smtp;
 mod smtp_client;
 mod stream;

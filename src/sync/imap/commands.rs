@@ -405,7 +405,7 @@ impl Connection {
 
     /// Headers (HEADER_FIELDS), flags, date and size of the messages in `uids`.
     pub fn fetch_headers(&mut self, uids: &str) -> Result<Vec<Fetched>, ImapError> {
-        let c = self.headers_command(uids);
+        let c = self.headers_command(uids, true);
         self.bulk_fetch("UID FETCH headers", &c)
     }
 
@@ -417,19 +417,45 @@ impl Connection {
         batch: super::Batching,
         on: &mut super::raw::OnBatch<'_>,
     ) -> Result<(), ImapError> {
-        let c = self.headers_command(uids);
+        let c = self.headers_command(uids, true);
         self.stream_fetch("UID FETCH headers", &c, batch, on)
     }
 
-    fn headers_command(&self, uids: &str) -> String {
+    /// As [`Connection::fetch_headers_each`], without RFC822.SIZE (each
+    /// message's size comes as 0): a first sync's newest page.
+    pub fn fetch_unsized_headers_each(
+        &mut self,
+        uids: &str,
+        batch: super::Batching,
+        on: &mut super::raw::OnBatch<'_>,
+    ) -> Result<(), ImapError> {
+        let c = self.headers_command(uids, false);
+        self.stream_fetch("UID FETCH headers", &c, batch, on)
+    }
+
+    fn headers_command(&self, uids: &str, sized: bool) -> String {
         let modseq = if self.has_capability("CONDSTORE") {
             " MODSEQ"
         } else {
             ""
         };
+        // A first sync's newest page goes without sizes: for RFC822.SIZE a
+        // Maildir Dovecot reads the folder's whole uidlist (at a million
+        // messages about 0.7 s, the page's headers themselves 50 ms). The
+        // sizes follow (`sync/sizes.rs`).
+        let size = if sized { " RFC822.SIZE" } else { "" };
         format!(
-            "UID FETCH {uids} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
+            "UID FETCH {uids} (UID FLAGS INTERNALDATE{size}{modseq} BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"
         )
+    }
+
+    /// The RFC822.SIZE of the messages in `uids`: (uid, size).
+    pub fn fetch_sizes(&mut self, uids: &str) -> Result<Vec<(u32, u32)>, ImapError> {
+        let p = self.raw(
+            "UID FETCH sizes",
+            &format!("UID FETCH {uids} (UID RFC822.SIZE)"),
+        )?;
+        Ok(p.fetches.iter().map(|f| (f.flags.uid, f.size)).collect())
     }
 
     /// Whole messages (without setting \Seen).
@@ -508,6 +534,22 @@ impl Connection {
             .map(|f| f.uid)
             .filter(|u| *u >= start)
             .collect();
+        v.sort_unstable();
+        Ok(v)
+    }
+
+    /// The UIDs of the newest `count` messages of the selected mailbox,
+    /// which holds `exists` (by message sequence number: no list of every
+    /// UID, which at a million messages costs the server a fifth of a
+    /// second and the line 7 MB).
+    pub fn uid_search_newest(&mut self, exists: u32, count: u32) -> Result<Vec<u32>, ImapError> {
+        if exists == 0 || count == 0 {
+            return Ok(Vec::new());
+        }
+        let first = exists.saturating_sub(count) + 1;
+        let mut v = self
+            .raw("UID SEARCH", &format!("UID SEARCH {first}:*"))?
+            .search;
         v.sort_unstable();
         Ok(v)
     }
