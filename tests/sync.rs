@@ -392,8 +392,9 @@ fn an_append_whose_answer_was_lost_is_not_filed_twice() {
     );
     assert!(store.pending_ops().unwrap().is_empty());
     let mut other = other_client(&d);
-    let sent = other.select(&team.sent, None).unwrap();
-    assert_eq!(sent.exists, 1, "one copy in {}", team.sent);
+    let sent_folder = team.sent(&mut other).unwrap().to_string();
+    let sent = other.select(&sent_folder, None).unwrap();
+    assert_eq!(sent.exists, 1, "one copy in {sent_folder}");
 
     // A copy that never reached the server is sent on the replay.
     store.queue_copy(&op).unwrap();
@@ -405,7 +406,7 @@ fn an_append_whose_answer_was_lost_is_not_filed_twice() {
         engine::replay_pending(&mut conn, &mut store, &team).unwrap(),
         1
     );
-    assert_eq!(other.select(&team.sent, None).unwrap().exists, 1);
+    assert_eq!(other.select(&sent_folder, None).unwrap().exists, 1);
 }
 
 /// A queued change the server refuses is dropped after 10 tries; one whose
@@ -462,7 +463,8 @@ fn a_change_in_a_deleted_folder_does_not_hold_up_the_queue() {
     assert_eq!(queued.len(), 1);
     assert!(matches!(&queued[0].op, Op::Flags(f) if f.mailbox == "Support"));
     assert_eq!(queued[0].attempts, 1, "refused once");
-    assert_eq!(other.select(&team.sent, None).unwrap().exists, 1);
+    let sent = team.sent(&mut conn).unwrap().to_string();
+    assert_eq!(other.select(&sent, None).unwrap().exists, 1);
 }
 
 #[test]

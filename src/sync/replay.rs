@@ -52,7 +52,10 @@ pub fn replay_pending(conn: &mut Connection, store: &mut Store, team: &TeamLog) 
                 }
             }
             Op::Event { raw, .. } => append_once(conn, store, &p, &team.folder, raw)?,
-            Op::AppendSent { raw } => append_once(conn, store, &p, &team.sent, raw)?,
+            Op::AppendSent { raw } => {
+                let sent = team.sent(conn)?.to_string();
+                append_once(conn, store, &p, &sent, raw)?
+            }
             Op::AppendDraft { raw } => append_once(conn, store, &p, &team.drafts, raw)?,
             Op::AppendTemplate { raw } => append_once(conn, store, &p, &team.templates, raw)?,
             Op::Move(m) => move_messages(conn, m),

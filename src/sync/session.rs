@@ -27,7 +27,8 @@ impl Session {
 
     /// Resolves sends a crash interrupted (looked for in Sent).
     pub fn recover(&mut self, store: &mut Store, sign: &dyn Sign) -> Result<Vec<Recovered>> {
-        super::outbox::recover(store, sign, Some((&mut self.conn, &self.team.sent)))
+        let sent = self.team.sent(&mut self.conn)?.to_string();
+        super::outbox::recover(store, sign, Some((&mut self.conn, &sent)))
     }
 
     /// A whole pass: push, mail folders (newest first), team log, then as
