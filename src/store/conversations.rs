@@ -682,29 +682,13 @@ mod tests {
             1,
             "From: a@x.test\nSubject: Rechnung\nMessage-ID: <r@x>\n\nDie Überweisung fehlt",
         );
-        let n: i64 = s
-            .conn
-            .query_row(
-                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'uberweisung'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(s.fts_matches("uberweisung"), 1);
     }
 
     #[test]
     fn quoted_lines_are_indexed_only_when_the_quoted_message_is_not_cached() {
         let mut s = Store::open_in_memory().unwrap();
-        let hits = |s: &Store, word: &str| -> i64 {
-            s.conn
-                .query_row(
-                    "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
-                    [word],
-                    |r| r.get(0),
-                )
-                .unwrap()
-        };
+        let hits = |s: &Store, word: &str| s.fts_matches(word);
         add(
             &mut s,
             1,

@@ -204,6 +204,18 @@ impl Store {
         deferred::present(&self.conn)
     }
 
+    /// How many messages the full-text index matches for `query` (tests).
+    #[cfg(test)]
+    pub(crate) fn fts_matches(&self, query: &str) -> i64 {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                [query],
+                |r| r.get(0),
+            )
+            .expect("a full-text query")
+    }
+
     /// SQLite's data version: it changes when another connection (another
     /// process) commits to the cache.
     pub fn data_version(&self) -> Result<i64> {

@@ -147,15 +147,7 @@ mod tests {
                 uids: vec![1, 2],
             }]
         );
-        let found = |s: &Store, word: &str| -> i64 {
-            s.conn
-                .query_row(
-                    "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
-                    [word],
-                    |r| r.get(0),
-                )
-                .unwrap()
-        };
+        let found = |s: &Store, word: &str| s.fts_matches(word);
         assert_eq!(
             found(&s, "zebra1"),
             0,

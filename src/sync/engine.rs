@@ -246,7 +246,6 @@ fn sync_mailbox_rows(
         cached: 0,
         expected: total,
         list_touched: true,
-        window: false,
     };
     let writer = std::thread::scope(|scope| -> Result<(usize, BTreeSet<String>)> {
         let handle = std::thread::Builder::new()

@@ -147,10 +147,15 @@ pub struct Target<'a> {
     /// of a whole mailbox touches every one: the list would be the largest
     /// thing in memory at its end).
     pub list_touched: bool,
+}
+
+impl Target<'_> {
     /// One window of a history filled a window at a time (the TUI's
-    /// worker): the report indexes wait for the whole history
-    /// (`store/deferred.rs`).
-    pub window: bool,
+    /// worker: a fill that lists what it touched): the report indexes
+    /// wait for the whole history (`store/deferred.rs`).
+    fn window(&self) -> bool {
+        self.floor == Floor::Fill && self.list_touched
+    }
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
@@ -176,7 +181,7 @@ pub fn write(
     // A first sync writes in bulk; a few new messages do not. Into an
     // empty cache it builds two indexes at the end (`store/deferred.rs`).
     let bulk = t.total >= BULK_MESSAGES;
-    let deferred = store.prepare_indexes(bulk, t.expected, t.window)?;
+    let deferred = store.prepare_indexes(bulk, t.expected, t.window())?;
     let outcome = store.bulk(bulk, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();

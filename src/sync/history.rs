@@ -116,7 +116,6 @@ fn fill(
         cached,
         expected: (exists as usize).saturating_sub(cached).min(budget),
         list_touched: list,
-        window: list,
     };
     let (tx_batches, rx_batches) = mpsc::sync_channel::<Batch>(2);
     let (written, touched) = std::thread::scope(|scope| {

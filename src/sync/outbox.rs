@@ -204,22 +204,26 @@ pub const INTERRUPTED: &str =
 /// Resolves sends a crash interrupted: found in Sent means it went out;
 /// otherwise the agent is asked (never resent silently). With no
 /// connection (offline, or the demo), they are marked unknown at once.
+/// The Sent folder is looked for (a LIST) only when a send was
+/// interrupted: a LIST before a pass costs a large inbox's first access.
 pub fn recover(
     store: &mut Store,
     sign: &dyn Sign,
-    conn: Option<(&mut Connection, &str)>,
+    conn: Option<(&mut Connection, &super::engine::TeamLog)>,
 ) -> Result<Vec<Recovered>> {
     let rows = store.interrupted_sends()?;
     let mut out = Vec::new();
     let mut conn = conn;
     for row in rows {
         let found = match conn.as_mut() {
-            Some((c, sent)) => c
-                .search_message_id(sent, &row.message_id)
-                .unwrap_or_else(|e| {
-                    tracing::warn!("cannot search Sent: {e}");
-                    false
-                }),
+            Some((c, team)) => {
+                let sent = team.sent(c)?.to_string();
+                c.search_message_id(&sent, &row.message_id)
+                    .unwrap_or_else(|e| {
+                        tracing::warn!("cannot search Sent: {e}");
+                        false
+                    })
+            }
             None => false,
         };
         if found {

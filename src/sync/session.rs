@@ -27,13 +27,7 @@ impl Session {
 
     /// Resolves sends a crash interrupted (looked for in Sent).
     pub fn recover(&mut self, store: &mut Store, sign: &dyn Sign) -> Result<Vec<Recovered>> {
-        // Sent is looked for (a LIST) only when a send was interrupted: a
-        // LIST before the pass costs a large inbox's first access.
-        if store.interrupted_sends()?.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sent = self.team.sent(&mut self.conn)?.to_string();
-        super::outbox::recover(store, sign, Some((&mut self.conn, &sent)))
+        super::outbox::recover(store, sign, Some((&mut self.conn, &self.team)))
     }
 
     /// A whole pass: push, mail folders (newest first), team log, then as
