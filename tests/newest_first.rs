@@ -248,9 +248,10 @@ fn killed_anywhere_a_first_sync_resumes_with_every_message_once() {
     assert_eq!(want.len(), N, "the corpus's Message-IDs are unique");
     eprintln!("uninterrupted: {whole:?}");
 
-    // Kill points spread over the whole sync (login, newest page, each
-    // window of history), jittered; every other round the resume is
-    // killed too, at another point. A run that ends before its kill point
+    // Kill points spread over the whole sync (login, newest page, the
+    // history behind it: one window of the CLI's, see BULK_WINDOW),
+    // jittered; every other round the resume is killed too, at another
+    // point. A run that ends before its kill point
     // tells how long a whole sync takes now (this machine's speed drifts):
     // later points are spread over that.
     let points = 26;

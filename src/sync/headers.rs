@@ -14,10 +14,19 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-/// Messages per transaction at most.
+/// Messages per transaction at most; summaries are written every this
+/// many messages in a longer one (memory holds the rest).
 const TX_MESSAGES: usize = 10_000;
 /// How long a transaction stays open for more batches at most.
 const TX_TIME: Duration = Duration::from_millis(250);
+/// The same of a whole history's fill (no list of what it touched: nobody
+/// waits to see each commit). Each commit rewrites the pages of the
+/// indexes in conversation-id order it touched, which in a large cache is
+/// most of them: a commit per window of [`super::history::BULK_WINDOW`]
+/// writes far less than four commits a second. Another writer of the
+/// cache (the TUI committing an action) waits at most this long.
+const FILL_TX_MESSAGES: usize = 50_000;
+const FILL_TX_TIME: Duration = Duration::from_secs(1);
 /// From this many messages on, a sync writes in bulk mode ([`Store::bulk`]).
 pub const BULK_MESSAGES: usize = 1000;
 
@@ -156,6 +165,15 @@ impl Target<'_> {
     fn window(&self) -> bool {
         self.floor == Floor::Fill && self.list_touched
     }
+
+    /// How long and how large a transaction may grow.
+    fn tx_limits(&self) -> (Duration, usize) {
+        if self.floor == Floor::Fill && !self.list_touched {
+            (FILL_TX_TIME, FILL_TX_MESSAGES)
+        } else {
+            (TX_TIME, TX_MESSAGES)
+        }
+    }
 }
 
 /// Writes every batch `rx` delivers; returns how many messages were
@@ -182,6 +200,7 @@ pub fn write(
     // empty cache it builds two indexes at the end (`store/deferred.rs`).
     let bulk = t.total >= BULK_MESSAGES;
     let deferred = store.prepare_indexes(bulk, t.expected, t.window())?;
+    let (tx_time, tx_messages) = t.tx_limits();
     let outcome = store.bulk(bulk, |store| {
         while let Ok(first) = rx.recv() {
             let t0 = Instant::now();
@@ -190,6 +209,7 @@ pub fn write(
                 filer.begin(tx)?;
                 let mut next = Some(first);
                 let mut state = None;
+                let (mut flushed, mut touched) = (0, BTreeSet::new());
                 // Batches join the open transaction while it is young and
                 // small: each commit rewrites every index page the
                 // transaction touched, so fewer commits write far less.
@@ -202,14 +222,19 @@ pub fn write(
                     let last = b.last;
                     state = Some((last, b.next_uid, b.floor));
                     let _ = to_free.send(b);
-                    let left = TX_TIME.saturating_sub(t0.elapsed());
-                    if !last && in_tx < TX_MESSAGES && !left.is_zero() {
+                    if in_tx - flushed >= TX_MESSAGES {
+                        // Bounds the summaries memory holds (`Filer::flush`).
+                        touched.append(&mut filer.flush(tx)?);
+                        flushed = in_tx;
+                    }
+                    let left = tx_time.saturating_sub(t0.elapsed());
+                    if !last && in_tx < tx_messages && !left.is_zero() {
                         let w = Instant::now();
                         next = rx.recv_timeout(left).ok();
                         waited += w.elapsed();
                     }
                 }
-                let touched = filer.flush(tx)?;
+                touched.append(&mut filer.flush(tx)?);
                 let (last, next_uid, floor) = state.expect("one batch at least");
                 if t.floor == Floor::Fill {
                     if floor.is_some() {
@@ -290,36 +315,5 @@ fn message<'a>(t: &Target<'_>, f: &Fetched, p: &'a ParsedMessage) -> NewMessage<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_watermark_never_passes_a_uid_still_to_come() {
-        let mut m = Watermark::new(3);
-        m.start(&[3, 4, 7, 9]);
-        m.saw(4);
-        assert_eq!(m.next_uid(), 3, "4 came before 3");
-        m.saw(3);
-        assert_eq!(m.next_uid(), 5);
-        m.saw(9);
-        assert_eq!(m.next_uid(), 5, "7 is still to come");
-        // 7 was expunged meanwhile: the completed FETCH covers it.
-        assert_eq!(m.finish(), 10);
-        m.start(&[12]);
-        assert_eq!(m.next_uid(), 10);
-    }
-
-    #[test]
-    fn commands_stay_short_on_a_fragmented_mailbox() {
-        let dense: Vec<u32> = (1..=25_000).collect();
-        let c = commands(&dense);
-        assert_eq!(
-            c.iter().map(|c| c.len()).collect::<Vec<_>>(),
-            [10_000, 10_000, 5_000]
-        );
-        let sparse: Vec<u32> = (1..=20_000).map(|u| u * 2).collect();
-        let c = commands(&sparse);
-        assert!(c.iter().all(|c| uid_set(c).len() <= COMMAND_SET_CHARS));
-        assert_eq!(c.concat(), sparse);
-    }
-}
+#[path = "headers_tests.rs"]
+mod tests;

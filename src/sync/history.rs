@@ -22,6 +22,10 @@ use std::time::Instant;
 
 /// UIDs in the first window of a call.
 pub const WINDOW: u32 = 5_000;
+/// UIDs in the first window of a whole history's fill (a budget past
+/// [`LISTED`]: the CLI's sync, the daemon's): a window is a transaction
+/// (see `headers.rs`), and fewer, larger ones write far less.
+pub const BULK_WINDOW: u32 = 50_000;
 /// The widest window (a sparse folder).
 const MAX_WINDOW: u32 = 1 << 20;
 
@@ -124,7 +128,8 @@ fn fill(
             .spawn_scoped(scope, || {
                 super::headers::write(store, rx_batches, &target, ctx)
             })?;
-        let fetched = windows(conn, folder.below, budget, &tx_batches);
+        let width = if list { WINDOW } else { BULK_WINDOW };
+        let fetched = windows(conn, folder.below, width, budget, &tx_batches);
         drop(tx_batches);
         join_writer(handle, fetched)
     })?;
@@ -136,11 +141,11 @@ fn fill(
 fn windows(
     conn: &mut Connection,
     mut floor: u32,
+    mut width: u32,
     budget: usize,
     to_writer: &mpsc::SyncSender<Batch>,
 ) -> Result<(), super::imap::ImapError> {
     let mut sent = 0usize;
-    let mut width = WINDOW;
     while floor > 1 && sent < budget {
         let lo = floor.saturating_sub(width).max(1);
         let hi = floor - 1;
