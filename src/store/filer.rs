@@ -17,9 +17,12 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{BTreeSet, HashSet};
 
 /// The conversations a Message-ID was filed under: that of the cached
-/// messages with it, and the links of names no cached message has.
+/// messages with it, and the links of names no cached message has. Rows
+/// may repeat ([`Filer::linked`] sorts and dedups them, as a UNION would):
+/// SQLite prepares a UNION whose arms bind a parameter again at every run,
+/// which cost more than the lookup itself.
 const LINKED: &str = "SELECT conversation_id FROM messages WHERE message_id = ?1
-     UNION SELECT conversation_id FROM message_links WHERE message_id = ?1";
+     UNION ALL SELECT conversation_id FROM message_links WHERE message_id = ?1";
 
 /// Up to this many cached messages and links, a filer that begins on a
 /// cache holding something may read all of its threading data into memory
@@ -292,10 +295,12 @@ impl Filer {
         if !self.probe {
             return Ok(Vec::new());
         }
-        let rows: Vec<String> = tx
+        let mut rows: Vec<String> = tx
             .prepare_cached(LINKED)?
             .query_map([n], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        rows.sort_unstable();
+        rows.dedup();
         let found: Vec<usize> = rows.iter().map(|c| self.slot(c, Slot::Cached)).collect();
         self.links.set(k, found.first().copied());
         Ok(found)
