@@ -196,9 +196,12 @@ pub fn write(
     let freer = std::thread::Builder::new()
         .name("rp-free".into())
         .spawn(move || freeing.into_iter().for_each(drop))?;
-    // A first sync writes in bulk; a few new messages do not. Into an
-    // empty cache it builds two indexes at the end (`store/deferred.rs`).
-    let bulk = t.total >= BULK_MESSAGES;
+    // A first sync writes in bulk; a few new messages do not, nor does a
+    // window of history (a few thousand messages into a large cache: the
+    // normal page cache, twice the bulk one, serves it better). Into an
+    // empty cache a bulk write builds two indexes at the end
+    // (`store/deferred.rs`).
+    let bulk = t.total >= BULK_MESSAGES && !t.window();
     let deferred = store.prepare_indexes(bulk, t.expected, t.window())?;
     let (tx_time, tx_messages) = t.tx_limits();
     let outcome = store.bulk(bulk, |store| {
