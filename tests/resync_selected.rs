@@ -1,7 +1,9 @@
 //! A resync of a folder its session still has selected (issue 24): no
 //! second SELECT (on a Maildir server a SELECT right after another
 //! client's change rescans the folder), and the same outcome as one: new
-//! mail, flag changes, mail expunged in the middle and at the top.
+//! mail, flag changes, mail expunged in the middle and at the top. And a
+//! pass reaches the inbox before it lists any folder (Dovecot's rawlog
+//! tells the order).
 
 mod support;
 
@@ -90,4 +92,93 @@ fn a_folder_still_selected_is_resynced_without_selecting_it_again() {
     };
     assert_eq!(flagged(&cfg), Some("2".into()));
     assert_eq!(flagged(&cfg2), flagged(&cfg));
+}
+
+/// Each IMAP session's commands, as Dovecot's rawlog of `d` recorded them
+/// (one file a session), with the files read taken away.
+fn sessions(d: &Dovecot) -> Vec<Vec<String>> {
+    let dir = d
+        .dir
+        .path()
+        .join("home")
+        .join(support::dovecot::USER)
+        .join("rawlog");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "in"))
+        .collect();
+    files.sort();
+    let out = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.lines().map(str::to_string).collect()
+        })
+        .collect();
+    for f in std::fs::read_dir(&dir).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_pass_selects_the_inbox_before_it_lists_folders() {
+    // On a Maildir Dovecot the first access to a folder after a LIST in the
+    // same session re-reads its whole uidlist (a large inbox: most of the
+    // time to the first screen), so a pass reaches the inbox before any
+    // LIST, on a first sync and after.
+    let d = Dovecot::start_with("protocol imap {\n  rawlog_dir = %h/rawlog\n}\n");
+    let mut other = other_client(&d);
+    for i in 1..=3 {
+        let m = message(&format!("m{i}"), &[], &format!("Question {i}"), "Hello.");
+        other.append("INBOX", &m, false).unwrap();
+    }
+    other.logout();
+    let home = d.dir.path().join("home").join(support::dovecot::USER);
+    std::fs::create_dir_all(home.join("rawlog")).unwrap();
+    d.fix_ownership();
+    let agent = support::cli::Instance::new(&d, "ann", "key_command = \"printf k\"");
+    for round in ["first sync", "later pass"] {
+        agent.ok(&["sync"]);
+        let all = sessions(&d);
+        let with_inbox: Vec<&Vec<String>> = all
+            .iter()
+            .filter(|s| s.iter().any(|c| selects_inbox(c)))
+            .collect();
+        assert_eq!(
+            with_inbox.len(),
+            1,
+            "{round}: one session syncs INBOX: {all:#?}\n{}",
+            d.log()
+        );
+        let s = with_inbox[0];
+        let select = s.iter().position(|c| selects_inbox(c)).unwrap();
+        // `LIST "" ""` asks only for the hierarchy delimiter.
+        let list = s
+            .iter()
+            .position(|c| command(c).starts_with("LIST") && command(c) != "LIST \"\" \"\"");
+        assert!(
+            list.is_some(),
+            "{round}: the pass lists the team's folders: {s:#?}"
+        );
+        assert!(
+            list.is_some_and(|l| select < l),
+            "{round}: a LIST came before INBOX was selected: {s:#?}"
+        );
+    }
+}
+
+/// A rawlog line (a timestamp, a tag, a command) without its timestamp
+/// and tag, upper case.
+fn command(line: &str) -> String {
+    line.splitn(3, ' ')
+        .nth(2)
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+fn selects_inbox(line: &str) -> bool {
+    let c = command(line);
+    c.starts_with("SELECT INBOX") || c.starts_with("SELECT \"INBOX\"")
 }
