@@ -412,13 +412,16 @@ impl App {
                 let hold = self.desk.cfg().undo_send;
                 let mut line =
                     if hold > 0 && sent.report.sent == 0 && sent.report.problems.is_empty() {
-                        let due = now + i64::from(hold);
+                        // The clock counts whole seconds, and the key came
+                        // somewhere in this one: due at the second past
+                        // now + hold, as the outbox has it, never sooner.
+                        let due = now + i64::from(hold) + 1;
                         self.held = Some((outbox, due));
                         self.remember(super::acts::Done::Send {
                             outbox,
                             then: status_undo,
                         });
-                        held_line(due - now)
+                        held_line(due - now, hold)
                     } else {
                         // Gone at once: u takes back the status alone.
                         if let (Some(undo), Some(s), Some(conv)) =
@@ -458,7 +461,7 @@ impl App {
                 .as_ref()
                 .is_some_and(|(m, _)| m.starts_with("sending in "))
             {
-                self.message = Some((held_line(left), Level::Info));
+                self.message = Some((held_line(left, self.desk.cfg().undo_send), Level::Info));
             }
             return;
         }
@@ -607,6 +610,9 @@ impl App {
 }
 
 /// "sending in 8 s · u takes it back".
-fn held_line(left: i64) -> String {
-    format!("sending in {} s · u takes it back", left.max(0))
+/// The countdown of a reply held `hold` seconds, `left` to go on the
+/// clock (which may count one more than the hold: see the send).
+fn held_line(left: i64, hold: u32) -> String {
+    let left = left.clamp(0, i64::from(hold));
+    format!("sending in {left} s · u takes it back")
 }
