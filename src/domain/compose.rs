@@ -102,6 +102,17 @@ impl Draft {
     }
 }
 
+/// The Unix second a reply held `hold` seconds (undo send) from `now_ms`
+/// (Unix milliseconds) is due: the whole second past the hold, never
+/// sooner (an agent told they have 10 s to undo has 10 s, not what is left
+/// of a second); at once without a hold.
+pub fn held_until(now_ms: i64, hold: u32) -> i64 {
+    if hold == 0 {
+        return now_ms.div_euclid(1000);
+    }
+    (now_ms + i64::from(hold) * 1000).div_euclid(1000) + 1
+}
+
 /// A typed address list split at its commas, except those inside a
 /// quoted display name or angle brackets (`"Lima, Ana" <ana@x>, b@y`);
 /// each trimmed, empty ones dropped.
@@ -321,6 +332,21 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<(char, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hold_is_never_shorter_than_asked() {
+        use super::held_until;
+        assert_eq!(held_until(1_700_000_000_999, 0), 1_700_000_000, "at once");
+        for now_ms in [1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_999] {
+            for hold in [1u32, 2, 10, 60] {
+                let due_ms = held_until(now_ms, hold) * 1000;
+                let asked = now_ms + i64::from(hold) * 1000;
+                // Due at a whole second: past the hold, by a second at most.
+                assert!(due_ms > asked, "{now_ms} + {hold} s: due {due_ms}");
+                assert!(due_ms <= asked + 1000, "{now_ms} + {hold} s: due {due_ms}");
+            }
+        }
+    }
+
     #[test]
     fn addresses_split_at_commas_outside_names() {
         assert_eq!(

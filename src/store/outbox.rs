@@ -116,17 +116,6 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
-/// The second a message held `hold` seconds from `now_ms` (Unix
-/// milliseconds) is due: never sooner than the hold asked (an agent told
-/// they have 10 s to undo has 10 s, not what is left of a second), at once
-/// without one.
-fn due_after(now_ms: i64, hold: u32) -> i64 {
-    if hold == 0 {
-        return now_ms.div_euclid(1000);
-    }
-    (now_ms + i64::from(hold) * 1000).div_euclid(1000) + 1
-}
-
 pub(super) fn pid_alive(pid: i64) -> bool {
     // SAFETY: kill with signal 0 only checks for the process.
     pid > 0 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
@@ -137,7 +126,7 @@ impl Store {
     pub fn queue_outgoing(&mut self, m: &NewOutgoing<'_>) -> Result<i64> {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let now = now_ms.div_euclid(1000);
-        let due = due_after(now_ms, m.hold);
+        let due = crate::domain::compose::held_until(now_ms, m.hold);
         self.transaction(|tx| {
             tx.execute(
                 "INSERT INTO outbox(message_id, draft_id, conversation_id, subject, raw, mail_from, rcpt, state, due_at, created_at, updated_at)
@@ -345,24 +334,5 @@ impl Store {
             "UPDATE outbox SET state = 'queued', due_at = ?2, updated_at = ?2 WHERE id = ?1 AND state IN ('failed', 'unknown')",
             params![id, now],
         )? == 1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::due_after;
-
-    #[test]
-    fn a_hold_is_never_shorter_than_asked() {
-        assert_eq!(due_after(1_700_000_000_999, 0), 1_700_000_000, "at once");
-        for now_ms in [1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_999] {
-            for hold in [1u32, 2, 10, 60] {
-                let due_ms = due_after(now_ms, hold) * 1000;
-                let asked = now_ms + i64::from(hold) * 1000;
-                // Due at a whole second: past the hold, by a second at most.
-                assert!(due_ms > asked, "{now_ms} + {hold} s: due {due_ms}");
-                assert!(due_ms <= asked + 1000, "{now_ms} + {hold} s: due {due_ms}");
-            }
-        }
     }
 }

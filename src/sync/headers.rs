@@ -168,7 +168,7 @@ impl Target<'_> {
 
     /// How long and how large a transaction may grow.
     fn tx_limits(&self) -> (Duration, usize) {
-        if self.floor == Floor::Fill && !self.list_touched {
+        if self.floor == Floor::Fill && !self.window() {
             (FILL_TX_TIME, FILL_TX_MESSAGES)
         } else {
             (TX_TIME, TX_MESSAGES)

@@ -38,6 +38,7 @@ fn thread_batches(n: u32, per_batch: usize) -> Vec<Chunk> {
     let all: Vec<(Fetched, ParsedMessage)> = (1..=n)
         .map(|uid| {
             let (t, i) = ((uid - 1) / 5, (uid - 1) % 5);
+            let date = 1_700_000_000 + i64::from(uid) * 60;
             let refs: Vec<String> = (0..i).map(|j| format!("<m{t}.{j}@x>")).collect();
             let raw = format!(
                 "From: c{t}@shop.test\r\nSubject: t{t}\r\nMessage-ID: <m{t}.{i}@x>\r\n{}Date: {}\r\n\r\n",
@@ -46,7 +47,7 @@ fn thread_batches(n: u32, per_batch: usize) -> Vec<Chunk> {
                 } else {
                     format!("In-Reply-To: {}\r\nReferences: {}\r\n", refs[refs.len() - 1], refs.join(" "))
                 },
-                1_700_000_000 + i64::from(uid) * 60,
+                date,
             );
             let f = Fetched {
                 flags: crate::sync::imap::FlagState {
@@ -54,7 +55,7 @@ fn thread_batches(n: u32, per_batch: usize) -> Vec<Chunk> {
                     seen: uid % 3 == 0,
                     ..Default::default()
                 },
-                internal_date: 1_700_000_000 + i64::from(uid) * 60,
+                internal_date: date,
                 size: 100,
                 ..Default::default()
             };

@@ -413,9 +413,8 @@ impl App {
                 let mut line =
                     if hold > 0 && sent.report.sent == 0 && sent.report.problems.is_empty() {
                         // The clock counts whole seconds, and the key came
-                        // somewhere in this one: due at the second past
-                        // now + hold, as the outbox has it, never sooner.
-                        let due = now + i64::from(hold) + 1;
+                        // somewhere in this one: due as the outbox has it.
+                        let due = crate::domain::compose::held_until(now * 1000, hold);
                         self.held = Some((outbox, due));
                         self.remember(super::acts::Done::Send {
                             outbox,
@@ -609,9 +608,9 @@ impl App {
     }
 }
 
-/// "sending in 8 s · u takes it back".
-/// The countdown of a reply held `hold` seconds, `left` to go on the
-/// clock (which may count one more than the hold: see the send).
+/// "sending in 8 s · u takes it back": the countdown of a reply held
+/// `hold` seconds, `left` to go on the clock (which counts one more than
+/// the hold at first: see `held_until`).
 fn held_line(left: i64, hold: u32) -> String {
     let left = left.clamp(0, i64::from(hold));
     format!("sending in {left} s · u takes it back")
