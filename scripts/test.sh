@@ -36,6 +36,10 @@ for c in rustfmt clippy; do
   fi
 done
 
+# One full build, not an edit loop: incremental state would only take disk
+# (the test run's whole build must fit a CI machine's disk).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
