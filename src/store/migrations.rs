@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0019_checkpoints.sql"),
     include_str!("sql/0020_scale_reads.sql"),
     include_str!("sql/0021_sizes_later.sql"),
+    include_str!("sql/0022_root_key_not_unique.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).
@@ -53,6 +54,29 @@ pub enum MigrationError {
 /// inside it, so two processes (or the worker's threads) opening a new
 /// cache at once migrate it once: the second waits, then finds it done.
 pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
+    migrate_to(conn, LATEST)
+}
+
+/// [`migrate`], up to schema version `last`.
+///
+/// Foreign keys are off while migrations run (SQLite ignores the pragma
+/// inside a transaction): a migration that rebuilds a table drops the old
+/// one, which would otherwise delete the rows that reference it. A rebuild
+/// keeps every id, so what referenced the old table references the new.
+fn migrate_to(conn: &mut Connection, last: u32) -> Result<usize, MigrationError> {
+    let foreign_keys: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+    let ran = run(conn, last);
+    let restored = conn.pragma_update(None, "foreign_keys", foreign_keys);
+    let ran = ran?;
+    restored.map_err(|source| MigrationError::Failed { version: 0, source })?;
+    Ok(ran)
+}
+
+fn run(conn: &mut Connection, last: u32) -> Result<usize, MigrationError> {
     let version_of = |c: &Connection| -> rusqlite::Result<u32> {
         c.query_row("PRAGMA user_version", [], |r| r.get(0))
     };
@@ -62,7 +86,10 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
         return Err(MigrationError::TooNew { found: current });
     }
     let mut ran = 0;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, sql) in (MIGRATIONS.iter().enumerate())
+        .take(last as usize)
+        .skip(current as usize)
+    {
         let version = i as u32 + 1;
         let fail = |source| MigrationError::Failed { version, source };
         let tx = conn
@@ -94,6 +121,90 @@ mod tests {
             migrate(&mut c),
             Err(MigrationError::TooNew { .. })
         ));
+    }
+
+    /// Every row of `sql`, each as text, in order.
+    fn rows(c: &Connection, sql: &str) -> Vec<String> {
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| {
+            use rusqlite::types::ValueRef;
+            let cols: Vec<String> = (0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    ValueRef::Integer(i) => i.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            Ok(cols.join("|"))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn rebuilding_conversations_keeps_every_row_and_what_refers_to_it() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate_to(&mut c, 21).unwrap();
+        c.execute_batch(
+            "INSERT INTO mailboxes(id, name, role) VALUES (1, 'INBOX', 'inbox');
+             INSERT INTO conversations(id, root_key, subject, status, assignee, place,
+                                       waiting_since, review_waiting, customer_email)
+                 VALUES ('c1', 'k1', 'Refund', 'pending', 'ana', 'Archive', 5, 1, 'x@y'),
+                        ('c2', 'k2', 'Login', 'open', NULL, NULL, NULL, 0, '');
+             DELETE FROM conversations WHERE id = 'c2';
+             INSERT INTO conversations(id, root_key) VALUES ('c3', 'k3');
+             INSERT INTO conversation_labels VALUES ('c1', 'billing'), ('c3', 'bug');
+             INSERT INTO messages(mailbox_id, uid, conversation_id, message_id)
+                 VALUES (1, 7, 'c1', '<m1@x>'), (1, 8, 'c3', '<m3@x>');",
+        )
+        .unwrap();
+        let columns = "SELECT * FROM pragma_table_info('conversations')";
+        let indexes = "SELECT name, \"unique\", partial FROM pragma_index_list('conversations')
+                       WHERE origin = 'c' ORDER BY name";
+        let all = "SELECT rowid, * FROM conversations ORDER BY rowid";
+        let (cols, idx, before) = (rows(&c, columns), rows(&c, indexes), rows(&c, all));
+        let labels = rows(&c, "SELECT * FROM conversation_labels ORDER BY 1, 2");
+        let messages = rows(&c, "SELECT * FROM messages ORDER BY id");
+
+        assert_eq!(migrate(&mut c).unwrap(), LATEST as usize - 21);
+        assert_eq!(rows(&c, columns), cols, "the same columns");
+        assert_eq!(rows(&c, indexes), idx, "the same indexes");
+        assert_eq!(rows(&c, all), before, "the same rows and rowids");
+        assert_eq!(
+            rows(&c, "SELECT * FROM conversation_labels ORDER BY 1, 2"),
+            labels
+        );
+        assert_eq!(rows(&c, "SELECT * FROM messages ORDER BY id"), messages);
+        assert!(rows(&c, "PRAGMA foreign_key_check").is_empty());
+        let on: bool = c
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(on, "foreign keys are on again");
+        // Only the primary key is unique now; it still cascades.
+        let unique = "SELECT count(*) FROM pragma_index_list('conversations') WHERE \"unique\"";
+        assert_eq!(rows(&c, unique), ["1"]);
+        c.execute(
+            "INSERT INTO conversations(id, root_key) VALUES ('c4', 'k1')",
+            [],
+        )
+        .unwrap();
+        c.execute_batch(
+            "DELETE FROM messages WHERE conversation_id = 'c3';
+                         DELETE FROM conversations WHERE id = 'c3';",
+        )
+        .unwrap();
+        assert_eq!(
+            rows(&c, "SELECT * FROM conversation_labels"),
+            ["c1|billing"]
+        );
+        assert!(
+            c.execute("DELETE FROM conversations WHERE id = 'c1'", [])
+                .is_err(),
+            "a message still refers to it"
+        );
     }
 
     #[test]
