@@ -121,20 +121,21 @@ fn row<'a>(
         sanitize::line(&c.from.domain())
     );
     let age = app.clock.age(c.last_date);
+    // In parentheses: a bare count before an age of another year read as
+    // a date ("25 Jul 2025" for 25 messages, last in July 2025).
     let count = if c.messages > 1 {
-        c.messages.to_string()
+        format!("({})", c.messages)
     } else {
         String::new()
     };
-    // Ages run from "now" to "Jul 2025": eight columns, so the count
-    // never runs into the date.
+    // Ages run from "now" to "Jul 2025": eight columns.
     // ← the customer wrote last: the team owes an answer.
     let mark = if c.waiting_since.is_some() {
         '←'
     } else {
         ' '
     };
-    let mut right = format!(" {mark}{count:>2} {age:>8}");
+    let mut right = format!(" {mark}{count:>4} {age:>8}");
     let team = width >= 80;
     let assignee = c
         .assignee
