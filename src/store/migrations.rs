@@ -64,15 +64,17 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, MigrationError> {
 /// one, which would otherwise delete the rows that reference it. A rebuild
 /// keeps every id, so what referenced the old table references the new.
 fn migrate_to(conn: &mut Connection, last: u32) -> Result<usize, MigrationError> {
+    let setup = |source| MigrationError::Failed { version: 0, source };
     let foreign_keys: bool = conn
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+        .map_err(setup)?;
     conn.pragma_update(None, "foreign_keys", "OFF")
-        .map_err(|source| MigrationError::Failed { version: 0, source })?;
+        .map_err(setup)?;
+    // Restored whether or not the migrations ran; their error comes first.
     let ran = run(conn, last);
     let restored = conn.pragma_update(None, "foreign_keys", foreign_keys);
     let ran = ran?;
-    restored.map_err(|source| MigrationError::Failed { version: 0, source })?;
+    restored.map_err(setup)?;
     Ok(ran)
 }
 
