@@ -225,19 +225,13 @@ mod without_the_index {
         assert_eq!(s.insight_case(&with[0].id).unwrap(), one);
         // Built again, the planner reads it in order: no sort.
         s.build_indexes().unwrap();
-        let plan: Vec<String> = s
-            .conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT conversation_id, message_id, internal_date, from_team,
-                    auto_refusal IS NOT NULL, coalesce(nullif(from_name, ''), from_email)
-                 FROM messages INDEXED BY messages_insight WHERE ?1 IS NULL
-                 ORDER BY conversation_id, message_id",
-            )
-            .unwrap()
-            .query_map([rusqlite::types::Null], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan = s.query_plan(
+            "SELECT conversation_id, message_id, internal_date, from_team,
+                auto_refusal IS NOT NULL, coalesce(nullif(from_name, ''), from_email)
+             FROM messages INDEXED BY messages_insight WHERE ?1 IS NULL
+             ORDER BY conversation_id, message_id",
+            [rusqlite::types::Null],
+        );
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }
 }

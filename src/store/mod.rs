@@ -204,6 +204,19 @@ impl Store {
         deferred::present(&self.conn)
     }
 
+    /// SQLite's plan of `sql` with `params`, one line a step (tests: that a
+    /// query uses its index).
+    #[cfg(test)]
+    pub(crate) fn query_plan(&self, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+        self.conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .and_then(|mut st| {
+                st.query_map(params, |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .expect("a query to plan")
+    }
+
     /// How many messages the full-text index matches for `query` (tests).
     #[cfg(test)]
     pub(crate) fn fts_matches(&self, query: &str) -> i64 {

@@ -289,21 +289,13 @@ pub(super) fn refresh_places(
 mod tests {
     use super::*;
 
-    /// A history fill of a whole folder does not list what it touched:
     /// Settling an Inbox sync too large to list what it touched reads the
     /// messages of the filing folders only, not every cached message.
     #[test]
     fn the_conversations_that_may_be_filed_are_found_without_a_scan() {
         let s = Store::open_in_memory().unwrap();
         for sql in maybe_filed() {
-            let plan: Vec<String> = s
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
-                .query_map([], |r| r.get::<_, String>(3))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect();
+            let plan = s.query_plan(&sql, []);
             assert!(
                 !plan
                     .iter()
@@ -313,6 +305,7 @@ mod tests {
         }
     }
 
+    /// A history fill of a whole folder does not list what it touched:
     /// settling every conversation of each folder finds the same places
     /// as settling the listed ones (the demo's archive and inbox).
     #[test]

@@ -318,14 +318,7 @@ mod tests {
     fn the_body_queue_uses_its_index() {
         assert_eq!(BodyState::Headers.as_str(), "headers");
         let s = Store::open_in_memory().unwrap();
-        let plan: Vec<String> = s
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {MISSING_BODIES}"))
-            .unwrap()
-            .query_map([1, 5], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let plan = s.query_plan(MISSING_BODIES, [1, 5]);
         assert!(
             plan.iter().any(|p| p.contains("messages_missing_body")),
             "{plan:?}"
