@@ -235,6 +235,21 @@ snapshot!(reader_120x40, 120, 40, "jj<Enter>");
 snapshot!(list_60x20, 60, 20, "jj");
 snapshot!(reader_60x20, 60, 20, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
+// Team state off (no team key) and none in the cache: no owner, status or
+// label columns, the subject has their room.
+#[test]
+fn split_without_team_200x50() {
+    let (mut app, mut term) = tui_support::app_without_team(200, 50);
+    app.feed("jj<Enter>");
+    term.draw(|f| panes::draw(&mut app, f)).unwrap();
+    insta::assert_snapshot!(term.backend());
+}
+#[test]
+fn list_without_team_80x24() {
+    let (mut app, mut term) = tui_support::app_without_team(80, 24);
+    term.draw(|f| panes::draw(&mut app, f)).unwrap();
+    insta::assert_snapshot!(term.backend());
+}
 snapshot!(help_160x48, 160, 48, "?");
 
 #[test]

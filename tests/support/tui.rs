@@ -62,3 +62,53 @@ pub fn render(app: &mut App, term: &mut Terminal<TestBackend>) -> String {
     }
     out
 }
+
+/// The App on the demo's mail alone, with team state off (no team key,
+/// nothing folded): what an agent sees before the team is set up.
+pub fn app_without_team(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    use replypad::store::{MailboxRole, NewMessage};
+    let cfg = Config::demo();
+    let mut store = Store::open_in_memory().unwrap();
+    let inbox = store.mailbox_id("INBOX", MailboxRole::Inbox).unwrap();
+    let parsed: Vec<_> = replypad::demo::raw_messages()
+        .map(|raw| (replypad::mail::parse_message(raw, NOW), raw.len()))
+        .collect();
+    store
+        .transaction(|tx| {
+            let mut touched = std::collections::BTreeSet::new();
+            for (i, (p, size)) in parsed.iter().enumerate() {
+                touched.insert(Store::put_message(
+                    tx,
+                    &NewMessage {
+                        mailbox_id: inbox,
+                        uid: i as u32 + 1,
+                        modseq: None,
+                        internal_date: p.date,
+                        size: *size as u64,
+                        seen: true,
+                        answered: false,
+                        flagged: false,
+                        from_team: false,
+                        parsed: p,
+                    },
+                )?);
+            }
+            Store::refresh_conversations(tx, &touched)
+        })
+        .unwrap();
+    let desk = Desk::new(
+        store,
+        cfg,
+        None,
+        Box::new(Demo::files("/tmp/replypad-demo/outbox".into())),
+    );
+    let mut app = App::new(
+        desk,
+        Keymap::load(&BTreeMap::new()).unwrap(),
+        Clock::fixed(NOW),
+    )
+    .unwrap();
+    app.resize(width, height);
+    app.settle();
+    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+}

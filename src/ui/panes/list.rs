@@ -63,6 +63,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(empty), inner);
         return;
     }
+    // Owner, status and labels: while team state is off (no team key) no
+    // act can set them, so the columns are kept only for a page whose rows
+    // carry state from before; else the subject gets their room.
+    let team = app.desk.team_key().is_some()
+        || l.rows
+            .iter()
+            .any(|c| c.assignee.is_some() || !c.labels.is_empty() || c.status != Status::Open);
     let lines: Vec<Line> = l
         .rows
         .iter()
@@ -75,6 +82,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 inner.width as usize,
                 l.offset + i == l.selected,
                 marked,
+                team,
             )
         })
         .collect();
@@ -88,6 +96,7 @@ fn row<'a>(
     width: usize,
     selected: bool,
     marked: bool,
+    team: bool,
 ) -> Line<'a> {
     let unread = c.unread > 0;
     let t = &app.theme;
@@ -136,7 +145,7 @@ fn row<'a>(
         ' '
     };
     let mut right = format!(" {mark}{count:>4} {age:>8}");
-    let team = width >= 80;
+    let team = team && width >= 80;
     let assignee = c
         .assignee
         .as_deref()
