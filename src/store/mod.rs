@@ -161,7 +161,8 @@ impl Store {
             if on { BULK_CHECKPOINT_PAGES } else { 1000 },
         )?;
         // A bulk write streams through the cache: a smaller page cache keeps
-        // a first sync of a large mailbox well under 60 MB.
+        // a first sync of a large mailbox within its memory budget (a larger
+        // one is faster, `cargo bench --bench sync` row (e) says what it costs).
         self.conn
             .pragma_update(None, "cache_size", if on { -8_000 } else { -16_000 })?;
         if !on {
