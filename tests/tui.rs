@@ -208,9 +208,12 @@ fn resize_keeps_the_selection_visible() {
 
 macro_rules! snapshot {
     ($name:ident, $w:expr, $h:expr, $keys:expr) => {
+        snapshot!($name, $w, $h, $keys, app);
+    };
+    ($name:ident, $w:expr, $h:expr, $keys:expr, $app:path) => {
         #[test]
         fn $name() {
-            let (mut app, mut term) = app($w, $h);
+            let (mut app, mut term) = $app($w, $h);
             app.feed($keys);
             term.draw(|f| panes::draw(&mut app, f)).unwrap();
             insta::assert_snapshot!(term.backend());
@@ -237,19 +240,20 @@ snapshot!(reader_60x20, 60, 20, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
 // Team state off (no team key) and none in the cache: no owner, status or
 // label columns, the subject has their room.
-#[test]
-fn split_without_team_200x50() {
-    let (mut app, mut term) = tui_support::app_without_team(200, 50);
-    app.feed("jj<Enter>");
-    term.draw(|f| panes::draw(&mut app, f)).unwrap();
-    insta::assert_snapshot!(term.backend());
-}
-#[test]
-fn list_without_team_80x24() {
-    let (mut app, mut term) = tui_support::app_without_team(80, 24);
-    term.draw(|f| panes::draw(&mut app, f)).unwrap();
-    insta::assert_snapshot!(term.backend());
-}
+snapshot!(
+    split_without_team_200x50,
+    200,
+    50,
+    "jj<Enter>",
+    tui_support::app_without_team
+);
+snapshot!(
+    list_without_team_80x24,
+    80,
+    24,
+    "",
+    tui_support::app_without_team
+);
 snapshot!(help_160x48, 160, 48, "?");
 
 #[test]

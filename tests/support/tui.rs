@@ -37,6 +37,11 @@ pub fn app_with_config(
         Some(replypad::config::Secret::new("demo")),
         Box::new(Demo::files(outbox)),
     );
+    app_on(desk, width, height)
+}
+
+/// The App on `desk` at `width` x `height`, settled.
+fn app_on(desk: Desk, width: u16, height: u16) -> (App, Terminal<TestBackend>) {
     let mut app = App::new(
         desk,
         Keymap::load(&BTreeMap::new()).unwrap(),
@@ -102,13 +107,5 @@ pub fn app_without_team(width: u16, height: u16) -> (App, Terminal<TestBackend>)
         None,
         Box::new(Demo::files("/tmp/replypad-demo/outbox".into())),
     );
-    let mut app = App::new(
-        desk,
-        Keymap::load(&BTreeMap::new()).unwrap(),
-        Clock::fixed(NOW),
-    )
-    .unwrap();
-    app.resize(width, height);
-    app.settle();
-    (app, Terminal::new(TestBackend::new(width, height)).unwrap())
+    app_on(desk, width, height)
 }
