@@ -329,6 +329,93 @@ fn prompt_snapshot_80x24() {
     insta::assert_snapshot!(term.backend());
 }
 
+/// The title of every view `]` (or `[`) steps through from the first.
+fn cycle(app: &mut App, key: &str) -> Vec<String> {
+    let first = app.view.clone();
+    let mut seen = vec![first.title()];
+    for _ in 0..40 {
+        app.feed(key);
+        if app.view == first {
+            return seen;
+        }
+        seen.push(app.view.title());
+    }
+    panic!("{key} never came back to {first:?}: {seen:?}")
+}
+
+#[test]
+fn without_team_state_the_team_views_are_left_out() {
+    use replypad::domain::events::EventKind;
+    use replypad::domain::views::View;
+    let (mut app, mut term) = tui_support::app_without_team(200, 50);
+    let screen = render(&mut app, &mut term);
+    for gone in [
+        "Unassigned",
+        "Mine",
+        "All open",
+        "Pending",
+        "Review",
+        "#billing",
+    ] {
+        assert!(!screen.contains(gone), "{gone}:\n{screen}");
+    }
+    let on = [
+        "All",
+        "Drafts",
+        "Unread billing",
+        "Archive",
+        "Spam",
+        "Trash",
+    ];
+    assert_eq!(cycle(&mut app, "]"), on);
+    let mut back: Vec<String> = on.iter().map(|s| s.to_string()).collect();
+    back[1..].reverse();
+    assert_eq!(cycle(&mut app, "["), back);
+    // A team view asked for by name still opens, and shows while open.
+    app.feed("gu");
+    assert_eq!(app.view, View::Unassigned);
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Unassigned") && !screen.contains("Mine"),
+        "{screen}"
+    );
+    app.feed("]");
+    assert_eq!(app.view.title(), "Drafts", "from where Unassigned stands");
+
+    // State folded before the key was removed shows, with every team view:
+    // an owner, a status, a label each.
+    let sam = Some("sam@example.com".to_string());
+    for before in [
+        EventKind::Assign {
+            to: sam,
+            reassign: false,
+        },
+        EventKind::Status {
+            status: replypad::domain::Status::Closed,
+            until: None,
+        },
+        EventKind::Label {
+            add: vec!["billing".into()],
+            remove: vec![],
+        },
+    ] {
+        let (mut app, mut term) =
+            tui_support::app_without_key(200, 50, std::slice::from_ref(&before));
+        let screen = render(&mut app, &mut term);
+        for shown in [
+            "Unassigned",
+            "Mine",
+            "All open",
+            "Closed",
+            "Review",
+            "#billing",
+        ] {
+            assert!(screen.contains(shown), "{before:?}: {shown}:\n{screen}");
+        }
+        assert_eq!(cycle(&mut app, "]").len(), app.views().len(), "{before:?}");
+    }
+}
+
 #[test]
 fn views_switch_by_key_and_the_sidebar_counts_them() {
     let (mut app, mut term) = app(160, 48);

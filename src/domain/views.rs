@@ -61,6 +61,26 @@ impl View {
     /// Where conversations out of the inbox are (after the labels in the sidebar).
     pub const FILED: [View; 3] = [View::Archive, View::Spam, View::Trash];
 
+    /// Whether the view is made of team state (assignment, status,
+    /// notes, follows, reviews, labels): without a team key nothing can
+    /// set it, so every conversation is open and unassigned and the rest
+    /// are empty.
+    pub fn is_team(&self) -> bool {
+        matches!(
+            self,
+            View::Unassigned
+                | View::Mine
+                | View::Open
+                | View::Pending
+                | View::Snoozed
+                | View::Closed
+                | View::Mentions
+                | View::Following
+                | View::Review
+                | View::Label(_)
+        )
+    }
+
     pub fn title(&self) -> String {
         match self {
             View::All => "All".into(),

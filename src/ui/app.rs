@@ -558,15 +558,15 @@ impl App {
             Action::Open => self.open_selected()?,
             Action::Close => self.focus = Focus::List,
             Action::ViewNext | Action::ViewPrev => {
-                let views = self.views();
-                let i = views.iter().position(|v| *v == self.view).unwrap_or(0);
-                let n = views.len();
-                let j = if a == Action::ViewNext {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
+                let (views, shown) = (self.views(), self.shown_views());
+                let i = shown.iter().position(|&i| views[i] == self.view);
+                let n = shown.len();
+                let j = match (i, a == Action::ViewNext) {
+                    (Some(i), true) => (i + 1) % n,
+                    (Some(i), false) => (i + n - 1) % n,
+                    (None, _) => 0,
                 };
-                self.set_view(views[j].clone())?;
+                self.set_view(views[shown[j]].clone())?;
             }
             other => {
                 if let Some(v) = other.view() {

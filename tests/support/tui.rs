@@ -71,6 +71,17 @@ pub fn render(app: &mut App, term: &mut Terminal<TestBackend>) -> String {
 /// The App on the demo's mail alone, with team state off (no team key,
 /// nothing folded): what an agent sees before the team is set up.
 pub fn app_without_team(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
+    app_without_key(width, height, &[])
+}
+
+/// The App on the demo's mail with no team key, after `before` was folded
+/// into the newest conversation (state left from before the key was
+/// removed).
+pub fn app_without_key(
+    width: u16,
+    height: u16,
+    before: &[replypad::domain::events::EventKind],
+) -> (App, Terminal<TestBackend>) {
     use replypad::store::{MailboxRole, NewMessage};
     let cfg = Config::demo();
     let mut store = Store::open_in_memory().unwrap();
@@ -101,6 +112,30 @@ pub fn app_without_team(width: u16, height: u16) -> (App, Terminal<TestBackend>)
             Store::refresh_conversations(tx, &touched)
         })
         .unwrap();
+    if !before.is_empty() {
+        let newest = store
+            .list_view(
+                &replypad::domain::views::View::All,
+                "dana@example.com",
+                replypad::store::ListQuery {
+                    offset: 0,
+                    limit: 1,
+                },
+            )
+            .unwrap()[0]
+            .id
+            .clone();
+        for kind in before {
+            let e = replypad::domain::events::Event {
+                id: replypad::domain::events::new_event_id(),
+                conversation: newest.clone(),
+                agent: "sam@example.com".into(),
+                at: NOW - 3600,
+                kind: kind.clone(),
+            };
+            store.record_local_event(&e, b"x").unwrap();
+        }
+    }
     let desk = Desk::new(
         store,
         cfg,

@@ -175,6 +175,30 @@ impl App {
         v
     }
 
+    /// The views the sidebar shows and `Tab` cycles through, as indexes
+    /// into [`App::views`] (whose counts are kept for all of them). Without
+    /// team state, that is no team key and nothing folded from before one
+    /// was removed (the counts say so), the team's views are left out: the
+    /// list's team columns follow the same rule. The open view always shows.
+    pub fn shown_views(&self) -> Vec<usize> {
+        let views = self.views();
+        let count = |v: &View| {
+            views
+                .iter()
+                .position(|w| w == v)
+                .and_then(|i| self.view_counts.get(i).copied())
+        };
+        let team_on = self.desk.team_key().is_some()
+            || count(&View::Unassigned) != count(&View::Open)
+            || views
+                .iter()
+                .filter(|v| v.is_team() && !matches!(v, View::Unassigned | View::Open))
+                .any(|v| count(v).is_some_and(|n| n > 0));
+        (0..views.len())
+            .filter(|&i| team_on || !views[i].is_team() || views[i] == self.view)
+            .collect()
+    }
+
     /// Switches the list to `view` (from the top).
     pub fn set_view(&mut self, view: View) -> Result<()> {
         // Switching views changes no count: the sidebar's stay as they are

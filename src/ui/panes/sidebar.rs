@@ -1,4 +1,5 @@
-//! The sidebar: every view with its count; the current one highlighted.
+//! The sidebar: the views with their counts (the team's only with team
+//! state, see `App::shown_views`); the current one highlighted.
 
 use super::{border, title_style};
 use crate::domain::views::View;
@@ -21,11 +22,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
+    let views = app.views();
     let lines: Vec<Line> = app
-        .views()
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
+        .shown_views()
+        .into_iter()
+        .map(|i| {
+            let v = &views[i];
             // No figure until the counts are read (just after the first frame).
             let count = app
                 .view_counts
