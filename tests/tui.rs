@@ -802,6 +802,23 @@ fn who_am_i_the_messages_log_and_a_stale_offline_line() {
     app.feed("<Enter>");
     // The prompt stays open with the reason; Esc gives it up.
     assert!(app.prompt.as_ref().is_some_and(|p| p.input == "nonsense"));
+    app.feed("<Esc>");
+    // Each line once: the label act's line, back on the status bar behind
+    // the prompt, is not logged again.
+    let logged: Vec<&str> = app.messages.iter().map(|(_, m, _)| m.as_str()).collect();
+    assert_eq!(logged.len(), 3, "{logged:#?}");
+    assert!(logged[0].starts_with("demo mode"), "{logged:#?}");
+    assert!(
+        logged[1].contains("a-rather-long-label-name"),
+        "{logged:#?}"
+    );
+    assert!(
+        logged[2].starts_with("cannot read \"nonsense\""),
+        "{logged:#?}"
+    );
+    app.feed("/from:<Enter>");
+    assert!(app.prompt.is_some(), "a bad search keeps its prompt");
+    assert!(app.messages.last().unwrap().1.starts_with("search:"));
     app.feed("<Esc>gl");
     let screen = render(&mut app, &mut term);
     assert!(screen.contains("Messages"), "{screen}");

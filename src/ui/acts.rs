@@ -57,10 +57,7 @@ impl App {
             PromptKind::AttachPath => return self.attach_file(text),
             PromptKind::NewTo => {
                 if let Err(e) = input::addresses(text, "To") {
-                    // The prompt stays open to mend the answer.
-                    let mut p = Prompt::with_input(kind, text.to_string());
-                    p.error = Some(format!("{e:#}"));
-                    self.prompt = Some(p);
+                    self.refuse(kind, text, format!("{e:#}"));
                     return Ok(());
                 }
                 self.new_to = Some(text.to_string());
@@ -73,12 +70,9 @@ impl App {
             }
             PromptKind::MoveTo => return self.file(&crate::desk::Place::parse(text)?),
             PromptKind::SendLater | PromptKind::ScheduleUpdate | PromptKind::CancelJob => {
-                // Refused (a bad time, an unknown job): the prompt stays
-                // open with what was typed, saying why.
+                // Refused: a bad time, an unknown job.
                 if let Err(e) = self.schedule_prompt(kind, text) {
-                    let mut p = Prompt::with_input(kind, text.to_string());
-                    p.error = Some(format!("{e:#}"));
-                    self.prompt = Some(p);
+                    self.refuse(kind, text, format!("{e:#}"));
                 }
                 return Ok(());
             }
@@ -114,9 +108,7 @@ impl App {
             // Parse first: a bad query keeps its prompt open, saying why;
             // the list stays.
             if let Err(e) = crate::domain::search::parse(text) {
-                let mut p = Prompt::with_input(kind, text.to_string());
-                p.error = Some(format!("search: {e}"));
-                self.prompt = Some(p);
+                self.refuse(kind, text, format!("search: {e}"));
                 return Ok(());
             }
             // Asked from a conversation: the results are in the list, as
@@ -158,19 +150,21 @@ impl App {
                 unreachable!("handled above")
             }
         };
-        // Refused (an unknown teammate, a bad time, an @mention off the
-        // roster): the prompt stays open with what was typed, saying why.
+        // Refused: an unknown teammate, a bad time, an @mention off the roster.
         if let Err(e) = parsed.and_then(|kind| self.act(kind)) {
-            let why = format!("{e:#}");
-            // Kept in the messages log (g l) too, as a status line would be.
-            let shown = self.message.replace((why.clone(), Level::Error));
-            self.log_message();
-            self.message = shown;
-            let mut p = Prompt::with_input(prompt, text.to_string());
-            p.error = Some(why);
-            self.prompt = Some(p);
+            self.refuse(prompt, text, format!("{e:#}"));
         }
         Ok(())
+    }
+
+    /// A refused prompt answer: the prompt stays open with what was typed,
+    /// saying why, and the reason is kept in the messages log (`g l`) as a
+    /// status line would be. The status line behind the prompt stays.
+    fn refuse(&mut self, kind: PromptKind, text: &str, why: String) {
+        self.log_line(why.clone(), Level::Error);
+        let mut p = Prompt::with_input(kind, text.to_string());
+        p.error = Some(why);
+        self.prompt = Some(p);
     }
 
     /// Enter in the palette: `snooze 3d`, `status closed`, `assign lee`,

@@ -110,6 +110,8 @@ pub struct App {
     pub message: Option<(String, Level)>,
     /// The last status lines (time, text, level), for `:messages`.
     pub messages: Vec<(i64, String, Level)>,
+    /// The status line last kept in `messages` (see [`App::log_message`]).
+    message_logged: Option<String>,
     /// The messages log is shown (its scroll), until a key closes it.
     pub messages_view: Option<usize>,
     /// A text attachment read here (`i`), and the one being fetched for it.
@@ -226,6 +228,7 @@ impl App {
             activity: None,
             automation: Default::default(),
             messages: Vec::new(),
+            message_logged: None,
             messages_view: None,
             text_view: None,
             reports: None,
@@ -353,16 +356,24 @@ impl App {
         self.log_message();
     }
 
-    /// Keeps the current status line in the log (`:messages`) when it is new.
+    /// Keeps the current status line in the log (`:messages`) when it is
+    /// new: not the one last seen here (a line that comes back, as the one
+    /// a refused prompt answer stood in front of, is not logged twice).
     pub(super) fn log_message(&mut self) {
         if let Some((m, level)) = &self.message
-            && self.messages.last().is_none_or(|(_, l, _)| l != m)
+            && self.message_logged.as_ref() != Some(m)
         {
-            self.messages
-                .push((self.clock.now, m.clone(), level.clone()));
-            if self.messages.len() > MESSAGES_KEPT {
-                self.messages.remove(0);
-            }
+            let (m, level) = (m.clone(), level.clone());
+            self.message_logged = Some(m.clone());
+            self.log_line(m, level);
+        }
+    }
+
+    /// Adds a line to the messages log (`g l`).
+    pub(super) fn log_line(&mut self, line: String, level: Level) {
+        self.messages.push((self.clock.now, line, level));
+        if self.messages.len() > MESSAGES_KEPT {
+            self.messages.remove(0);
         }
     }
 
