@@ -198,6 +198,9 @@ fn template_picker_fills_fields_and_an_unfilled_one_blocks_sending() {
     let blocked = c.blocked.as_deref().unwrap();
     assert!(blocked.contains("⟦Order number⟧ on line 3"), "{blocked}");
     assert!(std::fs::read_dir(outbox.path()).unwrap().next().is_none());
+    // Wider than the pane, the reason wraps instead of being cut.
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("(fill them in or remove them)"), "{screen}");
 
     // Tab jumps to the field; typing fills it; now it goes.
     app.feed("<Tab>");

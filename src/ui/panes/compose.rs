@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The compose keys, most needed first (what does not fit is cut last).
 const KEYS: &[&str] = &[
@@ -102,26 +102,24 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             Span::raw(names.join(", ")),
         ]));
     }
-    let blocked_lines: Vec<Line> = c
-        .blocked
-        .as_deref()
-        .map(|b| {
-            b.lines()
-                .map(|l| Line::styled(sanitize::line(l).into_owned(), app.theme.heading))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut blocked_lines = blocked_lines;
+    // Why a send was held, and the tone notes: wrapped here, so the area
+    // below the editor is as tall as they are (up to a third of the pane).
+    let width = inner.width.max(20) as usize;
+    let mut blocked_lines: Vec<Line> = Vec::new();
+    for l in c.blocked.as_deref().unwrap_or_default().lines() {
+        for w in crate::ui::format::wrap(&sanitize::line(l), width) {
+            blocked_lines.push(Line::styled(w, app.theme.heading));
+        }
+    }
     for f in &c.tone {
         let at = if f.line > 0 {
             format!("line {}: ", f.line)
         } else {
             String::new()
         };
-        blocked_lines.push(Line::styled(
-            format!("tone · {at}{}", f.message),
-            app.theme.accent,
-        ));
+        for w in crate::ui::format::wrap(&format!("tone · {at}{}", f.message), width) {
+            blocked_lines.push(Line::styled(w, app.theme.accent));
+        }
     }
     let bh = (blocked_lines.len() as u16).min(inner.height / 3);
     // Up to three lines of key hints where the pane has the room.
@@ -144,7 +142,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(head), h);
     frame.render_widget(&c.editor, e);
     if bh > 0 {
-        frame.render_widget(Paragraph::new(blocked_lines).wrap(Wrap { trim: false }), b);
+        frame.render_widget(Paragraph::new(blocked_lines), b);
     }
     let style = app.theme.dim.add_modifier(Modifier::ITALIC);
     let keys: Vec<Line> = keys.into_iter().map(|l| Line::styled(l, style)).collect();
