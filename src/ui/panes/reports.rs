@@ -6,6 +6,7 @@ use super::super::reports::{Page, ReportsView};
 use super::super::theme::Theme;
 use crate::domain::insight::{Group, Report, Stat, human};
 use crate::mail::sanitize;
+use crate::ui::format::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -13,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Chart, Clear, Dataset, GraphType, Paragraph, Sparkline,
 };
+use unicode_width::UnicodeWidthStr;
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -144,16 +146,11 @@ fn volume(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
             top,
         );
     }
-    let bars: Vec<Bar> = r
-        .by_label
-        .iter()
-        .map(|g| {
-            Bar::default()
-                .value(g.conversations as u64)
-                .label(Line::from(sanitize::line(&g.key).into_owned()))
-                .text_value(g.conversations.to_string())
-        })
-        .collect();
+    let bars = labelled_bars(
+        r.by_label
+            .iter()
+            .map(|g| (&*g.key, g.conversations.to_string(), g.conversations as u64)),
+    );
     frame.render_widget(
         BarChart::default()
             .block(Block::new().title("New by label"))
@@ -169,23 +166,18 @@ fn volume(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// Median first response per group, as bars.
 fn times(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = v.report.groups(v.by);
-    let bars: Vec<Bar> = rows
-        .iter()
-        .map(|g| {
-            let m = g.first_response.median.unwrap_or(0);
-            Bar::default()
-                .value(m.max(0) as u64)
-                .label(Line::from(sanitize::line(&g.key).into_owned()))
-                .text_value(match g.first_response.median {
-                    Some(m) => format!(
-                        "{} (p90 {})",
-                        human(m),
-                        g.first_response.p90.map_or("-".into(), human)
-                    ),
-                    None => "-".into(),
-                })
-        })
-        .collect();
+    let bars = labelled_bars(rows.iter().map(|g| {
+        let m = g.first_response.median.unwrap_or(0);
+        let text = match g.first_response.median {
+            Some(m) => format!(
+                "{} (p90 {})",
+                human(m),
+                g.first_response.p90.map_or("-".into(), human)
+            ),
+            None => "-".into(),
+        };
+        (&*g.key, text, m.max(0) as u64)
+    }));
     frame.render_widget(
         BarChart::default()
             .block(Block::new().title(format!(
@@ -199,6 +191,37 @@ fn times(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
             .data(BarGroup::default().bars(&bars)),
         area,
     );
+}
+
+/// Horizontal bars for (name, figure, value) rows, the figure beside the
+/// name in the label column rather than inside the bar: ratatui writes a
+/// bar's text over its start, so a bar shorter than its figure showed
+/// nothing and the bars' visible lengths were out of proportion.
+fn labelled_bars<'a, 'k>(rows: impl Iterator<Item = (&'k str, String, u64)>) -> Vec<Bar<'a>> {
+    /// A name wider than this is cut, so the bars keep their room.
+    const NAME_MAX: usize = 20;
+    let rows: Vec<(String, String, u64)> = rows
+        .map(|(k, t, v)| (sanitize::line(k).into_owned(), t, v))
+        .collect();
+    let name_w = rows
+        .iter()
+        .map(|r| r.0.width())
+        .max()
+        .unwrap_or(0)
+        .min(NAME_MAX);
+    let text_w = rows.iter().map(|r| r.1.width()).max().unwrap_or(0);
+    rows.into_iter()
+        .map(|(name, text, value)| {
+            Bar::default()
+                .value(value)
+                .label(Line::from(format!(
+                    "{} {}",
+                    fit(&name, name_w),
+                    fit(&text, text_w)
+                )))
+                .text_value(String::new())
+        })
+        .collect()
 }
 
 fn group_name(g: Group) -> &'static str {
