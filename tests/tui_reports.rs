@@ -180,6 +180,15 @@ fn the_post_mortem_of_a_demo_conversation_has_everything_in_order() {
     let screen = render(&mut app, &mut term);
     assert!(screen.contains("Post-mortem · saved to"), "{screen}");
     assert!(screen.contains("## Timings"), "{screen}");
+    // At 80 columns its long lines wrap: the conversation's line (owner,
+    // labels) goes on on the next row instead of losing its end.
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|l| l.contains("Conversation "))
+        .unwrap();
+    let next = rows[at + 1].trim_matches(['│', ' ']);
+    assert!(!next.is_empty(), "the line is cut:\n{screen}");
     app.feed("<Esc>gM<Esc>");
     let saved = std::fs::read_dir(dir.path().join("replypad/post-mortems"))
         .unwrap()

@@ -1,6 +1,7 @@
 //! A text attachment (a log, a CSV, a patch) read inside the TUI: loaded
 //! from the private copy the desk saved, sanitized like every untrusted
-//! text, capped in size, scrolled with the usual keys.
+//! text, capped in size, scrolled with the usual keys. Also the pages made
+//! here (a post-mortem, notifications, jobs, the team), which wrap.
 
 use crate::domain::Attachment;
 use anyhow::{Context, Result, bail};
@@ -48,11 +49,14 @@ pub struct TextView {
     pub title: String,
     pub lines: Vec<String>,
     pub scroll: usize,
-    /// Columns scrolled to the right (long lines are cut, not wrapped:
-    /// logs and CSV read better so).
+    /// Columns scrolled to the right, while lines are cut (not wrapped).
     pub hscroll: u16,
-    /// The height it was last drawn at (for page keys).
+    /// Long lines wrap (`w` toggles): pages made here do; an attachment
+    /// (a log, a CSV) starts cut, which reads better so.
+    pub wrap: bool,
+    /// The size it was last drawn at (for page keys and the last page).
     pub height: usize,
+    pub width: usize,
 }
 
 impl TextView {
@@ -81,7 +85,9 @@ impl TextView {
             lines,
             scroll: 0,
             hscroll: 0,
+            wrap: false,
             height: 20,
+            width: 80,
         })
     }
 
@@ -92,15 +98,44 @@ impl TextView {
             lines,
             scroll: 0,
             hscroll: 0,
+            wrap: true,
             height: 20,
+            width: 80,
         }
+    }
+
+    /// Line `i` as the screen rows it takes.
+    pub fn rows(&self, i: usize) -> Vec<String> {
+        let l = self.lines.get(i).map_or("", String::as_str);
+        if self.wrap {
+            crate::ui::format::wrap(l, self.width)
+        } else {
+            vec![l.to_string()]
+        }
+    }
+
+    /// The first line of the last page: where the end of the text is on
+    /// the screen's last row (wrapped lines count their rows).
+    fn last_top(&self) -> usize {
+        let page = self.height.max(1);
+        if !self.wrap {
+            // As in less: the last line stays at the bottom, not alone at the top.
+            return self.lines.len().saturating_sub(page);
+        }
+        let mut rows = 0;
+        for i in (0..self.lines.len()).rev() {
+            rows += self.rows(i).len();
+            if rows > page {
+                return i + 1;
+            }
+        }
+        0
     }
 
     /// A key while it is open; false when it closes.
     pub fn key(&mut self, ev: KeyEvent) -> bool {
         let page = self.height.max(1);
-        // As in less: the last line stays at the bottom, not alone at the top.
-        let last = self.lines.len().saturating_sub(page);
+        let last = self.last_top();
         match ev.code {
             KeyCode::Esc | KeyCode::Char('q') => return false,
             KeyCode::Char('j') | KeyCode::Down => self.scroll += 1,
@@ -109,11 +144,17 @@ impl TextView {
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(page),
             KeyCode::Char('g') | KeyCode::Home => self.scroll = 0,
             KeyCode::Char('G') | KeyCode::End => self.scroll = last,
-            KeyCode::Char('l') | KeyCode::Right => self.hscroll = self.hscroll.saturating_add(8),
+            KeyCode::Char('l') | KeyCode::Right if !self.wrap => {
+                self.hscroll = self.hscroll.saturating_add(8)
+            }
             KeyCode::Char('h') | KeyCode::Left => self.hscroll = self.hscroll.saturating_sub(8),
+            KeyCode::Char('w') => {
+                self.wrap = !self.wrap;
+                self.hscroll = 0;
+            }
             _ => {}
         }
-        self.scroll = self.scroll.min(last);
+        self.scroll = self.scroll.min(self.last_top());
         true
     }
 }
@@ -165,5 +206,32 @@ mod tests {
         let v = TextView::load(&big, "big.log").unwrap();
         assert_eq!(v.lines.len(), MAX_LINES + 1);
         assert!(v.lines.last().unwrap().contains("w saves the whole file"));
+    }
+
+    #[test]
+    fn wrapped_the_end_is_reachable_and_w_toggles() {
+        let key = |v: &mut TextView, c: KeyCode| v.key(KeyEvent::from(c));
+        let mut lines: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
+        lines.push("word ".repeat(40)); // 200 columns: 5 rows at 40
+        let mut v = TextView::of_lines("t", lines);
+        (v.height, v.width) = (6, 40);
+        assert!(v.wrap, "pages made here wrap");
+        key(&mut v, KeyCode::Char('G'));
+        // The last page: line 9 and the five rows of the long line.
+        assert_eq!(v.scroll, 9);
+        key(&mut v, KeyCode::Char('l'));
+        assert_eq!(v.hscroll, 0, "nothing to scroll sideways while wrapped");
+        key(&mut v, KeyCode::Char('w'));
+        assert!(!v.wrap);
+        key(&mut v, KeyCode::Char('G'));
+        assert_eq!(v.scroll, 5, "cut: one row a line");
+        key(&mut v, KeyCode::Char('l'));
+        assert_eq!(v.hscroll, 8);
+        // Nothing drawn yet (no size) or an empty page: no panic, no move.
+        let mut e = TextView::of_lines("e", vec![]);
+        (e.height, e.width) = (0, 0);
+        key(&mut e, KeyCode::Char('G'));
+        key(&mut e, KeyCode::Char('j'));
+        assert_eq!(e.scroll, 0);
     }
 }

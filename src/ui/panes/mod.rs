@@ -93,28 +93,34 @@ fn text_view(app: &mut App, frame: &mut Frame, area: Rect) {
         return;
     };
     v.height = area.height.saturating_sub(2) as usize;
+    v.width = area.width.saturating_sub(2) as usize;
+    // The lines from the top one, as rows (a wrapped line takes several).
+    let mut rows: Vec<Line> = Vec::with_capacity(v.height);
+    let mut end = v.scroll;
+    while rows.len() < v.height && end < v.lines.len() {
+        rows.extend(v.rows(end).into_iter().map(Line::from));
+        end += 1;
+    }
+    rows.truncate(v.height);
     let title = format!(
-        " {} · lines {}-{} of {} · j k h l Space G · Esc closes ",
+        " {} · lines {}-{} of {} ",
         v.title,
         (v.scroll + 1).min(v.lines.len()),
-        (v.scroll + v.height).min(v.lines.len()),
+        end,
         v.lines.len()
     );
-    let lines: Vec<Line> = v
-        .lines
-        .iter()
-        .skip(v.scroll)
-        .take(v.height)
-        .map(|l| Line::from(l.as_str()))
-        .collect();
+    let keys = if v.wrap {
+        " j k Space G · w cut lines · Esc closes "
+    } else {
+        " j k h l Space G · w wrap · Esc closes "
+    };
+    let fit = |s: &str| super::format::truncate(s, area.width.saturating_sub(2) as usize);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).scroll((0, v.hscroll)).block(
+        Paragraph::new(rows).scroll((0, v.hscroll)).block(
             Block::bordered()
-                .title(Span::styled(
-                    super::format::truncate(&title, area.width.saturating_sub(2) as usize),
-                    title_style(),
-                ))
+                .title(Span::styled(fit(&title), title_style()))
+                .title_bottom(Span::styled(fit(keys), title_style()))
                 .border_style(theme_accent),
         ),
         area,
