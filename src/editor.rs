@@ -24,3 +24,29 @@ pub fn run(file: &Path) -> anyhow::Result<ExitStatus> {
         .status()
         .map_err(|e| anyhow::anyhow!("cannot run the editor {editor:?}: {e}"))
 }
+
+/// What an editor's failing exit status says, for the agent: a shell
+/// reports a command it cannot find as 127 and one it cannot run as 126
+/// (its own message went to the screen the TUI has just painted over).
+pub fn failure(status: ExitStatus) -> String {
+    match status.code() {
+        Some(127) => format!(
+            "the editor {:?} was not found: set $VISUAL or $EDITOR",
+            command()
+        ),
+        Some(126) => format!("the editor {:?} cannot be run", command()),
+        _ => format!("the editor exited with {status}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_editor_is_named() {
+        let status = |cmd: &str| Command::new("sh").arg("-c").arg(cmd).status().unwrap();
+        assert!(failure(status("/nonexistent/editor")).contains("was not found"));
+        assert!(failure(status("exit 3")).contains("exited with"));
+    }
+}

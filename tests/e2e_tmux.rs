@@ -280,6 +280,26 @@ fn compose_in_the_external_editor() {
     t.wait_for("draft saved", Duration::from_secs(3));
 }
 
+/// An editor that cannot be found is named as such, the draft stays, and
+/// the line is kept in the messages log (`g l`) after the next key.
+#[test]
+fn a_missing_editor_is_named_and_logged() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(120, 40, &format!("EDITOR=/nonexistent/editor {bin} demo"));
+    t.wait_for("Jordan Blake", Duration::from_secs(5));
+    t.keys(&["Enter", "r"]);
+    t.wait_for("Ctrl-s send", Duration::from_secs(3));
+    t.keys(&["C-e"]);
+    t.wait_all(&["Ctrl-s send", "was not found"], Duration::from_secs(5));
+    t.keys(&["Escape"]);
+    t.wait_for("draft saved", Duration::from_secs(3));
+    t.keys(&["g", "l"]);
+    t.wait_all(
+        &["Messages", "was not found: set $VISUAL or $EDITOR"],
+        Duration::from_secs(3),
+    );
+}
+
 /// A panic (injected on Ctrl-l) restores the terminal and keeps the demo's
 /// files: the drafts and notes written in it are not deleted.
 #[test]

@@ -244,7 +244,10 @@ fn edit_policy(desk: &mut Desk, file: Option<std::path::PathBuf>) -> Result<Exit
             loop {
                 let status = crate::editor::run(tmp.path())?;
                 if !status.success() {
-                    bail!("the editor exited with {status}; the team policy was not changed");
+                    bail!(
+                        "{}; the team policy was not changed",
+                        crate::editor::failure(status)
+                    );
                 }
                 let text = std::fs::read_to_string(tmp.path())?;
                 match crate::config::policy::parse(&text) {

@@ -132,6 +132,9 @@ async fn event_loop(
             repaint(terminal)?;
             dirty = true;
         }
+        // Status lines set outside a key (the editor's, a job's) are kept
+        // in the messages log too, before a key can replace them.
+        app.log_message();
         let rings = app.take_rings();
         if !rings.is_empty() && app.desk.cfg().notify.terminal_on() {
             ring(&rings);
@@ -189,7 +192,7 @@ fn external_editor(app: &mut App) -> Result<()> {
             let text = std::fs::read_to_string(file.path())?;
             app.external_edit_done(&text)
         }
-        Ok(s) => anyhow::bail!("the editor exited with {s}; the draft is unchanged"),
+        Ok(s) => anyhow::bail!("{}; the draft is unchanged", crate::editor::failure(s)),
         Err(e) => Err(e),
     }
 }
