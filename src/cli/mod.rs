@@ -472,7 +472,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 None => crate::domain::views::View::parse(&view),
             };
             let view = parsed.with_context(|| {
-                format!("unknown view {view:?}: all, unassigned, mine, open, pending, snoozed, closed, mentions, following or label:NAME")
+                format!(
+                    "unknown view {view:?}: {}",
+                    crate::domain::views::View::known()
+                )
             })?;
             output::threads(&acct.store()?, json, &view, &acct.cfg.identity.email)
         }

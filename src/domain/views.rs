@@ -115,6 +115,14 @@ impl View {
             .find(|v| v.key() == s)
     }
 
+    /// Every name [`View::parse`] knows, for an error that lists them.
+    pub fn known() -> String {
+        let mut keys: Vec<String> = View::FIXED.iter().map(View::key).collect();
+        keys.push("label:NAME".into());
+        keys.extend(View::FILED.iter().map(View::key));
+        keys.join(", ")
+    }
+
     /// The name used on the command line.
     pub fn key(&self) -> String {
         match self {
@@ -150,5 +158,10 @@ mod tests {
         );
         assert_eq!(View::parse("#bug"), Some(View::Label("bug".into())));
         assert_eq!(View::parse("nope"), None);
+        for key in View::known().split(", ") {
+            let key = key.replace("NAME", "billing");
+            assert!(View::parse(&key).is_some(), "{key}");
+        }
+        assert!(View::known().contains("trash"));
     }
 }
