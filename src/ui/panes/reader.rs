@@ -173,20 +173,22 @@ fn review_lines(
 ) {
     let l = d.latest();
     let bar = th.title;
-    out.push(Line::styled(
-        format!(
-            " DRAFT FOR REVIEW  rev {} by {}  [{}]  v a approves · v c requests changes ",
-            l.revision,
-            sanitize::line(&d.author),
-            d.state().as_str()
-        ),
-        bar.add_modifier(Modifier::BOLD),
-    ));
-    out.push(Line::raw(format!(
-        "To: {}   Subject: {}",
-        sanitize::line(&l.to.join(", ")),
-        sanitize::line(&l.subject)
-    )));
+    // Wrapped, as the rest: at 80 columns the keys and the subject were cut.
+    let banner = format!(
+        " DRAFT FOR REVIEW  rev {} by {}  [{}]  v a approves · v c requests changes ",
+        l.revision,
+        sanitize::line(&d.author),
+        d.state().as_str()
+    );
+    for w in wrap(&banner, width) {
+        out.push(Line::styled(w, bar.add_modifier(Modifier::BOLD)));
+    }
+    for field in [
+        format!("To: {}", sanitize::line(&l.to.join(", "))),
+        format!("Subject: {}", sanitize::line(&l.subject)),
+    ] {
+        out.extend(wrap(&field, width).into_iter().map(Line::raw));
+    }
     for v in &d.verdicts {
         let text = verdict_text(v, clock);
         let style = if v.approved { th.good } else { th.heading };
