@@ -802,6 +802,13 @@ fn who_am_i_the_messages_log_and_a_stale_offline_line() {
     app.feed("<Enter>");
     // The prompt stays open with the reason; Esc gives it up.
     assert!(app.prompt.as_ref().is_some_and(|p| p.input == "nonsense"));
+    // On 80 columns the reason is cut, not what was typed.
+    let screen = render(&mut app, &mut term);
+    let bar = screen.lines().last().unwrap();
+    assert!(
+        bar.starts_with("✗ cannot read") && bar.contains("nonsense▏"),
+        "{bar}"
+    );
     app.feed("<Esc>");
     // Each line once: the label act's line, back on the status bar behind
     // the prompt, is not logged again.

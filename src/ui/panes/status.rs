@@ -14,16 +14,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let bar = t.bar;
     if let Some(p) = &app.prompt {
-        let label = p.kind.label();
-        // A refused answer says why first (the error is ours, its parts sanitized).
+        // Show the end of a long input, where typing happens.
+        let input = sanitize::line(&p.input).into_owned();
+        // What is typed keeps some room (up to 24 cells), then a refused
+        // answer says why (the error is ours, its parts sanitized; whole in
+        // `g l`) leaving the question a few cells, then the question: on 80
+        // columns an error used to push the input off the line.
+        let width = area.width as usize;
+        let free = width.saturating_sub(input.width().min(24) + 2);
         let error = p
             .error
             .as_deref()
-            .map(|e| format!("✗ {} ", sanitize::line(e)))
+            .map(|e| truncate(&format!("✗ {}", sanitize::line(e)), free.saturating_sub(13)) + " ")
             .unwrap_or_default();
-        let room = (area.width as usize).saturating_sub(label.width() + error.width() + 2);
-        // Show the end of a long input, where typing happens.
-        let input = sanitize::line(&p.input).into_owned();
+        let label = truncate(p.kind.label(), free.saturating_sub(error.width()));
+        let room = width.saturating_sub(label.width() + error.width() + 2);
         let skip = input.width().saturating_sub(room);
         let shown: String = input.chars().skip(skip).collect();
         let line = Line::from(vec![
