@@ -276,7 +276,9 @@ fn a_crash_after_the_server_accepted_does_not_send_twice() {
     assert_eq!(smtp.received().len(), 1, "never sent a second time");
     let rows = ana.json(&["outbox", "--json"]);
     assert_eq!(rows[0]["state"], "unknown", "{rows}");
-    // The agent decides: forget it.
+    // The agent decides: forget it (a mistyped number says there is none).
+    let (code, out) = ana.run(&["outbox", "forget", "7"]);
+    assert!(code != 0 && out.contains("no outbox entry #7"), "{out}");
     ana.ok(&["outbox", "forget", "1"]);
     assert!(
         ana.json(&["outbox", "--json"])

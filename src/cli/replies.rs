@@ -565,17 +565,28 @@ fn verdict(desk: &mut Desk, id: &str, approved: bool, comment: &str) -> Result<E
 
 pub fn outbox(acct: Account, json: bool, cmd: Option<OutboxCmd>) -> Result<ExitCode> {
     let mut desk = acct.desk()?;
+    // Why `retry` or `forget` of entry `id` refused: it is not there, or
+    // it is on its way (only a failed or delivery-unknown one is touched).
+    let refused = |desk: &Desk, id: i64| -> Result<anyhow::Error> {
+        Ok(match desk.store.outbox()?.iter().find(|r| r.id == id) {
+            None => anyhow::anyhow!("no outbox entry #{id} (`replypad outbox --json` lists them)"),
+            Some(r) => anyhow::anyhow!(
+                "outbox #{id} is {}: only a failed or delivery-unknown one can be retried or forgotten",
+                r.state.as_str()
+            ),
+        })
+    };
     match cmd {
         Some(OutboxCmd::Retry { id }) => {
             if !desk.store.requeue(id)? {
-                bail!("outbox #{id} is not failed or delivery-unknown");
+                return Err(refused(&desk, id)?);
             }
             println!("outbox #{id} queued again");
             send_all(&mut desk, true)?;
         }
         Some(OutboxCmd::Forget { id }) => {
             if !desk.store.forget_outgoing(id)? {
-                bail!("outbox #{id} is not failed or delivery-unknown");
+                return Err(refused(&desk, id)?);
             }
             println!("outbox #{id} dropped");
             return Ok(ExitCode::SUCCESS);
