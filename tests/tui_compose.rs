@@ -316,6 +316,41 @@ fn new_message_with_an_attachment_and_a_reviewers_edit() {
     assert_eq!(c.draft.to, vec!["Kim <kim@shop.test>"]);
     assert_eq!(c.draft.subject, "Our new prices");
     app.type_text("Hi Kim, thank you for asking; the list is attached.");
+    // A file too large to mail (sparse: no disk used) and a missing one are
+    // refused with the path kept in the prompt to mend; nothing attached.
+    let huge = files.path().join("dump.bin");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(replypad::mail::compose::ATTACHMENTS_MAX + 1)
+        .unwrap();
+    for (path, why) in [
+        (
+            huge.display().to_string(),
+            "share a link to the file instead",
+        ),
+        (
+            "/nonexistent/x.pdf".to_string(),
+            "cannot attach /nonexistent/x.pdf",
+        ),
+    ] {
+        app.feed("<C-a>");
+        app.type_text(&path);
+        app.feed("<Enter>");
+        let p = app.prompt.as_ref().expect("the prompt stays open");
+        assert_eq!(p.input, path);
+        assert!(
+            p.error.as_deref().unwrap_or("").contains(why),
+            "{:?}",
+            p.error
+        );
+        app.feed("<Esc>");
+        assert!(app.compose.as_ref().unwrap().draft.attachments.is_empty());
+    }
+    let body = &app.compose.as_ref().unwrap().draft.body;
+    assert!(
+        !body.contains("dump.bin") && !body.contains("nonexistent"),
+        "the refused paths went nowhere else: {body}"
+    );
     // Ctrl-a, Tab completes the path, Enter attaches.
     app.feed("<C-a>");
     app.type_text(&format!("{}/price", files.path().display()));

@@ -99,6 +99,7 @@ pub fn build(
     let msg = if draft.attachments.is_empty() {
         b.singlepart(text)
     } else {
+        check_attachments(&draft.attachments)?;
         let mut mp = MultiPart::mixed().singlepart(text);
         for path in &draft.attachments {
             let bytes = std::fs::read(path)
@@ -174,10 +175,68 @@ pub fn redate(raw: &[u8], date: std::time::SystemTime) -> Vec<u8> {
     out
 }
 
+/// The most a message's files may come to: base64 grows them by a third,
+/// and most mail servers refuse a message past about 25 MB (Gmail's
+/// limit; Microsoft 365's default is 35 MB). A larger file is refused
+/// before anything is read: it would be read whole into memory, kept in
+/// the outbox and, under review, in the team mailbox.
+pub const ATTACHMENTS_MAX: u64 = 18 << 20;
+
+/// That `paths` are files that come to at most [`ATTACHMENTS_MAX`] in all
+/// (read from their metadata, not their bytes).
+pub fn check_attachments(paths: &[std::path::PathBuf]) -> Result<()> {
+    let mb = |n: u64| format!("{:.1} MB", n as f64 / 1_048_576.0);
+    let mut total = 0u64;
+    for p in paths {
+        let shown = crate::mail::sanitize::line(&p.to_string_lossy()).into_owned();
+        let meta = std::fs::metadata(p).with_context(|| format!("cannot attach {shown}"))?;
+        anyhow::ensure!(meta.is_file(), "cannot attach {shown}: not a file");
+        total = total.saturating_add(meta.len());
+    }
+    anyhow::ensure!(
+        total <= ATTACHMENTS_MAX,
+        "the attachments come to {}, more than the {} a message can carry (most mail servers refuse larger mail): share a link to the file instead",
+        mb(total),
+        mb(ATTACHMENTS_MAX)
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::compose::DraftKind;
+
+    #[test]
+    fn attachments_past_the_limit_are_refused_unread() {
+        let d = tempfile::tempdir().unwrap();
+        let file = |name: &str, len: u64| {
+            let p = d.path().join(name);
+            // Sparse: the size is in the metadata, no disk is used.
+            std::fs::File::create(&p).unwrap().set_len(len).unwrap();
+            p
+        };
+        let half = file("a.bin", ATTACHMENTS_MAX / 2);
+        let other = file("b.bin", ATTACHMENTS_MAX / 2 + 1);
+        assert!(check_attachments(std::slice::from_ref(&half)).is_ok());
+        let e = check_attachments(&[half.clone(), other])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("18.0 MB a message can carry"), "{e}");
+        assert!(
+            check_attachments(&[d.path().to_path_buf()]).is_err(),
+            "a folder"
+        );
+        let mut big = draft("Hi");
+        big.attachments = vec![file("c.bin", ATTACHMENTS_MAX + 1)];
+        let e = build(
+            &big,
+            "A",
+            "support@example.com",
+            std::time::SystemTime::now(),
+        );
+        assert!(e.unwrap_err().to_string().contains("share a link"));
+    }
 
     fn draft(body: &str) -> Draft {
         Draft {

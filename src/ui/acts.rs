@@ -54,7 +54,13 @@ impl App {
             return self.review_current(false, text);
         }
         match kind {
-            PromptKind::AttachPath => return self.attach_file(text),
+            PromptKind::AttachPath => {
+                // Refused (no such file, too large): the path stays to mend.
+                if let Err(e) = self.attach_file(text) {
+                    self.refuse(kind, text, format!("{e:#}"));
+                }
+                return Ok(());
+            }
             PromptKind::NewTo => {
                 if let Err(e) = input::addresses(text, "To") {
                     self.refuse(kind, text, format!("{e:#}"));

@@ -232,10 +232,11 @@ impl App {
     /// Adds a file to the open draft (from the Ctrl-a prompt).
     pub(super) fn attach_file(&mut self, path: &str) -> Result<()> {
         let p = std::path::PathBuf::from(path);
-        let meta = std::fs::metadata(&p).with_context(|| format!("cannot attach {path}"))?;
-        anyhow::ensure!(meta.is_file(), "{path} is not a file");
         let c = self.compose.as_mut().context("no draft open")?;
-        c.draft.attachments.push(p);
+        let mut all = c.draft.attachments.clone();
+        all.push(p);
+        crate::mail::compose::check_attachments(&all)?;
+        c.draft.attachments = all;
         self.message = Some((
             format!(
                 "attached {} (Ctrl-x removes the last)",
