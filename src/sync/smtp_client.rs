@@ -41,7 +41,14 @@ fn clean(s: &str) -> String {
 }
 
 fn lost(what: &str, e: std::io::Error) -> SendError {
-    SendError::Transient(format!("SMTP connection lost ({what}): {e}"))
+    // A timeout in words, not the OS's "Resource temporarily unavailable".
+    let reason = match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            "the server did not answer in time".to_string()
+        }
+        _ => e.to_string(),
+    };
+    SendError::Transient(format!("SMTP connection lost ({what}): {reason}"))
 }
 
 /// Reads one reply (`250-…` lines up to `250 …`) from `r`.

@@ -100,7 +100,11 @@ impl ImapError {
                 | imap::Error::Bye(_)
                 | imap::Error::Tls(_)
         );
-        let (what, reason) = (what.to_string(), clean(e));
+        let reason = match &e {
+            imap::Error::Io(io) => io_reason(io),
+            _ => clean(&e),
+        };
+        let what = what.to_string();
         if lost {
             ImapError::Lost { what, reason }
         } else {
@@ -158,6 +162,19 @@ pub struct Connection {
     listed: bool,
     delimiter: Option<String>,
     pin: pin::Pin,
+}
+
+/// A transport error in the agent's words: a read or write that timed
+/// out says so (the OS's words were "Resource temporarily unavailable
+/// (os error 11)").
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+            "the server did not answer within {} s",
+            READ_TIMEOUT.as_secs()
+        ),
+        _ => clean(e),
+    }
 }
 
 fn clean(s: impl std::fmt::Display) -> String {
@@ -526,6 +543,22 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_timeout_is_worded_as_one() {
+        use std::io::{Error, ErrorKind};
+        for kind in [ErrorKind::WouldBlock, ErrorKind::TimedOut] {
+            let r = super::io_reason(&Error::from(kind));
+            assert_eq!(r, "the server did not answer within 60 s");
+            let e = super::ImapError::from_imap("IDLE", imap::Error::Io(Error::from(kind)));
+            assert_eq!(
+                e.to_string(),
+                "IMAP IDLE failed, the connection was lost: the server did not answer within 60 s"
+            );
+        }
+        let reset = super::io_reason(&Error::from(ErrorKind::ConnectionReset));
+        assert!(reset.contains("reset"), "{reset}");
+    }
 
     #[test]
     fn connections_are_probed_when_silent() {

@@ -94,7 +94,7 @@ impl<'h> Reader<'h> {
         command: &str,
     ) -> Result<Reader<'h>, ImapError> {
         h.write_all(format!("{tag} {command}\r\n").as_bytes())
-            .map_err(|e| lost(what, e))?;
+            .map_err(|e| lost(what, super::io_reason(&e)))?;
         Ok(Reader::new(h, what))
     }
 
@@ -165,7 +165,7 @@ impl<'h> Reader<'h> {
                 e.kind(),
                 std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
             );
-            lost(self.what, e)
+            lost(self.what, super::io_reason(&e))
         })?;
         self.timed_out = false;
         if n == 0 {
@@ -200,7 +200,7 @@ pub fn pipelined(
     what: &str,
 ) -> Result<(Vec<u8>, Vec<u8>), ImapError> {
     h.write_all(format!("{} {}\r\n{} {}\r\n", first.0, first.1, then.0, then.1).as_bytes())
-        .map_err(|e| lost(what, e))?;
+        .map_err(|e| lost(what, super::io_reason(&e)))?;
     let mut r = Reader::new(h, what);
     let a = answer(&mut r, first.0, what)?;
     let b = answer(&mut r, then.0, what)?;
@@ -224,7 +224,8 @@ pub fn with_literal(
         let mut out = format!("{tag} {command} {{{n}+}}\r\n").into_bytes();
         out.extend_from_slice(data);
         out.extend_from_slice(b"\r\n");
-        h.write_all(&out).map_err(|e| lost(what, e))?;
+        h.write_all(&out)
+            .map_err(|e| lost(what, super::io_reason(&e)))?;
         return answer(&mut Reader::new(h, what), tag, what);
     }
     let mut r = Reader::send(h, what, tag, &format!("{command} {{{n}}}"))?;
@@ -235,7 +236,8 @@ pub fn with_literal(
     let mut literal = Vec::with_capacity(n + 2);
     literal.extend_from_slice(data);
     literal.extend_from_slice(b"\r\n");
-    h.write_all(&literal).map_err(|e| lost(what, e))?;
+    h.write_all(&literal)
+        .map_err(|e| lost(what, super::io_reason(&e)))?;
     out.extend(answer(&mut r, tag, what)?);
     Ok(out)
 }
@@ -308,7 +310,7 @@ pub fn idle(
                 break Ok(());
             }
             if let Err(e) = h.set_read_timeout(Some(left.min(SLICE))) {
-                break Err(lost(what, e));
+                break Err(lost(what, super::io_reason(&e)));
             }
             match r.next().map(|_| ()) {
                 Ok(()) => {
@@ -320,10 +322,11 @@ pub fn idle(
             }
         };
         h.set_read_timeout(Some(read_timeout))
-            .map_err(|e| lost(what, e))?;
+            .map_err(|e| lost(what, super::io_reason(&e)))?;
         waited?;
     }
-    h.write_all(b"DONE\r\n").map_err(|e| lost(what, e))?;
+    h.write_all(b"DONE\r\n")
+        .map_err(|e| lost(what, super::io_reason(&e)))?;
     loop {
         let resp = r.next()?;
         match tagged(resp, tag) {
