@@ -195,3 +195,29 @@ fn the_post_mortem_of_a_demo_conversation_has_everything_in_order() {
         .count();
     assert_eq!(saved, 2);
 }
+
+/// A range with no conversation says how to widen it instead of drawing
+/// empty charts; a range across a new year dates its days with the year.
+#[test]
+fn an_empty_range_says_so() {
+    let (mut app, mut term) = app(80, 24);
+    // Two years on: the demo's mail is long past.
+    app.clock = replypad::ui::format::Clock::fixed(NOW + 2 * 365 * 86_400);
+    app.feed("gR");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("No conversation started in the last 28 days: ] widens"),
+        "{screen}"
+    );
+    app.feed("]]");
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("last 365 days"), "{screen}");
+    assert!(
+        screen.contains("No conversation started in the last 365 days."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("· 2026-11-") && screen.contains("to 2027-11-"),
+        "{screen}"
+    );
+}

@@ -54,6 +54,27 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(visible), body);
         return;
     }
+    // An empty range says how to widen it, rather than drawing empty charts.
+    let body = if v.report.totals.new == 0 && v.page != Page::Sla && v.page != Page::Backlog {
+        let [hint, rest] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(body);
+        let text = if v.days < 365 {
+            format!(
+                "No conversation started in the last {} days: ] widens the range (up to 365 days).",
+                v.days
+            )
+        } else {
+            "No conversation started in the last 365 days.".to_string()
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.dim))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            hint,
+        );
+        rest
+    } else {
+        body
+    };
     match v.page {
         Page::Volume => volume(v, theme, frame, body),
         Page::Times => times(v, theme, frame, body),
@@ -108,15 +129,25 @@ fn volume(v: &ReportsView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     let most = r.days.iter().map(|d| d.new).max().unwrap_or(0);
+    // Months and days, with the year where the range crosses one.
+    let years = r.days.first().zip(r.days.last()).map(|(a, b)| {
+        use chrono::Datelike;
+        a.date.year() != b.date.year()
+    });
+    let date = if years == Some(true) {
+        "%Y-%m-%d"
+    } else {
+        "%m-%d"
+    };
     let title = format!(
         "New per day (most {most}) · {} to {}",
         r.days
             .first()
-            .map(|d| d.date.format("%m-%d").to_string())
+            .map(|d| d.date.format(date).to_string())
             .unwrap_or_default(),
         r.days
             .last()
-            .map(|d| d.date.format("%m-%d").to_string())
+            .map(|d| d.date.format(date).to_string())
             .unwrap_or_default()
     );
     // One bar a day where the days fit, else a sparkline (a column a day).
