@@ -105,6 +105,12 @@ fn three_agents_a_roster_forgeries_removal_and_the_policy() {
 
     // Before the roster, the team key alone counts (a mailbox from before).
     lee.ok(&["follow", &conv]);
+    let (_, doctor) = ana.run(&["doctor"]);
+    let note = doctor.lines().find(|l| l.contains("team roster")).unwrap();
+    assert!(
+        note.contains("agent's name; `replypad team init` starts a roster"),
+        "{doctor}"
+    );
 
     // Ana starts the roster and invites the others.
     let out = ana.ok(&["team", "init", "--name", "Ana Lima"]);

@@ -43,7 +43,8 @@ fn team(r: &mut Report, cfg: &Config, trust: &crate::domain::roster::Trust) {
     match &trust.roster {
         None => r.note(
             "team roster",
-            "none yet: any holder of the team key can write events in any agent's name;              `replypad team init` starts a roster with per-agent keys",
+            "none yet: any holder of the team key can write events in any agent's name; \
+             `replypad team init` starts a roster with per-agent keys",
         ),
         Some(roster) => match roster.get(&cfg.identity.email) {
             Some(m) if m.active && m.key.is_some() => {
