@@ -244,7 +244,11 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
                 Err(e) => r.fail(
                     "imap credentials",
                     &e.to_string(),
-                    "make the command print the password on its first line",
+                    if imap.oauth_token_command.is_some() {
+                        "make the command print a current OAuth2 access token on its first line"
+                    } else {
+                        "make the command print the password on its first line"
+                    },
                 ),
                 Ok(creds) => match Connection::connect(imap, &creds) {
                     Ok(conn) => {
