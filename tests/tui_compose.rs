@@ -24,6 +24,28 @@ fn new_message_to_kim(app: &mut replypad::ui::App) {
     app.feed("<Enter>");
 }
 
+/// Enter on an empty subject keeps the new message's prompt (it dropped
+/// the message and the recipients typed a moment before).
+#[test]
+fn a_new_message_asks_for_a_subject() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(80, 24, outbox.path().to_path_buf());
+    app.feed("m");
+    app.type_text("Kim <kim@shop.test>");
+    app.feed("<Enter><Enter>");
+    let p = app.prompt.as_ref().expect("still asking");
+    assert!(
+        p.error.as_deref().unwrap_or("").contains("needs a subject"),
+        "{:?}",
+        p.error
+    );
+    app.type_text("Our new prices");
+    app.feed("<Enter>");
+    let c = app.compose.as_ref().expect("compose opens");
+    assert_eq!(c.draft.to, vec!["Kim <kim@shop.test>"]);
+    assert_eq!(c.draft.subject, "Our new prices");
+}
+
 #[test]
 fn reply_by_keys_is_saved_as_typed_and_sends_to_the_demo_outbox() {
     let outbox = tempfile::tempdir().unwrap();

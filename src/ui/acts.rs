@@ -44,6 +44,16 @@ impl App {
             // An empty Cc is an answer too.
             return self.compose_field(kind, text);
         }
+        if kind == PromptKind::NewSubject && text.trim().is_empty() {
+            // Enter on an empty subject dropped the message and the
+            // recipients just typed, without a word.
+            self.refuse(
+                kind,
+                text,
+                "a new message needs a subject (Esc gives it up)".into(),
+            );
+            return Ok(());
+        }
         if text.is_empty() {
             return Ok(());
         }
