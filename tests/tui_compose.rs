@@ -24,6 +24,45 @@ fn new_message_to_kim(app: &mut replypad::ui::App) {
     app.feed("<Enter>");
 }
 
+/// A reply left with Esc is named when its conversation is opened again
+/// (from the Drafts view, say), with the key that resumes it.
+#[test]
+fn a_draft_left_behind_is_named_in_its_conversation() {
+    let outbox = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(80, 24, outbox.path().to_path_buf());
+    app.feed("jj<Enter>");
+    assert!(!render(&mut app, &mut term).contains("your reply draft"));
+    app.feed("r");
+    app.type_text("Hi Emily, half an answer");
+    app.feed("<Esc><Esc>gd<Enter>");
+    render(&mut app, &mut term); // the first draw scrolls to the unread
+    app.feed("gg");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("✎ your reply draft, saved") && screen.contains("r resumes it"),
+        "{screen}"
+    );
+    app.feed("r");
+    assert!(
+        app.compose
+            .as_ref()
+            .unwrap()
+            .draft
+            .body
+            .contains("half an answer"),
+        "r resumes it"
+    );
+    // Discarded: the line goes.
+    app.feed("<C-d><C-d>");
+    assert!(app.compose.is_none());
+    let r = app.reader.as_ref().expect("back in the conversation");
+    assert_eq!(r.my_draft, None);
+    app.feed("gg");
+    let screen = render(&mut app, &mut term);
+    assert!(!screen.contains("your reply draft"), "{screen}");
+    assert!(screen.contains("Data export stuck at 99%"), "{screen}");
+}
+
 /// Enter on an empty subject keeps the new message's prompt (it dropped
 /// the message and the recipients typed a moment before).
 #[test]

@@ -58,6 +58,8 @@ pub struct ReaderPane {
     pub jump: Option<usize>,
     /// The next reply or update scheduled on it, in words.
     pub next_job: Option<String>,
+    /// The agent's unfinished draft here, in words (see `App::draft_line`).
+    pub my_draft: Option<String>,
 }
 
 /// A draft under review: the shared draft, the tone advice on its text,
@@ -630,6 +632,7 @@ impl App {
             // A draft under review is drawn first: the reviewer starts there.
             jump: (jump > 0 && !review_first).then_some(jump),
             next_job: super::automation::next_job_line(&self.desk, &id),
+            my_draft: self.draft_line(&id),
         });
         self.focus = Focus::Reader;
         Ok(())

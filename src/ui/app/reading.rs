@@ -50,7 +50,40 @@ impl App {
             }
             r.next_job = crate::ui::automation::next_job_line(&self.desk, &r.view.id);
         }
+        if let Some(id) = self.reader.as_ref().map(|r| r.view.id.clone()) {
+            let line = self.draft_line(&id);
+            if let Some(r) = &mut self.reader {
+                r.my_draft = line;
+            }
+        }
         Ok(())
+    }
+
+    /// The agent's unfinished draft on `conversation` (a reply, a reply to
+    /// all, a forward), in words, with the key that resumes it: a draft
+    /// left behind is seen when the conversation is opened again.
+    pub(in crate::ui) fn draft_line(&self, conversation: &str) -> Option<String> {
+        use crate::domain::compose::DraftKind;
+        use crate::ui::action::Action;
+        let d = self.desk.store.draft_for(conversation).ok()??;
+        if !d.author.eq_ignore_ascii_case(&self.me) {
+            return None;
+        }
+        let (what, action) = match d.kind {
+            DraftKind::Reply | DraftKind::New => ("reply", Action::Reply),
+            DraftKind::ReplyAll => ("reply to all", Action::ReplyAll),
+            DraftKind::Forward => ("forward", Action::Forward),
+        };
+        let key = self
+            .keymap
+            .bindings(crate::ui::keymap::Layer::Reader)
+            .iter()
+            .find(|b| b.action == action)
+            .map_or_else(|| action.name().to_string(), |b| b.spec.clone());
+        Some(format!(
+            "✎ your {what} draft, saved {}: {key} resumes it",
+            self.clock.datetime(d.updated_at)
+        ))
     }
 
     /// The current search for `q`, begun when the query or the cache

@@ -62,6 +62,13 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+    // A draft left here (not one under review: its banner says it all).
+    if let Some(d) = r.my_draft.as_ref().filter(|_| r.review.is_none()) {
+        for w in wrap(d, inner.width as usize) {
+            lines.push(Line::styled(w, th.notice));
+        }
+        lines.push(Line::raw(""));
+    }
     let before = lines.len();
     let (conversation, starts) = render_lines(
         &r.view,
