@@ -185,6 +185,10 @@ pub fn assign(to: Option<String>, me: &str, explicit: bool) -> EventKind {
 }
 
 /// Label changes: `billing` or `+billing` adds, `-urgent` removes.
+/// The longest label typed here: a label is a word on a list row and in
+/// the sidebar, not a note.
+const LABEL_MAX: usize = 64;
+
 pub fn labels(text: &str) -> Result<EventKind> {
     let (mut add, mut remove) = (Vec::new(), Vec::new());
     for w in text.split_whitespace() {
@@ -193,8 +197,13 @@ pub fn labels(text: &str) -> Result<EventKind> {
             (_, Some(l)) => (&mut add, l),
             _ => (&mut add, w),
         };
-        if name.is_empty() || name.starts_with(['+', '-']) {
+        // `#billing`, as the list and the sidebar show it, is billing.
+        let name = name.strip_prefix('#').unwrap_or(name);
+        if name.is_empty() || name.starts_with(['+', '-', '#']) {
             bail!("{w:?}: write a label to add (billing or +billing) or -label to remove");
+        }
+        if name.chars().count() > LABEL_MAX || name.chars().any(char::is_control) {
+            bail!("{w:?}: a label is a word of at most {LABEL_MAX} characters");
         }
         let name = name.to_ascii_lowercase();
         if !list.contains(&name) {
@@ -365,6 +374,19 @@ mod tests {
         assert!(labels("+").is_err());
         assert!(labels("-").is_err());
         assert!(labels("--x").is_err());
+        // As the list shows them: #billing is billing.
+        assert_eq!(
+            labels("+#billing -#urgent #vip").unwrap(),
+            EventKind::Label {
+                add: vec!["billing".into(), "vip".into()],
+                remove: vec!["urgent".into()],
+            }
+        );
+        assert!(labels("+#").is_err());
+        assert!(labels("##x").is_err());
+        assert!(labels(&format!("+{}", "x".repeat(65))).is_err());
+        assert!(labels(&format!("+{}", "x".repeat(64))).is_ok());
+        assert!(labels("+a\u{7}b").is_err(), "a control character");
     }
 
     #[test]
