@@ -280,6 +280,28 @@ fn compose_in_the_external_editor() {
     t.wait_for("draft saved", Duration::from_secs(3));
 }
 
+/// A paste into a prompt is one line of text: its line break is no Enter
+/// (bracketed paste; without it, the search ran on the first line and the
+/// rest went to the list as keys).
+#[test]
+fn a_paste_into_a_prompt_is_text_not_keys() {
+    let bin = env!("CARGO_BIN_EXE_replypad");
+    let t = Tmux::start(100, 30, &format!("{bin} demo"));
+    t.wait_for("Jordan Blake", Duration::from_secs(5));
+    t.keys(&["/"]);
+    t.wait_for("/▏", Duration::from_secs(3));
+    t.tmux(&["set-buffer", "refund\ninvoice"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "0"]);
+    t.wait_for("refund invoice▏", Duration::from_secs(3));
+    assert!(
+        t.screen().contains("All · 1/"),
+        "no search ran:\n{}",
+        t.screen()
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("/refund invoice", Duration::from_secs(3));
+}
+
 /// An editor that cannot be found is named as such, the draft stays, and
 /// the line is kept in the messages log (`g l`) after the next key.
 #[test]

@@ -318,8 +318,18 @@ impl App {
         }
     }
 
-    /// Pasted text (bracketed paste) goes into the editor at once.
+    /// Pasted text (bracketed paste): into the prompt if one is open, else
+    /// into the draft being written, at once; elsewhere it is dropped.
     pub fn paste(&mut self, text: &str) {
+        // A prompt is on top of whatever is open (compose's own included).
+        if let Some(p) = &mut self.prompt {
+            p.paste(text);
+            return;
+        }
+        // Not into the draft behind the template picker.
+        if self.picker.is_some() {
+            return;
+        }
         if let Some(c) = &mut self.compose {
             c.editor.insert_str(crate::mail::sanitize::text(text));
             let r = self.save_compose();

@@ -121,6 +121,22 @@ impl Prompt {
         }
     }
 
+    /// Pasted text (bracketed paste), at the end of the input: one line
+    /// (line breaks become spaces), cleaned of control characters, within
+    /// the length a typed answer may have. A paste is never an Enter.
+    pub fn paste(&mut self, text: &str) {
+        if std::mem::take(&mut self.offered) {
+            self.input.clear();
+        }
+        self.error = None;
+        self.selected = 0;
+        let room = INPUT_MAX.saturating_sub(self.input.chars().count());
+        let line = text.replace(['\r', '\n', '\t'], " ");
+        let clean = crate::mail::sanitize::line(&line);
+        self.input
+            .extend(clean.chars().filter(|c| !c.is_control()).take(room));
+    }
+
     /// A key; `action` is what the keymap's prompt layer binds it to.
     pub fn key(&mut self, ev: KeyEvent, action: Option<Action>) -> PromptKey {
         if action != Some(Action::PromptSubmit) {
@@ -155,7 +171,7 @@ impl Prompt {
                 self.input.pop();
                 self.selected = 0;
             }
-            KeyCode::Char(c) if !c.is_control() && self.input.chars().count() < 2000 => {
+            KeyCode::Char(c) if !c.is_control() && self.input.chars().count() < INPUT_MAX => {
                 if offered {
                     self.input.clear();
                 }
@@ -167,6 +183,9 @@ impl Prompt {
         PromptKey::Editing
     }
 }
+
+/// The most characters an answer may have, typed or pasted.
+const INPUT_MAX: usize = 2000;
 
 /// Completes a path as far as it is unambiguous (the longest common prefix
 /// of the matching entries; a lone directory gets its `/`).
@@ -210,6 +229,24 @@ pub fn complete_path(input: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paste_is_one_clean_line_within_the_limit() {
+        let mut p = Prompt::offering(PromptKind::Search, "old query".into());
+        p.paste("refund\r\ninvoice\t\u{1b}[31mred\u{7}");
+        assert!(
+            !p.input.contains("old query"),
+            "a paste replaces an offered answer"
+        );
+        assert!(p.input.starts_with("refund  invoice "), "{:?}", p.input);
+        assert!(!p.input.chars().any(char::is_control), "{:?}", p.input);
+        p.paste(&"x".repeat(5000));
+        assert_eq!(p.input.chars().count(), INPUT_MAX);
+        p.paste("more");
+        assert_eq!(p.input.chars().count(), INPUT_MAX, "full: nothing more");
+    }
+
     #[test]
     fn path_completion() {
         let d = tempfile::tempdir().unwrap();

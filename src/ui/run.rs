@@ -5,7 +5,8 @@
 use super::app::App;
 use super::panes;
 use anyhow::Result;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{self, Event, EventStream, KeyEventKind};
+use crossterm::execute;
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -22,8 +23,13 @@ pub fn run(app: App, notices: mpsc::UnboundedReceiver<Notice>) -> Result<()> {
         .enable_all()
         .build()?;
     let mut terminal = ratatui::init();
+    // A paste arrives as one event (into compose or a prompt), not as keys
+    // one by one: a pasted line break is no Enter, and a long log pasted
+    // into a reply is one edit.
+    let _ = execute!(std::io::stdout(), event::EnableBracketedPaste);
     install_panic_hook();
     let result = rt.block_on(event_loop(&mut terminal, app, notices));
+    let _ = execute!(std::io::stdout(), event::DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -38,6 +44,7 @@ fn install_panic_hook() {
             return;
         }
         tracing::error!("panic: {info}");
+        let _ = execute!(std::io::stdout(), event::DisableBracketedPaste);
         restore_and_report(info);
     }));
 }
@@ -181,12 +188,20 @@ fn external_editor(app: &mut App) -> Result<()> {
     let file = app.external_edit_file()?;
     // Leave the TUI's terminal modes without rebuilding the Terminal (a new
     // one would query the cursor position, which races with the input reader).
-    use crossterm::{execute, terminal};
+    use crossterm::terminal;
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen);
+    let _ = execute!(
+        std::io::stdout(),
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen
+    );
     let status = crate::editor::run(file.path());
     terminal::enable_raw_mode()?;
-    execute!(std::io::stdout(), terminal::EnterAlternateScreen)?;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    )?;
     match status {
         Ok(s) if s.success() => {
             let text = std::fs::read_to_string(file.path())?;
