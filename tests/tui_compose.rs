@@ -34,7 +34,13 @@ fn a_draft_left_behind_is_named_in_its_conversation() {
     assert!(!render(&mut app, &mut term).contains("your reply draft"));
     app.feed("r");
     app.type_text("Hi Emily, half an answer");
-    app.feed("<Esc><Esc>gd<Enter>");
+    app.feed("<Esc><Esc>");
+    // The list marks it too.
+    let screen = render(&mut app, &mut term);
+    let row = screen.lines().find(|l| l.contains("Emily Zhang")).unwrap();
+    assert!(row.contains("✎draft"), "{row}");
+    assert_eq!(screen.matches("✎draft").count(), 1, "{screen}");
+    app.feed("gd<Enter>");
     render(&mut app, &mut term); // the first draw scrolls to the unread
     app.feed("gg");
     let screen = render(&mut app, &mut term);
@@ -61,6 +67,8 @@ fn a_draft_left_behind_is_named_in_its_conversation() {
     let screen = render(&mut app, &mut term);
     assert!(!screen.contains("your reply draft"), "{screen}");
     assert!(screen.contains("Data export stuck at 99%"), "{screen}");
+    app.feed("<Esc>gi");
+    assert!(!render(&mut app, &mut term).contains("✎draft"));
 }
 
 /// Enter on an empty subject keeps the new message's prompt (it dropped

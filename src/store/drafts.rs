@@ -96,6 +96,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Which of `ids` have a draft of `author`'s being written (the list
+    /// marks them). Drafts being written here are few: read them all.
+    pub fn drafting_among(
+        &self,
+        ids: &[String],
+        author: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT DISTINCT conversation_id FROM drafts
+             WHERE state = 'editing' AND conversation_id IS NOT NULL
+               AND json_extract(payload, '$.author') = ?1 COLLATE NOCASE",
+        )?;
+        let mine = st
+            .query_map([author], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<std::collections::HashSet<String>>>()?;
+        Ok(ids
+            .iter()
+            .filter(|id| mine.contains(*id))
+            .cloned()
+            .collect())
+    }
+
     /// The draft being written on a conversation, if any (to resume it).
     pub fn draft_for(&self, conversation: &str) -> Result<Option<Draft>> {
         let p: Option<String> = self

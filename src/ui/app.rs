@@ -122,6 +122,8 @@ pub struct App {
     pub(super) sla_order: Option<Vec<String>>,
     /// The soonest SLA target of each open conversation on the page.
     pub sla: std::collections::HashMap<String, (crate::domain::insight::SlaKind, i64)>,
+    /// The conversations on the page with a draft of the agent's being written.
+    pub drafted: std::collections::HashSet<String>,
     /// The reports view (`g R`), while open.
     pub reports: Option<super::reports::ReportsView>,
     /// Members' names from the roster, for the panes.
@@ -235,6 +237,7 @@ impl App {
             text_view: None,
             reports: None,
             sla: Default::default(),
+            drafted: Default::default(),
             sla_order: None,
             names: Default::default(),
             pending_view: None,

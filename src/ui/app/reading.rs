@@ -181,6 +181,7 @@ impl App {
         };
         let ids: Vec<String> = self.list.rows.iter().map(|r| r.id.clone()).collect();
         self.sla = self.desk.sla_due_of(&ids)?;
+        self.drafted = self.desk.store.drafting_among(&ids, &self.me)?;
         Ok(())
     }
 

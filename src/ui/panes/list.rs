@@ -202,6 +202,15 @@ fn row<'a>(
             if selected { base } else { base.patch(t.notice) },
         ));
     }
+    // A draft of mine left here (the Drafts view lists them too).
+    if app.drafted.contains(&c.id) {
+        let mark = truncate("✎draft ", subject_w / 2);
+        subject_w = subject_w.saturating_sub(mark.width());
+        spans.push(Span::styled(
+            mark,
+            if selected { base } else { base.patch(t.notice) },
+        ));
+    }
     // An SLA target due within two hours, or missed.
     if let Some(&(_, due)) = app.sla.get(&c.id) {
         let left = due - app.clock.now;
