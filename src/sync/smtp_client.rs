@@ -42,11 +42,10 @@ fn clean(s: &str) -> String {
 
 fn lost(what: &str, e: std::io::Error) -> SendError {
     // A timeout in words, not the OS's "Resource temporarily unavailable".
-    let reason = match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-            "the server did not answer in time".to_string()
-        }
-        _ => e.to_string(),
+    let reason = if crate::sync::stream::timed_out(&e) {
+        "the server did not answer in time".to_string()
+    } else {
+        e.to_string()
     };
     SendError::Transient(format!("SMTP connection lost ({what}): {reason}"))
 }

@@ -21,6 +21,15 @@ pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 /// every line (quadratic: a flood up to [`MAX_RESPONSE`] in a login's
 /// answer would hold a connection for minutes). Our own reader (`raw`)
 /// reads past this, capping each response itself.
+/// Whether an IO error is a read or write that timed out (a socket with
+/// a timeout says WouldBlock, "Resource temporarily unavailable").
+pub fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 pub const CRATE_MAX_RESPONSE: usize = 1 << 20;
 
 /// A TCP socket whose reads and writes are retried when a signal

@@ -168,12 +168,13 @@ pub struct Connection {
 /// out says so (the OS's words were "Resource temporarily unavailable
 /// (os error 11)").
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+    if crate::sync::stream::timed_out(e) {
+        format!(
             "the server did not answer within {} s",
             READ_TIMEOUT.as_secs()
-        ),
-        _ => clean(e),
+        )
+    } else {
+        clean(e)
     }
 }
 

@@ -161,10 +161,7 @@ impl<'h> Reader<'h> {
             ));
         }
         let n = self.h.read(&mut self.chunk).map_err(|e| {
-            self.timed_out = matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            );
+            self.timed_out = crate::sync::stream::timed_out(&e);
             lost(self.what, super::io_reason(&e))
         })?;
         self.timed_out = false;

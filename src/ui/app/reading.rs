@@ -50,11 +50,12 @@ impl App {
             }
             r.next_job = crate::ui::automation::next_job_line(&self.desk, &r.view.id);
         }
-        if let Some(id) = self.reader.as_ref().map(|r| r.view.id.clone()) {
-            let line = self.draft_line(&id);
-            if let Some(r) = &mut self.reader {
-                r.my_draft = line;
-            }
+        let line = self
+            .reader
+            .as_ref()
+            .and_then(|r| self.draft_line(&r.view.id));
+        if let Some(r) = &mut self.reader {
+            r.my_draft = line;
         }
         Ok(())
     }
