@@ -144,3 +144,9 @@ pub fn app_without_key(
     );
     app_on(desk, width, height)
 }
+
+/// The first message the demo's file outbox holds, as written.
+pub fn first_sent(outbox: &std::path::Path) -> String {
+    let f = std::fs::read_dir(outbox).unwrap().next().unwrap().unwrap();
+    std::fs::read_to_string(f.path()).unwrap()
+}
