@@ -253,7 +253,10 @@ fn the_demo_is_a_team_and_its_commands_share_one_demo() {
         "the history credits Lee: {history}"
     );
     // Dana's drafts are hers: the teammates' working copies are not.
-    assert!(!run(&["--demo", "drafts", "list"]).contains("Booking"));
+    // An empty list says so (it printed nothing, like a command that failed quietly).
+    assert_eq!(run(&["--demo", "drafts", "list"]).trim(), "no drafts");
+    assert_eq!(run(&["--demo", "drafts", "list", "--json"]).trim(), "[]");
+    assert_eq!(run(&["--demo", "outbox"]).trim(), "the outbox is empty");
     // A second command sees what the first did.
     run(&["--demo", "note", &id, "checked with product"]);
     assert!(run(&["--demo", "history", &id]).contains("note added: checked with product"));

@@ -360,7 +360,11 @@ pub fn drafts(acct: Account, cmd: DraftsCmd) -> Result<ExitCode> {
         DraftsCmd::List { json } => {
             let shared = desk.store.shared_drafts()?;
             let mut rows = Vec::new();
-            for d in desk.store.drafts(desk.me())? {
+            let drafts = desk.store.drafts(desk.me())?;
+            if drafts.is_empty() && !json {
+                println!("no drafts");
+            }
+            for d in drafts {
                 let review = shared.get(&d.id).map(|s| {
                     let mut st = s.state().as_str().to_string();
                     if let Some(v) = s.verdict().filter(|v| !v.comment.is_empty()) {
@@ -444,7 +448,11 @@ pub fn review(acct: Account, cmd: ReviewCmd) -> Result<ExitCode> {
     match cmd {
         ReviewCmd::List { json } => {
             let mut rows = Vec::new();
-            for s in desk.store.shared_drafts()?.values() {
+            let shared = desk.store.shared_drafts()?;
+            if shared.is_empty() && !json {
+                println!("no drafts shared for review");
+            }
+            for s in shared.values() {
                 let l = s.latest();
                 if json {
                     rows.push(serde_json::json!({
@@ -599,6 +607,9 @@ pub fn outbox(acct: Account, json: bool, cmd: Option<OutboxCmd>) -> Result<ExitC
     if json {
         write_json(&mut std::io::stdout().lock(), &rows)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("the outbox is empty");
     }
     for r in rows {
         let advice = match r.state {
