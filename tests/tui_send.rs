@@ -208,3 +208,29 @@ fn replying_to_an_unowned_conversation_claims_it_when_the_policy_says_so() {
     app.feed("<C-s>");
     assert_eq!(owner(&app, &id), before);
 }
+
+/// `g U` schedules an update; the jobs screen (`g J`) names the
+/// conversation by its subject, not only by its id.
+#[test]
+fn the_jobs_screen_names_a_scheduled_update_by_its_subject() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut app, mut term) = app_with_outbox(w, h, dir.path().join("outbox"));
+        render(&mut app, &mut term);
+        app.feed("g");
+        app.feed("U");
+        for c in "2h".chars() {
+            app.feed(&c.to_string());
+        }
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(screen.contains("update scheduled"), "{w}x{h}: {screen}");
+        app.feed("g");
+        app.feed("J");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("“THIS IS UNACCEPTABLE"),
+            "{w}x{h}: the subject is named: {screen}"
+        );
+    }
+}

@@ -54,12 +54,17 @@ pub fn list(acct: Account, json: bool) -> Result<ExitCode> {
     }
     for l in &lines {
         println!(
-            "{:<14} {:<18} {:<16} {:<10} {}{}",
+            "{:<14} {:<18} {:<16} {:<10} {}{}{}",
             sanitize::line(&l.id[..l.id.len().min(14)]),
             l.what.as_str(),
             l.state.as_str(),
             sanitize::line(&l.conversation),
             sanitize::line(&l.detail),
+            if l.subject.is_empty() {
+                String::new()
+            } else {
+                format!("  “{}”", sanitize::line(&l.subject))
+            },
             if l.alert { "  (!)" } else { "" }
         );
     }

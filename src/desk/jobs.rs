@@ -46,6 +46,8 @@ impl JobsReport {
 pub struct JobLine {
     pub id: String,
     pub conversation: String,
+    /// The conversation's subject (empty when the cache does not hold it).
+    pub subject: String,
     pub what: What,
     pub state: State,
     pub due: Option<i64>,
@@ -62,6 +64,7 @@ impl JobLine {
         JobLine {
             id: j.id.clone(),
             conversation: j.conversation.clone(),
+            subject: String::new(),
             what: j.what,
             state: j.state(),
             due: j.due,
@@ -134,6 +137,7 @@ impl Desk {
                 lines.push(JobLine {
                     id,
                     conversation: c.conversation,
+                    subject: String::new(),
                     what: What::Acknowledge,
                     state,
                     due: Some(c.arrived),
@@ -144,6 +148,9 @@ impl Desk {
                     alert: false,
                 });
             }
+        }
+        for l in &mut lines {
+            l.subject = self.store.subject_of(&l.conversation)?.unwrap_or_default();
         }
         Ok(lines)
     }

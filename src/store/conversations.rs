@@ -308,6 +308,19 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The subject of conversation `id` (or of the one it was merged
+    /// into), or `None` when the cache does not hold it.
+    pub fn subject_of(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT subject FROM conversations WHERE id = coalesce(
+                    (SELECT canonical FROM conversation_aliases WHERE alias = ?1), ?1)",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// A whole conversation with its messages in date order, or `None`.
     pub fn conversation(&self, id: &str) -> Result<Option<ConversationView>> {
         let head = self

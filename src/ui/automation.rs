@@ -134,11 +134,16 @@ impl App {
             };
             lines.push(
                 sanitize::line(&format!(
-                    "{}{} · {} · {} · conversation {} · job {}{who}",
+                    "{}{} · {} · {} · {}conversation {} · job {}{who}",
                     if j.alert { "(!) " } else { "" },
                     j.what.as_str(),
                     j.state.as_str(),
                     j.detail,
+                    if j.subject.is_empty() {
+                        String::new()
+                    } else {
+                        format!("“{}” · ", j.subject)
+                    },
                     j.conversation,
                     j.id.get(..12).unwrap_or(&j.id),
                 ))
