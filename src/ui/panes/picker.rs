@@ -28,39 +28,61 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
-    let prompt = match &p.asking {
-        _ if p.naming.is_some() => Line::from(vec![
-            Span::styled(
-                "Customer's first name: ",
-                th.heading.add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(sanitize::line(p.naming.as_deref().unwrap_or("")).into_owned()),
-            Span::styled("▏  Enter sets · Esc keeps", th.dim),
-        ]),
-        Some(a) if a.current < a.fields.len() => Line::from(vec![
-            Span::styled(
-                format!(
-                    "{} ({}/{}): ",
-                    sanitize::line(&a.fields[a.current]),
-                    a.current + 1,
-                    a.fields.len()
+    // The question and what is typed on the first row; the keys below it,
+    // wrapped (cut at the popup's edge, an agent on 80 columns lost the
+    // last of them).
+    let (prompt, hints) = match &p.asking {
+        _ if p.naming.is_some() => (
+            Line::from(vec![
+                Span::styled(
+                    "Customer's first name: ",
+                    th.heading.add_modifier(Modifier::BOLD),
                 ),
-                th.heading.add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(sanitize::line(&a.input).into_owned()),
-            Span::styled("▏  Enter next · Tab skip · Esc insert as is", th.dim),
-        ]),
-        _ => Line::from(vec![
-            Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(sanitize::line(&p.input).into_owned()),
-            Span::styled(
-                "▏  ↑↓ choose · Enter use · Ctrl-f first name · Ctrl-e edit · Ctrl-n new · Ctrl-d delete",
-                th.dim,
-            ),
-        ]),
+                Span::raw(sanitize::line(p.naming.as_deref().unwrap_or("")).into_owned()),
+                Span::raw("▏"),
+            ]),
+            "Enter sets · Esc keeps",
+        ),
+        Some(a) if a.current < a.fields.len() => (
+            Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{} ({}/{}): ",
+                        sanitize::line(&a.fields[a.current]),
+                        a.current + 1,
+                        a.fields.len()
+                    ),
+                    th.heading.add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(sanitize::line(&a.input).into_owned()),
+                Span::raw("▏"),
+            ]),
+            "Enter next · Tab skip · Esc insert as is",
+        ),
+        _ => (
+            Line::from(vec![
+                Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(sanitize::line(&p.input).into_owned()),
+                Span::raw("▏"),
+            ]),
+            "↑↓ choose · Enter use · Ctrl-f first name · Ctrl-e edit · Ctrl-n new · Ctrl-d delete",
+        ),
     };
+    let hint_rows = u16::try_from(unicode_width::UnicodeWidthStr::width(hints))
+        .unwrap_or(u16::MAX)
+        .div_ceil(inner.width.max(1))
+        .clamp(1, 3);
+    let [top, keys, rest] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(hint_rows + 1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(prompt), top);
+    frame.render_widget(
+        Paragraph::new(Line::styled(hints, th.dim)).wrap(Wrap { trim: true }),
+        keys,
+    );
     let list_w = (rest.width / 3).clamp(20, 40);
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(rest);
