@@ -559,3 +559,26 @@ fn o_opens_an_html_message_in_the_browser() {
     let (text, _) = app.message.clone().unwrap_or_else(|| panic!("{screen}"));
     assert!(text.contains("has no HTML part"), "{text}");
 }
+
+/// A long answer to a template's field shows its end, where typing
+/// happens (at 80 columns it ran off the popup's edge, the typing unseen),
+/// and the keys stay in view.
+#[test]
+fn a_long_field_answer_in_the_picker_shows_its_end() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let outbox = tempfile::tempdir().unwrap();
+        let (mut app, mut term) = app_with_outbox(w, h, outbox.path().to_path_buf());
+        app.feed("<Enter>");
+        app.feed("T");
+        app.type_text("refund-ap");
+        app.feed("<Enter>");
+        let long = format!("{} the end", "x".repeat(300));
+        app.type_text(&long);
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("x the end▏"),
+            "{w}x{h}: the end of the answer: {screen}"
+        );
+        assert!(screen.contains("Esc insert as is"), "{w}x{h}: {screen}");
+    }
+}

@@ -101,6 +101,27 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// The end of `s` in at most `width` cells, starting with `…` when cut:
+/// where typing happens in a long input.
+pub fn tail(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut kept = Vec::new();
+    let mut w = 0;
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        kept.push(c);
+        w += cw;
+    }
+    let mut out = String::from(if width > 0 { "…" } else { "" });
+    out.extend(kept.into_iter().rev());
+    out
+}
+
 /// `s` cut or padded with spaces to exactly `width` cells.
 pub fn fit(s: &str, width: usize) -> String {
     let mut t = truncate(s, width);
@@ -186,6 +207,18 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tail_keeps_the_end_in_cells() {
+        use unicode_width::UnicodeWidthStr;
+        assert_eq!(tail("short", 10), "short");
+        assert_eq!(tail("abcdefghij", 5), "…ghij");
+        // Wide characters count two cells each; never over the width.
+        let t = tail("日本語のテキスト", 7);
+        assert_eq!(t, "…キスト");
+        assert!(t.width() <= 7);
+        assert_eq!(tail("abc", 0), "");
+    }
+
     #[test]
     fn hints_wrap_by_item_and_cut_the_last_line() {
         let items = ["Ctrl-s send", "Esc close", "Ctrl-r review", "Tab next"];

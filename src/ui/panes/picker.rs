@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let Some(p) = &app.picker else { return };
@@ -31,44 +32,44 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     // The question and what is typed on the first row; the keys below it,
     // wrapped (cut at the popup's edge, an agent on 80 columns lost the
     // last of them).
-    let (prompt, hints) = match &p.asking {
+    let asked = th.heading.add_modifier(Modifier::BOLD);
+    let (label, input, hints, label_style) = match &p.asking {
         _ if p.naming.is_some() => (
-            Line::from(vec![
-                Span::styled(
-                    "Customer's first name: ",
-                    th.heading.add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(sanitize::line(p.naming.as_deref().unwrap_or("")).into_owned()),
-                Span::raw("▏"),
-            ]),
+            "Customer's first name: ".to_string(),
+            p.naming.as_deref().unwrap_or(""),
             "Enter sets · Esc keeps",
+            asked,
         ),
         Some(a) if a.current < a.fields.len() => (
-            Line::from(vec![
-                Span::styled(
-                    format!(
-                        "{} ({}/{}): ",
-                        sanitize::line(&a.fields[a.current]),
-                        a.current + 1,
-                        a.fields.len()
-                    ),
-                    th.heading.add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(sanitize::line(&a.input).into_owned()),
-                Span::raw("▏"),
-            ]),
+            format!(
+                "{} ({}/{}): ",
+                sanitize::line(&a.fields[a.current]),
+                a.current + 1,
+                a.fields.len()
+            ),
+            a.input.as_str(),
             "Enter next · Tab skip · Esc insert as is",
+            asked,
         ),
         _ => (
-            Line::from(vec![
-                Span::styled("Template: ", Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(sanitize::line(&p.input).into_owned()),
-                Span::raw("▏"),
-            ]),
+            "Template: ".to_string(),
+            p.input.as_str(),
             "↑↓ choose · Enter use · Ctrl-f first name · Ctrl-e edit · Ctrl-n new · Ctrl-d delete",
+            Style::new().add_modifier(Modifier::BOLD),
         ),
     };
-    let hint_rows = u16::try_from(unicode_width::UnicodeWidthStr::width(hints))
+    // A long answer shows its end, where typing happens; the question
+    // leaves it half the row at least.
+    let width = usize::from(inner.width);
+    let label = crate::ui::format::truncate(&label, width / 2);
+    let room = width.saturating_sub(label.width() + 1);
+    let input = crate::ui::format::tail(&sanitize::line(input), room);
+    let prompt = Line::from(vec![
+        Span::styled(label, label_style),
+        Span::raw(input),
+        Span::raw("▏"),
+    ]);
+    let hint_rows = u16::try_from(hints.width())
         .unwrap_or(u16::MAX)
         .div_ceil(inner.width.max(1))
         .clamp(1, 3);

@@ -29,8 +29,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             .unwrap_or_default();
         let label = truncate(p.kind.label(), free.saturating_sub(error.width()));
         let room = width.saturating_sub(label.width() + error.width() + 2);
-        let skip = input.width().saturating_sub(room);
-        let shown: String = input.chars().skip(skip).collect();
+        let shown = crate::ui::format::tail(&input, room);
         let line = Line::from(vec![
             Span::styled(error, t.alarm.add_modifier(Modifier::BOLD)),
             Span::styled(label, t.banner.add_modifier(Modifier::BOLD)),
