@@ -6,7 +6,7 @@
 mod tui_support;
 
 use replypad::domain::compose::DraftState;
-use tui_support::{app_with_outbox, render};
+use tui_support::{app_with_config, app_with_outbox, render};
 
 /// The first message the demo's file outbox holds, as written.
 fn first_sent(outbox: &std::path::Path) -> String {
@@ -82,7 +82,7 @@ fn undo_send_takes_a_held_reply_back_to_its_draft() {
     let outbox = tempfile::tempdir().unwrap();
     let cfg = replypad::config::Config::demo();
     assert_eq!(cfg.undo_send, 10, "on by default");
-    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let (mut app, _term) = app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
     let sent = || std::fs::read_dir(outbox.path()).unwrap().count();
     app.feed("r");
     app.type_text("Fixed on our side.");
@@ -131,7 +131,7 @@ fn undo_send_takes_a_held_reply_back_to_its_draft() {
 fn undo_send_takes_back_the_status_set_with_it() {
     let outbox = tempfile::tempdir().unwrap();
     let cfg = replypad::config::Config::demo();
-    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let (mut app, _term) = app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
     let conv = app.list.rows[0].id.clone();
     let status =
         |app: &replypad::ui::App| app.desk.store.conversation(&conv).unwrap().unwrap().status;
@@ -154,7 +154,7 @@ fn undo_send_takes_back_the_status_set_with_it() {
     // With undo send off, u after send and pending takes back the status.
     let mut cfg = replypad::config::Config::demo();
     cfg.undo_send = 0;
-    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let (mut app, _term) = app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
     app.feed("r");
     app.type_text("Second answer.");
     app.feed("<A-p>");
@@ -170,7 +170,7 @@ fn replying_to_an_unowned_conversation_claims_it_when_the_policy_says_so() {
     let outbox = tempfile::tempdir().unwrap();
     let mut cfg = replypad::config::Config::demo();
     cfg.assign_on_reply = true;
-    let (mut app, _term) = tui_support::app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
+    let (mut app, _term) = app_with_config(100, 30, outbox.path().to_path_buf(), cfg);
     let owner = |app: &replypad::ui::App, id: &str| {
         app.desk.store.conversation(id).unwrap().unwrap().assignee
     };
@@ -231,6 +231,45 @@ fn the_jobs_screen_names_a_scheduled_update_by_its_subject() {
         assert!(
             screen.contains("“THIS IS UNACCEPTABLE"),
             "{w}x{h}: the subject is named: {screen}"
+        );
+    }
+}
+
+/// Times an agent reads are in the zone they typed them in (config
+/// `timezone`): the confirmation of a scheduled update, its line on the
+/// jobs screen, and a snooze (they said UTC, an hour or thirteen off what
+/// was typed).
+#[test]
+fn times_read_back_in_the_agents_zone() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = replypad::config::Config::demo();
+        cfg.undo_send = 0;
+        // Tuesday 25 November, 05:00 there (NOW is 16:00 UTC on the 24th).
+        cfg.timezone = Some("Pacific/Auckland".into());
+        let (mut app, mut term) = app_with_config(w, h, dir.path().join("outbox"), cfg);
+        render(&mut app, &mut term);
+        app.feed("g");
+        app.feed("U");
+        app.type_text("tomorrow 10:00");
+        app.feed("<Enter>");
+        let (said, _) = app.message.clone().expect("a confirmation");
+        assert!(said.contains("Wed 26 Nov 10:00"), "{w}x{h}: {said}");
+        app.feed("g");
+        app.feed("J");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("due Wed 26 Nov 10:00"),
+            "{w}x{h}: the jobs screen: {screen}"
+        );
+        app.feed("q");
+        app.feed(":");
+        app.type_text("snooze tomorrow 9:00");
+        app.feed("<Enter>");
+        let (said, _) = app.message.clone().expect("a confirmation");
+        assert!(
+            said.contains("snoozed until Wed 26 Nov 09:00"),
+            "{w}x{h}: {said}"
         );
     }
 }

@@ -83,7 +83,8 @@ pub fn run_tui(acct: Account) -> Result<ExitCode> {
         let _ = tx.send(n);
     });
     let desk = Desk::open(acct.start, Some(notify))?;
-    let app = App::new(desk, keymap, Clock::system())?;
+    let clock = Clock::system_in(desk.cfg().time_zone());
+    let app = App::new(desk, keymap, clock)?;
     ui::run::run(app, rx)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -132,7 +132,13 @@ fn act(mut desk: Desk, id: &str, kind: EventKind) -> Result<ExitCode> {
     let Some(r) = acted.reports.first() else {
         return Ok(ExitCode::SUCCESS);
     };
-    let what = sanitize::line(&r.event.kind.describe()).into_owned();
+    let zone = desk.cfg().time_zone();
+    let what = sanitize::line(
+        &r.event
+            .kind
+            .describe_with(|t| crate::domain::when::local_text(t, zone)),
+    )
+    .into_owned();
     if r.outcome != Outcome::Applied {
         println!(
             "{conv}: not {what}: {}",
@@ -163,15 +169,20 @@ pub fn history(acct: Account, id: &str, json: bool) -> Result<ExitCode> {
         super::output::write_json(&mut std::io::stdout().lock(), &h)?;
         return Ok(ExitCode::SUCCESS);
     }
-    for e in &h {
-        let when = chrono::DateTime::from_timestamp(e.event.at, 0)
+    // Times in this machine's zone, the event's and those in its words.
+    let local = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
             .unwrap_or_default()
-            .with_timezone(&chrono::Local);
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    for e in &h {
         let mut line = format!(
             "{}  {}  {}",
-            when.format("%Y-%m-%d %H:%M"),
+            local(e.event.at),
             e.event.agent,
-            e.event.kind.describe()
+            e.event.kind.describe_with(local)
         );
         if let EventKind::Note { text, .. } = &e.event.kind {
             line.push_str(&format!(": {text}"));

@@ -60,7 +60,7 @@ pub struct JobLine {
 }
 
 impl JobLine {
-    fn of(j: &Job) -> JobLine {
+    fn of(j: &Job, zone: Option<chrono_tz::Tz>) -> JobLine {
         JobLine {
             id: j.id.clone(),
             conversation: j.conversation.clone(),
@@ -71,7 +71,7 @@ impl JobLine {
             to: j.to.clone(),
             runner: j.owner.as_ref().map(|o| o.runner.clone()),
             scheduled_by: j.scheduled_by.clone(),
-            detail: j.describe(),
+            detail: j.describe(|t| crate::domain::when::local_text(t, zone)),
             alert: j.alert,
         }
     }
@@ -123,7 +123,8 @@ impl Desk {
     /// acknowledgement will not answer (and why).
     pub fn job_lines(&self) -> Result<Vec<JobLine>> {
         let jobs = self.jobs()?;
-        let mut lines: Vec<JobLine> = jobs.iter().map(JobLine::of).collect();
+        let zone = self.cfg.time_zone();
+        let mut lines: Vec<JobLine> = jobs.iter().map(|j| JobLine::of(j, zone)).collect();
         if let Some(since) = self.store.acknowledging_since()? {
             for c in self.store.ack_candidates(since)? {
                 let id = jobs::ack_job(&c.conversation);

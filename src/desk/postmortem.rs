@@ -84,6 +84,13 @@ impl Desk {
             });
         }
         let mut notes = 0;
+        // Times inside the words in the document's zone, like its timeline.
+        let zone = self.report_zone();
+        let in_zone = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        };
         for h in &history {
             let e = &h.event;
             let what = match &e.kind {
@@ -96,7 +103,7 @@ impl Desk {
                 {
                     continue;
                 }
-                k => k.describe(),
+                k => k.describe_with(in_zone),
             };
             let text = match &e.kind {
                 EventKind::Note { text, .. } => {

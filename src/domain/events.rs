@@ -123,8 +123,20 @@ pub enum EventKind {
 pub const TEAM: &str = "team";
 
 impl EventKind {
-    /// One line for people: "assigned to ana@…", "labels +billing -urgent".
+    /// One line for people: "assigned to ana@…", "labels +billing -urgent";
+    /// times in UTC (logs, text shared by agents in several zones).
     pub fn describe(&self) -> String {
+        self.describe_with(|t| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+    }
+
+    /// [`describe`](Self::describe) with times as `when` writes them (the
+    /// agent's zone, on screen).
+    pub fn describe_with(&self, when: impl Fn(i64) -> String) -> String {
         match self {
             EventKind::Assign {
                 to: Some(a),
@@ -135,10 +147,7 @@ impl EventKind {
             EventKind::Status {
                 status: Status::Snoozed,
                 until: Some(t),
-            } => {
-                let when = chrono::DateTime::from_timestamp(*t, 0).unwrap_or_default();
-                format!("snoozed until {}", when.format("%Y-%m-%d %H:%M UTC"))
-            }
+            } => format!("snoozed until {}", when(*t)),
             EventKind::Status { status, .. } => format!("status {status}"),
             EventKind::Label { add, remove } => {
                 let mut v: Vec<String> = add.iter().map(|l| format!("+{l}")).collect();
@@ -194,7 +203,7 @@ impl EventKind {
             EventKind::Template { name, body: None } => format!("team template {name} deleted"),
             EventKind::Roster { change } => change.describe(),
             EventKind::Policy { .. } => "set the team policy".into(),
-            EventKind::Job { spec, .. } => spec.describe(),
+            EventKind::Job { spec, .. } => spec.describe(&when),
             EventKind::JobClaim { what, runner, .. } => format!("{what} claimed by {runner}"),
             EventKind::JobDone { outcome, .. } => outcome.describe(),
             EventKind::JobCancel { reason, .. } => format!("scheduled message cancelled: {reason}"),

@@ -83,8 +83,8 @@ impl JobSpec {
         }
     }
 
-    pub fn describe(&self) -> String {
-        format!("{} scheduled for {}", self.what(), utc(self.due()))
+    pub fn describe(&self, when: impl Fn(i64) -> String) -> String {
+        format!("{} scheduled for {}", self.what(), when(self.due()))
     }
 }
 
@@ -276,8 +276,9 @@ impl Job {
         self.done.is_none() && self.owner.as_ref().is_some_and(|c| c.runner == runner)
     }
 
-    /// What happened, in a few words.
-    pub fn describe(&self) -> String {
+    /// What happened, in a few words; `when` writes a time (the agent's
+    /// zone on screen).
+    pub fn describe(&self, when: impl Fn(i64) -> String) -> String {
         if let Some(d) = &self.done {
             return d.outcome.describe();
         }
@@ -291,7 +292,7 @@ impl Job {
             return format!("held back: {h}");
         }
         match self.due {
-            Some(d) => format!("due {}", utc(d)),
+            Some(d) => format!("due {}", when(d)),
             None => "due now".into(),
         }
     }

@@ -15,6 +15,17 @@ use chrono::{
 pub const MAX_AHEAD_DAYS: i64 = 366;
 
 /// The moment `input` names, after `now`, or an error saying what is accepted.
+/// A time near now for people, in the agent's zone (`zone`, else the
+/// system's): "Wed 09 Dec 09:00", as times are asked for.
+pub fn local_text(t: i64, zone: Option<chrono_tz::Tz>) -> String {
+    const SHAPE: &str = "%a %d %b %H:%M";
+    let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
+    match zone {
+        Some(z) => at.with_timezone(&z).format(SHAPE).to_string(),
+        None => at.with_timezone(&chrono::Local).format(SHAPE).to_string(),
+    }
+}
+
 pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTime<Tz>, String> {
     let s = input.trim().to_ascii_lowercase();
     let help = || {

@@ -326,6 +326,12 @@ impl App {
         self.counted_reload(&targets, before)
     }
 
+    /// An act in words, times in the agent's zone.
+    fn words(&self, kind: &EventKind) -> String {
+        let zone = self.desk.cfg().time_zone();
+        kind.describe_with(|t| crate::domain::when::local_text(t, zone))
+    }
+
     /// Records an event for the current conversation, or for every selected
     /// one (bulk), through the desk.
     pub(super) fn act(&mut self, kind: EventKind) -> Result<()> {
@@ -345,11 +351,14 @@ impl App {
                 format!("already owned by {owner}; A reassigns"),
                 Level::Error,
             ),
-            (1, None) => (format!("{} ({})", kind.describe(), targets[0]), Level::Info),
+            (1, None) => (
+                format!("{} ({})", self.words(&kind), targets[0]),
+                Level::Info,
+            ),
             (n, _) => (
                 format!(
                     "{} on {n} conversations{}",
-                    kind.describe(),
+                    self.words(&kind),
                     if lost.is_empty() {
                         String::new()
                     } else {
@@ -450,7 +459,7 @@ impl App {
             Done::Act { targets, kind, .. } => {
                 let before = self.memberships(&targets)?;
                 let acted = self.desk.act(&targets, kind.clone(), self.clock.now)?;
-                self.message = Some((format!("done again: {}", kind.describe()), Level::Info));
+                self.message = Some((format!("done again: {}", self.words(&kind)), Level::Info));
                 self.undo.push(Done::Act {
                     targets: targets.clone(),
                     kind,

@@ -158,14 +158,10 @@ impl App {
 /// The next reply or update scheduled on `conversation`, in words.
 pub(super) fn next_job_line(desk: &crate::desk::Desk, conversation: &str) -> Option<String> {
     let j = desk.next_job(conversation).ok()??;
+    let zone = desk.cfg().time_zone();
     let when = j
         .due
-        .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%a %d %b %H:%M")
-                .to_string()
-        })
+        .map(|d| crate::domain::when::local_text(d, zone))
         .unwrap_or_default();
     let by = j
         .scheduled_by
@@ -228,7 +224,7 @@ impl App {
                 self.message = Some((
                     format!(
                         "update scheduled for {} unless the customer writes first",
-                        local(due)
+                        crate::domain::when::local_text(due, self.desk.cfg().time_zone())
                     ),
                     Level::Info,
                 ));
@@ -244,7 +240,7 @@ impl App {
                         self.message = Some((
                             format!(
                                 "the reply goes {} (any agent's daemon sends it; g J lists it, g X cancels)",
-                                local(due)
+                                crate::domain::when::local_text(due, self.desk.cfg().time_zone())
                             ),
                             Level::Info,
                         ));
@@ -262,12 +258,4 @@ impl App {
         }
         self.reload_reader(false)
     }
-}
-
-fn local(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono::Local)
-        .format("%a %d %b %H:%M")
-        .to_string()
 }

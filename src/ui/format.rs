@@ -20,6 +20,19 @@ impl Clock {
         }
     }
 
+    /// Now, shown in the agent's zone (config `timezone`), else the
+    /// system's: the zone times are typed in.
+    pub fn system_in(zone: Option<chrono_tz::Tz>) -> Clock {
+        let Some(zone) = zone else {
+            return Clock::system();
+        };
+        let now = chrono::Utc::now().with_timezone(&zone);
+        Clock {
+            now: now.timestamp(),
+            offset: chrono::Offset::fix(now.offset()),
+        }
+    }
+
     pub fn fixed(now: i64) -> Clock {
         Clock {
             now,
@@ -207,6 +220,21 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_clock_shows_the_agents_zone() {
+        let c = Clock::system_in(Some(chrono_tz::Pacific::Auckland));
+        // New Zealand is 12 hours ahead in winter, 13 in summer.
+        assert!(
+            [12 * 3600, 13 * 3600].contains(&c.offset.local_minus_utc()),
+            "{:?}",
+            c.offset
+        );
+        assert_eq!(
+            Clock::system_in(None).offset,
+            *chrono::Local::now().offset()
+        );
+    }
+
     #[test]
     fn tail_keeps_the_end_in_cells() {
         use unicode_width::UnicodeWidthStr;

@@ -78,7 +78,7 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     // Acts and sends are stamped with the time of the key.
-                    app.clock = super::format::Clock::system();
+                    app.clock = super::format::Clock::system_in(app.desk.cfg().time_zone());
                     app.handle_key(k);
                     dirty = true;
                 }
@@ -96,19 +96,19 @@ async fn event_loop(
                 None => break,
             },
             _ = tick.tick() => {
-                app.clock = super::format::Clock::system();
+                app.clock = super::format::Clock::system_in(app.desk.cfg().time_zone());
                 app.tick();
                 dirty = true;
             }
             // Scheduled jobs fall due without news from the server.
             _ = jobs.tick(), if app.desk.cfg().automation.run_in_tui => {
-                app.clock = super::format::Clock::system();
+                app.clock = super::format::Clock::system_in(app.desk.cfg().time_zone());
                 app.after_news();
                 dirty = true;
             }
             // A reply held for undo send: its countdown, every second.
             _ = second.tick(), if app.held.is_some() => {
-                app.clock = super::format::Clock::system();
+                app.clock = super::format::Clock::system_in(app.desk.cfg().time_zone());
                 app.tick();
                 dirty = true;
             }

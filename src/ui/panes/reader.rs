@@ -274,7 +274,7 @@ fn history_lines(
     for e in h {
         let what = match &e.event.kind {
             crate::domain::events::EventKind::Note { text, .. } => format!("note: {text}"),
-            other => other.describe(),
+            other => other.describe_with(|t| clock.datetime(t)),
         };
         let mut line = format!(
             "  {}  {}  {}",
