@@ -432,3 +432,25 @@ fn a_search_that_matches_much_shows_its_first_page_and_scans_on() {
         assert_eq!(&last, whole.last().unwrap());
     }
 }
+
+/// At 80 columns a line of the customer panel wraps under its own indent
+/// (the colleague's address stood at the left edge, read as a heading).
+#[test]
+fn the_customer_panel_wraps_under_the_indent() {
+    let (mut app, mut term) = app(80, 24);
+    let row = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.from.email == "jordan@blakeandco.io")
+        .unwrap();
+    for _ in 0..row {
+        app.feed("j");
+    }
+    app.feed("C");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("│   (priya.shah@blakeandco.io)"),
+        "indented under its line:\n{screen}"
+    );
+}

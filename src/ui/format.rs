@@ -218,6 +218,21 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// [`wrap`], the rows after the first indented as the line is (a list's
+/// item stays one block), the indent at most half the width.
+pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent == 0 || indent == line.len() || indent > width / 2 {
+        return wrap(line, width);
+    }
+    let pad = &line[..indent];
+    wrap(&line[indent..], width - indent)
+        .into_iter()
+        .map(|r| format!("{pad}{r}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -233,6 +248,38 @@ mod tests {
             Clock::system_in(None).offset,
             *chrono::Local::now().offset()
         );
+    }
+
+    proptest::proptest! {
+        /// No text panics the helpers panes cut and wrap with, and none
+        /// draws past its width.
+        #[test]
+        fn cutting_and_wrapping_stay_in_width(s in "\\PC{0,80}", w in 0usize..40) {
+            proptest::prop_assert!(tail(&s, w).width() <= w);
+            proptest::prop_assert!(truncate(&s, w).width() <= w);
+            for r in wrap(&s, w).into_iter().chain(wrap_hanging(&s, w)) {
+                // A character wider than the row takes a row of its own.
+                proptest::prop_assert!(r.width() <= w.max(2), "{r:?} in {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrapped_rows_keep_the_lines_indent() {
+        assert_eq!(
+            wrap_hanging("   closed  lee  Adding five seats (priya@b.io)", 30),
+            vec!["   closed  lee  Adding five", "   seats (priya@b.io)"]
+        );
+        assert_eq!(
+            wrap_hanging("no indent here at all", 10),
+            wrap("no indent here at all", 10)
+        );
+        // Blank lines and an indent over half the width wrap as before.
+        assert_eq!(wrap_hanging("    ", 3), wrap("    ", 3));
+        assert_eq!(wrap_hanging("      ab cd", 10), wrap("      ab cd", 10));
+        for r in wrap_hanging("  日本語のテキスト日本語のテキスト", 9) {
+            assert!(r.width() <= 9, "{r}");
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl TextView {
     pub fn rows(&self, i: usize) -> Vec<String> {
         let l = self.lines.get(i).map_or("", String::as_str);
         if self.wrap {
-            crate::ui::format::wrap(l, self.width)
+            crate::ui::format::wrap_hanging(l, self.width)
         } else {
             vec![l.to_string()]
         }
