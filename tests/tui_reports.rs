@@ -221,3 +221,34 @@ fn an_empty_range_says_so() {
         "{screen}"
     );
 }
+
+/// A reply's quoted history is not told again in the post-mortem: each
+/// message once, in its place, with a line saying what was left out.
+#[test]
+fn the_post_mortem_tells_each_message_once() {
+    let (mut app, _term) = app(80, 24);
+    let id = app
+        .list
+        .rows
+        .iter()
+        .find(|r| r.from.email == "jordan@blakeandco.io")
+        .unwrap()
+        .id
+        .clone();
+    let pm = app.desk.post_mortem(&id).unwrap();
+    let reply = pm
+        .timeline
+        .iter()
+        .find(|e| e.what == "replied")
+        .expect("Lee's reply");
+    let text = reply.text.as_deref().unwrap();
+    assert!(text.contains("storage cluster"), "its own text: {text}");
+    assert!(
+        !text.contains("furious"),
+        "the customer's words again: {text}"
+    );
+    assert!(reply.quoted_left_out > 0);
+    let md = pm.to_markdown();
+    assert_eq!(md.matches("I am honestly furious").count(), 1, "{md}");
+    assert!(md.contains("quoted lines of earlier mail left out"), "{md}");
+}

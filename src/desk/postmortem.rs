@@ -48,8 +48,23 @@ pub struct Entry {
     pub who: String,
     /// "customer wrote", "replied", "note", "claimed by ana@…", …
     pub what: String,
-    /// A message's or note's text.
+    /// A message's or note's text (a message's own: without the quoted
+    /// history at its end, which is earlier in the timeline).
     pub text: Option<String>,
+    /// Lines of quoted history left out of `text`.
+    pub quoted_left_out: usize,
+}
+
+/// A message's own text and how many lines of quoted history at its end
+/// were left out (all of it when the message is nothing but a quote).
+fn own_text(text: &str) -> (String, usize) {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let start = crate::domain::quotes::history_start(&lines);
+    let own = lines[..start].join("\n");
+    if own.trim().is_empty() {
+        return (lines.join("\n"), 0);
+    }
+    (own.trim_end().to_string(), lines.len() - start)
 }
 
 impl Desk {
@@ -71,6 +86,7 @@ impl Desk {
                     .trim_matches(|c| c == '<' || c == '>')
                     .to_string(),
             );
+            let (own, quoted_left_out) = own_text(&m.text);
             timeline.push(Entry {
                 at: m.date,
                 who: sanitize::line(&m.from.to_string()).into_owned(),
@@ -80,7 +96,8 @@ impl Desk {
                     "customer wrote"
                 }
                 .into(),
-                text: Some(sanitize::text(m.text.trim_end()).into_owned()),
+                text: Some(sanitize::text(&own).into_owned()),
+                quoted_left_out,
             });
         }
         let mut notes = 0;
@@ -124,6 +141,7 @@ impl Desk {
                 who: sanitize::line(&e.agent).into_owned(),
                 what: sanitize::line(&what).into_owned(),
                 text,
+                quoted_left_out: 0,
             });
         }
         // By time; at the same second a message before what was done about it.
@@ -233,6 +251,12 @@ impl PostMortem {
                 out.push('\n');
                 for l in text.lines() {
                     out.push_str(&format!("  > {l}\n"));
+                }
+                if e.quoted_left_out > 0 {
+                    out.push_str(&format!(
+                        "  > [… {} quoted lines of earlier mail left out]\n",
+                        e.quoted_left_out
+                    ));
                 }
                 out.push('\n');
             }

@@ -128,9 +128,51 @@ pub fn attribution_start(lines: &[&str], i: usize) -> Option<usize> {
     is_attribution(&joined).then_some(prev)
 }
 
+/// Where the quoted history at the end of a message begins (its
+/// attribution, the `>` lines and blank lines to the end, or an Outlook
+/// header block and all below it): `lines.len()` when there is none. Quotes
+/// answered between (interleaved replies) are the message's own text.
+pub fn history_start(lines: &[&str]) -> usize {
+    let tail = header_block_start(lines).unwrap_or(lines.len());
+    let mut j = tail;
+    while j > 0 && (is_quoted(lines[j - 1]) || lines[j - 1].trim().is_empty()) {
+        j -= 1;
+    }
+    let quoted = lines[j..tail].iter().any(|l| is_quoted(l));
+    if !quoted && tail == lines.len() {
+        return lines.len();
+    }
+    if quoted && let Some(s) = j.checked_sub(1).and_then(|p| attribution_start(lines, p)) {
+        j = s;
+    }
+    j
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_history_at_the_end_is_found_and_answers_between_quotes_are_kept() {
+        let reply = "Hi,\n\nDone.\n\nLee\n\nOn Mon, 3 Nov 2025, Jo <j@x> wrote:\n> help\n>\n> Jo\n";
+        let lines: Vec<&str> = reply.lines().collect();
+        assert_eq!(history_start(&lines), 6);
+        // Interleaved: the answer after the last quote is the message's own.
+        let inline = ["> does it sync?", "Yes, hourly.", "> and export?", "Also."];
+        assert_eq!(history_start(&inline), 4);
+        let outlook = [
+            "Thanks!",
+            "",
+            "From: Jo",
+            "Sent: Monday",
+            "Subject: x",
+            "help",
+        ];
+        assert_eq!(history_start(&outlook), 1);
+        assert_eq!(history_start(&["no quotes", ""]), 2);
+        assert_eq!(history_start(&[]), 0);
+        assert_eq!(history_start(&["> all quoted"]), 0);
+    }
 
     /// Reply headers as the clients write them.
     const ATTRIBUTIONS_SEEN: &[&str] = &[
@@ -193,9 +235,10 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn no_text_panics(text in "(\\PC|\n|年|月|日|:|_|-){0,300}") {
+        fn no_text_panics(text in "(\\PC|\n|>|年|月|日|:|_|-){0,300}") {
             let lines: Vec<&str> = text.lines().collect();
             let _ = header_block_start(&lines);
+            proptest::prop_assert!(history_start(&lines) <= lines.len());
             for i in 0..lines.len() + 2 {
                 if let Some(l) = lines.get(i) {
                     let _ = is_attribution(l);
