@@ -582,3 +582,28 @@ fn a_long_field_answer_in_the_picker_shows_its_end() {
         assert!(screen.contains("Esc insert as is"), "{w}x{h}: {screen}");
     }
 }
+
+/// After Ctrl-r the conversation shows the draft just shared: at 80x24 the
+/// reader kept its place while the draft's block pushed the text down, so
+/// the agent saw the middle of an old message, neither the draft nor the
+/// newest mail.
+#[test]
+fn a_draft_shared_for_review_is_in_view_after_ctrl_r() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let outbox = tempfile::tempdir().unwrap();
+        let (mut app, mut term) = app_with_outbox(w, h, outbox.path().to_path_buf());
+        app.feed("<Enter>");
+        // The reader opens on the newest message.
+        render(&mut app, &mut term);
+        app.feed("r");
+        app.type_text("We will credit this month.");
+        app.feed("<C-r>");
+        assert!(app.compose.is_none(), "{:?}", app.message);
+        let screen = render(&mut app, &mut term);
+        assert!(screen.contains("DRAFT FOR REVIEW"), "{w}x{h}: {screen}");
+        assert!(
+            screen.contains("We will credit this month."),
+            "{w}x{h}: {screen}"
+        );
+    }
+}

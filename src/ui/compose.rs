@@ -370,7 +370,14 @@ impl App {
                     self.desk.presence(&conv, false)?;
                 }
                 self.refresh_counts()?;
-                self.reload()
+                self.reload()?;
+                // The draft shared is shown (it heads the conversation);
+                // the place read before was pushed down by it.
+                if let Some(r) = &mut self.reader {
+                    r.scroll = 0;
+                    r.jump = None;
+                }
+                Ok(())
             }
             Err(e) => {
                 c.blocked = Some(format!("{e:#}"));
