@@ -605,5 +605,11 @@ fn a_draft_shared_for_review_is_in_view_after_ctrl_r() {
             screen.contains("We will credit this month."),
             "{w}x{h}: {screen}"
         );
+        // Its author is shown the key they can use, not the verdicts.
+        assert!(screen.contains("r resumes"), "{w}x{h}: {screen}");
+        assert!(!screen.contains("approves"), "{w}x{h}: {screen}");
+        app.feed("r");
+        let c = app.compose.as_ref().expect("the draft resumed");
+        assert!(c.draft.body.contains("We will credit this month."));
     }
 }

@@ -47,6 +47,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     if let Some((d, tone, diff)) = &r.review {
         review_lines(
             d,
+            &app.me,
             tone,
             diff,
             inner.width as usize,
@@ -171,6 +172,7 @@ pub fn render_lines(
 /// previous one, and the verdicts. Blue, so it is never mistaken for mail.
 fn review_lines(
     d: &crate::domain::review::SharedDraft,
+    me: &str,
     tone: &[crate::domain::tone::Finding],
     diff: &[(char, String)],
     width: usize,
@@ -181,8 +183,16 @@ fn review_lines(
     let l = d.latest();
     let bar = th.title;
     // Wrapped, as the rest: at 80 columns the keys and the subject were cut.
+    // The keys its reader can use: a teammate's verdict, the author's own
+    // draft (they cannot approve it; `r` resumes it).
+    use crate::domain::review::ReviewState;
+    let keys = match d.state() {
+        ReviewState::Sent => "",
+        _ if d.author.eq_ignore_ascii_case(me) => "  r resumes it",
+        _ => "  v a approves · v c requests changes",
+    };
     let banner = format!(
-        " DRAFT FOR REVIEW  rev {} by {}  [{}]  v a approves · v c requests changes ",
+        " DRAFT FOR REVIEW  rev {} by {}  [{}]{keys} ",
         l.revision,
         sanitize::line(&d.author),
         d.state().as_str()
