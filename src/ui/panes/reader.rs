@@ -44,12 +44,10 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         );
     }
     // A draft under review comes first: it is what the reviewer is here for.
-    if let Some((d, tone, diff)) = &r.review {
+    if let Some(review) = &r.review {
         review_lines(
-            d,
+            review,
             &app.me,
-            tone,
-            diff,
             inner.width as usize,
             &app.clock,
             &th,
@@ -171,10 +169,8 @@ pub fn render_lines(
 /// A draft shared for review: the latest revision, what changed since the
 /// previous one, and the verdicts. Blue, so it is never mistaken for mail.
 fn review_lines(
-    d: &crate::domain::review::SharedDraft,
+    (d, tone, diff): &crate::ui::app::UnderReview,
     me: &str,
-    tone: &[crate::domain::tone::Finding],
-    diff: &[(char, String)],
     width: usize,
     clock: &Clock,
     th: &Theme,
