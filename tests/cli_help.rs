@@ -292,3 +292,25 @@ fn init_writes_a_valid_private_config_per_provider() {
         "the secrets are placeholders: {text}"
     );
 }
+
+/// The screen without a terminal (a pipe, cron, ssh without a tty) says
+/// what to do instead of panicking, before the demo starts afresh.
+#[test]
+fn the_screen_without_a_terminal_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["demo"][..], &[]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_replypad"))
+            .args(args)
+            .env("XDG_STATE_HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_CACHE_HOME", dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("needs a terminal"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -460,7 +460,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let agent = cli.as_agent.as_deref().unwrap_or("dana");
     let open = || Account::open(cli.config.as_deref(), demo.then_some((begin, agent)));
     match cli.command {
-        None | Some(Command::Demo) => account::run_tui(open()?),
+        None | Some(Command::Demo) => {
+            // Before the demo starts afresh or a cache opens: the screen
+            // needs a terminal (ratatui's init panicked without one).
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                bail!(
+                    "the screen needs a terminal (stdin and stdout); without one use the commands: replypad --help"
+                );
+            }
+            account::run_tui(open()?)
+        }
         Some(Command::Sync {
             rebuild,
             headers_only,

@@ -22,7 +22,14 @@ pub fn run(app: App, notices: mpsc::UnboundedReceiver<Notice>) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let mut terminal = ratatui::init();
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Raw mode may be on already.
+            ratatui::restore();
+            return Err(anyhow::Error::new(e).context("cannot set up the terminal"));
+        }
+    };
     // A paste arrives as one event (into compose or a prompt), not as keys
     // one by one: a pasted line break is no Enter, and a long log pasted
     // into a reply is one edit.
