@@ -613,3 +613,45 @@ fn a_draft_shared_for_review_is_in_view_after_ctrl_r() {
         assert!(c.draft.body.contains("We will credit this month."));
     }
 }
+
+/// Collision, before it happens: when a teammate is drafting a reply on the
+/// conversation, its reader says so and the reply key warns (both replies
+/// went out before; the second was only stopped at send, if at all).
+#[test]
+fn a_teammate_replying_now_is_shown_before_a_reply_crosses_theirs() {
+    use replypad::domain::events::{Event, EventKind};
+    for (w, h) in [(80, 24), (200, 50)] {
+        let outbox = tempfile::tempdir().unwrap();
+        let (mut app, mut term) = app_with_outbox(w, h, outbox.path().to_path_buf());
+        let conv = app.list.rows[0].id.clone();
+        let now = chrono::Utc::now().timestamp();
+        let presence = |agent: &str, until: i64, n: u32| Event {
+            id: format!("presence-{agent}-{n}"),
+            conversation: conv.clone(),
+            agent: agent.into(),
+            at: now,
+            kind: EventKind::Replying { on: true, until },
+        };
+        let team = replypad::config::Secret::new("demo");
+        for e in [
+            presence("lee@example.com", now + 600, 1),
+            // Expired: Sam stopped long ago.
+            presence("sam@example.com", now - 1, 2),
+        ] {
+            let raw =
+                replypad::mail::team_event::encode(&e, Some(&team), None, "support@example.com");
+            app.desk.store.record_local_event(&e, &raw).unwrap();
+        }
+        app.feed("<Enter>");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("✎ lee is replying now"),
+            "{w}x{h}: the reader says so: {screen}"
+        );
+        assert!(!screen.contains("sam is"), "{w}x{h}: expired: {screen}");
+        app.feed("r");
+        assert!(app.compose.is_some(), "the reply opens all the same");
+        let (said, _) = app.message.clone().expect("a warning");
+        assert!(said.contains("lee is replying here now"), "{w}x{h}: {said}");
+    }
+}

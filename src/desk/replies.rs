@@ -224,6 +224,21 @@ impl Desk {
         Ok(())
     }
 
+    /// The teammates drafting a reply on `conversation` right now (their
+    /// presence unexpired), not the agent: a reply now may cross theirs.
+    pub fn others_replying(&mut self, conversation: &str) -> Result<Vec<String>> {
+        let now = chrono::Utc::now().timestamp();
+        let me = self.me().to_string();
+        Ok(self
+            .store
+            .team_state(conversation)?
+            .replying
+            .into_iter()
+            .filter(|(who, until)| *until > now && !who.eq_ignore_ascii_case(&me))
+            .map(|(who, _)| who)
+            .collect())
+    }
+
     pub(super) fn record_presence(&mut self, conversation: &str, on: bool) -> Result<()> {
         let until = chrono::Utc::now().timestamp() + 15 * 60;
         self.record(conversation, EventKind::Replying { on, until })?;

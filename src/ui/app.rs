@@ -58,6 +58,9 @@ pub struct ReaderPane {
     pub jump: Option<usize>,
     /// The next reply or update scheduled on it, in words.
     pub next_job: Option<String>,
+    /// Teammates drafting a reply on it now, in words ("dana is"; read
+    /// with the view).
+    pub others_replying: Option<String>,
     /// The agent's unfinished draft here, in words (see `App::draft_line`).
     pub my_draft: Option<String>,
 }
@@ -636,6 +639,10 @@ impl App {
             jump: (jump > 0 && !review_first).then_some(jump),
             next_job: super::automation::next_job_line(&self.desk, &id),
             my_draft: self.draft_line(&id),
+            others_replying: super::team::replying_words(
+                &self.names,
+                &self.desk.others_replying(&id)?,
+            ),
         });
         self.focus = Focus::Reader;
         Ok(())

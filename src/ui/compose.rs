@@ -150,7 +150,16 @@ impl App {
                 }
             }
         };
-        self.open_compose(draft)
+        self.open_compose(draft)?;
+        // Collision, before it happens: a teammate drafting here too.
+        let others = self.desk.others_replying(&conv)?;
+        if let Some(who) = super::team::replying_words(&self.names, &others) {
+            self.message = Some((
+                format!("✎ {who} replying here now: your replies may cross (a note tells them)"),
+                Level::Error,
+            ));
+        }
+        Ok(())
     }
 
     pub(super) fn save_compose_now(&mut self) -> Result<()> {

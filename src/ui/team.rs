@@ -129,3 +129,17 @@ impl App {
         Ok(())
     }
 }
+
+/// "dana is", "dana and lee are": teammates drafting a reply, by their
+/// short names, sanitized (None: nobody).
+pub fn replying_words(names: &Names, who: &[String]) -> Option<String> {
+    let names: Vec<String> = who
+        .iter()
+        .map(|w| crate::mail::sanitize::line(names.short(w)).into_owned())
+        .collect();
+    match names.as_slice() {
+        [] => None,
+        [one] => Some(format!("{one} is")),
+        [rest @ .., last] => Some(format!("{} and {last} are", rest.join(", "))),
+    }
+}

@@ -49,6 +49,10 @@ impl App {
                 r.review = super::under_review(&self.desk.store, self.desk.cfg(), &r.view)?;
             }
             r.next_job = crate::ui::automation::next_job_line(&self.desk, &r.view.id);
+            r.others_replying = crate::ui::team::replying_words(
+                &self.names,
+                &self.desk.others_replying(&r.view.id)?,
+            );
         }
         let line = self
             .reader

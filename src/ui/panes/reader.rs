@@ -96,10 +96,16 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         lines.len().max(1)
     );
     let visible: Vec<Line> = lines.into_iter().skip(r.scroll).take(r.height).collect();
-    frame.render_widget(
-        Paragraph::new(visible).block(block.title(Span::styled(title, title_style()))),
-        area,
-    );
+    let mut block = block.title(Span::styled(title, title_style()));
+    // A teammate drafting here: in the title, seen wherever the text is
+    // scrolled (the reader opens on the newest message).
+    if let Some(who) = &r.others_replying {
+        block = block.title(Span::styled(
+            format!(" ✎ {who} replying now "),
+            th.notice.add_modifier(Modifier::BOLD),
+        ));
+    }
+    frame.render_widget(Paragraph::new(visible).block(block), area);
 }
 
 /// All lines of a conversation at `width` cells (the pane scrolls over
