@@ -168,3 +168,41 @@ fn a_note_to_someone_off_the_roster_keeps_its_text() {
     let e = p.error.clone().unwrap_or_default();
     assert!(e.contains("did you mean sam@example.com"), "{e}");
 }
+
+/// In the demo (its agents share one cache) a teammate's mention rings:
+/// the first `g n` showed nothing and marked it read (no mark before a
+/// first sync, which the demo never has), and one agent's look hid the
+/// others'. Marks are kept per agent; the demo's start is not news.
+#[test]
+fn a_teammates_mention_rings_in_the_demo_and_marks_are_per_agent() {
+    let (mut app, mut term) =
+        tui_support::app_with_outbox(80, 24, "/tmp/replypad-demo/outbox".into());
+    let conv = app.list.rows[0].id.clone();
+    let e = Event {
+        id: "note-from-lee".into(),
+        conversation: conv,
+        agent: "lee@example.com".into(),
+        at: tui_support::NOW,
+        kind: replypad::desk::input::note("@dana can you check the credit?").unwrap(),
+    };
+    let raw = encode(&e, Some(&Secret::new("demo")), None, "support@example.com");
+    app.desk.store.record_local_event(&e, &raw).unwrap();
+    // Sam looks at his notifications first: nothing for him, and his look
+    // leaves Dana's news unread.
+    assert!(
+        app.desk
+            .store
+            .notifications("sam@example.com", 10)
+            .unwrap()
+            .is_empty()
+    );
+    app.desk.store.mark_notices_seen("sam@example.com").unwrap();
+    app.feed("gn");
+    let screen = tui_support::render(&mut app, &mut term);
+    assert!(screen.contains("mentioned you"), "{screen}");
+    assert!(screen.contains("can you check the credit?"), "{screen}");
+    // Read now: a second look is empty.
+    app.feed("<Esc>gn");
+    let screen = tui_support::render(&mut app, &mut term);
+    assert!(screen.contains("Nothing new"), "{screen}");
+}

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0020_scale_reads.sql"),
     include_str!("sql/0021_sizes_later.sql"),
     include_str!("sql/0022_root_key_not_unique.sql"),
+    include_str!("sql/0023_notices_by_agent.sql"),
 ];
 
 /// The version that stores "waiting for review" and followers (older caches refold them once).

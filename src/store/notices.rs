@@ -34,13 +34,15 @@ pub struct Notification {
 }
 
 impl Store {
-    /// (event seq, message row) seen up to; None before the first time.
-    fn notices_mark(&self) -> Result<Option<(i64, i64)>> {
+    /// (event seq, message row) `me` has seen up to (else the cache's
+    /// mark from before marks were kept per agent); None before the first time.
+    fn notices_mark(&self, me: &str) -> Result<Option<(i64, i64)>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT event_seq, message_row FROM notices_seen WHERE id = 1",
-                [],
+                "SELECT event_seq, message_row FROM notices_seen WHERE agent IN (?1, '')
+                 ORDER BY agent = '' LIMIT 1",
+                [me.to_ascii_lowercase()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
@@ -54,12 +56,12 @@ impl Store {
         )?)
     }
 
-    /// Everything up to now counts as seen.
-    pub fn mark_notices_seen(&mut self) -> Result<()> {
+    /// Everything up to now counts as seen by `me`.
+    pub fn mark_notices_seen(&mut self, me: &str) -> Result<()> {
         let (e, m) = self.notices_now()?;
         self.conn.execute(
-            "INSERT OR REPLACE INTO notices_seen(id, event_seq, message_row) VALUES (1, ?1, ?2)",
-            params![e, m],
+            "INSERT OR REPLACE INTO notices_seen(agent, event_seq, message_row) VALUES (?1, ?2, ?3)",
+            params![me.to_ascii_lowercase(), e, m],
         )?;
         Ok(())
     }
@@ -68,14 +70,14 @@ impl Store {
     /// (at most `limit`). A cache that has never been synced has none; at
     /// its first sync the watermark is set to what it holds.
     pub fn notifications(&mut self, me: &str, limit: usize) -> Result<Vec<Notification>> {
-        let Some((seq, row)) = self.notices_mark()? else {
+        let Some((seq, row)) = self.notices_mark(me)? else {
             let synced: bool = self.conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM mailboxes WHERE role = 'log' AND uidnext IS NOT NULL)",
                 [],
                 |r| r.get(0),
             )?;
             if synced {
-                self.mark_notices_seen()?;
+                self.mark_notices_seen(me)?;
             }
             return Ok(Vec::new());
         };

@@ -44,7 +44,7 @@ impl App {
         }
     }
 
-    fn refresh_notifications(&mut self) -> Result<()> {
+    pub(super) fn refresh_notifications(&mut self) -> Result<()> {
         let me = self.me.clone();
         let list = self.desk.store.notifications(&me, SHOWN)?;
         self.automation.unseen = list.len();
@@ -104,7 +104,7 @@ impl App {
             ));
             lines.push(format!("    {}", sanitize::line(&n.text)));
         }
-        self.desk.store.mark_notices_seen()?;
+        self.desk.store.mark_notices_seen(&me)?;
         self.automation.unseen = 0;
         self.text_view = Some(super::textview::TextView::of_lines("Notifications", lines));
         Ok(())

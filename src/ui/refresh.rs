@@ -179,6 +179,10 @@ impl App {
         }
         let r = self.refresh_counts().and_then(|_| self.reload());
         self.report(r);
+        // A teammate's mention or assignment in the shared cache rings too.
+        if let Err(e) = self.refresh_notifications() {
+            tracing::warn!("notifications: {e:#}");
+        }
         true
     }
 }
