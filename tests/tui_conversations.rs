@@ -13,6 +13,14 @@ fn app(width: u16, height: u16) -> (App, Terminal<TestBackend>) {
     tui_support::app_with_outbox(width, height, "/tmp/replypad-demo/outbox".into())
 }
 
+/// Moves down the list (from its top) to the first row that is `what`.
+fn go_to(app: &mut App, what: &str, is: impl Fn(&replypad::domain::ConversationSummary) -> bool) {
+    let row = app.list.rows.iter().position(is).expect(what);
+    for _ in 0..row {
+        app.feed("j");
+    }
+}
+
 #[test]
 fn archive_spam_trash_and_move_by_key_with_undo_and_their_views() {
     use replypad::domain::views::View;
@@ -156,15 +164,9 @@ fn customer_waiting_marker_sort_and_panel() {
     assert_eq!(app.list.rows[0].id, first.id, "newest first again");
 
     // Jordan Blake wrote before; so did a colleague at blakeandco.io.
-    let row = app
-        .list
-        .rows
-        .iter()
-        .position(|r| r.from.email == "jordan@blakeandco.io")
-        .unwrap();
-    for _ in 0..row {
-        app.feed("j");
-    }
+    go_to(&mut app, "Jordan's conversation", |r| {
+        r.from.email == "jordan@blakeandco.io"
+    });
     app.feed("C");
     let screen = render(&mut app, &mut term);
     for want in [
@@ -182,28 +184,16 @@ fn customer_waiting_marker_sort_and_panel() {
     assert!(app.text_view.is_none());
     // A free-mail customer: no company to look up.
     app.feed("gg");
-    let gmail = app
-        .list
-        .rows
-        .iter()
-        .position(|r| r.from.email.ends_with("@gmail.com"))
-        .expect("a gmail customer in the first page");
-    for _ in 0..gmail {
-        app.feed("j");
-    }
+    go_to(&mut app, "a gmail customer in the first page", |r| {
+        r.from.email.ends_with("@gmail.com")
+    });
     app.feed("C");
     assert!(render(&mut app, &mut term).contains("a free-mail address"));
     // A sender posing under another address's name is flagged in the panel.
     app.feed("<Esc>gg");
-    let forged = app
-        .list
-        .rows
-        .iter()
-        .position(|r| r.from.looks_forged())
-        .expect("the demo's phishing message");
-    for _ in 0..forged {
-        app.feed("j");
-    }
+    go_to(&mut app, "the demo's phishing message", |r| {
+        r.from.looks_forged()
+    });
     app.feed("C");
     let screen = render(&mut app, &mut term);
     assert!(
@@ -438,15 +428,9 @@ fn a_search_that_matches_much_shows_its_first_page_and_scans_on() {
 #[test]
 fn the_customer_panel_wraps_under_the_indent() {
     let (mut app, mut term) = app(80, 24);
-    let row = app
-        .list
-        .rows
-        .iter()
-        .position(|r| r.from.email == "jordan@blakeandco.io")
-        .unwrap();
-    for _ in 0..row {
-        app.feed("j");
-    }
+    go_to(&mut app, "Jordan's conversation", |r| {
+        r.from.email == "jordan@blakeandco.io"
+    });
     app.feed("C");
     let screen = render(&mut app, &mut term);
     assert!(

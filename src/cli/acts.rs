@@ -132,13 +132,7 @@ fn act(mut desk: Desk, id: &str, kind: EventKind) -> Result<ExitCode> {
     let Some(r) = acted.reports.first() else {
         return Ok(ExitCode::SUCCESS);
     };
-    let zone = desk.cfg().time_zone();
-    let what = sanitize::line(
-        &r.event
-            .kind
-            .describe_with(|t| crate::domain::when::local_text(t, zone)),
-    )
-    .into_owned();
+    let what = sanitize::line(&r.event.kind.describe_in(desk.cfg().time_zone())).into_owned();
     if r.outcome != Outcome::Applied {
         println!(
             "{conv}: not {what}: {}",

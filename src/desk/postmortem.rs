@@ -67,6 +67,13 @@ fn own_text(text: &str) -> (String, usize) {
     (own.trim_end().to_string(), lines.len() - start)
 }
 
+/// A time in the document's zone: "2026-12-07 20:40".
+fn in_zone(zone: chrono_tz::Tz, t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 impl Desk {
     /// The post-mortem of conversation `id` (a prefix will do).
     pub fn post_mortem(&mut self, id: &str) -> Result<PostMortem> {
@@ -103,11 +110,6 @@ impl Desk {
         let mut notes = 0;
         // Times inside the words in the document's zone, like its timeline.
         let zone = self.report_zone();
-        let in_zone = |t: i64| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default()
-        };
         for h in &history {
             let e = &h.event;
             let what = match &e.kind {
@@ -120,7 +122,7 @@ impl Desk {
                 {
                     continue;
                 }
-                k => k.describe_with(in_zone),
+                k => k.describe_with(|t| in_zone(zone, t)),
             };
             let text = match &e.kind {
                 EventKind::Note { text, .. } => {
@@ -190,11 +192,7 @@ impl PostMortem {
     /// As Markdown: the facts, then the sections to fill in.
     pub fn to_markdown(&self) -> String {
         let zone: chrono_tz::Tz = self.zone.parse().unwrap_or(chrono_tz::Tz::UTC);
-        let when = |t: i64| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default()
-        };
+        let when = |t: i64| in_zone(zone, t);
         let t = &self.timings;
         let mut out = format!("# Post-mortem: {}\n\n", self.subject);
         out.push_str(&format!(

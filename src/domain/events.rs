@@ -126,12 +126,13 @@ impl EventKind {
     /// One line for people: "assigned to ana@…", "labels +billing -urgent";
     /// times in UTC (logs, text shared by agents in several zones).
     pub fn describe(&self) -> String {
-        self.describe_with(|t| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .unwrap_or_default()
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string()
-        })
+        self.describe_with(super::when::utc_text)
+    }
+
+    /// [`describe`](Self::describe) with times in the agent's zone (`zone`,
+    /// else the system's), as they were typed.
+    pub fn describe_in(&self, zone: Option<chrono_tz::Tz>) -> String {
+        self.describe_with(|t| super::when::local_text(t, zone))
     }
 
     /// [`describe`](Self::describe) with times as `when` writes them (the

@@ -125,13 +125,6 @@ impl JobOutcome {
     }
 }
 
-fn utc(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%d %H:%M UTC")
-        .to_string()
-}
-
 /// The id of the acknowledgement job of a conversation.
 pub fn ack_job(conversation: &str) -> String {
     format!("ack-{conversation}")
@@ -438,7 +431,7 @@ fn held_back(
             return Some((
                 format!(
                     "{to} was acknowledged at {} (at most once per {} days)",
-                    utc(o.at),
+                    super::when::utc_text(o.at),
                     rules.ack_once_per / 86_400
                 ),
                 false,

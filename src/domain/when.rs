@@ -14,7 +14,6 @@ use chrono::{
 /// How far ahead a time may be.
 pub const MAX_AHEAD_DAYS: i64 = 366;
 
-/// The moment `input` names, after `now`, or an error saying what is accepted.
 /// A time near now for people, in the agent's zone (`zone`, else the
 /// system's): "Wed 09 Dec 09:00", as times are asked for.
 pub fn local_text(t: i64, zone: Option<chrono_tz::Tz>) -> String {
@@ -26,6 +25,16 @@ pub fn local_text(t: i64, zone: Option<chrono_tz::Tz>) -> String {
     }
 }
 
+/// A time in UTC, for logs and text read by agents in several zones:
+/// "2026-12-09 08:00 UTC".
+pub fn utc_text(t: i64) -> String {
+    DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
+}
+
+/// The moment `input` names, after `now`, or an error saying what is accepted.
 pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTime<Tz>, String> {
     let s = input.trim().to_ascii_lowercase();
     let help = || {

@@ -21,6 +21,8 @@ pub const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 /// every line (quadratic: a flood up to [`MAX_RESPONSE`] in a login's
 /// answer would hold a connection for minutes). Our own reader (`raw`)
 /// reads past this, capping each response itself.
+pub const CRATE_MAX_RESPONSE: usize = 1 << 20;
+
 /// Whether an IO error is a read or write that timed out (a socket with
 /// a timeout says WouldBlock, "Resource temporarily unavailable").
 pub fn timed_out(e: &std::io::Error) -> bool {
@@ -29,8 +31,6 @@ pub fn timed_out(e: &std::io::Error) -> bool {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
     )
 }
-
-pub const CRATE_MAX_RESPONSE: usize = 1 << 20;
 
 /// A TCP socket whose reads and writes are retried when a signal
 /// interrupts them. A read on a socket with a receive timeout (ours all

@@ -328,8 +328,7 @@ impl App {
 
     /// An act in words, times in the agent's zone.
     fn words(&self, kind: &EventKind) -> String {
-        let zone = self.desk.cfg().time_zone();
-        kind.describe_with(|t| crate::domain::when::local_text(t, zone))
+        kind.describe_in(self.desk.cfg().time_zone())
     }
 
     /// Records an event for the current conversation, or for every selected
