@@ -145,6 +145,68 @@ fn help_lists_bindings_from_the_keymap_and_quit_works() {
     assert!(app.should_quit);
 }
 
+/// The help is longer than an 80x24 screen: the page keys every other
+/// text page takes move it, its end is reachable, and scrolling past the
+/// end does not leave k with hundreds of presses to undo before it moves.
+#[test]
+fn help_scrolls_by_page_to_its_end_and_back() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let (mut app, mut term) = app(w, h);
+        app.feed("?");
+        let first = render(&mut app, &mut term);
+        assert!(first.contains("Everywhere"), "{first}");
+        assert!(
+            first.contains("j/k"),
+            "the title says how to scroll: {first}"
+        );
+        app.feed("<PageDown>");
+        let paged = render(&mut app, &mut term);
+        assert!(
+            !paged.contains("Everywhere"),
+            "PageDown pages at {w}x{h}: {paged}"
+        );
+        app.feed("<Home>");
+        assert!(render(&mut app, &mut term).contains("Everywhere"));
+        app.feed("<End>");
+        let end = render(&mut app, &mut term);
+        let last = app.keymap.bindings(replypad::ui::keymap::Layer::Prompt);
+        let last = &last.last().unwrap().desc;
+        assert!(
+            end.contains(last.as_str()),
+            "End shows the last binding {last:?}: {end}"
+        );
+        for _ in 0..300 {
+            app.feed("j");
+        }
+        app.feed("<Down>");
+        assert_eq!(
+            render(&mut app, &mut term),
+            end,
+            "past the end stays at the end"
+        );
+        app.feed("k");
+        let up = render(&mut app, &mut term);
+        assert_ne!(up, end, "one k after scrolling past the end moves up");
+        app.feed("<Up>G");
+        assert_eq!(render(&mut app, &mut term), end, "G goes to the end");
+        app.feed("gg");
+        assert!(
+            render(&mut app, &mut term).contains("Everywhere"),
+            "g g to the top"
+        );
+        assert_eq!(app.list.selected, 0, "help keys never move the list");
+    }
+    // A terminal too short for the help's border draws without a panic.
+    let (mut app, mut term) = app(80, 24);
+    app.feed("?");
+    for (w, h) in [(80, 3), (80, 2), (10, 1), (80, 5)] {
+        *term.backend_mut() = TestBackend::new(w, h);
+        app.resize(w, h);
+        app.feed("<End>j");
+        render(&mut app, &mut term);
+    }
+}
+
 #[test]
 fn the_split_view_starts_at_split_width_and_tab_moves_the_focus() {
     use replypad::ui::app::Focus;

@@ -318,6 +318,26 @@ impl App {
         }
     }
 
+    /// A scroll key in the help: within its text at the screen's size, so
+    /// that the way back up starts at once.
+    fn scroll_help(&mut self, a: Action) {
+        let (page, last) = super::panes::help::extent(self, self.size);
+        let Some(s) = self.help else { return };
+        let s = s.min(last);
+        let to = match a {
+            Action::ScrollDown => s + 1,
+            Action::ScrollUp => s.saturating_sub(1),
+            Action::PageDown => s + page.saturating_sub(1).max(1),
+            Action::PageUp => s.saturating_sub(page.saturating_sub(1).max(1)),
+            Action::HalfPageDown => s + (page / 2).max(1),
+            Action::HalfPageUp => s.saturating_sub((page / 2).max(1)),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => s,
+        };
+        self.help = Some(to.min(last));
+    }
+
     fn layer(&self) -> Layer {
         if self.help.is_some() {
             Layer::Help
@@ -478,9 +498,7 @@ impl App {
             (_, Action::Help) => self.help = if self.help.is_some() { None } else { Some(0) },
             (_, Action::Redraw) => crate::fault::panic_point("panic-on-redraw"),
             (_, Action::Messages) => self.messages_view = Some(0),
-            (Layer::Help, Action::ScrollDown) => self.help = self.help.map(|s| s + 1),
-            (Layer::Help, Action::ScrollUp) => self.help = self.help.map(|s| s.saturating_sub(1)),
-            (Layer::Help, _) => {}
+            (Layer::Help, a) => self.scroll_help(a),
             (_, Action::Claim) => self.claim()?,
             (_, Action::AssignTo) => self.open_prompt(super::prompt::PromptKind::AssignTo),
             (_, Action::Labels) => self.open_prompt(super::prompt::PromptKind::Labels),

@@ -57,19 +57,43 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+/// Where the help is drawn in `area`, its text at that width, and how far
+/// it scrolls (the first line of its last page).
+fn layout(app: &App, area: Rect) -> (Rect, Vec<Line<'static>>, usize) {
     // Wider where the terminal is (long descriptions then fit on a line).
     let w = area.width.saturating_sub(4).clamp(40, 110);
     let text = lines(app, w.saturating_sub(2) as usize);
     let h = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = centered(area, w, h);
-    let scroll = app
-        .help
-        .unwrap_or(0)
-        .min(text.len().saturating_sub(h as usize - 2)) as u16;
+    let page = usize::from(h.saturating_sub(2)).max(1);
+    let last = text.len().saturating_sub(page);
+    (centered(area, w, h), text, last)
+}
+
+/// The rows of text one page of the help shows, and the first line of its
+/// last page, on a screen of `area` (the scroll keys stay within it).
+pub fn extent(app: &App, area: Rect) -> (usize, usize) {
+    let (rect, _, last) = layout(app, area);
+    (usize::from(rect.height.saturating_sub(2)).max(1), last)
+}
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let (rect, text, last) = layout(app, area);
+    let scroll = app.help.unwrap_or(0).min(last);
+    let title = if last == 0 {
+        " Keys · Esc or ? closes ".to_string()
+    } else {
+        let shown = usize::from(rect.height.saturating_sub(2));
+        let to = (scroll + shown).min(text.len());
+        format!(
+            " Keys {}–{to} of {} · j/k, PgDn/PgUp scroll · Esc or ? closes ",
+            scroll + 1,
+            text.len()
+        )
+    };
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
-        .title(Span::styled(" Keys · Esc or ? closes ", title_style()))
+        .title(Span::styled(title, title_style()))
         .border_style(app.theme.accent);
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), rect);
 }
