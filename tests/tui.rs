@@ -207,6 +207,38 @@ fn help_scrolls_by_page_to_its_end_and_back() {
     }
 }
 
+/// The page keys of a terminal work in the conversation as in the list:
+/// PageDown did nothing there (only Space paged) and End, Home, PageUp
+/// neither.
+#[test]
+fn the_reader_takes_the_page_keys() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let (mut app, mut term) = app(w, h);
+        // The outage conversation with its quoted history shown.
+        app.feed("<Enter>z");
+        render(&mut app, &mut term);
+        let r = app.reader.as_ref().unwrap();
+        assert!(
+            r.rendered_lines > r.height + 5,
+            "a conversation longer than a page"
+        );
+        let scroll = |app: &App| app.reader.as_ref().unwrap().scroll;
+        app.feed("gg<PageDown>");
+        let paged = scroll(&app);
+        assert!(paged > 0, "PageDown pages at {w}x{h}");
+        app.feed("<End>");
+        let end = scroll(&app);
+        assert!(end >= paged, "End goes to the end at {w}x{h}");
+        app.feed("G");
+        assert_eq!(scroll(&app), end, "End is G");
+        app.feed("<PageUp>");
+        assert!(scroll(&app) < end || end == 0, "PageUp pages back");
+        app.feed("<Home>");
+        assert_eq!(scroll(&app), 0, "Home is g g");
+        assert!(app.reader.is_some(), "still reading");
+    }
+}
+
 #[test]
 fn the_split_view_starts_at_split_width_and_tab_moves_the_focus() {
     use replypad::ui::app::Focus;
