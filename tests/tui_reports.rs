@@ -42,6 +42,59 @@ fn every_page_at_two_sizes() {
     }
 }
 
+/// The SLA list and the tables scroll to their last row and no further:
+/// j past the end scrolled into blank lines, and k then needed as many
+/// presses before anything moved. A table keeps its header in view.
+#[test]
+fn reports_scroll_to_their_end_and_back_at_once() {
+    // The whole screen drawn afresh: the test backend keeps what an earlier
+    // frame left in the cell a wide character covers, a terminal does not.
+    let screen = |app: &mut App, term: &mut Terminal<TestBackend>| {
+        term.clear().unwrap();
+        render(app, term)
+    };
+    for (w, h) in [(80, 24), (200, 50)] {
+        let (mut app, mut term) = app(w, h);
+        app.feed("gR5");
+        let top = screen(&mut app, &mut term);
+        for _ in 0..300 {
+            app.feed("j");
+        }
+        let end = screen(&mut app, &mut term);
+        let last_row = end.lines().rev().nth(2).unwrap_or_default().to_string();
+        assert!(
+            last_row.contains("due ") || last_row.contains("Nothing breached"),
+            "the SLA list's last case is on the last line at {w}x{h}: {end}"
+        );
+        app.feed("G");
+        assert_eq!(screen(&mut app, &mut term), end, "G: the end");
+        app.feed("k");
+        if top != end {
+            assert_ne!(screen(&mut app, &mut term), end, "one k moves at {w}x{h}");
+        }
+        app.feed("g");
+        assert_eq!(screen(&mut app, &mut term), top, "g: the top");
+        // The volume table: a row a day, under its header.
+        app.feed("1t<End>");
+        let table = screen(&mut app, &mut term);
+        assert!(
+            table.contains("day "),
+            "the header stays at {w}x{h}: {table}"
+        );
+        let today = chrono::DateTime::from_timestamp(NOW, 0)
+            .unwrap()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%Y-%m-%d")
+            .to_string();
+        assert!(
+            table.contains(&today),
+            "End shows the last day, {today}: {table}"
+        );
+        app.feed("<PageUp><PageDown><PageDown>");
+        assert_eq!(screen(&mut app, &mut term), table, "PageDown to the end");
+    }
+}
+
 #[test]
 fn range_label_group_and_close() {
     let (mut app, mut term) = app(80, 24);

@@ -181,7 +181,7 @@ pub struct App {
     /// The template picker, when open (it has the keyboard).
     pub picker: Option<super::picker::Picker>,
     pending: Vec<Key>,
-    size: Rect,
+    pub(super) size: Rect,
 }
 
 /// The key an unbound Alt-key stands for after an Esc (Alt-/ for `Esc /`).

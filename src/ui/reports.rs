@@ -8,6 +8,7 @@ use super::app::App;
 use crate::domain::insight::{Case, Group, Range, Report};
 use anyhow::Result;
 use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
 
 /// The pages, in `Tab` order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,9 +147,16 @@ impl App {
     /// A key in the reports view; false closes it.
     pub(super) fn reports_key(&mut self, ev: KeyEvent) -> bool {
         let now = self.clock.now;
+        // Where the view is drawn: the screen above the status line.
+        let area = Rect {
+            height: self.size.height.saturating_sub(1),
+            ..self.size
+        };
         let Some(v) = &mut self.reports else {
             return false;
         };
+        // A page of the table, less a line kept for context.
+        let page = usize::from(area.height.saturating_sub(2 + 3 + 2)).max(1);
         let step = |v: &ReportsView, by: isize| {
             let i = RANGES.iter().position(|&d| d == v.days).unwrap_or(2) as isize;
             RANGES[(i + by).clamp(0, RANGES.len() as isize - 1) as usize]
@@ -194,12 +202,17 @@ impl App {
             }
             KeyCode::Char('j') | KeyCode::Down => v.scroll = v.scroll.saturating_add(1),
             KeyCode::Char('k') | KeyCode::Up => v.scroll = v.scroll.saturating_sub(1),
-            KeyCode::Char('g') => v.scroll = 0,
+            KeyCode::PageDown | KeyCode::Char(' ') => v.scroll = v.scroll.saturating_add(page),
+            KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
+            KeyCode::Char('g') | KeyCode::Home => v.scroll = 0,
+            KeyCode::Char('G') | KeyCode::End => v.scroll = usize::MAX,
             _ => return true,
         }
         v.report = self
             .desk
             .report_of(&v.cases, v.range(now), v.label.as_deref(), now);
+        // Within what the page shows, so the way back starts at once.
+        v.scroll = v.scroll.min(super::panes::reports::last_scroll(v, area));
         true
     }
 }

@@ -7,7 +7,7 @@ pub mod help;
 mod list;
 mod picker;
 mod reader;
-mod reports;
+pub mod reports;
 mod sidebar;
 mod status;
 

@@ -48,10 +48,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
     frame.render_widget(Paragraph::new(totals(&v.report, theme)), head);
+    let scroll = v.scroll.min(last_scroll(v, area));
     if v.table {
-        let lines = table(v);
-        let visible: Vec<Line> = lines.into_iter().skip(v.scroll).map(Line::from).collect();
-        frame.render_widget(Paragraph::new(visible), body);
+        // The header stays; the rows under it scroll.
+        let mut lines = table(v).into_iter();
+        let header = lines.next().map(Line::from);
+        let visible = header.into_iter().chain(lines.skip(scroll).map(Line::from));
+        frame.render_widget(Paragraph::new(visible.collect::<Vec<_>>()), body);
         return;
     }
     // An empty range says how to widen it, rather than drawing empty charts.
@@ -83,12 +86,31 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Page::Sla => {
             let lines: Vec<Line> = sla_lines(v)
                 .into_iter()
-                .skip(v.scroll)
+                .skip(scroll)
                 .map(Line::from)
                 .collect();
             frame.render_widget(Paragraph::new(lines), body);
         }
     }
+}
+
+/// How far the page scrolls when drawn on `area`: the table's rows under
+/// its header, or the SLA list, whose last row is then on the last line
+/// (a chart does not scroll).
+pub fn last_scroll(v: &ReportsView, area: Rect) -> usize {
+    // Borders and the three lines of totals.
+    let body = usize::from(area.height.saturating_sub(2 + 3)).max(1);
+    let (rows, shown) = if v.table {
+        (
+            table(v).len().saturating_sub(1),
+            body.saturating_sub(1).max(1),
+        )
+    } else if v.page == Page::Sla {
+        (sla_lines(v).len(), body)
+    } else {
+        (0, body)
+    };
+    rows.saturating_sub(shown)
 }
 
 fn totals<'a>(r: &Report, theme: &Theme) -> Vec<Line<'a>> {
