@@ -401,7 +401,7 @@ fn sla_lines(v: &ReportsView) -> Vec<String> {
                 (false, _) => format!("due in {}", human(s.left)),
             };
             format!(
-                "{:<14} {:<14} due {}  {}  {}",
+                "{:<15} {:<14} due {}  {}  {}",
                 state,
                 s.kind.as_str(),
                 when(s.due, v.zone),
