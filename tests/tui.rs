@@ -584,6 +584,34 @@ fn the_palette_takes_arguments_and_arrow_keys() {
     assert_eq!(app.view, want, "not the first match {first:?}");
 }
 
+/// `g l` shows the newest status lines at the bottom however long they
+/// are: it kept the last as many lines as the box has rows, and each line
+/// of 80 columns or more wraps to two rows, so the newest were cut off.
+#[test]
+fn the_messages_log_ends_with_the_newest_line() {
+    for (w, h) in [(80, 24), (200, 50), (44, 10)] {
+        let (mut app, mut term) = app(w, h);
+        for i in 0..60 {
+            app.feed("#");
+            app.type_text(&format!(
+                "label-{i:02}-with-a-long-name-to-fill-the-status-line-beyond-80"
+            ));
+            app.feed("<Enter>");
+        }
+        app.feed("gl");
+        let screen = render(&mut app, &mut term);
+        assert!(
+            screen.contains("label-59"),
+            "the newest at {w}x{h}: {screen}"
+        );
+        assert!(
+            !screen.contains("label-00"),
+            "the oldest scrolled off at {w}x{h}"
+        );
+        app.feed("j");
+    }
+}
+
 /// The status bar names the agent; `g l` shows the last status lines whole
 /// (they are cut at 80 columns in the bar); an "offline" line goes away
 /// when the worker is online again.

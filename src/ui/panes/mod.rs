@@ -127,40 +127,60 @@ fn text_view(app: &mut App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// The messages log (`:messages`): the last status lines, newest last.
+/// The messages log (`:messages`): the last status lines, newest last,
+/// each wrapped under its text (the time stays in its column), so the
+/// newest is on the box's last row however long the lines are.
 fn messages(app: &App, frame: &mut Frame, area: Rect) {
     use ratatui::text::{Line, Span};
-    use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+    use ratatui::widgets::{Block, Clear, Paragraph};
+    use unicode_width::UnicodeWidthStr;
     let rect = centered(
         area,
         area.width.saturating_sub(4).min(120),
         area.height.saturating_sub(2),
     );
+    let inner_w = rect.width.saturating_sub(2) as usize;
     let inner_h = rect.height.saturating_sub(2) as usize;
-    let lines: Vec<Line> = app
-        .messages
-        .iter()
-        .map(|(t, m, level)| {
-            let style = match level {
-                super::app::Level::Error => app.theme.bad,
-                super::app::Level::Info => Style::new(),
-            };
-            Line::from(vec![
-                Span::styled(format!("{}  ", app.clock.datetime(*t)), app.theme.dim),
-                Span::styled(crate::mail::sanitize::line(m).into_owned(), style),
-            ])
-        })
-        .collect();
-    let skip = lines.len().saturating_sub(inner_h);
+    let mut rows: Vec<Line> = Vec::new();
+    for (t, m, level) in &app.messages {
+        let style = match level {
+            super::app::Level::Error => app.theme.bad,
+            super::app::Level::Info => Style::new(),
+        };
+        let time = format!("{}  ", app.clock.datetime(*t));
+        let text = crate::mail::sanitize::line(m);
+        // Under a narrow box the text takes the whole width.
+        let indent = if inner_w >= time.width() * 2 {
+            time.width()
+        } else {
+            0
+        };
+        let parts = if indent > 0 {
+            super::format::wrap(&text, inner_w - indent)
+        } else {
+            super::format::wrap(&format!("{time}{text}"), inner_w)
+        };
+        for (i, part) in parts.into_iter().enumerate() {
+            rows.push(if indent == 0 {
+                Line::styled(part, style)
+            } else if i == 0 {
+                Line::from(vec![
+                    Span::styled(time.clone(), app.theme.dim),
+                    Span::styled(part, style),
+                ])
+            } else {
+                Line::styled(format!("{}{part}", " ".repeat(indent)), style)
+            });
+        }
+    }
+    let skip = rows.len().saturating_sub(inner_h);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::bordered()
-                    .title(Span::styled(" Messages · any key closes ", title_style()))
-                    .border_style(app.theme.accent),
-            ),
+        Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()).block(
+            Block::bordered()
+                .title(Span::styled(" Messages · any key closes ", title_style()))
+                .border_style(app.theme.accent),
+        ),
         rect,
     );
 }
