@@ -257,6 +257,23 @@ fn the_demo_is_a_team_and_its_commands_share_one_demo() {
     assert_eq!(run(&["--demo", "drafts", "list"]).trim(), "no drafts");
     assert_eq!(run(&["--demo", "drafts", "list", "--json"]).trim(), "[]");
     assert_eq!(run(&["--demo", "outbox"]).trim(), "the outbox is empty");
+    assert_eq!(
+        run(&["--demo", "threads", "--view", "snoozed"]).trim(),
+        "no conversation in Snoozed"
+    );
+    assert_eq!(
+        run(&["--demo", "threads", "--search", "zzqq"]).trim(),
+        "nothing matches \"zzqq\""
+    );
+    let typo = run(&["--demo", "threads", "--view", "label:biling"]);
+    assert!(
+        typo.starts_with("no conversation has the label \"biling\" (labels: billing, bug"),
+        "a label nobody uses names those in use: {typo}"
+    );
+    assert_eq!(
+        run(&["--demo", "threads", "--view", "snoozed", "--json"]).trim(),
+        "[]"
+    );
     // A second command sees what the first did.
     run(&["--demo", "note", &id, "checked with product"]);
     assert!(run(&["--demo", "history", &id]).contains("note added: checked with product"));

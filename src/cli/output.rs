@@ -50,6 +50,28 @@ fn thread_json(c: &ConversationSummary) -> ThreadJson<'_> {
     }
 }
 
+/// What an empty `threads` says (like "no drafts"): the view or search
+/// that has nothing, and of a label nobody uses, the labels in use.
+fn nothing_in(store: &Store, view: &crate::domain::views::View) -> Result<String> {
+    use crate::domain::views::View;
+    Ok(match view {
+        View::Search(q) => format!("nothing matches {:?}", sanitize::line(q)),
+        View::Label(l) => {
+            let known = store.known_labels()?;
+            if known.iter().any(|k| k == l) {
+                format!("no conversation in #{}", sanitize::line(l))
+            } else {
+                format!(
+                    "no conversation has the label {:?} (labels: {})",
+                    sanitize::line(l),
+                    sanitize::line(&known.join(", "))
+                )
+            }
+        }
+        v => format!("no conversation in {}", sanitize::line(&v.title())),
+    })
+}
+
 pub fn threads(
     store: &Store,
     json: bool,
@@ -62,6 +84,9 @@ pub fn threads(
         let rows: Vec<_> = all.iter().map(thread_json).collect();
         write_json(&mut out, &rows)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if all.is_empty() {
+        writeln!(out, "{}", nothing_in(store, view)?)?;
     }
     let clock = crate::ui::format::Clock::system();
     for c in &all {
