@@ -258,6 +258,14 @@ fn search_by_key_shows_results_as_a_view() {
     assert_eq!(app.list.total, 46);
     app.feed("nnN");
     assert_eq!(app.list.selected, 1);
+    // A search that finds nothing says so, and how to go on.
+    app.feed("g u");
+    n(&mut app, "zzqq");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("Nothing matches this search: / edits it, Esc goes back to Unassigned."),
+        "{screen}"
+    );
 }
 
 /// An act moves the sidebar's counts by what it changed (read per

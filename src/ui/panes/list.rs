@@ -55,12 +55,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     if l.total == 0 {
-        let empty = if app.view == crate::domain::views::View::All {
-            "No conversations yet. `replypad sync` fetches the mailbox."
-        } else {
-            "Nothing in this view. [ and ] switch views."
+        use crate::domain::views::View;
+        let empty = match &app.view {
+            View::All => "No conversations yet. `replypad sync` fetches the mailbox.".to_string(),
+            View::Search(_) => format!(
+                "Nothing matches this search: / edits it, Esc goes back to {}.",
+                crate::mail::sanitize::line(
+                    &app.before_search.as_ref().unwrap_or(&View::All).title()
+                )
+            ),
+            _ => "Nothing in this view. [ and ] switch views.".to_string(),
         };
-        frame.render_widget(Paragraph::new(empty), inner);
+        frame.render_widget(
+            Paragraph::new(empty).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     // Owner, status and labels: while team state is off (no team key) no
