@@ -636,3 +636,44 @@ fn two_daemons_and_a_tui_do_each_of_150_jobs_exactly_once() {
     }
     eprintln!("jobs by runner: {by_runner:?}");
 }
+
+/// `schedule` confirms the time in the agent's zone (config `timezone`),
+/// in the words `jobs` uses: it printed the machine's zone, so a jump box
+/// on UTC confirmed "tomorrow 10:00" in Auckland as 21:00 the day before.
+#[test]
+fn schedule_confirms_in_the_agents_zone() {
+    let d = Dovecot::start();
+    let s = smtp();
+    deliver(
+        &d,
+        &mail("z1@customer.test", "Kim <kim@customer.test>", "Zones", ""),
+    );
+    let ana = agent(&d, &s, "ana", "");
+    let text = std::fs::read_to_string(&ana.config).unwrap();
+    std::fs::write(
+        &ana.config,
+        format!("timezone = \"Pacific/Auckland\"\n{text}"),
+    )
+    .unwrap();
+    ana.ok(&["sync"]);
+    let conv = only_conversation(&ana);
+    let body = ana.file("reply.txt", "The fix is out.");
+    let (code, out) = ana.run_env(
+        &["schedule", &conv, "--at", "tomorrow 10:00", "--file", &body],
+        &[("TZ", "UTC")],
+    );
+    assert_eq!(code, 0, "{out}");
+    let tomorrow =
+        chrono::Utc::now().with_timezone(&chrono_tz::Pacific::Auckland) + chrono::Duration::days(1);
+    let due = format!("due {}", tomorrow.format("%a %d %b 10:00"));
+    assert!(out.contains(&due), "{due}: {out}");
+    let (_, jobs) = ana.run_env(&["jobs"], &[("TZ", "UTC")]);
+    assert!(jobs.contains(&due), "{jobs}");
+    let job = scheduled_id(&out);
+    let (code, out) = ana.run_env(&["schedule", "cancel", &job], &[("TZ", "UTC")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("“Zones”"),
+        "a cancel names the conversation: {out}"
+    );
+}

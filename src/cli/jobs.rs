@@ -34,12 +34,13 @@ pub struct ScheduleArgs {
     pub force: bool,
 }
 
-fn when(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono::Local)
-        .format("%a %Y-%m-%d %H:%M %Z")
-        .to_string()
+/// A conversation's subject after a job's line ("" when unknown).
+fn subject(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("  “{}”", sanitize::line(s))
+    }
 }
 
 pub fn list(acct: Account, json: bool) -> Result<ExitCode> {
@@ -60,11 +61,7 @@ pub fn list(acct: Account, json: bool) -> Result<ExitCode> {
             l.state.as_str(),
             sanitize::line(&l.conversation),
             sanitize::line(&l.detail),
-            if l.subject.is_empty() {
-                String::new()
-            } else {
-                format!("  “{}”", sanitize::line(&l.subject))
-            },
+            subject(&l.subject),
             if l.alert { "  (!)" } else { "" }
         );
     }
@@ -75,7 +72,19 @@ pub fn schedule(acct: Account, cmd: Option<ScheduleCmd>, a: ScheduleArgs) -> Res
     let mut desk = acct.desk()?;
     if let Some(ScheduleCmd::Cancel { job, reason }) = cmd {
         let (j, delivery) = desk.cancel_job(&job, &reason)?;
-        println!("cancelled {} {} on {}", j.what, j.id, j.conversation);
+        let about = desk
+            .store
+            .subject_of(&j.conversation)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        println!(
+            "cancelled {} {} on {}{}",
+            j.what,
+            j.id,
+            j.conversation,
+            subject(&about)
+        );
         if let Delivery::Offline(why) = delivery {
             println!("(offline: {why}; the cancel goes with the next sync)");
         }
@@ -115,7 +124,19 @@ pub fn schedule(acct: Account, cmd: Option<ScheduleCmd>, a: ScheduleArgs) -> Res
     };
     match scheduled {
         Scheduled::Job { id, delivery } => {
-            println!("scheduled job {id} for {}", when(due));
+            // In the agent's zone and the words `jobs` uses.
+            let line = desk.job_lines()?.into_iter().find(|l| l.id == id);
+            match line {
+                Some(l) => println!(
+                    "scheduled job {id}  {}{}",
+                    sanitize::line(&l.detail),
+                    subject(&l.subject)
+                ),
+                None => println!(
+                    "scheduled job {id}  due {}",
+                    crate::domain::when::local_text(due, desk.cfg().time_zone())
+                ),
+            }
             if let Delivery::Offline(why) = delivery {
                 println!("(offline: {why}; it reaches the team's log with the next sync)");
             }
