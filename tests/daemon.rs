@@ -669,6 +669,10 @@ fn schedule_confirms_in_the_agents_zone() {
     assert!(out.contains(&due), "{due}: {out}");
     let (_, jobs) = ana.run_env(&["jobs"], &[("TZ", "UTC")]);
     assert!(jobs.contains(&due), "{jobs}");
+    // The history and the list read times in the same zone.
+    let (_, history) = ana.run_env(&["history", &conv], &[("TZ", "UTC")]);
+    let at = tomorrow.format("%Y-%m-%d 10:00").to_string();
+    assert!(history.contains(&at), "{at}: {history}");
     let job = scheduled_id(&out);
     let (code, out) = ana.run_env(&["schedule", "cancel", &job], &[("TZ", "UTC")]);
     assert_eq!(code, 0, "{out}");

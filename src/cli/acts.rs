@@ -163,11 +163,11 @@ pub fn history(acct: Account, id: &str, json: bool) -> Result<ExitCode> {
         super::output::write_json(&mut std::io::stdout().lock(), &h)?;
         return Ok(ExitCode::SUCCESS);
     }
-    // Times in this machine's zone, the event's and those in its words.
+    // Times in the agent's zone (config `timezone`, else the machine's),
+    // the event's and those in its words.
+    let zone = acct.cfg.time_zone();
     let local = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .with_timezone(&chrono::Local)
+        crate::domain::when::local(t, zone)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     };

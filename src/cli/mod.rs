@@ -487,7 +487,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     crate::domain::views::View::known()
                 )
             })?;
-            output::threads(&acct.store()?, json, &view, &acct.cfg.identity.email)
+            output::threads(
+                &acct.store()?,
+                json,
+                &view,
+                &acct.cfg.identity.email,
+                acct.cfg.time_zone(),
+            )
         }
         Some(Command::Show { id, json }) => output::show(&open()?.store()?, &id, json),
         Some(Command::Doctor) if demo => doctor::nothing_to_check(),

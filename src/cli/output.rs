@@ -77,6 +77,7 @@ pub fn threads(
     json: bool,
     view: &crate::domain::views::View,
     me: &str,
+    zone: Option<chrono_tz::Tz>,
 ) -> Result<ExitCode> {
     let all = store.list_view(view, me, ListQuery::ALL)?;
     let mut out = std::io::stdout().lock();
@@ -88,7 +89,7 @@ pub fn threads(
     if all.is_empty() {
         writeln!(out, "{}", nothing_in(store, view)?)?;
     }
-    let clock = crate::ui::format::Clock::system();
+    let clock = crate::ui::format::Clock::system_in(zone);
     for c in &all {
         let from = sanitize::line(&c.from.email).into_owned();
         let assignee = c

@@ -126,7 +126,7 @@ pub fn run(acct: Account, cmd: TemplatesCmd) -> Result<ExitCode> {
                 &desk.store,
                 desk.cfg(),
                 &conv,
-                chrono::Local::now().fixed_offset(),
+                crate::domain::when::local(chrono::Utc::now().timestamp(), desk.cfg().time_zone()),
             )?;
             let mut answers = BTreeMap::new();
             for s in set {

@@ -481,11 +481,9 @@ impl Desk {
             .iter()
             .find(|t| t.name == *name)
             .with_context(|| format!("no template named {name:?}"))?;
-        let utc = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
-        let offset = match (&hours, self.cfg.time_zone()) {
-            (Some(h), _) => utc.with_timezone(&h.tz).fixed_offset(),
-            (None, Some(tz)) => utc.with_timezone(&tz).fixed_offset(),
-            (None, None) => utc.with_timezone(&chrono::Local).fixed_offset(),
+        let offset = match &hours {
+            Some(h) => crate::domain::when::local(now, Some(h.tz)),
+            None => crate::domain::when::local(now, self.cfg.time_zone()),
         };
         let mut values =
             crate::templates::values_for(&self.store, &self.cfg, conversation, offset)?;

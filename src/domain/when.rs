@@ -14,15 +14,19 @@ use chrono::{
 /// How far ahead a time may be.
 pub const MAX_AHEAD_DAYS: i64 = 366;
 
+/// Moment `t` on the agent's wall clock (`zone`, else the system's).
+pub fn local(t: i64, zone: Option<chrono_tz::Tz>) -> DateTime<chrono::FixedOffset> {
+    let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
+    match zone {
+        Some(z) => at.with_timezone(&z).fixed_offset(),
+        None => at.with_timezone(&chrono::Local).fixed_offset(),
+    }
+}
+
 /// A time near now for people, in the agent's zone (`zone`, else the
 /// system's): "Wed 09 Dec 09:00", as times are asked for.
 pub fn local_text(t: i64, zone: Option<chrono_tz::Tz>) -> String {
-    const SHAPE: &str = "%a %d %b %H:%M";
-    let at = DateTime::from_timestamp(t, 0).unwrap_or_default();
-    match zone {
-        Some(z) => at.with_timezone(&z).format(SHAPE).to_string(),
-        None => at.with_timezone(&chrono::Local).format(SHAPE).to_string(),
-    }
+    local(t, zone).format("%a %d %b %H:%M").to_string()
 }
 
 /// A time in UTC, for logs and text read by agents in several zones:
