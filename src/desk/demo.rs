@@ -182,6 +182,36 @@ fn teammates_drafts(cache: &Path, outbox: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A demo message's text with each reply's attribution ("On Sat, 22 Nov
+/// 2025 16:00:00 -0000, Kim wrote:") moved by `shift` seconds as its Date
+/// is, so that yesterday's quote does not say it was written a year ago;
+/// None when it has none.
+fn shift_attributions(raw: &[u8], shift: i64) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(raw).ok()?;
+    if !text.contains(" wrote:") {
+        return None;
+    }
+    let line = |l: &str| -> Option<String> {
+        let rest = l.strip_prefix("On ")?;
+        let (weekday, after) = rest.split_once(", ")?;
+        let (date, tail) = after.split_once(", ")?;
+        if !tail.trim_end().ends_with("wrote:") {
+            return None;
+        }
+        let at = chrono::DateTime::parse_from_rfc2822(&format!("{weekday}, {date}")).ok()?;
+        let moved = chrono::DateTime::from_timestamp(at.timestamp().checked_add(shift)?, 0)?;
+        Some(format!(
+            "On {}, {tail}",
+            moved.format("%a, %d %b %Y %H:%M:%S -0000")
+        ))
+    };
+    let out: String = text
+        .split_inclusive('\n')
+        .map(|l| line(l).unwrap_or_else(|| l.to_string()))
+        .collect();
+    Some(out.into_bytes())
+}
+
 /// Loads the demo mailbox into `store` (see [`DemoSession::start`]).
 pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
     let state: DemoState = toml::from_str(include_str!("../../assets/demo/state.toml"))
@@ -197,6 +227,12 @@ pub fn load(store: &mut Store, cfg: &Config, now: i64) -> Result<usize> {
         .collect();
     let newest = parsed.iter().map(|(p, _)| p.date).max().unwrap_or(now);
     let shift = now - 300 - newest;
+    // Quotes' attributions move with the dates (read again from the text).
+    for (i, (_, raw)) in DEMO_MESSAGES.iter().enumerate() {
+        if let Some(moved) = shift_attributions(raw, shift) {
+            parsed[i].0 = parse_message(&moved, now);
+        }
+    }
     let team = cfg.team.address.to_ascii_lowercase();
     // The last customer message of each conversation; stays unread where the state says so.
     let mut last_customer: HashMap<String, usize> = HashMap::new();
@@ -362,6 +398,36 @@ mod tests {
             "the hostile subject is kept raw in the cache"
         );
         assert!(all[0].last_date <= 1_800_000_000 && all[0].last_date > 1_800_000_000 - 3600);
+    }
+
+    /// A quote's attribution moves with the dates: "On Sat, 22 Nov 2025
+    /// …, Kim wrote:" above a reply of yesterday said the customer wrote a
+    /// year before.
+    #[test]
+    fn quotes_are_dated_like_the_messages_they_quote() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = 1_800_000_000;
+        load(&mut s, &Config::demo(), now).unwrap();
+        let mut seen = 0;
+        for c in s.list_conversations(ListQuery::ALL).unwrap() {
+            let view = s.conversation(&c.id).unwrap().unwrap();
+            for m in &view.messages {
+                for line in m.text.lines().filter(|l| l.ends_with(" wrote:")) {
+                    let rest = line.strip_prefix("On ").unwrap();
+                    let date: String = rest.splitn(3, ", ").take(2).collect::<Vec<_>>().join(", ");
+                    let at = chrono::DateTime::parse_from_rfc2822(&date)
+                        .unwrap_or_else(|e| panic!("{line}: {e}"))
+                        .timestamp();
+                    assert!(
+                        at <= m.date && m.date - at < 60 * 86_400,
+                        "{line} in a reply of {}",
+                        m.date
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 20, "the demo quotes: {seen}");
     }
 
     #[test]
