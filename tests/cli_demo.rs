@@ -462,3 +462,39 @@ fn export_is_the_post_mortem_in_markdown_or_json() {
     assert_eq!(code, 1);
     assert!(err.contains("is not a conversation id"), "{err}");
 }
+
+/// `schedule cancel` with no id (or blanks) cancels nothing: "" is a
+/// prefix of every id, so with one job it cancelled that job unasked.
+#[test]
+fn a_cancel_without_an_id_cancels_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let body = state.path().join("reply.txt");
+    std::fs::write(&body, "Hi Emily, any news on the export?").unwrap();
+    let (_, threads, _) = replypad_in(state.path(), &["--demo", "threads"]);
+    let id = threads
+        .lines()
+        .find(|l| l.contains("Data export stuck"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let (code, out, err) = replypad_in(
+        state.path(),
+        &[
+            "--demo",
+            "schedule",
+            &id,
+            "--at",
+            "tomorrow 10:00",
+            "--file",
+            body.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    for blank in ["", " ", "\t"] {
+        let (code, _, err) = replypad_in(state.path(), &["--demo", "schedule", "cancel", blank]);
+        assert_eq!(code, 1, "{blank:?}: {err}");
+        assert!(err.contains("which job?"), "{err}");
+    }
+    let (_, jobs, _) = replypad_in(state.path(), &["--demo", "jobs"]);
+    assert!(jobs.contains("pending"), "still pending: {jobs}");
+}

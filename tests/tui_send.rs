@@ -235,6 +235,37 @@ fn the_jobs_screen_names_a_scheduled_update_by_its_subject() {
     }
 }
 
+/// `g X` with nothing scheduled says so rather than asking for an id no
+/// job has; with a job on the conversation it offers its id; a blank
+/// answer cancels nothing ("" is a prefix of every id).
+#[test]
+fn cancel_job_asks_only_when_something_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut term) = app_with_outbox(80, 24, dir.path().join("outbox"));
+    render(&mut app, &mut term);
+    app.feed("gX");
+    assert!(app.prompt.is_none(), "nothing to cancel: no prompt");
+    let (said, _) = app.message.clone().unwrap();
+    assert!(said.contains("nothing waits to be sent"), "{said}");
+    app.feed("gU");
+    app.type_text("2h");
+    app.feed("<Enter>");
+    let job = app.desk.jobs().unwrap()[0].id.clone();
+    app.feed("gX");
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.as_str()),
+        Some(job.as_str())
+    );
+    app.feed("<C-u>");
+    app.type_text("  ");
+    app.feed("<Enter>");
+    app.feed("<Esc>");
+    assert_eq!(
+        app.desk.jobs().unwrap()[0].state(),
+        replypad::domain::jobs::State::Pending
+    );
+}
+
 /// Times an agent reads are in the zone they typed them in (config
 /// `timezone`): the confirmation of a scheduled update, its line on the
 /// jobs screen, and a snooze (they said UTC, an hour or thirteen off what

@@ -119,9 +119,8 @@ impl App {
                 [
                     "No jobs yet.",
                     "",
-                    "Alt-l in compose sends a reply later; g U schedules an update",
-                    "unless the customer writes first; with [automation]",
-                    "acknowledge = true new conversations are acknowledged.",
+                    // One line each: the page wraps them to its width.
+                    "Alt-l in compose sends a reply later; g U schedules an update unless the customer writes first; with [automation] acknowledge = true new conversations are acknowledged.",
                 ]
                 .map(String::from),
             );
@@ -187,9 +186,29 @@ impl App {
                 let next = self
                     .current_conversation()
                     .and_then(|c| self.desk.next_job(&c).ok().flatten())
-                    .map(|j| j.id)
-                    .unwrap_or_default();
-                self.prompt = Some(Prompt::with_input(PromptKind::CancelJob, next));
+                    .map(|j| j.id);
+                let waiting = next.is_some()
+                    || self.desk.jobs().is_ok_and(|all| {
+                        all.iter().any(|j| {
+                            matches!(
+                                j.state(),
+                                crate::domain::jobs::State::Pending
+                                    | crate::domain::jobs::State::Running
+                            )
+                        })
+                    });
+                if !waiting {
+                    self.message = Some((
+                        "nothing waits to be sent: no reply or update is scheduled (g J lists the jobs)"
+                            .into(),
+                        Level::Info,
+                    ));
+                    return;
+                }
+                self.prompt = Some(Prompt::with_input(
+                    PromptKind::CancelJob,
+                    next.unwrap_or_default(),
+                ));
             }
         }
     }
