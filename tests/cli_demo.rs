@@ -463,8 +463,9 @@ fn export_is_the_post_mortem_in_markdown_or_json() {
     assert!(err.contains("is not a conversation id"), "{err}");
 }
 
-/// `schedule cancel` with no id (or blanks) cancels nothing: "" is a
-/// prefix of every id, so with one job it cancelled that job unasked.
+/// `schedule cancel`, `drafts discard`, `review approve` with no id (or
+/// blanks) act on nothing: "" is a prefix of every id, so with one job or
+/// draft they took that one unasked.
 #[test]
 fn a_cancel_without_an_id_cancels_nothing() {
     let state = tempfile::tempdir().unwrap();
@@ -494,6 +495,22 @@ fn a_cancel_without_an_id_cancels_nothing() {
         let (code, _, err) = replypad_in(state.path(), &["--demo", "schedule", "cancel", blank]);
         assert_eq!(code, 1, "{blank:?}: {err}");
         assert!(err.contains("which job?"), "{err}");
+        // Nor a draft (the scheduled reply's is the only one), nor a review.
+        for cmd in [
+            &["drafts", "discard"][..],
+            &["drafts", "send"],
+            &["review", "approve"],
+        ] {
+            let args: Vec<&str> = ["--demo"]
+                .iter()
+                .chain(cmd)
+                .chain([&blank])
+                .copied()
+                .collect();
+            let (code, _, err) = replypad_in(state.path(), &args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(err.contains("which draft?"), "{args:?}: {err}");
+        }
     }
     let (_, jobs, _) = replypad_in(state.path(), &["--demo", "jobs"]);
     assert!(jobs.contains("pending"), "still pending: {jobs}");

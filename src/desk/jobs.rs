@@ -658,11 +658,8 @@ impl Desk {
     /// Cancels job `job` (a prefix of its id will do). A reply it held
     /// comes back to the author's drafts. Err when it has run already.
     pub fn cancel_job(&mut self, job: &str, reason: &str) -> Result<(Job, Delivery)> {
-        let job = job.trim();
-        if job.is_empty() {
-            // "" is a prefix of every id: with one job it would go unasked.
-            bail!("which job? give its id (`replypad jobs` or g J lists them)");
-        }
+        let job = crate::domain::ids::prefix(job, "job", "`replypad jobs` or g J")
+            .map_err(anyhow::Error::msg)?;
         let all = self.jobs()?;
         let found: Vec<&Job> = all.iter().filter(|j| j.id.starts_with(job)).collect();
         let j = match found.as_slice() {

@@ -599,6 +599,8 @@ pub fn unfilled_message(draft: &Draft) -> Option<String> {
 
 /// A shared draft by id or prefix.
 pub fn find_shared(store: &Store, draft: &str) -> Result<SharedDraft> {
+    let draft = crate::domain::ids::prefix(draft, "draft", "`replypad review list`")
+        .map_err(anyhow::Error::msg)?;
     let all = store.shared_drafts()?;
     let hits: Vec<&SharedDraft> = all
         .values()

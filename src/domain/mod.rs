@@ -4,6 +4,7 @@ pub mod checkpoint;
 pub mod compose;
 pub mod events;
 pub mod hours;
+pub mod ids;
 pub mod insight;
 pub mod jobs;
 pub mod names;

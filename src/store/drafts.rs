@@ -63,6 +63,8 @@ impl Store {
     }
 
     pub fn draft(&self, prefix: &str) -> Result<Draft> {
+        let prefix = crate::domain::ids::prefix(prefix, "draft", "`replypad drafts list`")
+            .map_err(anyhow::Error::msg)?;
         let mut st = self.conn.prepare_cached(
             "SELECT payload FROM drafts WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2",
         )?;
