@@ -655,3 +655,38 @@ fn a_teammate_replying_now_is_shown_before_a_reply_crosses_theirs() {
         assert!(said.contains("lee is replying here now"), "{w}x{h}: {said}");
     }
 }
+
+/// Text typed in `$EDITOR` above the blank line that ends the To/Cc/Subject
+/// lines (vi opens on the first line) is kept, at the top of the body, and
+/// the agent is told: it was dropped without a word.
+#[test]
+fn text_typed_among_the_editor_headers_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(80, 24, dir.path().into());
+    app.feed("r");
+    app.type_text("Hi Jordan,");
+    let f = app.external_edit_file().unwrap();
+    let text = std::fs::read_to_string(f.path()).unwrap();
+    let to = app.compose.as_ref().unwrap().draft.to.clone();
+    // "Thanks for waiting." typed on the first line, and a line after it.
+    let edited = format!("Thanks for waiting.{text}").replacen("\nCc:", "\nWe are on it.\nCc:", 1);
+    let r = app.external_edit_done(&edited);
+    let c = app.compose.as_ref().unwrap();
+    assert!(
+        c.draft
+            .body
+            .starts_with("Thanks for waiting.\nWe are on it.\n"),
+        "{:?}",
+        c.draft.body
+    );
+    assert!(c.draft.body.contains("Hi Jordan,"), "{:?}", c.draft.body);
+    assert_eq!(c.draft.to, to, "the To line as it was");
+    let said = match r {
+        Err(e) => format!("{e:#}"),
+        Ok(()) => app.message.clone().map(|m| m.0).unwrap_or_default(),
+    };
+    assert!(
+        said.contains("top of the text"),
+        "the agent is told: {said}"
+    );
+}

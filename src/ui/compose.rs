@@ -607,10 +607,30 @@ impl App {
             return Ok(());
         };
         let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
+        // The header lines as `external_edit_file` wrote them: text typed
+        // on one, before it (vi opens on the first line), is the agent's.
+        let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
+        let written = [
+            format!("To: {}", clean(&c.draft.to.join(", "))),
+            format!("Cc: {}", clean(&c.draft.cc.join(", "))),
+            format!("Subject: {}", clean(&c.draft.subject)),
+        ];
         // A wrong address keeps the field as it was and is reported; the
-        // text written in the editor is kept whatever happens.
+        // text written in the editor is kept whatever happens: a line that
+        // is no header goes to the top of the body.
         let mut refused = None;
+        let mut stray: Vec<&str> = Vec::new();
         for line in head.lines() {
+            let line = match written
+                .iter()
+                .find(|w| line.len() > w.len() && line.ends_with(w.as_str()))
+            {
+                Some(w) => {
+                    stray.push(&line[..line.len() - w.len()]);
+                    &line[line.len() - w.len()..]
+                }
+                None => line,
+            };
             let (field, list) = match line.split_once(':') {
                 Some((k, v)) if k.eq_ignore_ascii_case("to") => ("To", v),
                 Some((k, v)) if k.eq_ignore_ascii_case("cc") => ("Cc", v),
@@ -618,7 +638,10 @@ impl App {
                     c.draft.subject = v.trim().to_string();
                     continue;
                 }
-                _ => continue,
+                _ => {
+                    stray.push(line);
+                    continue;
+                }
             };
             match (crate::desk::input::addresses(list, field), field) {
                 (Ok(v), "To") => c.draft.to = v,
@@ -626,10 +649,25 @@ impl App {
                 (Err(e), _) => refused = Some(e),
             }
         }
-        c.set_body(body);
+        stray.retain(|l| !l.trim().is_empty());
+        let moved = !stray.is_empty();
+        if moved {
+            c.set_body(&format!("{}\n{body}", stray.join("\n")));
+        } else {
+            c.set_body(body);
+        }
         self.save_compose()?;
+        const MOVED: &str =
+            "what you typed among the To, Cc and Subject lines is at the top of the text";
         match refused {
+            Some(e) if moved => Err(e.context(format!(
+                "the draft's text is saved; that field is unchanged; {MOVED}"
+            ))),
             Some(e) => Err(e.context("the draft's text is saved; that field is unchanged")),
+            None if moved => {
+                self.message = Some((MOVED.into(), super::app::Level::Info));
+                Ok(())
+            }
             None => Ok(()),
         }
     }
