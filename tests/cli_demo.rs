@@ -99,6 +99,17 @@ fn a_bad_config_is_refused_with_the_key_named() {
         err.contains("line 9: imap.tls") && err.contains("loopback"),
         "{err}"
     );
+    // A config that cannot be read says why, once.
+    let (code, _, err) = replypad(&["--config", dir.path().to_str().unwrap(), "threads"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read config"), "{err}");
+    assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
+    let (code, out, _) = replypad(&["--config", dir.path().to_str().unwrap(), "doctor"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("Is a directory") && out.contains("a config file you can read"),
+        "doctor says why and what to do: {out}"
+    );
 }
 
 /// A reader that stops early (`| head -1`) ends the command quietly with

@@ -172,9 +172,13 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
             // A missing file says itself what to do; a wrong one names its line.
             let fix = match e {
                 crate::config::ConfigError::Missing { .. } => "",
+                crate::config::ConfigError::Read { .. } => {
+                    "give the path of a config file you can read (--config PATH or REPLYPAD_CONFIG)"
+                }
                 _ => "correct the line named above; config.example.toml documents every key",
             };
-            r.fail("config", &e.to_string(), fix);
+            // With its reason (the chain: an io error is the source).
+            r.fail("config", &format!("{:#}", anyhow::Error::from(e)), fix);
             return Ok(ExitCode::from(1));
         }
     };

@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 /// Errors loading a config, each naming the file, and the key and line where known.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    // The reason is the source: a chain printed whole (`{:#}`, as every
+    // error is shown) said it twice.
+    #[error("cannot read config {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -42,7 +42,9 @@ pub enum MigrationError {
         "cache schema version {found} is newer than this replypad understands ({LATEST}); upgrade replypad or delete the cache"
     )]
     TooNew { found: u32 },
-    #[error("cannot migrate cache to schema version {version}: {source}")]
+    // The reason is the source (a chain printed whole, `{:#}`, said it
+    // twice); the disk-full check finds the SQLite error in the chain.
+    #[error("cannot migrate cache to schema version {version}")]
     Failed {
         version: u32,
         source: rusqlite::Error,
