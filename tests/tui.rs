@@ -332,6 +332,19 @@ snapshot!(reader_120x40, 120, 40, "jj<Enter>");
 snapshot!(list_60x20, 60, 20, "jj");
 snapshot!(reader_60x20, 60, 20, "jj<Enter>");
 snapshot!(help_80x24, 80, 24, "?");
+// A tmux split of 40 columns: the subject keeps room to be read.
+snapshot!(list_40x12, 40, 12, "");
+
+#[test]
+fn a_narrow_list_leaves_the_subject_room() {
+    for w in [30u16, 40, 50] {
+        let (mut app, mut term) = app(w, 12);
+        let screen = render(&mut app, &mut term);
+        let row = screen.lines().nth(1).unwrap();
+        assert!(row.contains("THIS IS"), "{w} columns: {row}");
+        assert!(row.contains("5m"), "the age stays at {w} columns: {row}");
+    }
+}
 // Team state off (no team key) and none in the cache: no owner, status or
 // label columns, the subject has their room.
 snapshot!(

@@ -127,10 +127,14 @@ fn row<'a>(
     let spoof = c.from.looks_forged();
     // A narrow list (the split view's) keeps every column, each narrower.
     let narrow = width < 100;
+    // Under 50 columns (a tmux split) the sender and the count give way
+    // so the subject can be read.
+    let tiny = width < 50;
     let from_w = match width {
         118.. => 28,
         100.. => 22,
-        _ => 18,
+        50.. => 18,
+        _ => (width / 4).max(6),
     };
     let sender = format!(
         "{}{} @{}",
@@ -141,7 +145,7 @@ fn row<'a>(
     let age = app.clock.age(c.last_date);
     // In parentheses: a bare count before an age of another year read as
     // a date ("25 Jul 2025" for 25 messages, last in July 2025).
-    let count = if c.messages > 1 {
+    let count = if c.messages > 1 && !tiny {
         format!("({})", c.messages)
     } else {
         String::new()
@@ -153,7 +157,11 @@ fn row<'a>(
     } else {
         ' '
     };
-    let mut right = format!(" {mark}{count:>4} {age:>8}");
+    let mut right = if tiny {
+        format!(" {mark} {age:>6}")
+    } else {
+        format!(" {mark}{count:>4} {age:>8}")
+    };
     let team = team && width >= 80;
     let assignee = c
         .assignee
