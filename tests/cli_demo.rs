@@ -422,6 +422,8 @@ fn report_as_text_json_and_csv_and_its_wrong_inputs() {
         "{csv}"
     );
     assert!(csv.contains("\nsam@example.com,"), "{csv}");
+    let (_, text, _) = run(&["--demo", "report", "--by", "agent"]);
+    assert!(text.contains("answered"), "by agent, first answers: {text}");
     for (args, says) in [
         (&["--since", "yesterday"][..], "cannot read \"yesterday\""),
         (

@@ -305,3 +305,23 @@ fn the_post_mortem_tells_each_message_once() {
     assert_eq!(md.matches("I am honestly furious").count(), 1, "{md}");
     assert!(md.contains("quoted lines of earlier mail left out"), "{md}");
 }
+
+/// By agent, a row counts the conversations the agent answered first (a
+/// resolution counts for the owner): "(unassigned) 0" beside resolution
+/// times under "convs" read as a contradiction.
+#[test]
+fn by_agent_the_count_is_of_first_answers() {
+    let (mut app, mut term) = app(80, 24);
+    app.feed("gR2tb");
+    let screen = render(&mut app, &mut term);
+    assert!(
+        screen.contains("agent") && screen.contains("answered"),
+        "{screen}"
+    );
+    assert!(!screen.contains("convs"), "{screen}");
+    app.feed("b");
+    assert!(
+        render(&mut app, &mut term).contains("convs"),
+        "by week: begun"
+    );
+}

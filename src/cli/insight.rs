@@ -140,13 +140,15 @@ pub fn write_text(out: &mut impl Write, r: &Report, by: Group, zone: chrono_tz::
     };
     writeln!(
         out,
-        "{head:<28} {:>6}  {:<19}  {:<19}  reopened",
-        "convs", "first response", "resolution"
+        "{head:<28} {:>8}  {:<19}  {:<19}  reopened",
+        by.count_heading(),
+        "first response",
+        "resolution"
     )?;
     for g in r.groups(by) {
         writeln!(
             out,
-            "{:<28} {:>6}  {:<19}  {:<19}  {}",
+            "{:<28} {:>8}  {:<19}  {:<19}  {}",
             sanitize::line(&g.key),
             g.conversations,
             Stat::text(&g.first_response),

@@ -26,6 +26,19 @@ pub enum Group {
     Week,
 }
 
+impl Group {
+    /// The heading of a row's count ([`GroupRow::conversations`]): of a
+    /// label or a week, the conversations begun; of an agent, those they
+    /// answered first (a resolution counts for the owner, so a row may
+    /// have resolutions and none answered).
+    pub fn count_heading(self) -> &'static str {
+        match self {
+            Group::Label | Group::Week => "convs",
+            Group::Agent => "answered",
+        }
+    }
+}
+
 /// Median and 90th percentile of durations, in seconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Stat {

@@ -434,15 +434,15 @@ fn table(v: &ReportsView) -> Vec<String> {
         }
         Page::Times => {
             let mut out = vec![format!(
-                "{:<20} {:>6}  {:<17}  {:<17}  reopened",
+                "{:<20} {:>8}  {:<17}  {:<17}  reopened",
                 group_name(v.by),
-                "convs",
+                v.by.count_heading(),
                 "first response",
                 "resolution"
             )];
             out.extend(r.groups(v.by).iter().map(|g| {
                 format!(
-                    "{:<20} {:>6}  {:<17}  {:<17}  {}",
+                    "{:<20} {:>8}  {:<17}  {:<17}  {}",
                     sanitize::line(&g.key),
                     g.conversations,
                     Stat::text(&g.first_response),
