@@ -304,3 +304,25 @@ fn times_read_back_in_the_agents_zone() {
         );
     }
 }
+
+/// A snooze takes the times a schedule takes: "in 2 business days" (and
+/// "in 3d") were refused by `S` and `snooze` while `g U` and `schedule`
+/// took them.
+#[test]
+fn a_snooze_takes_the_times_a_schedule_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _term) = app_with_outbox(80, 24, dir.path().join("outbox"));
+    for when in ["in 2 business days", "in 3d", "2 working days"] {
+        app.feed("S");
+        app.type_text(when);
+        app.feed("<Enter>");
+        assert!(
+            app.prompt.is_none(),
+            "{when}: {:?}",
+            app.prompt.as_ref().and_then(|p| p.error.clone())
+        );
+        let (said, _) = app.message.clone().unwrap();
+        assert!(said.contains("snoozed until"), "{when}: {said}");
+        app.feed("u");
+    }
+}

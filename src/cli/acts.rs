@@ -25,7 +25,7 @@ pub fn status(acct: Account, id: &str, status: &str) -> Result<ExitCode> {
 
 pub fn snooze(acct: Account, id: &str, when: &str) -> Result<ExitCode> {
     let desk = acct.desk()?;
-    let kind = input::snooze_at(when, chrono::Utc::now().timestamp(), desk.cfg().time_zone())?;
+    let kind = input::snooze_at(desk.cfg(), when, chrono::Utc::now().timestamp())?;
     act(desk, id, kind)
 }
 

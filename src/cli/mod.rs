@@ -117,11 +117,11 @@ pub enum Command {
         /// open, pending or closed.
         status: String,
     },
-    /// Snooze until WHEN: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00.
+    /// Snooze until WHEN: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00, in 2 business days.
     Snooze {
         /// Conversation id (or a unique prefix of at least 4 characters).
         id: String,
-        /// When it comes back: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00.
+        /// When it comes back: 3d, 4h, tomorrow, tomorrow 9:00, mon, 2026-12-01 08:00, in 2 business days.
         when: String,
     },
     /// Add or remove labels: +billing -urgent.

@@ -231,23 +231,24 @@ pub fn status(text: &str) -> Result<EventKind> {
 }
 
 /// A snooze until a time typed as `3d`, `tomorrow 9:00`, `mon`, a date,
-/// at `now` (a timestamp) in the agent's time zone `tz` (None: the
-/// system's), daylight saving included.
-pub fn snooze_at(text: &str, now: i64, tz: Option<chrono_tz::Tz>) -> Result<EventKind> {
-    let utc = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
-    match tz {
-        Some(tz) => snooze(text, utc.with_timezone(&tz)),
-        None => snooze(text, utc.with_timezone(&chrono::Local)),
-    }
+/// `in 2 business days`: the times a schedule takes ([`due_at`]), at `now`
+/// (a timestamp) in the agent's time zone, daylight saving included.
+pub fn snooze_at(cfg: &crate::config::Config, text: &str, now: i64) -> Result<EventKind> {
+    Ok(snoozed(due_at(cfg, text, now)?))
 }
 
-/// [`snooze_at`] with `now` in a time zone of the caller's.
+/// [`snooze_at`] with `now` in a time zone of the caller's, without
+/// business hours (a business day is then Monday to Friday).
 pub fn snooze<Tz: chrono::TimeZone>(text: &str, now: chrono::DateTime<Tz>) -> Result<EventKind> {
-    let until = crate::domain::when::parse_when(text.trim(), now).map_err(|e| anyhow!(e))?;
-    Ok(EventKind::Status {
+    let until = crate::domain::hours::parse_due(text, now, None).map_err(|e| anyhow!(e))?;
+    Ok(snoozed(until.timestamp()))
+}
+
+fn snoozed(until: i64) -> EventKind {
+    EventKind::Status {
         status: Status::Snoozed,
-        until: Some(until.timestamp()),
-    })
+        until: Some(until),
+    }
 }
 
 /// When a scheduled message is due: "tomorrow 9:00", "in 2 business

@@ -43,7 +43,7 @@ pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTi
     let s = input.trim().to_ascii_lowercase();
     let help = || {
         format!(
-            "cannot read {input:?} as a time; use 3d, 4h, 30m, tomorrow, tomorrow 9:00, mon, fri 14:30 or 2026-12-01 08:00"
+            "cannot read {input:?} as a time; use 3d, 4h, 30m, tomorrow, tomorrow 9:00, mon, fri 14:30, 2026-12-01 08:00 or in 2 business days"
         )
     };
     let relative = [('d', 86_400i64), ('h', 3_600), ('m', 60), ('s', 1)]

@@ -143,9 +143,7 @@ impl App {
                 .map(|to| input::assign(to, &me, true)),
             PromptKind::Labels => input::labels(text),
             PromptKind::Status => input::status(text),
-            PromptKind::Snooze => {
-                input::snooze_at(text, self.clock.now, self.desk.cfg().time_zone())
-            }
+            PromptKind::Snooze => input::snooze_at(self.desk.cfg(), text, self.clock.now),
             PromptKind::Note => input::note(text),
             PromptKind::Search
             | PromptKind::Palette
