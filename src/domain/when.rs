@@ -60,13 +60,13 @@ pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTi
     }
     let mut parts = s.split_whitespace();
     let day = parts.next().ok_or_else(help)?;
-    let time = match parts.next() {
-        Some(t) => NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| help())?,
-        None => NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+    // "9:30", "14:30", "9", "9am", "2:30 pm".
+    let rest: String = parts.collect();
+    let time = if rest.is_empty() {
+        NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+    } else {
+        clock(&rest).ok_or_else(help)?
     };
-    if parts.next().is_some() {
-        return Err(help());
-    }
     let today = now.date_naive();
     let date: Option<NaiveDate> = if day == "today" {
         Some(today)
@@ -84,6 +84,31 @@ pub fn parse_when<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTi
     };
     let at = date.and_then(|d| wall_clock(&now.timezone(), d.and_time(time)));
     within(input, at, now)
+}
+
+/// A time of day as agents type it: "14:30", "9", "9am", "2:30pm"
+/// (lower case, no spaces).
+fn clock(t: &str) -> Option<NaiveTime> {
+    let (t, pm) = match (t.strip_suffix("am"), t.strip_suffix("pm")) {
+        (Some(t), _) => (t, Some(false)),
+        (_, Some(t)) => (t, Some(true)),
+        _ => (t, None),
+    };
+    let (h, m) = t.split_once(':').unwrap_or((t, "00"));
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(h, 1..=2) || !digits(m, 2..=2) {
+        return None;
+    }
+    let (mut h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    if let Some(pm) = pm {
+        if !(1..=12).contains(&h) {
+            return None;
+        }
+        h = h % 12 + if pm { 12 } else { 0 };
+    }
+    NaiveTime::from_hms_opt(h, m, 0)
 }
 
 /// A wall-clock time in `tz`: the earlier of a time an autumn change shows
@@ -160,6 +185,28 @@ mod tests {
         assert_eq!(p("mon"), "2026-11-30T09:00:00+01:00");
         assert_eq!(p("thu"), "2026-12-03T09:00:00+01:00");
         assert_eq!(p("2026-12-01 08:00"), "2026-12-01T08:00:00+01:00");
+        // Hours as people type them.
+        assert_eq!(p("tomorrow 9"), "2026-11-27T09:00:00+01:00");
+        assert_eq!(p("tomorrow 9am"), "2026-11-27T09:00:00+01:00");
+        assert_eq!(p("tomorrow 2 pm"), "2026-11-27T14:00:00+01:00");
+        assert_eq!(p("fri 2:30PM"), "2026-11-27T14:30:00+01:00");
+        assert_eq!(p("tomorrow 12am"), "2026-11-27T00:00:00+01:00");
+        assert_eq!(p("tomorrow 12pm"), "2026-11-27T12:00:00+01:00");
+        for bad in [
+            "tomorrow 13pm",
+            "tomorrow 0am",
+            "mon 25:00",
+            "mon 9:5",
+            "mon 9:60",
+            "mon 123",
+            "mon :30",
+            "mon 9 30",
+        ] {
+            assert!(
+                parse_when(bad, now()).unwrap_err().contains("cannot read"),
+                "{bad}"
+            );
+        }
         assert!(
             parse_when("someday", now())
                 .unwrap_err()
