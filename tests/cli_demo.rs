@@ -171,6 +171,20 @@ fn an_empty_reply_or_a_missing_attachment_exits_3_without_force() {
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains(": sent"), "{out}");
     }
+    // Attachments follow the TUI's rule: a file, once (a directory or a
+    // second copy was taken and sent).
+    let f = attached.to_str().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (attach, why) in [(vec![f, f], "is attached already"), (vec![d], "not a file")] {
+        let mut args = vec!["--demo", "reply", &id, "--file", f];
+        for a in &attach {
+            args.extend(["--attach", a]);
+        }
+        let (code, out, err) = replypad(&args);
+        assert_eq!(code, 1, "{attach:?}: {out}{err}");
+        assert!(err.contains(why), "{attach:?}: {err}");
+        assert!(!out.contains("outbox #"), "nothing queued: {out}");
+    }
 }
 
 /// The template commands say what is wrong and what to do: `show` prints

@@ -260,10 +260,9 @@ struct Next<'a> {
 /// Fills and saves the draft, then submits it, keeps it, or sends it.
 fn fill_and_go(desk: &mut Desk, mut d: Draft, next: Next<'_>) -> Result<ExitCode> {
     d.body = format!("{}{}", next.text.trim_end(), d.body);
-    for p in next.attach {
-        std::fs::metadata(p).with_context(|| format!("cannot attach {}", p.display()))?;
-        d.attachments.push(p.clone());
-    }
+    d.attachments.extend(next.attach.iter().cloned());
+    // The TUI's rule: files, each once, within what a message can carry.
+    crate::mail::compose::check_attachments(&d.attachments)?;
     desk.store.save_draft(&d)?;
     println!("draft {} {}", d.id, next.saved);
     if let Some(reviewer) = next.submit {

@@ -187,10 +187,15 @@ pub const ATTACHMENTS_MAX: u64 = 18 << 20;
 pub fn check_attachments(paths: &[std::path::PathBuf]) -> Result<()> {
     let mb = |n: u64| format!("{:.1} MB", n as f64 / 1_048_576.0);
     let mut total = 0u64;
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         let shown = crate::mail::sanitize::line(&p.to_string_lossy()).into_owned();
         let meta = std::fs::metadata(p).with_context(|| format!("cannot attach {shown}"))?;
         anyhow::ensure!(meta.is_file(), "cannot attach {shown}: not a file");
+        // The same file by another path too (a link, `./`): the customer
+        // would get it twice.
+        let same = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        anyhow::ensure!(seen.insert(same), "{shown} is attached already");
         total = total.saturating_add(meta.len());
     }
     anyhow::ensure!(
@@ -219,6 +224,12 @@ mod tests {
         let half = file("a.bin", ATTACHMENTS_MAX / 2);
         let other = file("b.bin", ATTACHMENTS_MAX / 2 + 1);
         assert!(check_attachments(std::slice::from_ref(&half)).is_ok());
+        // The same file twice, by any path, is refused.
+        let again = d.path().join(".").join("a.bin");
+        let e = check_attachments(&[half.clone(), again])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is attached already"), "{e}");
         let e = check_attachments(&[half.clone(), other])
             .unwrap_err()
             .to_string();
