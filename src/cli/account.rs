@@ -60,7 +60,10 @@ impl Account {
     /// (made by `sync`; the demo's is made at start).
     pub fn store(&self) -> Result<Store> {
         self.need_cache()?;
-        Store::open(&self.cache_file)
+        let mut store = Store::open(&self.cache_file)?;
+        // A search's days begin at the agent's midnight.
+        store.set_zone(self.cfg.time_zone());
+        Ok(store)
     }
 
     /// The desk, doing network work inline (the CLI's way).

@@ -180,6 +180,8 @@ impl Desk {
         transport: Box<dyn Transport>,
     ) -> Desk {
         let signer = Arc::new(Signer::new(&cfg, key));
+        let mut store = store;
+        store.set_zone(cfg.time_zone());
         let mut desk = Desk {
             store,
             local_cfg: cfg.clone(),
@@ -210,7 +212,8 @@ impl Desk {
             }
             Start::Account(cfg) => {
                 let cfg = *cfg;
-                let store = Store::open(&cfg.cache_file())?;
+                let mut store = Store::open(&cfg.cache_file())?;
+                store.set_zone(cfg.time_zone());
                 let key = team_key(&cfg)
                     .map_err(|e| tracing::warn!("team state is off: {e:#}"))
                     .ok();

@@ -1,6 +1,6 @@
 //! The search language: `from:` `to:` `subject:` `label:` `status:`
 //! `assignee:` (`me`, `none`) `is:unread` `has:attachment` `before:`
-//! `after:` (YYYY-MM-DD), quoted phrases and free words (full text);
+//! `after:` (YYYY-MM-DD, a day of the agent's zone), quoted phrases and free words (full text);
 //! `OR` between two conditions, `-` or `NOT` before one.
 
 use super::Status;
@@ -56,10 +56,25 @@ fn tokens(q: &str) -> Result<Vec<(String, bool)>, String> {
     Ok(out)
 }
 
-fn date(s: &str) -> Result<i64, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp())
-        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
+/// The start of day `s` in `zone` (None: the system's), the agent's
+/// midnight: `after:2026-12-01` in Auckland begins 13 hours before UTC's.
+fn date(s: &str, zone: Option<chrono_tz::Tz>) -> Result<i64, String> {
+    use chrono::TimeZone;
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))?;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // A zone whose clocks skip midnight (a spring change) begins the day
+    // at its first hour.
+    let start = |t: chrono::NaiveDateTime| match zone {
+        Some(z) => z.from_local_datetime(&t).earliest().map(|d| d.timestamp()),
+        None => chrono::Local
+            .from_local_datetime(&t)
+            .earliest()
+            .map(|d| d.timestamp()),
+    };
+    Ok((0..=2)
+        .find_map(|h| start(midnight + chrono::Duration::hours(h)))
+        .unwrap_or_else(|| midnight.and_utc().timestamp()))
 }
 
 /// One condition of a query, maybe negated (`-label:billing`, `NOT refund`).
@@ -86,7 +101,7 @@ const NOT_FIELDS: [&str; 10] = [
 ];
 
 /// One `key:value` or word as a term (None: nothing to search for).
-fn term(tok: &str, quoted: bool) -> Result<Option<Term>, String> {
+fn term(tok: &str, quoted: bool, zone: Option<chrono_tz::Tz>) -> Result<Option<Term>, String> {
     let (key, value) = match tok.split_once(':') {
         Some((k, v)) if !quoted || tok.starts_with(k) => (k.to_ascii_lowercase(), v.to_string()),
         _ => (String::new(), tok.to_string()),
@@ -116,8 +131,8 @@ fn term(tok: &str, quoted: bool) -> Result<Option<Term>, String> {
             }),
             "is" if lower == "unread" => Term::Unread,
             "has" if lower == "attachment" || lower == "attachments" => Term::HasAttachment,
-            "before" => Term::Before(date(&value)?),
-            "after" => Term::After(date(&value)?),
+            "before" => Term::Before(date(&value, zone)?),
+            "after" => Term::After(date(&value, zone)?),
             "is" | "has" => {
                 return Err(format!("unknown {key}:{value} (is:unread, has:attachment)"));
             }
@@ -160,8 +175,16 @@ fn example(key: &str) -> &'static str {
     }
 }
 
-/// Parses a query; errors name the part that is wrong.
+/// Parses a query; errors name the part that is wrong. Dates begin at
+/// midnight UTC (a query's form checked, tests); a search run for an
+/// agent reads them in the agent's zone ([`parse_in`]).
 pub fn parse(q: &str) -> Result<Query, String> {
+    parse_in(q, Some(chrono_tz::UTC))
+}
+
+/// [`parse`], `before:` and `after:` dates beginning at midnight in `zone`
+/// (None: the system's).
+pub fn parse_in(q: &str, zone: Option<chrono_tz::Tz>) -> Result<Query, String> {
     let mut query = Query::default();
     let (mut or, mut not) = (false, false);
     for (tok, quoted) in tokens(q)? {
@@ -183,7 +206,7 @@ pub fn parse(q: &str) -> Result<Query, String> {
             Some(rest) if !rest.is_empty() => (true, rest),
             _ => (false, tok.as_str()),
         };
-        let Some(term) = term(body, quoted)? else {
+        let Some(term) = term(body, quoted, zone)? else {
             continue;
         };
         let lit = Lit {
@@ -275,6 +298,20 @@ mod tests {
             plain("after:2025-07-01").unwrap()[0],
             Term::After(1_751_328_000)
         ));
+        // The agent's midnight; where a spring change skips midnight
+        // (Santiago, 6 September 2026), the day's first hour.
+        let after = |q: &str, z| match &parse_in(q, Some(z)).unwrap().groups[0][0].term {
+            Term::After(t) => *t,
+            t => panic!("{t:?}"),
+        };
+        assert_eq!(
+            after("after:2026-12-01", chrono_tz::Pacific::Auckland),
+            1_796_036_400 // 2026-11-30 11:00 UTC
+        );
+        assert_eq!(
+            after("after:2026-09-06", chrono_tz::America::Santiago),
+            1_788_667_200 // 01:00 there, 2026-09-06 04:00 UTC
+        );
         assert!(
             parse("before:yesterday")
                 .unwrap_err()

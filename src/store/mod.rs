@@ -64,6 +64,9 @@ pub struct Store {
     /// See `set_search_scan`.
     search_narrow: usize,
     search_slice: Option<usize>,
+    /// The agent's time zone, where a search's dates begin (None: the
+    /// system's); see `set_zone`.
+    zone: Option<chrono_tz::Tz>,
 }
 
 impl Store {
@@ -125,11 +128,18 @@ impl Store {
             text_sets,
             search_narrow: search_scan::NARROW,
             search_slice: None,
+            zone: None,
         };
         if before > 0 && before < migrations::STORED_RULES {
             store.transaction(drafts::refresh_stored_rules)?;
         }
         Ok(store)
+    }
+
+    /// The agent's time zone (config `timezone`; None: the system's):
+    /// where a search's `before:` and `after:` days begin.
+    pub fn set_zone(&mut self, zone: Option<chrono_tz::Tz>) {
+        self.zone = zone;
     }
 
     /// Where this cache lives (`None` in memory).

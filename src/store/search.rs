@@ -3,7 +3,7 @@
 
 use super::{ListQuery, Store};
 use crate::domain::ConversationSummary;
-use crate::domain::search::{Lit, Term, fts_expression, parse};
+use crate::domain::search::{Lit, Term, fts_expression, parse, parse_in};
 use anyhow::{Result, anyhow};
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
@@ -34,8 +34,13 @@ pub(super) struct Condition {
 }
 
 /// The condition for `query`, for agent `me`.
-pub(super) fn condition(query: &str, me: &str, form: TextForm) -> Result<Condition> {
-    let query = parse(query).map_err(|e| anyhow!("search: {e}"))?;
+pub(super) fn condition(
+    query: &str,
+    me: &str,
+    form: TextForm,
+    zone: Option<chrono_tz::Tz>,
+) -> Result<Condition> {
+    let query = parse_in(query, zone).map_err(|e| anyhow!("search: {e}"))?;
     let mut sql: Vec<String> = vec!["c.message_count > 0".into()];
     let mut params: Vec<Value> = Vec::new();
     let mut texts = Vec::new();
@@ -211,7 +216,7 @@ impl Store {
     pub fn search_count(&self, query: &str, me: &str) -> Result<usize> {
         let Condition {
             sql: cond, params, ..
-        } = condition(query, me, TextForm::Index)?;
+        } = condition(query, me, TextForm::Index, self.zone)?;
         let mut st = self.conn.prepare(&format!(
             "SELECT count(*) FROM conversations c WHERE {cond}"
         ))?;
@@ -224,7 +229,7 @@ impl Store {
             sql: cond,
             mut params,
             ..
-        } = condition(query, me, TextForm::Index)?;
+        } = condition(query, me, TextForm::Index, self.zone)?;
         params.push(id.to_string().into());
         let mut st = self.conn.prepare(&format!(
             "SELECT EXISTS (SELECT 1 FROM conversations c WHERE {cond} AND c.id = ?)"
@@ -238,7 +243,7 @@ impl Store {
     pub fn search_all_ids(&self, query: &str, me: &str) -> Result<Vec<String>> {
         let Condition {
             sql: cond, params, ..
-        } = condition(query, me, TextForm::Index)?;
+        } = condition(query, me, TextForm::Index, self.zone)?;
         let mut st = self.conn.prepare(&format!(
             "SELECT c.id FROM conversations c WHERE {cond} ORDER BY c.last_date DESC, c.id"
         ))?;
@@ -269,7 +274,7 @@ impl Store {
             sql: cond,
             mut params,
             ..
-        } = condition(query, me, TextForm::Index)?;
+        } = condition(query, me, TextForm::Index, self.zone)?;
         params.push(Value::Integer(q.limit as i64));
         params.push(Value::Integer(q.offset as i64));
         let sql = format!(
@@ -347,6 +352,41 @@ mod tests {
                 .contains("unknown status")
         );
         assert_eq!(s.search_count("after:2099-01-01", me).unwrap(), 0);
+    }
+
+    /// `before:` and `after:` days begin at the agent's midnight: in
+    /// Auckland a conversation last written at 12:00 UTC on day D is on
+    /// D + 1 there, so `before:D+1` leaves it out (at UTC's it was in).
+    #[test]
+    fn dates_begin_at_the_agents_midnight() {
+        let mut s = Store::open_in_memory().unwrap();
+        crate::demo::load(&mut s, &crate::config::Config::demo(), 1_800_000_000).unwrap();
+        let me = "dana@example.com";
+        let c = s
+            .list_conversations(ListQuery::ALL)
+            .unwrap()
+            .into_iter()
+            .find(|c| {
+                let h = (c.last_date.rem_euclid(86_400)) / 3600;
+                (12..22).contains(&h)
+            })
+            .expect("a conversation last written in the UTC afternoon");
+        let day = chrono::DateTime::from_timestamp(c.last_date, 0)
+            .unwrap()
+            .date_naive();
+        let next = (day + chrono::Duration::days(1)).format("%Y-%m-%d");
+        let q = format!("before:{next}");
+        s.set_zone(Some(chrono_tz::UTC));
+        assert!(
+            s.search_has(&q, me, &c.id).unwrap(),
+            "{q} at UTC's midnight"
+        );
+        s.set_zone(Some(chrono_tz::Pacific::Auckland));
+        assert!(
+            !s.search_has(&q, me, &c.id).unwrap(),
+            "{q} at Auckland's midnight"
+        );
+        assert!(s.search_has(&format!("after:{next}"), me, &c.id).unwrap());
     }
 
     #[test]

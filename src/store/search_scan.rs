@@ -104,7 +104,7 @@ impl Store {
     ) -> Result<Search> {
         let mut search = Search {
             query: query.to_string(),
-            cond: condition(query, me, TextForm::Sets)?,
+            cond: condition(query, me, TextForm::Sets, self.zone)?,
             ids: Vec::new(),
             next: None,
             slice: self.search_slice.unwrap_or(SLICE),
@@ -359,9 +359,9 @@ mod tests {
         let first = s.search_begin("refund", me, 50, Duration::ZERO).unwrap();
         assert!(!first.is_complete());
         // A `from:` alone is required too; in an OR it is not.
-        let c = condition("from:blakeandco refund", me, TextForm::Sets).unwrap();
+        let c = condition("from:blakeandco refund", me, TextForm::Sets, None).unwrap();
         assert_eq!(c.required.len(), 2);
-        let c = condition("from:blakeandco OR label:bug", me, TextForm::Sets).unwrap();
+        let c = condition("from:blakeandco OR label:bug", me, TextForm::Sets, None).unwrap();
         assert!(c.required.is_empty());
     }
 
