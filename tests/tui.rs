@@ -552,6 +552,11 @@ fn the_palette_takes_arguments_and_arrow_keys() {
     assert!(screen.contains("Snooze…"), "people's words: {screen}");
     app.feed("<C-u>");
     app.type_text("status closed");
+    // What Enter will do is shown, not "0 actions" (no action's name
+    // matches a verb with its argument).
+    let screen = render(&mut app, &mut term);
+    assert!(screen.contains("Enter: status closed"), "{screen}");
+    assert!(!screen.contains("0 actions"), "{screen}");
     app.feed("<Enter>");
     assert_eq!(
         app.desk.store.team_state(&conv).unwrap().status,

@@ -186,26 +186,12 @@ impl App {
     /// argument; anything else runs the chosen match (`choice`, moved with
     /// the arrow keys from the best one).
     pub(super) fn run_palette(&mut self, text: &str, choice: usize) -> Result<()> {
-        if let Some((word, rest)) = text.trim().split_once(char::is_whitespace)
-            && !rest.trim().is_empty()
-        {
-            let kind = match word.to_lowercase().as_str() {
-                "assign" => Some(PromptKind::AssignTo),
-                "label" | "labels" => Some(PromptKind::Labels),
-                "status" => Some(PromptKind::Status),
-                "snooze" => Some(PromptKind::Snooze),
-                "note" => Some(PromptKind::Note),
-                "move" => Some(PromptKind::MoveTo),
-                "search" => Some(PromptKind::Search),
-                _ => None,
-            };
-            if let Some(kind) = kind {
-                anyhow::ensure!(
-                    kind == PromptKind::Search || self.current_conversation().is_some(),
-                    "no conversation selected"
-                );
-                return self.submit_prompt(kind, rest.trim());
-            }
+        if let Some((kind, _, rest)) = super::palette::command(text) {
+            anyhow::ensure!(
+                kind == PromptKind::Search || self.current_conversation().is_some(),
+                "no conversation selected"
+            );
+            return self.submit_prompt(kind, rest);
         }
         let matches = super::palette::matches(&self.keymap, text);
         let Some(best) = matches.get(choice.min(matches.len().saturating_sub(1))) else {

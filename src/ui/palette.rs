@@ -6,6 +6,28 @@ use super::keymap::{Keymap, Layer};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
+/// A palette line that acts at once, a verb with its argument ("snooze
+/// 3d", "label +billing"): the prompt it answers, the verb and the answer.
+pub fn command(text: &str) -> Option<(super::prompt::PromptKind, &str, &str)> {
+    use super::prompt::PromptKind;
+    let (word, rest) = text.trim().split_once(char::is_whitespace)?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let kind = match word.to_lowercase().as_str() {
+        "assign" => PromptKind::AssignTo,
+        "label" | "labels" => PromptKind::Labels,
+        "status" => PromptKind::Status,
+        "snooze" => PromptKind::Snooze,
+        "note" => PromptKind::Note,
+        "move" => PromptKind::MoveTo,
+        "search" => PromptKind::Search,
+        _ => return None,
+    };
+    Some((kind, word, rest))
+}
+
 /// One palette entry: the action and the line shown for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

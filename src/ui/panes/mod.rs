@@ -210,6 +210,30 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 fn palette(app: &App, input: &str, selected: usize, frame: &mut Frame, body: Rect) {
     use ratatui::text::Line;
     use ratatui::widgets::{Block, Clear, Paragraph};
+    // A verb with its argument acts at once: say what Enter does.
+    if let Some((_, verb, arg)) = super::palette::command(input) {
+        let h = 3.min(body.height);
+        let area = Rect::new(body.x, body.y + body.height - h, body.width, h);
+        let line = format!(
+            "Enter: {} {}",
+            verb.to_lowercase(),
+            crate::mail::sanitize::line(arg)
+        );
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(super::format::fit(
+                &line,
+                body.width.saturating_sub(2) as usize,
+            ))
+            .block(
+                Block::bordered()
+                    .title(" acts at once · Esc closes ")
+                    .border_style(app.theme.accent),
+            ),
+            area,
+        );
+        return;
+    }
     let matches = super::palette::matches(&app.keymap, input);
     let selected = selected.min(matches.len().saturating_sub(1));
     let h = (matches.len().min(10) as u16 + 2).min(body.height);
