@@ -438,6 +438,43 @@ fn review_keys_work_from_the_review_list_and_the_author_cannot_review() {
     );
 }
 
+/// Once a teammate's draft is approved, its banner offers what is left
+/// (its author sends it, `v c`), not "v a approves" again.
+#[test]
+fn an_approved_drafts_banner_says_what_is_left() {
+    let (dir, cache, mut ana, conv) = shared_cache_as_ana();
+    submitted(&mut ana, &conv, "Refund approved.");
+    drop(ana);
+    // The screen's words in a row: at 80 columns the banner wraps.
+    let flat = |s: String| {
+        s.replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        let bo = desk_as(&cache, "bo", dir.path());
+        let mut app = app_of(bo, w, h);
+        open_row(&mut app, &conv);
+        screen_of(&mut app, w, h);
+        app.feed("gg");
+        let before = flat(screen_of(&mut app, w, h));
+        if before.contains("[approved]") {
+            // The second size: approved at the first.
+            assert!(!before.contains("v a approves"), "{w}x{h}: {before}");
+            assert!(before.contains("its author sends it"), "{w}x{h}: {before}");
+            continue;
+        }
+        assert!(before.contains("v a approves"), "{before}");
+        app.feed("va");
+        app.feed("gg");
+        let after = flat(screen_of(&mut app, w, h));
+        assert!(after.contains("[approved]"), "{w}x{h}: {after}");
+        assert!(!after.contains("v a approves"), "{w}x{h}: {after}");
+        assert!(after.contains("its author sends it"), "{w}x{h}: {after}");
+    }
+}
+
 #[test]
 fn a_teammates_request_for_changes_is_shown_on_the_draft() {
     let (dir, cache, mut ana, conv) = shared_cache_as_ana();

@@ -167,8 +167,13 @@ fn demo_in_a_real_terminal() {
         Duration::from_secs(2),
     );
     t.keys(&["?"]);
-    t.wait_for("Keys · Esc or ? closes", Duration::from_secs(2));
+    t.wait_for("Esc or ? closes", Duration::from_secs(2));
     t.wait_for("Next conversation", Duration::from_secs(1));
+    // The terminal's own page keys move it, to its end and back.
+    t.keys(&["End"]);
+    t.wait_for("The palette's previous match", Duration::from_secs(2));
+    t.keys(&["Home"]);
+    t.wait_for("Keys 1–", Duration::from_secs(2));
     t.keys(&["?", "h"]);
     t.wait_for("All · 2/46", Duration::from_secs(2));
     t.keys(&["q"]);

@@ -45,9 +45,12 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     }
     // A draft under review comes first: it is what the reviewer is here for.
     if let Some(review) = &r.review {
+        let reviewers_send =
+            app.desk.cfg().review.sender == crate::domain::review::Sender::Reviewer;
         review_lines(
             review,
             &app.me,
+            reviewers_send,
             inner.width as usize,
             &app.clock,
             &th,
@@ -177,6 +180,7 @@ pub fn render_lines(
 fn review_lines(
     (d, tone, diff): &crate::ui::app::UnderReview,
     me: &str,
+    reviewers_send: bool,
     width: usize,
     clock: &Clock,
     th: &Theme,
@@ -185,12 +189,15 @@ fn review_lines(
     let l = d.latest();
     let bar = th.title;
     // Wrapped, as the rest: at 80 columns the keys and the subject were cut.
-    // The keys its reader can use: a teammate's verdict, the author's own
-    // draft (they cannot approve it; `r` resumes it).
+    // The keys its reader can use: a teammate's verdict (once approved,
+    // who sends it), the author's own draft (they cannot approve it; `r`
+    // resumes it).
     use crate::domain::review::ReviewState;
     let keys = match d.state() {
         ReviewState::Sent => "",
         _ if d.author.eq_ignore_ascii_case(me) => "  r resumes it",
+        ReviewState::Approved if reviewers_send => "  v s sends it · v c requests changes",
+        ReviewState::Approved => "  its author sends it · v c requests changes",
         _ => "  v a approves · v c requests changes",
     };
     let banner = format!(
