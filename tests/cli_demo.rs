@@ -541,4 +541,9 @@ fn a_cancel_without_an_id_cancels_nothing() {
     }
     let (_, jobs, _) = replypad_in(state.path(), &["--demo", "jobs"]);
     assert!(jobs.contains("pending"), "still pending: {jobs}");
+    // The history is who did what: the draft's presence ("replying",
+    // "stopped replying") is not part of it.
+    let (_, history, _) = replypad_in(state.path(), &["--demo", "history", &id]);
+    assert!(history.contains("scheduled"), "{history}");
+    assert!(!history.contains("replying"), "{history}");
 }

@@ -113,8 +113,8 @@ impl Desk {
         for h in &history {
             let e = &h.event;
             let what = match &e.kind {
-                // Presence and the automation's bookkeeping are not part of the story.
-                EventKind::Replying { .. } | EventKind::JobClaim { .. } => continue,
+                // The automation's bookkeeping is not part of the story
+                // (presence and job claims are not in the history at all).
                 EventKind::JobDone { .. } => continue,
                 // The reply itself is in the timeline, unless its copy never synced.
                 EventKind::Sent { message_id, .. }

@@ -123,6 +123,16 @@ pub enum EventKind {
 pub const TEAM: &str = "team";
 
 impl EventKind {
+    /// Whether the event is part of a conversation's history (who did
+    /// what): not a teammate's presence in a reply, nor a daemon claiming
+    /// a job to run. One rule for `history`, `H` and the post-mortem.
+    pub fn in_history(&self) -> bool {
+        !matches!(
+            self,
+            EventKind::Replying { .. } | EventKind::JobClaim { .. }
+        )
+    }
+
     /// One line for people: "assigned to ana@…", "labels +billing -urgent";
     /// times in UTC (logs, text shared by agents in several zones).
     pub fn describe(&self) -> String {

@@ -471,6 +471,10 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             for (uid, e) in events_of(tx, &conv)? {
                 let mut outcome = state.apply(&e);
+                // Folded (later events' outcomes depend on them), not told.
+                if !e.kind.in_history() {
+                    continue;
+                }
                 if flagged.contains(&e.id) {
                     outcome = Outcome::Unapproved;
                 }
