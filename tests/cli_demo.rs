@@ -544,6 +544,6 @@ fn a_cancel_without_an_id_cancels_nothing() {
     // The history is who did what: the draft's presence ("replying",
     // "stopped replying") is not part of it.
     let (_, history, _) = replypad_in(state.path(), &["--demo", "history", &id]);
-    assert!(history.contains("scheduled"), "{history}");
+    assert!(history.contains("scheduled reply for "), "{history}");
     assert!(!history.contains("replying"), "{history}");
 }

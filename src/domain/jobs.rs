@@ -84,7 +84,8 @@ impl JobSpec {
     }
 
     pub fn describe(&self, when: impl Fn(i64) -> String) -> String {
-        format!("{} scheduled for {}", self.what(), when(self.due()))
+        // "scheduled reply for …" (the kind says it is scheduled).
+        format!("{} for {}", self.what(), when(self.due()))
     }
 }
 
