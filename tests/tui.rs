@@ -501,6 +501,15 @@ fn a_conversation_opens_at_the_first_unread_and_h_shows_the_history() {
     let screen = render(&mut app, &mut term);
     assert_eq!(app.reader.as_ref().unwrap().scroll, 0);
     assert!(screen.contains("Team history"), "{screen}");
+    // A long entry wraps under its indent.
+    let lines: Vec<&str> = screen.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.contains("replied: Re: Data export"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    if !lines[i].contains("99%") {
+        assert!(lines[i + 1].starts_with("│  99%"), "{screen}");
+    }
 }
 
 /// `u` takes back acts one by one, newest first (a stack, bulk acts

@@ -304,7 +304,8 @@ fn history_lines(
         if e.outcome != crate::domain::events::Outcome::Applied {
             line.push_str(&format!(" [{}]", e.outcome));
         }
-        for w in wrap(&sanitize::line(&line), width) {
+        // A long entry wraps under its indent, not at the pane's edge.
+        for w in crate::ui::format::wrap_hanging(&sanitize::line(&line), width) {
             out.push(Line::styled(w, th.accent));
         }
     }
