@@ -158,9 +158,10 @@ impl Desk {
 
     /// The next scheduled job of a conversation that has not run yet.
     pub fn next_job(&self, conversation: &str) -> Result<Option<Job>> {
-        Ok(self.jobs()?.into_iter().find(|j| {
-            j.conversation == conversation && matches!(j.state(), State::Pending | State::Running)
-        }))
+        Ok(self
+            .jobs()?
+            .into_iter()
+            .find(|j| j.conversation == conversation && j.state().waiting()))
     }
 
     fn team_addresses(&self) -> Result<Vec<String>> {
@@ -667,9 +668,9 @@ impl Desk {
             [] => bail!("no job {job:?} (see `replypad jobs`)"),
             _ => bail!("{job:?} names {} jobs: give more of the id", found.len()),
         };
-        match j.state() {
-            State::Pending | State::Running => {}
-            s => bail!("job {} is {} already: nothing to cancel", j.id, s.as_str()),
+        let s = j.state();
+        if !s.waiting() {
+            bail!("job {} is {} already: nothing to cancel", j.id, s.as_str());
         }
         let now = chrono::Utc::now().timestamp();
         self.record_act(

@@ -211,6 +211,11 @@ pub enum State {
 }
 
 impl State {
+    /// Not run yet: what waits to be sent, and may still be cancelled.
+    pub fn waiting(self) -> bool {
+        matches!(self, State::Pending | State::Running)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Pending => "pending",

@@ -188,15 +188,10 @@ impl App {
                     .and_then(|c| self.desk.next_job(&c).ok().flatten())
                     .map(|j| j.id);
                 let waiting = next.is_some()
-                    || self.desk.jobs().is_ok_and(|all| {
-                        all.iter().any(|j| {
-                            matches!(
-                                j.state(),
-                                crate::domain::jobs::State::Pending
-                                    | crate::domain::jobs::State::Running
-                            )
-                        })
-                    });
+                    || self
+                        .desk
+                        .jobs()
+                        .is_ok_and(|all| all.iter().any(|j| j.state().waiting()));
                 if !waiting {
                     self.message = Some((
                         "nothing waits to be sent: no reply or update is scheduled (g J lists the jobs)"

@@ -583,17 +583,10 @@ impl App {
             .suffix(".eml.txt")
             .tempfile()?; // created 0600
         let d = &c.draft;
-        let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
         let body = crate::mail::sanitize::text(&d.body);
         // Editors expect a file to end with a newline.
         let end = if body.ends_with('\n') { "" } else { "\n" };
-        write!(
-            f,
-            "To: {}\nCc: {}\nSubject: {}\n\n{body}{end}",
-            clean(&d.to.join(", ")),
-            clean(&d.cc.join(", ")),
-            clean(&d.subject),
-        )?;
+        write!(f, "{}\n\n{body}{end}", editor_head(d).join("\n"))?;
         f.flush()?;
         Ok(f)
     }
@@ -609,12 +602,7 @@ impl App {
         let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
         // The header lines as `external_edit_file` wrote them: text typed
         // on one, before it (vi opens on the first line), is the agent's.
-        let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
-        let written = [
-            format!("To: {}", clean(&c.draft.to.join(", "))),
-            format!("Cc: {}", clean(&c.draft.cc.join(", "))),
-            format!("Subject: {}", clean(&c.draft.subject)),
-        ];
+        let written = editor_head(&c.draft);
         // A wrong address keeps the field as it was and is reported; the
         // text written in the editor is kept whatever happens: a line that
         // is no header goes to the top of the body.
@@ -671,6 +659,17 @@ impl App {
             None => Ok(()),
         }
     }
+}
+
+/// The header lines of a draft handed to `$EDITOR` (and looked for when
+/// it comes back), sanitized.
+fn editor_head(d: &crate::domain::compose::Draft) -> [String; 3] {
+    let clean = |s: &str| crate::mail::sanitize::line(s).into_owned();
+    [
+        format!("To: {}", clean(&d.to.join(", "))),
+        format!("Cc: {}", clean(&d.cc.join(", "))),
+        format!("Subject: {}", clean(&d.subject)),
+    ]
 }
 
 /// "sending in 8 s · u takes it back": the countdown of a reply held

@@ -155,8 +155,11 @@ impl App {
         let Some(v) = &mut self.reports else {
             return false;
         };
-        // A page of the table, less a line kept for context.
-        let page = usize::from(area.height.saturating_sub(2 + 3 + 2)).max(1);
+        // A page, less a line kept for context.
+        let page = super::panes::reports::extent(v, area)
+            .0
+            .saturating_sub(1)
+            .max(1);
         let step = |v: &ReportsView, by: isize| {
             let i = RANGES.iter().position(|&d| d == v.days).unwrap_or(2) as isize;
             RANGES[(i + by).clamp(0, RANGES.len() as isize - 1) as usize]
@@ -212,7 +215,7 @@ impl App {
             .desk
             .report_of(&v.cases, v.range(now), v.label.as_deref(), now);
         // Within what the page shows, so the way back starts at once.
-        v.scroll = v.scroll.min(super::panes::reports::last_scroll(v, area));
+        v.scroll = v.scroll.min(super::panes::reports::extent(v, area).1);
         true
     }
 }

@@ -48,7 +48,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
     frame.render_widget(Paragraph::new(totals(&v.report, theme)), head);
-    let scroll = v.scroll.min(last_scroll(v, area));
+    let scroll = v.scroll.min(extent(v, area).1);
     if v.table {
         // The header stays; the rows under it scroll.
         let mut lines = table(v).into_iter();
@@ -94,10 +94,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// How far the page scrolls when drawn on `area`: the table's rows under
-/// its header, or the SLA list, whose last row is then on the last line
-/// (a chart does not scroll).
-pub fn last_scroll(v: &ReportsView, area: Rect) -> usize {
+/// The rows one page shows when drawn on `area`, and how far the page
+/// scrolls: the table's rows under its header, or the SLA list, whose last
+/// row is then on the last line (a chart does not scroll).
+pub fn extent(v: &ReportsView, area: Rect) -> (usize, usize) {
     // Borders and the three lines of totals.
     let body = usize::from(area.height.saturating_sub(2 + 3)).max(1);
     let (rows, shown) = if v.table {
@@ -110,7 +110,7 @@ pub fn last_scroll(v: &ReportsView, area: Rect) -> usize {
     } else {
         (0, body)
     };
-    rows.saturating_sub(shown)
+    (shown, rows.saturating_sub(shown))
 }
 
 fn totals<'a>(r: &Report, theme: &Theme) -> Vec<Line<'a>> {
